@@ -1,0 +1,98 @@
+// Types shared by the engine, the hosts and the renderer. Pure data: no imports, no behaviour.
+// The renderer only ever sees these shapes (through the preload bridge or the loopback server).
+
+/** The link supervisor's states (shared/design.md, "Link supervisor"). */
+export type LinkStateName = 'signed-out' | 'connecting' | 'live' | 'degraded' | 'offline'
+
+export interface LinkState {
+  state: LinkStateName
+  /** Always a sentence a mechanic can read, e.g. "Reconnecting in 4 s (socket closed: 1006)". */
+  reason: string
+  /** Epoch ms when this state was entered. */
+  since: number
+}
+
+/** Where a request fact came from. */
+export type FactSource = 'broadcast' | 'db-broadcast' | 'postgres_changes' | 'reconcile'
+
+export interface RequestDetails {
+  customerName: string | null
+  vehicle: string | null
+  concern: string | null
+  sessionType: string | null
+}
+
+export interface QueueItem {
+  /** session_assignments.id */
+  requestId: string
+  /** Dedup key: request id and the version in which it became queued (`<id>@<queued_at>`). */
+  key: string
+  sessionId: string | null
+  /** ISO time the request became queued (server clock). */
+  queuedAt: string | null
+  details: RequestDetails
+  /** 'full' once customer/vehicle/concern are known, 'basic' until then. */
+  detail: 'full' | 'basic'
+  acknowledged: boolean
+  /** How many times this request has rung on this workstation (first alert + repeats). */
+  alertCount: number
+  firstSeenAt: number
+  firstSource: FactSource
+}
+
+export interface FeatureFlags {
+  mech_new_request_alerts: boolean
+  mech_audio_alerts: boolean
+  mech_browser_notifications: boolean
+  mech_visual_indicators: boolean
+}
+
+export const DEFAULT_FLAGS: FeatureFlags = {
+  mech_new_request_alerts: true,
+  mech_audio_alerts: true,
+  mech_browser_notifications: true,
+  mech_visual_indicators: true,
+}
+
+/** null: not paused. 'indefinite': paused until resumed. number: epoch ms when the pause ends. */
+export type PauseUntil = null | 'indefinite' | number
+
+export interface EngineSnapshot {
+  link: LinkState
+  queue: QueueItem[]
+  flags: FeatureFlags
+  paused: PauseUntil
+  /** Signed-in mechanic's email, or null. */
+  user: string | null
+  health: HealthSummary
+}
+
+export interface HealthSummary {
+  /** Counters keyed "<source>:<outcome>", e.g. "postgres_changes:alerted". */
+  counters: Record<string, number>
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null; count: number }
+  fetchFailureRate: number
+  sinkFailureRate: number
+  degradedReason: string | null
+}
+
+export type PauseRequest = { minutes: 15 } | { minutes: 60 } | { indefinite: true }
+
+export type AcceptResult =
+  | { ok: true }
+  | { ok: false; reason: 'already-taken' | 'not-found' | 'offline' | 'error'; message: string }
+
+/**
+ * The one API the queue UI uses. In Electron it is the preload bridge over IPC (window.bayalert);
+ * headless it is the same interface over the loopback HTTP/WebSocket server.
+ */
+export interface BayAlertApi {
+  getSnapshot(): Promise<EngineSnapshot>
+  acknowledge(requestId: string): Promise<void>
+  accept(requestId: string): Promise<AcceptResult>
+  pause(request: PauseRequest): Promise<void>
+  resume(): Promise<void>
+  reconnectNow(): Promise<void>
+  /** Returns an unsubscribe function. */
+  onSnapshot(listener: (snapshot: EngineSnapshot) => void): () => void
+}
