@@ -1,0 +1,56 @@
+// The engine's command and event surface, as the hosts (Electron main, headless CLI, tests) see it.
+// Implemented by src/core/engine.ts. Hosts code against this interface only.
+import type { AcceptResult, EngineSnapshot, HealthSummary, LinkState, PauseRequest } from '../shared/types.js'
+import type { Alert, AlertSink, Clock, Logger, SecretStore } from './ports.js'
+
+export interface EngineEvents {
+  snapshot: EngineSnapshot
+  alert: Alert
+  retract: { requestId: string }
+  state: LinkState
+  health: HealthSummary
+  error: { message: string; cause?: string }
+}
+
+export interface EngineHandle {
+  /** Opens the store, restores the session (if any) and connects. Resolves once started, not once live. */
+  start(): Promise<void>
+  /** Removes channels, closes the socket, clears every timer, closes the store. Idempotent. */
+  stop(): Promise<void>
+  signIn(email: string, password: string): Promise<void>
+  signOut(): Promise<void>
+  snapshot(): EngineSnapshot
+  acknowledge(requestId: string): Promise<void>
+  accept(requestId: string): Promise<AcceptResult>
+  pause(request: PauseRequest): Promise<void>
+  resume(): Promise<void>
+  reconnectNow(): Promise<void>
+  /** OS resume / unlock: refresh the session first, then a fresh socket, then reconcile. */
+  notifyResume(): void
+  notifySuspend(): void
+  /** Network came back (true) or went away (false). */
+  notifyNetworkChange(online: boolean): void
+  on<E extends keyof EngineEvents>(event: E, listener: (payload: EngineEvents[E]) => void): () => void
+}
+
+export interface EngineConfig {
+  supabaseUrl: string
+  anonKey: string
+  /** Directory for the SQLite store (created if missing). */
+  dataDir: string
+  /** Stable id of this workstation (hostname-based by default). */
+  workstationId: string
+  appVersion: string
+  /** Optional overrides; defaults live in the engine. */
+  heartbeatIntervalMs?: number
+  safetyReconcileMs?: number
+  repeatIntervalMs?: number
+  repeatMaxCount?: number
+}
+
+export interface EnginePorts {
+  secrets: SecretStore
+  sinks: AlertSink[]
+  log: Logger
+  clock?: Clock
+}
