@@ -1,0 +1,183 @@
+// Settings validation for every host (headless flags/env, Electron settings, doctor).
+// One clear message per problem; never a key, password or token in any message or log line.
+import { accessSync, constants as fsConstants, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+
+/** The local shop backend's well-known defaults (`npm run backend` prints the same values). */
+export const LOCAL_DEFAULTS = {
+  supabaseUrl: 'http://127.0.0.1:54321',
+  // The Supabase CLI's public demo anon key: {"iss":"supabase-demo","role":"anon","exp":1983812996}
+  // (shared/reference/supabase-wire.md §8). It is not a secret: it only works against a local stack.
+  anonKey:
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0',
+  email: 'mechanic1@demo.bayalert.test',
+  password: 'demo-mechanic-1',
+}
+
+export interface RawSettings {
+  supabaseUrl?: string | null
+  anonKey?: string | null
+  email?: string | null
+  password?: string | null
+  dataDir?: string | null
+}
+
+export interface ValidSettings {
+  supabaseUrl: string
+  anonKey: string
+  email: string
+  password: string
+  dataDir: string
+  /** What kind of key anonKey is (for doctor output). */
+  keyKind: 'anon-jwt' | 'publishable'
+}
+
+export type ConfigField = keyof RawSettings
+
+export interface ConfigProblem {
+  field: ConfigField
+  /** One sentence a person can act on. Never contains the offending secret. */
+  message: string
+}
+
+export type ConfigResult = { ok: true; settings: ValidSettings } | { ok: false; problems: ConfigProblem[] }
+
+export type KeyKind = 'anon-jwt' | 'publishable' | 'service-role' | 'secret' | 'other-role' | 'invalid'
+
+/** Decodes a JWT's claims without verifying it (the server verifies; we only refuse obvious misuse). */
+export function decodeJwtClaims(token: string): Record<string, unknown> | null {
+  const parts = token.split('.')
+  if (parts.length !== 3) return null
+  try {
+    const json = Buffer.from(parts[1]!.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')
+    const claims: unknown = JSON.parse(json)
+    return claims && typeof claims === 'object' && !Array.isArray(claims) ? (claims as Record<string, unknown>) : null
+  } catch {
+    return null
+  }
+}
+
+export function classifyKey(key: string): { kind: KeyKind; role?: string } {
+  const k = key.trim()
+  if (k.startsWith('sb_publishable_')) return { kind: 'publishable' }
+  if (k.startsWith('sb_secret_')) return { kind: 'secret' }
+  const claims = decodeJwtClaims(k)
+  if (!claims) return { kind: 'invalid' }
+  const role = typeof claims.role === 'string' ? claims.role : undefined
+  if (role === 'anon') return { kind: 'anon-jwt', role }
+  if (role === 'service_role' || role === 'supabase_admin') return { kind: 'service-role', role }
+  return { kind: 'other-role', role }
+}
+
+/** Checks that dir exists (creating it) and that a file can be written in it. Returns a problem or null. */
+export function checkDataDir(dir: string): string | null {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    accessSync(dir, fsConstants.W_OK | fsConstants.R_OK)
+    const probe = join(dir, `.write-probe-${process.pid}`)
+    writeFileSync(probe, 'ok', { mode: 0o600 })
+    rmSync(probe, { force: true })
+    return null
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error'
+    return `The data directory ${dir} is not writable (${code}). Set BAYALERT_DATA_DIR to a directory this user can write.`
+  }
+}
+
+export function validateSettings(raw: RawSettings): ConfigResult {
+  const problems: ConfigProblem[] = []
+  const url = (raw.supabaseUrl ?? '').trim()
+  let supabaseUrl = url
+  if (!url) {
+    problems.push({ field: 'supabaseUrl', message: 'SUPABASE_URL is missing. Set it to your project URL, e.g. https://xyz.supabase.co.' })
+  } else {
+    let parsed: URL | null = null
+    try {
+      parsed = new URL(url)
+    } catch {
+      parsed = null
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
+      problems.push({
+        field: 'supabaseUrl',
+        message: `SUPABASE_URL "${redactText(url).slice(0, 120)}" is not an http(s) URL. Use the project URL, e.g. https://xyz.supabase.co.`,
+      })
+    } else if (parsed.username || parsed.password) {
+      problems.push({ field: 'supabaseUrl', message: 'SUPABASE_URL must not contain a user name or password.' })
+    } else {
+      supabaseUrl = parsed.origin + parsed.pathname.replace(/\/+$/, '')
+    }
+  }
+
+  const key = (raw.anonKey ?? '').trim()
+  let keyKind: ValidSettings['keyKind'] = 'anon-jwt'
+  if (!key) {
+    problems.push({ field: 'anonKey', message: 'SUPABASE_ANON_KEY is missing. Use the project\'s anon (publishable) key from the API settings.' })
+  } else {
+    const c = classifyKey(key)
+    switch (c.kind) {
+      case 'anon-jwt':
+      case 'publishable':
+        keyKind = c.kind
+        break
+      case 'service-role':
+      case 'secret':
+        // A workstation must never hold a key that bypasses row-level security.
+        problems.push({
+          field: 'anonKey',
+          message:
+            'SUPABASE_ANON_KEY is a service-role/secret key, which bypasses row-level security and must never be put on a workstation. Use the anon (publishable) key instead.',
+        })
+        break
+      case 'other-role':
+        problems.push({
+          field: 'anonKey',
+          message: `SUPABASE_ANON_KEY is a JWT for role "${c.role ?? '(none)'}", not "anon". Use the project's anon (publishable) key.`,
+        })
+        break
+      default:
+        problems.push({
+          field: 'anonKey',
+          message: 'SUPABASE_ANON_KEY is neither a JWT nor an sb_publishable_ key. Copy the anon (publishable) key from the project\'s API settings.',
+        })
+    }
+  }
+
+  const email = (raw.email ?? '').trim()
+  if (!email) problems.push({ field: 'email', message: 'BAYALERT_EMAIL is missing: the mechanic account to sign in with.' })
+  else if (!/^[^\s@]+@[^\s@]+$/.test(email)) problems.push({ field: 'email', message: `BAYALERT_EMAIL "${email.slice(0, 80)}" is not an e-mail address.` })
+
+  const password = raw.password ?? ''
+  if (!password) problems.push({ field: 'password', message: 'BAYALERT_PASSWORD is missing: the mechanic account\'s password.' })
+
+  const dir = (raw.dataDir ?? '').trim()
+  let dataDir = dir
+  if (!dir) problems.push({ field: 'dataDir', message: 'BAYALERT_DATA_DIR is missing.' })
+  else {
+    dataDir = resolve(dir)
+    const p = checkDataDir(dataDir)
+    if (p) problems.push({ field: 'dataDir', message: p })
+  }
+
+  if (problems.length > 0) return { ok: false, problems }
+  return { ok: true, settings: { supabaseUrl, anonKey: key, email, password, dataDir, keyKind } }
+}
+
+/** "eyJh…(redacted 212 chars)" — enough to tell two values apart in a log, never enough to use. */
+export function redact(value: string | null | undefined): string {
+  if (!value) return '(none)'
+  return `${value.slice(0, 4)}…(redacted ${value.length} chars)`
+}
+
+const JWT_RE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+/g
+const SB_KEY_RE = /sb_(?:secret|publishable)_[A-Za-z0-9_-]+/g
+const SECRET_FIELD_RE =
+  /("?(?:password|access_token|refresh_token|apikey|api_key|authorization|token)"?\s*[:=]\s*)("[^"]*"|[^\s,&}]+)/gi
+
+/** Removes JWTs, sb_ keys and password/token fields from free text (error messages, URLs, bodies). */
+export function redactText(text: string): string {
+  return text
+    .replace(JWT_RE, (m) => redact(m))
+    .replace(SB_KEY_RE, (m) => redact(m))
+    .replace(SECRET_FIELD_RE, (_m, k: string) => `${k}"(redacted)"`)
+}

@@ -1,0 +1,29 @@
+// Jittered, capped exponential backoff. Hundreds of workstations share one Supabase project with
+// per-project quotas (Pro: 500 connections, 500 joins/s — shared/design.md, "Link supervisor"): after a
+// server restart they all lose the socket in the same instant, so the retry times must spread out
+// (±jitter) and stop growing at a cap instead of hammering or going silent.
+
+export interface BackoffPolicy {
+  /** Delay before the first retry, before jitter. */
+  baseMs: number
+  /** Cap of the un-jittered delay. */
+  maxMs: number
+  /** Fraction either side, e.g. 0.3 → ×[0.7, 1.3]. */
+  jitter: number
+}
+
+/** Link reconnects: 1 s doubling to 30 s, ±30 %. */
+export const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 30_000, jitter: 0.3 }
+
+/**
+ * Delay for retry number `attempt` (1-based). `random` returns [0, 1) and is injectable for tests.
+ * attempt 1 → base, 2 → 2×base, … capped at maxMs, then ×(1 ± jitter).
+ */
+export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+  const n = Math.max(1, Math.floor(Number.isFinite(attempt) ? attempt : 1))
+  // 2^(n-1) overflows to Infinity for huge n; Math.min keeps it at the cap.
+  const raw = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(n - 1, 60))
+  const r = Math.min(Math.max(random(), 0), 1)
+  const factor = 1 - policy.jitter + 2 * policy.jitter * r
+  return Math.max(0, Math.round(raw * factor))
+}
