@@ -20,7 +20,20 @@ export default defineConfig({
   base: './',
   build: { outDir: resolve('out/renderer'), emptyOutDir: true },
   environments: {
-    client: {},
+    client: {
+      // Three pages/entries: the queue window, the hidden sound window, and the loopback bridge script that
+      // src/cli/ui-server.ts injects for the headless host (a stable name, so the server can find it).
+      build: {
+        rollupOptions: {
+          input: {
+            index: resolve('src/renderer/index.html'),
+            sound: resolve('src/renderer/sound.html'),
+            bridge: resolve('src/renderer/bridge/http-bridge.ts'),
+          },
+          output: { entryFileNames: (c) => (c.name === 'bridge' ? 'bridge.js' : 'assets/[name]-[hash].js') },
+        },
+      },
+    },
     main: {
       consumer: 'server',
       resolve: { noExternal: true }, // electron-store 11 is ESM-only: bundle it into the CJS main

@@ -1,0 +1,182 @@
+// Electron main: composition only. Each imported module adapts one OS feature to one engine port;
+// this file creates them in the right order and connects them.
+import { app, net, powerMonitor, safeStorage, session, type WebContents } from 'electron'
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import { createEngine } from '../core/engine.js'
+import type { EngineConfig } from '../core/engine-api.js'
+import { installAppProtocol, registerAppScheme } from './app-protocol.js'
+import { AttentionSink } from './attention-sink.js'
+import { EngineHost } from './engine-host.js'
+import { InAppSink } from './in-app-sink.js'
+import { registerIpcHandlers } from './ipc-handlers.js'
+import { createConsoleLogger } from './logger.js'
+import { getStartAtLogin, HIDDEN_ARG, loginItemSupported, setStartAtLogin, type LoginItemEnv } from './login-item.js'
+import { NotificationSink } from './notification-sink.js'
+import { appPaths } from './paths.js'
+import { wirePowerEvents } from './power.js'
+import { SafeStorageSecretStore } from './secret-store.js'
+import { hardenWebContents, installSessionSecurity } from './security.js'
+import { settingsView, SettingsService, type LoadedSettings } from './settings.js'
+import { openKeyValueStore } from './settings-store.js'
+import { SoundSink } from './sound-sink.js'
+import { SoundWindow } from './sound-window.js'
+import { TrayController } from './tray.js'
+import { push } from './typed-ipc.js'
+import { createQueueWindowController } from './windows.js'
+
+// Must match electron-builder.yml appId: Windows toasts need the AUMID of the Start-menu shortcut that
+// NSIS writes (electron#10864, anchors §2.4). Call before any window or notification exists.
+const APP_ID = 'com.bayalert.BayAlert'
+const log = createConsoleLogger('main')
+const platform = process.platform
+
+// Before 'ready' (protocol docs).
+registerAppScheme()
+
+if (!app.requestSingleInstanceLock()) {
+  // A second BayAlert would ring twice for every request. The first instance shows its queue instead.
+  app.quit()
+} else {
+  void main()
+}
+
+async function main(): Promise<void> {
+  if (platform === 'win32') app.setAppUserModelId(APP_ID)
+  const startHidden = process.argv.includes(HIDDEN_ARG)
+
+  app.on('web-contents-created', (_e, contents: WebContents) =>
+    hardenWebContents(contents, (msg, url) => log.warn(msg, { url: url.slice(0, 200) })),
+  )
+  // A tray app keeps running with no windows; only the tray's Quit ends it.
+  app.on('window-all-closed', () => {})
+
+  await app.whenReady()
+  installSessionSecurity(session.defaultSession)
+  const paths = appPaths(__dirname, app.isPackaged, process.resourcesPath, app.getAppPath())
+  installAppProtocol({ renderer: paths.renderer, sounds: paths.sounds })
+
+  const kv = openKeyValueStore('settings')
+  const settings = new SettingsService(kv, process.env)
+  const secrets = new SafeStorageSecretStore(safeStorage, openKeyValueStore('secrets'), platform, log)
+  const view = async (loaded: LoadedSettings) => settingsView(loaded, await secrets.status())
+
+  const queueWindow = createQueueWindowController(paths.preload)
+  const sound = new SoundWindow(paths.preload, log)
+  sound.open()
+
+  const loginEnv: LoginItemEnv = {
+    platform,
+    isPackaged: app.isPackaged,
+    appData: app.getPath('appData'),
+    execPath: process.execPath,
+    appImage: process.env.APPIMAGE,
+  }
+
+  let tray: TrayController | null = null
+
+  const sinks = [
+    new NotificationSink({ platform, showQueue: () => queueWindow.show(), log }),
+    new SoundSink({ player: sound, enabled: () => settings.get().settings.soundEnabled }),
+    new AttentionSink({
+      platform,
+      queueWindow: () => queueWindow.existing(),
+      setTrayAttention: (on) => tray?.setAttention(on),
+      overlayIconPath: join(paths.trayIcons, 'overlay.png'),
+    }),
+    new InAppSink({
+      showInactive: () => queueWindow.showInactive(),
+      send: (alert) => push(queueWindow.existing()?.webContents, 'alert:in-app', alert),
+    }),
+  ]
+
+  // EngineConfig is fixed per engine, so the host re-creates it on settings changes with the same ports.
+  const engineLog = createConsoleLogger('engine')
+  const host = new EngineHost((config) => createEngine(config, { secrets, sinks, log: engineLog }), log)
+
+  tray = new TrayController({
+    iconDir: paths.trayIcons,
+    platform,
+    loginItem: () => ({ supported: loginItemSupported(loginEnv), enabled: getStartAtLogin(loginEnv) }),
+    actions: {
+      showQueue: () => queueWindow.show(),
+      acknowledgeAll: () => void host.acknowledgeAll(),
+      pause: (r) => void host.pause(r).catch((e) => log.warn('pause failed', { error: String(e) })),
+      resume: () => void host.resume().catch((e) => log.warn('resume failed', { error: String(e) })),
+      reconnectNow: () => void host.reconnectNow().catch((e) => log.warn('reconnect failed', { error: String(e) })),
+      setStartAtLogin: (on) => {
+        setStartAtLogin(loginEnv, on)
+        tray?.refresh()
+      },
+      signOut: () => void host.signOut().catch((e) => log.warn('sign-out failed', { error: String(e) })),
+      quit: () => app.quit(),
+    },
+  })
+
+  host.onSnapshot((s) => {
+    tray?.update(s)
+    push(queueWindow.existing()?.webContents, 'engine:snapshot', s)
+  })
+
+  registerIpcHandlers({ host, settings, view, log })
+
+  const engineConfig = (loaded: LoadedSettings): EngineConfig | null =>
+    loaded.configured
+      ? {
+          supabaseUrl: loaded.settings.supabaseUrl,
+          anonKey: loaded.settings.anonKey,
+          dataDir: process.env.BAYALERT_DATA_DIR || join(app.getPath('userData'), 'data'),
+          workstationId: hostname(),
+          appVersion: app.getVersion(),
+        }
+      : null
+
+  let configuredFor = ''
+  const reconfigure = async (loaded: LoadedSettings) => {
+    const cfg = engineConfig(loaded)
+    const key = cfg ? `${cfg.supabaseUrl} ${cfg.anonKey}` : ''
+    if (key === configuredFor) return
+    configuredFor = key
+    await host.configure(cfg)
+  }
+  settings.onChange((loaded) => {
+    void reconfigure(loaded)
+    void view(loaded).then((v) => push(queueWindow.existing()?.webContents, 'settings:changed', v))
+  })
+  await reconfigure(settings.get())
+
+  // `npm start` against the demo backend passes a password; never stored, never logged.
+  const password = process.env.BAYALERT_PASSWORD
+  const email = settings.get().settings.email
+  if (password && email && host.current() && host.snapshot().user === null) {
+    await host.signIn(email, password).catch((e) => log.warn('automatic sign-in failed', { message: String(e) }))
+  }
+
+  const stopPower = wirePowerEvents({
+    engine: () => host.current(),
+    power: powerMonitor,
+    isOnline: () => net.isOnline(),
+    linkState: () => host.snapshot().link.state,
+    platform,
+  })
+
+  app.on('second-instance', () => queueWindow.show())
+
+  // First run, bad settings or signed out: the window is where that gets fixed, so show it.
+  const snap = host.snapshot()
+  if (!startHidden && (!settings.get().configured || settings.get().problems.length > 0 || snap.user === null)) queueWindow.show()
+
+  let quitting = false
+  app.on('before-quit', (event) => {
+    queueWindow.allowClose()
+    if (quitting) return
+    quitting = true
+    event.preventDefault()
+    stopPower()
+    void host.stop().finally(() => {
+      sound.close()
+      tray?.destroy()
+      app.quit()
+    })
+  })
+}

@@ -1,0 +1,75 @@
+// AlertSink → native notifications (Electron Notification in the main process).
+// - Keep a reference to every shown notification until it closes: the typings note that GC'd
+//   notifications disappear on macOS, and we need the object to close() it on retract (mattermost keeps
+//   allActiveNotifications for the same reason).
+// - Linux: urgency 'critical' so libnotify servers keep it on screen instead of expiring it.
+// - Windows: toasts need app.setAppUserModelId() matching the Start-menu shortcut (index.ts; electron#10864)
+//   and are swallowed by Focus Assist without any error (anchors §2.4) — we cannot detect that here.
+// - The sound sink owns audio, so notifications are silent: one ring per request, not two.
+import { Notification, type NotificationConstructorOptions } from 'electron'
+import type { Alert, AlertSink, Logger } from '../core/ports.js'
+
+export interface NotificationSinkOptions {
+  platform: NodeJS.Platform
+  showQueue: () => void
+  log: Logger
+}
+
+export function notificationOptions(alert: Alert, platform: NodeJS.Platform): NotificationConstructorOptions {
+  const opts: NotificationConstructorOptions = {
+    title: alert.title.slice(0, 200),
+    body: alert.body.slice(0, 1000),
+    silent: true,
+  }
+  if (platform === 'linux') opts.urgency = alert.kind === 'health' ? 'normal' : 'critical'
+  // Stay in view until dismissed on Windows too ('never' keeps the toast up; default expires in ~7 s).
+  if (platform === 'win32' || platform === 'linux') opts.timeoutType = alert.kind === 'health' ? 'default' : 'never'
+  return opts
+}
+
+function slotFor(alert: Alert): string {
+  if (alert.kind === 'summary') return 'summary'
+  if (alert.kind === 'health') return 'health'
+  return `request:${alert.requestId ?? alert.key ?? 'unknown'}`
+}
+
+export class NotificationSink implements AlertSink {
+  readonly name = 'notification'
+  readonly tier = 'notification' as const
+  /** Slot → live notification. One per request: a repeat replaces the previous toast. */
+  readonly active = new Map<string, { n: Notification; covers: Set<string> }>()
+
+  constructor(private readonly opts: NotificationSinkOptions) {}
+
+  alert(alert: Alert): void {
+    if (!Notification.isSupported()) throw new Error('native notifications are not supported on this system')
+    const slot = slotFor(alert)
+    this.close(slot)
+    const n = new Notification(notificationOptions(alert, this.opts.platform))
+    const covers = new Set(alert.kind === 'summary' ? (alert.summaryOf ?? []) : alert.requestId ? [alert.requestId] : [])
+    this.active.set(slot, { n, covers })
+    n.on('click', () => this.opts.showQueue())
+    n.on('close', () => {
+      if (this.active.get(slot)?.n === n) this.active.delete(slot)
+    })
+    // 'failed' fires on darwin/win32 only; there is nothing to retry, but the log says why nothing showed.
+    n.on('failed', (_e, error) => this.opts.log.warn('notification failed', { error: String(error) }))
+    n.show()
+  }
+
+  retract(requestId: string): void {
+    this.close(`request:${requestId}`)
+    const summary = this.active.get('summary')
+    if (summary) {
+      summary.covers.delete(requestId)
+      if (summary.covers.size === 0) this.close('summary')
+    }
+  }
+
+  private close(slot: string): void {
+    const entry = this.active.get(slot)
+    if (!entry) return
+    this.active.delete(slot)
+    entry.n.close()
+  }
+}

@@ -1,0 +1,104 @@
+// Pure parts of the tray: which icon file a state uses, and the context-menu template. Kept free of
+// Electron objects so they are unit-tested directly (electron/fiddle: pure functions for window options).
+import type { MenuItemConstructorOptions } from 'electron'
+import type { LinkStateName, PauseRequest, PauseUntil } from '../shared/types.js'
+
+export const LINK_STATES: readonly LinkStateName[] = ['signed-out', 'connecting', 'live', 'degraded', 'offline']
+
+const STATE_LABEL: Record<LinkStateName, string> = {
+  'signed-out': 'Signed out',
+  connecting: 'Connecting…',
+  live: 'Live',
+  degraded: 'Degraded',
+  offline: 'Offline',
+}
+
+export function stateLabel(state: LinkStateName): string {
+  return STATE_LABEL[state]
+}
+
+/**
+ * Icon file for a state. Windows gets .ico (Explorer scales PNG tray icons badly), everything else a
+ * 22 px PNG with an @2x sibling that nativeImage picks up on HiDPI (mattermost refreshImages). The
+ * attention variant adds a red dot; on Windows it stands in for the badge Windows does not have.
+ */
+export function trayIconFile(state: LinkStateName, attention: boolean, platform: NodeJS.Platform): string {
+  const base = attention ? `${state}-attention` : state
+  return platform === 'win32' ? `${base}.ico` : `${base}.png`
+}
+
+export interface TrayModel {
+  state: LinkStateName
+  reason: string
+  paused: PauseUntil
+  waiting: number
+  unacknowledged: number
+  signedIn: boolean
+  loginItem: { supported: boolean; enabled: boolean }
+}
+
+export interface TrayActions {
+  showQueue(): void
+  acknowledgeAll(): void
+  pause(request: PauseRequest): void
+  resume(): void
+  reconnectNow(): void
+  setStartAtLogin(enabled: boolean): void
+  signOut(): void
+  quit(): void
+}
+
+export function pausedLabel(paused: PauseUntil, now: number): string | null {
+  if (paused === null) return null
+  if (paused === 'indefinite') return 'Alerts paused until resumed'
+  const mins = Math.max(1, Math.ceil((paused - now) / 60_000))
+  return `Alerts paused for ${mins} more min`
+}
+
+export function tooltipFor(m: TrayModel, now: number): string {
+  const parts = [`BayAlert — ${stateLabel(m.state)}`]
+  if (m.waiting > 0) parts.push(`${m.waiting} waiting`)
+  const p = pausedLabel(m.paused, now)
+  if (p) parts.push(p)
+  // Windows truncates tray tooltips at 127 characters.
+  return `${parts.join(' · ')}\n${m.reason}`.slice(0, 127)
+}
+
+/**
+ * The context menu. It must always work on its own: some Linux trays never deliver 'click'
+ * (electron#6773, #22037), so "Show queue" is the first item rather than relying on the icon click.
+ */
+export function buildTrayMenuTemplate(m: TrayModel, a: TrayActions, now: number): MenuItemConstructorOptions[] {
+  const paused = pausedLabel(m.paused, now)
+  const items: MenuItemConstructorOptions[] = [
+    { id: 'status', label: `${stateLabel(m.state)} — ${truncate(m.reason, 60)}`, enabled: false },
+  ]
+  if (paused) items.push({ id: 'paused', label: paused, enabled: false })
+  items.push(
+    { type: 'separator' },
+    { id: 'show', label: m.waiting > 0 ? `Show queue (${m.waiting} waiting)` : 'Show queue', click: () => a.showQueue() },
+    { id: 'ack-all', label: 'Acknowledge all', enabled: m.unacknowledged > 0, click: () => a.acknowledgeAll() },
+    { type: 'separator' },
+    { id: 'pause-15', label: 'Pause alerts 15 min', click: () => a.pause({ minutes: 15 }) },
+    { id: 'pause-60', label: 'Pause alerts 1 h', click: () => a.pause({ minutes: 60 }) },
+    { id: 'pause-indefinite', label: 'Pause until resumed', click: () => a.pause({ indefinite: true }) },
+    { id: 'resume', label: 'Resume alerts', enabled: m.paused !== null, click: () => a.resume() },
+    { id: 'reconnect', label: 'Reconnect now', enabled: m.signedIn, click: () => a.reconnectNow() },
+    { type: 'separator' },
+    {
+      id: 'login-item',
+      label: m.loginItem.supported ? 'Start at login' : 'Start at login (packaged app only)',
+      type: 'checkbox',
+      checked: m.loginItem.enabled,
+      enabled: m.loginItem.supported,
+      click: (item) => a.setStartAtLogin(item.checked),
+    },
+    { id: 'sign-out', label: 'Sign out', enabled: m.signedIn, click: () => a.signOut() },
+    { id: 'quit', label: 'Quit BayAlert', click: () => a.quit() },
+  )
+  return items
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s
+}

@@ -1,0 +1,46 @@
+// Preload (sandboxed, contextIsolation): exposes window.bayalert — the BayAlertApi plus the Electron-only
+// settings/sign-in extras — over the typed IPC contract. Security checklist #20: task-specific functions
+// only, no raw ipcRenderer, listeners wrapped so the page never receives an IpcRendererEvent (which would
+// hand it `sender`), and every subscription returns its own unsubscribe.
+// The hidden sound window gets only window.bayalertSound (one listener), nothing else.
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import type { BayAlertBridge, InvokeChannel, InvokeChannels, PushChannel, PushChannels, SoundName } from '../shared/ipc.js'
+
+function invoke<C extends InvokeChannel>(channel: C, ...args: InvokeChannels[C]['args']): Promise<InvokeChannels[C]['result']> {
+  return ipcRenderer.invoke(channel, ...args) as Promise<InvokeChannels[C]['result']>
+}
+
+function subscribe<C extends PushChannel>(channel: C, listener: (...args: PushChannels[C]) => void): () => void {
+  if (typeof listener !== 'function') throw new TypeError('listener must be a function')
+  const wrapped = (_event: IpcRendererEvent, ...args: unknown[]) => listener(...(args as PushChannels[C]))
+  ipcRenderer.on(channel, wrapped)
+  return () => {
+    ipcRenderer.removeListener(channel, wrapped)
+  }
+}
+
+export const bayalert: BayAlertBridge = {
+  getSnapshot: () => invoke('engine:get-snapshot'),
+  acknowledge: (requestId) => invoke('queue:acknowledge', requestId),
+  accept: (requestId) => invoke('queue:accept', requestId),
+  pause: (request) => invoke('alerts:pause', request),
+  resume: () => invoke('alerts:resume'),
+  reconnectNow: () => invoke('link:reconnect'),
+  onSnapshot: (listener) => subscribe('engine:snapshot', (s) => listener(s)),
+  onAlert: (listener) => subscribe('alert:in-app', (a) => listener(a)),
+  host: {
+    getSettings: () => invoke('settings:get'),
+    saveSettings: (settings) => invoke('settings:save', settings),
+    signIn: (email, password) => invoke('session:sign-in', email, password),
+    signOut: () => invoke('session:sign-out'),
+    onSettingsChanged: (listener) => subscribe('settings:changed', (s) => listener(s)),
+  },
+}
+
+export const bayalertSound = {
+  onPlay: (listener: (sound: SoundName) => void) => subscribe('sound:play', (s) => listener(s)),
+}
+
+const page = (globalThis as { location?: { pathname?: string } }).location?.pathname ?? ''
+if (page.endsWith('/sound.html')) contextBridge.exposeInMainWorld('bayalertSound', bayalertSound)
+else contextBridge.exposeInMainWorld('bayalert', bayalert)

@@ -1,0 +1,10 @@
+// Globals the preload (Electron) or the bridge script (headless loopback server) puts on window.
+import type { BayAlertBridge, SoundName } from '../shared/ipc.js'
+
+declare global {
+  interface Window {
+    bayalert: BayAlertBridge
+    bayalertSound?: { onPlay(listener: (sound: SoundName) => void): () => void }
+  }
+}
+export {}

@@ -1,0 +1,47 @@
+// Pure text helpers for the queue view. Output is always set with textContent, never parsed as HTML.
+import type { LinkStateName, PauseUntil, QueueItem } from '../shared/types.js'
+
+export const EXCERPT_MAX = 240
+
+const STATE_TEXT: Record<LinkStateName, string> = {
+  'signed-out': 'Signed out',
+  connecting: 'Connecting…',
+  live: 'Live',
+  degraded: 'Degraded',
+  offline: 'Offline',
+}
+
+export function stateText(state: LinkStateName): string {
+  return STATE_TEXT[state] ?? 'Unknown'
+}
+
+/** Drops C0/C1 controls (keeps newlines as spaces) and cuts to `max` code points. */
+export function excerpt(text: string | null, max = EXCERPT_MAX): string {
+  if (!text) return ''
+  // Look only at the head of a very long string: a 1 MB concern must not cost a full scan per render.
+  const head = text.length > max * 4 ? text.slice(0, max * 4) : text
+  const clean = head.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '').replace(/\s+/g, ' ').trim()
+  const chars = Array.from(clean)
+  return chars.length > max || head.length < text.length ? `${chars.slice(0, max - 1).join('')}…` : clean
+}
+
+export function waitingSince(item: QueueItem): number {
+  const t = item.queuedAt ? Date.parse(item.queuedAt) : NaN
+  return Number.isFinite(t) ? t : item.firstSeenAt
+}
+
+export function waitingText(since: number, now: number): string {
+  const s = Math.max(0, Math.floor((now - since) / 1000))
+  if (s < 60) return 'waiting < 1 min'
+  const m = Math.floor(s / 60)
+  if (m < 60) return `waiting ${m} min`
+  const h = Math.floor(m / 60)
+  return `waiting ${h} h ${m % 60} min`
+}
+
+export function pauseText(paused: PauseUntil, now: number): string {
+  if (paused === null) return 'Alerts on'
+  if (paused === 'indefinite') return 'Alerts paused until you resume'
+  const mins = Math.max(1, Math.ceil((paused - now) / 60_000))
+  return `Alerts paused — ${mins} min left`
+}

@@ -1,0 +1,209 @@
+// The queue window. Talks only to window.bayalert (preload over IPC in Electron, the loopback bridge
+// headless). Every customer-supplied string goes into the DOM through textContent — never innerHTML — and
+// each lives in its own bidi-isolated element so an RTL override cannot reorder the text around it.
+import type { InAppAlert, SettingsView } from '../shared/ipc.js'
+import type { EngineSnapshot, PauseRequest, QueueItem } from '../shared/types.js'
+import { excerpt, pauseText, stateText, waitingSince, waitingText } from './format.js'
+
+const api = window.bayalert
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
+
+let snapshot: EngineSnapshot | null = null
+let highlight: string | null = null
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag)
+  if (className) node.className = className
+  if (text !== undefined) node.textContent = text
+  return node
+}
+
+function showMessage(text: string, kind: 'info' | 'error' = 'info'): void {
+  const m = $('message')
+  m.textContent = text
+  m.dataset.kind = kind
+  m.hidden = text === ''
+}
+
+async function run(action: () => Promise<unknown>, failure: string): Promise<void> {
+  try {
+    await action()
+  } catch (err) {
+    showMessage(`${failure}: ${err instanceof Error ? err.message : String(err)}`, 'error')
+  }
+}
+
+function renderItem(item: QueueItem, now: number): HTMLLIElement {
+  const li = el('li', 'item')
+  li.dataset.requestId = item.requestId
+  li.dataset.detail = item.detail
+  if (item.acknowledged) li.classList.add('acknowledged')
+  if (highlight === item.requestId) li.classList.add('fresh')
+
+  const top = el('div', 'item-top')
+  const customer = el('strong', 'customer iso', item.details.customerName ?? 'Customer (details loading)')
+  customer.dir = 'auto'
+  const wait = el('span', 'waiting', waitingText(waitingSince(item), now))
+  wait.dataset.since = String(waitingSince(item))
+  top.append(customer, wait)
+
+  const vehicle = el('div', 'vehicle iso', item.details.vehicle ?? '')
+  vehicle.dir = 'auto'
+  const concern = el('p', 'concern iso', excerpt(item.details.concern))
+  concern.dir = 'auto'
+
+  const meta = el('div', 'meta')
+  const detail = el('span', `badge detail-${item.detail}`, item.detail === 'full' ? 'full details' : 'basic — details pending')
+  meta.append(detail)
+  if (item.acknowledged) meta.append(el('span', 'badge ack', 'acknowledged'))
+  if (item.alertCount > 1) meta.append(el('span', 'badge', `rang ${item.alertCount}×`))
+
+  const actions = el('div', 'actions')
+  const ack = el('button', 'secondary', item.acknowledged ? 'Acknowledged' : 'Acknowledge')
+  ack.type = 'button'
+  ack.dataset.action = 'acknowledge'
+  ack.disabled = item.acknowledged
+  ack.addEventListener('click', () => void run(() => api.acknowledge(item.requestId), 'Could not acknowledge'))
+  const take = el('button', 'primary', 'Take it')
+  take.type = 'button'
+  take.dataset.action = 'accept'
+  take.addEventListener('click', () => void takeIt(item.requestId, take))
+  actions.append(ack, take)
+
+  li.append(top)
+  if (item.details.vehicle) li.append(vehicle)
+  if (item.details.concern) li.append(concern)
+  li.append(meta, actions)
+  return li
+}
+
+async function takeIt(requestId: string, button: HTMLButtonElement): Promise<void> {
+  button.disabled = true
+  try {
+    const r = await api.accept(requestId)
+    if (r.ok) showMessage('Taken — the session is yours.')
+    else showMessage(r.reason === 'already-taken' ? `Someone else took it first. ${r.message}` : r.message, 'error')
+  } catch (err) {
+    showMessage(`Could not take it: ${err instanceof Error ? err.message : String(err)}`, 'error')
+  } finally {
+    button.disabled = false
+  }
+}
+
+function render(s: EngineSnapshot): void {
+  snapshot = s
+  const now = Date.now()
+  const link = $('link')
+  link.dataset.state = s.link.state
+  $('link-state').textContent = stateText(s.link.state)
+  $('link-reason').textContent = s.link.reason
+  $('user').textContent = s.user ?? ''
+  ;($('reconnect') as HTMLButtonElement).disabled = s.user === null
+
+  $('pause-state').textContent = pauseText(s.paused, now)
+  $('resume').hidden = s.paused === null
+  document.body.dataset.paused = s.paused === null ? 'no' : 'yes'
+
+  const list = $('queue')
+  list.replaceChildren(...s.queue.map((item) => renderItem(item, now)))
+  $('empty').hidden = s.queue.length > 0
+  const waiting = s.queue.length
+  document.title = waiting > 0 ? `(${waiting}) BayAlert` : 'BayAlert'
+}
+
+function tick(): void {
+  const now = Date.now()
+  for (const w of document.querySelectorAll<HTMLElement>('.waiting')) w.textContent = waitingText(Number(w.dataset.since), now)
+  if (snapshot) $('pause-state').textContent = pauseText(snapshot.paused, now)
+}
+
+function onAlert(a: InAppAlert): void {
+  highlight = a.requestId
+  $('alert-title').textContent = a.title
+  $('alert-body').textContent = excerpt(a.body, 200)
+  $('alert-banner').hidden = false
+  if (snapshot) render(snapshot)
+  window.setTimeout(() => {
+    $('alert-banner').hidden = true
+  }, 15_000)
+}
+
+function wirePause(): void {
+  for (const b of document.querySelectorAll<HTMLButtonElement>('button[data-pause]')) {
+    const v = b.dataset.pause
+    const req: PauseRequest = v === '15' ? { minutes: 15 } : v === '60' ? { minutes: 60 } : { indefinite: true }
+    b.addEventListener('click', () => void run(() => api.pause(req), 'Could not pause'))
+  }
+  $('resume').addEventListener('click', () => void run(() => api.resume(), 'Could not resume'))
+  $('reconnect').addEventListener('click', () => void run(() => api.reconnectNow(), 'Could not reconnect'))
+}
+
+function renderSettings(v: SettingsView): void {
+  ;($('s-url') as HTMLInputElement).value = v.supabaseUrl
+  ;($('s-key') as HTMLInputElement).value = v.anonKey
+  ;($('s-email') as HTMLInputElement).value = v.email
+  ;($('s-sound') as HTMLInputElement).checked = v.soundEnabled
+  $('settings-problems').replaceChildren(...v.problems.map((p) => el('li', undefined, p)))
+  const warn = $('secret-warning')
+  warn.textContent = v.secretStorage.message ?? ''
+  warn.hidden = !v.secretStorage.message
+  const details = $('settings') as HTMLDetailsElement
+  if (!v.configured || v.problems.length > 0 || v.secretStorage.message) details.open = true
+}
+
+function wireSettings(): void {
+  const host = api.host
+  if (!host) return // headless: configured from the environment
+  $('settings').hidden = false
+  void host.getSettings().then(renderSettings, (e) => showMessage(`Settings unavailable: ${String(e)}`, 'error'))
+  host.onSettingsChanged(renderSettings)
+  $('settings-form').addEventListener('submit', (ev) => {
+    ev.preventDefault()
+    const input = {
+      supabaseUrl: ($('s-url') as HTMLInputElement).value.trim(),
+      anonKey: ($('s-key') as HTMLInputElement).value.trim(),
+      email: ($('s-email') as HTMLInputElement).value.trim(),
+      soundEnabled: ($('s-sound') as HTMLInputElement).checked,
+    }
+    void run(async () => {
+      const r = await host.saveSettings(input)
+      if (r.ok) {
+        renderSettings(r.settings)
+        showMessage('Settings saved.')
+      } else {
+        $('settings-problems').replaceChildren(...r.problems.map((p) => el('li', undefined, p)))
+        showMessage('Settings not saved — see the problems listed.', 'error')
+      }
+    }, 'Could not save settings')
+  })
+  $('signin-form').addEventListener('submit', (ev) => {
+    ev.preventDefault()
+    const pw = $('s-password') as HTMLInputElement
+    const email = ($('s-email') as HTMLInputElement).value.trim()
+    void run(async () => {
+      const r = await host.signIn(email, pw.value)
+      pw.value = ''
+      showMessage(r.ok ? 'Signed in.' : `Sign-in failed: ${r.message}`, r.ok ? 'info' : 'error')
+    }, 'Could not sign in')
+  })
+  $('signout').addEventListener('click', () => void run(() => host.signOut(), 'Could not sign out'))
+}
+
+async function start(): Promise<void> {
+  if (!api) {
+    $('link-reason').textContent = 'The BayAlert bridge is missing: open this page from the BayAlert app or its loopback server.'
+    return
+  }
+  wirePause()
+  wireSettings()
+  api.onSnapshot(render)
+  api.onAlert?.(onAlert)
+  try {
+    render(await api.getSnapshot())
+  } catch (err) {
+    showMessage(`Could not load the queue: ${err instanceof Error ? err.message : String(err)}`, 'error')
+  }
+  window.setInterval(tick, 15_000)
+}
+
+void start()

@@ -1,0 +1,19 @@
+// The hidden sound window's page: plays app://bundle/sounds/<name>.wav when the main process says so.
+// Only names from the contract are accepted; the element is reused so repeated alerts restart the chime.
+import { SOUND_NAMES, type SoundName } from '../shared/ipc.js'
+
+const players = new Map<SoundName, HTMLAudioElement>()
+
+function play(name: SoundName): void {
+  if (!(SOUND_NAMES as readonly string[]).includes(name)) return
+  let audio = players.get(name)
+  if (!audio) {
+    audio = new Audio(`./sounds/${name}.wav`)
+    audio.preload = 'auto'
+    players.set(name, audio)
+  }
+  audio.currentTime = 0
+  void audio.play().catch((err: unknown) => console.warn('sound failed', String(err)))
+}
+
+window.bayalertSound?.onPlay(play)
