@@ -118,13 +118,13 @@ export class EngineHost {
     return this.engine
   }
 
-  acknowledge = (id: string): Promise<void> => this.need().acknowledge(id)
+  acknowledge = async (id: string): Promise<void> => this.need().acknowledge(id)
   accept = (id: string): Promise<AcceptResult> =>
     this.engine ? this.engine.accept(id) : Promise.resolve({ ok: false, reason: 'offline', message: this.placeholder.link.reason })
-  pause = (r: PauseRequest): Promise<void> => this.need().pause(r)
-  resume = (): Promise<void> => this.need().resume()
-  reconnectNow = (): Promise<void> => this.need().reconnectNow()
-  signIn = (email: string, password: string): Promise<void> => this.need().signIn(email, password)
+  pause = async (r: PauseRequest): Promise<void> => this.need().pause(r)
+  resume = async (): Promise<void> => this.need().resume()
+  reconnectNow = async (): Promise<void> => this.need().reconnectNow()
+  signIn = async (email: string, password: string): Promise<void> => this.need().signIn(email, password)
   signOut = async (): Promise<void> => {
     if (this.engine) await this.engine.signOut()
   }

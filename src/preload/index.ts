@@ -26,21 +26,25 @@ export const bayalert: BayAlertBridge = {
   pause: (request) => invoke('alerts:pause', request),
   resume: () => invoke('alerts:resume'),
   reconnectNow: () => invoke('link:reconnect'),
-  onSnapshot: (listener) => subscribe('engine:snapshot', (s) => listener(s)),
-  onAlert: (listener) => subscribe('alert:in-app', (a) => listener(a)),
+  onSnapshot: (listener) => subscribe('engine:snapshot', listener),
+  onAlert: (listener) => subscribe('alert:in-app', listener),
   host: {
     getSettings: () => invoke('settings:get'),
     saveSettings: (settings) => invoke('settings:save', settings),
     signIn: (email, password) => invoke('session:sign-in', email, password),
     signOut: () => invoke('session:sign-out'),
-    onSettingsChanged: (listener) => subscribe('settings:changed', (s) => listener(s)),
+    onSettingsChanged: (listener) => subscribe('settings:changed', listener),
   },
 }
 
 export const bayalertSound = {
-  onPlay: (listener: (sound: SoundName) => void) => subscribe('sound:play', (s) => listener(s)),
+  onPlay: (listener: (sound: SoundName) => void) => subscribe('sound:play', listener),
 }
 
-const page = (globalThis as { location?: { pathname?: string } }).location?.pathname ?? ''
-if (page.endsWith('/sound.html')) contextBridge.exposeInMainWorld('bayalertSound', bayalertSound)
-else contextBridge.exposeInMainWorld('bayalert', bayalert)
+/** Each page gets only the API it needs. */
+export function exposeFor(pathname: string): void {
+  if (pathname.endsWith('/sound.html')) contextBridge.exposeInMainWorld('bayalertSound', bayalertSound)
+  else contextBridge.exposeInMainWorld('bayalert', bayalert)
+}
+
+exposeFor((globalThis as { location?: { pathname?: string } }).location?.pathname ?? '')

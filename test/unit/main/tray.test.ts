@@ -1,0 +1,112 @@
+/** @vitest-environment node */
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import type { MenuItemConstructorOptions } from 'electron'
+import * as electron from '../../mocks/electron.js'
+import { makeItem, makeSnapshot } from '../../mocks/fake-engine.js'
+vi.mock('electron', () => import('../../mocks/electron.js'))
+
+const { buildTrayMenuTemplate, trayIconFile, LINK_STATES, tooltipFor } = await import('../../../src/main/tray-model.js')
+const { TrayController } = await import('../../../src/main/tray.js')
+
+const actions = () => ({
+  showQueue: vi.fn(), acknowledgeAll: vi.fn(), pause: vi.fn(), resume: vi.fn(), reconnectNow: vi.fn(),
+  setStartAtLogin: vi.fn(), signOut: vi.fn(), quit: vi.fn(),
+})
+const model = (over = {}) => ({
+  state: 'live' as const, reason: 'Connected', paused: null, waiting: 2, unacknowledged: 1, signedIn: true,
+  loginItem: { supported: true, enabled: false }, ...over,
+})
+const byId = (t: MenuItemConstructorOptions[], id: string) => t.find((i) => i.id === id)!
+
+beforeEach(() => electron.resetElectronMock())
+
+describe('trayIconFile', () => {
+  it('has one icon per state plus an attention variant; .ico on Windows', () => {
+    const files = new Set(LINK_STATES.flatMap((s) => [trayIconFile(s, false, 'linux'), trayIconFile(s, true, 'linux')]))
+    expect(files.size).toBe(10)
+    expect(trayIconFile('live', false, 'linux')).toBe('live.png')
+    expect(trayIconFile('offline', true, 'darwin')).toBe('offline-attention.png')
+    expect(trayIconFile('degraded', false, 'win32')).toBe('degraded.ico')
+  })
+})
+
+describe('menu template', () => {
+  it('always has the full set of items, Show queue first after the status', () => {
+    const t = buildTrayMenuTemplate(model(), actions(), 0)
+    const ids = t.filter((i) => i.id).map((i) => i.id)
+    expect(ids).toEqual(['status', 'show', 'ack-all', 'pause-15', 'pause-60', 'pause-indefinite', 'resume', 'reconnect', 'login-item', 'sign-out', 'quit'])
+    expect(byId(t, 'status').enabled).toBe(false)
+    expect(byId(t, 'show').label).toBe('Show queue (2 waiting)')
+  })
+  it('wires every item to its action', () => {
+    const a = actions()
+    const t = buildTrayMenuTemplate(model({ paused: 'indefinite' }), a, 0)
+    const click = (id: string, checked = false) => (byId(t, id).click as any)({ checked })
+    click('show'); click('ack-all'); click('pause-15'); click('pause-60'); click('pause-indefinite')
+    click('resume'); click('reconnect'); click('login-item', true); click('sign-out'); click('quit')
+    expect(a.pause.mock.calls).toEqual([[{ minutes: 15 }], [{ minutes: 60 }], [{ indefinite: true }]])
+    for (const f of ['showQueue', 'acknowledgeAll', 'resume', 'reconnectNow', 'signOut', 'quit'] as const) expect(a[f]).toHaveBeenCalledOnce()
+    expect(a.setStartAtLogin).toHaveBeenCalledWith(true)
+  })
+  it('disables what cannot apply and says why start-at-login is off', () => {
+    const t = buildTrayMenuTemplate(model({ unacknowledged: 0, signedIn: false, loginItem: { supported: false, enabled: false } }), actions(), 0)
+    expect(byId(t, 'ack-all').enabled).toBe(false)
+    expect(byId(t, 'resume').enabled).toBe(false)
+    expect(byId(t, 'sign-out').enabled).toBe(false)
+    expect(byId(t, 'login-item')).toMatchObject({ enabled: false, label: 'Start at login (packaged app only)' })
+  })
+  it('shows the pause state', () => {
+    const t = buildTrayMenuTemplate(model({ paused: 10 * 60_000 }), actions(), 0)
+    expect(byId(t, 'paused').label).toBe('Alerts paused for 10 more min')
+    expect(byId(t, 'resume').enabled).toBe(true)
+  })
+  it('caps the tooltip at Windows’ 127 characters', () => {
+    expect(tooltipFor(model({ reason: 'x'.repeat(500) }), 0).length).toBeLessThanOrEqual(127)
+  })
+})
+
+describe('TrayController', () => {
+  const opts = (a = actions()) => ({ iconDir: '/icons', platform: 'linux' as const, actions: a, loginItem: () => ({ supported: false, enabled: false }), now: () => 0 })
+
+  it('starts signed-out with a context menu and opens the queue on click', () => {
+    const a = actions()
+    new TrayController(opts(a))
+    const tray = electron.FakeTray.instances[0]!
+    expect((tray.image as { path: string }).path).toBe('/icons/signed-out.png')
+    expect(tray.setContextMenu).toHaveBeenCalledTimes(1)
+    tray.emit('click')
+    expect(a.showQueue).toHaveBeenCalled()
+  })
+
+  it('changes the icon per state, shows attention only with unacknowledged requests, and avoids setImage churn', () => {
+    const c = new TrayController(opts())
+    const tray = electron.FakeTray.instances[0]!
+    const live = makeSnapshot({ queue: [makeItem({ requestId: 'a' })] })
+    c.update(live)
+    c.update(live)
+    c.update({ ...live })
+    expect(tray.setImage).toHaveBeenCalledTimes(1)
+    expect(c.currentIconFile()).toBe('live.png')
+    c.setAttention(true)
+    expect(c.currentIconFile()).toBe('live-attention.png')
+    c.update({ ...live, queue: [makeItem({ requestId: 'a', acknowledged: true })] })
+    expect(c.currentIconFile()).toBe('live.png')
+    c.update(makeSnapshot({ link: { state: 'offline', reason: 'No network', since: 0 } }))
+    expect(c.currentIconFile()).toBe('offline.png')
+    expect(tray.setImage).toHaveBeenCalledTimes(4)
+  })
+
+  it('re-sets the context menu after every change (Linux ignores in-place edits) but not for no-ops', () => {
+    const c = new TrayController(opts())
+    const tray = electron.FakeTray.instances[0]!
+    const s = makeSnapshot()
+    c.update(s)
+    const n = tray.setContextMenu.mock.calls.length
+    c.update({ ...s })
+    expect(tray.setContextMenu.mock.calls.length).toBe(n)
+    c.update({ ...s, paused: 'indefinite' })
+    expect(tray.setContextMenu.mock.calls.length).toBe(n + 1)
+    const template = (electron.Menu.buildFromTemplate.mock.calls.at(-1)![0] as MenuItemConstructorOptions[])
+    expect(template.find((i) => i.id === 'paused')?.label).toBe('Alerts paused until resumed')
+  })
+})

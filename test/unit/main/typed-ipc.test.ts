@@ -1,0 +1,131 @@
+/** @vitest-environment node */
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import * as electron from '../../mocks/electron.js'
+import { FakeEngine, makeItem } from '../../mocks/fake-engine.js'
+vi.mock('electron', () => import('../../mocks/electron.js'))
+
+const { registerIpcHandlers } = await import('../../../src/main/ipc-handlers.js')
+const { EngineHost } = await import('../../../src/main/engine-host.js')
+const { SettingsService, settingsView } = await import('../../../src/main/settings.js')
+const { isTrustedSender, push } = await import('../../../src/main/typed-ipc.js')
+
+const trusted = { senderFrame: { url: 'app://bundle/index.html' } }
+const lines: string[] = []
+const log = { debug: vi.fn(), info: vi.fn(), warn: vi.fn((m: string, f?: object) => lines.push(`${m} ${JSON.stringify(f)}`)), error: vi.fn() }
+
+function memoryKv() {
+  const m = new Map<string, unknown>()
+  return { get: (k: string) => m.get(k), set: (k: string, v: unknown) => void m.set(k, v), delete: (k: string) => void m.delete(k) }
+}
+
+let engine: FakeEngine
+async function setup() {
+  electron.resetElectronMock()
+  lines.length = 0
+  engine = new FakeEngine({ queue: [makeItem({ requestId: 'r-1' })] })
+  const host = new EngineHost(() => engine, log)
+  await host.configure({ supabaseUrl: 'http://127.0.0.1:1', anonKey: 'k', dataDir: '/tmp/x', workstationId: 'w', appVersion: '0' })
+  const settings = new SettingsService(memoryKv(), { SUPABASE_URL: 'http://127.0.0.1:54321', SUPABASE_ANON_KEY: 'anon.key' })
+  registerIpcHandlers({ host, settings, view: async (l) => settingsView(l, { protected: true, backend: 'test', message: null }), log })
+}
+const call = (channel: string, event: unknown, ...args: unknown[]) => electron.ipcMain.handlers.get(channel)!(event, ...args)
+
+beforeEach(setup)
+
+describe('isTrustedSender', () => {
+  it('trusts only app://bundle frames', () => {
+    expect(isTrustedSender({ url: 'app://bundle/index.html' })).toBe(true)
+    expect(isTrustedSender({ url: 'app://bundle/sound.html' })).toBe(true)
+    expect(isTrustedSender({ url: 'https://evil.example/' })).toBe(false)
+    expect(isTrustedSender({ url: 'file:///tmp/index.html' })).toBe(false)
+    expect(isTrustedSender({ url: 'http://127.0.0.1:5173/' })).toBe(false)
+    expect(isTrustedSender(null)).toBe(false)
+  })
+})
+
+describe('handlers', () => {
+  it('registers every contract channel', () => {
+    expect([...electron.ipcMain.handlers.keys()].sort()).toEqual(
+      ['alerts:pause', 'alerts:resume', 'engine:get-snapshot', 'link:reconnect', 'queue:accept', 'queue:acknowledge', 'session:sign-in', 'session:sign-out', 'settings:get', 'settings:save'].sort(),
+    )
+  })
+
+  it('passes valid calls from the bundle to the engine', async () => {
+    await call('queue:acknowledge', trusted, 'r-1')
+    expect(await call('queue:accept', trusted, 'r-1')).toEqual({ ok: true })
+    await call('alerts:pause', trusted, { minutes: 15 })
+    await call('alerts:pause', trusted, { minutes: 60 })
+    await call('alerts:pause', trusted, { indefinite: true })
+    await call('alerts:resume', trusted)
+    await call('link:reconnect', trusted)
+    expect(engine.calls.filter((c) => c.cmd !== 'start')).toEqual([
+      { cmd: 'acknowledge', requestId: 'r-1' },
+      { cmd: 'accept', requestId: 'r-1' },
+      { cmd: 'pause', request: { minutes: 15 } },
+      { cmd: 'pause', request: { minutes: 60 } },
+      { cmd: 'pause', request: { indefinite: true } },
+      { cmd: 'resume' },
+      { cmd: 'reconnectNow' },
+    ])
+    expect((await call('engine:get-snapshot', trusted)).queue[0].requestId).toBe('r-1')
+  })
+
+  it('rejects an untrusted frame before anything runs', async () => {
+    for (const url of ['https://evil.example/', 'file:///x/index.html', 'app://evil/index.html']) {
+      await expect(call('queue:acknowledge', { senderFrame: { url } }, 'r-1')).rejects.toThrow(/untrusted sender/)
+    }
+    await expect(call('engine:get-snapshot', { senderFrame: null })).rejects.toThrow(/untrusted sender/)
+    expect(engine.calls.filter((c) => c.cmd !== 'start')).toEqual([])
+    expect(lines.some((l) => l.includes('untrusted sender') && l.includes('https://evil.example'))).toBe(true)
+  })
+
+  it.each([
+    ['queue:acknowledge', []],
+    ['queue:acknowledge', ['']],
+    ['queue:acknowledge', ['x'.repeat(129)]],
+    ['queue:acknowledge', ['<img src=x onerror=alert(1)>']],
+    ['queue:acknowledge', ['../../etc']],
+    ['queue:acknowledge', [42]],
+    ['queue:acknowledge', ['r-1', 'extra']],
+    ['queue:accept', [{ toString: () => 'r-1' }]],
+    ['alerts:pause', [{ minutes: 30 }]],
+    ['alerts:pause', [{ minutes: '15' }]],
+    ['alerts:pause', [{ minutes: 15, indefinite: true }]],
+    ['alerts:pause', [{ indefinite: false }]],
+    ['alerts:pause', [[15]]],
+    ['alerts:pause', [null]],
+    ['alerts:resume', ['now']],
+    ['settings:save', [{ supabaseUrl: 'javascript:alert(1)', anonKey: 'k', email: '', soundEnabled: true }]],
+    ['settings:save', [{ supabaseUrl: 'https://x.supabase.co', anonKey: 'k', email: '', soundEnabled: true, extra: 1 }]],
+    ['session:sign-in', ['not-an-email', 'pw']],
+    ['session:sign-in', ['a@b.co', '']],
+  ])('rejects %s with %j', async (channel, args) => {
+    await expect(call(channel, trusted, ...args)).rejects.toThrow(/invalid arguments/)
+    expect(engine.calls.filter((c) => c.cmd !== 'start')).toEqual([])
+  })
+
+  it('never logs argument values (a password in a bad call stays out of the log)', async () => {
+    await expect(call('session:sign-in', trusted, 'bad', 'hunter2-secret')).rejects.toThrow()
+    expect(lines.join('\n')).not.toContain('hunter2')
+    expect(lines.join('\n')).toContain('[string(3), string(14)]')
+  })
+
+  it('sign-in returns a result instead of throwing, and settings:save reports problems', async () => {
+    expect(await call('session:sign-in', trusted, 'mech@shop.example', 'pw')).toEqual({ ok: true })
+    expect(engine.calls).toContainEqual({ cmd: 'signIn', email: 'mech@shop.example' })
+    const view = await call('settings:get', trusted)
+    expect(view).toMatchObject({ supabaseUrl: 'http://127.0.0.1:54321', configured: true, secretStorage: { protected: true } })
+  })
+})
+
+describe('push', () => {
+  it('skips destroyed targets', () => {
+    const wc = new electron.FakeWebContents()
+    push(wc as never, 'sound:play', 'request')
+    expect(wc.send).toHaveBeenCalledWith('sound:play', 'request')
+    wc.destroyed = true
+    push(wc as never, 'sound:play', 'request')
+    expect(wc.send).toHaveBeenCalledTimes(1)
+    push(null, 'sound:play', 'request')
+  })
+})
