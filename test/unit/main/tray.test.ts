@@ -110,3 +110,14 @@ describe('TrayController', () => {
     expect(template.find((i) => i.id === 'paused')?.label).toBe('Alerts paused until resumed')
   })
 })
+
+describe('shipped icons', () => {
+  it('every state × attention × platform icon exists in resources/tray (node resources/generate.mjs)', async () => {
+    const { existsSync } = await import('node:fs')
+    for (const p of ['linux', 'darwin', 'win32'] as const)
+      for (const s of LINK_STATES)
+        for (const a of [false, true]) expect(existsSync(`resources/tray/${trayIconFile(s, a, p)}`), `${s} ${a} ${p}`).toBe(true)
+    expect(existsSync('resources/tray/overlay.png')).toBe(true)
+    expect(existsSync('resources/sounds/request.wav') && existsSync('resources/sounds/health.wav')).toBe(true)
+  })
+})

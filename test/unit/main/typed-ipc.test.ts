@@ -28,7 +28,7 @@ async function setup() {
   const settings = new SettingsService(memoryKv(), { SUPABASE_URL: 'http://127.0.0.1:54321', SUPABASE_ANON_KEY: 'anon.key' })
   registerIpcHandlers({ host, settings, view: async (l) => settingsView(l, { protected: true, backend: 'test', message: null }), log })
 }
-const call = (channel: string, event: unknown, ...args: unknown[]) => electron.ipcMain.handlers.get(channel)!(event, ...args)
+const call = (channel: string, event: unknown, ...args: unknown[]): Promise<any> => Promise.resolve(electron.ipcMain.handlers.get(channel)!(event, ...args))
 
 beforeEach(setup)
 
