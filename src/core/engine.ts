@@ -1,0 +1,354 @@
+// The engine: link supervisor + feed + state core (store, desk, alert pipeline, health), behind the
+// small command surface of engine-api.ts. Data flows one way — link → feed → desk → alerts → sinks —
+// and the hosts (Electron main, headless CLI, tests) only see EngineHandle (shared/design.md).
+import { join } from 'node:path'
+import type { AcceptResult, EngineSnapshot, HealthSummary, LinkState, PauseRequest } from '../shared/types.js'
+import { DEFAULT_FLAGS } from '../shared/types.js'
+import type { EngineConfig, EngineEvents, EngineHandle, EnginePorts } from './engine-api.js'
+import type { Clock } from './ports.js'
+import { systemClock } from './ports.js'
+import { redactText } from './config.js'
+import { openStateCore, type StateCore, type StateCoreOptions } from './desk/state-core.js'
+import { validRequestId } from './alerts/safe-text.js'
+import { LinkSupervisor, type LinkConfig } from './link/supervisor.js'
+import { describeRestError, restCall } from './link/rest.js'
+import { TimerRegistry } from './link/timers.js'
+import { Feed } from './feed/feed.js'
+
+/** Knobs for tests and benchmarks; production uses the defaults. */
+export interface EngineTuning {
+  link?: Partial<Omit<LinkConfig, 'supabaseUrl' | 'anonKey'>>
+  /** How long a first alert may wait for details (default 600 ms). */
+  firstWaitMs?: number
+  detailsTimeoutMs?: number
+  detailsMaxAttempts?: number
+  reconcileTimeoutMs?: number
+  /** Workstation heartbeat row interval (default 60 s; 0 disables). */
+  workstationHeartbeatMs?: number
+  stateCore?: Partial<Omit<StateCoreOptions, 'dbPath' | 'sinks' | 'log' | 'clock'>>
+  random?: () => number
+}
+
+type Listeners = { [E in keyof EngineEvents]: Set<(p: EngineEvents[E]) => void> }
+
+const EMPTY_HEALTH: HealthSummary = {
+  counters: {},
+  latencyMs: { p50: null, p95: null, p99: null, count: 0 },
+  fetchFailureRate: 0,
+  sinkFailureRate: 0,
+  degradedReason: null,
+}
+
+export class Engine implements EngineHandle {
+  core: StateCore | null = null
+  link: LinkSupervisor | null = null
+  feed: Feed | null = null
+  readonly timers = new TimerRegistry()
+  private readonly clock: Clock
+  private readonly listeners: Listeners = { snapshot: new Set(), alert: new Set(), retract: new Set(), state: new Set(), health: new Set(), error: new Set() }
+  private started: Promise<void> | null = null
+  private stopped = false
+  private displayed: LinkState
+  private reconcileProblem: string | null = null
+  private snapshotQueued = false
+  private heartbeatMissing = false
+  private cancelHeartbeat: (() => void) | null = null
+  private readonly offs: (() => void)[] = []
+
+  constructor(
+    readonly config: EngineConfig,
+    private readonly ports: EnginePorts,
+    private readonly tuning: EngineTuning = {},
+  ) {
+    this.clock = ports.clock ?? systemClock
+    this.displayed = { state: 'connecting', reason: 'Starting…', since: this.clock.now() }
+  }
+
+  // --- lifecycle ------------------------------------------------------------------------------------
+
+  start(): Promise<void> {
+    this.started ??= this.doStart()
+    return this.started
+  }
+
+  private async doStart(): Promise<void> {
+    const { config, ports, tuning } = this
+    const log = ports.log
+    try {
+      this.core = openStateCore({
+        ...tuning.stateCore,
+        dbPath: join(config.dataDir, 'bayalert.db'),
+        sinks: ports.sinks,
+        log,
+        clock: this.clock,
+        repeatIntervalMs: config.repeatIntervalMs ?? tuning.stateCore?.repeatIntervalMs,
+        repeatMaxCount: config.repeatMaxCount ?? tuning.stateCore?.repeatMaxCount,
+      })
+    } catch (e) {
+      const message = `Cannot open the local store in ${config.dataDir}: ${(e as Error)?.message ?? e}`
+      log.error('engine: store failed to open', { cause: message })
+      this.emit('error', { message, cause: String((e as Error)?.stack ?? e) })
+      throw new Error(message)
+    }
+    const { desk, health } = this.core
+    this.offs.push(
+      desk.on('queue', () => this.queueSnapshot()),
+      desk.on('alert', (a) => this.emit('alert', a)),
+      desk.on('retract', (r) => this.emit('retract', r)),
+      desk.on('pause', () => this.queueSnapshot()),
+      desk.on('flags', () => this.queueSnapshot()),
+      health.on((e) => {
+        if (e.type === 'alert') this.emit('alert', e.alert)
+        else {
+          this.emit('health', e.summary)
+          this.refreshState()
+        }
+      }),
+    )
+    desk.start()
+
+    const link = new LinkSupervisor(
+      { supabaseUrl: config.supabaseUrl, anonKey: config.anonKey, heartbeatIntervalMs: config.heartbeatIntervalMs, random: tuning.random, ...tuning.link },
+      { secrets: ports.secrets, log, clock: this.clock },
+    )
+    this.link = link
+    this.feed = new Feed({
+      link,
+      client: link.client,
+      desk,
+      store: this.core.store,
+      health,
+      log,
+      clock: this.clock,
+      timers: this.timers,
+      firstWaitMs: tuning.firstWaitMs,
+      safetyReconcileMs: config.safetyReconcileMs,
+      detailsTimeoutMs: tuning.detailsTimeoutMs,
+      detailsMaxAttempts: tuning.detailsMaxAttempts,
+      reconcileTimeoutMs: tuning.reconcileTimeoutMs,
+      random: tuning.random,
+      onProblem: (reason) => {
+        this.reconcileProblem = reason
+        this.refreshState()
+      },
+    })
+    this.offs.push(
+      link.on('state', () => this.refreshState()),
+      link.on('user', (u) => {
+        if (u) {
+          this.feed?.enable('startup')
+          this.armHeartbeat(2000)
+        } else {
+          this.feed?.disable()
+          this.cancelHeartbeat?.()
+          this.cancelHeartbeat = null
+        }
+        this.queueSnapshot()
+      }),
+    )
+    await link.start()
+    this.refreshState()
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    this.timers.closeAll()
+    await this.started?.catch(() => {})
+    this.feed?.stop()
+    await this.link?.stop()
+    for (const off of this.offs.splice(0)) off()
+    try {
+      this.core?.close()
+    } catch (e) {
+      this.ports.log.error('engine: closing the store failed', { cause: String(e) })
+    }
+  }
+
+  // --- commands ---------------------------------------------------------------------------------------
+
+  async signIn(email: string, password: string): Promise<void> {
+    await this.start()
+    await this.need().signIn(email, password)
+  }
+
+  async signOut(): Promise<void> {
+    await this.need().signOut()
+  }
+
+  async acknowledge(requestId: string): Promise<void> {
+    this.core?.desk.acknowledge(requestId)
+  }
+
+  /**
+   * Claims a request with `rpc accept_request` (atomic on the server: exactly one mechanic wins).
+   * The queue updates through the normal paths (postgres_changes/broadcast); a reconcile follows
+   * in case realtime is down.
+   */
+  async accept(requestId: string): Promise<AcceptResult> {
+    const link = this.link
+    if (!link || !link.currentUser) return { ok: false, reason: 'offline', message: 'Not signed in.' }
+    if (!validRequestId(requestId)) return { ok: false, reason: 'not-found', message: 'That is not a request id.' }
+    const res = await restCall<unknown>(link.client, (c) => c.rpc('accept_request', { p_request_id: requestId }), 8000)
+    if (!res.ok) {
+      const why = describeRestError(res.error)
+      this.ports.log.warn('engine: accept failed', { requestId, cause: why })
+      const offline = res.error.kind === 'network' || res.error.kind === 'timeout'
+      return { ok: false, reason: offline ? 'offline' : 'error', message: `Could not accept: ${why}` }
+    }
+    this.feed?.reconcile('manual')
+    const data = (res.data && typeof res.data === 'object' ? res.data : {}) as { ok?: unknown; reason?: unknown }
+    const reason = typeof data.reason === 'string' ? data.reason : null
+    if (data.ok === true) return { ok: true }
+    switch (reason) {
+      case 'already_accepted':
+      case 'not_queued':
+        return { ok: false, reason: 'already-taken', message: 'Another mechanic has already taken this request.' }
+      case 'not_found':
+        return { ok: false, reason: 'not-found', message: 'This request no longer exists.' }
+      case 'cancelled':
+        return { ok: false, reason: 'not-found', message: 'The customer cancelled this request.' }
+      default:
+        return { ok: false, reason: 'error', message: `The server refused: ${redactText(reason ?? 'no reason given')}` }
+    }
+  }
+
+  async pause(request: PauseRequest): Promise<void> {
+    this.core?.desk.pause(request)
+  }
+
+  async resume(): Promise<void> {
+    this.core?.desk.resume()
+  }
+
+  async reconnectNow(): Promise<void> {
+    this.link?.reconnectNow()
+    this.feed?.reconcile('manual')
+  }
+
+  notifyResume(): void {
+    this.link?.notifyResume()
+    this.feed?.reconcile('resume')
+  }
+
+  notifySuspend(): void {
+    this.link?.notifySuspend()
+  }
+
+  notifyNetworkChange(online: boolean): void {
+    this.link?.notifyNetworkChange(online)
+    if (online) this.feed?.reconcile('network')
+  }
+
+  on<E extends keyof EngineEvents>(event: E, listener: (payload: EngineEvents[E]) => void): () => void {
+    const set = this.listeners[event] as Set<(p: EngineEvents[E]) => void>
+    set.add(listener)
+    return () => set.delete(listener)
+  }
+
+  snapshot(): EngineSnapshot {
+    const core = this.core
+    if (!core) {
+      return { link: this.displayed, queue: [], flags: { ...DEFAULT_FLAGS }, paused: null, user: null, health: EMPTY_HEALTH }
+    }
+    return {
+      link: this.displayed,
+      queue: core.desk.queue(),
+      flags: core.desk.flags(),
+      paused: core.desk.paused(),
+      user: this.link?.currentUser?.email ?? null,
+      health: core.health.summary(),
+    }
+  }
+
+  // --- state --------------------------------------------------------------------------------------------
+
+  /** The link's state, overlaid with the engine's own troubles: a live link that cannot read the queue is degraded. */
+  private refreshState(): void {
+    if (this.stopped && this.displayed.state !== 'signed-out') return
+    const base = this.link?.state ?? this.displayed
+    let next: LinkState = base
+    if (base.state === 'live') {
+      const problem = this.reconcileProblem ?? this.core?.health.degradedReason() ?? null
+      if (problem) next = { state: 'degraded', reason: problem, since: this.displayed.state === 'degraded' ? this.displayed.since : this.clock.now() }
+    }
+    if (next.state !== this.displayed.state || next.reason !== this.displayed.reason) {
+      this.displayed = next.state === base.state ? base : next
+      this.emit('state', this.displayed)
+      this.queueSnapshot()
+    }
+  }
+
+  private queueSnapshot(): void {
+    if (this.snapshotQueued || this.stopped) return
+    this.snapshotQueued = true
+    queueMicrotask(() => {
+      this.snapshotQueued = false
+      if (this.stopped) return
+      try {
+        this.emit('snapshot', this.snapshot())
+      } catch (e) {
+        this.ports.log.error('engine: snapshot failed', { cause: String(e) })
+      }
+    })
+  }
+
+  // --- workstation heartbeat row ------------------------------------------------------------------------
+
+  private armHeartbeat(delayMs: number): void {
+    const every = this.tuning.workstationHeartbeatMs ?? 60_000
+    if (every <= 0 || this.heartbeatMissing) return
+    this.cancelHeartbeat?.()
+    this.cancelHeartbeat = this.timers.after(delayMs, () => {
+      this.cancelHeartbeat = null
+      void this.sendHeartbeat().finally(() => {
+        if (!this.stopped && this.link?.currentUser) this.armHeartbeat(every)
+      })
+    })
+  }
+
+  /** Upserts public.workstation_health (optional table: a missing one is detected once, then skipped). */
+  async sendHeartbeat(): Promise<boolean> {
+    const link = this.link
+    const user = link?.currentUser
+    if (!link || !user || this.heartbeatMissing || this.stopped) return false
+    const s = this.displayed
+    const row = {
+      workstation_id: this.config.workstationId,
+      mechanic_id: user.id,
+      last_seen: new Date(this.clock.now()).toISOString(),
+      app_version: this.config.appVersion,
+      state: s.state,
+      reason: s.reason.slice(0, 500),
+      counters: this.core?.health.summary().counters ?? {},
+    }
+    const res = await restCall<unknown>(link.client, (c) => c.from('workstation_health').upsert(row, { onConflict: 'workstation_id' }), 5000)
+    if (res.ok) return true
+    if (res.error.kind === 'missing') {
+      this.heartbeatMissing = true
+      this.ports.log.info('engine: no workstation_health table on this project; workstation heartbeats are off', { cause: describeRestError(res.error) })
+    } else {
+      this.ports.log.warn('engine: workstation heartbeat failed', { cause: describeRestError(res.error) })
+    }
+    return false
+  }
+
+  private need(): LinkSupervisor {
+    if (!this.link) throw new Error('The engine is not started.')
+    return this.link
+  }
+
+  private emit<E extends keyof EngineEvents>(event: E, payload: EngineEvents[E]): void {
+    for (const l of [...this.listeners[event]] as ((p: EngineEvents[E]) => void)[]) {
+      try {
+        l(payload)
+      } catch (e) {
+        this.ports.log.error(`engine: ${event} listener threw`, { cause: String((e as Error)?.stack ?? e) })
+      }
+    }
+  }
+}
+
+export function createEngine(config: EngineConfig, ports: EnginePorts, tuning?: EngineTuning): EngineHandle {
+  return new Engine(config, ports, tuning)
+}

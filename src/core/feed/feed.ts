@@ -1,0 +1,296 @@
+// The feed: three sources → one ordered stream of RequestFacts into the desk (shared/design.md, "Feed").
+//   link events ─ parse ─┬─ rejected → desk (recorded) + a reconcile soon (something changed we could not read)
+//                        └─ per-request chain → details (≤ firstWaitMs) → desk.ingest
+//   confirmed subscription / resume / network / timer → reconcile → desk.reconcile
+//   feature_flags changes / reads → desk.setFlags
+// Facts about one request are applied in arrival order (a chain per request id): a "removed" that
+// arrives while a "queued" is still waiting for its details must not be applied first, or the late
+// "queued" would put a taken request back on screen.
+import type { SupabaseClient } from '@supabase/supabase-js'
+import type { FeatureFlags, RequestDetails } from '../../shared/types.js'
+import { DEFAULT_FLAGS } from '../../shared/types.js'
+import type { DetailsFact, QueuedFact, RequestFact } from '../facts.js'
+import type { Clock, Logger } from '../ports.js'
+import type { RequestDesk } from '../desk/request-desk.js'
+import type { HealthMonitor } from '../health/health.js'
+import type { Store } from '../store/store.js'
+import type { LinkSupervisor } from '../link/supervisor.js'
+import { describeRestError, restCall } from '../link/rest.js'
+import type { TimerRegistry } from '../link/timers.js'
+import { DetailsFetcher, usableDetails, type DetailsOutcome } from './details.js'
+import { completeDetails, parseBroadcast, parseFlagChange, parseFlagRows, parsePostgresChange, type ParseResult } from './parse.js'
+import { Reconciler, type ReconcileTrigger } from './reconcile.js'
+
+export interface FeedOptions {
+  link: LinkSupervisor
+  client: SupabaseClient
+  desk: RequestDesk
+  store: Store
+  health: HealthMonitor
+  log: Logger
+  clock: Clock
+  timers: TimerRegistry
+  /** How long a first alert may wait for details before it goes out basic (default 600 ms). */
+  firstWaitMs?: number
+  safetyReconcileMs?: number
+  detailsTimeoutMs?: number
+  detailsMaxAttempts?: number
+  reconcileTimeoutMs?: number
+  random?: () => number
+  /** Degraded reason from reconcile failures (null = fine). */
+  onProblem(reason: string | null): void
+}
+
+export class Feed {
+  readonly details: DetailsFetcher
+  readonly reconciler: Reconciler
+  private readonly chains = new Map<string, Promise<void>>()
+  /** Facts waiting for details, woken early when another source brings them. */
+  private readonly waiters = new Map<string, (d: Partial<RequestDetails>) => void>()
+  private readonly offs: (() => void)[] = []
+  private stopped = false
+  private cancelSoon: (() => void) | null = null
+  private readonly firstWaitMs: number
+  readonly stats = { basicAlerts: 0, enrichedLater: 0, detailsGaveUp: 0, rejected: 0, ignored: 0 }
+
+  constructor(private readonly o: FeedOptions) {
+    this.firstWaitMs = o.firstWaitMs ?? 600
+    const onFetch = (ok: boolean, ms: number, cause?: string) => o.health.recordFetch(ok, ms, cause)
+    this.details = new DetailsFetcher({
+      client: o.client,
+      log: o.log,
+      clock: o.clock,
+      timers: o.timers,
+      timeoutMs: o.detailsTimeoutMs,
+      maxAttempts: o.detailsMaxAttempts,
+      random: o.random,
+      onFetch,
+    })
+    this.reconciler = new Reconciler({
+      client: o.client,
+      log: o.log,
+      clock: o.clock,
+      timers: o.timers,
+      apply: (snap) => this.applySnapshot(snap),
+      onHealth: (reason) => o.onProblem(reason),
+      onFetch,
+      alsoRun: () => this.readFlags(),
+      safetyIntervalMs: o.safetyReconcileMs,
+      timeoutMs: o.reconcileTimeoutMs,
+      random: o.random,
+    })
+    this.offs.push(
+      o.link.on('broadcast', (source, msg, at) => this.take(parseBroadcast(source, msg, at))),
+      o.link.on('postgresChange', (table, msg, at) => {
+        if (table === 'feature_flags') this.onFlagChange(msg)
+        else this.take(parsePostgresChange(msg, at))
+      }),
+      o.link.on('confirmed', (why) => this.reconciler.request(why === 'subscribed' ? 'subscribed' : 'manual')),
+    )
+  }
+
+  /** Signed in: reads are allowed; read the queue and the flags now (does not wait for realtime). */
+  enable(trigger: ReconcileTrigger = 'startup'): void {
+    this.reconciler.enable()
+    this.reconciler.request(trigger)
+  }
+
+  disable(): void {
+    this.reconciler.disable()
+    this.o.onProblem(null)
+  }
+
+  reconcile(trigger: ReconcileTrigger): void {
+    this.reconciler.request(trigger)
+  }
+
+  /** Resolves once queued facts and reconciles have been applied (tests, orderly shutdown). */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 5; i++) {
+      await Promise.all([...this.chains.values()])
+      await this.reconciler.idle()
+      if (this.chains.size === 0) return
+    }
+  }
+
+  stop(): void {
+    this.stopped = true
+    for (const off of this.offs.splice(0)) off()
+    this.cancelSoon?.()
+    this.details.stop()
+    this.reconciler.stop()
+    for (const wake of this.waiters.values()) wake({})
+    this.waiters.clear()
+  }
+
+  // --- events -------------------------------------------------------------------------------------
+
+  private take(r: ParseResult): void {
+    if (this.stopped) return
+    if ('ignored' in r) {
+      this.stats.ignored++
+      this.o.health.count('feed:ignored')
+      this.o.log.debug('feed: event ignored', { reason: r.ignored })
+      return
+    }
+    const fact = r.fact
+    if (fact.kind === 'rejected') {
+      this.stats.rejected++
+      this.ingest(fact)
+      // Something happened that we could not read: the server's queue is the authority.
+      this.reconcileSoon()
+      return
+    }
+    // A full-detail fact wakes a same-request fact that is waiting for its details.
+    if (fact.kind === 'queued' && usableDetails(fact.details)) this.waiters.get(fact.requestId)?.(fact.details!)
+    if (fact.kind === 'removed') this.details.cancel(fact.requestId)
+    this.chain(fact.requestId, () => this.handle(fact))
+  }
+
+  private chain(requestId: string, fn: () => Promise<void> | void): void {
+    const prev = this.chains.get(requestId) ?? Promise.resolve()
+    const next = prev
+      .then(fn)
+      .catch((e) => this.o.log.error('feed: handling a fact failed', { requestId, cause: String((e as Error)?.stack ?? e) }))
+    this.chains.set(requestId, next)
+    void next.then(() => {
+      if (this.chains.get(requestId) === next) this.chains.delete(requestId)
+    })
+  }
+
+  private async handle(fact: Exclude<RequestFact, { kind: 'rejected' }>): Promise<void> {
+    if (this.stopped) return
+    if (fact.kind !== 'queued') {
+      this.ingest(fact)
+      return
+    }
+    if (usableDetails(fact.details)) {
+      this.details.cancel(fact.requestId)
+      this.ingest(fact)
+      return
+    }
+    const known = this.o.store.getQueueRow(fact.requestId)
+    if (known) {
+      // Already on screen (another source was first): nothing to wait for.
+      this.ingest(fact)
+      if (known.detail === 'basic') this.details.want(fact.requestId, (o) => this.lateDetails(fact, o))
+      return
+    }
+    const got = await this.firstDetails(fact)
+    if (this.stopped) return
+    if (got.details) {
+      this.ingest({ ...fact, details: { ...(fact.details ?? {}), ...got.details } })
+      return
+    }
+    // The alert goes out now, basic, with the cause on record; the job keeps trying in the background.
+    this.stats.basicAlerts++
+    this.o.health.count('details:basic-alert')
+    this.o.log.warn('feed: alerting without details', { requestId: fact.requestId, source: fact.source, cause: got.cause })
+    this.ingest(fact)
+  }
+
+  /** Waits at most firstWaitMs for details: the RPC's first answer, or another source bringing them. */
+  private async firstDetails(fact: QueuedFact): Promise<{ details: Partial<RequestDetails> | null; cause: string }> {
+    const id = fact.requestId
+    const firstTry = this.details.want(id, (o) => this.lateDetails(fact, o), true)
+    let cancelTimer: () => void = () => {}
+    const timeout = new Promise<{ details: null; cause: string }>((resolve) => {
+      cancelTimer = this.o.timers.after(this.firstWaitMs, () =>
+        resolve({ details: null, cause: this.details.causeOf(id) ?? `details did not arrive within ${this.firstWaitMs} ms; still trying` }),
+      )
+    })
+    const arrived = new Promise<{ details: Partial<RequestDetails>; cause: string }>((resolve) => {
+      this.waiters.set(id, (d) => resolve({ details: d, cause: 'another source brought them' }))
+    })
+    const tried = firstTry.then((o) => (o.ok ? { details: o.details, cause: '' } : { details: null, cause: o.cause }))
+    try {
+      return await Promise.race([tried, arrived, timeout])
+    } finally {
+      cancelTimer()
+      this.waiters.delete(id)
+    }
+  }
+
+  /** The background job finished after the basic alert: enrich, or record the give-up. */
+  private lateDetails(fact: QueuedFact, o: DetailsOutcome): void {
+    if (this.stopped) return
+    if (!o.ok) {
+      if (o.final) {
+        this.stats.detailsGaveUp++
+        this.o.health.count('details:gave-up')
+      }
+      return
+    }
+    const row = this.o.store.getQueueRow(fact.requestId)
+    if (!row || row.detail === 'full') return // gone, or someone else already enriched it
+    this.stats.enrichedLater++
+    const now = this.o.clock.now()
+    const df: DetailsFact = {
+      kind: 'details',
+      source: fact.source,
+      eventId: `details:${fact.requestId}:${now}`,
+      commitTs: null,
+      receivedAt: now,
+      requestId: fact.requestId,
+      details: completeDetails(o.details),
+    }
+    this.chain(fact.requestId, () => this.ingest(df))
+  }
+
+  private ingest(fact: RequestFact): void {
+    if (this.stopped) return
+    const r = this.o.desk.ingest(fact)
+    if (r.outcome === 'error') this.o.log.error('feed: the desk could not take a fact', { source: fact.source, reason: r.reason })
+  }
+
+  private applySnapshot(snap: Parameters<RequestDesk['reconcile']>[0]): void {
+    if (this.stopped) return
+    this.o.desk.reconcile(snap)
+    // Whatever the snapshot enriched needs no background job any more.
+    for (const f of snap.requests) if (usableDetails(f.details)) this.details.cancel(f.requestId)
+  }
+
+  private reconcileSoon(): void {
+    if (this.cancelSoon) return
+    this.cancelSoon = this.o.timers.after(1000, () => {
+      this.cancelSoon = null
+      this.reconciler.request('manual')
+    })
+  }
+
+  // --- flags --------------------------------------------------------------------------------------
+
+  private onFlagChange(msg: unknown): void {
+    if (this.stopped) return
+    const r = parseFlagChange(msg)
+    if ('ignored' in r) return
+    if ('reread' in r) {
+      this.o.log.info('feed: re-reading feature flags', { why: r.reread })
+      void this.readFlags()
+      return
+    }
+    this.setFlags({ ...this.o.desk.flags(), ...r.flags })
+  }
+
+  /** Reads public.feature_flags; a flag without a row has its default. The desk caches them offline. */
+  async readFlags(): Promise<void> {
+    const res = await restCall<unknown>(this.o.client, (c) => c.from('feature_flags').select('key,enabled'), 5000)
+    if (this.stopped) return
+    if (!res.ok) {
+      this.o.health.recordFetch(false, res.ms, `feature_flags: ${describeRestError(res.error)}`)
+      this.o.log.warn('feed: could not read feature flags; keeping the cached ones', { cause: describeRestError(res.error) })
+      return
+    }
+    this.o.health.recordFetch(true, res.ms)
+    const { flags, problems } = parseFlagRows(res.data)
+    for (const p of problems) this.o.log.warn('feed: feature flag row ignored', { problem: p })
+    this.setFlags({ ...DEFAULT_FLAGS, ...flags })
+  }
+
+  private setFlags(next: FeatureFlags): void {
+    const cur = this.o.desk.flags()
+    if ((Object.keys(DEFAULT_FLAGS) as (keyof FeatureFlags)[]).every((k) => cur[k] === next[k])) return
+    this.o.log.info('feed: feature flags changed', { ...next })
+    this.o.desk.setFlags(next)
+  }
+}

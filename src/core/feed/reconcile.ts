@@ -1,0 +1,207 @@
+// Reconcile: read the server's whole current queue and hand it to the desk as one QueueSnapshot, so the
+// local queue becomes equal to it. postgres_changes has no replay (temporary slot, wire §6, §9 #6) and
+// SUBSCRIBED is premature (§9 #7): this is what recovers everything missed while disconnected or
+// rejoining. Runs after every confirmed subscription, on resume, on network return, on a safety timer
+// and whenever an event could not be understood.
+//
+// Cost: keyset pages of `rpc queued_requests` by (queued_at, id), one round trip per page — a shop's
+// queue is usually one page, so the 60 s safety timer costs each workstation one request a minute
+// (500 workstations ≈ 500 requests/min against a 5,000/min quota).
+import type { SupabaseClient } from '@supabase/supabase-js'
+import type { QueueSnapshot, QueuedFact } from '../facts.js'
+import type { Clock, Logger } from '../ports.js'
+import { backoffDelay, RECONNECT_BACKOFF, type BackoffPolicy } from '../link/backoff.js'
+import { describeRestError, restCall } from '../link/rest.js'
+import type { TimerRegistry } from '../link/timers.js'
+import { parseRow } from './parse.js'
+
+export type ReconcileTrigger = QueueSnapshot['trigger']
+
+export interface ReconcilerOptions {
+  client: SupabaseClient
+  log: Logger
+  clock: Clock
+  timers: TimerRegistry
+  /** Hands the complete snapshot over (desk.reconcile). */
+  apply(snapshot: QueueSnapshot): void
+  /** Called with a reason when reads fail (shown as degraded), and with null once one succeeds. */
+  onHealth(reason: string | null): void
+  /** Every page fetch result, for health. */
+  onFetch?(ok: boolean, ms: number, cause?: string): void
+  /** Runs alongside each reconcile (flags are re-read too). Its failure is its own business. */
+  alsoRun?(): Promise<void>
+  pageSize?: number
+  timeoutMs?: number
+  safetyIntervalMs?: number
+  retry?: BackoffPolicy
+  random?: () => number
+  maxPages?: number
+}
+
+export class Reconciler {
+  private running = false
+  private pending: ReconcileTrigger | null = null
+  private failures = 0
+  private cancelRetry: (() => void) | null = null
+  private cancelSafety: (() => void) | null = null
+  private stopped = false
+  private enabled = false
+  readonly stats = { runs: 0, ok: 0, failed: 0, pages: 0, lastMs: 0, lastCount: 0 }
+  private readonly pageSize: number
+  private readonly timeoutMs: number
+  private readonly safetyMs: number
+  private readonly retry: BackoffPolicy
+  private readonly maxPages: number
+  private waiters: (() => void)[] = []
+
+  constructor(private readonly o: ReconcilerOptions) {
+    this.pageSize = o.pageSize ?? 500
+    this.timeoutMs = o.timeoutMs ?? 8000
+    this.safetyMs = o.safetyIntervalMs ?? 60_000
+    this.retry = o.retry ?? RECONNECT_BACKOFF
+    this.maxPages = o.maxPages ?? 200
+  }
+
+  /** Allows runs (after sign-in) and starts the safety timer. */
+  enable(): void {
+    if (this.stopped) return
+    this.enabled = true
+    this.armSafety()
+  }
+
+  /** No runs while signed out: reads would fail with RLS and flap the state. */
+  disable(): void {
+    this.enabled = false
+    this.pending = null
+    this.cancelRetry?.()
+    this.cancelRetry = null
+    this.cancelSafety?.()
+    this.cancelSafety = null
+    this.failures = 0
+  }
+
+  /** Requests a run. Coalesces: a request during a run causes exactly one more run after it. */
+  request(trigger: ReconcileTrigger): void {
+    if (this.stopped || !this.enabled) return
+    if (this.running) {
+      this.pending = trigger
+      return
+    }
+    this.cancelRetry?.()
+    this.cancelRetry = null
+    void this.loop(trigger)
+  }
+
+  /** Resolves when no run is in progress or pending (tests, shutdown). */
+  idle(): Promise<void> {
+    if (!this.running && !this.pending) return Promise.resolve()
+    return new Promise((r) => this.waiters.push(r))
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.disable()
+    for (const w of this.waiters.splice(0)) w()
+  }
+
+  private armSafety(): void {
+    this.cancelSafety?.()
+    if (this.stopped || !this.enabled) return
+    this.cancelSafety = this.o.timers.after(this.safetyMs, () => {
+      this.cancelSafety = null
+      this.request('timer')
+      this.armSafety()
+    })
+  }
+
+  private async loop(first: ReconcileTrigger): Promise<void> {
+    this.running = true
+    let trigger: ReconcileTrigger | null = first
+    try {
+      while (trigger && !this.stopped && this.enabled) {
+        this.pending = null
+        await this.runOnce(trigger)
+        trigger = this.pending
+      }
+    } finally {
+      this.running = false
+      if (!this.pending) for (const w of this.waiters.splice(0)) w()
+    }
+  }
+
+  private async runOnce(trigger: ReconcileTrigger): Promise<void> {
+    this.stats.runs++
+    const startedAt = this.o.clock.now()
+    const extra = this.o.alsoRun?.().catch((e) => this.o.log.warn('reconcile: side read failed', { cause: String(e) }))
+    const requests: QueuedFact[] = []
+    let afterQueuedAt: string | null = null
+    let afterId: string | null = null
+    let bad = 0
+    for (let page = 0; ; page++) {
+      if (page >= this.maxPages) return this.failed(trigger, `the queue has more than ${this.maxPages * this.pageSize} requests; stopped reading`)
+      const res = await restCall<unknown>(
+        this.o.client,
+        (c) => c.rpc('queued_requests', { p_after_queued_at: afterQueuedAt, p_after_id: afterId, p_limit: this.pageSize }),
+        this.timeoutMs,
+      )
+      this.stats.pages++
+      if (this.stopped || !this.enabled) return
+      if (!res.ok) {
+        const cause = `queued_requests: ${describeRestError(res.error)}`
+        this.o.onFetch?.(false, res.ms, cause)
+        return this.failed(trigger, cause)
+      }
+      this.o.onFetch?.(true, res.ms)
+      if (!Array.isArray(res.data)) return this.failed(trigger, 'queued_requests returned something that is not a list')
+      for (const raw of res.data) {
+        const row = parseRow(raw)
+        if (typeof row === 'string') {
+          bad++
+          this.o.log.warn('reconcile: unreadable row skipped', { reason: row })
+          continue
+        }
+        if (row.status !== null && row.status !== 'queued') continue
+        requests.push({
+          kind: 'queued',
+          source: 'reconcile',
+          eventId: `reconcile:${startedAt}:${row.requestId}`,
+          commitTs: row.commitTs,
+          receivedAt: this.o.clock.now(),
+          requestId: row.requestId,
+          queuedAt: row.queuedAt,
+          sessionId: row.sessionId,
+          details: row.details,
+        })
+      }
+      if (res.data.length < this.pageSize) break
+      // Keyset: continue after the last row of this page, using the server's own spelling of the time.
+      const last = res.data[res.data.length - 1] as Record<string, unknown>
+      afterQueuedAt = typeof last?.queued_at === 'string' ? last.queued_at : null
+      afterId = typeof last?.id === 'string' ? last.id : null
+      if (!afterQueuedAt || !afterId) return this.failed(trigger, 'queued_requests rows lack queued_at/id; cannot page')
+    }
+    await extra
+    if (this.stopped || !this.enabled) return
+    this.o.apply({ trigger, requests, startedAt })
+    this.stats.ok++
+    this.stats.lastMs = this.o.clock.now() - startedAt
+    this.stats.lastCount = requests.length
+    if (bad) this.o.log.warn('reconcile: some rows could not be read', { bad })
+    if (this.failures > 0) this.o.log.info('reconcile: recovered', { after: this.failures })
+    this.failures = 0
+    this.o.onHealth(null)
+  }
+
+  private failed(trigger: ReconcileTrigger, cause: string): void {
+    this.stats.failed++
+    this.failures++
+    const delay = backoffDelay(this.failures, this.retry, this.o.random)
+    this.o.log.error('reconcile: failed; will retry', { trigger, cause, retryInMs: delay, failures: this.failures })
+    this.o.onHealth(`Cannot read the queue from the server (${cause}); retrying in ${Math.ceil(delay / 1000)} s`)
+    this.cancelRetry?.()
+    this.cancelRetry = this.o.timers.after(delay, () => {
+      this.cancelRetry = null
+      this.request(trigger)
+    })
+  }
+}
