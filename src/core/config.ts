@@ -10,8 +10,9 @@ export const LOCAL_DEFAULTS = {
   // (shared/reference/supabase-wire.md §8). It is not a secret: it only works against a local stack.
   anonKey:
     'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0',
-  email: 'mechanic1@demo.bayalert.test',
-  password: 'demo-mechanic-1',
+  // DEMO_MECHANICS[0] of the local backend (test/backend/demo.ts).
+  email: 'mechanic1@bayalert.test',
+  password: 'bayalert-demo-1',
 }
 
 export interface RawSettings {

@@ -1,0 +1,209 @@
+// Shared integration-test plumbing: a real local backend, the real engine (real supabase-js, real SQLite),
+// recording sinks and event-driven waits with deadlines.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { startBackend, type Backend, type BackendOptions } from '../backend/index.js'
+import { Engine, type EngineTuning } from '../../src/core/engine.js'
+import type { EngineConfig, EngineEvents } from '../../src/core/engine-api.js'
+import type { Alert, AlertSink, Logger, SecretStore, SinkTier } from '../../src/core/ports.js'
+import type { LinkState } from '../../src/shared/types.js'
+
+export class MemorySecrets implements SecretStore {
+  readonly map = new Map<string, string>()
+  async getItem(k: string) {
+    return this.map.get(k) ?? null
+  }
+  async setItem(k: string, v: string) {
+    this.map.set(k, v)
+  }
+  async removeItem(k: string) {
+    this.map.delete(k)
+  }
+}
+
+export class RecordingSink implements AlertSink {
+  readonly alerts: (Alert & { at: number })[] = []
+  readonly retracts: string[] = []
+  constructor(
+    readonly name = 'recorder',
+    readonly tier: SinkTier = 'in-app',
+    private readonly behaviour: 'ok' | 'throw' | 'hang' = 'ok',
+  ) {}
+  alert(a: Alert) {
+    this.alerts.push({ ...a, at: Date.now() })
+    if (this.behaviour === 'throw') throw new Error(`${this.name} exploded`)
+    if (this.behaviour === 'hang') return new Promise<void>(() => {})
+  }
+  retract(id: string) {
+    this.retracts.push(id)
+  }
+  /** Request ids rung (singles and summaries), in order. */
+  rung(): string[] {
+    return this.alerts.filter((a) => a.kind !== 'health').flatMap((a) => (a.requestId ? [a.requestId] : (a.summaryOf ?? [])))
+  }
+}
+
+/** Keeps log lines in memory; printed when LOG=1 or on demand. */
+export class MemoryLog implements Logger {
+  readonly lines: string[] = []
+  constructor(private readonly prefix = '') {}
+  private add(level: string, msg: string, fields?: Record<string, unknown>) {
+    const line = `${new Date().toISOString().slice(11, 23)} ${level} ${this.prefix}${msg}${fields ? ' ' + JSON.stringify(fields) : ''}`
+    this.lines.push(line)
+    if (process.env.LOG) process.stderr.write(line + '\n')
+  }
+  debug(m: string, f?: Record<string, unknown>) {
+    this.add('debug', m, f)
+  }
+  info(m: string, f?: Record<string, unknown>) {
+    this.add('info', m, f)
+  }
+  warn(m: string, f?: Record<string, unknown>) {
+    this.add('warn', m, f)
+  }
+  error(m: string, f?: Record<string, unknown>) {
+    this.add('error', m, f)
+  }
+  has(re: RegExp): boolean {
+    return this.lines.some((l) => re.test(l))
+  }
+}
+
+export async function backend(opts: BackendOptions = {}): Promise<Backend> {
+  const lines: string[] = []
+  return startBackend({ port: 0, log: (m) => (process.env.LOG ? process.stderr.write(`[backend] ${m}\n`) : lines.push(m)), ...opts })
+}
+
+export interface TestEngine {
+  engine: Engine
+  sink: RecordingSink
+  log: MemoryLog
+  secrets: MemorySecrets
+  dataDir: string
+  stop(): Promise<void>
+}
+
+export async function startEngine(
+  b: Backend,
+  opts: { user?: number; sinks?: AlertSink[]; tuning?: EngineTuning; config?: Partial<EngineConfig>; dataDir?: string; secrets?: MemorySecrets; signIn?: boolean } = {},
+): Promise<TestEngine> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'bayalert-it-'))
+  const sink = new RecordingSink()
+  const log = new MemoryLog()
+  const secrets = opts.secrets ?? new MemorySecrets()
+  const engine = new Engine(
+    {
+      supabaseUrl: b.url,
+      anonKey: b.anonKey,
+      dataDir,
+      workstationId: `ws-${randomUUID().slice(0, 8)}`,
+      appVersion: 'test',
+      ...opts.config,
+    },
+    { secrets, sinks: [sink, ...(opts.sinks ?? [])], log },
+    { ...opts.tuning, stateCore: { burstWindowMs: 300, ...opts.tuning?.stateCore } },
+  )
+  await engine.start()
+  const user = b.demoUsers[opts.user ?? 0]!
+  if (opts.signIn !== false && !engine.link!.currentUser) await engine.signIn(user.email, user.password)
+  return {
+    engine,
+    sink,
+    log,
+    secrets,
+    dataDir,
+    async stop() {
+      await engine.stop()
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Resolves when `pred` holds for an engine event (or already holds via `now`), else rejects at the deadline. */
+export function waitForEvent<E extends keyof EngineEvents>(
+  engine: Engine,
+  event: E,
+  pred: (p: EngineEvents[E]) => boolean,
+  ms: number,
+  what: string,
+  now?: () => boolean,
+): Promise<EngineEvents[E] | undefined> {
+  return new Promise((resolve, reject) => {
+    if (now?.()) return resolve(undefined)
+    const timer = setTimeout(() => {
+      off()
+      reject(new Error(`timed out after ${ms} ms waiting for ${what} (state: ${engine.snapshot().link.state} — ${engine.snapshot().link.reason})`))
+    }, ms)
+    const off = engine.on(event, (p) => {
+      if (!pred(p)) return
+      clearTimeout(timer)
+      off()
+      resolve(p)
+    })
+  })
+}
+
+export function waitForState(engine: Engine, state: LinkState['state'], ms: number, reason?: RegExp): Promise<unknown> {
+  const ok = (s: LinkState) => s.state === state && (!reason || reason.test(s.reason))
+  return waitForEvent(engine, 'state', ok, ms, `state ${state}${reason ? ` ${reason}` : ''}`, () => ok(engine.snapshot().link))
+}
+
+/** Polls `pred` every 20 ms until true or the deadline (for conditions no event announces). */
+export async function until(pred: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    if (await pred()) return
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}
+
+export interface NewRequest {
+  id: string
+  sessionId: string
+  intakeId: string
+  name: string
+}
+
+/** A customer asks for a session: intake + session + queued assignment, in one transaction (like the shop backend). */
+export async function createRequest(b: Backend, over: { name?: string; concern?: string; make?: string; model?: string; year?: number; status?: string } = {}): Promise<NewRequest> {
+  const id = randomUUID()
+  const sessionId = randomUUID()
+  const intakeId = randomUUID()
+  const name = over.name ?? `Customer ${id.slice(0, 4)}`
+  const c = await b.sql.connect()
+  try {
+    await c.query('begin')
+    await c.query('insert into public.intakes (id, name, concern, vehicle_make, vehicle_model, vehicle_year) values ($1,$2,$3,$4,$5,$6)', [
+      intakeId,
+      name,
+      over.concern ?? 'Strange noise',
+      over.make ?? 'Honda',
+      over.model ?? 'Civic',
+      over.year ?? 2019,
+    ])
+    await c.query('insert into public.sessions (id, type, intake_id) values ($1, $2, $3)', [sessionId, 'diagnostic', intakeId])
+    await c.query('insert into public.session_assignments (id, session_id, status) values ($1, $2, $3)', [id, sessionId, over.status ?? 'queued'])
+    await c.query('commit')
+  } catch (e) {
+    await c.query('rollback').catch(() => {})
+    throw e
+  } finally {
+    c.release()
+  }
+  return { id, sessionId, intakeId, name }
+}
+
+export async function setStatus(b: Backend, id: string, status: string, mechanicId: string | null = null): Promise<void> {
+  await b.sql.query('update public.session_assignments set status = $2, mechanic_id = coalesce($3, mechanic_id) where id = $1', [id, status, mechanicId])
+}
+
+export async function setFlag(b: Backend, key: string, enabled: boolean): Promise<void> {
+  await b.sql.query('update public.feature_flags set enabled = $2 where key = $1', [key, enabled])
+}
