@@ -15,12 +15,26 @@ export function stateText(state: LinkStateName): string {
   return STATE_TEXT[state] ?? 'Unknown'
 }
 
+// Explicit bidi embeddings/overrides/isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI). A customer can use
+// RLO to make "gnp.exe" read as "exe.png"; dropping them shows the text in its real logical order, and the
+// Unicode bidi algorithm still lays out genuine Arabic or Hebrew names correctly without them.
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
+
+/** A short customer string (name, vehicle) made safe to display: no controls, capped length. */
+export function safeLine(text: string | null, max = 200): string {
+  if (!text) return ''
+  const clean = text.slice(0, max * 4).replace(BIDI_CONTROLS, '').replace(CONTROLS, '').replace(/\s+/g, ' ').trim()
+  const chars = Array.from(clean)
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : clean
+}
+
 /** Drops C0/C1 controls (keeps newlines as spaces) and cuts to `max` code points. */
 export function excerpt(text: string | null, max = EXCERPT_MAX): string {
   if (!text) return ''
   // Look only at the head of a very long string: a 1 MB concern must not cost a full scan per render.
   const head = text.length > max * 4 ? text.slice(0, max * 4) : text
-  const clean = head.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '').replace(/\s+/g, ' ').trim()
+  const clean = head.replace(BIDI_CONTROLS, '').replace(CONTROLS, '').replace(/\s+/g, ' ').trim()
   const chars = Array.from(clean)
   return chars.length > max || head.length < text.length ? `${chars.slice(0, max - 1).join('')}…` : clean
 }

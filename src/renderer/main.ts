@@ -3,7 +3,7 @@
 // each lives in its own bidi-isolated element so an RTL override cannot reorder the text around it.
 import type { InAppAlert, SettingsView } from '../shared/ipc.js'
 import type { EngineSnapshot, PauseRequest, QueueItem } from '../shared/types.js'
-import { excerpt, pauseText, stateText, waitingSince, waitingText } from './format.js'
+import { excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
 
 const api = window.bayalert
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
@@ -18,11 +18,15 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, t
   return node
 }
 
+let messageTimer: number | undefined
 function showMessage(text: string, kind: 'info' | 'error' = 'info'): void {
   const m = $('message')
   m.textContent = text
   m.dataset.kind = kind
   m.hidden = text === ''
+  // Results of an action are transient; the queue and state line are the lasting truth.
+  window.clearTimeout(messageTimer)
+  messageTimer = window.setTimeout(() => (m.hidden = true), kind === 'error' ? 20_000 : 6_000)
 }
 
 async function run(action: () => Promise<unknown>, failure: string): Promise<void> {
@@ -41,13 +45,13 @@ function renderItem(item: QueueItem, now: number): HTMLLIElement {
   if (highlight === item.requestId) li.classList.add('fresh')
 
   const top = el('div', 'item-top')
-  const customer = el('strong', 'customer iso', item.details.customerName ?? 'Customer (details loading)')
+  const customer = el('strong', 'customer iso', safeLine(item.details.customerName) || 'Customer (details loading)')
   customer.dir = 'auto'
   const wait = el('span', 'waiting', waitingText(waitingSince(item), now))
   wait.dataset.since = String(waitingSince(item))
   top.append(customer, wait)
 
-  const vehicle = el('div', 'vehicle iso', item.details.vehicle ?? '')
+  const vehicle = el('div', 'vehicle iso', safeLine(item.details.vehicle))
   vehicle.dir = 'auto'
   const concern = el('p', 'concern iso', excerpt(item.details.concern))
   concern.dir = 'auto'
@@ -119,7 +123,7 @@ function tick(): void {
 
 function onAlert(a: InAppAlert): void {
   highlight = a.requestId
-  $('alert-title').textContent = a.title
+  $('alert-title').textContent = safeLine(a.title)
   $('alert-body').textContent = excerpt(a.body, 200)
   $('alert-banner').hidden = false
   if (snapshot) render(snapshot)

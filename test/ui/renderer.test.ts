@@ -1,0 +1,159 @@
+/** @vitest-environment node */
+// The queue UI in Debian Chromium (playwright-core, no browser download), served by the real loopback
+// UI server with a fake engine: it renders the queue, treats hostile customer strings as text, obeys
+// its CSP, sends commands to the engine and follows snapshot pushes. Built into a temp dir so a
+// concurrent `vite build` by someone else cannot race it.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { startUiServer, type UiServer } from '../../src/cli/ui-server.js'
+import { FakeEngine, makeItem } from '../mocks/fake-engine.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const haveChromium = existsSync(CHROMIUM)
+const SHOT_DIR = resolve('.tmp')
+
+const HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">'
+const RTL_VEHICLE = 'Civic \u202Egnp.exe\u202C 2014'
+const BIG_CONCERN = '<script>window.__pwned=2</script>' + 'brakes squeal '.repeat(80_000) // ~1.1 MB
+
+describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (skipped: /usr/bin/chromium not installed — apt-get install -y chromium)'}`, () => {
+  let outDir: string
+  let engine: FakeEngine
+  let server: UiServer
+  let browser: Browser
+  let page: Page
+  const pageErrors: string[] = []
+
+  beforeAll(async () => {
+    outDir = mkdtempSync(join(tmpdir(), 'bayalert-renderer-'))
+    const { createBuilder } = await import('vite')
+    const builder = await createBuilder({ configFile: resolve('vite.config.ts'), logLevel: 'warn', build: { outDir } })
+    await builder.build(builder.environments.client!)
+
+    engine = new FakeEngine({
+      queue: [
+        makeItem({ requestId: 'r-1' }),
+        makeItem({ requestId: 'r-2', details: { customerName: HOSTILE_NAME, vehicle: RTL_VEHICLE, concern: BIG_CONCERN, sessionType: null } }),
+        makeItem({ requestId: 'r-3', detail: 'basic', details: { customerName: null, vehicle: null, concern: null, sessionType: null }, queuedAt: new Date(Date.now() - 12 * 60_000).toISOString() }),
+      ],
+    })
+    server = await startUiServer({ engine, host: '127.0.0.1', port: 0, rendererDir: outDir })
+    const { chromium } = await import('playwright-core')
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      timeout: 30_000,
+    })
+    page = await browser.newPage({ viewport: { width: 440, height: 720 } })
+    page.on('pageerror', (e) => pageErrors.push(e.message))
+    await page.addInitScript(() => {
+      ;(window as any).__csp = []
+      document.addEventListener('securitypolicyviolation', (e) => (window as any).__csp.push(`${e.violatedDirective} ${e.blockedURI}`))
+    })
+    await page.goto(server.url, { timeout: 15_000 })
+    await page.locator('#queue li').nth(2).waitFor({ timeout: 10_000 })
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+    if (outDir) rmSync(outDir, { recursive: true, force: true })
+  })
+
+  it('renders the queue with customer, vehicle, concern excerpt, waiting time and detail marker', async () => {
+    const first = page.locator('li[data-request-id="r-1"]')
+    await expect(first.locator('.customer').textContent()).resolves.toBe('Dana Ortiz')
+    await expect(first.locator('.vehicle').textContent()).resolves.toBe('2014 Honda Civic')
+    await expect(first.locator('.concern').textContent()).resolves.toBe('Grinding noise when braking')
+    await expect(first.locator('.waiting').textContent()).resolves.toBe('waiting 1 min')
+    await expect(first.locator('.badge').first().textContent()).resolves.toBe('full details')
+    const basic = page.locator('li[data-request-id="r-3"]')
+    await expect(basic.getAttribute('data-detail')).resolves.toBe('basic')
+    await expect(basic.locator('.badge').first().textContent()).resolves.toBe('basic — details pending')
+    await expect(basic.locator('.waiting').textContent()).resolves.toBe('waiting 12 min')
+    await expect(page.locator('#link-state').textContent()).resolves.toBe('Live')
+    await expect(page.title()).resolves.toBe('(3) BayAlert')
+  })
+
+  it('shows hostile strings as text: no element injected, no script run, no CSP violation', async () => {
+    const row = page.locator('li[data-request-id="r-2"]')
+    await expect(row.locator('.customer').textContent()).resolves.toBe(HOSTILE_NAME)
+    // The RLO/PDF pair is dropped: the mechanic reads the real order ("gnp.exe"), not the spoofed "exe.png".
+    await expect(row.locator('.vehicle').textContent()).resolves.toBe('Civic gnp.exe 2014')
+    const concern = (await row.locator('.concern').textContent())!
+    expect(concern.startsWith('<script>window.__pwned=2</script>')).toBe(true)
+    expect(concern.length).toBeLessThanOrEqual(240)
+    expect(await page.locator('#queue img, #queue script').count()).toBe(0)
+    // The RTL override stays inside its own bidi-isolated element.
+    expect(await row.locator('.vehicle').evaluate((e) => getComputedStyle(e).unicodeBidi)).toBe('isolate')
+    await page.waitForTimeout(200)
+    expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined()
+    expect(await page.evaluate(() => (window as any).__csp)).toEqual([])
+    expect(pageErrors).toEqual([])
+    mkdirSync(SHOT_DIR, { recursive: true })
+    await page.screenshot({ path: join(SHOT_DIR, 'ui-hostile.png'), fullPage: true })
+  })
+
+  it('Acknowledge, Take it, pause, resume and reconnect call the engine', async () => {
+    await page.locator('li[data-request-id="r-1"] button[data-action="acknowledge"]').click()
+    await page.locator('li[data-request-id="r-2"] button[data-action="accept"]').click()
+    await page.locator('button[data-pause="15"]').click()
+    await page.locator('button[data-pause="60"]').click()
+    await page.locator('button[data-pause="indefinite"]').click()
+    await page.locator('#reconnect').click()
+    await expect
+      .poll(() => engine.calls.filter((c) => c.cmd !== 'start'), { timeout: 5000 })
+      .toEqual([
+        { cmd: 'acknowledge', requestId: 'r-1' },
+        { cmd: 'accept', requestId: 'r-2' },
+        { cmd: 'pause', request: { minutes: 15 } },
+        { cmd: 'pause', request: { minutes: 60 } },
+        { cmd: 'pause', request: { indefinite: true } },
+        { cmd: 'reconnectNow' },
+      ])
+    await expect(page.locator('#message').textContent()).resolves.toBe('Taken — the session is yours.')
+  })
+
+  it('says so when someone else took it first', async () => {
+    engine.acceptResult = { ok: false, reason: 'already-taken', message: 'Taken by mechanic2.' }
+    await page.locator('li[data-request-id="r-1"] button[data-action="accept"]').click()
+    await page.locator('#message[data-kind="error"]').waitFor({ timeout: 5000 })
+    await expect(page.locator('#message').textContent()).resolves.toBe('Someone else took it first. Taken by mechanic2.')
+    engine.acceptResult = { ok: true }
+  })
+
+  it('follows snapshot pushes: state line, pause state, queue changes, alert banner', async () => {
+    engine.push({ link: { state: 'degraded', reason: 'Details cannot be read (RLS denied)', since: Date.now() }, paused: 'indefinite' })
+    await page.locator('#link[data-state="degraded"]').waitFor({ timeout: 5000 })
+    await expect(page.locator('#link-reason').textContent()).resolves.toBe('Details cannot be read (RLS denied)')
+    await expect(page.locator('#pause-state').textContent()).resolves.toBe('Alerts paused until you resume')
+    expect(await page.locator('#resume').isVisible()).toBe(true)
+    await page.locator('#resume').click()
+    await expect.poll(() => engine.calls.at(-1), { timeout: 5000 }).toEqual({ cmd: 'resume' })
+
+    engine.push({
+      link: { state: 'live', reason: 'Connected; both channels joined.', since: Date.now() },
+      paused: null,
+      queue: [engine.snap.queue[0]!, makeItem({ requestId: 'r-9', details: { customerName: 'Sam Lee', vehicle: '2019 Ford F-150', concern: 'Check engine light', sessionType: null } })],
+    })
+    engine.emit('alert', { kind: 'request', requestId: 'r-9', title: 'Sam Lee is waiting', body: '2019 Ford F-150 — Check engine light', detail: 'full', items: [], latencyMs: 40 })
+    await page.locator('li[data-request-id="r-9"].fresh').waitFor({ timeout: 5000 })
+    expect(await page.locator('#queue li').count()).toBe(2)
+    await expect(page.locator('#alert-title').textContent()).resolves.toBe('Sam Lee is waiting')
+    await expect(page.locator('#link-state').textContent()).resolves.toBe('Live')
+    expect(await page.locator('#settings').isVisible()).toBe(false) // headless: no settings form
+
+    mkdirSync(SHOT_DIR, { recursive: true })
+    await page.screenshot({ path: join(SHOT_DIR, 'ui-queue.png'), fullPage: true })
+    expect(await page.evaluate(() => (window as any).__csp)).toEqual([])
+  })
+
+  it('shows the empty state', async () => {
+    engine.push({ queue: [] })
+    await page.locator('#empty:not([hidden])').waitFor({ timeout: 5000 })
+    await expect(page.title()).resolves.toBe('BayAlert')
+  })
+})
