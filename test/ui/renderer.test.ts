@@ -49,9 +49,11 @@ describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (ski
     })
     page = await browser.newPage({ viewport: { width: 440, height: 720 } })
     page.on('pageerror', (e) => pageErrors.push(e.message))
+    // Runs in the page (this tsconfig has no DOM lib, hence `any`).
     await page.addInitScript(() => {
-      ;(window as any).__csp = []
-      document.addEventListener('securitypolicyviolation', (e) => (window as any).__csp.push(`${e.violatedDirective} ${e.blockedURI}`))
+      const w = globalThis as any
+      w.__csp = []
+      w.document.addEventListener('securitypolicyviolation', (e: any) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`))
     })
     await page.goto(server.url, { timeout: 15_000 })
     await page.locator('#queue li').nth(2).waitFor({ timeout: 10_000 })
@@ -88,10 +90,10 @@ describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (ski
     expect(concern.length).toBeLessThanOrEqual(240)
     expect(await page.locator('#queue img, #queue script').count()).toBe(0)
     // The RTL override stays inside its own bidi-isolated element.
-    expect(await row.locator('.vehicle').evaluate((e) => getComputedStyle(e).unicodeBidi)).toBe('isolate')
+    expect(await row.locator('.vehicle').evaluate((e) => (globalThis as any).getComputedStyle(e).unicodeBidi)).toBe('isolate')
     await page.waitForTimeout(200)
-    expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined()
-    expect(await page.evaluate(() => (window as any).__csp)).toEqual([])
+    expect(await page.evaluate(() => (globalThis as any).__pwned)).toBeUndefined()
+    expect(await page.evaluate(() => (globalThis as any).__csp)).toEqual([])
     expect(pageErrors).toEqual([])
     mkdirSync(SHOT_DIR, { recursive: true })
     await page.screenshot({ path: join(SHOT_DIR, 'ui-hostile.png'), fullPage: true })
@@ -148,7 +150,7 @@ describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (ski
 
     mkdirSync(SHOT_DIR, { recursive: true })
     await page.screenshot({ path: join(SHOT_DIR, 'ui-queue.png'), fullPage: true })
-    expect(await page.evaluate(() => (window as any).__csp)).toEqual([])
+    expect(await page.evaluate(() => (globalThis as any).__csp)).toEqual([])
   })
 
   it('shows the empty state', async () => {
