@@ -31,7 +31,8 @@ export const SHOP_TOPIC = 'shop:requests'
 export interface LinkConfig {
   supabaseUrl: string
   anonKey: string
-  /** Realtime heartbeat; a dead link is noticed within 2× this (default 5 s → ≤ 10 s; library default 25 s → 50 s). */
+  /** Realtime heartbeat; a dead link is noticed within 2× this (default 4 s → ≤ 8 s, under the 10 s goal with slack for a busy
+   *  event loop; library default 25 s → up to 50 s, wire §5.1). */
   heartbeatIntervalMs?: number
   /** Join / push timeout (library default 10 s; shorter turns real join errors into TIMED_OUT, §9 #8). */
   joinTimeoutMs?: number
@@ -147,7 +148,7 @@ export class LinkSupervisor {
     this.cfg = {
       supabaseUrl: config.supabaseUrl,
       anonKey: config.anonKey,
-      heartbeatIntervalMs: config.heartbeatIntervalMs ?? 5000,
+      heartbeatIntervalMs: config.heartbeatIntervalMs ?? 4000,
       joinTimeoutMs: config.joinTimeoutMs ?? 10_000,
       systemOkTimeoutMs: config.systemOkTimeoutMs ?? 15_000,
       stuckTimeoutMs: config.stuckTimeoutMs ?? 30_000,

@@ -1,0 +1,173 @@
+// Recovery: dropped sockets, half-open links, expired tokens, realtime restarts, revoked sessions —
+// and no leaked sockets, channels or timers.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Backend } from '../backend/index.js'
+import { backend, createRequest, sleep, startEngine, until, waitForState, type TestEngine } from './helpers.js'
+
+let b: Backend
+const running: TestEngine[] = []
+beforeAll(async () => {
+  b = await backend()
+}, 120_000)
+afterEach(async () => {
+  b.faults.clear()
+  for (const t of running.splice(0)) {
+    if (process.env.DUMP) console.log(t.log.lines.join('\n'))
+    await t.stop()
+  }
+})
+afterAll(async () => {
+  await b?.stop()
+})
+
+async function live(opts: Parameters<typeof startEngine>[1] = {}): Promise<TestEngine> {
+  const t = await startEngine(b, opts)
+  running.push(t)
+  await waitForState(t.engine, 'live', 15_000)
+  await t.engine.feed!.idle()
+  return t
+}
+
+/** Never more than one socket and two channels for this workstation, at any moment. */
+function watchLeaks(t: TestEngine): () => void {
+  let worst = 0
+  const timer = setInterval(() => {
+    worst = Math.max(worst, t.engine.link!.channelCount)
+    expect(t.engine.link!.channelCount).toBeLessThanOrEqual(2)
+    expect(b.realtime!.stats().sockets).toBeLessThanOrEqual(1)
+  }, 25)
+  return () => {
+    clearInterval(timer)
+    expect(worst).toBeLessThanOrEqual(2)
+  }
+}
+
+describe('reconnect', () => {
+  it('after dropped sockets, requests committed while down are reconciled and ring as one summary', async () => {
+    const t = await live()
+    const check = watchLeaks(t)
+    // Sockets die and stay refused for 3 s: realtime delivers nothing in that time (temporary slot, §6).
+    b.faults.refuseConnections({ ms: 3000 })
+    b.faults.dropSockets()
+    await waitForState(t.engine, 'offline', 3000)
+    const missed = [await createRequest(b, { name: 'While Down 1' }), await createRequest(b, { name: 'While Down 2' }), await createRequest(b, { name: 'While Down 3' })]
+    await waitForState(t.engine, 'live', 20_000)
+    await until(() => missed.every((r) => t.sink.rung().includes(r.id)), 5000, 'missed requests ring')
+    const summary = t.sink.alerts.find((a) => a.kind === 'summary')
+    expect(summary?.summaryOf?.sort()).toEqual(missed.map((r) => r.id).sort())
+    expect(t.sink.alerts.filter((a) => a.kind !== 'health')).toHaveLength(1)
+    // …and the link still works afterwards.
+    const r = await createRequest(b)
+    await until(() => t.sink.rung().includes(r.id), 2000, 'ring after reconnect')
+    check()
+  })
+
+  it('a half-open link is noticed within 10 s and recovered', async () => {
+    const t = await live()
+    const check = watchLeaks(t)
+    const t0 = Date.now()
+    b.faults.halfOpen({ ms: 12_000 })
+    await waitForState(t.engine, 'offline', 10_500, /No reply/)
+    const detectedMs = Date.now() - t0
+    console.log(`half-open detected after ${detectedMs} ms`)
+    expect(detectedMs).toBeLessThanOrEqual(10_500)
+    await waitForState(t.engine, 'live', 25_000)
+    const r = await createRequest(b)
+    await until(() => t.sink.rung().includes(r.id), 2000, 'ring after half-open')
+    check()
+  })
+
+  it('"reconnect now", resume and network-back each give a fresh socket and stay at two channels', async () => {
+    const t = await live()
+    const check = watchLeaks(t)
+    const opens = t.engine.link!.stats.socketOpens
+    await t.engine.reconnectNow()
+    await waitForState(t.engine, 'live', 10_000)
+    t.engine.notifyResume()
+    await sleep(50)
+    await waitForState(t.engine, 'live', 10_000)
+    t.engine.notifyNetworkChange(false)
+    t.engine.notifyNetworkChange(true)
+    await sleep(50)
+    await waitForState(t.engine, 'live', 10_000)
+    expect(t.engine.link!.stats.socketOpens).toBeGreaterThanOrEqual(opens + 3)
+    const r = await createRequest(b)
+    await until(() => t.sink.rung().includes(r.id), 2000, 'ring')
+    check()
+  })
+
+  it('a realtime restart is recovered', async () => {
+    const t = await live()
+    await b.faults.restartRealtime()
+    await waitForState(t.engine, 'live', 20_000)
+    const r = await createRequest(b)
+    await until(() => t.sink.rung().includes(r.id), 2000, 'ring after restart')
+  })
+})
+
+describe('tokens and sessions', () => {
+  it('expired tokens: the server closes the channels, they are recreated with a refreshed token, still live', async () => {
+    const t = await live()
+    const check = watchLeaks(t)
+    const closes = t.engine.link!.stats.serverCloses
+    b.faults.expireTokens()
+    await until(() => t.engine.link!.stats.serverCloses > closes, 10_000, 'server close')
+    await waitForState(t.engine, 'live', 15_000)
+    expect(t.engine.link!.channelCount).toBe(2)
+    const r = await createRequest(b)
+    await until(() => t.sink.rung().includes(r.id), 3000, 'ring after token refresh')
+    check()
+  })
+
+  it('a revoked session shows signed-out with the reason, never silence', async () => {
+    const t = await live()
+    await b.sql.query('delete from auth.sessions where user_id = $1', [b.demoUsers[0]!.id])
+    b.faults.expireTokens()
+    await waitForState(t.engine, 'signed-out', 15_000, /revoked|no longer valid|Sign in again/i)
+    const s = t.engine.snapshot()
+    expect(s.user).toBeNull()
+    expect(s.link.reason).toMatch(/Refresh Token/i)
+    expect(t.engine.link!.channelCount).toBe(0)
+    // Signing in again brings it back.
+    await t.engine.signIn(b.demoUsers[0]!.email, b.demoUsers[0]!.password)
+    await waitForState(t.engine, 'live', 15_000)
+  })
+
+  it('wrong credentials: signed-out with a readable reason', async () => {
+    const t = await startEngine(b, { signIn: false })
+    running.push(t)
+    await expect(t.engine.signIn(b.demoUsers[0]!.email, 'wrong')).rejects.toThrow(/Invalid login credentials/)
+    expect(t.engine.snapshot().link).toMatchObject({ state: 'signed-out', reason: expect.stringMatching(/Invalid login credentials/) })
+  })
+
+  it('a restored session restarts without signing in, and joins with the user token (§9 #1)', async () => {
+    const first = await live()
+    const secrets = first.secrets
+    await first.stop()
+    running.splice(running.indexOf(first), 1)
+    const t = await startEngine(b, { secrets, signIn: false })
+    running.push(t)
+    await waitForState(t.engine, 'live', 15_000)
+    const r = await createRequest(b)
+    // postgres_changes is RLS-filtered: it only arrives if the join carried the user's JWT.
+    b.faults.realtimeMessages({ kind: 'broadcast', action: 'drop', count: 5 })
+    const r2 = await createRequest(b)
+    await until(() => t.sink.rung().includes(r.id) && t.sink.rung().includes(r2.id), 3000, 'rings on restored session')
+  })
+})
+
+describe('lifecycle', () => {
+  it('stop() leaves no timers, channels or sockets behind', async () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const t = await live()
+    b.faults.dropSockets()
+    await sleep(100)
+    await t.engine.stop()
+    running.splice(running.indexOf(t), 1)
+    expect(t.engine.timers.count).toBe(0)
+    expect(t.engine.link!.timers.count).toBe(0)
+    expect(t.engine.link!.channelCount).toBe(0)
+    await until(() => b.realtime!.stats().sockets === 0, 3000, 'server sees no socket')
+    await until(() => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length <= before, 3000, 'no timers left in the process')
+  })
+})
