@@ -1,0 +1,847 @@
+// The request desk: consumes RequestFacts and QueueSnapshots, keeps the stored queue, decides what
+// rings, and hands alerts to the pipeline. Rules (shared/design.md, "Store" and "Alert pipeline"):
+//   - dedup key `<requestId>@<queuedAt>`: a duplicate (any source, across restarts) never rings; a
+//     re-queue (newer queued_at) rings again; a fact without queued_at matches the queued entry of the
+//     same request and fills in the version once one arrives;
+//   - a removed key is tombstoned, so a late queued fact for it never re-adds it;
+//   - flag off or paused → the queue still updates, nothing rings; what was never rung is owed one
+//     ring (a summary) when alerts come back on;
+//   - backlog (reconcile) and bursts ring ONE summary; live single events ring individually at once;
+//   - unacknowledged requests repeat every repeatIntervalMs, at most repeatMaxCount times (stored).
+// Every decision and the write that records it happen in one store transaction; side effects (sinks,
+// listeners) run after the commit, so a crash can only lose a ring that is then owed at next start,
+// never ring the same key twice.
+import type { FactSource, FeatureFlags, PauseRequest, PauseUntil, QueueItem, RequestDetails } from '../../shared/types.js'
+import { DEFAULT_FLAGS } from '../../shared/types.js'
+import type { QueueSnapshot, RequestFact } from '../facts.js'
+import type { Alert, Clock, Logger } from '../ports.js'
+import { systemClock } from '../ports.js'
+import type { AlertPipeline } from '../alerts/pipeline.js'
+import { plural, requestAlert, summaryAlert, toQueueItem } from '../alerts/compose.js'
+import { safeDetails, safeText, validRequestId } from '../alerts/safe-text.js'
+import type { HealthMonitor } from '../health/health.js'
+import { canonicalTime, dedupKey, timeMs } from '../store/keys.js'
+import type { EventOutcome, EventRecord, QueueRow, Store, Tombstone } from '../store/store.js'
+import { systemTimers, type TimerHandle, type Timers } from './timers.js'
+
+export interface DeskOptions {
+  store: Store
+  pipeline: AlertPipeline
+  log: Logger
+  health?: HealthMonitor
+  clock?: Clock
+  timers?: Timers
+  /** Re-alert interval for unacknowledged requests (default 2 min). */
+  repeatIntervalMs?: number
+  /** Maximum number of repeats after the first alert (default 10; 0 disables repeats). */
+  repeatMaxCount?: number
+  /** Live alerts closer together than this are coalesced into one summary (default 1000 ms). */
+  burstWindowMs?: number
+}
+
+export interface DeskEvents {
+  queue: QueueItem[]
+  alert: Alert
+  retract: { requestId: string }
+  pause: PauseUntil
+  flags: FeatureFlags
+}
+
+export interface IngestResult {
+  outcome: EventOutcome
+  reason: string | null
+  key: string | null
+}
+
+export interface ReconcileResult {
+  added: string[]
+  removed: string[]
+  unchanged: number
+  enriched: number
+  rejected: number
+}
+
+const SOURCES: readonly FactSource[] = ['broadcast', 'db-broadcast', 'postgres_changes', 'reconcile']
+const REMOVE_REASONS = ['accepted', 'cancelled', 'deleted', 'other'] as const
+const META_PAUSE = 'pause_until'
+
+/** A fact after validation: ids checked, times canonical, customer strings made safe. */
+interface CleanQueued {
+  source: FactSource
+  eventId: string
+  receivedAt: number
+  commitTs: string | null
+  requestId: string
+  queuedAt: string | null
+  sessionId: string | null
+  details: Partial<RequestDetails>
+  notes: string[]
+}
+
+type Validated =
+  | { ok: true; kind: 'queued'; fact: CleanQueued }
+  | { ok: true; kind: 'removed'; base: CleanBase; requestId: string; reason: string; status: string | null }
+  | { ok: true; kind: 'details'; base: CleanBase; requestId: string; details: Partial<RequestDetails> }
+  | { ok: true; kind: 'rejected'; base: CleanBase; reason: string; requestId: string | null }
+  | { ok: false; base: CleanBase; kind: string; reason: string; requestId: string | null }
+
+interface CleanBase {
+  source: string
+  eventId: string
+  receivedAt: number
+  commitTs: string | null
+}
+
+/** Effects collected inside a transaction and run after it commits. */
+interface Effects {
+  ring: QueueRow[]
+  retract: string[]
+  queueChanged: boolean
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+}
+
+function hasAnyDetail(d: RequestDetails): boolean {
+  return d.customerName !== null || d.vehicle !== null || d.concern !== null
+}
+
+function mergeDetails(old: RequestDetails, add: Partial<RequestDetails>): RequestDetails {
+  // A source that lacks a field (null/absent) never erases what another source told us.
+  return {
+    customerName: add.customerName ?? old.customerName,
+    vehicle: add.vehicle ?? old.vehicle,
+    concern: add.concern ?? old.concern,
+    sessionType: add.sessionType ?? old.sessionType,
+  }
+}
+
+const EMPTY_DETAILS: RequestDetails = { customerName: null, vehicle: null, concern: null, sessionType: null }
+
+export class RequestDesk {
+  private readonly store: Store
+  private readonly pipeline: AlertPipeline
+  private readonly log: Logger
+  private readonly health: HealthMonitor | undefined
+  private readonly clock: Clock
+  private readonly timers: Timers
+  readonly repeatIntervalMs: number
+  readonly repeatMaxCount: number
+  readonly burstWindowMs: number
+
+  private currentFlags: FeatureFlags = { ...DEFAULT_FLAGS }
+  private pauseUntil: PauseUntil = null
+  private readonly listeners: { [E in keyof DeskEvents]: Set<(p: DeskEvents[E]) => void> } = {
+    queue: new Set(),
+    alert: new Set(),
+    retract: new Set(),
+    pause: new Set(),
+    flags: new Set(),
+  }
+  /** Request ids held for the current burst window (not yet rung; alert_count still 0 in the store). */
+  private readonly pending = new Set<string>()
+  private lastRingAt = -Infinity
+  private burstTimer: TimerHandle | null = null
+  private repeatTimer: TimerHandle | null = null
+  private repeatTimerAt: number | null = null
+  private pauseTimer: TimerHandle | null = null
+  private started = false
+  private queueEmitScheduled = false
+  private stopped = false
+
+  constructor(opts: DeskOptions) {
+    this.store = opts.store
+    this.pipeline = opts.pipeline
+    this.log = opts.log
+    this.health = opts.health
+    this.clock = opts.clock ?? systemClock
+    this.timers = opts.timers ?? systemTimers
+    this.repeatIntervalMs = opts.repeatIntervalMs ?? 120_000
+    this.repeatMaxCount = opts.repeatMaxCount ?? 10
+    this.burstWindowMs = opts.burstWindowMs ?? 1000
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------------
+
+  /**
+   * Restores flags (cache, for an offline start) and pause from the store, arms the repeat timer for
+   * stored schedules, and rings what is owed (requests that were queued but never rang, e.g. the app
+   * died inside a burst window). Idempotent.
+   */
+  start(): void {
+    if (this.started) return
+    this.started = true
+    const cached = this.store.loadFlags()
+    if (cached) this.currentFlags = cached.flags
+    const rawPause = this.store.getMeta(META_PAUSE)
+    this.pauseUntil = rawPause === null ? null : rawPause === 'indefinite' ? 'indefinite' : Number(rawPause)
+    if (typeof this.pauseUntil === 'number' && !Number.isFinite(this.pauseUntil)) this.pauseUntil = null
+    if (typeof this.pauseUntil === 'number' && this.pauseUntil <= this.clock.now()) {
+      this.pauseUntil = null
+      this.store.setMeta(META_PAUSE, null)
+    }
+    this.armPauseTimer()
+    this.armRepeatTimer()
+    this.ringOwed('waited while BayAlert was not ringing')
+    this.emitQueue()
+  }
+
+  /** Clears every timer. Pending burst alerts stay owed (alert_count 0) and ring at the next start. */
+  stop(): void {
+    this.stopped = true
+    for (const h of [this.burstTimer, this.repeatTimer, this.pauseTimer]) if (h !== null) this.timers.clearTimeout(h)
+    this.burstTimer = this.repeatTimer = this.pauseTimer = null
+    this.repeatTimerAt = null
+  }
+
+  on<E extends keyof DeskEvents>(event: E, listener: (payload: DeskEvents[E]) => void): () => void {
+    const set = this.listeners[event] as Set<(p: DeskEvents[E]) => void>
+    set.add(listener)
+    return () => set.delete(listener)
+  }
+
+  // ---- queries -------------------------------------------------------------------------------------
+
+  queue(): QueueItem[] {
+    return this.store.listQueue().map(toQueueItem)
+  }
+
+  flags(): FeatureFlags {
+    return { ...this.currentFlags }
+  }
+
+  /** The pause state; an expired pause reads as null even if its timer has not fired (laptop slept). */
+  paused(): PauseUntil {
+    if (typeof this.pauseUntil === 'number' && this.pauseUntil <= this.clock.now()) this.expirePause()
+    return this.pauseUntil
+  }
+
+  // ---- facts ---------------------------------------------------------------------------------------
+
+  /** Consumes one fact. Never throws: a failure is logged, counted and reported as outcome 'error'. */
+  ingest(fact: RequestFact): IngestResult {
+    const effects: Effects = { ring: [], retract: [], queueChanged: false }
+    let result: IngestResult
+    let source = 'unknown'
+    try {
+      result = this.store.transaction(() => {
+        const v = this.validate(fact)
+        source = v.ok && v.kind === 'queued' ? v.fact.source : v.ok ? v.base.source : v.base.source
+        return this.apply(v, effects)
+      })
+    } catch (err) {
+      this.health?.recordEvent(source, 'error')
+      this.log.error('desk: could not process a fact', {
+        source,
+        cause: String((err as Error)?.stack ?? err),
+      })
+      return { outcome: 'error', reason: String((err as Error)?.message ?? err), key: null }
+    }
+    this.health?.recordEvent(source, result.outcome)
+    this.afterCommit(effects, 'live')
+    return result
+  }
+
+  /**
+   * Makes the local queue equal to the snapshot: missing requests are added (and rung, coalesced into
+   * one summary when 2+), local requests absent from the snapshot and first seen before the read
+   * started are removed, tombstoned and retracted. Facts received after snapshot.startedAt win.
+   */
+  reconcile(snapshot: QueueSnapshot): ReconcileResult {
+    const effects: Effects = { ring: [], retract: [], queueChanged: false }
+    const result: ReconcileResult = { added: [], removed: [], unchanged: 0, enriched: 0, rejected: 0 }
+    const outcomes: string[] = []
+    const now = this.clock.now()
+    const startedAt = Number.isFinite(snapshot?.startedAt) ? snapshot.startedAt : now
+    try {
+      this.store.transaction(() => {
+        const seen = new Set<string>()
+        for (const raw of Array.isArray(snapshot?.requests) ? snapshot.requests : []) {
+          const v = this.validate(raw as RequestFact)
+          if (v.ok && v.kind === 'queued') seen.add(v.fact.requestId)
+          const r = this.apply(v, effects, startedAt)
+          outcomes.push(r.outcome)
+          if ((r.outcome === 'alerted' || r.outcome === 'enqueued-silent') && v.ok && v.kind === 'queued') result.added.push(v.fact.requestId)
+          else if (r.outcome === 'enriched') result.enriched++
+          else if (r.outcome === 'rejected') result.rejected++
+          else result.unchanged++
+        }
+        for (const row of this.store.listQueue()) {
+          if (seen.has(row.requestId)) continue
+          // Received after the read started: the snapshot cannot know about it yet.
+          if (row.firstSeenAt > startedAt) continue
+          this.removeRow(row, { removedAt: now, removedCommitTs: null, reason: `reconcile (${snapshot.trigger})` }, effects)
+          this.store.recordEvent({
+            receivedAt: now,
+            source: 'reconcile',
+            eventId: `reconcile:${startedAt}:${row.requestId}`,
+            kind: 'removed',
+            requestId: row.requestId,
+            dedupKey: row.key,
+            outcome: 'retracted',
+            reason: `not in the server's queue (${snapshot.trigger})`,
+          })
+          outcomes.push('retracted')
+          result.removed.push(row.requestId)
+        }
+      })
+    } catch (err) {
+      this.health?.recordEvent('reconcile', 'error')
+      this.log.error('desk: reconcile failed; the local queue is unchanged', {
+        trigger: snapshot?.trigger,
+        cause: String((err as Error)?.stack ?? err),
+      })
+      return { added: [], removed: [], unchanged: 0, enriched: 0, rejected: 0 }
+    }
+    for (const o of outcomes) this.health?.recordEvent('reconcile', o)
+    if (result.added.length || result.removed.length) {
+      this.log.info('desk: reconciled', {
+        trigger: snapshot.trigger,
+        added: result.added.length,
+        removed: result.removed.length,
+        unchanged: result.unchanged,
+      })
+    }
+    this.afterCommit(effects, 'reconcile', snapshot.trigger)
+    return result
+  }
+
+  // ---- commands ------------------------------------------------------------------------------------
+
+  /** Stops repeats for the request and withdraws its alert; it stays in the queue. */
+  acknowledge(requestId: string): boolean {
+    const row = typeof requestId === 'string' ? this.store.getQueueRow(requestId) : undefined
+    if (!row) return false
+    this.pending.delete(requestId)
+    if (!row.acknowledged) {
+      this.store.putQueueRow({ ...row, acknowledged: true, nextRepeatAt: null })
+      this.armRepeatTimer()
+      this.emitQueue()
+    }
+    this.emitRetract(requestId)
+    return true
+  }
+
+  /** Acknowledges everything queued (the action behind a summary notification). Returns how many. */
+  acknowledgeAll(): number {
+    let n = 0
+    for (const row of this.store.listQueue()) if (!row.acknowledged && this.acknowledge(row.requestId)) n++
+    return n
+  }
+
+  pause(request: PauseRequest): PauseUntil {
+    // Commands can arrive over IPC/HTTP: check the shape at runtime, not only in the types.
+    const req: Record<string, unknown> | null = isObject(request) ? request : null
+    let until: PauseUntil
+    if (req?.indefinite === true) until = 'indefinite'
+    else {
+      const minutes = req?.minutes
+      if (typeof minutes !== 'number' || !Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60) {
+        throw new RangeError(`pause: expected { minutes: 15 | 60 } or { indefinite: true }, got ${safeText(JSON.stringify(request), 80)}`)
+      }
+      until = this.clock.now() + minutes * 60_000
+    }
+    this.pauseUntil = until
+    this.store.setMeta(META_PAUSE, String(until))
+    this.log.info('desk: alerts paused', { until })
+    this.armPauseTimer()
+    this.emit('pause', until)
+    return until
+  }
+
+  resume(): void {
+    if (this.pauseUntil === null) return
+    this.pauseUntil = null
+    this.store.setMeta(META_PAUSE, null)
+    if (this.pauseTimer !== null) this.timers.clearTimeout(this.pauseTimer)
+    this.pauseTimer = null
+    this.log.info('desk: alerts resumed')
+    this.emit('pause', null)
+    this.ringOwed('waited while alerts were paused')
+  }
+
+  /** New flags from the server (or the cache). Cached for an offline start. */
+  setFlags(flags: FeatureFlags): void {
+    const next = { ...this.currentFlags }
+    for (const name of Object.keys(DEFAULT_FLAGS) as (keyof FeatureFlags)[]) {
+      const v = (flags as unknown as Record<string, unknown>)?.[name]
+      if (typeof v === 'boolean') next[name] = v
+      else this.log.warn('desk: ignoring a flag that is not a boolean', { name, value: safeText(String(v), 40) })
+    }
+    const wasOff = !this.currentFlags.mech_new_request_alerts
+    this.currentFlags = next
+    this.store.saveFlags(next, this.clock.now())
+    this.emit('flags', { ...next })
+    if (wasOff && next.mech_new_request_alerts) this.ringOwed('waited while alerts were switched off')
+  }
+
+  // ---- validation ----------------------------------------------------------------------------------
+
+  private validate(fact: RequestFact): Validated {
+    const f: Record<string, unknown> = isObject(fact) ? fact : {}
+    const receivedAt = typeof f.receivedAt === 'number' && Number.isFinite(f.receivedAt) ? f.receivedAt : this.clock.now()
+    const source = typeof f.source === 'string' && (SOURCES as readonly string[]).includes(f.source) ? f.source : null
+    const eventId = safeText(f.eventId, 200) ?? `local:${receivedAt}`
+    const base: CleanBase = {
+      source: source ?? (safeText(f.source, 40) ?? 'unknown'),
+      eventId,
+      receivedAt,
+      commitTs: canonicalTime(f.commitTs),
+    }
+    const kind = typeof f.kind === 'string' ? f.kind : null
+    const rid = validRequestId(f.requestId) ? f.requestId : null
+    const bad = (reason: string): Validated => ({ ok: false, base, kind: safeText(kind, 20) ?? 'invalid', reason, requestId: rid })
+    if (!isObject(fact)) return bad('fact is not an object')
+    if (source === null) return bad(`unknown source ${safeText(JSON.stringify(f.source) ?? 'undefined', 40)}`)
+    if (kind === 'rejected') {
+      return { ok: true, kind: 'rejected', base, reason: safeText(f.reason, 500) ?? 'no reason given', requestId: rid }
+    }
+    if (kind !== 'queued' && kind !== 'removed' && kind !== 'details') {
+      return bad(`unknown kind ${safeText(JSON.stringify(kind) ?? 'undefined', 40)}`)
+    }
+    if (rid === null) {
+      const got = f.requestId === undefined ? 'missing' : `${typeof f.requestId} ${safeText(JSON.stringify(f.requestId) ?? '', 60)}`
+      return bad(`requestId must be a non-empty id string (got ${got})`)
+    }
+    if (kind === 'removed') {
+      const reason = (REMOVE_REASONS as readonly unknown[]).includes(f.reason) ? (f.reason as string) : 'other'
+      return { ok: true, kind, base, requestId: rid, reason, status: safeText(f.status, 40) }
+    }
+    if (kind === 'details') {
+      if (!isObject(f.details)) return bad(`details must be an object (got ${f.details === null ? 'null' : typeof f.details})`)
+      return { ok: true, kind, base, requestId: rid, details: safeDetails(f.details) }
+    }
+    // queued: a wrong-typed optional field is dropped with a note, not a rejection — the request id is
+    // good, and dropping the request would be exactly the silent miss the old dashboard had.
+    const notes: string[] = []
+    let queuedAt: string | null = null
+    if (f.queuedAt !== null && f.queuedAt !== undefined) {
+      queuedAt = canonicalTime(f.queuedAt)
+      if (queuedAt === null) notes.push(`queuedAt ignored (not a timestamp: ${safeText(JSON.stringify(f.queuedAt), 40)})`)
+    }
+    let sessionId: string | null = null
+    if (f.sessionId !== null && f.sessionId !== undefined) {
+      sessionId = validRequestId(f.sessionId) ? f.sessionId : null
+      if (sessionId === null) notes.push('sessionId ignored (not an id string)')
+    }
+    if (f.details !== null && f.details !== undefined && !isObject(f.details)) notes.push('details ignored (not an object)')
+    const details = safeDetails(f.details)
+    for (const k of Object.keys(details) as (keyof RequestDetails)[]) {
+      const rawV = (f.details as Record<string, unknown>)[k]
+      if (rawV !== null && rawV !== undefined && details[k] === null) notes.push(`${k} dropped (${typeof rawV})`)
+      else if (typeof rawV === 'string' && details[k] !== rawV) notes.push(`${k} made safe`)
+    }
+    return {
+      ok: true,
+      kind: 'queued',
+      fact: { source: source as FactSource, eventId, receivedAt, commitTs: base.commitTs, requestId: rid, queuedAt, sessionId, details, notes },
+    }
+  }
+
+  // ---- the rules -----------------------------------------------------------------------------------
+
+  /** Applies one validated fact inside the caller's transaction. snapshotAt: set when reconciling. */
+  private apply(v: Validated, effects: Effects, snapshotAt?: number): IngestResult {
+    const record = (
+      base: { source: string; eventId: string; receivedAt: number },
+      kind: string,
+      requestId: string | null,
+      key: string | null,
+      outcome: EventOutcome,
+      reason: string | null,
+    ): IngestResult => {
+      const e: EventRecord = { receivedAt: base.receivedAt, source: base.source, eventId: base.eventId, kind, requestId, dedupKey: key, outcome, reason }
+      this.store.recordEvent(e)
+      if (outcome === 'rejected') this.log.warn('desk: rejected an event', { source: base.source, eventId: base.eventId, reason })
+      return { outcome, reason, key }
+    }
+    if (!v.ok) return record(v.base, v.kind, v.requestId, null, 'rejected', v.reason)
+    switch (v.kind) {
+      case 'rejected':
+        return record(v.base, 'rejected', v.requestId, null, 'rejected', v.reason)
+      case 'removed': {
+        const row = this.store.getQueueRow(v.requestId)
+        if (row) {
+          this.removeRow(row, { removedAt: v.base.receivedAt, removedCommitTs: v.base.commitTs, reason: v.reason }, effects)
+          return record(v.base, 'removed', v.requestId, row.key, 'removed', v.reason)
+        }
+        if (this.store.tombstonesFor(v.requestId).length > 0) {
+          return record(v.base, 'removed', v.requestId, null, 'duplicate', 'already removed')
+        }
+        // Out of order (the removal overtook the queued event): tombstone the unknown version so the
+        // late queued event does not ring for a request that is already gone.
+        const key = dedupKey(v.requestId, null)
+        this.store.putTombstone({ key, requestId: v.requestId, queuedAt: null, removedAt: v.base.receivedAt, removedCommitTs: v.base.commitTs, reason: v.reason })
+        return record(v.base, 'removed', v.requestId, key, 'removed', `${v.reason}; was not in the local queue (tombstoned)`)
+      }
+      case 'details': {
+        const row = this.store.getQueueRow(v.requestId)
+        if (!row) return record(v.base, 'details', v.requestId, null, 'stale', 'request is not in the queue')
+        const details = mergeDetails(row.details, v.details)
+        const detail = hasAnyDetail(details) ? 'full' : row.detail
+        if (JSON.stringify(details) === JSON.stringify(row.details) && detail === row.detail) {
+          return record(v.base, 'details', v.requestId, row.key, 'duplicate', 'details unchanged')
+        }
+        this.store.putQueueRow({ ...row, details, detail })
+        effects.queueChanged = true
+        return record(v.base, 'details', v.requestId, row.key, 'enriched', row.detail === 'basic' ? 'basic → full' : 'details updated')
+      }
+      case 'queued':
+        return this.applyQueued(v.fact, effects, record, snapshotAt)
+    }
+  }
+
+  private applyQueued(
+    f: CleanQueued,
+    effects: Effects,
+    record: (base: CleanQueued, kind: string, requestId: string | null, key: string | null, outcome: EventOutcome, reason: string | null) => IngestResult,
+    snapshotAt: number | undefined,
+  ): IngestResult {
+    const key = dedupKey(f.requestId, f.queuedAt)
+    const note = f.notes.length ? f.notes.join('; ') : null
+    const withNote = (r: string | null) => (note ? (r ? `${r}; ${note}` : note) : r)
+    const row = this.store.getQueueRow(f.requestId)
+    if (row) {
+      const sameVersion = f.queuedAt === null || row.queuedAt === f.queuedAt || row.queuedAt === null
+      if (sameVersion) {
+        const details = mergeDetails(row.details, f.details)
+        const detail = row.detail === 'full' || hasAnyDetail(details) ? 'full' : 'basic'
+        const fillVersion = row.queuedAt === null && f.queuedAt !== null
+        const enriched = JSON.stringify(details) !== JSON.stringify(row.details)
+        if (!fillVersion && !enriched && (row.sessionId !== null || f.sessionId === null)) {
+          return record(f, 'queued', f.requestId, row.key, 'duplicate', withNote(null))
+        }
+        const next: QueueRow = {
+          ...row,
+          key: fillVersion ? key : row.key,
+          queuedAt: fillVersion ? f.queuedAt : row.queuedAt,
+          sessionId: row.sessionId ?? f.sessionId,
+          details,
+          detail,
+          commitTs: row.commitTs ?? f.commitTs,
+        }
+        this.store.putQueueRow(next)
+        effects.queueChanged = true
+        const reason = [fillVersion ? 'version filled in' : null, enriched ? 'details added' : null].filter(Boolean).join(', ')
+        return record(f, 'queued', f.requestId, next.key, enriched ? 'enriched' : 'duplicate', withNote(reason || null))
+      }
+      if (f.queuedAt! < row.queuedAt!) {
+        return record(f, 'queued', f.requestId, key, 'stale', withNote(`older than the queued version ${row.queuedAt}`))
+      }
+      // A newer queued_at: the request left the queue and came back (we missed the removal). The old
+      // version is tombstoned and the new one rings.
+      this.store.putTombstone({ key: row.key, requestId: row.requestId, queuedAt: row.queuedAt, removedAt: f.receivedAt, removedCommitTs: null, reason: 're-queued' })
+      return this.enqueue(f, key, effects, record, withNote('re-queued'))
+    }
+    const blocking = this.blockingTombstone(f, key, snapshotAt)
+    if (blocking) return record(f, 'queued', f.requestId, key, 'stale', withNote(blocking))
+    return this.enqueue(f, key, effects, record, note)
+  }
+
+  /** Why a queued fact for a request not in the queue must not re-add it, or null. */
+  private blockingTombstone(f: CleanQueued, key: string, snapshotAt: number | undefined): string | null {
+    let tombs: Tombstone[] = this.store.tombstonesFor(f.requestId)
+    if (tombs.length === 0) return null
+    if (snapshotAt !== undefined) {
+      // Reconcile: the server's current queue is the authority over removals we heard about before
+      // the read started (missing a waiting request is worse than ringing once more). Removals heard
+      // after the read started are newer than the snapshot and win.
+      const older = tombs.filter((t) => t.removedAt < snapshotAt)
+      for (const t of older) this.store.deleteTombstone(t.key)
+      tombs = tombs.filter((t) => t.removedAt >= snapshotAt)
+      if (tombs.length === 0) return null
+    }
+    if (f.queuedAt === null) return 'request was removed and this event carries no version'
+    for (const t of tombs) {
+      if (t.key === key) return `version already removed (${t.reason ?? 'removed'})`
+      if (t.queuedAt !== null && f.queuedAt <= t.queuedAt) return 'older than a removed version'
+      if (t.removedCommitTs !== null && f.queuedAt <= t.removedCommitTs) return 'queued before its removal was committed'
+    }
+    return null
+  }
+
+  private enqueue(
+    f: CleanQueued,
+    key: string,
+    effects: Effects,
+    record: (base: CleanQueued, kind: string, requestId: string | null, key: string | null, outcome: EventOutcome, reason: string | null) => IngestResult,
+    reason: string | null,
+  ): IngestResult {
+    const details = mergeDetails(EMPTY_DETAILS, f.details)
+    const row: QueueRow = {
+      requestId: f.requestId,
+      key,
+      sessionId: f.sessionId,
+      queuedAt: f.queuedAt,
+      details,
+      detail: hasAnyDetail(details) ? 'full' : 'basic',
+      acknowledged: false,
+      alertCount: 0,
+      nextRepeatAt: null,
+      firstSeenAt: f.receivedAt,
+      firstSource: f.source,
+      lastAlertAt: null,
+      commitTs: f.commitTs,
+    }
+    this.store.putQueueRow(row)
+    effects.queueChanged = true
+    const silenced = this.silencedBecause()
+    if (silenced) return record(f, 'queued', f.requestId, key, 'enqueued-silent', reason ? `${silenced}; ${reason}` : silenced)
+    effects.ring.push(row)
+    return record(f, 'queued', f.requestId, key, 'alerted', reason)
+  }
+
+  private removeRow(row: QueueRow, t: { removedAt: number; removedCommitTs: string | null; reason: string }, effects: Effects): void {
+    this.store.deleteQueueRow(row.requestId)
+    this.store.putTombstone({ key: row.key, requestId: row.requestId, queuedAt: row.queuedAt, removedAt: t.removedAt, removedCommitTs: t.removedCommitTs, reason: t.reason })
+    this.pending.delete(row.requestId)
+    effects.retract.push(row.requestId)
+    effects.queueChanged = true
+  }
+
+  private silencedBecause(): string | null {
+    if (!this.currentFlags.mech_new_request_alerts) return 'mech_new_request_alerts off'
+    const p = this.paused()
+    if (p !== null) return p === 'indefinite' ? 'paused' : `paused until ${new Date(p).toISOString()}`
+    return null
+  }
+
+  // ---- ringing -------------------------------------------------------------------------------------
+
+  private afterCommit(effects: Effects, context: 'live' | 'reconcile', trigger?: QueueSnapshot['trigger']): void {
+    for (const id of effects.retract) this.emitRetract(id)
+    if (effects.queueChanged) this.emitQueue()
+    if (effects.ring.length === 0) {
+      if (context === 'reconcile' && this.pending.size > 0) this.flushBurst(null, 'live')
+      return
+    }
+    const now = this.clock.now()
+    if (context === 'live') {
+      const quiet = this.pending.size === 0 && now - this.lastRingAt >= this.burstWindowMs
+      if (quiet && effects.ring.length === 1) {
+        this.ringNow([effects.ring[0]!.requestId], null, 'live')
+        return
+      }
+      for (const r of effects.ring) this.pending.add(r.requestId)
+      this.armBurstTimer(now)
+      return
+    }
+    // Reconcile: everything new (plus anything held in the burst window) rings as one alert now.
+    for (const r of effects.ring) this.pending.add(r.requestId)
+    const offline = trigger === 'startup' || trigger === 'resume' || trigger === 'network' || trigger === 'subscribed'
+    this.flushBurst(offline ? 'waited while you were offline' : 'found waiting in the queue', trigger === 'startup' ? 'backlog' : 'found')
+  }
+
+  private armBurstTimer(now: number): void {
+    if (this.burstTimer !== null || this.stopped) return
+    const at = Math.max(now, this.lastRingAt + this.burstWindowMs)
+    this.burstTimer = this.timers.setTimeout(() => {
+      this.burstTimer = null
+      this.flushBurst(null, 'live')
+    }, Math.max(0, at - now))
+  }
+
+  /** Rings everything pending as one alert (individual if only one). */
+  private flushBurst(phrase: string | null, latencyFrom: 'live' | 'found' | 'backlog'): void {
+    if (this.burstTimer !== null) {
+      this.timers.clearTimeout(this.burstTimer)
+      this.burstTimer = null
+    }
+    const ids = [...this.pending]
+    this.pending.clear()
+    if (ids.length === 0) return
+    const summaryTitle = (n: number) =>
+      phrase ? `${plural(n, 'request', 'requests')} ${phrase}` : plural(n, 'new request', 'new requests')
+    this.ringNow(ids, summaryTitle, latencyFrom)
+  }
+
+  /** Requests queued but never rung (silenced, or held when the app stopped) ring once as a summary. */
+  private ringOwed(phrase: string): void {
+    if (this.silencedBecause() !== null || this.stopped) return
+    for (const r of this.store.listQueue()) if (!r.acknowledged && r.alertCount === 0) this.pending.add(r.requestId)
+    if (this.pending.size > 0) this.flushBurst(phrase, 'backlog')
+  }
+
+  /**
+   * Marks the requests as rung (count, schedule) in one transaction, then delivers one alert.
+   * latencyFrom: 'live' → commit→alert latency is measured; a backlog found at startup is not link
+   * latency and is left out of the histogram.
+   */
+  private ringNow(ids: string[], summaryTitle: ((n: number) => string) | null, latencyFrom: 'live' | 'found' | 'backlog'): void {
+    const silenced = this.silencedBecause()
+    if (silenced) return // stays owed (alert_count 0) and rings on resume / flag on
+    const now = this.clock.now()
+    let rows: QueueRow[]
+    try {
+      rows = this.store.transaction(() => {
+        const out: QueueRow[] = []
+        for (const id of ids) {
+          const row = this.store.getQueueRow(id)
+          if (!row || row.acknowledged || row.alertCount > 0) continue
+          const next: QueueRow = {
+            ...row,
+            alertCount: 1,
+            lastAlertAt: now,
+            nextRepeatAt: this.repeatMaxCount > 0 ? now + this.repeatIntervalMs : null,
+          }
+          this.store.putQueueRow(next)
+          out.push(next)
+        }
+        return out
+      })
+    } catch (err) {
+      this.health?.count('store:error')
+      this.log.error('desk: could not mark requests as alerted; alerting anyway', { cause: String((err as Error)?.message ?? err) })
+      rows = ids.map((id) => this.store.getQueueRow(id)).filter((r): r is QueueRow => !!r)
+    }
+    if (rows.length === 0) return
+    this.lastRingAt = now
+    const latencies = rows.map((r) => {
+      const t = timeMs(r.commitTs ?? r.queuedAt)
+      return t === null ? null : now - t
+    })
+    let alert: Alert
+    if (rows.length === 1) {
+      alert = requestAlert(rows[0]!, 'request', now, latencyFrom === 'backlog' ? null : latencies[0]!)
+    } else {
+      const known = latencies.filter((l): l is number => l !== null)
+      // A live burst's latency is its slowest member's; a backlog summary has no link latency.
+      const lat = latencyFrom === 'live' && known.length ? Math.max(...known) : null
+      alert = summaryAlert(rows, 'summary', (summaryTitle ?? ((n) => plural(n, 'new request', 'new requests')))(rows.length), lat)
+    }
+    this.armRepeatTimer()
+    this.emitQueue()
+    this.deliver(alert)
+  }
+
+  private deliver(alert: Alert): void {
+    this.emit('alert', alert)
+    this.pipeline.deliver(alert).catch((err) => {
+      // deliver() never rejects by contract; this is the belt to its braces.
+      this.health?.count('alert:pipeline-error')
+      this.log.error('desk: alert pipeline rejected', { cause: String((err as Error)?.stack ?? err) })
+    })
+  }
+
+  // ---- repeats -------------------------------------------------------------------------------------
+
+  private armRepeatTimer(): void {
+    if (this.stopped) return
+    const at = this.store.nextRepeatAt()
+    if (at === this.repeatTimerAt && this.repeatTimer !== null) return
+    if (this.repeatTimer !== null) this.timers.clearTimeout(this.repeatTimer)
+    this.repeatTimer = null
+    this.repeatTimerAt = at
+    if (at === null) return
+    this.repeatTimer = this.timers.setTimeout(() => {
+      this.repeatTimer = null
+      this.repeatTimerAt = null
+      this.fireRepeats()
+    }, Math.max(0, at - this.clock.now()))
+  }
+
+  private fireRepeats(): void {
+    if (this.stopped) return
+    const now = this.clock.now()
+    const silenced = this.silencedBecause()
+    let rung: QueueRow[] = []
+    try {
+      rung = this.store.transaction(() => {
+        const out: QueueRow[] = []
+        for (const row of this.store.dueRepeats(now)) {
+          if (silenced) {
+            // A pause/flag-off defers repeats without spending them.
+            this.store.putQueueRow({ ...row, nextRepeatAt: now + this.repeatIntervalMs })
+            continue
+          }
+          const repeatsDone = Math.max(0, row.alertCount - 1)
+          if (repeatsDone >= this.repeatMaxCount) {
+            this.store.putQueueRow({ ...row, nextRepeatAt: null })
+            continue
+          }
+          const alertCount = row.alertCount + 1
+          const next: QueueRow = {
+            ...row,
+            alertCount,
+            lastAlertAt: now,
+            nextRepeatAt: alertCount - 1 >= this.repeatMaxCount ? null : now + this.repeatIntervalMs,
+          }
+          this.store.putQueueRow(next)
+          out.push(next)
+        }
+        return out
+      })
+    } catch (err) {
+      this.health?.count('store:error')
+      this.log.error('desk: repeat failed', { cause: String((err as Error)?.message ?? err) })
+    }
+    this.armRepeatTimer()
+    if (rung.length === 0) return
+    this.emitQueue()
+    const alert =
+      rung.length === 1
+        ? requestAlert(rung[0]!, 'repeat', now, null)
+        : summaryAlert(rung, 'repeat', `${plural(rung.length, 'request is', 'requests are')} still waiting`, null)
+    this.deliver(alert)
+  }
+
+  // ---- pause ---------------------------------------------------------------------------------------
+
+  private armPauseTimer(): void {
+    if (this.pauseTimer !== null) this.timers.clearTimeout(this.pauseTimer)
+    this.pauseTimer = null
+    if (typeof this.pauseUntil !== 'number' || this.stopped) return
+    this.pauseTimer = this.timers.setTimeout(() => {
+      this.pauseTimer = null
+      this.paused() // expires it if due (the clock, not the timer, is the authority)
+      if (typeof this.pauseUntil === 'number') this.armPauseTimer()
+    }, Math.max(0, this.pauseUntil - this.clock.now()))
+  }
+
+  private expirePause(): void {
+    this.log.info('desk: pause ended')
+    this.pauseUntil = null
+    this.store.setMeta(META_PAUSE, null)
+    if (this.pauseTimer !== null) this.timers.clearTimeout(this.pauseTimer)
+    this.pauseTimer = null
+    this.emit('pause', null)
+    // Deferred: paused() can be called from inside a transaction; ring after it.
+    queueMicrotask(() => this.ringOwed('waited while alerts were paused'))
+  }
+
+  // ---- events --------------------------------------------------------------------------------------
+
+  /**
+   * Queue-changed notifications are coalesced to one per tick: a reconcile or a burst changes many
+   * rows, and listing the whole queue per change would make ingest O(queue length).
+   */
+  private emitQueue(): void {
+    if (this.queueEmitScheduled) return
+    this.queueEmitScheduled = true
+    queueMicrotask(() => {
+      this.queueEmitScheduled = false
+      if (!this.store.isOpen) return
+      const items = this.queue()
+      this.emit('queue', items)
+      this.pipeline.queueChanged(items.length).catch(() => undefined) // failures are recorded inside
+    })
+  }
+
+  private emitRetract(requestId: string): void {
+    this.emit('retract', { requestId })
+    this.pipeline.retract(requestId).catch(() => undefined)
+  }
+
+  private emit<E extends keyof DeskEvents>(event: E, payload: DeskEvents[E]): void {
+    for (const l of [...this.listeners[event]] as ((p: DeskEvents[E]) => void)[]) {
+      try {
+        l(payload)
+      } catch (err) {
+        this.health?.count('desk:listener-error')
+        this.log.error(`desk: a ${event} listener threw`, { cause: String((err as Error)?.stack ?? err) })
+      }
+    }
+  }
+}
+

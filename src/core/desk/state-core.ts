@@ -1,0 +1,103 @@
+// Composition of the engine's state core: store → desk → alert pipeline → sinks, with health wired in.
+// engine.ts constructs this once; the link/feed side calls desk.ingest / desk.reconcile and
+// health.recordFetch, and the hosts see desk events.
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { AlertSink, Clock, Logger } from '../ports.js'
+import { systemClock } from '../ports.js'
+import { AlertPipeline } from '../alerts/pipeline.js'
+import { HealthMonitor, type HealthOptions } from '../health/health.js'
+import { Store, type PruneLimits } from '../store/store.js'
+import { RequestDesk } from './request-desk.js'
+import { systemTimers, type TimerHandle, type Timers } from './timers.js'
+
+export interface StateCoreOptions {
+  /** SQLite file (its directory is created), or ':memory:'. Conventionally `<dataDir>/bayalert.db`. */
+  dbPath: string
+  sinks: AlertSink[]
+  log: Logger
+  clock?: Clock
+  timers?: Timers
+  repeatIntervalMs?: number
+  repeatMaxCount?: number
+  burstWindowMs?: number
+  sinkTimeoutMs?: number
+  /** How often old rows are pruned while running (default 1 h; also pruned on open). */
+  pruneIntervalMs?: number
+  limits?: Partial<PruneLimits>
+  health?: Omit<HealthOptions, 'log' | 'clock'>
+}
+
+export interface StateCore {
+  store: Store
+  desk: RequestDesk
+  pipeline: AlertPipeline
+  health: HealthMonitor
+  /** Stops timers and closes the store. Idempotent. */
+  close(): void
+}
+
+export function openStateCore(opts: StateCoreOptions): StateCore {
+  const clock = opts.clock ?? systemClock
+  const timers = opts.timers ?? systemTimers
+  if (opts.dbPath !== ':memory:') mkdirSync(dirname(opts.dbPath), { recursive: true })
+  const store = Store.open({ path: opts.dbPath, log: opts.log, clock, limits: opts.limits })
+  const health = new HealthMonitor({ ...opts.health, log: opts.log, clock })
+  if (store.movedAsideTo) health.count('store:rebuilt')
+  // The desk owns the flags; the pipeline reads them at delivery time through this late binding.
+  let desk: RequestDesk | null = null
+  const pipeline = new AlertPipeline({
+    sinks: opts.sinks,
+    flags: () => desk!.flags(),
+    log: opts.log,
+    store,
+    health,
+    clock,
+    timers,
+    sinkTimeoutMs: opts.sinkTimeoutMs,
+  })
+  desk = new RequestDesk({
+    store,
+    pipeline,
+    log: opts.log,
+    health,
+    clock,
+    timers,
+    repeatIntervalMs: opts.repeatIntervalMs,
+    repeatMaxCount: opts.repeatMaxCount,
+    burstWindowMs: opts.burstWindowMs,
+  })
+  const offHealth = health.on((e) => {
+    if (e.type === 'alert') void pipeline.deliver(e.alert)
+  })
+  const pruneEvery = opts.pruneIntervalMs ?? 3600_000
+  let pruneTimer: TimerHandle | null = null
+  let closed = false
+  const schedulePrune = () => {
+    pruneTimer = timers.setTimeout(() => {
+      if (closed) return
+      try {
+        store.prune()
+      } catch (err) {
+        health.count('store:error')
+        opts.log.error('store: prune failed', { cause: String((err as Error)?.message ?? err) })
+      }
+      schedulePrune()
+    }, pruneEvery)
+  }
+  schedulePrune()
+  return {
+    store,
+    desk,
+    pipeline,
+    health,
+    close() {
+      if (closed) return
+      closed = true
+      if (pruneTimer !== null) timers.clearTimeout(pruneTimer)
+      offHealth()
+      desk!.stop()
+      store.close()
+    },
+  }
+}

@@ -1,0 +1,496 @@
+// The engine's SQLite store (better-sqlite3, WAL, synchronous=NORMAL). Synchronous by design: every
+// decision the desk makes ("is this key new?") and the write that records it happen in one
+// transaction, so a crash can never leave "rang but not recorded" (→ rings twice after restart) or
+// "recorded but never rang" for the same key.
+import Database from 'better-sqlite3'
+import { existsSync, renameSync } from 'node:fs'
+import type { FactSource, FeatureFlags, RequestDetails } from '../../shared/types.js'
+import type { AlertKind, Clock, Logger, SinkTier } from '../ports.js'
+import { systemClock } from '../ports.js'
+import { EXPECTED_COLUMNS, MIGRATIONS, SCHEMA_VERSION } from './schema.js'
+
+type Db = Database.Database
+
+export interface QueueRow {
+  requestId: string
+  key: string
+  sessionId: string | null
+  /** Canonical queued_at (see keys.ts), or null while unknown. */
+  queuedAt: string | null
+  details: RequestDetails
+  detail: 'full' | 'basic'
+  acknowledged: boolean
+  alertCount: number
+  nextRepeatAt: number | null
+  firstSeenAt: number
+  firstSource: FactSource
+  lastAlertAt: number | null
+  commitTs: string | null
+}
+
+export type EventOutcome =
+  | 'alerted'
+  | 'duplicate'
+  | 'enqueued-silent'
+  | 'removed'
+  | 'retracted'
+  | 'enriched'
+  | 'rejected'
+  | 'stale'
+  | 'error'
+
+export interface EventRecord {
+  receivedAt: number
+  source: string
+  eventId: string
+  kind: string
+  requestId: string | null
+  dedupKey: string | null
+  outcome: EventOutcome
+  reason: string | null
+}
+
+export type SinkResult = 'ok' | 'error' | 'timeout' | 'skipped-flag'
+
+export interface SinkAttempt {
+  at: number
+  sink: string
+  tier: SinkTier
+  /** Alert kind, or 'retract' / 'queue' for the other fan-outs (recorded only when they fail). */
+  alertKind: AlertKind | 'retract' | 'queue'
+  key: string | null
+  result: SinkResult
+  durationMs: number
+  error: string | null
+}
+
+export interface Tombstone {
+  key: string
+  requestId: string
+  queuedAt: string | null
+  removedAt: number
+  removedCommitTs: string | null
+  reason: string | null
+}
+
+export interface PruneLimits {
+  eventsMaxAgeMs: number
+  eventsMaxRows: number
+  sinkAttemptsMaxAgeMs: number
+  sinkAttemptsMaxRows: number
+  tombstonesMaxAgeMs: number
+  tombstonesMaxRows: number
+}
+
+export const DEFAULT_PRUNE_LIMITS: PruneLimits = {
+  eventsMaxAgeMs: 14 * 24 * 3600_000,
+  eventsMaxRows: 200_000,
+  sinkAttemptsMaxAgeMs: 14 * 24 * 3600_000,
+  sinkAttemptsMaxRows: 100_000,
+  // A tombstone only has to outlive the slowest duplicate (a late broadcast, a replayed change);
+  // after a week the next reconcile is the authority anyway.
+  tombstonesMaxAgeMs: 7 * 24 * 3600_000,
+  tombstonesMaxRows: 50_000,
+}
+
+export interface PruneResult {
+  events: number
+  sinkAttempts: number
+  tombstones: number
+}
+
+export interface StoreOptions {
+  /** File path, or ':memory:' (tests, doctor). */
+  path: string
+  log: Logger
+  clock?: Clock
+  limits?: Partial<PruneLimits>
+}
+
+/** Thrown by open checks when the file is a database but not ours (or from a newer app). */
+class WrongSchemaError extends Error {}
+
+// Error codes that mean "this file is not a usable BayAlert database". Anything else (busy/locked by
+// another instance, disk full, permission on the directory) is rethrown: moving a healthy file aside
+// because another process holds a lock would lose data for nothing.
+const CORRUPT_CODES = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE', 'SQLITE_CORRUPT_VTAB', 'SQLITE_IOERR_SHORT_READ', 'SQLITE_CANTOPEN'])
+
+function isCorruption(err: unknown): boolean {
+  if (err instanceof WrongSchemaError) return true
+  const code = (err as { code?: unknown })?.code
+  if (typeof code === 'string' && (CORRUPT_CODES.has(code) || code.startsWith('SQLITE_CORRUPT'))) return true
+  const msg = String((err as Error)?.message ?? err)
+  return /malformed|not a database|file is encrypted|integrity check failed/i.test(msg)
+}
+
+function rowToQueue(r: Record<string, unknown>): QueueRow {
+  return {
+    requestId: r.request_id as string,
+    key: r.key as string,
+    sessionId: (r.session_id as string | null) ?? null,
+    queuedAt: (r.queued_at as string | null) ?? null,
+    details: {
+      customerName: (r.customer_name as string | null) ?? null,
+      vehicle: (r.vehicle as string | null) ?? null,
+      concern: (r.concern as string | null) ?? null,
+      sessionType: (r.session_type as string | null) ?? null,
+    },
+    detail: r.detail === 'full' ? 'full' : 'basic',
+    acknowledged: r.acknowledged === 1,
+    alertCount: r.alert_count as number,
+    nextRepeatAt: (r.next_repeat_at as number | null) ?? null,
+    firstSeenAt: r.first_seen_at as number,
+    firstSource: r.first_source as FactSource,
+    lastAlertAt: (r.last_alert_at as number | null) ?? null,
+    commitTs: (r.commit_ts as string | null) ?? null,
+  }
+}
+
+function rowToTombstone(r: Record<string, unknown>): Tombstone {
+  return {
+    key: r.key as string,
+    requestId: r.request_id as string,
+    queuedAt: (r.queued_at as string | null) ?? null,
+    removedAt: r.removed_at as number,
+    removedCommitTs: (r.removed_commit_ts as string | null) ?? null,
+    reason: (r.reason as string | null) ?? null,
+  }
+}
+
+export class Store {
+  readonly path: string
+  /** Where an unusable file was moved on open, or null. */
+  readonly movedAsideTo: string | null
+  readonly limits: PruneLimits
+  private readonly db: Db
+  private readonly log: Logger
+  private readonly clock: Clock
+  private closed = false
+  private readonly st: ReturnType<Store['prepare']>
+
+  private constructor(db: Db, opts: StoreOptions, movedAsideTo: string | null) {
+    this.db = db
+    this.path = opts.path
+    this.log = opts.log
+    this.clock = opts.clock ?? systemClock
+    this.movedAsideTo = movedAsideTo
+    this.limits = { ...DEFAULT_PRUNE_LIMITS, ...opts.limits }
+    this.st = this.prepare()
+  }
+
+  /**
+   * Opens (creating if missing) and migrates the database. A corrupt, unreadable or foreign file is
+   * renamed to `<name>.corrupt-<timestamp>` (with its -wal/-shm) and an empty store is built in its
+   * place; the queue comes back from the next reconcile. Prunes once on open.
+   */
+  static open(opts: StoreOptions): Store {
+    const clock = opts.clock ?? systemClock
+    let movedAsideTo: string | null = null
+    let db: Db
+    try {
+      db = Store.openChecked(opts.path)
+    } catch (err) {
+      if (opts.path === ':memory:' || !isCorruption(err) || !existsSync(opts.path)) throw err
+      movedAsideTo = `${opts.path}.corrupt-${new Date(clock.now()).toISOString().replace(/[:.]/g, '-')}`
+      renameSync(opts.path, movedAsideTo)
+      // The WAL and shared-memory files belong to the broken file; keep them next to it for forensics
+      // under names SQLite would pair with the moved file.
+      for (const suffix of ['-wal', '-shm', '-journal']) {
+        if (existsSync(opts.path + suffix)) renameSync(opts.path + suffix, movedAsideTo + suffix)
+      }
+      opts.log.error(
+        `store: database file was unusable (${(err as Error).message}); moved it aside to ${movedAsideTo} and started an empty store — the queue is restored by the next reconcile`,
+        { path: opts.path, movedTo: movedAsideTo, cause: String((err as Error).message), code: (err as { code?: string }).code },
+      )
+      db = Store.openChecked(opts.path)
+    }
+    const store = new Store(db, opts, movedAsideTo)
+    store.prune()
+    return store
+  }
+
+  private static openChecked(path: string): Db {
+    const db = new Database(path)
+    try {
+      db.pragma('busy_timeout = 2000')
+      // journal_mode is the first statement that reads the header: garbage fails here (SQLITE_NOTADB).
+      db.pragma('journal_mode = WAL')
+      // NORMAL in WAL mode: a power cut can lose the last transactions but never corrupts the file;
+      // FULL would fsync every event and cost most of the throughput.
+      db.pragma('synchronous = NORMAL')
+      const check = db.pragma('quick_check', { simple: true })
+      if (check !== 'ok') throw Object.assign(new Error(`integrity check failed: ${String(check)}`), { code: 'SQLITE_CORRUPT' })
+      Store.migrate(db)
+      return db
+    } catch (err) {
+      db.close()
+      throw err
+    }
+  }
+
+  private static migrate(db: Db): void {
+    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map(
+      (r) => r.name,
+    )
+    const hasVersionTable = tables.includes('schema_version')
+    if (!hasVersionTable && tables.length > 0) {
+      throw new WrongSchemaError(`not a BayAlert database (tables: ${tables.slice(0, 5).join(', ')})`)
+    }
+    if (!hasVersionTable) {
+      db.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL, description TEXT)`)
+    }
+    const current = (db.prepare(`SELECT max(version) AS v FROM schema_version`).get() as { v: number | null }).v ?? 0
+    if (current > SCHEMA_VERSION) {
+      throw new WrongSchemaError(`schema version ${current} is newer than this app understands (${SCHEMA_VERSION})`)
+    }
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue
+      db.transaction(() => {
+        db.exec(m.sql)
+        db.prepare(`INSERT INTO schema_version (version, applied_at, description) VALUES (?, ?, ?)`).run(
+          m.version,
+          Date.now(),
+          m.description,
+        )
+      })()
+    }
+    for (const [table, cols] of Object.entries(EXPECTED_COLUMNS)) {
+      const have = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name))
+      const missing = cols.filter((c) => !have.has(c))
+      if (missing.length > 0) throw new WrongSchemaError(`table ${table} lacks ${missing.join(', ')}`)
+    }
+  }
+
+  private prepare() {
+    const db = this.db
+    return {
+      getQueue: db.prepare(`SELECT * FROM queue WHERE request_id = ?`),
+      listQueue: db.prepare(`SELECT * FROM queue ORDER BY coalesce(queued_at, '~'), first_seen_at, request_id`),
+      upsertQueue: db.prepare(`
+        INSERT INTO queue (request_id, key, session_id, queued_at, customer_name, vehicle, concern, session_type,
+          detail, acknowledged, alert_count, next_repeat_at, first_seen_at, first_source, last_alert_at, commit_ts)
+        VALUES (@requestId, @key, @sessionId, @queuedAt, @customerName, @vehicle, @concern, @sessionType,
+          @detail, @acknowledged, @alertCount, @nextRepeatAt, @firstSeenAt, @firstSource, @lastAlertAt, @commitTs)
+        ON CONFLICT (request_id) DO UPDATE SET key = excluded.key, session_id = excluded.session_id,
+          queued_at = excluded.queued_at, customer_name = excluded.customer_name, vehicle = excluded.vehicle,
+          concern = excluded.concern, session_type = excluded.session_type, detail = excluded.detail,
+          acknowledged = excluded.acknowledged, alert_count = excluded.alert_count,
+          next_repeat_at = excluded.next_repeat_at, first_seen_at = excluded.first_seen_at,
+          first_source = excluded.first_source, last_alert_at = excluded.last_alert_at, commit_ts = excluded.commit_ts`),
+      deleteQueue: db.prepare(`DELETE FROM queue WHERE request_id = ?`),
+      countQueue: db.prepare(`SELECT count(*) AS n FROM queue`),
+      nextRepeat: db.prepare(
+        `SELECT min(next_repeat_at) AS t FROM queue WHERE acknowledged = 0 AND next_repeat_at IS NOT NULL`,
+      ),
+      dueRepeats: db.prepare(
+        `SELECT * FROM queue WHERE acknowledged = 0 AND next_repeat_at IS NOT NULL AND next_repeat_at <= ? ORDER BY next_repeat_at`,
+      ),
+      insertEvent: db.prepare(`INSERT INTO events (received_at, source, event_id, kind, request_id, dedup_key, outcome, reason)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      recentEvents: db.prepare(`SELECT * FROM events ORDER BY id DESC LIMIT ?`),
+      insertSink: db.prepare(`INSERT INTO sink_attempts (at, sink, tier, alert_kind, key, result, duration_ms, error)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      recentSinks: db.prepare(`SELECT * FROM sink_attempts ORDER BY id DESC LIMIT ?`),
+      upsertTomb: db.prepare(`INSERT INTO tombstones (key, request_id, queued_at, removed_at, removed_commit_ts, reason)
+        VALUES (@key, @requestId, @queuedAt, @removedAt, @removedCommitTs, @reason)
+        ON CONFLICT (key) DO UPDATE SET removed_at = excluded.removed_at,
+          removed_commit_ts = coalesce(excluded.removed_commit_ts, tombstones.removed_commit_ts), reason = excluded.reason`),
+      tombsFor: db.prepare(`SELECT * FROM tombstones WHERE request_id = ? ORDER BY removed_at DESC`),
+      deleteTomb: db.prepare(`DELETE FROM tombstones WHERE key = ?`),
+      upsertFlag: db.prepare(`INSERT INTO flags (name, value, fetched_at) VALUES (?, ?, ?)
+        ON CONFLICT (name) DO UPDATE SET value = excluded.value, fetched_at = excluded.fetched_at`),
+      allFlags: db.prepare(`SELECT * FROM flags`),
+      getMeta: db.prepare(`SELECT value FROM meta WHERE key = ?`),
+      setMeta: db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+      deleteMeta: db.prepare(`DELETE FROM meta WHERE key = ?`),
+    }
+  }
+
+  /** Runs fn in one transaction (nested calls become savepoints). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
+  }
+
+  // ---- queue ---------------------------------------------------------------------------------------
+  getQueueRow(requestId: string): QueueRow | undefined {
+    const r = this.st.getQueue.get(requestId) as Record<string, unknown> | undefined
+    return r ? rowToQueue(r) : undefined
+  }
+
+  listQueue(): QueueRow[] {
+    return (this.st.listQueue.all() as Record<string, unknown>[]).map(rowToQueue)
+  }
+
+  queueLength(): number {
+    return (this.st.countQueue.get() as { n: number }).n
+  }
+
+  putQueueRow(row: QueueRow): void {
+    this.st.upsertQueue.run({
+      requestId: row.requestId,
+      key: row.key,
+      sessionId: row.sessionId,
+      queuedAt: row.queuedAt,
+      customerName: row.details.customerName,
+      vehicle: row.details.vehicle,
+      concern: row.details.concern,
+      sessionType: row.details.sessionType,
+      detail: row.detail,
+      acknowledged: row.acknowledged ? 1 : 0,
+      alertCount: row.alertCount,
+      nextRepeatAt: row.nextRepeatAt,
+      firstSeenAt: row.firstSeenAt,
+      firstSource: row.firstSource,
+      lastAlertAt: row.lastAlertAt,
+      commitTs: row.commitTs,
+    })
+  }
+
+  deleteQueueRow(requestId: string): boolean {
+    return this.st.deleteQueue.run(requestId).changes > 0
+  }
+
+  /** Earliest pending repeat among unacknowledged requests, or null. */
+  nextRepeatAt(): number | null {
+    return (this.st.nextRepeat.get() as { t: number | null }).t
+  }
+
+  dueRepeats(now: number): QueueRow[] {
+    return (this.st.dueRepeats.all(now) as Record<string, unknown>[]).map(rowToQueue)
+  }
+
+  // ---- tombstones ----------------------------------------------------------------------------------
+  putTombstone(t: Tombstone): void {
+    this.st.upsertTomb.run(t)
+  }
+
+  tombstonesFor(requestId: string): Tombstone[] {
+    return (this.st.tombsFor.all(requestId) as Record<string, unknown>[]).map(rowToTombstone)
+  }
+
+  deleteTombstone(key: string): void {
+    this.st.deleteTomb.run(key)
+  }
+
+  // ---- event log and sink attempts ----------------------------------------------------------------
+  recordEvent(e: EventRecord): void {
+    this.st.insertEvent.run(e.receivedAt, e.source, e.eventId, e.kind, e.requestId, e.dedupKey, e.outcome, e.reason)
+  }
+
+  /** Many events in one transaction (the fast path for reconcile and for bulk imports). */
+  recordEvents(batch: readonly EventRecord[]): void {
+    this.transaction(() => {
+      for (const e of batch) this.recordEvent(e)
+    })
+  }
+
+  recentEvents(limit = 100): EventRecord[] {
+    return (this.st.recentEvents.all(limit) as Record<string, unknown>[]).map((r) => ({
+      receivedAt: r.received_at as number,
+      source: r.source as string,
+      eventId: r.event_id as string,
+      kind: r.kind as string,
+      requestId: (r.request_id as string | null) ?? null,
+      dedupKey: (r.dedup_key as string | null) ?? null,
+      outcome: r.outcome as EventOutcome,
+      reason: (r.reason as string | null) ?? null,
+    }))
+  }
+
+  recordSinkAttempt(a: SinkAttempt): void {
+    this.st.insertSink.run(a.at, a.sink, a.tier, a.alertKind, a.key, a.result, Math.round(a.durationMs), a.error)
+  }
+
+  recentSinkAttempts(limit = 100): SinkAttempt[] {
+    return (this.st.recentSinks.all(limit) as Record<string, unknown>[]).map((r) => ({
+      at: r.at as number,
+      sink: r.sink as string,
+      tier: r.tier as SinkTier,
+      alertKind: r.alert_kind as SinkAttempt['alertKind'],
+      key: (r.key as string | null) ?? null,
+      result: r.result as SinkResult,
+      durationMs: r.duration_ms as number,
+      error: (r.error as string | null) ?? null,
+    }))
+  }
+
+  // ---- flags and meta ------------------------------------------------------------------------------
+  saveFlags(flags: FeatureFlags, fetchedAt: number = this.clock.now()): void {
+    this.transaction(() => {
+      for (const [name, value] of Object.entries(flags)) this.st.upsertFlag.run(name, value ? 1 : 0, fetchedAt)
+    })
+  }
+
+  /** The cached flags (for an offline start), or null when none were ever saved. */
+  loadFlags(): { flags: FeatureFlags; fetchedAt: number } | null {
+    const rows = this.st.allFlags.all() as { name: string; value: number; fetched_at: number }[]
+    const names: (keyof FeatureFlags)[] = [
+      'mech_new_request_alerts',
+      'mech_audio_alerts',
+      'mech_browser_notifications',
+      'mech_visual_indicators',
+    ]
+    const byName = new Map(rows.map((r) => [r.name, r]))
+    if (!names.every((n) => byName.has(n))) return null
+    const flags = Object.fromEntries(names.map((n) => [n, byName.get(n)!.value === 1])) as unknown as FeatureFlags
+    return { flags, fetchedAt: Math.min(...names.map((n) => byName.get(n)!.fetched_at)) }
+  }
+
+  getMeta(key: string): string | null {
+    return (this.st.getMeta.get(key) as { value: string } | undefined)?.value ?? null
+  }
+
+  setMeta(key: string, value: string | null): void {
+    if (value === null) this.st.deleteMeta.run(key)
+    else this.st.setMeta.run(key, value)
+  }
+
+  // ---- housekeeping --------------------------------------------------------------------------------
+  /** Deletes rows past their age or row cap. Called on open and periodically by the core. */
+  prune(): PruneResult {
+    const now = this.clock.now()
+    const l = this.limits
+    const capDelete = (table: string, cap: number): number =>
+      this.db
+        .prepare(`DELETE FROM ${table} WHERE id <= (SELECT id FROM ${table} ORDER BY id DESC LIMIT 1 OFFSET ?)`)
+        .run(cap).changes
+    return this.transaction(() => {
+      const events =
+        this.db.prepare(`DELETE FROM events WHERE received_at < ?`).run(now - l.eventsMaxAgeMs).changes +
+        capDelete('events', l.eventsMaxRows)
+      const sinkAttempts =
+        this.db.prepare(`DELETE FROM sink_attempts WHERE at < ?`).run(now - l.sinkAttemptsMaxAgeMs).changes +
+        capDelete('sink_attempts', l.sinkAttemptsMaxRows)
+      const tombstones =
+        this.db.prepare(`DELETE FROM tombstones WHERE removed_at < ?`).run(now - l.tombstonesMaxAgeMs).changes +
+        this.db
+          .prepare(
+            `DELETE FROM tombstones WHERE key IN (SELECT key FROM tombstones ORDER BY removed_at DESC LIMIT -1 OFFSET ?)`,
+          )
+          .run(l.tombstonesMaxRows).changes
+      if (events + sinkAttempts + tombstones > 0) {
+        this.log.info('store: pruned old rows', { events, sinkAttempts, tombstones })
+      }
+      return { events, sinkAttempts, tombstones }
+    })
+  }
+
+  counts(): { queue: number; events: number; sinkAttempts: number; tombstones: number } {
+    const n = (t: string) => (this.db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n
+    return { queue: n('queue'), events: n('events'), sinkAttempts: n('sink_attempts'), tombstones: n('tombstones') }
+  }
+
+  schemaVersion(): number {
+    return (this.db.prepare(`SELECT max(version) AS v FROM schema_version`).get() as { v: number }).v
+  }
+
+  get isOpen(): boolean {
+    return !this.closed
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.db.close()
+  }
+}
