@@ -50,6 +50,10 @@ async function main(): Promise<void> {
   )
   // A tray app keeps running with no windows; only the tray's Quit ends it.
   app.on('window-all-closed', () => {})
+  // Registered before the first await so a second launch during start-up is not lost.
+  let showQueue: (() => void) | null = null
+  let showWhenReady = false
+  app.on('second-instance', () => (showQueue ? showQueue() : (showWhenReady = true)))
 
   await app.whenReady()
   installSessionSecurity(session.defaultSession)
@@ -160,11 +164,11 @@ async function main(): Promise<void> {
     platform,
   })
 
-  app.on('second-instance', () => queueWindow.show())
-
+  showQueue = () => queueWindow.show()
   // First run, bad settings or signed out: the window is where that gets fixed, so show it.
   const snap = host.snapshot()
-  if (!startHidden && (!settings.get().configured || settings.get().problems.length > 0 || snap.user === null)) queueWindow.show()
+  const needsAttention = !settings.get().configured || settings.get().problems.length > 0 || snap.user === null
+  if (showWhenReady || (!startHidden && needsAttention)) queueWindow.show()
 
   let quitting = false
   app.on('before-quit', (event) => {

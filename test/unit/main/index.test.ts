@@ -1,0 +1,80 @@
+/** @vitest-environment node */
+// Composition smoke test: imports the real src/main/index.ts against the electron mock, a fake engine
+// and an in-memory settings store, and checks the wiring a binary-less machine can never see running.
+import { describe, expect, it, vi } from 'vitest'
+import * as electron from '../../mocks/electron.js'
+import { FakeEngine } from '../../mocks/fake-engine.js'
+import type { EngineConfig, EnginePorts } from '../../../src/core/engine-api.js'
+
+vi.mock('electron', () => import('../../mocks/electron.js'))
+const made: Array<{ config: EngineConfig; ports: EnginePorts; engine: FakeEngine }> = []
+vi.mock('../../../src/core/engine.js', () => ({
+  createEngine: (config: EngineConfig, ports: EnginePorts) => {
+    const engine = new FakeEngine({ user: null })
+    made.push({ config, ports, engine })
+    return engine
+  },
+}))
+vi.mock('../../../src/main/settings-store.js', () => ({
+  openKeyValueStore: () => {
+    const m = new Map<string, unknown>()
+    return { get: (k: string) => m.get(k), set: (k: string, v: unknown) => void m.set(k, v), delete: (k: string) => void m.delete(k) }
+  },
+}))
+
+describe('main composition', () => {
+  it('wires security, protocol, tray, engine, sinks, IPC, power and quit', async () => {
+    electron.resetElectronMock()
+    vi.stubEnv('SUPABASE_URL', 'http://127.0.0.1:54321')
+    vi.stubEnv('SUPABASE_ANON_KEY', 'anon.key')
+    vi.stubEnv('BAYALERT_EMAIL', 'mechanic1@bayalert.test')
+    vi.stubEnv('BAYALERT_PASSWORD', 'demo-pw')
+    vi.stubEnv('BAYALERT_DATA_DIR', '/tmp/bayalert-index-test')
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      await import('../../../src/main/index.js')
+      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(10)
+      await expect.poll(() => made[0]?.engine.calls.some((c) => c.cmd === 'signIn'), { timeout: 5000 }).toBe(true)
+
+      expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) })])
+      expect(electron.app.requestSingleInstanceLock).toHaveBeenCalled()
+      expect(electron.session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled()
+      expect(electron.protocol.handle).toHaveBeenCalledWith('app', expect.any(Function))
+      expect(electron.FakeTray.instances).toHaveLength(1)
+
+      const { config, ports, engine } = made[0]!
+      expect(config).toMatchObject({ supabaseUrl: 'http://127.0.0.1:54321', anonKey: 'anon.key', dataDir: '/tmp/bayalert-index-test' })
+      expect(ports.sinks.map((s) => `${s.name}:${s.tier}`)).toEqual(['notification:notification', 'sound:sound', 'attention:attention', 'in-app:in-app'])
+      expect(engine.calls.slice(0, 2)).toEqual([{ cmd: 'start' }, { cmd: 'signIn', email: 'mechanic1@bayalert.test' }])
+      // The password never reaches the log.
+      expect(stderr.mock.calls.map((c) => String(c[0])).join('')).not.toContain('demo-pw')
+
+      // Signed out at start → the queue window is shown; the sound window exists hidden.
+      const [sound, queue] = electron.FakeBrowserWindow.instances
+      expect(sound!.loadURL).toHaveBeenCalledWith('app://bundle/sound.html')
+      expect(queue!.loadURL).toHaveBeenCalledWith('app://bundle/index.html')
+      expect(queue!.show).toHaveBeenCalled()
+
+      // Snapshots reach the tray and the window.
+      engine.push({ link: { state: 'offline', reason: 'No network', since: 0 } })
+      expect(queue!.webContents.send).toHaveBeenCalledWith('engine:snapshot', expect.objectContaining({ link: expect.objectContaining({ state: 'offline' }) }))
+      expect(electron.FakeTray.instances[0]!.setImage).toHaveBeenCalled()
+
+      electron.powerMonitor.emit('resume')
+      expect(engine.calls.at(-1)).toEqual({ cmd: 'notifyResume' })
+
+      queue!.show.mockClear()
+      electron.app.emit('second-instance')
+      expect(queue!.show).toHaveBeenCalled()
+
+      const quitEvent = { preventDefault: vi.fn() }
+      electron.app.emit('before-quit', quitEvent)
+      expect(quitEvent.preventDefault).toHaveBeenCalled()
+      await expect.poll(() => electron.app.quit.mock.calls.length, { timeout: 5000 }).toBe(1)
+      expect(engine.calls.at(-1)).toEqual({ cmd: 'stop' })
+    } finally {
+      stderr.mockRestore()
+      vi.unstubAllEnvs()
+    }
+  })
+})
