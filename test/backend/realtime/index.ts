@@ -310,6 +310,11 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   async function subscribePg(ch: Channel, gen: number): Promise<void> {
     if (ch.closed || gen !== ch.pgGen) return
     if (!db.listening) {
+      // Right after start the listener may still be connecting: wait for it briefly.
+      await Promise.race([readyPromise, sleep(2000)])
+      if (ch.closed || gen !== ch.pgGen) return
+    }
+    if (!db.listening) {
       // Transient: retried like the real server does (§2 "retried every 5–10 s"; shorter here).
       log.warn(`realtime: cannot subscribe ${ch.sub} to PostgreSQL yet (listener down); retrying`)
       schedulePgSubscribe(ch, 1000)
