@@ -223,13 +223,12 @@ export class RequestDesk {
   ingest(fact: RequestFact): IngestResult {
     const effects: Effects = { ring: [], retract: [], queueChanged: false }
     let result: IngestResult
-    let source = 'unknown'
+    // Validation touches no state, so it runs outside the transaction: the source is known even
+    // when the store itself fails.
+    const v = this.validate(fact)
+    const source = v.ok && v.kind === 'queued' ? v.fact.source : v.base.source
     try {
-      result = this.store.transaction(() => {
-        const v = this.validate(fact)
-        source = v.ok && v.kind === 'queued' ? v.fact.source : v.ok ? v.base.source : v.base.source
-        return this.apply(v, effects)
-      })
+      result = this.store.transaction(() => this.apply(v, effects))
     } catch (err) {
       this.health?.recordEvent(source, 'error')
       this.log.error('desk: could not process a fact', {

@@ -44,7 +44,6 @@ export const MIGRATIONS: Migration[] = [
         outcome     TEXT NOT NULL,
         reason      TEXT
       );
-      CREATE INDEX events_received ON events (received_at);
 
       CREATE TABLE sink_attempts (
         id          INTEGER PRIMARY KEY,
@@ -57,7 +56,6 @@ export const MIGRATIONS: Migration[] = [
         duration_ms INTEGER NOT NULL,
         error       TEXT
       );
-      CREATE INDEX sink_attempts_at ON sink_attempts (at);
 
       CREATE TABLE tombstones (
         key               TEXT PRIMARY KEY,

@@ -1,0 +1,508 @@
+// The request desk's rules, end to end through a real SQLite file: facts in, sinks called.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { DEFAULT_FLAGS } from '../../../src/shared/types.js'
+import type { QueueSnapshot } from '../../../src/core/facts.js'
+import { T0, details, harness, queued, rejected, removed, settle, type Harness } from './helpers.js'
+
+let h: Harness
+beforeEach(() => {
+  vi.useFakeTimers({ now: T0 })
+  h = harness()
+})
+afterEach(() => {
+  h.dispose()
+  vi.useRealTimers()
+})
+
+const snapshot = (requests: ReturnType<typeof queued>[], over: Partial<QueueSnapshot> = {}): QueueSnapshot => ({
+  trigger: 'subscribed',
+  requests: requests.map((r) => ({ ...r, source: 'reconcile' as const })),
+  startedAt: Date.now(),
+  ...over,
+})
+
+describe('new requests and duplicates', () => {
+  it('a queued fact for an unknown key enqueues and rings every sink once, with commit→alert latency', async () => {
+    vi.advanceTimersByTime(350)
+    const r = h.core.desk.ingest(queued('r1', { commitTs: new Date(T0).toISOString() }))
+    await settle()
+    expect(r.outcome).toBe('alerted')
+    expect(r.key).toBe('r1@2026-03-02T08:59:59.500000Z')
+    for (const s of Object.values(h.sinks)) expect(s.alerts).toHaveLength(1)
+    const a = h.alerts()[0]!
+    expect(a).toMatchObject({ kind: 'request', requestId: 'r1', key: r.key, detail: 'full', latencyMs: 350 })
+    expect(a.title).toBe('New request: Customer r1')
+    expect(a.body).toBe('2019 Honda Civic · Brakes squeal · video')
+    expect(h.core.desk.queue()).toHaveLength(1)
+    expect(h.core.desk.queue()[0]).toMatchObject({ requestId: 'r1', alertCount: 1, acknowledged: false, firstSource: 'postgres_changes' })
+    expect(h.core.health.summary().latencyMs.count).toBe(1)
+    expect(h.core.health.summary().counters['postgres_changes:alerted']).toBe(1)
+    expect(h.core.store.recentSinkAttempts().filter((x) => x.result === 'ok')).toHaveLength(5)
+  })
+
+  it('the same request from all four sources (differently spelled versions) rings once', async () => {
+    const d = h.core.desk
+    d.ingest(queued('r1', { source: 'broadcast' }))
+    d.ingest(queued('r1', { source: 'db-broadcast', queuedAt: '2026-03-02T08:59:59.5Z' }))
+    d.ingest(queued('r1', { source: 'postgres_changes', queuedAt: '2026-03-02 08:59:59.5+00', details: null }))
+    d.reconcile(snapshot([queued('r1', { queuedAt: '2026-03-02T09:59:59.500+01:00' })]))
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(h.alerts()).toHaveLength(1)
+    const outcomes = h.core.store.recentEvents().map((e) => `${e.source}:${e.outcome}`).reverse()
+    expect(outcomes).toEqual(['broadcast:alerted', 'db-broadcast:duplicate', 'postgres_changes:duplicate', 'reconcile:duplicate'])
+    expect(d.queue()).toHaveLength(1)
+  })
+
+  it('duplicates after a restart (store reopened) never ring again', async () => {
+    h.core.desk.ingest(queued('r1'))
+    await settle()
+    expect(h.alerts()).toHaveLength(1)
+    for (let i = 0; i < 3; i++) {
+      h.restart()
+      for (const source of ['broadcast', 'db-broadcast', 'postgres_changes'] as const) h.core.desk.ingest(queued('r1', { source }))
+      h.core.desk.reconcile(snapshot([queued('r1')]))
+      await vi.advanceTimersByTimeAsync(2000)
+      expect(h.alerts()).toHaveLength(0)
+    }
+    expect(h.core.desk.queue()[0]!.alertCount).toBe(1)
+  })
+
+  it('a fact without queued_at matches the queued entry and fills in the version later', async () => {
+    const d = h.core.desk
+    expect(d.ingest(queued('r1', { source: 'broadcast', queuedAt: null })).outcome).toBe('alerted')
+    expect(d.queue()[0]!.key).toBe('r1@')
+    const r = d.ingest(queued('r1', { queuedAt: '2026-03-02T08:59:59.5Z' }))
+    expect(r).toMatchObject({ outcome: 'duplicate', reason: 'version filled in', key: 'r1@2026-03-02T08:59:59.500000Z' })
+    expect(d.ingest(queued('r1', { source: 'db-broadcast', queuedAt: null })).outcome).toBe('duplicate')
+    await settle()
+    expect(h.alerts()).toHaveLength(1)
+    expect(d.queue()[0]!.key).toBe('r1@2026-03-02T08:59:59.500000Z')
+  })
+
+  it('a re-queue later (new queued_at) rings again; an older version is stale', async () => {
+    const d = h.core.desk
+    d.ingest(queued('r1'))
+    await settle()
+    vi.advanceTimersByTime(5000)
+    expect(d.ingest(queued('r1', { queuedAt: '2026-03-02T09:00:04Z' })).outcome).toBe('alerted')
+    await settle()
+    expect(h.alerts()).toHaveLength(2)
+    expect(d.ingest(queued('r1')).outcome).toBe('stale') // the first version again, late
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(h.alerts()).toHaveLength(2)
+    expect(d.queue()[0]!.queuedAt).toBe('2026-03-02T09:00:04.000000Z')
+  })
+
+  it('after removal, removed → re-queued with a new version rings again', async () => {
+    const d = h.core.desk
+    d.ingest(queued('r1'))
+    d.ingest(removed('r1', { reason: 'cancelled' }))
+    vi.advanceTimersByTime(3000)
+    expect(d.ingest(queued('r1', { queuedAt: '2026-03-02T09:00:02Z' })).outcome).toBe('alerted')
+    await settle()
+    expect(h.alerts().filter((a) => a.kind === 'request')).toHaveLength(2)
+  })
+})
+
+describe('removal, tombstones, stale facts', () => {
+  it('a removed fact drops the request, retracts it at every sink and tombstones the key', async () => {
+    const d = h.core.desk
+    const retracts: string[] = []
+    d.on('retract', (e) => retracts.push(e.requestId))
+    d.ingest(queued('r1'))
+    d.ingest(queued('r2'))
+    await settle()
+    expect(d.ingest(removed('r1')).outcome).toBe('removed')
+    await settle()
+    expect(d.queue().map((q) => q.requestId)).toEqual(['r2'])
+    expect(retracts).toEqual(['r1'])
+    for (const s of Object.values(h.sinks)) expect(s.retracts).toEqual(['r1'])
+    expect(h.sinks.sound.counts.at(-1)).toBe(1)
+    expect(h.core.store.tombstonesFor('r1')[0]).toMatchObject({ key: 'r1@2026-03-02T08:59:59.500000Z', reason: 'accepted' })
+  })
+
+  it('a late or stale queued fact for a removed key never re-adds it, even after a restart', async () => {
+    h.core.desk.ingest(queued('r1'))
+    h.core.desk.ingest(removed('r1'))
+    await settle()
+    h.restart()
+    const d = h.core.desk
+    expect(d.ingest(queued('r1', { source: 'broadcast' })).outcome).toBe('stale')
+    expect(d.ingest(queued('r1', { source: 'db-broadcast', queuedAt: null })).outcome).toBe('stale')
+    expect(d.ingest(queued('r1', { source: 'postgres_changes', queuedAt: '2026-03-02T08:59:00Z' })).outcome).toBe('stale')
+    await vi.advanceTimersByTimeAsync(3000)
+    expect(d.queue()).toHaveLength(0)
+    expect(h.alerts()).toHaveLength(0)
+    expect(h.core.store.recentEvents(1)[0]!.reason).toMatch(/older than a removed version/)
+  })
+
+  it('a removal that overtakes its queued event blocks the late queued event', async () => {
+    const d = h.core.desk
+    expect(d.ingest(removed('r9', { commitTs: '2026-03-02T09:00:00Z' })).outcome).toBe('removed')
+    expect(d.ingest(queued('r9', { queuedAt: '2026-03-02T08:59:59Z' })).outcome).toBe('stale')
+    expect(d.ingest(removed('r9')).outcome).toBe('duplicate')
+    await settle()
+    expect(h.alerts()).toHaveLength(0)
+  })
+})
+
+describe('details and rejected facts', () => {
+  it('a details fact enriches basic → full in place without ringing again', async () => {
+    const d = h.core.desk
+    d.ingest(queued('r1', { details: null }))
+    await settle()
+    expect(h.alerts()[0]).toMatchObject({ detail: 'basic', title: 'New request: A customer', body: 'Details are still loading.' })
+    const queues: number[] = []
+    d.on('queue', (q) => queues.push(q.length))
+    expect(d.ingest(details('r1')).outcome).toBe('enriched')
+    await settle()
+    expect(h.alerts()).toHaveLength(1)
+    expect(queues).toEqual([1])
+    expect(d.queue()[0]).toMatchObject({ detail: 'full', details: { customerName: 'Dana Diaz', vehicle: '2015 Ford F-150' } })
+    expect(d.ingest(details('r1')).outcome).toBe('duplicate')
+    expect(d.ingest(details('nope')).outcome).toBe('stale')
+  })
+
+  it('a rejected fact is recorded with its reason and nothing else happens', async () => {
+    const r = h.core.desk.ingest(rejected('payload.request missing'))
+    await settle()
+    expect(r).toMatchObject({ outcome: 'rejected', reason: 'payload.request missing' })
+    expect(h.core.store.recentEvents(1)[0]).toMatchObject({ source: 'broadcast', outcome: 'rejected', reason: 'payload.request missing' })
+    expect(h.alerts()).toHaveLength(0)
+    expect(h.core.desk.queue()).toHaveLength(0)
+    expect(h.core.health.summary().counters['broadcast:rejected']).toBe(1)
+  })
+
+  it.each([
+    ['a number request id', { requestId: 42 }, /requestId must be a non-empty id string \(got number 42\)/],
+    ['an object request id', { requestId: { id: 'x' } }, /requestId must be a non-empty id string/],
+    ['a missing request id', { requestId: undefined }, /got missing/],
+    ['an id with markup', { requestId: '<img src=x>' }, /requestId must be/],
+    ['an unknown source', { source: 'carrier-pigeon' }, /unknown source "carrier-pigeon"/],
+    ['an unknown kind', { kind: 'INSERT' }, /unknown kind "INSERT"/],
+  ])('a fact with %s is rejected with the reason', async (_n, patch, reason) => {
+    const r = h.core.desk.ingest({ ...queued('r1'), ...patch } as never)
+    await settle()
+    expect(r.outcome).toBe('rejected')
+    expect(r.reason).toMatch(reason)
+    expect(h.core.store.recentEvents(1)[0]!.outcome).toBe('rejected')
+    expect(h.alerts()).toHaveLength(0)
+    expect(h.log.lines.some((l) => l.level === 'warn' && l.msg === 'desk: rejected an event')).toBe(true)
+  })
+
+  it('non-objects are rejected, never thrown', () => {
+    for (const bad of [null, undefined, 'queued', 7, []]) expect(h.core.desk.ingest(bad as never).outcome).toBe('rejected')
+  })
+
+  it('wrongly typed optional fields are dropped with a note, and the request still rings', async () => {
+    const r = h.core.desk.ingest(
+      queued('r1', { queuedAt: 12345 as never, sessionId: { x: 1 } as never, details: { customerName: ['a'], vehicle: 2019, concern: null } as never }),
+    )
+    await settle()
+    expect(r.outcome).toBe('alerted')
+    expect(r.reason).toMatch(/queuedAt ignored.*sessionId ignored.*customerName dropped \(object\)/)
+    expect(h.core.desk.queue()[0]).toMatchObject({ queuedAt: null, sessionId: null, details: { customerName: null, vehicle: '2019' } })
+  })
+})
+
+describe('hostile strings', () => {
+  it('control chars, bidi overrides, markup and a 1 MB concern are made safe everywhere, and the event recorded', async () => {
+    const megabyte = 'A'.repeat(1024 * 1024)
+    const r = h.core.desk.ingest(
+      queued('r1', {
+        details: {
+          customerName: 'Bob\u202Egnp.exe\u202C \u001b[31mRED\u001b[0m\r\nX\u0000',
+          vehicle: '<script>alert(1)</script>',
+          concern: megabyte,
+          sessionType: '\u200Bvideo\uFEFF',
+        },
+      }),
+    )
+    await settle()
+    expect(r.outcome).toBe('alerted')
+    expect(r.reason).toMatch(/customerName made safe.*concern made safe/)
+    const item = h.core.desk.queue()[0]!
+    const a = h.alerts()[0]!
+    for (const s of [item.details.customerName!, item.details.vehicle!, item.details.concern!, a.title, a.body]) {
+      expect(s).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]/)
+    }
+    expect(item.details.customerName).toBe('Bobgnp.exe [31mRED [0m X') // override gone, ESC neutralised
+    expect(item.details.vehicle).toBe('<script>alert(1)</script>') // text, rendered as text by every UI
+    expect(item.details.concern!.length).toBeLessThanOrEqual(280)
+    expect(item.details.concern!.endsWith('…')).toBe(true)
+    expect(item.details.sessionType).toBe('video')
+    expect(a.body.length).toBeLessThanOrEqual(400)
+    expect(JSON.stringify(h.core.desk.queue()).length).toBeLessThan(2000)
+    expect(h.core.store.recentEvents(1)[0]).toMatchObject({ outcome: 'alerted', requestId: 'r1' })
+  })
+})
+
+describe('flags', () => {
+  it('master flag off: the queue updates but nothing rings; switching it on rings the owed ones once', async () => {
+    const d = h.core.desk
+    d.setFlags({ ...DEFAULT_FLAGS, mech_new_request_alerts: false })
+    expect(d.ingest(queued('r1')).outcome).toBe('enqueued-silent')
+    expect(d.ingest(queued('r2')).outcome).toBe('enqueued-silent')
+    d.ingest(removed('r2'))
+    d.ingest(queued('r3'))
+    await vi.advanceTimersByTimeAsync(10 * 60_000)
+    expect(d.queue().map((q) => q.requestId)).toEqual(['r1', 'r3'])
+    for (const s of Object.values(h.sinks)) expect(s.alerts).toHaveLength(0)
+    expect(h.sinks['in-app'].counts.at(-1)).toBe(2) // badge counts still update
+    expect(h.core.store.recentEvents(10).some((e) => e.outcome === 'enqueued-silent' && e.reason === 'mech_new_request_alerts off')).toBe(true)
+    d.setFlags({ ...DEFAULT_FLAGS })
+    await settle()
+    expect(h.alerts()).toHaveLength(1)
+    expect(h.alerts()[0]).toMatchObject({ kind: 'summary', summaryOf: ['r1', 'r3'], title: '2 requests waited while alerts were switched off' })
+  })
+
+  it('flags are cached for an offline start', () => {
+    h.core.desk.setFlags({ ...DEFAULT_FLAGS, mech_audio_alerts: false })
+    h.restart()
+    expect(h.core.desk.flags()).toEqual({ ...DEFAULT_FLAGS, mech_audio_alerts: false })
+  })
+
+  it('a non-boolean flag value is ignored with a warning, not coerced', () => {
+    h.core.desk.setFlags({ ...DEFAULT_FLAGS, mech_new_request_alerts: 'false' as never })
+    expect(h.core.desk.flags().mech_new_request_alerts).toBe(true)
+    expect(h.log.lines.some((l) => l.level === 'warn' && /not a boolean/.test(l.msg))).toBe(true)
+  })
+})
+
+describe('reconcile', () => {
+  it('adds missing, removes stale, keeps what arrived after the read started, and rings ONE summary', async () => {
+    const d = h.core.desk
+    d.ingest(queued('old1'))
+    d.ingest(queued('old2'))
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(h.alerts()).toHaveLength(2)
+    const startedAt = Date.now()
+    vi.advanceTimersByTime(100)
+    d.ingest(queued('live')) // arrives while the read is in flight
+    await settle()
+    const res = d.reconcile(snapshot([queued('old2'), queued('n1'), queued('n2'), queued('n3'), queued('n4')], { startedAt, trigger: 'resume' }))
+    await settle()
+    expect(res.added).toEqual(['n1', 'n2', 'n3', 'n4'])
+    expect(res.removed).toEqual(['old1'])
+    expect(d.queue().map((q) => q.requestId).sort()).toEqual(['live', 'n1', 'n2', 'n3', 'n4', 'old2'])
+    const after = h.alerts().slice(3)
+    expect(after).toHaveLength(1)
+    expect(after[0]).toMatchObject({ kind: 'summary', title: '4 requests waited while you were offline', summaryOf: ['n1', 'n2', 'n3', 'n4'], latencyMs: null })
+    expect(h.sinks.notification.retracts).toEqual(['old1'])
+    expect(h.core.store.recentEvents(20).find((e) => e.requestId === 'old1')).toMatchObject({ source: 'reconcile', outcome: 'retracted' })
+    // And the backlog's requests are not rung again by a second reconcile.
+    d.reconcile(snapshot([queued('old2'), queued('n1'), queued('n2'), queued('n3'), queued('n4'), queued('live')]))
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(h.alerts()).toHaveLength(4)
+  })
+
+  it('a single missed request found by reconcile rings individually', async () => {
+    h.core.desk.reconcile(snapshot([queued('m1')], { trigger: 'timer' }))
+    await settle()
+    expect(h.alerts()).toHaveLength(1)
+    expect(h.alerts()[0]).toMatchObject({ kind: 'request', requestId: 'm1' })
+  })
+
+  it('a removal heard after the read started wins over the snapshot; one heard before loses', async () => {
+    const d = h.core.desk
+    d.ingest(queued('a'))
+    d.ingest(queued('b'))
+    await vi.advanceTimersByTimeAsync(2000)
+    d.ingest(removed('a')) // before the read
+    const startedAt = Date.now() + 1
+    vi.advanceTimersByTime(10)
+    d.ingest(removed('b')) // during the read
+    d.reconcile(snapshot([queued('a'), queued('b')], { startedAt }))
+    await settle()
+    expect(d.queue().map((q) => q.requestId)).toEqual(['a'])
+  })
+
+  it('reconcile fills in details for basic entries', () => {
+    h.core.desk.ingest(queued('r1', { details: null }))
+    const res = h.core.desk.reconcile(snapshot([queued('r1')]))
+    expect(res.enriched).toBe(1)
+    expect(h.core.desk.queue()[0]!.detail).toBe('full')
+  })
+})
+
+describe('burst coalescing', () => {
+  it('live events ring individually; a burst within the window rings one summary for the rest', async () => {
+    const d = h.core.desk
+    d.ingest(queued('a'))
+    await settle()
+    expect(h.alerts().map((x) => x.kind)).toEqual(['request'])
+    vi.advanceTimersByTime(100)
+    d.ingest(queued('b'))
+    d.ingest(queued('c'))
+    d.ingest(queued('d'))
+    d.ingest(removed('d'))
+    await settle()
+    expect(h.alerts()).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(900)
+    expect(h.alerts()).toHaveLength(2)
+    expect(h.alerts()[1]).toMatchObject({ kind: 'summary', title: '2 new requests', summaryOf: ['b', 'c'] })
+    vi.advanceTimersByTime(5000)
+    d.ingest(queued('e'))
+    await settle()
+    expect(h.alerts()[2]).toMatchObject({ kind: 'request', requestId: 'e' })
+  })
+
+  it('a request held in the window when the app dies rings at the next start', async () => {
+    h.core.desk.ingest(queued('a'))
+    h.core.desk.ingest(queued('b'))
+    h.core.desk.ingest(queued('c'))
+    await settle()
+    expect(h.alerts()).toHaveLength(1)
+    h.restart() // before the window ended
+    await settle()
+    expect(h.alerts()).toHaveLength(1)
+    expect(h.alerts()[0]).toMatchObject({ kind: 'summary', summaryOf: ['b', 'c'] })
+  })
+})
+
+describe('repeat until acknowledged', () => {
+  it('re-alerts every interval up to the max, then stops', async () => {
+    h.restart({ repeatIntervalMs: 60_000, repeatMaxCount: 3 })
+    h.core.desk.ingest(queued('r1'))
+    await settle()
+    await vi.advanceTimersByTimeAsync(59_999)
+    expect(h.alerts()).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(h.alerts()).toHaveLength(2)
+    expect(h.alerts()[1]).toMatchObject({ kind: 'repeat', requestId: 'r1', title: 'Still waiting (1 min): Customer r1' })
+    await vi.advanceTimersByTimeAsync(10 * 60_000)
+    expect(h.alerts().map((a) => a.kind)).toEqual(['request', 'repeat', 'repeat', 'repeat'])
+    expect(h.core.desk.queue()[0]!.alertCount).toBe(4)
+  })
+
+  it('uses the defaults: every 2 min, at most 10 repeats', async () => {
+    h.core.desk.ingest(queued('r1'))
+    await vi.advanceTimersByTimeAsync(60 * 60_000)
+    expect(h.alerts()).toHaveLength(11)
+  })
+
+  it('acknowledging stops repeats and retracts; leaving the queue stops them too', async () => {
+    const d = h.core.desk
+    d.ingest(queued('r1'))
+    d.ingest(queued('r2'))
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(d.acknowledge('r1')).toBe(true)
+    expect(d.acknowledge('unknown')).toBe(false)
+    d.ingest(removed('r2'))
+    await vi.advanceTimersByTimeAsync(30 * 60_000)
+    expect(h.alerts()).toHaveLength(2)
+    expect(h.sinks.notification.retracts).toEqual(['r1', 'r2'])
+    expect(d.queue()[0]).toMatchObject({ requestId: 'r1', acknowledged: true })
+  })
+
+  it('several due at once ring one repeat summary', async () => {
+    h.core.desk.reconcile(snapshot([queued('a'), queued('b')]))
+    await vi.advanceTimersByTimeAsync(120_000)
+    expect(h.alerts()[1]).toMatchObject({ kind: 'repeat', summaryOf: ['a', 'b'], title: '2 requests are still waiting' })
+  })
+
+  it('schedules survive a restart', async () => {
+    h.core.desk.ingest(queued('r1'))
+    await vi.advanceTimersByTimeAsync(60_000)
+    h.restart()
+    await vi.advanceTimersByTimeAsync(59_999)
+    expect(h.alerts()).toHaveLength(0)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(h.alerts()).toHaveLength(1)
+    expect(h.alerts()[0]!.kind).toBe('repeat')
+    // An ack survives too.
+    h.core.desk.acknowledge('r1')
+    h.restart()
+    await vi.advanceTimersByTimeAsync(10 * 60_000)
+    expect(h.alerts()).toHaveLength(0)
+  })
+})
+
+describe('pause', () => {
+  it('15 min: new requests and repeats are silent, the queue updates; expiry rings what waited', async () => {
+    const d = h.core.desk
+    d.ingest(queued('before'))
+    await settle()
+    const until = d.pause({ minutes: 15 })
+    expect(until).toBe(T0 + 15 * 60_000)
+    expect(d.ingest(queued('during')).outcome).toBe('enqueued-silent')
+    await vi.advanceTimersByTimeAsync(15 * 60_000 - 1)
+    expect(h.alerts()).toHaveLength(1)
+    expect(d.queue()).toHaveLength(2)
+    expect(d.paused()).toBe(until)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(d.paused()).toBeNull()
+    expect(h.alerts()[1]).toMatchObject({ kind: 'request', requestId: 'during' })
+    // "before" was deferred, not spent: it repeats within an interval of the pause ending.
+    await vi.advanceTimersByTimeAsync(120_000)
+    expect(h.alerts().slice(2).some((a) => a.kind === 'repeat' && a.requestId === 'before')).toBe(true)
+  })
+
+  it('1 h pause persists across a restart and still expires by itself', async () => {
+    h.core.desk.pause({ minutes: 60 })
+    h.restart()
+    expect(h.core.desk.paused()).toBe(T0 + 3600_000)
+    h.core.desk.ingest(queued('r1'))
+    await vi.advanceTimersByTimeAsync(3600_000)
+    expect(h.core.desk.paused()).toBeNull()
+    expect(h.alerts()).toHaveLength(1)
+  })
+
+  it('indefinite pause lasts until resumed; resume rings the owed ones as one summary', async () => {
+    const d = h.core.desk
+    const states: unknown[] = []
+    d.on('pause', (p) => states.push(p))
+    d.pause({ indefinite: true })
+    d.ingest(queued('a'))
+    d.ingest(queued('b'))
+    await vi.advanceTimersByTimeAsync(24 * 3600_000)
+    expect(h.alerts()).toHaveLength(0)
+    h.restart()
+    expect(h.core.desk.paused()).toBe('indefinite')
+    h.core.desk.on('pause', (p) => states.push(p))
+    h.core.desk.resume()
+    await settle()
+    expect(h.alerts()).toHaveLength(1)
+    expect(h.alerts()[0]).toMatchObject({ kind: 'summary', title: '2 requests waited while alerts were paused' })
+    expect(states).toEqual(['indefinite', null])
+  })
+
+  it('a pause that expired while the app was closed is cleared at start', async () => {
+    h.core.desk.pause({ minutes: 15 })
+    h.core.desk.ingest(queued('a'))
+    h.core.close()
+    vi.setSystemTime(T0 + 20 * 60_000)
+    h.restart()
+    await settle()
+    expect(h.core.desk.paused()).toBeNull()
+    expect(h.alerts()).toHaveLength(1)
+  })
+
+  it('rejects malformed pause requests', () => {
+    expect(() => h.core.desk.pause({ minutes: -5 } as never)).toThrow(RangeError)
+    expect(() => h.core.desk.pause('forever' as never)).toThrow(RangeError)
+    expect(h.core.desk.paused()).toBeNull()
+  })
+})
+
+describe('isolation', () => {
+  it('a listener that throws is logged and counted, and ingest still works', async () => {
+    h.core.desk.on('alert', () => {
+      throw new Error('listener bug')
+    })
+    h.core.desk.ingest(queued('r1'))
+    h.core.desk.ingest(queued('r2'))
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(h.alerts()).toHaveLength(2)
+    expect(h.core.health.summary().counters['desk:listener-error']).toBe(2)
+    expect(h.log.errors().some((l) => /listener threw/.test(l.msg))).toBe(true)
+  })
+
+  it('a store failure is reported as outcome error with its cause, not thrown', () => {
+    h.core.store.close()
+    const r = h.core.desk.ingest(queued('r1'))
+    expect(r.outcome).toBe('error')
+    expect(h.log.errors().some((l) => l.msg === 'desk: could not process a fact')).toBe(true)
+    expect(h.core.health.summary().counters['postgres_changes:error']).toBe(1)
+  })
+})
