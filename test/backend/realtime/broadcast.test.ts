@@ -168,4 +168,18 @@ describe('broadcast', () => {
     expect(ro).toEqual([])
     expect(rw.map((m) => m.event)).toEqual(['e', 'y'])
   })
+
+  it('replay (private only): earlier database broadcasts arrive after the join with meta.replayed', async () => {
+    await h.sql.query(`create policy "test read replay" on realtime.messages for select to authenticated using (realtime.topic() = 'replay:t')`)
+    const since = Date.now() - 1000
+    for (let i = 1; i <= 3; i++) await h.sql.query("select realtime.send($1::jsonb, 'old', 'replay:t', true)", [JSON.stringify({ n: i })])
+    const me = await h.user()
+    const c = await h.client({ token: me.token })
+    const got: Msg[] = []
+    const ch = c.channel('replay:t', { config: { private: true, broadcast: { replay: { since, limit: 2 } } } }).on('broadcast', { event: '*' }, (m) => got.push(m as Msg))
+    expect(await join(ch)).toBe('SUBSCRIBED')
+    await waitFor('2 replayed', () => got.length >= 2)
+    expect(got.map((m) => m.payload.n)).toEqual([2, 3])
+    expect(got[0].meta).toEqual({ replayed: true, id: got[0].payload.id })
+  })
 })

@@ -318,6 +318,22 @@ export class RealtimeDatabase {
     return out
   }
 
+  /** Broadcast rows to replay (§4.4): newest `limit` since `sinceMs`, within the 72 h retention, oldest first. */
+  async replay(topic: string, sinceMs: number, limit: number): Promise<Array<{ id: string; event: string; payload: unknown }>> {
+    if (limit <= 0) return []
+    const r = await this.pool.query(
+      `select id, event, payload from (
+         select id, event, payload, inserted_at from realtime.messages
+          where topic = $1 and extension = 'broadcast' and private is true
+            and inserted_at >= (to_timestamp($2::float8 / 1000) at time zone 'UTC')
+            and inserted_at > (now() at time zone 'UTC') - interval '72 hours'
+          order by inserted_at desc limit $3) x
+        order by inserted_at asc`,
+      [topic, sinceMs, limit],
+    )
+    return r.rows
+  }
+
   private async asRole<T>(claims: Record<string, unknown>, topic: string, fn: (c: pg.PoolClient) => Promise<T>, before?: (c: pg.PoolClient) => Promise<void>): Promise<T> {
     const c = await this.pool.connect()
     try {

@@ -476,6 +476,27 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       if (!allowed) return joinError(conn, m, `Unauthorized: You do not have permissions to read from this Channel topic: ${sub}`)
     }
 
+    // Broadcast replay, private channels only (§4.4): the last `limit` (default 10, max 25) broadcast rows since
+    // `since` (epoch ms), kept 72 h, sent right after the join reply with meta {replayed: true, id}.
+    const bcConfig = (config.broadcast && typeof config.broadcast === 'object' ? config.broadcast : {}) as Record<string, unknown>
+    let replayRows: Array<{ id: string; event: string; payload: unknown }> = []
+    if (bcConfig.replay !== undefined && bcConfig.replay !== null) {
+      if (!isPrivate) return joinError(conn, m, 'UnableToReplayMessages: Replay is not allowed for public channels')
+      const r = bcConfig.replay as Record<string, unknown>
+      const since = r.since
+      const limit = r.limit ?? 10
+      if (typeof since !== 'number' || typeof limit !== 'number' || !Number.isFinite(since) || !Number.isFinite(limit)) {
+        return joinError(conn, m, 'UnableToReplayMessages: Replay params are not valid')
+      }
+      try {
+        replayRows = await db.replay(sub, since, Math.max(0, Math.min(25, Math.floor(limit))))
+      } catch (e) {
+        log.warn(`realtime: replay for ${sub} failed: ${(e as Error).message}`)
+        return joinError(conn, m, 'UnableToReplayMessages: Realtime was unable to replay messages')
+      }
+      if (conn.closed) return
+    }
+
     const rawBindings = config.postgres_changes ?? []
     if (!Array.isArray(rawBindings) || rawBindings.some((b) => !b || typeof b !== 'object' || Array.isArray(b))) {
       return joinError(conn, m, 'InvalidJoinPayload: postgres_changes must be a list of objects')
@@ -489,7 +510,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       filter: null,
       relids: new Set<number>(),
     }))
-    const bc = (config.broadcast && typeof config.broadcast === 'object' ? config.broadcast : {}) as Record<string, unknown>
+    const bc = bcConfig
     const ch: Channel = {
       conn,
       topic: m.topic,
@@ -513,6 +534,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     reply(conn, m, 'ok', { postgres_changes: bindings.map((b) => ({ ...b.params, id: b.id })) })
     const presence = config.presence as Record<string, unknown> | undefined
     if (presence && presence.enabled === true) send(conn, { join_ref: ch.joinRef, ref: null, topic: ch.topic, event: 'presence_state', payload: {} })
+    for (const row of replayRows) sendBroadcastFrame(ch, { event: row.event, payload: row.payload, binary: false, textOnly: false, meta: { replayed: true, id: row.id } })
     if (bindings.length > 0) schedulePgSubscribe(ch)
     scheduleTokenCheck(ch)
   }
@@ -608,25 +630,25 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     }
     return withFaults('broadcast', () => {
       for (const ch of targets) {
-        if (ch.closed) continue
-        const conn = ch.conn
-        // Kind-4 binary for v2 sockets when the message came from a v2 client or the database; text otherwise (§4.2).
-        if (conn.vsn === '2.0.0' && (b.source !== 'http' || b.binary)) {
-          const frame = encodeUserBroadcast(ch.topic, b.event, b.payload, b.meta)
-          if (frame) {
-            sendRaw(conn, frame)
-            continue
-          }
-        }
-        if (b.binary) {
-          log.warn(`realtime: binary broadcast "${b.event}" cannot go to a vsn ${conn.vsn} socket as text; skipped`)
-          continue
-        }
-        const payload: Record<string, unknown> = { event: b.event, payload: b.payload, type: 'broadcast' }
-        if (b.meta) payload.meta = b.meta
-        send(conn, { join_ref: null, ref: null, topic: ch.topic, event: 'broadcast', payload })
+        if (!ch.closed) sendBroadcastFrame(ch, { event: b.event, payload: b.payload, binary: b.binary, textOnly: b.source === 'http', meta: b.meta })
       }
     })
+  }
+
+  function sendBroadcastFrame(ch: Channel, b: { event: string; payload: unknown; binary: boolean; textOnly: boolean; meta: Record<string, unknown> | null }): void {
+    const conn = ch.conn
+    // Kind-4 binary for v2 sockets when the message came from a v2 client or the database; text otherwise (§4.2).
+    if (conn.vsn === '2.0.0' && (!b.textOnly || b.binary)) {
+      const frame = encodeUserBroadcast(ch.topic, b.event, b.payload, b.meta)
+      if (frame) return sendRaw(conn, frame)
+    }
+    if (b.binary) {
+      log.warn(`realtime: binary broadcast "${b.event}" cannot go to a vsn ${conn.vsn} socket as text; skipped`)
+      return
+    }
+    const payload: Record<string, unknown> = { event: b.event, payload: b.payload, type: 'broadcast' }
+    if (b.meta) payload.meta = b.meta
+    send(conn, { join_ref: null, ref: null, topic: ch.topic, event: 'broadcast', payload })
   }
 
   // ── postgres_changes delivery (§3, §6) ──

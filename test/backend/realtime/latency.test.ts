@@ -48,3 +48,30 @@ describe('latency', () => {
     expect(pct(fromStart, 95)).toBeLessThan(100)
   }, 60_000)
 })
+
+describe('pollLatencyMs (≈100 ms slot polling, §6)', () => {
+  let h: Harness
+  beforeAll(async () => {
+    h = await startHarness({ pollLatencyMs: 100 })
+  })
+  afterAll(async () => {
+    await h?.stop()
+  })
+
+  it('changes wait for the next poll tick but keep their order', async () => {
+    const me = await h.user()
+    const c = await h.client({ token: me.token })
+    const got: Array<{ key: string; at: number }> = []
+    const system: Array<Record<string, unknown>> = []
+    c.channel('poll')
+      .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'feature_flags' }, (p) => got.push({ key: String(p.new.key), at: performance.now() }))
+      .on('system', {}, (p: Record<string, unknown>) => system.push(p))
+      .subscribe()
+    await waitFor('system ok', () => system.find((s) => s.message === 'Subscribed to PostgreSQL'))
+    const t0 = performance.now()
+    for (let i = 0; i < 5; i++) await h.sql.query('insert into public.feature_flags (key) values ($1)', [`poll_${i}`])
+    await waitFor('5 events', () => got.length >= 5)
+    expect(got.map((g) => g.key)).toEqual(['poll_0', 'poll_1', 'poll_2', 'poll_3', 'poll_4'])
+    expect(Math.max(...got.map((g) => g.at - t0))).toBeLessThan(400)
+  })
+})

@@ -207,6 +207,40 @@ describe('postgres_changes', () => {
     await c.removeChannel(ch)
   })
 
+  it('only SELECTable columns are sent; old_record is the PK by default; no PK → 400; PK not selectable → 401', async () => {
+    await h.sql.query(`
+      create table public.rt_cols (id int primary key, visible text, secret text);
+      revoke all on public.rt_cols from anon, authenticated;
+      grant select (id, visible) on public.rt_cols to authenticated;
+      create table public.rt_nopk (a int, b text);
+      create table public.rt_hidden_pk (id int primary key, note text);
+      revoke all on public.rt_hidden_pk from anon, authenticated;
+      grant select (note) on public.rt_hidden_pk to authenticated;
+      alter publication supabase_realtime add table public.rt_cols, public.rt_nopk, public.rt_hidden_pk;`)
+    const me = await h.user()
+    const c = await h.client({ token: me.token })
+    const got: Change[] = []
+    const ch = c
+      .channel('pg-cols')
+      .on('postgres_changes', { event: '*', schema: 'public', table: 'rt_cols' }, (p) => got.push(p))
+      .on('postgres_changes', { event: '*', schema: 'public', table: 'rt_nopk' }, (p) => got.push(p))
+      .on('postgres_changes', { event: '*', schema: 'public', table: 'rt_hidden_pk' }, (p) => got.push(p))
+    const t = track(ch)
+    await t.subscribed
+    await t.pgReady()
+    await h.sql.query("insert into public.rt_cols values (1, 'v', 's')")
+    await h.sql.query("update public.rt_cols set visible = 'w', secret = 't' where id = 1")
+    await h.sql.query("insert into public.rt_nopk values (1, 'x')")
+    await h.sql.query("insert into public.rt_hidden_pk values (1, 'x')")
+    await waitFor('4 events', () => got.length >= 4)
+    expect(got[0].new).toEqual({ id: 1, visible: 'v' })
+    expect(got[1].new).toEqual({ id: 1, visible: 'w' })
+    expect(got[1].old).toEqual({ id: 1 })
+    expect(got[2]).toMatchObject({ table: 'rt_nopk', eventType: 'INSERT', errors: ['Error 400: Bad Request, no primary key'] })
+    expect(got[3]).toMatchObject({ table: 'rt_hidden_pk', eventType: 'INSERT', errors: ['Error 401: Unauthorized'] })
+    await c.removeChannel(ch)
+  })
+
   it('changes arrive in commit order, one frame per channel for overlapping bindings', async () => {
     const me = await h.user()
     const c = await h.client({ token: me.token })
