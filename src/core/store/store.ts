@@ -3,7 +3,7 @@
 // transaction, so a crash can never leave "rang but not recorded" (→ rings twice after restart) or
 // "recorded but never rang" for the same key.
 import Database from 'better-sqlite3'
-import { existsSync, renameSync } from 'node:fs'
+import { existsSync, renameSync, statSync } from 'node:fs'
 import type { FactSource, FeatureFlags, RequestDetails } from '../../shared/types.js'
 import type { AlertKind, Clock, Logger, SinkTier } from '../ports.js'
 import { systemClock } from '../ports.js'
@@ -123,6 +123,14 @@ function isCorruption(err: unknown): boolean {
   return /malformed|not a database|file is encrypted|integrity check failed/i.test(msg)
 }
 
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
 function rowToQueue(r: Record<string, unknown>): QueueRow {
   return {
     requestId: r.request_id as string,
@@ -192,7 +200,8 @@ export class Store {
     try {
       db = Store.openChecked(opts.path)
     } catch (err) {
-      if (opts.path === ':memory:' || !isCorruption(err) || !existsSync(opts.path)) throw err
+      // Only a regular file is ever moved: a directory, a missing parent or a lock is not corruption.
+      if (opts.path === ':memory:' || !isCorruption(err) || !isRegularFile(opts.path)) throw err
       movedAsideTo = `${opts.path}.corrupt-${new Date(clock.now()).toISOString().replace(/[:.]/g, '-')}`
       renameSync(opts.path, movedAsideTo)
       // The WAL and shared-memory files belong to the broken file; keep them next to it for forensics
@@ -215,13 +224,15 @@ export class Store {
     const db = new Database(path)
     try {
       db.pragma('busy_timeout = 2000')
-      // journal_mode is the first statement that reads the header: garbage fails here (SQLITE_NOTADB).
+      // Read-only checks first, so a file we are about to move aside is moved with its bytes exactly
+      // as found (switching to WAL rewrites the header). Garbage fails here with SQLITE_NOTADB.
+      const check = db.pragma('quick_check', { simple: true })
+      if (check !== 'ok') throw Object.assign(new Error(`integrity check failed: ${String(check)}`), { code: 'SQLITE_CORRUPT' })
+      Store.checkOwnership(db)
       db.pragma('journal_mode = WAL')
       // NORMAL in WAL mode: a power cut can lose the last transactions but never corrupts the file;
       // FULL would fsync every event and cost most of the throughput.
       db.pragma('synchronous = NORMAL')
-      const check = db.pragma('quick_check', { simple: true })
-      if (check !== 'ok') throw Object.assign(new Error(`integrity check failed: ${String(check)}`), { code: 'SQLITE_CORRUPT' })
       Store.migrate(db)
       return db
     } catch (err) {
@@ -230,21 +241,24 @@ export class Store {
     }
   }
 
-  private static migrate(db: Db): void {
+  /** Throws WrongSchemaError unless the file is empty or a BayAlert store this app understands. */
+  private static checkOwnership(db: Db): void {
     const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map(
       (r) => r.name,
     )
-    const hasVersionTable = tables.includes('schema_version')
-    if (!hasVersionTable && tables.length > 0) {
+    if (tables.length === 0) return
+    if (!tables.includes('schema_version')) {
       throw new WrongSchemaError(`not a BayAlert database (tables: ${tables.slice(0, 5).join(', ')})`)
-    }
-    if (!hasVersionTable) {
-      db.exec(`CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL, description TEXT)`)
     }
     const current = (db.prepare(`SELECT max(version) AS v FROM schema_version`).get() as { v: number | null }).v ?? 0
     if (current > SCHEMA_VERSION) {
       throw new WrongSchemaError(`schema version ${current} is newer than this app understands (${SCHEMA_VERSION})`)
     }
+  }
+
+  private static migrate(db: Db): void {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL, description TEXT)`)
+    const current = (db.prepare(`SELECT max(version) AS v FROM schema_version`).get() as { v: number | null }).v ?? 0
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue
       db.transaction(() => {

@@ -1,0 +1,206 @@
+// The SQLite store on real files: migrations, corruption recovery, pruning, restart persistence,
+// and the throughput figure.
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { DEFAULT_FLAGS } from '../../../src/shared/types.js'
+import { Store, type EventRecord } from '../../../src/core/store/store.js'
+import { SCHEMA_VERSION } from '../../../src/core/store/schema.js'
+import { benchmarkStore } from '../../../src/core/store/bench.js'
+import { openStateCore } from '../../../src/core/desk/state-core.js'
+import { canonicalTime, dedupKey } from '../../../src/core/store/keys.js'
+import { captureLog, queued } from './helpers.js'
+
+let dir: string
+let path: string
+let log: ReturnType<typeof captureLog>
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'bayalert-store-'))
+  path = join(dir, 'bayalert.db')
+  log = captureLog()
+})
+afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+const ev = (i: number, receivedAt = Date.now()): EventRecord => ({
+  receivedAt,
+  source: 'broadcast',
+  eventId: `e${i}`,
+  kind: 'queued',
+  requestId: `r${i}`,
+  dedupKey: `r${i}@`,
+  outcome: 'duplicate',
+  reason: null,
+})
+
+function fillRealDb(): void {
+  const s = Store.open({ path, log })
+  s.recordEvents(Array.from({ length: 5000 }, (_, i) => ev(i)))
+  for (let i = 0; i < 50; i++) {
+    s.putQueueRow({
+      requestId: `q${i}`, key: `q${i}@`, sessionId: null, queuedAt: null,
+      details: { customerName: 'x'.repeat(200), vehicle: null, concern: null, sessionType: null },
+      detail: 'full', acknowledged: false, alertCount: 1, nextRepeatAt: null, firstSeenAt: 1, firstSource: 'broadcast', lastAlertAt: null, commitTs: null,
+    })
+  }
+  s.close()
+  // Fold the WAL into the main file so truncating the file really loses pages.
+  const db = new Database(path)
+  db.pragma('wal_checkpoint(TRUNCATE)')
+  db.close()
+}
+
+describe('open and migrate', () => {
+  it('creates a WAL database at the current schema version, with synchronous=NORMAL', () => {
+    const s = Store.open({ path, log })
+    expect(s.schemaVersion()).toBe(SCHEMA_VERSION)
+    expect(s.movedAsideTo).toBeNull()
+    s.close()
+    const db = new Database(path)
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }])
+    db.close()
+  })
+
+  it('reopens an existing store without re-running migrations, keeping its data', () => {
+    const s = Store.open({ path, log })
+    s.setMeta('cursor', 'abc')
+    s.saveFlags({ ...DEFAULT_FLAGS, mech_visual_indicators: false }, 42)
+    s.close()
+    const t = Store.open({ path, log })
+    expect(t.getMeta('cursor')).toBe('abc')
+    expect(t.loadFlags()).toEqual({ flags: { ...DEFAULT_FLAGS, mech_visual_indicators: false }, fetchedAt: 42 })
+    t.setMeta('cursor', null)
+    expect(t.getMeta('cursor')).toBeNull()
+    t.close()
+  })
+
+  it('works in memory', () => {
+    const s = Store.open({ path: ':memory:', log })
+    s.recordEvent(ev(1))
+    expect(s.counts().events).toBe(1)
+    expect(s.loadFlags()).toBeNull()
+    s.close()
+  })
+})
+
+describe('corrupt or foreign files are moved aside and rebuilt', () => {
+  const cases: [string, () => void][] = [
+    ['garbage bytes', () => writeFileSync(path, Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919) % 256)))],
+    ['a text file', () => writeFileSync(path, 'this is not a database\n'.repeat(100))],
+    ['a real DB truncated to half', () => { fillRealDb(); truncateSync(path, Math.floor(statSync(path).size / 2)) }],
+    ['a real DB truncated inside its header', () => { fillRealDb(); truncateSync(path, 60) }],
+    ['another app\'s database', () => { const db = new Database(path); db.exec('CREATE TABLE users (id INTEGER)'); db.close() }],
+    ['a newer BayAlert schema', () => { const s = Store.open({ path, log: captureLog() }); s.close(); const db = new Database(path); db.prepare('INSERT INTO schema_version VALUES (99, 0, ?)').run('future'); db.close() }],
+    ['our schema with a column missing', () => { const s = Store.open({ path, log: captureLog() }); s.close(); const db = new Database(path); db.exec('ALTER TABLE events DROP COLUMN reason'); db.close() }],
+  ]
+
+  it.each(cases)('%s', (_name, make) => {
+    make()
+    writeFileSync(join(dir, 'settings.json'), '{"keep":"me"}')
+    const before = readFileSync(path)
+    const s = Store.open({ path, log })
+    expect(s.movedAsideTo).toMatch(/bayalert\.db\.corrupt-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z$/)
+    // Nothing else is deleted: the broken bytes are kept aside, other files untouched.
+    expect(readFileSync(s.movedAsideTo!)).toEqual(before)
+    expect(readFileSync(join(dir, 'settings.json'), 'utf8')).toBe('{"keep":"me"}')
+    // One clear log line with the cause.
+    const errs = log.errors()
+    expect(errs).toHaveLength(1)
+    expect(errs[0]!.msg).toMatch(/^store: database file was unusable \(.+\); moved it aside to .+ and started an empty store/)
+    // Rebuilt and usable.
+    expect(s.counts()).toEqual({ queue: 0, events: 0, sinkAttempts: 0, tombstones: 0 })
+    s.recordEvent(ev(1))
+    s.close()
+    const again = Store.open({ path, log })
+    expect(again.movedAsideTo).toBeNull()
+    expect(again.counts().events).toBe(1)
+    again.close()
+  })
+
+  it('through the state core: the health counter shows the rebuild and the desk works', () => {
+    writeFileSync(path, 'garbage')
+    const core = openStateCore({ dbPath: path, sinks: [], log })
+    core.desk.start()
+    expect(core.health.summary().counters['store:rebuilt']).toBe(1)
+    expect(core.desk.ingest(queued('r1')).outcome).toBe('alerted')
+    core.close()
+    expect(readdirSync(dir).filter((f) => f.includes('.corrupt-'))).toHaveLength(1)
+  })
+
+  it('a missing directory is created by the state core, not treated as corruption', () => {
+    const core = openStateCore({ dbPath: join(dir, 'a', 'b', 'bayalert.db'), sinks: [], log })
+    expect(core.store.movedAsideTo).toBeNull()
+    core.close()
+    expect(log.errors()).toHaveLength(0)
+  })
+
+  it('an unopenable path that is not a file (a directory) is an error, never moved aside', () => {
+    expect(() => Store.open({ path: dir, log })).toThrow()
+    expect(existsSync(dir)).toBe(true)
+  })
+})
+
+describe('prune', () => {
+  it('deletes events, sink attempts and tombstones past their age, keeps the young', () => {
+    let now = 1_000_000_000_000
+    const s = Store.open({ path, log, clock: { now: () => now }, limits: { eventsMaxAgeMs: 1000, sinkAttemptsMaxAgeMs: 1000, tombstonesMaxAgeMs: 1000 } })
+    s.recordEvents([ev(1, now - 5000), ev(2, now - 2000), ev(3, now)])
+    s.recordSinkAttempt({ at: now - 5000, sink: 'a', tier: 'sound', alertKind: 'request', key: null, result: 'ok', durationMs: 1, error: null })
+    s.recordSinkAttempt({ at: now, sink: 'b', tier: 'sound', alertKind: 'request', key: null, result: 'ok', durationMs: 1, error: null })
+    s.putTombstone({ key: 'old@', requestId: 'old', queuedAt: null, removedAt: now - 5000, removedCommitTs: null, reason: 'x' })
+    s.putTombstone({ key: 'new@', requestId: 'new', queuedAt: null, removedAt: now, removedCommitTs: null, reason: 'x' })
+    expect(s.prune()).toEqual({ events: 2, sinkAttempts: 1, tombstones: 1 })
+    expect(s.recentEvents().map((e) => e.eventId)).toEqual(['e3'])
+    expect(s.tombstonesFor('new')).toHaveLength(1)
+    expect(s.tombstonesFor('old')).toHaveLength(0)
+    now += 10_000
+    expect(s.prune()).toEqual({ events: 1, sinkAttempts: 1, tombstones: 1 })
+    s.close()
+  })
+
+  it('caps rows, keeping the newest; runs on open', () => {
+    const s = Store.open({ path, log })
+    s.recordEvents(Array.from({ length: 300 }, (_, i) => ev(i)))
+    for (let i = 0; i < 30; i++) s.putTombstone({ key: `t${i}@`, requestId: `t${i}`, queuedAt: null, removedAt: Date.now() + i, removedCommitTs: null, reason: null })
+    s.close()
+    const t = Store.open({ path, log, limits: { eventsMaxRows: 100, tombstonesMaxRows: 10 } })
+    expect(t.counts().events).toBe(100)
+    expect(t.recentEvents(1)[0]!.eventId).toBe('e299')
+    expect(t.recentEvents(100).at(-1)!.eventId).toBe('e200')
+    expect(t.counts().tombstones).toBe(10)
+    expect(t.tombstonesFor('t29')).toHaveLength(1)
+    expect(log.lines.some((l) => l.msg === 'store: pruned old rows')).toBe(true)
+    t.close()
+  })
+})
+
+describe('keys', () => {
+  it.each([
+    ['2026-03-02T08:59:59.5Z', '2026-03-02T08:59:59.500000Z'],
+    ['2026-03-02 08:59:59.5+00', '2026-03-02T08:59:59.500000Z'],
+    ['2026-03-02T09:59:59.500+01:00', '2026-03-02T08:59:59.500000Z'],
+    ['2026-03-02T08:59:59.123456+00:00', '2026-03-02T08:59:59.123456Z'],
+    ['2026-03-02T08:59:59', '2026-03-02T08:59:59.000000Z'],
+    ['2026-03-02T14:29:59+0530', '2026-03-02T08:59:59.000000Z'],
+  ])('canonical %s → %s', (a, b) => expect(canonicalTime(a)).toBe(b))
+
+  it.each([[''], ['yesterday'], [12345], [null], ['2026-13-45T99:99:99Z']])('rejects %j', (v) => expect(canonicalTime(v)).toBeNull())
+
+  it('dedup key', () => {
+    expect(dedupKey('r1', '2026-03-02T08:59:59.500000Z')).toBe('r1@2026-03-02T08:59:59.500000Z')
+    expect(dedupKey('r1', null)).toBe('r1@')
+  })
+})
+
+describe('throughput', () => {
+  it('records ≥ 20,000 events/s (prints the figures)', () => {
+    const b = benchmarkStore(20_000)
+    console.log(`[store bench] ${JSON.stringify(b)}`)
+    // The batched path is the contract; single autocommits and full desk decisions are reported.
+    expect(b.eventsPerSecBatched).toBeGreaterThanOrEqual(20_000)
+    expect(b.eventsPerSecSingle).toBeGreaterThan(5_000)
+    expect(b.deskFactsPerSec).toBeGreaterThan(1_000)
+  })
+})
