@@ -224,7 +224,7 @@ export class LinkSupervisor {
     if (s.session) {
       this.setUser(s.session)
       this.signedOut = false
-      this.recoverNow('starting', { refresh: false, hard: false })
+      this.recoverNow('Restored the saved session; connecting', { refresh: false, hard: false })
     } else {
       this.enterSignedOut(this.lastRefreshFailure ? this.revokedReason() : 'Not signed in')
     }
@@ -250,7 +250,7 @@ export class LinkSupervisor {
     this.explicitSignOut = false
     this.signedOut = false
     this.setUser(data.session)
-    this.recoverNow('signed in', { refresh: false, hard: false })
+    this.recoverNow('Signed in; connecting', { refresh: false, hard: false })
   }
 
   async signOut(): Promise<void> {
@@ -665,7 +665,19 @@ export class LinkSupervisor {
    * on until the token dies mid-shift.
    */
   private readonly observingFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const res = await fetch(input, init)
+    let res: Response
+    try {
+      res = await fetch(input, init)
+    } catch (e) {
+      // auth-js console.error()s every network failure with its full stack; hand it a one-line error
+      // with the cause folded in. Aborts pass through untouched (postgrest-js detects them by name).
+      const err = e as Error & { cause?: { message?: string; code?: string } }
+      if (err?.name === 'AbortError') throw e
+      const cause = err?.cause?.code ?? err?.cause?.message
+      const clean = new TypeError(`${err?.message ?? 'fetch failed'}${cause ? ` (${cause})` : ''}`)
+      clean.stack = `TypeError: ${clean.message}`
+      throw clean
+    }
     try {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
       if (!res.ok && url.includes('/auth/v1/token') && url.includes('grant_type=refresh_token')) {

@@ -1,0 +1,191 @@
+// `npm run doctor -- [--json]`: one row per check — config, data dir + store, auth, realtime (join and the
+// postgres_changes `system` ok within a deadline), RLS (queued_requests, feature_flags, is_mechanic),
+// flags, workstation_health, sinks. Non-zero exit if any check fails. It signs in with a session of its
+// own (memory only): reusing the headless session would rotate its refresh token from under it.
+import { realpathSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { validateSettings, type ValidSettings } from '../core/config.js'
+import { LinkSupervisor } from '../core/link/supervisor.js'
+import { describeRestError, restCall } from '../core/link/rest.js'
+import { parseFlagRows } from '../core/feed/parse.js'
+import { Store } from '../core/store/store.js'
+import { DEFAULT_FLAGS, type LinkState } from '../shared/types.js'
+import type { Logger, SecretStore } from '../core/ports.js'
+import { systemClock } from '../core/ports.js'
+import { detectNotifier } from './notifier.js'
+import { parseArgs, resolveSettings } from './settings.js'
+
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip'
+export interface Check {
+  name: string
+  status: CheckStatus
+  detail: string
+  ms?: number
+}
+
+class MemorySecrets implements SecretStore {
+  private m = new Map<string, string>()
+  async getItem(k: string) {
+    return this.m.get(k) ?? null
+  }
+  async setItem(k: string, v: string) {
+    this.m.set(k, v)
+  }
+  async removeItem(k: string) {
+    this.m.delete(k)
+  }
+}
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} }
+
+export async function runDoctor(argv: string[], opts: { realtimeDeadlineMs?: number } = {}): Promise<{ checks: Check[]; ok: boolean }> {
+  const checks: Check[] = []
+  const add = (c: Check) => checks.push(c)
+  const args = parseArgs(argv)
+  for (const p of args.problems) add({ name: 'arguments', status: 'fail', detail: p })
+  const { settings: raw, usingLocalDefaults } = resolveSettings(args)
+  const v = validateSettings(raw)
+  if (!v.ok) {
+    for (const p of v.problems) add({ name: `config: ${p.field}`, status: 'fail', detail: p.message })
+    for (const n of ['data dir', 'auth', 'realtime', 'rls', 'flags', 'sinks']) add({ name: n, status: 'skip', detail: 'fix the configuration first' })
+    return { checks, ok: false }
+  }
+  const s = v.settings
+  add({
+    name: 'config',
+    status: 'ok',
+    detail: `${s.supabaseUrl} with an ${s.keyKind === 'publishable' ? 'sb_publishable_ key' : 'anon JWT'} as ${s.email}${usingLocalDefaults ? ' (local backend defaults)' : ''}`,
+  })
+  add(checkStore(s))
+  add(checkSinks())
+
+  const t0 = Date.now()
+  const link = new LinkSupervisor({ supabaseUrl: s.supabaseUrl, anonKey: s.anonKey }, { secrets: new MemorySecrets(), log: quiet, clock: systemClock })
+  try {
+    await link.start()
+    try {
+      await link.signIn(s.email, s.password)
+      add({ name: 'auth', status: 'ok', detail: `signed in as ${s.email}`, ms: Date.now() - t0 })
+    } catch (e) {
+      add({ name: 'auth', status: 'fail', detail: (e as Error).message, ms: Date.now() - t0 })
+      for (const n of ['realtime', 'rls', 'flags']) add({ name: n, status: 'skip', detail: 'needs a signed-in session' })
+      return { checks, ok: false }
+    }
+    // RLS and RPCs while realtime joins.
+    const client = link.client
+    const [queued, flags, mech, health] = await Promise.all([
+      restCall<unknown[]>(client, (c) => c.rpc('queued_requests', { p_after_queued_at: null, p_after_id: null, p_limit: 1000 }), 8000),
+      restCall<unknown>(client, (c) => c.from('feature_flags').select('key,enabled'), 8000),
+      restCall<unknown>(client, (c) => c.rpc('is_mechanic'), 8000),
+      restCall<unknown>(client, (c) => c.from('workstation_health').select('workstation_id').limit(1), 8000),
+    ])
+    add(
+      queued.ok
+        ? { name: 'rls: queued_requests', status: 'ok', detail: `readable; ${Array.isArray(queued.data) ? queued.data.length : '?'} request(s) waiting now`, ms: queued.ms }
+        : { name: 'rls: queued_requests', status: 'fail', detail: describeRestError(queued.error), ms: queued.ms },
+    )
+    add(
+      mech.ok
+        ? mech.data === true
+          ? { name: 'rls: is_mechanic', status: 'ok', detail: 'this account is a mechanic', ms: mech.ms }
+          : { name: 'rls: is_mechanic', status: 'fail', detail: 'this account is not in public.mechanics: row-level security will show it no requests', ms: mech.ms }
+        : { name: 'rls: is_mechanic', status: 'warn', detail: `could not ask (${describeRestError(mech.error)})`, ms: mech.ms },
+    )
+    if (flags.ok) {
+      const { flags: f, problems } = parseFlagRows(flags.data)
+      const all = { ...DEFAULT_FLAGS, ...f }
+      const text = Object.entries(all)
+        .map(([k, on]) => `${k}=${on ? 'on' : 'OFF'}${k in f ? '' : ' (default)'}`)
+        .join(', ')
+      add({ name: 'rls: feature_flags', status: 'ok', detail: 'readable', ms: flags.ms })
+      add({ name: 'flags', status: all.mech_new_request_alerts ? (problems.length ? 'warn' : 'ok') : 'warn', detail: `${text}${problems.length ? `; ${problems.join('; ')}` : ''}` })
+    } else {
+      add({ name: 'rls: feature_flags', status: 'fail', detail: describeRestError(flags.error), ms: flags.ms })
+      add({ name: 'flags', status: 'skip', detail: 'feature_flags is not readable' })
+    }
+    add(
+      health.ok
+        ? { name: 'workstation_health', status: 'ok', detail: 'table present: heartbeats will be written', ms: health.ms }
+        : health.error.kind === 'missing'
+          ? { name: 'workstation_health', status: 'warn', detail: 'table missing: heartbeats are off (optional)', ms: health.ms }
+          : { name: 'workstation_health', status: 'warn', detail: describeRestError(health.error), ms: health.ms },
+    )
+    add(await checkRealtime(link, opts.realtimeDeadlineMs ?? 15_000))
+  } finally {
+    await link.stop()
+  }
+  return { checks, ok: checks.every((c) => c.status !== 'fail') }
+}
+
+function checkStore(s: ValidSettings): Check {
+  const t0 = Date.now()
+  try {
+    const store = Store.open({ path: join(s.dataDir, 'bayalert.db'), log: quiet, clock: systemClock })
+    const n = store.listQueue().length
+    store.close()
+    return { name: 'data dir + store', status: 'ok', detail: `${s.dataDir} writable; store opens (${n} request(s) in the local queue)`, ms: Date.now() - t0 }
+  } catch (e) {
+    return { name: 'data dir + store', status: 'fail', detail: `the store in ${s.dataDir} does not open: ${(e as Error).message}`, ms: Date.now() - t0 }
+  }
+}
+
+function checkSinks(): Check {
+  const n = detectNotifier()
+  return n.kind
+    ? { name: 'sinks', status: 'ok', detail: `OS notifier: ${n.kind} (${n.why}); terminal; loopback queue UI` }
+    : { name: 'sinks', status: 'warn', detail: `no OS notifier (${n.why}); alerts go to the terminal and the loopback queue UI only` }
+}
+
+/** Live = socket open, both channels joined and the postgres_changes `system` ok received. */
+function checkRealtime(link: LinkSupervisor, deadlineMs: number): Promise<Check> {
+  const t0 = Date.now()
+  return new Promise((resolve) => {
+    let last: LinkState = link.state
+    const done = (c: Check) => {
+      clearTimeout(timer)
+      off()
+      resolve(c)
+    }
+    const off = link.on('state', (st) => {
+      last = st
+      if (st.state === 'live') done({ name: 'realtime', status: 'ok', detail: 'socket open, channels joined, postgres_changes confirmed (system ok)', ms: Date.now() - t0 })
+    })
+    const timer = setTimeout(
+      () => done({ name: 'realtime', status: 'fail', detail: `not live within ${Math.round(deadlineMs / 1000)} s: [${last.state}] ${last.reason}`, ms: Date.now() - t0 }),
+      deadlineMs,
+    )
+    if (link.isLive) done({ name: 'realtime', status: 'ok', detail: 'socket open, channels joined, postgres_changes confirmed (system ok)', ms: 0 })
+  })
+}
+
+export function formatTable(checks: Check[], tty: boolean): string {
+  const mark: Record<CheckStatus, string> = tty
+    ? { ok: '\x1b[32m ok \x1b[0m', warn: '\x1b[33mwarn\x1b[0m', fail: '\x1b[31mFAIL\x1b[0m', skip: '\x1b[2mskip\x1b[0m' }
+    : { ok: ' ok ', warn: 'warn', fail: 'FAIL', skip: 'skip' }
+  const w = Math.max(...checks.map((c) => c.name.length), 5)
+  return checks.map((c) => `${mark[c.status]}  ${c.name.padEnd(w)}  ${c.detail}${c.ms !== undefined ? `  (${c.ms} ms)` : ''}`).join('\n')
+}
+
+const isMain = (() => {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
+  } catch {
+    return false
+  }
+})()
+
+if (isMain) {
+  const argv = process.argv.slice(2)
+  const json = argv.includes('--json')
+  runDoctor(argv.filter((a) => a !== '--json')).then(
+    ({ checks, ok }) => {
+      process.stdout.write(json ? `${JSON.stringify({ ok, checks })}\n` : `${formatTable(checks, !!process.stdout.isTTY)}\n${ok ? 'all checks passed' : 'some checks FAILED'}\n`)
+      process.exit(ok ? 0 : 1)
+    },
+    (e) => {
+      process.stderr.write(`doctor: ${(e as Error)?.stack ?? e}\n`)
+      process.exit(1)
+    },
+  )
+}

@@ -1,0 +1,170 @@
+// `npm run headless -- [--json] [--ui-port N] [--no-ui] [--verbose]`
+// The engine under plain Node: alerts in the terminal (and the OS notifier where there is one, and the
+// terminal bell), the queue UI on loopback for a browser or a wallboard. Configuration from flags or
+// SUPABASE_URL / SUPABASE_ANON_KEY / BAYALERT_EMAIL / BAYALERT_PASSWORD / BAYALERT_DATA_DIR; with none at
+// all, the local backend's well-known defaults (`npm run backend`).
+// Exit codes: 0 clean stop, 2 configuration, 3 sign-in refused, 4 server unreachable, 1 anything else.
+import { realpathSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { validateSettings } from '../core/config.js'
+import { createEngine } from '../core/engine.js'
+import type { EngineHandle } from '../core/engine-api.js'
+import type { AlertSink } from '../core/ports.js'
+import { SignInError } from '../core/link/supervisor.js'
+import { FileSecretStore } from './secret-file.js'
+import { detectNotifier, OsNotifierSink } from './notifier.js'
+import { attachOutput, BellSink, TerminalOutput, TerminalSink } from './output.js'
+import { appVersion, parseArgs, resolveSettings, stderrLogger, workstationId } from './settings.js'
+
+const USAGE = `Usage: npm run headless -- [options]
+
+  --json            one JSON object per line on stdout (ts, type: state|alert|retract|queue|health|error)
+  --ui-port N       serve the queue UI on http://127.0.0.1:N/ (default: any free port)
+  --no-ui           do not serve the queue UI
+  --verbose, -v     log info lines to stderr
+  --url URL, --anon-key KEY, --email E, --password P, --data-dir DIR
+                    override SUPABASE_URL, SUPABASE_ANON_KEY, BAYALERT_EMAIL, BAYALERT_PASSWORD, BAYALERT_DATA_DIR
+                    (prefer the environment for the password: flags show up in process lists)
+
+With no configuration at all it connects to the local shop backend (npm run backend) as the demo mechanic.`
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv)
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`)
+    return 0
+  }
+  const tty = !args.json && !!process.stdout.isTTY
+  const out = new TerminalOutput({
+    json: args.json,
+    tty,
+    out: (l) => process.stdout.write(`${l}\n`),
+    raw: tty ? (s) => process.stdout.write(s) : undefined,
+  })
+  const say = (msg: string) => process.stderr.write(`bayalert: ${msg}\n`)
+  const fail = (code: number, message: string): number => {
+    if (args.json) out.error(message)
+    say(message)
+    return code
+  }
+  if (args.problems.length) {
+    for (const p of args.problems) say(p)
+    process.stderr.write(`${USAGE}\n`)
+    return 2
+  }
+
+  const { settings: raw, usingLocalDefaults } = resolveSettings(args)
+  const checked = validateSettings(raw)
+  if (!checked.ok) {
+    for (const p of checked.problems) {
+      if (args.json) out.error(p.message)
+      say(p.message)
+    }
+    return 2
+  }
+  const settings = checked.settings
+  if (usingLocalDefaults) say(`no shop configured: using the local backend at ${settings.supabaseUrl} as ${settings.email} (start it with \`npm run backend\`)`)
+
+  const log = stderrLogger(args.verbose, args.json)
+  const secrets = new FileSecretStore(settings.dataDir, log)
+  const sinks: AlertSink[] = [new TerminalSink(out)]
+  if (tty) sinks.push(new BellSink((s) => process.stdout.write(s)))
+  const notifier = detectNotifier()
+  if (notifier.kind && notifier.command) sinks.push(new OsNotifierSink({ ...notifier, command: notifier.command }))
+  else say(`no OS notifier on this machine (${notifier.why}); alerts show in this terminal${args.noUi ? '' : ' and the queue UI'} only`)
+
+  const engine = createEngine(
+    { supabaseUrl: settings.supabaseUrl, anonKey: settings.anonKey, dataDir: settings.dataDir, workstationId: workstationId(), appVersion: appVersion() },
+    { secrets, sinks, log },
+  )
+  const detach = attachOutput(engine, out)
+
+  let ui: { url: string; close(): Promise<void> } | null = null
+  let stopping: Promise<void> | null = null
+  const shutdown = (why: string): Promise<void> => {
+    stopping ??= (async () => {
+      log.info(`stopping (${why})`)
+      await ui?.close().catch((e) => log.warn('closing the UI server failed', { cause: String(e) }))
+      await engine.stop()
+      detach()
+      if (tty) process.stdout.write('\r\x1b[2K')
+    })()
+    return stopping
+  }
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) process.exit(130) // second signal: do not wait any longer
+    void shutdown(sig).then(() => process.exit(0))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+
+  try {
+    await engine.start()
+  } catch (e) {
+    return fail(1, (e as Error).message)
+  }
+
+  if (engine.snapshot().link.state === 'signed-out') {
+    try {
+      await engine.signIn(settings.email, settings.password)
+    } catch (e) {
+      await shutdown('sign-in failed')
+      if (e instanceof SignInError) {
+        if (e.kind === 'credentials') return fail(3, `${e.message} — check BAYALERT_EMAIL and BAYALERT_PASSWORD.`)
+        if (e.kind === 'network') return fail(4, `${e.message} — is SUPABASE_URL (${settings.supabaseUrl}) right and reachable?`)
+        return fail(3, `${e.message} — is SUPABASE_URL (${settings.supabaseUrl}) the project URL?`)
+      }
+      return fail(1, `Sign-in failed: ${(e as Error).message}`)
+    }
+  }
+
+  if (!args.noUi) ui = await startUi(engine, args.uiPort, say, log)
+  if (ui) say(`queue UI: ${ui.url}`)
+  const s = engine.snapshot()
+  out.queue(s.queue)
+  out.redraw(s)
+  // Runs until SIGINT/SIGTERM (which exit the process after a clean engine.stop()).
+  await new Promise<void>(() => {
+    setInterval(() => {}, 1 << 30)
+  })
+  return 0
+}
+
+async function startUi(
+  engine: EngineHandle,
+  port: number | null,
+  say: (m: string) => void,
+  log: ReturnType<typeof stderrLogger>,
+): Promise<{ url: string; close(): Promise<void> } | null> {
+  try {
+    const spec = './ui-server.js' // another engineer's module; optional at run time
+    const mod = (await import(spec)) as { startUiServer?: (o: { engine: EngineHandle; port?: number; host: '127.0.0.1'; log?: typeof log }) => Promise<{ url: string; close(): Promise<void> }> }
+    if (typeof mod.startUiServer !== 'function') {
+      say('the queue UI server is not available in this build; running without it')
+      return null
+    }
+    return await mod.startUiServer({ engine, port: port ?? 0, host: '127.0.0.1', log })
+  } catch (e) {
+    say(`could not start the queue UI (${(e as Error).message}); running without it`)
+    return null
+  }
+}
+
+const isMain = (() => {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
+  } catch {
+    return false
+  }
+})()
+
+if (isMain) {
+  process.on('unhandledRejection', (e) => process.stderr.write(`bayalert: unhandled rejection: ${(e as Error)?.stack ?? e}\n`))
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`bayalert: ${(e as Error)?.stack ?? e}\n`)
+      process.exit(1)
+    },
+  )
+}

@@ -1,0 +1,176 @@
+// Headless terminal output. Two modes:
+//  --json  one JSON object per line on stdout: { ts, type: state|alert|retract|queue|health|error, …fields }
+//          (stdout stays machine-readable: logs and notices go to stderr);
+//  text    event lines, plus a live queue + state line redrawn in place when stdout is a TTY (ANSI).
+// Alerts reach the terminal as an AlertSink (tier 'terminal'), so they are exactly what the pipeline
+// delivered; state/queue/health/error come from engine events.
+import type { Alert, AlertSink } from '../core/ports.js'
+import type { EngineHandle } from '../core/engine-api.js'
+import type { EngineSnapshot, HealthSummary, LinkState, QueueItem } from '../shared/types.js'
+
+export type Writer = (line: string) => void
+
+export interface OutputOptions {
+  json: boolean
+  tty: boolean
+  out: Writer
+  /** For the in-place status line (TTY only). */
+  raw?: (s: string) => void
+}
+
+const C = {
+  reset: '\x1b[0m',
+  bold: '\x1b[1m',
+  dim: '\x1b[2m',
+  red: '\x1b[31m',
+  green: '\x1b[32m',
+  yellow: '\x1b[33m',
+  cyan: '\x1b[36m',
+}
+const STATE_COLOUR: Record<LinkState['state'], string> = {
+  live: C.green,
+  degraded: C.yellow,
+  connecting: C.cyan,
+  offline: C.red,
+  'signed-out': C.red,
+}
+
+export function alertFields(a: Alert): Record<string, unknown> {
+  return {
+    kind: a.kind,
+    requestId: a.requestId ?? null,
+    key: a.key ?? null,
+    source: a.items[0]?.firstSource ?? null,
+    latencyMs: a.latencyMs,
+    detail: a.detail,
+    title: a.title,
+    body: a.body,
+    ...(a.summaryOf ? { summaryOf: a.summaryOf } : {}),
+  }
+}
+
+function queueFields(items: QueueItem[]): Record<string, unknown> {
+  return {
+    count: items.length,
+    items: items.map((q) => ({
+      requestId: q.requestId,
+      customerName: q.details.customerName,
+      vehicle: q.details.vehicle,
+      concern: q.details.concern,
+      detail: q.detail,
+      acknowledged: q.acknowledged,
+      queuedAt: q.queuedAt,
+    })),
+  }
+}
+
+function healthFields(h: HealthSummary): Record<string, unknown> {
+  return { degradedReason: h.degradedReason, latencyMs: h.latencyMs, fetchFailureRate: h.fetchFailureRate, sinkFailureRate: h.sinkFailureRate, counters: h.counters }
+}
+
+export class TerminalOutput {
+  private status = ''
+  private lastQueueKey = ''
+  constructor(private readonly o: OutputOptions) {}
+
+  private colour(s: string, c: string): string {
+    return this.o.tty ? `${c}${s}${C.reset}` : s
+  }
+
+  /** Writes one event. JSON: a line. Text: a line above the redrawn status line. */
+  emit(type: 'state' | 'alert' | 'retract' | 'queue' | 'health' | 'error', fields: Record<string, unknown>, text?: string): void {
+    if (this.o.json) {
+      this.o.out(JSON.stringify({ ts: new Date().toISOString(), type, ...fields }))
+      return
+    }
+    if (text === undefined) return
+    if (this.o.tty && this.o.raw) {
+      this.o.raw(`\r\x1b[2K${text}\n${this.status}`)
+    } else {
+      this.o.out(text)
+    }
+  }
+
+  state(s: LinkState): void {
+    const time = new Date().toLocaleTimeString()
+    this.emit('state', { state: s.state, reason: s.reason }, `${this.colour(time, C.dim)} ${this.colour(`[${s.state}]`, STATE_COLOUR[s.state])} ${s.reason}`)
+  }
+
+  alert(a: Alert): void {
+    const time = new Date().toLocaleTimeString()
+    const tag = a.kind === 'health' ? this.colour('⚠ health', C.yellow) : this.colour(`🔔 ${a.kind}`, C.bold)
+    const lat = a.latencyMs !== null ? this.colour(` (${a.latencyMs} ms)`, C.dim) : ''
+    this.emit('alert', alertFields(a), `${this.colour(time, C.dim)} ${tag} ${a.title} — ${a.body}${lat}`)
+  }
+
+  retract(requestId: string): void {
+    this.emit('retract', { requestId }, `${this.colour(new Date().toLocaleTimeString(), C.dim)} ✓ ${requestId} left the queue or was acknowledged`)
+  }
+
+  queue(items: QueueItem[]): void {
+    const key = JSON.stringify(items.map((q) => [q.requestId, q.detail, q.acknowledged]))
+    if (key === this.lastQueueKey) return
+    this.lastQueueKey = key
+    this.emit('queue', queueFields(items))
+  }
+
+  health(h: HealthSummary): void {
+    this.emit('health', healthFields(h), h.degradedReason ? `${this.colour('health:', C.yellow)} ${h.degradedReason}` : `${this.colour('health:', C.green)} recovered`)
+  }
+
+  error(message: string, cause?: string): void {
+    this.emit('error', { message, ...(cause ? { cause } : {}) }, `${this.colour('error:', C.red)} ${message}`)
+  }
+
+  /** The live status line (TTY text mode): state + the waiting queue. */
+  redraw(s: EngineSnapshot): void {
+    if (this.o.json || !this.o.tty || !this.o.raw) return
+    const waiting = s.queue
+      .slice(0, 4)
+      .map((q) => `${q.details.customerName ?? 'customer'}${q.details.vehicle ? ` (${q.details.vehicle})` : ''}${q.acknowledged ? '' : '*'}`)
+      .join(', ')
+    const more = s.queue.length > 4 ? ` +${s.queue.length - 4}` : ''
+    const paused = s.paused ? this.colour(' [paused]', C.yellow) : ''
+    const line = `${this.colour(`[${s.link.state}]`, STATE_COLOUR[s.link.state])}${paused} ${s.queue.length} waiting${waiting ? `: ${waiting}${more}` : ''}`
+    const cols = process.stdout.columns ?? 120
+    this.status = line.length > cols + 20 ? line.slice(0, cols + 10) : line
+    this.o.raw(`\r\x1b[2K${this.status}`)
+  }
+}
+
+/** Alerts as terminal lines (tier 'terminal': not gated by a tier flag, only by the master switch). */
+export class TerminalSink implements AlertSink {
+  readonly name = 'terminal'
+  readonly tier = 'terminal' as const
+  constructor(private readonly out: TerminalOutput) {}
+  alert(a: Alert): void {
+    this.out.alert(a)
+  }
+  retract(requestId: string): void {
+    this.out.retract(requestId)
+  }
+}
+
+/** The terminal bell as the sound tier (gated by mech_audio_alerts). Text mode on a TTY only. */
+export class BellSink implements AlertSink {
+  readonly name = 'bell'
+  readonly tier = 'sound' as const
+  constructor(private readonly write: (s: string) => void) {}
+  alert(a: Alert): void {
+    if (a.kind !== 'health') this.write('\x07')
+  }
+}
+
+/** Wires engine events to the output (alerts come through TerminalSink). */
+export function attachOutput(engine: EngineHandle, out: TerminalOutput): () => void {
+  const offs = [
+    engine.on('state', (s) => out.state(s)),
+    engine.on('snapshot', (s) => {
+      out.queue(s.queue)
+      out.redraw(s)
+    }),
+    engine.on('health', (h) => out.health(h)),
+    engine.on('error', (e) => out.error(e.message, e.cause)),
+  ]
+  return () => offs.forEach((f) => f())
+}

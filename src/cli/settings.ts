@@ -1,0 +1,99 @@
+// Headless/doctor settings: flags beat environment beat the local backend's well-known defaults.
+import { homedir, hostname } from 'node:os'
+import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { LOCAL_DEFAULTS, type RawSettings } from '../core/config.js'
+
+export interface CliArgs {
+  json: boolean
+  noUi: boolean
+  uiPort: number | null
+  verbose: boolean
+  help: boolean
+  settings: RawSettings
+  problems: string[]
+}
+
+const FLAG_TO_SETTING: Record<string, keyof RawSettings> = {
+  '--url': 'supabaseUrl',
+  '--anon-key': 'anonKey',
+  '--email': 'email',
+  '--password': 'password',
+  '--data-dir': 'dataDir',
+}
+
+export function parseArgs(argv: string[]): CliArgs {
+  const a: CliArgs = { json: false, noUi: false, uiPort: null, verbose: false, help: false, settings: {}, problems: [] }
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i]!
+    const [flag, inline] = raw.includes('=') ? [raw.slice(0, raw.indexOf('=')), raw.slice(raw.indexOf('=') + 1)] : [raw, undefined]
+    const value = () => inline ?? argv[++i]
+    if (flag === '--json') a.json = true
+    else if (flag === '--no-ui') a.noUi = true
+    else if (flag === '--verbose' || flag === '-v') a.verbose = true
+    else if (flag === '--help' || flag === '-h') a.help = true
+    else if (flag === '--ui-port') {
+      const v = Number(value())
+      if (!Number.isInteger(v) || v < 0 || v > 65535) a.problems.push(`--ui-port needs a port number 0–65535`)
+      else a.uiPort = v
+    } else if (flag in FLAG_TO_SETTING) {
+      const v = value()
+      if (v === undefined) a.problems.push(`${flag} needs a value`)
+      else a.settings[FLAG_TO_SETTING[flag]!] = v
+    } else if (flag !== '--') a.problems.push(`unknown option ${flag.slice(0, 40)}`)
+  }
+  return a
+}
+
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'BayAlert', 'headless')
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'BayAlert', 'headless')
+  return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'bayalert', 'headless')
+}
+
+/** Flags, then environment, then (only when no shop is configured at all) the local backend defaults. */
+export function resolveSettings(args: CliArgs, env: NodeJS.ProcessEnv = process.env): { settings: RawSettings; usingLocalDefaults: boolean } {
+  const s: RawSettings = {
+    supabaseUrl: args.settings.supabaseUrl ?? env.SUPABASE_URL,
+    anonKey: args.settings.anonKey ?? env.SUPABASE_ANON_KEY,
+    email: args.settings.email ?? env.BAYALERT_EMAIL,
+    password: args.settings.password ?? env.BAYALERT_PASSWORD,
+    dataDir: args.settings.dataDir ?? env.BAYALERT_DATA_DIR ?? defaultDataDir(env),
+  }
+  const nothingConfigured = !s.supabaseUrl && !s.anonKey && !s.email && !s.password
+  if (nothingConfigured) {
+    return { settings: { ...s, ...LOCAL_DEFAULTS }, usingLocalDefaults: true }
+  }
+  return { settings: s, usingLocalDefaults: false }
+}
+
+export function workstationId(env: NodeJS.ProcessEnv = process.env): string {
+  return env.BAYALERT_WORKSTATION_ID || `${hostname()}-headless`
+}
+
+export function appVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }
+    return pkg.version ?? '0.0.0'
+  } catch {
+    return '0.0.0'
+  }
+}
+
+/** A Logger to stderr: warnings and errors always, info/debug with --verbose. Fields are redacted by the caller. */
+export function stderrLogger(verbose: boolean, json: boolean) {
+  const line = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
+    const f = fields && Object.keys(fields).length ? ` ${safeJson(fields)}` : ''
+    process.stderr.write(json ? `${safeJson({ ts: new Date().toISOString(), level, msg, ...fields })}\n` : `[${level}] ${msg}${f}\n`)
+  }
+  const off = () => {}
+  return { debug: verbose && process.env.BAYALERT_DEBUG ? line('debug') : off, info: verbose ? line('info') : off, warn: line('warn'), error: line('error') }
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v)
+  } catch {
+    return '"[unserializable]"'
+  }
+}
