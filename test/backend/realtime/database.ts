@@ -169,7 +169,7 @@ export class RealtimeDatabase {
     this.log.warn(`realtime: change listener lost (${err ? err.message : 'connection ended'}); reconnecting in ${this.backoffMs} ms`)
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null
-      void this.connectListener()
+      this.connectListener().catch((e) => this.log.error(`realtime: listener reconnect crashed: ${(e as Error).stack ?? e}`))
     }, this.backoffMs)
     this.reconnectTimer.unref()
   }

@@ -273,7 +273,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     if (ch.tokenTimer) clearTimeout(ch.tokenTimer)
     const untilExp = typeof ch.claims.exp === 'number' ? ch.claims.exp * 1000 - Date.now() : tokenRecheckMax
     const delay = Math.max(0, Math.min(tokenRecheckMax, untilExp))
-    ch.tokenTimer = setTimeout(() => void recheckToken(ch), delay)
+    ch.tokenTimer = setTimeout(() => void recheckToken(ch).catch((e) => log.error(`realtime: token re-check of ${ch.sub} failed: ${(e as Error).stack ?? e}`)), delay)
     ch.tokenTimer.unref()
   }
 
@@ -300,7 +300,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     if (ch.pgTimer) clearTimeout(ch.pgTimer)
     ch.pgTimer = setTimeout(() => {
       ch.pgTimer = null
-      void subscribePg(ch, gen)
+      subscribePg(ch, gen).catch((e) => log.error(`realtime: postgres subscribe of ${ch.sub} crashed: ${(e as Error).stack ?? e}`))
     }, delayMs)
   }
 
@@ -1002,7 +1002,10 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       latencyMs = Math.max(0, ms)
     },
     async recheckTokens() {
-      await Promise.all([...allChannels()].map((ch) => recheckToken(ch)))
+      // Callers may not await this (faults.ts fires and forgets): never reject.
+      await Promise.all(
+        [...allChannels()].map((ch) => recheckToken(ch).catch((e) => log.error(`realtime: token re-check of ${ch.sub} failed: ${(e as Error).stack ?? e}`))),
+      )
     },
     crashChannels(topicPart) {
       for (const ch of [...allChannels()]) {
