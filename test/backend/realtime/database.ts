@@ -211,6 +211,15 @@ export class RealtimeDatabase {
     }
   }
 
+  /** Which actions publication supabase_realtime publishes (`publish = 'insert, update, delete'` by default). */
+  publishes: Record<'INSERT' | 'UPDATE' | 'DELETE', boolean> = { INSERT: true, UPDATE: true, DELETE: true }
+
+  async refreshPublishedActions(): Promise<void> {
+    const r = await this.pool.query("select pubinsert, pubupdate, pubdelete from pg_publication where pubname = 'supabase_realtime'")
+    const row = r.rows[0]
+    if (row) this.publishes = { INSERT: row.pubinsert, UPDATE: row.pubupdate, DELETE: row.pubdelete }
+  }
+
   /** Tables in publication supabase_realtime matching a binding's schema/table ('*' allowed for either). */
   async publishedTables(schema: string, table: string): Promise<Array<{ schema: string; table: string }>> {
     const r = await this.pool.query(

@@ -332,6 +332,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
         if (!['*', 'INSERT', 'UPDATE', 'DELETE'].includes(b.event) || !b.schema || !b.table) {
           return failPg(ch, gen, unableMessage(b), `invalid binding ${JSON.stringify(p)}`)
         }
+        await db.refreshPublishedActions()
         const tables = await db.publishedTables(b.schema, b.table)
         if (tables.length === 0) return failPg(ch, gen, unableMessage(b), `${b.schema}.${b.table} is not in publication supabase_realtime`)
         const relids = new Set<number>()
@@ -682,6 +683,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     // Candidates: channels whose pg subscription was live when the commit reached us (§5.8: a commit before
     // "Subscribed to PostgreSQL" is lost).
     const cands: Array<{ ch: Channel; bindings: Binding[] }> = []
+    // wal2json is asked only for the actions the publication publishes (§6 list_changes).
+    if (!db.publishes[c.type]) return null
     for (const ch of allChannels()) {
       if (ch.pgActiveSince === null || ch.pgActiveSince > receivedAt) continue
       const bs = ch.bindings.filter((b) => b.relids.has(c.relid) && (b.event === '*' || b.event === c.type))
