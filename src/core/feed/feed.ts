@@ -47,6 +47,8 @@ export class Feed {
   private readonly chains = new Map<string, Promise<void>>()
   /** Facts waiting for details, woken early when another source brings them. */
   private readonly waiters = new Map<string, (d: Partial<RequestDetails>) => void>()
+  /** Details another source brought while a fact for the same request is queued in its chain. */
+  private readonly brought = new Map<string, Partial<RequestDetails>>()
   private readonly offs: (() => void)[] = []
   private stopped = false
   private cancelSoon: (() => void) | null = null
@@ -141,8 +143,11 @@ export class Feed {
       this.reconcileSoon()
       return
     }
-    // A full-detail fact wakes a same-request fact that is waiting for its details.
-    if (fact.kind === 'queued' && usableDetails(fact.details)) this.waiters.get(fact.requestId)?.(fact.details!)
+    // A full-detail fact wakes a same-request fact that is waiting (or about to wait) for its details.
+    if (fact.kind === 'queued' && usableDetails(fact.details) && this.chains.has(fact.requestId)) {
+      this.brought.set(fact.requestId, fact.details!)
+      this.waiters.get(fact.requestId)?.(fact.details!)
+    }
     if (fact.kind === 'removed') this.details.cancel(fact.requestId)
     this.chain(fact.requestId, () => this.handle(fact))
   }
@@ -154,7 +159,9 @@ export class Feed {
       .catch((e) => this.o.log.error('feed: handling a fact failed', { requestId, cause: String((e as Error)?.stack ?? e) }))
     this.chains.set(requestId, next)
     void next.then(() => {
-      if (this.chains.get(requestId) === next) this.chains.delete(requestId)
+      if (this.chains.get(requestId) !== next) return
+      this.chains.delete(requestId)
+      this.brought.delete(requestId)
     })
   }
 
@@ -192,6 +199,8 @@ export class Feed {
   /** Waits at most firstWaitMs for details: the RPC's first answer, or another source bringing them. */
   private async firstDetails(fact: QueuedFact): Promise<{ details: Partial<RequestDetails> | null; cause: string }> {
     const id = fact.requestId
+    const early = this.brought.get(id)
+    if (early) return { details: early, cause: 'another source brought them' }
     const firstTry = this.details.want(id, (o) => this.lateDetails(fact, o), true)
     let cancelTimer: () => void = () => {}
     const timeout = new Promise<{ details: null; cause: string }>((resolve) => {
