@@ -10,7 +10,8 @@ export interface RealtimeFaults {
   halfOpen(ms: number): void
   messages(opts: { kind: 'postgres_changes' | 'broadcast'; action: 'delay' | 'drop' | 'duplicate'; count: number; delayMs?: number }): void
   setLatency(ms: number): void
-  recheckTokens(): void
+  recheckTokens(): void | Promise<void>
+  crashChannels?(topicPart?: string): void
   clear(): void
 }
 export interface RealtimeServer {
@@ -19,6 +20,8 @@ export interface RealtimeServer {
   faults: RealtimeFaults
   restart(): Promise<void>
   close(): Promise<void>
+  stats?(): { sockets: number; channels: number; listening: boolean }
+  ready?(timeoutMs?: number): Promise<boolean>
 }
 
 export interface RestErrorFault {
@@ -131,7 +134,12 @@ export class Faults {
     this.hooks.log('fault: expireTokens')
     this.hooks.jwt.expireAllNow()
     // Realtime re-checks tokens on a timer (wire doc §5.5); make it look now.
-    this.hooks.realtime()?.faults.recheckTokens()
+    const r = this.hooks.realtime()
+    if (r) {
+      Promise.resolve()
+        .then(() => r.faults.recheckTokens())
+        .catch((e) => this.hooks.log(`fault: expireTokens: realtime token re-check failed: ${(e as Error).message}`))
+    }
   }
   /** GoTrue answers `status` (e.g. 500 on refresh, 400 refresh_token_already_used). */
   authErrors(spec: AuthErrorFault): void {
@@ -163,8 +171,8 @@ export class Faults {
   }
 
   /** End every fault now. */
-  clear(): void {
-    this.hooks.log('fault: clear')
+  clear(opts: { quiet?: boolean } = {}): void {
+    if (!opts.quiet) this.hooks.log('fault: clear')
     this.restErrs = []
     this.authErrs = []
     this.latency = null

@@ -190,7 +190,9 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   const newPool = (max: number) => {
     const p = new pg.Pool({ connectionString: databaseUrl, max, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 5000 })
     // Idle clients die when PostgreSQL restarts; without a listener that error would crash the process.
-    p.on('error', (e) => log(`postgres pool: idle client error: ${e.message}`))
+    p.on('error', (e) => {
+      if (!stopped) log(`postgres pool: idle client error: ${e.message}`)
+    })
     return p
   }
   const apiPool = newPool(10)
@@ -218,9 +220,12 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       systemMessageDelayMs: options.systemMessageDelayMs,
       pollLatencyMs: options.realtimeLatencyMs,
     })
+    // READY should mean ready: wait (bounded) for the realtime change listener.
+    if (realtime.ready && !(await realtime.ready(10_000))) log('realtime: change listener not connected after 10 s; continuing')
   }
 
   let restarting: Promise<void> | null = null
+  let stopped: Promise<void> | null = null
   const faults = new Faults({
     jwt,
     realtime: () => realtime,
@@ -279,7 +284,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     } catch (e) {
       dbError = (e as Error).message
     }
-    return { ok: db === 'up', db, dbError, realtime: realtime ? 'up' : 'absent', url: baseUrl, databaseUrl, dedicatedCluster: dedicated, faults: faults.snapshot() }
+    return { ok: db === 'up', db, dbError, realtime: realtime ? (realtime.stats?.() ?? 'up') : 'absent', url: baseUrl, anonKey: jwt.anonKey, databaseUrl, dedicatedCluster: dedicated, faults: faults.snapshot() }
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -372,10 +377,9 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   })
   baseUrl = `http://127.0.0.1:${port}`
 
-  let stopped: Promise<void> | null = null
   const stop = () =>
     (stopped ??= (async () => {
-      faults.clear()
+      faults.clear({ quiet: true })
       await new Promise<void>((r) => {
         server.close(() => r())
         server.closeAllConnections()

@@ -101,9 +101,11 @@ function expiredError(secondsAgo: number): JwtError {
 export class JwtService {
   readonly anonKey: string
   readonly serviceRoleKey: string
-  /** Tokens this process issued → the exact ms they were issued (iat has 1 s resolution, too coarse for the fault). */
+  /** Tokens this service issued → issue sequence number (iat has 1 s resolution, too coarse for the fault). */
   private issued = new Map<string, number>()
+  private seq = 0
   private expiredBeforeMs: number | null = null
+  private expiredUpToSeq = 0
 
   constructor(readonly secret: string = DEMO_JWT_SECRET) {
     if (secret === DEMO_JWT_SECRET) {
@@ -117,7 +119,7 @@ export class JwtService {
 
   sign(claims: Record<string, unknown>): string {
     const token = signJwt(claims, this.secret)
-    this.issued.set(token.slice(token.lastIndexOf('.') + 1), Date.now())
+    this.issued.set(token.slice(token.lastIndexOf('.') + 1), ++this.seq)
     if (this.issued.size > 5000) {
       // Bounded memory: forget the oldest half (Map iterates in insertion order).
       let drop = this.issued.size / 2
@@ -132,6 +134,7 @@ export class JwtService {
   /** Fault: every user token issued before now verifies as expired from now on. */
   expireAllNow(): void {
     this.expiredBeforeMs = Date.now()
+    this.expiredUpToSeq = this.seq
   }
 
   clearExpiry(): void {
@@ -145,8 +148,10 @@ export class JwtService {
     const role = res.claims.role
     if (role === 'anon' || role === 'service_role') return res
     const sig = token.slice(token.lastIndexOf('.') + 1)
-    const issuedMs = this.issued.get(sig) ?? (typeof res.claims.iat === 'number' ? res.claims.iat * 1000 : 0)
-    if (issuedMs < this.expiredBeforeMs) {
+    const seq = this.issued.get(sig)
+    // Ours: by issue order. Foreign (signed elsewhere with the secret): by iat.
+    const before = seq !== undefined ? seq <= this.expiredUpToSeq : (typeof res.claims.iat === 'number' ? res.claims.iat * 1000 : 0) < this.expiredBeforeMs
+    if (before) {
       return { ok: false, error: expiredError((Date.now() - this.expiredBeforeMs) / 1000) }
     }
     return res

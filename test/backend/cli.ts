@@ -1,0 +1,74 @@
+// `npm run backend`: the local shop backend in the foreground (design.md "Contracts").
+// stdout carries only KEY=value lines and then READY, so scripts can parse it; logs go to stderr.
+//   BAYALERT_BACKEND_DIR=dir   keep the database between runs (demo data survives)
+//   BAYALERT_BACKEND_PORT=n    port (default 54321; 0 = ephemeral)
+//   --port N  --dir DIR  --token-lifetime SEC  --system-delay MS  --realtime-latency MS  --rest-latency MS  --quiet
+import { startBackend, type Backend } from './index.js'
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`)
+  if (i >= 0) return process.argv[i + 1]
+  const eq = process.argv.find((a) => a.startsWith(`--${name}=`))
+  return eq?.slice(name.length + 3)
+}
+const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v))
+
+async function main() {
+  const quiet = process.argv.includes('--quiet')
+  const log = (m: string) => {
+    if (!quiet || /fail|error|FATAL|PANIC/i.test(m)) process.stderr.write(`[backend] ${m}\n`)
+  }
+  const dataDir = arg('dir') ?? process.env.BAYALERT_BACKEND_DIR ?? undefined
+  let backend: Backend
+  try {
+    backend = await startBackend({
+      port: num(arg('port') ?? process.env.BAYALERT_BACKEND_PORT) ?? 54321,
+      dataDir: dataDir || undefined,
+      dedicatedCluster: true, // restartPostgres works from the control API
+      tokenLifetimeSec: num(arg('token-lifetime')),
+      systemMessageDelayMs: num(arg('system-delay')),
+      realtimeLatencyMs: num(arg('realtime-latency')),
+      restLatencyMs: num(arg('rest-latency')),
+      log,
+    })
+  } catch (e) {
+    process.stderr.write(`[backend] could not start: ${(e as Error).message}\n`)
+    process.exit(1)
+  }
+  const lines = [
+    `SUPABASE_URL=${backend.url}`,
+    `SUPABASE_ANON_KEY=${backend.anonKey}`,
+    `SUPABASE_SERVICE_ROLE_KEY=${backend.serviceRoleKey}`,
+    `SUPABASE_JWT_SECRET=${backend.jwtSecret}`,
+    ...backend.demoUsers.map((u, i) => `DEMO_MECHANIC_${i + 1}=${u.email}:${u.password}`),
+    `DEMO_FRONT_DESK=${backend.frontDeskUser.email}:${backend.frontDeskUser.password}`,
+    'READY',
+  ]
+  process.stdout.write(lines.join('\n') + '\n')
+  log(`started in ${backend.timings.totalMs} ms (initdb ${backend.timings.initdbMs} ms)${dataDir ? `, data in ${dataDir}` : ''}`)
+
+  let stopping = false
+  const shutdown = (sig: string) => {
+    if (stopping) return
+    stopping = true
+    log(`${sig}: stopping`)
+    const force = setTimeout(() => {
+      log('stop took longer than 15 s; exiting')
+      process.exit(1)
+    }, 15_000)
+    backend
+      .stop()
+      .then(() => {
+        clearTimeout(force)
+        process.exit(0)
+      })
+      .catch((e: unknown) => {
+        log(`stop failed: ${(e as Error).message}`)
+        process.exit(1)
+      })
+  }
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+}
+
+void main()
