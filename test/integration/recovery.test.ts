@@ -5,6 +5,8 @@ import type { Backend } from '../backend/index.js'
 import { backend, createRequest, sleep, startEngine, until, waitForState, type TestEngine } from './helpers.js'
 
 let b: Backend
+/** Sockets the realtime server holds open (its stats() is not in the faults.ts interface yet). */
+const serverSockets = () => (b.realtime as unknown as { stats(): { sockets: number } }).stats().sockets
 const running: TestEngine[] = []
 beforeAll(async () => {
   b = await backend()
@@ -34,7 +36,7 @@ function watchLeaks(t: TestEngine): () => void {
   const timer = setInterval(() => {
     worst = Math.max(worst, t.engine.link!.channelCount)
     expect(t.engine.link!.channelCount).toBeLessThanOrEqual(2)
-    expect(b.realtime!.stats().sockets).toBeLessThanOrEqual(1)
+    expect(serverSockets()).toBeLessThanOrEqual(1)
   }, 25)
   return () => {
     clearInterval(timer)
@@ -167,7 +169,7 @@ describe('lifecycle', () => {
     expect(t.engine.timers.count).toBe(0)
     expect(t.engine.link!.timers.count).toBe(0)
     expect(t.engine.link!.channelCount).toBe(0)
-    await until(() => b.realtime!.stats().sockets === 0, 3000, 'server sees no socket')
+    await until(() => serverSockets() === 0, 3000, 'server sees no socket')
     await until(() => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length <= before, 3000, 'no timers left in the process')
   })
 })

@@ -528,10 +528,15 @@ export class LinkSupervisor {
         // may have a gap behind it: reconcile (§9 #6, #7).
         this.emit('confirmed', 'subscribed')
       } else {
-        // "Unable to subscribe to changes…": the channel stays SUBSCRIBED and no events ever arrive.
+        // "Unable to subscribe to changes…" / "unable to connect to the project database": the channel
+        // stays SUBSCRIBED and no events arrive (wire §2). The server may retry on its own (a later ok
+        // makes us live again and cancels nothing but the pending rebuild); if it does not, a fresh
+        // subscription after a backoff does.
+        slot.pgOk = false
         this.systemError = `Database changes are not delivered: ${text || 'postgres_changes error'}`
         this.deps.log.error('link: postgres_changes subscription failed', { topic: slot.topic, message: text })
         this.recompute()
+        this.scheduleRebuild(this.systemError, { refresh: false, hard: false })
       }
       return
     }
