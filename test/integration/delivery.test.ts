@@ -41,6 +41,7 @@ describe('a queued request', () => {
     const r = await createRequest(b, { name: 'Broadcast Only' })
     await until(() => t.sink.rung().includes(r.id), 2000, 'ring')
     const a = t.sink.alerts.find((x) => x.requestId === r.id)!
+    console.log(`broadcast path: insert→alert ${a.at - t0} ms, commit→alert ${a.latencyMs} ms`)
     expect(a.at - t0).toBeLessThan(1000)
     expect(a.detail).toBe('full')
     expect(a.title).toContain('Broadcast Only')
@@ -56,6 +57,7 @@ describe('a queued request', () => {
     const r = await createRequest(b, { name: 'Changes Only', concern: 'Rattle at 60 mph' })
     await until(() => t.sink.rung().includes(r.id), 2000, 'ring')
     const a = t.sink.alerts.find((x) => x.requestId === r.id)!
+    console.log(`postgres_changes path (+ request_details RPC): insert→alert ${a.at - t0} ms, commit→alert ${a.latencyMs} ms`)
     expect(a.at - t0).toBeLessThan(1000)
     expect(a.detail).toBe('full')
     expect(a.body).toContain('Rattle at 60 mph')

@@ -53,8 +53,10 @@ describe('reconnect', () => {
     b.faults.dropSockets()
     await waitForState(t.engine, 'offline', 3000)
     const missed = [await createRequest(b, { name: 'While Down 1' }), await createRequest(b, { name: 'While Down 2' }), await createRequest(b, { name: 'While Down 3' })]
+    const tDown = Date.now()
     await waitForState(t.engine, 'live', 20_000)
     await until(() => missed.every((r) => t.sink.rung().includes(r.id)), 5000, 'missed requests ring')
+    console.log(`refused for 3 s: live again and the missed requests rung ${Date.now() - tDown} ms after the last commit`)
     const summary = t.sink.alerts.find((a) => a.kind === 'summary')
     expect(summary?.summaryOf?.sort()).toEqual(missed.map((r) => r.id).sort())
     expect(t.sink.alerts.filter((a) => a.kind !== 'health')).toHaveLength(1)
