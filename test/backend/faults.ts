@@ -167,7 +167,11 @@ export class Faults {
   beginRestartPostgres(opts: { downMs?: number } = {}): { down: Promise<void>; up: Promise<void> } {
     const downMs = opts.downMs ?? 1000
     this.hooks.log(`fault: restartPostgres (down for ${downMs} ms)`)
-    return this.hooks.restartPostgres(num(downMs, 'downMs'))
+    const r = this.hooks.restartPostgres(num(downMs, 'downMs'))
+    // Callers usually await only one of the two; the other must not become an unhandled rejection.
+    r.down.catch(() => undefined)
+    r.up.catch(() => undefined)
+    return r
   }
 
   /** End every fault now. */

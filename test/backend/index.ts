@@ -69,7 +69,7 @@ export interface Backend {
 type CreateRealtime = (opts: {
   connectionString: string
   jwt: { verify: JwtService['verify'] }
-  log: Log
+  log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void
   systemMessageDelayMs?: number
   pollLatencyMs?: number
 }) => RealtimeServer | Promise<RealtimeServer>
@@ -135,10 +135,11 @@ function injectedRestError(status: number, code?: string, message?: string): Htt
   }
   const [c, m] = d[status] ?? ['PGRST000', `Injected fault: HTTP ${status}`]
   const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${message ?? m}"` } : {}
-  return new HttpError(status, { code: code ?? c, details: 'injected by the BayAlert local backend', hint: null, message: message ?? m }, headers)
+  return new HttpError(status, { code: code ?? c, details: INJECTED, hint: null, message: message ?? m }, headers)
 }
 
 let dbCounter = 0
+const INJECTED = 'injected by the BayAlert local backend'
 
 export async function startBackend(options: BackendOptions = {}): Promise<Backend> {
   const t0 = Date.now()
@@ -216,7 +217,10 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     realtime = await createRealtime({
       connectionString: databaseUrl,
       jwt: { verify: jwt.verify },
-      log: (m: string) => log(`realtime: ${m}`),
+      // Debug chatter only on request (BAYALERT_BACKEND_DEBUG=1); its lines already start with "realtime:".
+      log: (level, msg) => {
+        if (level !== 'debug' || process.env.BAYALERT_BACKEND_DEBUG) log(msg.startsWith('realtime') ? msg : `realtime: ${msg}`)
+      },
       systemMessageDelayMs: options.systemMessageDelayMs,
       pollLatencyMs: options.realtimeLatencyMs,
     })
@@ -353,7 +357,9 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   const server = createServer((req, res) => {
     route(req, res).catch((e) => {
       if (e instanceof HttpError) {
-        if (e.status >= 500) log(`http: ${req.method} ${req.url} → ${e.status} ${JSON.stringify(e.body)}`)
+        // Injected faults were logged when they were set; log only real server-side failures here.
+        const injected = (e.body as { details?: unknown })?.details === INJECTED || (e.body as { code?: unknown })?.code === 'unexpected_failure'
+        if (e.status >= 500 && !injected) log(`http: ${req.method} ${req.url} → ${e.status} ${JSON.stringify(e.body)}`)
         return sendJson(res, e.status, e.body, e.headers)
       }
       log(`http: ${req.method} ${req.url} failed: ${(e as Error).stack ?? e}`)

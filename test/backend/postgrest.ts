@@ -350,6 +350,7 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMED
 
 /** A thrown error → the PostgREST response for it. */
 export function restErrorFor(e: unknown, role: string, log: Log): HttpError {
+  // (503s are logged by the HTTP layer with the full body; no second line here.)
   if (e instanceof HttpError) return e
   const err = e as { code?: string; message?: string; detail?: string; hint?: string }
   const msg = err?.message ?? String(e)
@@ -359,7 +360,6 @@ export function restErrorFor(e: unknown, role: string, log: Log): HttpError {
     /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/.test(msg)
   ) {
     const refused = err.code === 'ECONNREFUSED' || /ECONNREFUSED|timeout exceeded when trying to connect/.test(msg) || err.code === '57P03'
-    log(`rest: database unavailable (${err.code ?? ''} ${msg})`)
     return refused
       ? pgrst(503, 'PGRST000', 'Database connection error. Retrying the connection.', msg)
       : pgrst(503, 'PGRST001', 'Database client error. Retrying the connection.', msg)
@@ -380,13 +380,25 @@ export interface PostgrestOptions {
 export function createPostgrest(opts: PostgrestOptions) {
   const { pool } = opts
   let cache: Promise<SchemaCache> | null = null
-  let loadedAt = 0
-  const schema = (force = false) => {
-    // Reload on a miss at most once a second, so tables created after start (tests) are found.
-    if (!cache || (force && Date.now() - loadedAt > 1000)) {
-      loadedAt = Date.now()
+  let reloading: Promise<SchemaCache> | null = null
+  // PostgREST reloads its cache on NOTIFY; here a miss (unknown table/function) triggers one reload, shared by
+  // concurrent misses, so objects created after start (tests, a fresh migration) are found.
+  const schema = (force = false): Promise<SchemaCache> => {
+    if (!cache) {
       cache = loadSchema(pool)
       cache.catch(() => (cache = null))
+    } else if (force) {
+      if (!reloading) {
+        reloading = loadSchema(pool)
+        reloading.then(
+          (c) => {
+            cache = Promise.resolve(c)
+            reloading = null
+          },
+          () => (reloading = null),
+        )
+      }
+      return reloading
     }
     return cache
   }
