@@ -2,6 +2,7 @@
 // Real backend + real supabase-js + real SQLite; faults from the backend's injection knobs.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
+import { simulateRequests } from '../backend/simulate.js'
 import { backend, createRequest, RecordingSink, setFlag, setStatus, sleep, startEngine, until, waitForState, type TestEngine } from './helpers.js'
 
 let b: Backend
@@ -78,6 +79,19 @@ describe('a queued request', () => {
     const c = t.engine.snapshot().health.counters
     const dups = (c['postgres_changes:duplicate'] ?? 0) + (c['db-broadcast:duplicate'] ?? 0) + (c['reconcile:duplicate'] ?? 0)
     expect(dups).toBeGreaterThanOrEqual(2)
+  })
+
+  it('the shop backend\'s legacy session_requests_feed broadcast is heard and deduplicated with the other paths', async () => {
+    const t = await live()
+    const rows = await simulateRequests({ url: b.url, serviceKey: b.serviceRoleKey, sql: b.sql, log: () => {} }, { count: 3, intervalMs: 1200 })
+    await until(() => rows.every((r) => t.sink.rung().includes(r.id)), 3000, 'all ring')
+    await sleep(300)
+    if (process.env.DUMP) console.log(JSON.stringify(t.sink.alerts.map((a) => ({ k: a.kind, id: a.requestId, of: a.summaryOf, src: a.items.map((i) => i.firstSource) }))))
+    for (const r of rows) expect(t.sink.rung().filter((x) => x === r.id)).toHaveLength(1)
+    const c = t.engine.snapshot().health.counters
+    // Every request reached us on the legacy channel too (as a duplicate, or first).
+    expect((c['broadcast:duplicate'] ?? 0) + (c['broadcast:alerted'] ?? 0)).toBeGreaterThanOrEqual(3)
+    expect(c['broadcast:rejected'] ?? 0).toBe(0)
   })
 
   it('is retracted when another mechanic accepts it, and that mechanic is told it is taken', async () => {

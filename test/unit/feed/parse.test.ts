@@ -252,3 +252,14 @@ describe('rows and flags', () => {
     expect(parseFlagChange({ eventType: 'update', new: { key: 'zzz', enabled: true }, old: {}, errors: null })).toHaveProperty('ignored')
   })
 })
+
+describe('queued_at precision on the legacy channel', () => {
+  it('drops a millisecond (JS Date) queued_at from the legacy broadcast, keeps microseconds and db-broadcast values', () => {
+    const ms = queued(parseBroadcast('broadcast', bc('new_request', { request: request({ queued_at: '2026-08-21T12:00:00.120Z' }) }), now))
+    expect(ms.queuedAt).toBeNull()
+    const us = queued(parseBroadcast('broadcast', bc('new_request', { request: request({ queued_at: '2026-08-21T12:00:00.120318Z' }) }), now))
+    expect(us.queuedAt).toBe('2026-08-21T12:00:00.120318Z')
+    const db = queued(parseBroadcast('db-broadcast', bc('new_request', { request: request({ queued_at: '2026-08-21T12:00:00.12+00:00' }) }), now))
+    expect(db.queuedAt).toBe('2026-08-21T12:00:00.120000Z')
+  })
+})
