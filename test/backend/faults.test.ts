@@ -134,6 +134,14 @@ describe('restartPostgres', () => {
       expect(['PGRST000', 'PGRST001']).toContain(r.error?.code)
       const h = await (await fetch(`${d.url}/_control/health`, { headers: { Authorization: `Bearer ${d.serviceRoleKey}` } })).json()
       expect(h).toMatchObject({ ok: false, db: 'down' })
+      // GoTrue answers 500 (auth-js retries 5xx and keeps the session, wire doc §8).
+      const signIn = await fetch(`${d.url}/auth/v1/token?grant_type=password`, {
+        method: 'POST',
+        headers: { apikey: d.anonKey, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: d.demoUsers[0].email, password: d.demoUsers[0].password }),
+      })
+      expect(signIn.status).toBe(500)
+      expect(await signIn.json()).toMatchObject({ code: 'unexpected_failure' })
       await up
       // The pool reconnects: the first request after the restart succeeds.
       const after = await c.from('feature_flags').select('key').retry(false)

@@ -87,30 +87,34 @@ export class Faults {
   // ── realtime ──
   /** Terminate every realtime socket now (network loss). */
   dropSockets(): void {
+    const r = this.rt('dropSockets')
     this.hooks.log('fault: dropSockets')
-    this.rt('dropSockets').faults.dropSockets()
+    r.faults.dropSockets()
   }
   /** Refuse new realtime connections for `ms`. */
   refuseConnections(opts: { ms: number }): void {
+    const r = this.rt('refuseConnections')
     this.hooks.log(`fault: refuseConnections ${opts.ms} ms`)
-    this.rt('refuseConnections').faults.refuseConnections(num(opts.ms, 'ms'))
+    r.faults.refuseConnections(num(opts.ms, 'ms'))
   }
   /** Keep sockets open but answer nothing (heartbeats included) for `ms` — a half-open link, sleep. */
   halfOpen(opts: { ms: number }): void {
+    const r = this.rt('halfOpen')
     this.hooks.log(`fault: halfOpen ${opts.ms} ms`)
-    this.rt('halfOpen').faults.halfOpen(num(opts.ms, 'ms'))
+    r.faults.halfOpen(num(opts.ms, 'ms'))
   }
   /** Delay, drop or duplicate the next `count` realtime messages of a kind. */
   realtimeMessages(opts: RealtimeMessagesFault): void {
     if (!['postgres_changes', 'broadcast'].includes(opts.kind)) throw new Error(`realtimeMessages: kind must be postgres_changes or broadcast`)
     if (!['delay', 'drop', 'duplicate'].includes(opts.action)) throw new Error(`realtimeMessages: action must be delay, drop or duplicate`)
+    const r = this.rt('realtimeMessages')
     this.hooks.log(`fault: realtimeMessages ${JSON.stringify(opts)}`)
-    this.rt('realtimeMessages').faults.messages({ ...opts, count: num(opts.count ?? 1, 'count') })
+    r.faults.messages({ ...opts, count: num(opts.count ?? 1, 'count') })
   }
   /** Extra latency on every realtime delivery; ends after `durationMs` if given. */
   realtimeLatency(opts: { ms: number; durationMs?: number }): void {
-    this.hooks.log(`fault: realtimeLatency ${opts.ms} ms${opts.durationMs ? ` for ${opts.durationMs} ms` : ''}`)
     const r = this.rt('realtimeLatency')
+    this.hooks.log(`fault: realtimeLatency ${opts.ms} ms${opts.durationMs ? ` for ${opts.durationMs} ms` : ''}`)
     r.faults.setLatency(num(opts.ms, 'ms'))
     if (this.rtLatencyTimer) clearTimeout(this.rtLatencyTimer)
     this.rtLatencyTimer = null
@@ -124,8 +128,9 @@ export class Faults {
     }
   }
   async restartRealtime(): Promise<void> {
+    const r = this.rt('restartRealtime')
     this.hooks.log('fault: restartRealtime')
-    await this.rt('restartRealtime').restart()
+    await r.restart()
   }
 
   // ── auth ──
@@ -143,14 +148,15 @@ export class Faults {
   }
   /** GoTrue answers `status` (e.g. 500 on refresh, 400 refresh_token_already_used). */
   authErrors(spec: AuthErrorFault): void {
+    num(spec.status, 'status')
     this.hooks.log(`fault: authErrors ${JSON.stringify(spec)}`)
     this.authErrs.push(timed(spec))
   }
 
   // ── REST ──
   restErrors(spec: RestErrorFault): void {
-    this.hooks.log(`fault: restErrors ${JSON.stringify(spec)}`)
     num(spec.status, 'status')
+    this.hooks.log(`fault: restErrors ${JSON.stringify(spec)}`)
     this.restErrs.push(timed(spec))
   }
   restLatency(opts: { ms: number; durationMs?: number }): void {

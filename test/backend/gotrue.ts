@@ -240,8 +240,19 @@ export function createGoTrue(opts: GoTrueOptions) {
     throw authError(400, 'bad_json', 'Could not parse request body as JSON')
   }
 
-  /** Handles /auth/v1/*; `path` is what follows /auth/v1. */
+  /** Handles /auth/v1/*; `path` is what follows /auth/v1. Unexpected failures (database down…) → 500 as GoTrue. */
   async function handle(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<void> {
+    try {
+      await route(req, res, path, url)
+    } catch (e) {
+      if (e instanceof HttpError) throw e
+      log(`auth: ${req.method} /auth/v1${path} failed: ${(e as Error).message}`)
+      // auth-js retries 5xx with backoff and keeps the session (wire doc §8).
+      throw authError(500, 'unexpected_failure', `Database error: ${(e as Error).message}`)
+    }
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<void> {
     const method = req.method ?? 'GET'
     if (path === '/token' && method === 'POST') {
       const grant = url.searchParams.get('grant_type')

@@ -62,6 +62,8 @@ export interface Backend {
   databaseName: string
   faults: Faults
   realtime: RealtimeServer | null
+  /** Add an account (optionally a mechanic) to this backend's database. */
+  createUser(u: { email: string; password: string; name?: string; mechanic?: boolean }): Promise<DemoUser>
   timings: { totalMs: number; clusterMs: number; templateMs: number; databaseMs: number; initdbMs: number; clusterWasWarm: boolean }
   stop(): Promise<void>
 }
@@ -412,6 +414,27 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     databaseName,
     faults,
     realtime,
+    async createUser(u) {
+      const name = u.name ?? u.email.split('@')[0]
+      const client = await sql.connect()
+      try {
+        await client.query('begin')
+        const r = await client.query<{ id: string }>(
+          `insert into auth.users (id, aud, role, email, encrypted_password, email_confirmed_at, raw_user_meta_data)
+           values (gen_random_uuid(), 'authenticated', 'authenticated', lower($1), extensions.crypt($2, extensions.gen_salt('bf', 6)), now(), $3)
+           returning id`,
+          [u.email, u.password, JSON.stringify({ name })],
+        )
+        if (u.mechanic) await client.query('insert into public.mechanics (user_id, display_name) values ($1, $2)', [r.rows[0].id, name])
+        await client.query('commit')
+        return { email: u.email.toLowerCase(), password: u.password, id: r.rows[0].id, name }
+      } catch (e) {
+        await client.query('rollback').catch(() => undefined)
+        throw e
+      } finally {
+        client.release()
+      }
+    },
     timings: {
       totalMs: tEnd - t0,
       clusterMs: tCluster - t0,

@@ -627,6 +627,11 @@ export function createPostgrest(opts: PostgrestOptions) {
   /** Handles /rest/v1/* once the caller's claims are known; `path` follows /rest/v1. */
   async function handle(req: IncomingMessage, res: ServerResponse, path: string, url: URL, claims: JwtClaims): Promise<void> {
     const method = req.method ?? 'GET'
+    // Only the public schema is exposed (db-schemas = public).
+    const profile = req.headers[method === 'GET' || method === 'HEAD' ? 'accept-profile' : 'content-profile']
+    if (typeof profile === 'string' && profile && profile !== SCHEMA) {
+      throw pgrst(406, 'PGRST106', `The schema must be one of the following: ${SCHEMA}`)
+    }
     const seg = path.split('/').filter(Boolean).map(decodeURIComponent)
     if (seg.length === 0) {
       // Real PostgREST answers the OpenAPI description here; the app never asks for it.

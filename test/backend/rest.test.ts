@@ -174,6 +174,22 @@ describe('RLS', () => {
     expect(r.error?.message).toMatch(/permission denied for function queued_requests/)
   })
 
+  it('createUser: a new mechanic sees the queue, a new non-mechanic does not', async () => {
+    const mech = await b.createUser({ email: 'New.Mech@bayalert.test', password: 'pw-123456', mechanic: true })
+    const other = await b.createUser({ email: 'visitor@bayalert.test', password: 'pw-123456' })
+    expect(mech.email).toBe('new.mech@bayalert.test')
+    const cm = await signedIn(b, mech)
+    const co = await signedIn(b, other)
+    expect(((await cm.rpc('queued_requests')).data as unknown[]).length).toBeGreaterThan(0)
+    expect((await co.rpc('queued_requests')).data).toEqual([])
+  })
+
+  it('only the public schema is exposed (406 PGRST106)', async () => {
+    const r = await m1.schema('auth').from('users').select('*')
+    expect(r.status).toBe(406)
+    expect(r.error?.code).toBe('PGRST106')
+  })
+
   it('mechanics see sessions/intakes only behind queued or own assignments', async () => {
     const hidden = await insertRequest(b.sql, fakeCustomer(rng(7)))
     await b.sql.query(`update public.session_assignments set status = 'accepted', mechanic_id = $1 where id = $2`, [b.demoUsers[2].id, hidden.id])
