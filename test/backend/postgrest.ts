@@ -150,7 +150,7 @@ function parseSelect(s: string): SelectItem[] {
       items.push({ kind: 'embed', alias: m[1], rel: m[2], hint: m[3], items: parseSelect(m[4]) })
       continue
     }
-    const c = /^(?:([A-Za-z_][\w$ ]*):)?([A-Za-z_][\w$]*)(?:::([A-Za-z_][\w ]*))?$/.exec(part)
+    const c = /^(?:([A-Za-z_][\w$ ]*):)?([A-Za-z_][\w$]*)(?:::([A-Za-z_]\w*))?$/.exec(part)
     if (!c) throw pgrst(400, 'PGRST100', `"failed to parse select parameter (${s})"`, `unexpected "${part}"`)
     items.push({ kind: 'col', alias: c[1]?.trim(), name: c[2], cast: c[3]?.trim() })
   }
@@ -299,7 +299,8 @@ class Builder {
 }
 
 function castType(t: string): string {
-  if (!/^[A-Za-z_][\w ]*$/.test(t)) throw pgrst(400, 'PGRST100', `"failed to parse cast (${t})"`)
+  // One bare type name (text, int, uuid, …): it is spliced into SQL, so nothing else gets through.
+  if (!/^[A-Za-z_]\w*$/.test(t)) throw pgrst(400, 'PGRST100', `"failed to parse cast (${t})"`)
   return t
 }
 

@@ -295,6 +295,15 @@ describe('errors', () => {
     expect(col.status).toBe(400)
     const sel = await svc.from('intakes').select('id, (select 1)')
     expect(sel.status).toBe(400)
+    const cast = await svc.from('intakes').select('id::text from public.intakes; delete from public.intakes; --')
+    expect(cast.status).toBe(400)
+    // supabase-js strips spaces from select; a raw request keeps them.
+    const raw = await fetch(`${b.url}/rest/v1/intakes?select=${encodeURIComponent('id::text from public.intakes; delete from public.intakes; --')}`, {
+      headers: { apikey: b.serviceRoleKey, Authorization: `Bearer ${b.serviceRoleKey}` },
+    })
+    expect(raw.status).toBe(400)
+    const ok = await svc.from('intakes').select('id::text').limit(1)
+    expect(ok.error).toBeNull()
     const ord = await svc.from('intakes').select('id').order('id; delete from public.intakes')
     expect(ord.status).toBe(400)
     const tbl = await svc.from('intakes"; delete from public.intakes; --').select('*')
