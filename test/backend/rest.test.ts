@@ -4,6 +4,7 @@ import type { SupabaseClient } from '@supabase/supabase-js'
 import { startBackend, type Backend } from './index.js'
 import { simulateRequests, insertRequest, fakeCustomer, rng, type RequestRow } from './simulate.js'
 import { anonClient, serviceClient, signedIn } from './helpers.js'
+import { applyFiles, schemaFiles } from './postgres.js'
 
 let b: Backend
 let m1: SupabaseClient
@@ -309,5 +310,17 @@ describe('errors', () => {
     const tbl = await svc.from('intakes"; delete from public.intakes; --').select('*')
     expect(tbl.status).toBe(404)
     expect((await b.sql.query(`select count(*)::int n from public.intakes`)).rows[0].n).toBe(before)
+  })
+})
+
+describe('migrations', () => {
+  it('re-apply cleanly over themselves (idempotent) and keep working', async () => {
+    const files = schemaFiles(() => undefined).filter((f) => f.includes('/supabase/migrations/'))
+    expect(files.length).toBeGreaterThanOrEqual(2)
+    await applyFiles(b.databaseUrl, files, () => undefined)
+    const flags = await b.sql.query(`select count(*)::int n from public.feature_flags`)
+    expect(flags.rows[0].n).toBe(4)
+    const r = await m1.rpc('queued_requests', { p_limit: 1 })
+    expect(r.error).toBeNull()
   })
 })
