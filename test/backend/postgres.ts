@@ -200,13 +200,17 @@ export class PgCluster {
       try {
         if (fresh && attempt === 0) {
           const t0 = Date.now()
-          await withDeadline(this.ep.initialise(), 60_000, 'initdb')
+          // initdb failing is not a port race: no point retrying, say why.
+          await withDeadline(this.ep.initialise(), 60_000, 'initdb').catch((e: unknown) => {
+            throw new Error(`postgres: initdb failed in ${this.dataDir}: ${this.describe(e)}`)
+          })
           this.timings.initdbMs = Date.now() - t0
         }
         await this.startServer()
         liveClusters.add(this)
         return
       } catch (e) {
+        if (e instanceof Error && e.message.startsWith('postgres: initdb failed')) throw e
         lastErr = e
         this.log(`postgres: start attempt ${attempt + 1} on port ${this.port} failed: ${this.describe(e)}`)
         await this.stopServer().catch(() => undefined)
