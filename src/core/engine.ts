@@ -13,7 +13,7 @@ import { validRequestId } from './alerts/safe-text.js'
 import { LinkSupervisor, type LinkConfig } from './link/supervisor.js'
 import { describeRestError, restCall } from './link/rest.js'
 import { TimerRegistry } from './link/timers.js'
-import { Feed } from './feed/feed.js'
+import { Feed, type DeliveryPaths } from './feed/feed.js'
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export interface EngineTuning {
@@ -27,6 +27,8 @@ export interface EngineTuning {
   workstationHeartbeatMs?: number
   stateCore?: Partial<Omit<StateCoreOptions, 'dbPath' | 'sinks' | 'log' | 'clock'>>
   random?: () => number
+  /** Delivery paths (default all on); the bench runs each alone. */
+  paths?: Partial<DeliveryPaths>
 }
 
 type Listeners = { [E in keyof EngineEvents]: Set<(p: EngineEvents[E]) => void> }
@@ -127,6 +129,7 @@ export class Engine implements EngineHandle {
       detailsMaxAttempts: tuning.detailsMaxAttempts,
       reconcileTimeoutMs: tuning.reconcileTimeoutMs,
       random: tuning.random,
+      paths: tuning.paths,
       onProblem: (reason) => {
         this.reconcileProblem = reason
         this.refreshState()

@@ -21,6 +21,18 @@ import { DetailsFetcher, usableDetails, type DetailsOutcome } from './details.js
 import { completeDetails, parseBroadcast, parseFlagChange, parseFlagRows, parsePostgresChange, type ParseResult } from './parse.js'
 import { Reconciler, type ReconcileTrigger } from './reconcile.js'
 
+/** Which delivery paths reach the desk. All on in production; benchmarks switch all but one off to measure it alone. */
+export interface DeliveryPaths {
+  /** The shop backend's legacy `session_requests_feed` broadcast. */
+  broadcast: boolean
+  /** The database-side broadcast (`shop:requests`). */
+  dbBroadcast: boolean
+  /** postgres_changes on session_assignments (feature_flags changes are always heard). */
+  postgresChanges: boolean
+  /** Every reconcile (startup, confirmed subscription, resume, safety timer…); off = no queue reads (flags still read once). */
+  reconcile: boolean
+}
+
 export interface FeedOptions {
   link: LinkSupervisor
   client: SupabaseClient
@@ -37,6 +49,8 @@ export interface FeedOptions {
   detailsMaxAttempts?: number
   reconcileTimeoutMs?: number
   random?: () => number
+  /** Default: all on. The channels are joined either way; events of a path that is off are ignored. */
+  paths?: Partial<DeliveryPaths>
   /** Degraded reason from reconcile failures (null = fine). */
   onProblem(reason: string | null): void
 }
@@ -53,10 +67,12 @@ export class Feed {
   private stopped = false
   private cancelSoon: (() => void) | null = null
   private readonly firstWaitMs: number
+  readonly paths: DeliveryPaths
   readonly stats = { basicAlerts: 0, enrichedLater: 0, detailsGaveUp: 0, rejected: 0, ignored: 0 }
 
   constructor(private readonly o: FeedOptions) {
     this.firstWaitMs = o.firstWaitMs ?? 600
+    this.paths = { broadcast: true, dbBroadcast: true, postgresChanges: true, reconcile: true, ...o.paths }
     const onFetch = (ok: boolean, ms: number, cause?: string) => o.health.recordFetch(ok, ms, cause)
     this.details = new DetailsFetcher({
       client: o.client,
@@ -82,10 +98,12 @@ export class Feed {
       random: o.random,
     })
     this.offs.push(
-      o.link.on('broadcast', (source, msg, at) => this.take(parseBroadcast(source, msg, at))),
+      o.link.on('broadcast', (source, msg, at) => {
+        if (source === 'broadcast' ? this.paths.broadcast : this.paths.dbBroadcast) this.take(parseBroadcast(source, msg, at))
+      }),
       o.link.on('postgresChange', (table, msg, at) => {
         if (table === 'feature_flags') this.onFlagChange(msg)
-        else this.take(parsePostgresChange(msg, at))
+        else if (this.paths.postgresChanges) this.take(parsePostgresChange(msg, at))
       }),
       o.link.on('confirmed', (why) => this.reconciler.request(why === 'subscribed' ? 'subscribed' : 'manual')),
     )
@@ -93,6 +111,11 @@ export class Feed {
 
   /** Signed in: reads are allowed; read the queue and the flags now (does not wait for realtime). */
   enable(trigger: ReconcileTrigger = 'startup'): void {
+    if (!this.paths.reconcile) {
+      // The reconciler stays disabled, so every request() is a no-op; flags are normally read with each reconcile.
+      void this.readFlags()
+      return
+    }
     this.reconciler.enable()
     this.reconciler.request(trigger)
   }
