@@ -2,7 +2,8 @@
 // rings, and hands alerts to the pipeline. Rules (shared/design.md, "Store" and "Alert pipeline"):
 //   - dedup key `<requestId>@<queuedAt>`: a duplicate (any source, across restarts) never rings; a
 //     re-queue (newer queued_at) rings again; a fact without queued_at matches the queued entry of the
-//     same request and fills in the version once one arrives;
+//     same request and fills in the version once one arrives; a millisecond spelling (JS Date) and a
+//     microsecond one that agree to the millisecond are one version, and the key keeps the precise one;
 //   - a removed key is tombstoned, so a late queued fact for it never re-adds it;
 //   - flag off or paused → the queue still updates, nothing rings; what was never rung is owed one
 //     ring (a summary) when alerts come back on;
@@ -20,7 +21,7 @@ import type { AlertPipeline } from '../alerts/pipeline.js'
 import { plural, requestAlert, summaryAlert, toQueueItem } from '../alerts/compose.js'
 import { safeDetails, safeText, validRequestId } from '../alerts/safe-text.js'
 import type { HealthMonitor } from '../health/health.js'
-import { canonicalTime, dedupKey, timeMs } from '../store/keys.js'
+import { canonicalTime, dedupKey, morePreciseVersion, sameVersion, timeMs } from '../store/keys.js'
 import type { EventOutcome, EventRecord, QueueRow, Store, Tombstone } from '../store/store.js'
 import { systemTimers, type TimerHandle, type Timers } from './timers.js'
 
@@ -502,19 +503,26 @@ export class RequestDesk {
     const withNote = (r: string | null) => (note ? (r ? `${r}; ${note}` : note) : r)
     const row = this.store.getQueueRow(f.requestId)
     if (row) {
-      const sameVersion = f.queuedAt === null || row.queuedAt === f.queuedAt || row.queuedAt === null
-      if (sameVersion) {
+      // Same version when either side does not know it yet, or when the two agree (to the millisecond
+      // if one of them may have been truncated by a JS Date — see sameVersion).
+      const same = f.queuedAt === null || row.queuedAt === null || sameVersion(row.queuedAt, f.queuedAt)
+      if (same) {
         const details = mergeDetails(row.details, f.details)
         const detail = row.detail === 'full' || hasAnyDetail(details) ? 'full' : 'basic'
-        const fillVersion = row.queuedAt === null && f.queuedAt !== null
+        const version =
+          f.queuedAt === null ? row.queuedAt : row.queuedAt === null ? f.queuedAt : morePreciseVersion(row.queuedAt, f.queuedAt)
+        const fillVersion = row.queuedAt === null && version !== null
+        // A millisecond spelling seen first is replaced by the exact one, so the key (and its tombstone
+        // later) carries the version as Postgres has it and exact-match checks keep working.
+        const refineVersion = row.queuedAt !== null && version !== row.queuedAt
         const enriched = JSON.stringify(details) !== JSON.stringify(row.details)
-        if (!fillVersion && !enriched && (row.sessionId !== null || f.sessionId === null)) {
+        if (!fillVersion && !refineVersion && !enriched && (row.sessionId !== null || f.sessionId === null)) {
           return record(f, 'queued', f.requestId, row.key, 'duplicate', withNote(null))
         }
         const next: QueueRow = {
           ...row,
-          key: fillVersion ? key : row.key,
-          queuedAt: fillVersion ? f.queuedAt : row.queuedAt,
+          key: fillVersion || refineVersion ? dedupKey(f.requestId, version) : row.key,
+          queuedAt: version,
           sessionId: row.sessionId ?? f.sessionId,
           details,
           detail,
@@ -522,7 +530,7 @@ export class RequestDesk {
         }
         this.store.putQueueRow(next)
         effects.queueChanged = true
-        const reason = [fillVersion ? 'version filled in' : null, enriched ? 'details added' : null].filter(Boolean).join(', ')
+        const reason = [fillVersion ? 'version filled in' : null, refineVersion ? 'version made precise' : null, enriched ? 'details added' : null].filter(Boolean).join(', ')
         return record(f, 'queued', f.requestId, next.key, enriched ? 'enriched' : 'duplicate', withNote(reason || null))
       }
       if (f.queuedAt! < row.queuedAt!) {
@@ -553,7 +561,9 @@ export class RequestDesk {
     }
     if (f.queuedAt === null) return 'request was removed and this event carries no version'
     for (const t of tombs) {
-      if (t.key === key) return `version already removed (${t.reason ?? 'removed'})`
+      if (t.key === key || (t.queuedAt !== null && sameVersion(t.queuedAt, f.queuedAt))) {
+        return `version already removed (${t.reason ?? 'removed'})`
+      }
       if (t.queuedAt !== null && f.queuedAt <= t.queuedAt) return 'older than a removed version'
       if (t.removedCommitTs !== null && f.queuedAt <= t.removedCommitTs) return 'queued before its removal was committed'
     }

@@ -40,7 +40,9 @@ export interface StateCore {
 export function openStateCore(opts: StateCoreOptions): StateCore {
   const clock = opts.clock ?? systemClock
   const timers = opts.timers ?? systemTimers
-  if (opts.dbPath !== ':memory:') mkdirSync(dirname(opts.dbPath), { recursive: true })
+  // Directories created here are owner-only like the database in them (an existing one is left as is:
+  // it may be a data directory the host chose and manages).
+  if (opts.dbPath !== ':memory:') mkdirSync(dirname(opts.dbPath), { recursive: true, mode: 0o700 })
   const store = Store.open({ path: opts.dbPath, log: opts.log, clock, limits: opts.limits })
   const health = new HealthMonitor({ ...opts.health, log: opts.log, clock })
   if (store.movedAsideTo) health.count('store:rebuilt')

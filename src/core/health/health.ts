@@ -1,7 +1,9 @@
 // Health: counters, a bounded commit→alert latency histogram, and failure-rate windows for fetches
 // (the link's REST reads) and sink calls. A breach turns `degradedReason` on and raises exactly one
 // health alert; it clears with hysteresis so a rate hovering at the threshold does not flap and ring
-// again on every other fetch.
+// again on every other fetch. Fetches also clear after a few successes in a row: once the database is
+// back, waiting for the failures to drain out of the window kept "degraded" up for minutes after the
+// link was live again.
 import type { HealthSummary } from '../../shared/types.js'
 import type { Alert, Clock, Logger } from '../ports.js'
 import { systemClock } from '../ports.js'
@@ -21,6 +23,14 @@ export interface HealthOptions {
   minSamples?: number
   /** Samples older than this no longer count (default 15 min): an old failure must not pin the rate. */
   maxAgeMs?: number
+  /**
+   * Fetch window only: this many successful reads in a row end a breach (default 3; 0 turns it off).
+   * All reads go to the same server, so a run of successes means it is back. Sink calls are not
+   * cleared this way: they go to different sinks, and three working sinks say nothing about the
+   * broken fourth. A breach that comes back within maxAgeMs of such a recovery is the same incident
+   * (its failures would still have been in the window) and raises no second health alert.
+   */
+  recoverAfterSuccesses?: number
 }
 
 type WindowName = 'fetch' | 'sink'
@@ -75,6 +85,10 @@ export class HealthMonitor {
   private readonly latency = new LatencyHistogram()
   private readonly windows: Record<WindowName, Sample[]> = { fetch: [], sink: [] }
   private readonly breached: Record<WindowName, string | null> = { fetch: null, sink: null }
+  /** Successes since the last failure, per window. */
+  private readonly okStreak: Record<WindowName, number> = { fetch: 0, sink: 0 }
+  /** After a streak recovery: until when a new breach is the same incident (no second alert). */
+  private readonly relapseUntil: Record<WindowName, number | null> = { fetch: null, sink: null }
   private external: string | null = null
   private readonly listeners = new Set<(e: HealthEvent) => void>()
 
@@ -88,6 +102,7 @@ export class HealthMonitor {
       clearBelow: opts.clearBelow ?? 0.2,
       minSamples: opts.minSamples ?? 4,
       maxAgeMs: opts.maxAgeMs ?? 15 * 60_000,
+      recoverAfterSuccesses: opts.recoverAfterSuccesses ?? 3,
     }
   }
 
@@ -168,6 +183,7 @@ export class HealthMonitor {
     w.push({ at: this.clock.now(), ok, cause })
     const cap = name === 'fetch' ? this.opts.fetchWindow : this.opts.sinkWindow
     while (w.length > cap) w.shift()
+    this.okStreak[name] = ok ? this.okStreak[name] + 1 : 0
     this.evaluate(name)
   }
 
@@ -181,6 +197,16 @@ export class HealthMonitor {
       const what = name === 'fetch' ? 'reads from the shop server' : 'alert deliveries'
       const reason = `${failures.length} of the last ${w.length} ${what} failed (last: ${last})`
       this.breached[name] = reason
+      const relapseUntil = this.relapseUntil[name]
+      this.relapseUntil[name] = null
+      if (relapseUntil !== null && this.clock.now() < relapseUntil) {
+        // Cleared early by a success streak and failing again soon after: the same incident, which
+        // already had its alert. Show it as degraded again without ringing a second time.
+        this.count(`health:${name}-relapsed`)
+        this.log.warn(`health: degraded again (same incident, no new alert) — ${reason}`, { window: name, rate })
+        this.emit({ type: 'change', summary: this.summary() })
+        return
+      }
       this.count(`health:${name}-degraded`)
       this.log.error(`health: degraded — ${reason}`, { window: name, rate })
       const title = name === 'fetch' ? 'BayAlert may miss request details' : 'BayAlert alerts are failing'
@@ -197,6 +223,22 @@ export class HealthMonitor {
     } else if (rate <= this.opts.clearBelow) {
       this.log.info(`health: recovered — ${name} failure rate ${(rate * 100).toFixed(0)} %`, { window: name })
       this.breached[name] = null
+      this.relapseUntil[name] = null
+      this.emit({ type: 'change', summary: this.summary() })
+    } else if (name === 'fetch' && this.opts.recoverAfterSuccesses > 0 && this.okStreak[name] >= this.opts.recoverAfterSuccesses) {
+      // The failures before the streak describe an outage that is over; left in the window they would
+      // re-breach on the next single failure. Drop them so a new verdict needs minSamples fresh reads.
+      let lastFailure = -1
+      for (let i = w.length - 1; i >= 0; i--) {
+        if (!w[i]!.ok) {
+          lastFailure = i
+          break
+        }
+      }
+      w.splice(0, lastFailure + 1)
+      this.log.info(`health: recovered — ${this.okStreak[name]} reads in a row succeeded`, { window: name })
+      this.breached[name] = null
+      this.relapseUntil[name] = this.clock.now() + this.opts.maxAgeMs
       this.emit({ type: 'change', summary: this.summary() })
     }
   }

@@ -3,7 +3,7 @@
 // transaction, so a crash can never leave "rang but not recorded" (→ rings twice after restart) or
 // "recorded but never rang" for the same key.
 import Database from 'better-sqlite3'
-import { existsSync, renameSync, statSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, openSync, renameSync, statSync } from 'node:fs'
 import type { FactSource, FeatureFlags, RequestDetails } from '../../shared/types.js'
 import type { AlertKind, Clock, Logger, SinkTier } from '../ports.js'
 import { systemClock } from '../ports.js'
@@ -131,6 +131,37 @@ function isRegularFile(path: string): boolean {
   }
 }
 
+// The database and its -wal/-shm/-journal hold customer names and concerns: owner-only. SQLite
+// creates the sidecar files with the main file's permission bits, so getting the main file right
+// covers them; files left by older versions (0644 under the usual umask) are tightened on open.
+const PRIVATE_MODE = 0o600
+const SIDECARS = ['', '-wal', '-shm', '-journal']
+
+/**
+ * Creates the file empty with mode 0600 when missing (SQLite would create it 0644 & ~umask) and
+ * chmods an existing one and its sidecars to 0600. POSIX only: Windows has no mode bits and the data
+ * directory's ACL is what protects it there. A chmod that fails (a file owned by someone else) is
+ * logged, not fatal: refusing to start would cost alerts, which is worse.
+ */
+function securePrivateFiles(path: string, log: Logger): void {
+  if (path === ':memory:' || path === '' || process.platform === 'win32') return
+  try {
+    // 'wx' creates atomically and fails if the file appeared meanwhile, which is fine: chmod below.
+    closeSync(openSync(path, 'wx', PRIVATE_MODE))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return // let SQLite report the real problem
+  }
+  for (const suffix of SIDECARS) {
+    const file = path + suffix
+    if (!isRegularFile(file)) continue
+    try {
+      if ((statSync(file).mode & 0o777) !== PRIVATE_MODE) chmodSync(file, PRIVATE_MODE)
+    } catch (err) {
+      log.warn('store: could not make the database file private (0600)', { file, cause: String((err as Error)?.message ?? err) })
+    }
+  }
+}
+
 function rowToQueue(r: Record<string, unknown>): QueueRow {
   return {
     requestId: r.request_id as string,
@@ -197,6 +228,8 @@ export class Store {
     const clock = opts.clock ?? systemClock
     let movedAsideTo: string | null = null
     let db: Db
+    // Before the first open, so even a file about to be moved aside as corrupt is private.
+    securePrivateFiles(opts.path, opts.log)
     try {
       db = Store.openChecked(opts.path)
     } catch (err) {
@@ -213,6 +246,7 @@ export class Store {
         `store: database file was unusable (${(err as Error).message}); moved it aside to ${movedAsideTo} and started an empty store — the queue is restored by the next reconcile`,
         { path: opts.path, movedTo: movedAsideTo, cause: String((err as Error).message), code: (err as { code?: string }).code },
       )
+      securePrivateFiles(opts.path, opts.log) // the fresh file in its place
       db = Store.openChecked(opts.path)
     }
     const store = new Store(db, opts, movedAsideTo)

@@ -104,6 +104,115 @@ describe('new requests and duplicates', () => {
   })
 })
 
+describe('millisecond versions (JS Dates) against microsecond ones', () => {
+  // The same version as Postgres prints it, as the JSON of postgres_changes carries it, and as the
+  // shop backend's legacy broadcast sends it after a round trip through a JS Date.
+  const MICRO_PG = '2026-03-02 08:59:59.123456+00'
+  const MICRO = '2026-03-02T08:59:59.123456Z'
+  const MILLI = '2026-03-02T08:59:59.123Z'
+  const micro = (id: string) => queued(id, { source: 'postgres_changes', queuedAt: MICRO_PG, details: null })
+  const milli = (id: string) => queued(id, { source: 'broadcast', queuedAt: MILLI })
+  const requests = () => h.alerts().filter((a) => a.kind === 'request' || a.kind === 'summary')
+  /** How many alerts (single or summary) rang for the request. */
+  const rungFor = (id: string) => requests().filter((a) => a.items.some((i) => i.requestId === id)).length
+
+  it('microsecond first (postgres_changes), millisecond later (broadcast): rings once, keeps the exact key', async () => {
+    const d = h.core.desk
+    expect(d.ingest(micro('r1')).outcome).toBe('alerted')
+    const r = d.ingest(milli('r1'))
+    expect(r).toMatchObject({ outcome: 'enriched', key: `r1@${MICRO}` }) // its details are still welcome
+    expect(d.ingest(milli('r1')).outcome).toBe('duplicate')
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(requests()).toHaveLength(1)
+    expect(d.queue()[0]).toMatchObject({ key: `r1@${MICRO}`, queuedAt: MICRO, details: { customerName: 'Customer r1' } })
+  })
+
+  it('millisecond first (broadcast), microsecond later: rings once and the key becomes the exact one', async () => {
+    const d = h.core.desk
+    expect(d.ingest(milli('r1'))).toMatchObject({ outcome: 'alerted', key: 'r1@2026-03-02T08:59:59.123000Z' })
+    expect(d.ingest(micro('r1'))).toMatchObject({ outcome: 'duplicate', reason: 'version made precise', key: `r1@${MICRO}` })
+    expect(d.ingest(micro('r1'))).toMatchObject({ outcome: 'duplicate', reason: null })
+    d.reconcile(snapshot([queued('r1', { queuedAt: MICRO })]))
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(requests()).toHaveLength(1)
+    expect(d.queue()[0]).toMatchObject({ key: `r1@${MICRO}`, queuedAt: MICRO, alertCount: 1 })
+  })
+
+  it('either order across a store reopen rings once', async () => {
+    h.core.desk.ingest(milli('a'))
+    h.core.desk.ingest(micro('b'))
+    await vi.advanceTimersByTimeAsync(5000)
+    expect([rungFor('a'), rungFor('b')]).toEqual([1, 1])
+    h.restart()
+    const d = h.core.desk
+    expect(d.ingest(micro('a')).reason).toBe('version made precise')
+    expect(d.ingest(milli('b')).outcome).toBe('enriched')
+    d.reconcile(snapshot([queued('a', { queuedAt: MICRO }), queued('b', { queuedAt: MICRO })]))
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(requests()).toHaveLength(0)
+    h.restart()
+    for (const id of ['a', 'b']) {
+      h.core.desk.ingest(milli(id))
+      h.core.desk.ingest(micro(id))
+    }
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(requests()).toHaveLength(0)
+    expect(h.core.desk.queue().map((q) => [q.requestId, q.key, q.alertCount])).toEqual([
+      ['a', `a@${MICRO}`, 1],
+      ['b', `b@${MICRO}`, 1],
+    ])
+  })
+
+  it('a serializer that rounds (…123.6 µs → .124) is the same version too', async () => {
+    const d = h.core.desk
+    d.ingest(queued('r1', { queuedAt: '2026-03-02T08:59:59.123600Z' }))
+    expect(d.ingest(queued('r1', { source: 'broadcast', queuedAt: '2026-03-02T08:59:59.124Z' })).outcome).toBe('duplicate')
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(requests()).toHaveLength(1)
+  })
+
+  it('a genuinely different version (≥ 1 ms apart) is a re-queue and rings again', async () => {
+    const d = h.core.desk
+    d.ingest(micro('r1'))
+    await settle()
+    vi.advanceTimersByTime(5000)
+    // 1.544 ms after the microsecond version: not a truncation of it.
+    expect(d.ingest(queued('r1', { source: 'broadcast', queuedAt: '2026-03-02T08:59:59.125Z' })).outcome).toBe('alerted')
+    await settle()
+    vi.advanceTimersByTime(5000)
+    // Two millisecond versions compare exactly: 1 ms apart is 1 ms apart.
+    expect(d.ingest(queued('r1', { source: 'broadcast', queuedAt: '2026-03-02T08:59:59.126Z' })).outcome).toBe('alerted')
+    await settle()
+    expect(requests()).toHaveLength(3)
+    // Older than the queued version by more than the tolerance: stale, not the same.
+    expect(d.ingest(queued('r1', { source: 'broadcast', queuedAt: '2026-03-02T08:59:59.124Z' })).outcome).toBe('stale')
+    expect(d.ingest(micro('r1')).outcome).toBe('stale')
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(requests()).toHaveLength(3)
+  })
+
+  it('a removed version stays removed whichever precision the late event carries, across a restart', async () => {
+    const d = h.core.desk
+    d.ingest(milli('m'))
+    d.ingest(removed('m'))
+    d.ingest(micro('u'))
+    d.ingest(removed('u'))
+    await settle()
+    h.restart()
+    const late = [h.core.desk.ingest(micro('m')), h.core.desk.ingest(queued('u', { source: 'broadcast', queuedAt: '2026-03-02T08:59:59.124Z' }))]
+    expect(late.map((r) => [r.outcome, r.reason])).toEqual([
+      ['stale', 'version already removed (accepted)'],
+      ['stale', 'version already removed (accepted)'],
+    ])
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(h.alerts()).toHaveLength(0)
+    expect(h.core.desk.queue()).toHaveLength(0)
+    // A real re-queue after the removal still rings.
+    vi.advanceTimersByTime(5000)
+    expect(h.core.desk.ingest(queued('m', { source: 'broadcast', queuedAt: '2026-03-02T09:00:09.001Z' })).outcome).toBe('alerted')
+  })
+})
+
 describe('removal, tombstones, stale facts', () => {
   it('a removed fact drops the request, retracts it at every sink and tombstones the key', async () => {
     const d = h.core.desk

@@ -1,15 +1,15 @@
 // Health: counters, percentiles with bounded memory, failure-rate windows, one alert per breach.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Alert } from '../../../src/core/ports.js'
-import { HealthMonitor } from '../../../src/core/health/health.js'
+import { HealthMonitor, type HealthOptions } from '../../../src/core/health/health.js'
 import { T0, captureLog, harness, queued, recordingSink } from './helpers.js'
 
 beforeEach(() => void vi.useFakeTimers({ now: T0 }))
 afterEach(() => void vi.useRealTimers())
 
-function monitor() {
+function monitor(opts: Omit<HealthOptions, 'log'> = {}) {
   const log = captureLog()
-  const h = new HealthMonitor({ log })
+  const h = new HealthMonitor({ log, ...opts })
   const alerts: Alert[] = []
   const changes: (string | null)[] = []
   h.on((e) => (e.type === 'alert' ? alerts.push(e.alert) : changes.push(e.summary.degradedReason)))
@@ -44,7 +44,8 @@ describe('counters and latency', () => {
 
 describe('failure-rate thresholds', () => {
   it('≥ 50 % of the last 10 fetches failing raises exactly one health alert, then clears on recovery', () => {
-    const { h, alerts, changes, log } = monitor()
+    // The rate path alone (the success-streak path has its own tests below).
+    const { h, alerts, changes, log } = monitor({ recoverAfterSuccesses: 0 })
     for (let i = 0; i < 6; i++) h.recordFetch(true, 40)
     for (let i = 0; i < 4; i++) h.recordFetch(false, 5000, 'timeout after 5000 ms')
     expect(h.summary().degradedReason).toBeNull()
@@ -118,5 +119,82 @@ describe('failure-rate thresholds', () => {
     for (let i = 0; i < 5; i++) h.recordFetch(false, 1, 'x')
     expect(h.summary().counters['health:listener-error']).toBeGreaterThan(0)
     expect(log.errors().some((l) => l.msg === 'health: listener threw')).toBe(true)
+  })
+})
+
+describe('recovery after an outage', () => {
+  const outage = (h: HealthMonitor, n = 10) => {
+    for (let i = 0; i < n; i++) h.recordFetch(false, 5000, 'HTTP 503: database unavailable')
+  }
+
+  it('3 successful reads in a row clear degraded within seconds, not after the window drains', () => {
+    const { h, alerts, changes, log } = monitor()
+    for (let i = 0; i < 10; i++) h.recordFetch(true, 40)
+    outage(h)
+    expect(alerts).toHaveLength(1)
+    vi.advanceTimersByTime(2000) // the link is live again
+    h.recordFetch(true, 30)
+    h.recordFetch(true, 30)
+    expect(h.degradedReason()).not.toBeNull() // two in a row is not yet a verdict
+    h.recordFetch(true, 30)
+    expect(h.degradedReason()).toBeNull()
+    expect(changes).toEqual([expect.stringMatching(/^5 of the last 10 reads/), null])
+    // The outage's failures left the window with the breach: the rate shows the recovered link.
+    expect(h.summary().fetchFailureRate).toBe(0)
+    expect(log.lines.some((l) => l.msg === 'health: recovered — 3 reads in a row succeeded')).toBe(true)
+    // One stray failure afterwards is not a new breach (1 of 4).
+    h.recordFetch(false, 5000, 'timeout')
+    expect(h.degradedReason()).toBeNull()
+    expect(alerts).toHaveLength(1)
+  })
+
+  it('successes must be consecutive: interleaved failures keep the breach', () => {
+    const { h } = monitor()
+    outage(h)
+    for (let i = 0; i < 4; i++) {
+      h.recordFetch(true, 30)
+      h.recordFetch(true, 30)
+      h.recordFetch(false, 5000, 'timeout')
+    }
+    expect(h.degradedReason()).toMatch(/reads from the shop server failed/)
+  })
+
+  it('a relapse soon after a streak recovery is the same incident: degraded again, no second alert', () => {
+    const { h, alerts, changes, log } = monitor()
+    outage(h)
+    for (let i = 0; i < 3; i++) h.recordFetch(true, 30)
+    expect(h.degradedReason()).toBeNull()
+    vi.advanceTimersByTime(60_000)
+    outage(h, 3) // 3 of the 6 fresh reads
+    expect(h.degradedReason()).toMatch(/^3 of the last 6 reads/)
+    expect(alerts).toHaveLength(1)
+    expect(h.summary().counters['health:fetch-relapsed']).toBe(1)
+    expect(h.summary().counters['health:fetch-degraded']).toBe(1)
+    expect(log.errors().filter((l) => /health: degraded/.test(l.msg))).toHaveLength(1)
+    for (let i = 0; i < 3; i++) h.recordFetch(true, 30)
+    expect(h.degradedReason()).toBeNull()
+    expect(changes).toEqual([expect.any(String), null, expect.any(String), null])
+    // Long after the last recovery, a new outage is a new incident with its own alert.
+    vi.advanceTimersByTime(16 * 60_000)
+    outage(h)
+    expect(alerts).toHaveLength(2)
+  })
+
+  it('the rate path still clears (failures ageing out) and ends the incident: a new breach alerts', () => {
+    const { h, alerts, changes } = monitor()
+    outage(h)
+    vi.advanceTimersByTime(16 * 60_000) // e.g. no reads at all while the laptop slept
+    h.recordFetch(true, 30) // one read: the outage's failures have aged out, rate 0
+    expect(h.degradedReason()).toBeNull()
+    expect(changes).toEqual([expect.any(String), null])
+    outage(h)
+    expect(alerts).toHaveLength(2)
+  })
+
+  it('sink breaches do not clear on a streak: other sinks succeeding says nothing about the broken one', () => {
+    const { h } = monitor()
+    for (let i = 0; i < 4; i++) h.recordSink('sound', false, 'Error: no audio device')
+    for (let i = 0; i < 3; i++) h.recordSink('notify', true)
+    expect(h.degradedReason()).toMatch(/alert deliveries failed/)
   })
 })

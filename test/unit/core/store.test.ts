@@ -1,6 +1,6 @@
 // The SQLite store on real files: migrations, corruption recovery, pruning, restart persistence,
 // and the throughput figure.
-import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -10,7 +10,7 @@ import { Store, type EventRecord } from '../../../src/core/store/store.js'
 import { SCHEMA_VERSION } from '../../../src/core/store/schema.js'
 import { benchmarkStore } from '../../../src/core/store/bench.js'
 import { openStateCore } from '../../../src/core/desk/state-core.js'
-import { canonicalTime, dedupKey } from '../../../src/core/store/keys.js'
+import { canonicalTime, dedupKey, isMillisecondPrecision, morePreciseVersion, sameVersion } from '../../../src/core/store/keys.js'
 import { captureLog, queued } from './helpers.js'
 
 let dir: string
@@ -142,6 +142,57 @@ describe('corrupt or foreign files are moved aside and rebuilt', () => {
   })
 })
 
+describe('the database file is private (customer names)', () => {
+  const posix = process.platform !== 'win32'
+  const mode = (f: string) => statSync(f).mode & 0o777
+  const files = () => ['', '-wal', '-shm'].map((x) => path + x)
+
+  it.runIf(posix)('a new database and its -wal/-shm are created 0600, whatever the umask allows', () => {
+    const old = process.umask(0o022) // the common default, which would give 0644
+    try {
+      const s = Store.open({ path, log })
+      s.recordEvent(ev(1)) // WAL mode: the -wal and -shm exist while open
+      for (const f of files()) expect([f, mode(f).toString(8)]).toEqual([f, '600'])
+      s.close()
+      expect(mode(path).toString(8)).toBe('600')
+    } finally {
+      process.umask(old)
+    }
+  })
+
+  it.runIf(posix)('an existing 0644 database and its sidecars are tightened on open, data kept', () => {
+    const s = Store.open({ path, log })
+    s.recordEvent(ev(1))
+    s.close()
+    // Another connection keeps the -wal/-shm around, as an older version of the app would leave them.
+    const other = new Database(path)
+    other.pragma('journal_mode = WAL')
+    other.exec('CREATE TABLE IF NOT EXISTS scratch (x)')
+    for (const f of files()) chmodSync(f, 0o644)
+    const again = Store.open({ path, log })
+    for (const f of files()) expect([f, mode(f).toString(8)]).toEqual([f, '600'])
+    expect(again.counts().events).toBe(1)
+    again.close()
+    other.close()
+    expect(log.lines.filter((l) => l.level === 'warn')).toHaveLength(0)
+  })
+
+  it.runIf(posix)('a corrupt file moved aside and the fresh one in its place are both 0600', () => {
+    writeFileSync(path, 'garbage'.repeat(100), { mode: 0o644 })
+    const s = Store.open({ path, log })
+    expect(mode(s.movedAsideTo!).toString(8)).toBe('600')
+    expect(mode(path).toString(8)).toBe('600')
+    s.close()
+  })
+
+  it.runIf(posix)('the state core creates a missing data directory 0700', () => {
+    const core = openStateCore({ dbPath: join(dir, 'data', 'bayalert.db'), sinks: [], log })
+    core.close()
+    expect(mode(join(dir, 'data')).toString(8)).toBe('700')
+    expect(mode(join(dir, 'data', 'bayalert.db')).toString(8)).toBe('600')
+  })
+})
+
 describe('prune', () => {
   it('deletes events, sink attempts and tombstones past their age, keeps the young', () => {
     let now = 1_000_000_000_000
@@ -187,6 +238,31 @@ describe('keys', () => {
   ])('canonical %s → %s', (a, b) => expect(canonicalTime(a)).toBe(b))
 
   it.each([[''], ['yesterday'], [12345], [null], ['2026-13-45T99:99:99Z']])('rejects %j', (v) => expect(canonicalTime(v)).toBeNull())
+
+  it('millisecond precision: ≤ 3 significant fraction digits, judged from the canonical form', () => {
+    expect(isMillisecondPrecision('2026-03-02T08:59:59.123000Z')).toBe(true)
+    expect(isMillisecondPrecision(canonicalTime('2026-03-02T08:59:59.123Z')!)).toBe(true)
+    expect(isMillisecondPrecision(canonicalTime('2026-03-02 08:59:59+00')!)).toBe(true)
+    expect(isMillisecondPrecision('2026-03-02T08:59:59.123456Z')).toBe(false)
+    expect(isMillisecondPrecision(canonicalTime('2026-03-02 08:59:59.1234+00')!)).toBe(false)
+  })
+
+  it.each([
+    ['2026-03-02T08:59:59.123456Z', '2026-03-02T08:59:59.123000Z', true], // JS Date truncation
+    ['2026-03-02T08:59:59.123600Z', '2026-03-02T08:59:59.124000Z', true], // rounding serializer
+    ['2026-03-02T08:59:59.999900Z', '2026-03-02T09:00:00.000000Z', true], // rounding across a second
+    ['2026-03-02T08:59:59.123456Z', '2026-03-02T08:59:59.125000Z', false], // ≥ 1 ms apart
+    ['2026-03-02T08:59:59.123000Z', '2026-03-02T08:59:59.124000Z', false], // two ms versions, 1 ms apart
+    ['2026-03-02T08:59:59.123456Z', '2026-03-02T08:59:59.123457Z', false], // two exact versions compare exactly
+  ])('sameVersion(%s, %s) = %s, symmetric', (a, b, same) => {
+    expect(sameVersion(a, b)).toBe(same)
+    expect(sameVersion(b, a)).toBe(same)
+  })
+
+  it('the more precise spelling wins', () => {
+    expect(morePreciseVersion('2026-03-02T08:59:59.123000Z', '2026-03-02T08:59:59.123456Z')).toBe('2026-03-02T08:59:59.123456Z')
+    expect(morePreciseVersion('2026-03-02T08:59:59.123456Z', '2026-03-02T08:59:59.123000Z')).toBe('2026-03-02T08:59:59.123456Z')
+  })
 
   it('dedup key', () => {
     expect(dedupKey('r1', '2026-03-02T08:59:59.500000Z')).toBe('r1@2026-03-02T08:59:59.500000Z')
