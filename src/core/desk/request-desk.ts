@@ -7,7 +7,8 @@
 //   - a removed key is tombstoned, so a late queued fact for it never re-adds it;
 //   - flag off or paused → the queue still updates, nothing rings; what was never rung is owed one
 //     ring (a summary) when alerts come back on;
-//   - backlog (reconcile) and bursts ring ONE summary; live single events ring individually at once;
+//   - backlog (reconcile) rings ONE summary; live events ring individually at once, up to burstThreshold per
+//     window, and only the rest of a real burst is held for one summary;
 //   - unacknowledged requests repeat every repeatIntervalMs, at most repeatMaxCount times (stored).
 // Every decision and the write that records it happen in one store transaction; side effects (sinks,
 // listeners) run after the commit, so a crash can only lose a ring that is then owed at next start,
@@ -36,8 +37,10 @@ export interface DeskOptions {
   repeatIntervalMs?: number
   /** Maximum number of repeats after the first alert (default 10; 0 disables repeats). */
   repeatMaxCount?: number
-  /** Live alerts closer together than this are coalesced into one summary (default 1000 ms). */
+  /** Window in which live alerts beyond `burstThreshold` are coalesced into one summary (default 1000 ms). */
   burstWindowMs?: number
+  /** Live requests that still ring individually within one burst window (default 3). */
+  burstThreshold?: number
 }
 
 export interface DeskEvents {
@@ -130,6 +133,9 @@ export class RequestDesk {
   readonly repeatIntervalMs: number
   readonly repeatMaxCount: number
   readonly burstWindowMs: number
+  readonly burstThreshold: number
+  /** When the live requests of the current window rang individually (bounded by burstThreshold). */
+  private recentLiveRings: number[] = []
 
   private currentFlags: FeatureFlags = { ...DEFAULT_FLAGS }
   private pauseUntil: PauseUntil = null
@@ -161,6 +167,7 @@ export class RequestDesk {
     this.repeatIntervalMs = opts.repeatIntervalMs ?? 120_000
     this.repeatMaxCount = opts.repeatMaxCount ?? 10
     this.burstWindowMs = opts.burstWindowMs ?? 1000
+    this.burstThreshold = opts.burstThreshold ?? 3
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------------
@@ -627,9 +634,15 @@ export class RequestDesk {
     }
     const now = this.clock.now()
     if (context === 'live') {
-      const quiet = this.pending.size === 0 && now - this.lastRingAt >= this.burstWindowMs
-      if (quiet && effects.ring.length === 1) {
-        this.ringNow([effects.ring[0]!.requestId], null, 'live')
+      // Each new customer must be heard within a second, so two or three requests arriving together
+      // still ring one by one; only a real burst beyond burstThreshold in one window is held and rung
+      // as one summary (the stale-toast storm users of other notifiers complain about).
+      this.recentLiveRings = this.recentLiveRings.filter((t) => now - t < this.burstWindowMs)
+      if (this.pending.size === 0 && this.recentLiveRings.length + effects.ring.length <= this.burstThreshold) {
+        for (const r of effects.ring) {
+          this.recentLiveRings.push(now)
+          this.ringNow([r.requestId], null, 'live')
+        }
         return
       }
       for (const r of effects.ring) this.pending.add(r.requestId)

@@ -21,6 +21,7 @@ export interface StateCoreOptions {
   repeatIntervalMs?: number
   repeatMaxCount?: number
   burstWindowMs?: number
+  burstThreshold?: number
   sinkTimeoutMs?: number
   /** How often old rows are pruned while running (default 1 h; also pruned on open). */
   pruneIntervalMs?: number
@@ -68,6 +69,7 @@ export function openStateCore(opts: StateCoreOptions): StateCore {
     repeatIntervalMs: opts.repeatIntervalMs,
     repeatMaxCount: opts.repeatMaxCount,
     burstWindowMs: opts.burstWindowMs,
+    burstThreshold: opts.burstThreshold,
   })
   const offHealth = health.on((e) => {
     if (e.type === 'alert') void pipeline.deliver(e.alert)

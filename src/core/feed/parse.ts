@@ -86,8 +86,6 @@ export interface ParsedRow {
   sessionId: string | null
   /** Canonical queued_at, or null when the row does not carry it. */
   queuedAt: string | null
-  /** Digits after the decimal point in the source's own spelling of queued_at (precision check). */
-  queuedAtFractionDigits: number
   /** Lower-case status, or null when the row does not carry it. */
   status: string | null
   /** Only the detail keys the row actually carries (a present key may be null). */
@@ -191,8 +189,7 @@ export function parseRow(row: unknown, idKeys: string[] = ID_KEYS): ParsedRow | 
       break
     }
   }
-  const frac = typeof queuedRaw === 'string' ? /\.(\d+)/.exec(queuedRaw)?.[1]?.length ?? 0 : 0
-  return { requestId: id, sessionId, queuedAt, queuedAtFractionDigits: frac, status, details, commitTs: commitTs ?? queuedAt }
+  return { requestId: id, sessionId, queuedAt, status, details, commitTs: commitTs ?? queuedAt }
 }
 
 /** True when a details object carries every field an alert needs (a present null counts as known). */
@@ -278,12 +275,6 @@ export function parseBroadcast(source: 'broadcast' | 'db-broadcast', msg: unknow
   const commitTs = envCommit ?? row.commitTs
 
   if (kind === 'new') {
-    // The legacy channel is written by the shop's application code, which serializes timestamps through
-    // JS Dates: millisecond precision. Postgres keeps microseconds, so "…00.123Z" and "…00.123456Z" would
-    // be two versions of one request and ring twice. A queued_at that may have been truncated (≤ 3
-    // fraction digits) is dropped: the desk then matches the request by id and takes the exact version
-    // from the database-fed sources.
-    const queuedAt = source === 'broadcast' && row.queuedAtFractionDigits <= 3 ? null : row.queuedAt
     if (row.status !== null && row.status !== 'queued') {
       return rejected(source, eventId, receivedAt, `new_request for a request whose status is "${row.status.slice(0, 40)}", not queued`, msg, commitTs)
     }
@@ -294,7 +285,9 @@ export function parseBroadcast(source: 'broadcast' | 'db-broadcast', msg: unknow
       commitTs,
       receivedAt,
       requestId: row.requestId,
-      queuedAt,
+      // The legacy channel's times went through JS Dates (milliseconds); the desk treats a millisecond
+      // version as equal to the database's microsecond one, so it is passed through as it is.
+      queuedAt: row.queuedAt,
       sessionId: row.sessionId,
       details: Object.keys(row.details).length ? row.details : null,
     }

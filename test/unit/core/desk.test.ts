@@ -435,7 +435,7 @@ describe('reconcile', () => {
 })
 
 describe('burst coalescing', () => {
-  it('live events ring individually; a burst within the window rings one summary for the rest', async () => {
+  it('up to three live requests in a window ring individually at once; beyond that one summary for the rest', async () => {
     const d = h.core.desk
     d.ingest(queued('a'))
     await settle()
@@ -444,28 +444,30 @@ describe('burst coalescing', () => {
     d.ingest(queued('b'))
     d.ingest(queued('c'))
     d.ingest(queued('d'))
-    d.ingest(removed('d'))
-    await settle()
-    expect(h.alerts()).toHaveLength(1)
-    await vi.advanceTimersByTimeAsync(900)
-    expect(h.alerts()).toHaveLength(2)
-    expect(h.alerts()[1]).toMatchObject({ kind: 'summary', title: '2 new requests', summaryOf: ['b', 'c'] })
-    vi.advanceTimersByTime(5000)
     d.ingest(queued('e'))
+    d.ingest(queued('f'))
+    d.ingest(removed('f'))
     await settle()
-    expect(h.alerts()[2]).toMatchObject({ kind: 'request', requestId: 'e' })
+    expect(h.alerts().map((x) => x.requestId)).toEqual(['a', 'b', 'c'])
+    await vi.advanceTimersByTimeAsync(999) // the window runs from the last individual ring (c, at 100 ms)
+    expect(h.alerts()).toHaveLength(3)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(h.alerts()).toHaveLength(4)
+    expect(h.alerts()[3]).toMatchObject({ kind: 'summary', title: '2 new requests', summaryOf: ['d', 'e'] })
+    vi.advanceTimersByTime(5000)
+    d.ingest(queued('g'))
+    await settle()
+    expect(h.alerts()[4]).toMatchObject({ kind: 'request', requestId: 'g' })
   })
 
   it('a request held in the window when the app dies rings at the next start', async () => {
-    h.core.desk.ingest(queued('a'))
-    h.core.desk.ingest(queued('b'))
-    h.core.desk.ingest(queued('c'))
+    for (const id of ['a', 'b', 'c', 'd', 'e']) h.core.desk.ingest(queued(id))
     await settle()
-    expect(h.alerts()).toHaveLength(1)
+    expect(h.alerts()).toHaveLength(3)
     h.restart() // before the window ended
     await settle()
     expect(h.alerts()).toHaveLength(1)
-    expect(h.alerts()[0]).toMatchObject({ kind: 'summary', summaryOf: ['b', 'c'] })
+    expect(h.alerts()[0]).toMatchObject({ kind: 'summary', summaryOf: ['d', 'e'] })
   })
 })
 

@@ -254,9 +254,9 @@ describe('rows and flags', () => {
 })
 
 describe('queued_at precision on the legacy channel', () => {
-  it('drops a millisecond (JS Date) queued_at from the legacy broadcast, keeps microseconds and db-broadcast values', () => {
+  it('passes a millisecond (JS Date) queued_at from the legacy broadcast through; the desk matches it to the exact version', () => {
     const ms = queued(parseBroadcast('broadcast', bc('new_request', { request: request({ queued_at: '2026-08-21T12:00:00.120Z' }) }), now))
-    expect(ms.queuedAt).toBeNull()
+    expect(ms.queuedAt).toBe('2026-08-21T12:00:00.120000Z')
     const us = queued(parseBroadcast('broadcast', bc('new_request', { request: request({ queued_at: '2026-08-21T12:00:00.120318Z' }) }), now))
     expect(us.queuedAt).toBe('2026-08-21T12:00:00.120318Z')
     const db = queued(parseBroadcast('db-broadcast', bc('new_request', { request: request({ queued_at: '2026-08-21T12:00:00.12+00:00' }) }), now))
