@@ -1,0 +1,236 @@
+// `npm run bench -- [--json FILE] [--samples N] [--quick] [--verbose]`
+// BayAlert's benchmark table (not a test: it never fails on a missed target). Everything runs on loopback
+// against the local shop backend (test/backend, real PostgreSQL + the realtime fake) started in this
+// process, with 20 ms injected on realtime (every server→client frame 20 ms late) and on REST (the
+// backend's restLatency knob: one sleep per request before it is handled — 20 ms one-way per round trip,
+// not 40). How each figure is measured: README.md, "Benchmarks".
+import { writeFileSync } from 'node:fs'
+import { startBackend, type Backend } from '../test/backend/index.js'
+import { benchmarkStore } from '../src/core/store/bench.js'
+import { machine, round1, startBenchEngine, Writer, isLive, waitState, type Pct } from './bench/lib.js'
+import { ALL_OFF, backfill, engineLatency, halfOpenDetection, oldDashboardLatency, outageRecovery, type LatencyOptions } from './bench/phases.js'
+import { measureIdle } from './bench/idle.js'
+
+interface Args {
+  json: string | null
+  samples: number
+  quick: boolean
+  verbose: boolean
+  latencyMs: number
+  restLatencyMs: number
+  idleMs: number
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { json: null, samples: 100, quick: false, verbose: false, latencyMs: 20, restLatencyMs: 20, idleMs: 30_000 }
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]
+    const val = () => {
+      const v = argv[++i]
+      if (v === undefined) throw new Error(`${k} needs a value`)
+      return v
+    }
+    const int = (v: string) => {
+      const n = Number(v)
+      if (!Number.isFinite(n) || n < 0) throw new Error(`${k}: expected a non-negative number, got ${v}`)
+      return n
+    }
+    if (k === '--json') a.json = val()
+    else if (k === '--samples') a.samples = Math.max(1, Math.round(int(val())))
+    else if (k === '--quick') a.quick = true
+    else if (k === '--verbose' || k === '-v') a.verbose = true
+    else if (k === '--latency') a.latencyMs = int(val())
+    else if (k === '--rest-latency') a.restLatencyMs = int(val())
+    else if (k === '--idle-ms') a.idleMs = int(val())
+    else if (k === '--help' || k === '-h') {
+      process.stdout.write(
+        'usage: npm run bench -- [--json FILE] [--samples N (default 100)] [--quick] [--latency MS (realtime, default 20)]\n' +
+          '                        [--rest-latency MS (default 20)] [--idle-ms MS (default 30000)] [--verbose]\n',
+      )
+      process.exit(0)
+    } else throw new Error(`unknown option ${k} (try --help)`)
+  }
+  if (a.quick) {
+    a.samples = Math.min(a.samples, 20)
+    a.idleMs = Math.min(a.idleMs, 10_000)
+  }
+  return a
+}
+
+const t0 = performance.now()
+const progress = (m: string) => process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${m}\n`)
+
+type Status = 'PASS' | 'FAIL' | '—'
+interface Row {
+  figure: string
+  value: string
+  target: string
+  status: Status
+}
+
+const fmtPct = (p: Pct | null | undefined) => (p && p.n ? `p50 ${p.p50}  p95 ${p.p95}  p99 ${p.p99} ms (n=${p.n})` : 'no samples')
+const verdict = (ok: boolean | null): Status => (ok === null ? '—' : ok ? 'PASS' : 'FAIL')
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2))
+  const m = machine()
+  const figures: Record<string, unknown> = {}
+  const extra: Record<string, unknown> = {}
+  progress(`machine: ${m.cpu}, ${m.cores} cores, ${m.ramGb} GB RAM, Node ${m.node}`)
+
+  // ── store (no network) ──
+  progress('store: benchmarkStore(20000)')
+  const store = benchmarkStore(20_000)
+  figures['store.eventsPerSec'] = store.eventsPerSecSingle
+  extra.store = { ...store, figureIs: 'eventsPerSecSingle: store.recordEvent, one autocommit transaction per event (the live path records one event per fact)' }
+
+  // ── backend ──
+  progress('backend: starting (embedded PostgreSQL + GoTrue/PostgREST/Realtime subsets)')
+  const backendLog: string[] = []
+  const b: Backend = await startBackend({ port: 0, log: (l) => (args.verbose ? process.stderr.write(`[backend] ${l}\n`) : backendLog.length < 500 && backendLog.push(l)) })
+  progress(`backend: up at ${b.url} in ${b.timings.totalMs} ms`)
+  const writer = new Writer(b)
+  const stopBackend = async () => {
+    b.faults.clear({ quiet: true })
+    await b.stop()
+  }
+  let interrupted = false
+  const onSignal = () => {
+    if (interrupted) process.exit(130)
+    interrupted = true
+    progress('interrupted: stopping the backend')
+    void stopBackend().finally(() => process.exit(130))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+
+  try {
+    b.faults.realtimeLatency({ ms: args.latencyMs })
+    b.faults.restLatency({ ms: args.restLatencyMs })
+    await writer.cancelAllQueued()
+
+    // ── latency ──
+    const lo: LatencyOptions = { samples: args.samples, warmup: 5, gapMs: 250, burstWindowMs: 200, timeoutMs: 5000, verbose: args.verbose, progress }
+    progress(`latency: ${args.samples} requests per path (+5 warm-up, not counted), one at a time`)
+    const endToEnd = await engineLatency(b, writer, 'endToEnd', lo, { note: 'engine as shipped, every path on' })
+    const broadcast = await engineLatency(b, writer, 'broadcast', lo, {
+      tuning: { paths: { ...ALL_OFF, broadcast: true, dbBroadcast: true } },
+      note: 'broadcast alone: database-side shop:requests + legacy session_requests_feed (complete payload, no details read)',
+    })
+    const postgresChanges = await engineLatency(b, writer, 'postgresChanges', lo, {
+      tuning: { paths: { ...ALL_OFF, postgresChanges: true } },
+      note: 'postgres_changes alone: ids only, then one request_details RPC (batched) before the alert',
+    })
+    const reconcile = await engineLatency(b, writer, 'reconcile', lo, {
+      tuning: { paths: { ...ALL_OFF, reconcile: true } },
+      triggerReconcile: true,
+      note: "reconcile alone, triggered: feed.reconcile('manual') called the instant COMMIT returns → queued_requests RPC → desk",
+    })
+    const oldDashboard = await oldDashboardLatency(b, writer, lo)
+    const lat = { endToEnd, broadcast, postgresChanges, reconcile, oldDashboard }
+    for (const [k, v] of Object.entries(lat)) figures[`latency.${k}`] = { p50: v.p50, p95: v.p95, p99: v.p99 }
+    extra.latency = lat
+
+    // ── detection / recovery (the engine as shipped) ──
+    progress('half-open detection and outage recovery (engine as shipped)')
+    const shipped = await startBenchEngine(b, { name: 'faults', verbose: args.verbose })
+    let half, rec
+    try {
+      await waitState(shipped.engine, isLive, 20_000, 'live')
+      await shipped.engine.feed!.idle()
+      half = await halfOpenDetection(b, shipped, args.quick ? 2 : 3, progress)
+      rec = await outageRecovery(b, writer, shipped, { trials: args.quick ? 2 : 5, outageMs: 3000, perOutage: 3, progress })
+    } finally {
+      await shipped.stop()
+    }
+    figures['detection.halfOpenMs'] = half.median
+    figures['recovery.afterOutageMs'] = rec.median
+    extra.detection = half
+    extra.recovery = rec
+
+    // ── backfill ──
+    progress('backfill: 1,000 queued requests, fresh engine')
+    const bf = await backfill(b, writer, { n: 1000, trials: args.quick ? 1 : 3, verbose: args.verbose, progress })
+    figures['backfill.n1000Ms'] = bf.median
+    extra.backfill = bf
+
+    // ── idle ──
+    progress(`idle: headless child processes, ${args.idleMs / 1000} s window`)
+    const idle = await measureIdle(b, { windowMs: args.idleMs, settleMs: 10_000, progress })
+    const primary = idle.find((r) => r.runner.startsWith('node (esbuild') && r.cpuPercent !== null) ?? idle.find((r) => r.cpuPercent !== null) ?? idle[0]
+    figures['idle.cpuPercent'] = primary?.cpuPercent ?? null
+    figures['idle.rssMb'] = primary?.rssMb ?? null
+    extra.idle = { figureFrom: primary?.runner, runs: idle }
+
+    // ── table ──
+    const old99 = oldDashboard.p99
+    const rows: Row[] = [
+      {
+        figure: 'latency.endToEnd',
+        value: fmtPct(endToEnd),
+        target: `p99 ≤ 150 ms and ≥ 3× faster than oldDashboard p99 (≤ ${old99 !== null ? round1(old99 / 3) : '?'} ms)`,
+        status: verdict(endToEnd.p99 === null || old99 === null ? null : endToEnd.p99 <= 150 && endToEnd.p99 * 3 <= old99),
+      },
+      { figure: 'latency.broadcast', value: fmtPct(broadcast), target: '', status: '—' },
+      { figure: 'latency.postgresChanges', value: fmtPct(postgresChanges), target: `p99 < oldDashboard p99 (${old99 ?? '?'} ms)`, status: verdict(postgresChanges.p99 === null || old99 === null ? null : postgresChanges.p99 < old99) },
+      { figure: 'latency.reconcile', value: fmtPct(reconcile), target: '(triggered)', status: '—' },
+      { figure: 'latency.oldDashboard', value: fmtPct(oldDashboard), target: 'baseline', status: '—' },
+      { figure: 'detection.halfOpenMs', value: `${half.median} ms (median; trials ${half.trials.join(', ')})`, target: '≤ 10000 ms', status: verdict(half.median === null ? null : half.median <= 10_000) },
+      { figure: 'recovery.afterOutageMs', value: `${rec.median} ms (median; trials ${rec.trials.join(', ')})`, target: '≤ 2000 ms', status: verdict(rec.median === null ? null : rec.median <= 2000) },
+      { figure: 'backfill.n1000Ms', value: `${bf.median} ms (median; runs ${bf.trials.join(', ')})`, target: '≤ 1000 ms', status: verdict(bf.median === null ? null : bf.median <= 1000) },
+      { figure: 'store.eventsPerSec', value: `${store.eventsPerSecSingle.toLocaleString('en-US')} /s single-event tx (batched ${store.eventsPerSecBatched.toLocaleString('en-US')}, desk.ingest ${store.deskFactsPerSec.toLocaleString('en-US')})`, target: '≥ 20,000 /s', status: verdict(store.eventsPerSecSingle >= 20_000) },
+      { figure: 'idle.cpuPercent', value: primary?.cpuPercent !== null && primary ? `${primary.cpuPercent} % of a core over ${Math.round(primary.windowMs / 1000)} s` : 'n/a', target: '≤ 0.5 %', status: verdict(primary?.cpuPercent == null ? null : primary.cpuPercent <= 0.5) },
+      { figure: 'idle.rssMb', value: primary?.rssMb != null ? `${primary.rssMb} MB (max ${primary.rssMaxMb})` : 'n/a', target: '≤ 120 MB', status: verdict(primary?.rssMb == null ? null : primary.rssMb <= 120) },
+    ]
+    const header = [
+      `BayAlert bench — ${new Date().toISOString()}`,
+      `machine: ${m.cpu}, ${m.cores} cores, ${m.ramGb} GB RAM, Node ${m.node}, ${m.platform}`,
+      `network: loopback; realtime +${args.latencyMs} ms per server→client frame; REST +${args.restLatencyMs} ms per request (one-way, once per round trip)`,
+      `latency = commit (COMMIT returned to the bench) → alert (engine called the sink's alert()), same process, performance.now()`,
+    ]
+    const w1 = Math.max(...rows.map((r) => r.figure.length))
+    const w2 = Math.max(...rows.map((r) => r.value.length))
+    const w3 = Math.max(...rows.map((r) => r.target.length))
+    const line = (a: string, b2: string, c: string, d: string) => `${a.padEnd(w1)}  ${b2.padEnd(w2)}  ${c.padEnd(w3)}  ${d}`
+    const out = [...header, '', line('figure', 'value', 'target', ''), line('-'.repeat(w1), '-'.repeat(w2), '-'.repeat(w3), '----'), ...rows.map((r) => line(r.figure, r.value, r.target, r.status))]
+    const notes: string[] = []
+    for (const [k, v] of Object.entries(lat)) {
+      const bits = [v.missed ? `${v.missed} missed` : '', v.summaries ? `${v.summaries} summaries excluded` : '', v.basic ? `${v.basic} basic (no details)` : ''].filter(Boolean)
+      notes.push(`  ${k}: ${v.note}${bits.length ? ` — ${bits.join(', ')}` : ''}`)
+      if (v.toLink && v.inEngine) {
+        const src = Object.entries(v.firstSource ?? {}).map(([s2, n]) => `${s2} ${n}`).join(', ')
+        notes.push(`    commit → first frame at the link ${fmtPct(v.toLink)}; frame → alert (engine) ${fmtPct(v.inEngine)}; rang first: ${src}`)
+      }
+    }
+    notes.push(`  recovery: reconnect (live again) ${rec.reconnectMs.join(', ')} ms after the link was back`)
+    notes.push(`  backfill: start+sign-in ${bf.signInMs.join(', ')} ms; last reconcile ${bf.reconcileMs.join(', ')} ms`)
+    for (const r of idle) notes.push(`  idle ${r.runner}: ${r.cpuPercent ?? '—'} % CPU (first ${10} s after live: ${r.settleCpuPercent ?? '—'} %), RSS ${r.rssMb ?? '—'} MB (max ${r.rssMaxMb ?? '—'}), live after ${r.liveAfterMs ?? '—'} ms${r.error ? ` — ${r.error}` : ''}`)
+    process.stdout.write(`${out.join('\n')}\n\nnotes:\n${notes.join('\n')}\n`)
+    progress(`done in ${Math.round((performance.now() - t0) / 1000)} s`)
+
+    if (args.json) {
+      const doc = {
+        generatedAt: new Date().toISOString(),
+        machine: m,
+        network: { realtimeLatencyMs: args.latencyMs, restLatencyMs: args.restLatencyMs, restModel: 'one sleep per REST request before it is handled (one-way; a round trip costs +restLatencyMs, not 2×)' },
+        samplesPerPath: args.samples,
+        durationS: Math.round((performance.now() - t0) / 1000),
+        figures,
+        targets: Object.fromEntries(rows.filter((r) => r.status !== '—').map((r) => [r.figure, { target: r.target, status: r.status }])),
+        details: extra,
+      }
+      writeFileSync(args.json, `${JSON.stringify(doc, null, 2)}\n`)
+      progress(`wrote ${args.json}`)
+    }
+  } finally {
+    await stopBackend()
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`bench: ${(e as Error)?.stack ?? e}\n`)
+    process.exit(1)
+  },
+)
