@@ -645,7 +645,12 @@ export class LinkSupervisor {
         // A new token is the likely cure for a link that is down for token reasons. When the link is
         // live, supabase-js has already pushed the token to the joined channels (wire §5.5) and the
         // server re-confirms with a system ok — no need to churn hundreds of sockets every hour.
-        if (!this.isLive && !this.running && !this.signedOut) this.recoverNow('Token refreshed', { refresh: false, hard: false })
+        // Only a link that is failing (a retry is scheduled, or a channel was refused/closed/errored) is
+        // cured by it: a link that is still joining must be left alone. With tokens that live less than
+        // auth-js's 90 s refresh margin every getSession() — including the one behind each join — refreshes,
+        // and restarting the join on each refresh kept the link from ever going live.
+        const failing = this.cancelPending !== null || this.slots.some((s) => s.error !== null)
+        if (failing && !this.isLive && !this.running && !this.signedOut) this.recoverNow('Token refreshed', { refresh: false, hard: false })
         break
       case 'SIGNED_OUT':
         if (this.explicitSignOut) return
