@@ -1,33 +1,12 @@
 // Delivery: both paths, dedup across sources, retraction, details failures, flags, sink isolation.
 // Real backend + real supabase-js + real SQLite; faults from the backend's injection knobs.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
 import { simulateRequests } from '../backend/simulate.js'
-import { backend, createRequest, RecordingSink, setFlag, setStatus, sleep, startEngine, until, waitForState, type TestEngine } from './helpers.js'
+import { createRequest, engineSuite, RecordingSink, setFlag, setStatus, sleep, until, type TestEngine } from './helpers.js'
 
 let b: Backend
-const running: TestEngine[] = []
-beforeAll(async () => {
-  b = await backend()
-}, 120_000)
-afterEach(async () => {
-  b.faults.clear()
-  for (const t of running.splice(0)) {
-    if (process.env.DUMP) console.log(t.log.lines.join('\n'))
-    await t.stop()
-  }
-})
-afterAll(async () => {
-  await b?.stop()
-})
-
-async function live(opts: Parameters<typeof startEngine>[1] = {}): Promise<TestEngine> {
-  const t = await startEngine(b, opts)
-  running.push(t)
-  await waitForState(t.engine, 'live', 15_000)
-  await t.engine.feed!.idle() // the startup reconcile has run
-  return t
-}
+const { live } = engineSuite({ started: (x) => (b = x) })
 
 function itemOf(t: TestEngine, id: string) {
   return t.engine.snapshot().queue.find((q) => q.requestId === id)

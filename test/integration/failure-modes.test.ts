@@ -4,37 +4,18 @@
 // (shared/reference/supabase-wire.md). Real backend, real supabase-js, real SQLite; faults from the
 // backend's knobs (test/backend/README.md).
 import { randomUUID } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
 import type { RequestRow } from '../backend/simulate.js'
 import type { LinkState } from '../../src/shared/types.js'
-import { backend, createRequest, sleep, startEngine, until, waitForState, type TestEngine } from './helpers.js'
+import { backend, createRequest, engineSuite, sleep, startEngine, until, waitForState, type TestEngine } from './helpers.js'
 
 let b: Backend
-const running: TestEngine[] = []
-beforeAll(async () => {
-  b = await backend()
-}, 120_000)
-afterEach(async () => {
-  b.faults.clear()
-  for (const t of running.splice(0)) {
-    if (process.env.DUMP) console.log(t.log.lines.join('\n'))
-    await t.stop()
-  }
+const { live, running } = engineSuite({
+  started: (x) => (b = x),
   // Every test starts with an empty queue (no startup backlog from the previous one).
-  await b.sql.query(`update public.session_assignments set status = 'cancelled' where status = 'queued'`)
+  afterEach: (x) => x.sql.query(`update public.session_assignments set status = 'cancelled' where status = 'queued'`),
 })
-afterAll(async () => {
-  await b?.stop()
-})
-
-async function live(opts: Parameters<typeof startEngine>[1] = {}, on: Backend = b): Promise<TestEngine> {
-  const t = await startEngine(on, opts)
-  running.push(t)
-  await waitForState(t.engine, 'live', 15_000)
-  await t.engine.feed!.idle() // the startup reconcile has run
-  return t
-}
 
 function itemOf(t: TestEngine, id: string) {
   return t.engine.snapshot().queue.find((q) => q.requestId === id)

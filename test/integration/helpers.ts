@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import { startBackend, type Backend, type BackendOptions } from '../backend/index.js'
 import { Engine, type EngineTuning } from '../../src/core/engine.js'
 import type { EngineConfig, EngineEvents } from '../../src/core/engine-api.js'
@@ -119,6 +120,40 @@ export async function startEngine(
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * The hooks a file of engine-on-a-backend tests shares: one backend for the file (started before all, stopped
+ * after all; `started` hands it to the file), faults cleared and the test's engines stopped after each test
+ * (their logs printed when DUMP is set; `running` holds them), then the file's own `afterEach`. `live()` starts an engine on the
+ * file's backend (or `on`), stops it after the test, and resolves once it is live and its startup reconcile has run.
+ */
+export function engineSuite(opts: { started: (b: Backend) => void; afterEach?: (b: Backend) => Promise<unknown> }) {
+  let b: Backend
+  const running: TestEngine[] = []
+  beforeAll(async () => {
+    b = await backend()
+    opts.started(b)
+  }, 120_000)
+  afterEach(async () => {
+    b.faults.clear()
+    for (const t of running.splice(0)) {
+      if (process.env.DUMP) console.log(t.log.lines.join('\n'))
+      await t.stop()
+    }
+    await opts.afterEach?.(b)
+  })
+  afterAll(async () => {
+    await b?.stop()
+  })
+  async function live(engineOpts: Parameters<typeof startEngine>[1] = {}, on: Backend = b): Promise<TestEngine> {
+    const t = await startEngine(on, engineOpts)
+    running.push(t)
+    await waitForState(t.engine, 'live', 15_000)
+    await t.engine.feed!.idle() // the startup reconcile has run
+    return t
+  }
+  return { live, running }
 }
 
 /** Resolves when `pred` holds for an engine event (or already holds via `now`), else rejects at the deadline. */

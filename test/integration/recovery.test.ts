@@ -1,34 +1,13 @@
 // Recovery: dropped sockets, half-open links, expired tokens, realtime restarts, revoked sessions —
 // and no leaked sockets, channels or timers.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
-import { backend, createRequest, sleep, startEngine, until, waitForState, type TestEngine } from './helpers.js'
+import { createRequest, engineSuite, sleep, startEngine, until, waitForState, type TestEngine } from './helpers.js'
 
 let b: Backend
 /** Sockets the realtime server holds open (its stats() is not in the faults.ts interface yet). */
 const serverSockets = () => (b.realtime as unknown as { stats(): { sockets: number } }).stats().sockets
-const running: TestEngine[] = []
-beforeAll(async () => {
-  b = await backend()
-}, 120_000)
-afterEach(async () => {
-  b.faults.clear()
-  for (const t of running.splice(0)) {
-    if (process.env.DUMP) console.log(t.log.lines.join('\n'))
-    await t.stop()
-  }
-})
-afterAll(async () => {
-  await b?.stop()
-})
-
-async function live(opts: Parameters<typeof startEngine>[1] = {}): Promise<TestEngine> {
-  const t = await startEngine(b, opts)
-  running.push(t)
-  await waitForState(t.engine, 'live', 15_000)
-  await t.engine.feed!.idle()
-  return t
-}
+const { live, running } = engineSuite({ started: (x) => (b = x) })
 
 /** Never more than one socket and two channels for this workstation, at any moment. */
 function watchLeaks(t: TestEngine): () => void {
