@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
 import type { RequestRow } from '../backend/simulate.js'
 import type { LinkState } from '../../src/shared/types.js'
-import { backend, createRequest, engineSuite, sleep, startEngine, until, waitForState, type TestEngine } from './helpers.js'
+import { backend, createRequest, engineSuite, inTransaction, sleep, startEngine, until, waitForState, type TestEngine } from './helpers.js'
 
 let b: Backend
 const { live, running } = engineSuite({
@@ -65,10 +65,8 @@ async function legacyBroadcast(messages: { event: string; payload: unknown }[]):
 
 /** N requests (intake + session + queued assignment each) committed in ONE transaction. */
 async function createBurst(n: number): Promise<string[]> {
-  const c = await b.sql.connect()
   const ids: string[] = []
-  try {
-    await c.query('begin')
+  await inTransaction(b, async (c) => {
     for (let i = 0; i < n; i++) {
       const id = randomUUID()
       const sessionId = randomUUID()
@@ -78,13 +76,7 @@ async function createBurst(n: number): Promise<string[]> {
       await c.query(`insert into public.session_assignments (id, session_id, status) values ($1, $2, 'queued')`, [id, sessionId])
       ids.push(id)
     }
-    await c.query('commit')
-  } catch (e) {
-    await c.query('rollback').catch(() => {})
-    throw e
-  } finally {
-    c.release()
-  }
+  })
   return ids
 }
 
@@ -194,24 +186,16 @@ describe('bad input on every path (post-mortem Issues 4 and 5)', () => {
     }
 
     // A. Legacy path first, UPPER-case event name, 1 MB concern — sent before the shop's transaction commits.
-    const c = await b.sql.connect()
-    let legacyId: string
-    try {
-      await c.query('begin')
+    const legacyId = await inTransaction(b, async (c) => {
       const i = await c.query<{ id: string }>(`insert into public.intakes (name, concern, vehicle_make, vehicle_model, vehicle_year) values ($1, $2, 'Tesla\u202E', 'Model 3', 2022) returning id`, [hostileName, hugeConcern])
       const s = await c.query<{ id: string }>(`insert into public.sessions (type, intake_id) values ('chat', $1) returning id`, [i.rows[0]!.id])
       const a = await c.query<{ id: string }>(`insert into public.session_assignments (session_id, status) values ($1, 'queued') returning id`, [s.rows[0]!.id])
-      legacyId = a.rows[0]!.id
-      const row = jsonRow((await c.query(ROW_SQL, [legacyId])).rows[0])
+      const id = a.rows[0]!.id
+      const row = jsonRow((await c.query(ROW_SQL, [id])).rows[0])
       expect(await legacyBroadcast([{ event: 'NEW_REQUEST', payload: { request: row } }])).toBe(202)
-      await until(() => t.sink.rung().includes(legacyId), 3000, 'legacy NEW_REQUEST rings')
-      await c.query('commit')
-    } catch (e) {
-      await c.query('rollback').catch(() => {})
-      throw e
-    } finally {
-      c.release()
-    }
+      await until(() => t.sink.rung().includes(id), 3000, 'legacy NEW_REQUEST rings')
+      return id
+    })
     expect(itemOf(t, legacyId)?.firstSource).toBe('broadcast')
     checkSafe(legacyId)
     // The commit's own db-broadcast and postgres_changes are duplicates of it.

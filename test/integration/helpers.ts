@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
+import type pg from 'pg'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import { startBackend, type Backend, type BackendOptions } from '../backend/index.js'
 import { Engine, type EngineTuning } from '../../src/core/engine.js'
@@ -206,15 +207,29 @@ export interface NewRequest {
   name: string
 }
 
+/** Runs `fn` on one pooled connection inside begin … commit; rolls back if it throws, and always releases the connection. */
+export async function inTransaction<T>(b: Backend, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await b.sql.connect()
+  try {
+    await c.query('begin')
+    const result = await fn(c)
+    await c.query('commit')
+    return result
+  } catch (e) {
+    await c.query('rollback').catch(() => {})
+    throw e
+  } finally {
+    c.release()
+  }
+}
+
 /** A customer asks for a session: intake + session + queued assignment, in one transaction (like the shop backend). */
 export async function createRequest(b: Backend, over: { name?: string; concern?: string; make?: string; model?: string; year?: number; status?: string } = {}): Promise<NewRequest> {
   const id = randomUUID()
   const sessionId = randomUUID()
   const intakeId = randomUUID()
   const name = over.name ?? `Customer ${id.slice(0, 4)}`
-  const c = await b.sql.connect()
-  try {
-    await c.query('begin')
+  await inTransaction(b, async (c) => {
     await c.query('insert into public.intakes (id, name, concern, vehicle_make, vehicle_model, vehicle_year) values ($1,$2,$3,$4,$5,$6)', [
       intakeId,
       name,
@@ -225,13 +240,7 @@ export async function createRequest(b: Backend, over: { name?: string; concern?:
     ])
     await c.query('insert into public.sessions (id, type, intake_id) values ($1, $2, $3)', [sessionId, 'diagnostic', intakeId])
     await c.query('insert into public.session_assignments (id, session_id, status) values ($1, $2, $3)', [id, sessionId, over.status ?? 'queued'])
-    await c.query('commit')
-  } catch (e) {
-    await c.query('rollback').catch(() => {})
-    throw e
-  } finally {
-    c.release()
-  }
+  })
   return { id, sessionId, intakeId, name }
 }
 
