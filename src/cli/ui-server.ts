@@ -11,12 +11,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { readFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
-import { isAbsolute, relative, resolve, sep } from 'node:path'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { EngineHandle } from '../core/engine-api.js'
 import type { Logger } from '../core/ports.js'
+import { decodeRequestPath, extensionOf, resolveInside, UI_CONTENT_TYPES } from '../core/static-files.js'
 import { ARG_VALIDATORS, describeArgs, isQueueChannel, type InAppAlert, type QueueChannel } from '../shared/ipc.js'
 
 export interface UiServerOptions {
@@ -40,16 +41,8 @@ export const BRIDGE_HEADER = 'x-bayalert-bridge'
 const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url))
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} }
 
-const MIME: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-  png: 'image/png',
-  svg: 'image/svg+xml',
-  wav: 'audio/wav',
-  json: 'application/json',
-  ico: 'image/x-icon',
-}
+// Only these types are served at all: any other extension is a 404.
+const MIME: Record<string, string> = { ...UI_CONTENT_TYPES, ico: 'image/x-icon' }
 
 export function cspFor(port: number): string {
   return [
@@ -73,14 +66,6 @@ export function loopbackRequestProblem(headers: IncomingMessage['headers'], port
   if (origin === undefined) return requireOrigin ? 'missing Origin' : null
   if (!allowedHosts.some((h) => origin.toLowerCase() === `http://${h}`)) return `Origin ${JSON.stringify(origin.slice(0, 100))} is not this loopback server`
   return null
-}
-
-function resolveInside(root: string, child: string): string | null {
-  const base = resolve(root)
-  const full = resolve(base, child)
-  const rel = relative(base, full)
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || !full.startsWith(base + sep)) return null
-  return full
 }
 
 /** Puts the bridge in front of the page's own module script: module scripts run in document order. */
@@ -167,16 +152,11 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   const sendJson = (res: ServerResponse, status: number, value: unknown) => send(res, status, 'application/json; charset=utf-8', JSON.stringify(value))
 
   async function serveStatic(pathname: string, res: ServerResponse): Promise<void> {
-    let path: string
-    try {
-      path = decodeURIComponent(pathname)
-    } catch {
-      return send(res, 400, 'text/plain', 'Bad path')
-    }
-    if (path.includes('\0') || path.includes('\\')) return send(res, 404, 'text/plain', 'Not found')
-    if (path === '/' || path === '') path = '/index.html'
+    const decoded = decodeRequestPath(pathname)
+    if ('refused' in decoded) return decoded.refused === 'undecodable' ? send(res, 400, 'text/plain', 'Bad path') : send(res, 404, 'text/plain', 'Not found')
+    const { path } = decoded
     const file = resolveInside(root, path.slice(1))
-    const ext = file?.slice(file.lastIndexOf('.') + 1).toLowerCase() ?? ''
+    const ext = file ? extensionOf(file) : ''
     if (!file || !MIME[ext]) return send(res, 404, 'text/plain', 'Not found')
     let body: Buffer
     try {

@@ -2,8 +2,8 @@
 // electron-notes §3): a standard, secure scheme gives the page a real origin for CSP 'self', and the
 // handler decides exactly which files are reachable. Paths that escape the root are refused.
 import { protocol, net } from 'electron'
-import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { decodeRequestPath, extensionOf, resolveInside, UI_CONTENT_TYPES } from '../core/static-files.js'
 import { APP_HOST, APP_SCHEME, CONTENT_SECURITY_POLICY } from './security.js'
 
 /** Must run before app 'ready' (Electron: registerSchemesAsPrivileged "can only be used before ready"). */
@@ -20,15 +20,6 @@ export interface AppRoots {
   sounds: string
 }
 
-/** Resolves `child` under `root`, or null if it is not strictly inside it. */
-export function resolveInside(root: string, child: string): string | null {
-  const base = resolve(root)
-  const full = resolve(base, child)
-  const rel = relative(base, full)
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return null
-  return full.startsWith(base + sep) ? full : null
-}
-
 /**
  * Maps an app:// URL to a file, or null (→ 404). /sounds/<file> comes from the sounds directory, the
  * rest from the renderer bundle. Percent-decoding happens once, before the containment check, so encoded
@@ -42,30 +33,15 @@ export function resolveAppPath(rawUrl: string, roots: AppRoots): string | null {
     return null
   }
   if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST) return null
-  let path: string
-  try {
-    path = decodeURIComponent(url.pathname)
-  } catch {
-    return null
-  }
-  if (path.includes('\0') || path.includes('\\')) return null
-  if (path === '/' || path === '') path = '/index.html'
+  const decoded = decodeRequestPath(url.pathname)
+  if (!('path' in decoded)) return null
+  const { path } = decoded
   if (path.startsWith('/sounds/')) return resolveInside(roots.sounds, path.slice('/sounds/'.length))
   return resolveInside(roots.renderer, path.slice(1))
 }
 
-const MIME: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-  png: 'image/png',
-  svg: 'image/svg+xml',
-  wav: 'audio/wav',
-  json: 'application/json',
-}
-
 export function mimeFor(path: string): string {
-  return MIME[path.slice(path.lastIndexOf('.') + 1).toLowerCase()] ?? 'application/octet-stream'
+  return UI_CONTENT_TYPES[extensionOf(path)] ?? 'application/octet-stream'
 }
 
 export type FileFetcher = (fileUrl: string) => Promise<Response>
