@@ -2,9 +2,7 @@
 // postgres_changes `system` ok within a deadline), RLS (queued_requests, feature_flags, is_mechanic),
 // flags, workstation_health, sinks. Non-zero exit if any check fails. It signs in with a session of its
 // own (memory only): reusing the headless session would rotate its refresh token from under it.
-import { realpathSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { validateSettings, type ValidSettings } from '../core/config.js'
 import { LinkSupervisor } from '../core/link/supervisor.js'
 import { describeRestError, restCall } from '../core/link/rest.js'
@@ -14,7 +12,7 @@ import { DEFAULT_FLAGS, type LinkState } from '../shared/types.js'
 import type { Logger, SecretStore } from '../core/ports.js'
 import { systemClock } from '../core/ports.js'
 import { detectNotifier } from './notifier.js'
-import { parseArgs, resolveSettings } from './settings.js'
+import { isMainModule, parseArgs, resolveSettings } from './settings.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip'
 export interface Check {
@@ -167,15 +165,7 @@ export function formatTable(checks: Check[], tty: boolean): string {
   return checks.map((c) => `${mark[c.status]}  ${c.name.padEnd(w)}  ${c.detail}${c.ms !== undefined ? `  (${c.ms} ms)` : ''}`).join('\n')
 }
 
-const isMain = (() => {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
-  } catch {
-    return false
-  }
-})()
-
-if (isMain) {
+if (isMainModule(import.meta.url)) {
   const argv = process.argv.slice(2)
   const json = argv.includes('--json')
   runDoctor(argv.filter((a) => a !== '--json')).then(

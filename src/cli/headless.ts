@@ -4,8 +4,6 @@
 // SUPABASE_URL / SUPABASE_ANON_KEY / BAYALERT_EMAIL / BAYALERT_PASSWORD / BAYALERT_DATA_DIR; with none at
 // all, the local backend's well-known defaults (`npm run backend`).
 // Exit codes: 0 clean stop, 2 configuration, 3 sign-in refused, 4 server unreachable, 1 anything else.
-import { realpathSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { validateSettings } from '../core/config.js'
 import { createEngine } from '../core/engine.js'
 import type { EngineHandle } from '../core/engine-api.js'
@@ -14,7 +12,7 @@ import { SignInError } from '../core/link/supervisor.js'
 import { FileSecretStore } from './secret-file.js'
 import { detectNotifier, OsNotifierSink } from './notifier.js'
 import { attachOutput, BellSink, TerminalOutput, TerminalSink } from './output.js'
-import { appVersion, parseArgs, resolveSettings, stderrLogger, workstationId } from './settings.js'
+import { appVersion, isMainModule, parseArgs, resolveSettings, stderrLogger, workstationId } from './settings.js'
 
 const USAGE = `Usage: npm run headless -- [options]
 
@@ -150,15 +148,7 @@ async function startUi(
   }
 }
 
-const isMain = (() => {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
-  } catch {
-    return false
-  }
-})()
-
-if (isMain) {
+if (isMainModule(import.meta.url)) {
   process.on('unhandledRejection', (e) => process.stderr.write(`bayalert: unhandled rejection: ${(e as Error)?.stack ?? e}\n`))
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),

@@ -1,7 +1,8 @@
 // Headless/doctor settings: flags beat environment beat the local backend's well-known defaults.
 import { homedir, hostname } from 'node:os'
 import { join } from 'node:path'
-import { readFileSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { LOCAL_DEFAULTS, type RawSettings } from '../core/config.js'
 
 export interface CliArgs {
@@ -65,6 +66,15 @@ export function resolveSettings(args: CliArgs, env: NodeJS.ProcessEnv = process.
     return { settings: { ...s, ...LOCAL_DEFAULTS }, usingLocalDefaults: true }
   }
   return { settings: s, usingLocalDefaults: false }
+}
+
+/** True when the module at `moduleUrl` (its import.meta.url) is the script node was started with. */
+export function isMainModule(moduleUrl: string): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(moduleUrl))
+  } catch {
+    return false
+  }
 }
 
 export function workstationId(env: NodeJS.ProcessEnv = process.env): string {
