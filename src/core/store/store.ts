@@ -4,26 +4,16 @@
 // "recorded but never rang" for the same key.
 import Database from 'better-sqlite3'
 import { chmodSync, closeSync, existsSync, openSync, renameSync, statSync } from 'node:fs'
-import type { FactSource, FeatureFlags, RequestDetails } from '../../shared/types.js'
+import type { FactSource, FeatureFlags, QueueItem } from '../../shared/types.js'
 import type { AlertKind, Clock, Logger, SinkTier } from '../ports.js'
 import { systemClock } from '../ports.js'
 import { EXPECTED_COLUMNS, MIGRATIONS, SCHEMA_VERSION } from './schema.js'
 
 type Db = Database.Database
 
-export interface QueueRow {
-  requestId: string
-  key: string
-  sessionId: string | null
-  /** Canonical queued_at (see keys.ts), or null while unknown. */
-  queuedAt: string | null
-  details: RequestDetails
-  detail: 'full' | 'basic'
-  acknowledged: boolean
-  alertCount: number
+/** A queue item as stored (queuedAt in its canonical form, see keys.ts), with the desk's own bookkeeping. */
+export interface QueueRow extends QueueItem {
   nextRepeatAt: number | null
-  firstSeenAt: number
-  firstSource: FactSource
   lastAlertAt: number | null
   commitTs: string | null
 }
