@@ -3,26 +3,22 @@
 // health.recordFetch, and the hosts see desk events.
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { AlertSink, Clock, Logger } from '../ports.js'
+import type { AlertSink, Logger } from '../ports.js'
 import { systemClock } from '../ports.js'
-import { AlertPipeline } from '../alerts/pipeline.js'
+import { AlertPipeline, type PipelineOptions } from '../alerts/pipeline.js'
 import { HealthMonitor, type HealthOptions } from '../health/health.js'
 import { Store, type PruneLimits } from '../store/store.js'
-import { RequestDesk } from './request-desk.js'
-import { systemTimers, type TimerHandle, type Timers } from './timers.js'
+import { RequestDesk, type DeskOptions } from './request-desk.js'
+import { systemTimers, type TimerHandle } from './timers.js'
 
-export interface StateCoreOptions {
+/** Clock and timers (shared by every part), the desk's repeat/burst tuning and the pipeline's sink timeout, as DeskOptions and PipelineOptions document them. */
+export interface StateCoreOptions
+  extends Pick<DeskOptions, 'clock' | 'timers' | 'repeatIntervalMs' | 'repeatMaxCount' | 'burstWindowMs' | 'burstThreshold'>,
+    Pick<PipelineOptions, 'sinkTimeoutMs'> {
   /** SQLite file (its directory is created), or ':memory:'. Conventionally `<dataDir>/bayalert.db`. */
   dbPath: string
   sinks: AlertSink[]
   log: Logger
-  clock?: Clock
-  timers?: Timers
-  repeatIntervalMs?: number
-  repeatMaxCount?: number
-  burstWindowMs?: number
-  burstThreshold?: number
-  sinkTimeoutMs?: number
   /** How often old rows are pruned while running (default 1 h; also pruned on open). */
   pruneIntervalMs?: number
   limits?: Partial<PruneLimits>
