@@ -83,7 +83,11 @@ export class TerminalOutput {
       this.o.out(JSON.stringify({ ts: new Date().toISOString(), type, ...fields }))
       return
     }
-    if (text === undefined) return
+    if (text !== undefined) this.line(text)
+  }
+
+  /** A text-mode line above the redrawn status line. */
+  private line(text: string): void {
     if (this.o.tty && this.o.raw) {
       this.o.raw(`\r\x1b[2K${text}\n${this.status}`)
     } else {
@@ -101,6 +105,16 @@ export class TerminalOutput {
     const tag = a.kind === 'health' ? this.colour('⚠ health', C.yellow) : this.colour(`🔔 ${a.kind}`, C.bold)
     const lat = a.latencyMs !== null ? this.colour(` (${a.latencyMs} ms)`, C.dim) : ''
     this.emit('alert', alertFields(a), `${this.colour(time, C.dim)} ${tag} ${a.title} — ${a.body}${lat}`)
+  }
+
+  /**
+   * Details arrived for a request that rang basic. Text mode: one line with the full text. JSON mode:
+   * nothing here — the type set stays state|alert|retract|queue|health|error, and the enrichment
+   * already shows as the next `queue` line (its detail turns 'full').
+   */
+  update(a: Alert): void {
+    if (this.o.json) return
+    this.line(`${this.colour(new Date().toLocaleTimeString(), C.dim)} ${this.colour('↻ details', C.cyan)} ${a.title} — ${a.body}`)
   }
 
   retract(requestId: string): void {
@@ -145,6 +159,9 @@ export class TerminalSink implements AlertSink {
   constructor(private readonly out: TerminalOutput) {}
   alert(a: Alert): void {
     this.out.alert(a)
+  }
+  update(a: Alert): void {
+    this.out.update(a)
   }
   retract(requestId: string): void {
     this.out.retract(requestId)

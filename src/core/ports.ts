@@ -42,6 +42,12 @@ export interface AlertSink {
   readonly name: string
   readonly tier: SinkTier
   alert(alert: Alert): void | Promise<void>
+  /**
+   * This request's alert text changed (its details arrived after it rang basic): replace what this sink
+   * shows for `alert.requestId`, silently — never ring, sound or flash again. Sinks that show nothing
+   * per request (sound, attention) leave it out. Gated by the same flags as alert().
+   */
+  update?(alert: Alert): void | Promise<void>
   /** The request left the queue (taken, cancelled) or was acknowledged: withdraw what this sink shows. */
   retract?(requestId: string): void | Promise<void>
   /** Queue length changed: badge counts, tray icons. */

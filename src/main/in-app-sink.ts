@@ -19,4 +19,9 @@ export class InAppSink implements AlertSink {
     if (alert.kind !== 'health') this.opts.showInactive()
     this.opts.send({ title: alert.title, body: alert.body, requestId: alert.requestId ?? null, at: (this.opts.now ?? Date.now)() })
   }
+
+  /** Details arrived for a request that rang basic: push the new text, without bringing the window up. */
+  update(alert: Alert): void {
+    this.opts.send({ title: alert.title, body: alert.body, requestId: alert.requestId ?? null, at: (this.opts.now ?? Date.now)() })
+  }
 }

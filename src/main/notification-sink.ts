@@ -6,6 +6,10 @@
 // - Windows: toasts need app.setAppUserModelId() matching the Start-menu shortcut (index.ts; electron#10864)
 //   and are swallowed by Focus Assist without any error (anchors §2.4) — we cannot detect that here.
 // - The sound sink owns audio, so notifications are silent: one ring per request, not two.
+// - update(): a request that rang basic ("Details are still loading") got its details. Electron cannot
+//   change a shown notification's text, so the old one is closed and a new silent one with the full text
+//   takes its slot. Only a request with its own toast on screen is replaced: one dismissed by the user
+//   stays dismissed, and a summary toast is left alone (the queue window shows the details).
 import { Notification, type NotificationConstructorOptions } from 'electron'
 import type { Alert, AlertSink, Logger } from '../core/ports.js'
 
@@ -43,7 +47,18 @@ export class NotificationSink implements AlertSink {
 
   alert(alert: Alert): void {
     if (!Notification.isSupported()) throw new Error('native notifications are not supported on this system')
+    this.show(slotFor(alert), alert)
+  }
+
+  update(alert: Alert): void {
+    if (alert.kind !== 'request' && alert.kind !== 'repeat') return
     const slot = slotFor(alert)
+    if (!this.active.has(slot)) return
+    if (!Notification.isSupported()) throw new Error('native notifications are not supported on this system')
+    this.show(slot, alert)
+  }
+
+  private show(slot: string, alert: Alert): void {
     this.close(slot)
     const n = new Notification(notificationOptions(alert, this.opts.platform))
     const covers = new Set(alert.kind === 'summary' ? (alert.summaryOf ?? []) : alert.requestId ? [alert.requestId] : [])

@@ -19,7 +19,7 @@ export interface PipelineOptions {
   health?: HealthMonitor
   clock?: Clock
   timers?: Timers
-  /** Per-sink timeout for alert/retract/queueChanged (default 3000 ms). */
+  /** Per-sink timeout for alert/update/retract/queueChanged (default 3000 ms). */
   sinkTimeoutMs?: number
 }
 
@@ -65,26 +65,44 @@ export class AlertPipeline {
    * has finished, failed or timed out, with one attempt per sink.
    */
   async deliver(alert: Alert): Promise<SinkAttempt[]> {
+    if (alert.latencyMs !== null && (alert.kind === 'request' || alert.kind === 'summary')) {
+      this.health?.recordLatency(alert.latencyMs)
+    }
+    return this.send('alert', alert)
+  }
+
+  /**
+   * A request's alert text changed after it rang (details arrived): every sink that implements
+   * update() replaces what it shows, silently. Same flag gating and isolation as deliver(), but it is
+   * not a ring: no latency sample, and sinks without update() (sound, attention) are not called at all.
+   * Attempts are recorded with alertKind 'update'. Resolves (never rejects) with one attempt per sink
+   * that implements update().
+   */
+  async update(alert: Alert): Promise<SinkAttempt[]> {
+    return this.send('update', alert)
+  }
+
+  private async send(op: 'alert' | 'update', alert: Alert): Promise<SinkAttempt[]> {
     const flags = this.flags()
     // The master switch gates request alerts, with no bypass (post-mortem Issue 3). Health alerts are
     // about BayAlert itself, not new requests, so only the tier flags apply to them.
     const masterOff = alert.kind !== 'health' && !flags.mech_new_request_alerts
-    if (alert.latencyMs !== null && (alert.kind === 'request' || alert.kind === 'summary')) {
-      this.health?.recordLatency(alert.latencyMs)
-    }
+    // SinkAttempt's alertKind union (store.ts) predates updates; the column is free text.
+    const alertKind = (op === 'update' ? 'update' : alert.kind) as SinkAttempt['alertKind']
+    const sinks = op === 'update' ? this.sinks.filter((s) => typeof s.update === 'function') : this.sinks
     const attempts = await Promise.all(
-      this.sinks.map(async (sink): Promise<SinkAttempt> => {
+      sinks.map(async (sink): Promise<SinkAttempt> => {
         const tierFlag = TIER_FLAG[sink.tier]
         const at = this.clock.now()
-        const base = { at, sink: sink.name, tier: sink.tier, alertKind: alert.kind, key: alert.key ?? null }
+        const base = { at, sink: sink.name, tier: sink.tier, alertKind, key: alert.key ?? null }
         if (masterOff || (tierFlag !== null && !flags[tierFlag])) {
           return { ...base, result: 'skipped-flag', durationMs: 0, error: masterOff ? 'mech_new_request_alerts off' : `${tierFlag} off` }
         }
-        const { result, error } = await this.call(() => sink.alert(alert))
+        const { result, error } = await this.call(() => (op === 'update' ? sink.update!(alert) : sink.alert(alert)))
         const attempt: SinkAttempt = { ...base, result, durationMs: this.clock.now() - at, error }
         this.health?.recordSink(sink.name, result === 'ok', error ?? undefined)
         if (result !== 'ok') {
-          this.log.error(`alert: sink ${sink.name} ${result === 'timeout' ? 'timed out' : 'failed'}`, {
+          this.log.error(`alert: sink ${sink.name}${op === 'update' ? ' update' : ''} ${result === 'timeout' ? 'timed out' : 'failed'}`, {
             sink: sink.name,
             tier: sink.tier,
             kind: alert.kind,

@@ -9,7 +9,10 @@
 //     ring (a summary) when alerts come back on;
 //   - backlog (reconcile) rings ONE summary; live events ring individually at once, up to burstThreshold per
 //     window, and only the rest of a real burst is held for one summary;
-//   - unacknowledged requests repeat every repeatIntervalMs, at most repeatMaxCount times (stored).
+//   - unacknowledged requests repeat every repeatIntervalMs, at most repeatMaxCount times (stored);
+//   - a request that rang basic ("Details are still loading") and is later enriched to full while still
+//     queued and unacknowledged gets one silent update (pipeline.update): sinks that show it replace the
+//     text in place; it is not a ring (alert_count unchanged, no sound). Not while silenced.
 // Every decision and the write that records it happen in one store transaction; side effects (sinks,
 // listeners) run after the commit, so a crash can only lose a ring that is then owed at next start,
 // never ring the same key twice.
@@ -46,6 +49,8 @@ export interface DeskOptions {
 export interface DeskEvents {
   queue: QueueItem[]
   alert: Alert
+  /** A rung request's alert text changed (basic → full); not a ring. */
+  update: Alert
   retract: { requestId: string }
   pause: PauseUntil
   flags: FeatureFlags
@@ -100,6 +105,8 @@ interface CleanBase {
 interface Effects {
   ring: QueueRow[]
   retract: string[]
+  /** Requests that rang basic and were enriched to full: one silent update each after the commit. */
+  update: string[]
   queueChanged: boolean
 }
 
@@ -119,6 +126,11 @@ function mergeDetails(old: RequestDetails, add: Partial<RequestDetails>): Reques
     concern: add.concern ?? old.concern,
     sessionType: add.sessionType ?? old.sessionType,
   }
+}
+
+/** The row rang (and still shows) a basic alert, and its new detail level is full. */
+function rangBasic(before: QueueRow, detailAfter: QueueRow['detail']): boolean {
+  return before.detail === 'basic' && detailAfter === 'full' && before.alertCount > 0 && !before.acknowledged
 }
 
 const EMPTY_DETAILS: RequestDetails = { customerName: null, vehicle: null, concern: null, sessionType: null }
@@ -142,6 +154,7 @@ export class RequestDesk {
   private readonly listeners: { [E in keyof DeskEvents]: Set<(p: DeskEvents[E]) => void> } = {
     queue: new Set(),
     alert: new Set(),
+    update: new Set(),
     retract: new Set(),
     pause: new Set(),
     flags: new Set(),
@@ -229,7 +242,7 @@ export class RequestDesk {
 
   /** Consumes one fact. Never throws: a failure is logged, counted and reported as outcome 'error'. */
   ingest(fact: RequestFact): IngestResult {
-    const effects: Effects = { ring: [], retract: [], queueChanged: false }
+    const effects: Effects = { ring: [], retract: [], update: [], queueChanged: false }
     let result: IngestResult
     // Validation touches no state, so it runs outside the transaction: the source is known even
     // when the store itself fails.
@@ -256,7 +269,7 @@ export class RequestDesk {
    * started are removed, tombstoned and retracted. Facts received after snapshot.startedAt win.
    */
   reconcile(snapshot: QueueSnapshot): ReconcileResult {
-    const effects: Effects = { ring: [], retract: [], queueChanged: false }
+    const effects: Effects = { ring: [], retract: [], update: [], queueChanged: false }
     const result: ReconcileResult = { added: [], removed: [], unchanged: 0, enriched: 0, rejected: 0 }
     const outcomes: string[] = []
     const now = this.clock.now()
@@ -492,6 +505,7 @@ export class RequestDesk {
         }
         this.store.putQueueRow({ ...row, details, detail })
         effects.queueChanged = true
+        if (rangBasic(row, detail)) effects.update.push(row.requestId)
         return record(v.base, 'details', v.requestId, row.key, 'enriched', row.detail === 'basic' ? 'basic → full' : 'details updated')
       }
       case 'queued':
@@ -537,6 +551,7 @@ export class RequestDesk {
         }
         this.store.putQueueRow(next)
         effects.queueChanged = true
+        if (rangBasic(row, detail)) effects.update.push(row.requestId)
         const reason = [fillVersion ? 'version filled in' : null, refineVersion ? 'version made precise' : null, enriched ? 'details added' : null].filter(Boolean).join(', ')
         return record(f, 'queued', f.requestId, next.key, enriched ? 'enriched' : 'duplicate', withNote(reason || null))
       }
@@ -628,6 +643,7 @@ export class RequestDesk {
   private afterCommit(effects: Effects, context: 'live' | 'reconcile', trigger?: QueueSnapshot['trigger']): void {
     for (const id of effects.retract) this.emitRetract(id)
     if (effects.queueChanged) this.emitQueue()
+    for (const id of new Set(effects.update)) this.sendUpdate(id)
     if (effects.ring.length === 0) {
       if (context === 'reconcile' && this.pending.size > 0) this.flushBurst(null, 'live')
       return
@@ -735,6 +751,33 @@ export class RequestDesk {
     this.armRepeatTimer()
     this.emitQueue()
     this.deliver(alert)
+  }
+
+  /**
+   * One silent update for a request that rang basic and now has its details. Re-read after the commit:
+   * only a request still queued, rung and unacknowledged is updated. Silenced (flag off, paused) → no
+   * update: a replaced notification still pops up on most platforms, and the next repeat after the
+   * silence carries the full text anyway.
+   */
+  private sendUpdate(requestId: string): void {
+    let alert: Alert
+    try {
+      if (this.silencedBecause() !== null) return
+      const row = this.store.getQueueRow(requestId)
+      if (!row || row.acknowledged || row.alertCount === 0 || row.detail !== 'full') return
+      // The kind the sinks show now: the first ring, or a repeat ("Still waiting …") after one.
+      alert = requestAlert(row, row.alertCount > 1 ? 'repeat' : 'request', this.clock.now(), null)
+    } catch (err) {
+      // ingest/reconcile never throw; a lost update only leaves the basic text on screen.
+      this.health?.count('store:error')
+      this.log.error('desk: could not prepare an alert update', { cause: String((err as Error)?.message ?? err) })
+      return
+    }
+    this.emit('update', alert)
+    this.pipeline.update(alert).catch((err) => {
+      this.health?.count('alert:pipeline-error')
+      this.log.error('desk: alert pipeline rejected an update', { cause: String((err as Error)?.stack ?? err) })
+    })
   }
 
   private deliver(alert: Alert): void {

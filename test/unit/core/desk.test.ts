@@ -314,6 +314,124 @@ describe('details and rejected facts', () => {
   })
 })
 
+describe('enrichment after a basic ring (silent update)', () => {
+  const updates = () => h.sinks['in-app'].updates
+  const rings = () => Object.values(h.sinks).reduce((n, s) => n + s.alerts.length, 0)
+
+  it('basic ring → details fact → exactly one update per updating sink with the full text; no extra ring', async () => {
+    const d = h.core.desk
+    const seen: string[] = []
+    d.on('update', (a) => seen.push(a.title))
+    d.ingest(queued('r1', { details: null }))
+    await settle()
+    expect(h.alerts()[0]).toMatchObject({ detail: 'basic', title: 'New request: A customer', body: 'Details are still loading.' })
+    expect(rings()).toBe(5)
+    const latencySamples = h.core.health.summary().latencyMs.count
+    expect(d.ingest(details('r1')).outcome).toBe('enriched')
+    await settle()
+    for (const t of ['notification', 'in-app', 'terminal'] as const) expect(h.sinks[t].updates).toHaveLength(1)
+    expect(h.sinks.sound.update).toBeUndefined()
+    expect(h.sinks.attention.update).toBeUndefined()
+    expect(updates()[0]).toMatchObject({
+      kind: 'request',
+      requestId: 'r1',
+      key: 'r1@2026-03-02T08:59:59.500000Z',
+      detail: 'full',
+      title: 'New request: Dana Diaz',
+      body: '2015 Ford F-150 · Check engine light · chat',
+      latencyMs: null,
+    })
+    expect(seen).toEqual(['New request: Dana Diaz'])
+    expect(rings()).toBe(5) // not a ring: no sink's alert() called again
+    expect(d.queue()[0]).toMatchObject({ detail: 'full', alertCount: 1 })
+    expect(h.core.health.summary().latencyMs.count).toBe(latencySamples) // no latency sample for an update
+    const attempts = h.core.store.recentSinkAttempts().filter((a) => (a.alertKind as string) === 'update')
+    expect(attempts.map((a) => `${a.sink}:${a.result}`).sort()).toEqual(['in-app:ok', 'notify:ok', 'terminal:ok'])
+    // Further details for an already-full request, and duplicates, never update again.
+    d.ingest(details('r1', { details: { customerName: 'Dana D.', vehicle: null, concern: null, sessionType: null } }))
+    d.ingest(details('r1'))
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(updates()).toHaveLength(1)
+    expect(rings()).toBe(5)
+  })
+
+  it('enrichment by another source or by reconcile updates once too', async () => {
+    const d = h.core.desk
+    d.ingest(queued('r1', { source: 'postgres_changes', details: null }))
+    d.ingest(queued('r2', { source: 'postgres_changes', details: null }))
+    await settle()
+    expect(h.alerts()).toHaveLength(2)
+    d.ingest(queued('r1', { source: 'broadcast' }))
+    d.reconcile(snapshot([queued('r1'), queued('r2')]))
+    await settle()
+    expect(updates().map((a) => `${a.requestId}:${a.title}`)).toEqual(['r1:New request: Customer r1', 'r2:New request: Customer r2'])
+    expect(h.alerts()).toHaveLength(2)
+  })
+
+  it('after a repeat the update reads as the repeat ("Still waiting")', async () => {
+    h.restart({ repeatIntervalMs: 60_000 })
+    const d = h.core.desk
+    d.ingest(queued('r1', { details: null }))
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(h.alerts().map((a) => a.kind)).toEqual(['request', 'repeat'])
+    d.ingest(details('r1'))
+    await settle()
+    expect(h.sinks['in-app'].updates).toHaveLength(1)
+    expect(h.sinks['in-app'].updates[0]).toMatchObject({ kind: 'repeat', title: 'Still waiting (1 min): Dana Diaz', detail: 'full' })
+    expect(d.queue()[0]!.alertCount).toBe(2)
+  })
+
+  it('no update for a request that rang full', async () => {
+    const d = h.core.desk
+    d.ingest(queued('r1'))
+    await settle()
+    expect(d.ingest(details('r1')).outcome).toBe('enriched')
+    await settle()
+    expect(updates()).toHaveLength(0)
+  })
+
+  it('no update for a request that was removed or acknowledged', async () => {
+    const d = h.core.desk
+    d.ingest(queued('gone', { details: null }))
+    d.ingest(queued('acked', { details: null }))
+    await settle()
+    d.ingest(removed('gone'))
+    d.acknowledge('acked')
+    expect(d.ingest(details('gone')).outcome).toBe('stale')
+    expect(d.ingest(details('acked')).outcome).toBe('enriched')
+    await settle()
+    expect(updates()).toHaveLength(0)
+    expect(d.queue()[0]).toMatchObject({ requestId: 'acked', detail: 'full', acknowledged: true })
+  })
+
+  it('no update for a request that has not rung yet (held in a burst window): it rings full instead', async () => {
+    const d = h.core.desk
+    for (const id of ['a', 'b', 'c']) d.ingest(queued(id))
+    d.ingest(queued('held', { details: null }))
+    d.ingest(details('held'))
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(updates()).toHaveLength(0)
+    expect(h.alerts().at(-1)).toMatchObject({ kind: 'request', requestId: 'held', detail: 'full', title: 'New request: Dana Diaz' })
+  })
+
+  it('no update while the master flag is off or alerts are paused', async () => {
+    const d = h.core.desk
+    d.ingest(queued('r1', { details: null }))
+    d.ingest(queued('r2', { details: null }))
+    await settle()
+    d.setFlags({ ...DEFAULT_FLAGS, mech_new_request_alerts: false })
+    d.ingest(details('r1'))
+    await settle()
+    d.setFlags({ ...DEFAULT_FLAGS })
+    d.pause({ minutes: 15 })
+    d.ingest(details('r2'))
+    await settle()
+    for (const s of Object.values(h.sinks)) expect(s.updates).toHaveLength(0)
+    expect(h.core.store.recentSinkAttempts().some((a) => (a.alertKind as string) === 'update')).toBe(false)
+    expect(d.queue().map((q) => q.detail)).toEqual(['full', 'full'])
+  })
+})
+
 describe('hostile strings', () => {
   it('control chars, bidi overrides, markup and a 1 MB concern are made safe everywhere, and the event recorded', async () => {
     const megabyte = 'A'.repeat(1024 * 1024)

@@ -23,15 +23,23 @@ export function captureLog(): Logger & { lines: LogLine[]; errors(): LogLine[] }
 
 export interface RecordingSink extends AlertSink {
   alerts: Alert[]
+  /** update() calls; sound and attention sinks do not implement update (like the real ones). */
+  updates: Alert[]
   retracts: string[]
   counts: number[]
 }
 
-export function recordingSink(name: string, tier: SinkTier, behave?: (a: Alert) => void | Promise<void>): RecordingSink {
+export function recordingSink(
+  name: string,
+  tier: SinkTier,
+  behave?: (a: Alert) => void | Promise<void>,
+  behaveUpdate?: (a: Alert) => void | Promise<void>,
+): RecordingSink {
   const s: RecordingSink = {
     name,
     tier,
     alerts: [],
+    updates: [],
     retracts: [],
     counts: [],
     alert(a) {
@@ -44,6 +52,12 @@ export function recordingSink(name: string, tier: SinkTier, behave?: (a: Alert) 
     queueChanged(n) {
       s.counts.push(n)
     },
+  }
+  if (tier !== 'sound' && tier !== 'attention') {
+    s.update = (a) => {
+      s.updates.push(a)
+      return behaveUpdate?.(a)
+    }
   }
   return s
 }

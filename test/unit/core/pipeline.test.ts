@@ -172,6 +172,68 @@ describe('isolation (post-mortem Issue 5)', () => {
   })
 })
 
+describe('update (details arrived after a basic ring)', () => {
+  const updateKind = (a: { alertKind: string }) => a.alertKind === 'update'
+
+  it('fans out only to sinks that implement update; never calls alert(); no latency sample', async () => {
+    const health = new HealthMonitor({ log })
+    const sinks = allTierSinks()
+    const p = new AlertPipeline({ sinks: Object.values(sinks), flags: () => flags, log, store, health })
+    const attempts = await p.update(alert({ latencyMs: 40 }))
+    expect(attempts.map((a) => a.sink).sort()).toEqual(['in-app', 'notify', 'terminal'])
+    for (const t of ['notification', 'in-app', 'terminal'] as const) expect(sinks[t].updates).toHaveLength(1)
+    for (const s of Object.values(sinks)) expect(s.alerts).toHaveLength(0)
+    expect(health.summary().latencyMs.count).toBe(0)
+    expect(store.recentSinkAttempts().filter(updateKind).map((a) => a.result)).toEqual(['ok', 'ok', 'ok'])
+  })
+
+  it('tier flags gate update like alert (recorded as skipped-flag)', async () => {
+    const sinks = allTierSinks()
+    const p = new AlertPipeline({ sinks: Object.values(sinks), flags: () => flags, log, store })
+    flags.mech_browser_notifications = false
+    const attempts = await p.update(alert())
+    expect(sinks.notification.updates).toHaveLength(0)
+    expect(sinks['in-app'].updates).toHaveLength(1)
+    expect(attempts.find((a) => a.sink === 'notify')).toMatchObject({ result: 'skipped-flag', error: 'mech_browser_notifications off' })
+  })
+
+  it('the master flag gates update: no sink is called', async () => {
+    const sinks = allTierSinks()
+    const p = new AlertPipeline({ sinks: Object.values(sinks), flags: () => flags, log, store })
+    flags.mech_new_request_alerts = false
+    const attempts = await p.update(alert())
+    for (const s of Object.values(sinks)) expect(s.updates).toHaveLength(0)
+    expect(attempts.every((a) => a.result === 'skipped-flag' && a.error === 'mech_new_request_alerts off')).toBe(true)
+  })
+
+  it('a throwing, a rejecting and a hanging update are recorded; the others and the next alert still run', async () => {
+    const health = new HealthMonitor({ log })
+    const good = recordingSink('good', 'in-app')
+    const thrower = recordingSink('thrower', 'terminal', undefined, () => {
+      throw new Error('stdout closed')
+    })
+    const rejecter = recordingSink('rejecter', 'notification', undefined, () => Promise.reject(new Error('toast gone')))
+    const hanger = recordingSink('hanger', 'in-app', undefined, () => new Promise<void>(() => {}))
+    const p = new AlertPipeline({ sinks: [thrower, rejecter, hanger, good], flags: () => flags, log, store, health })
+    const u = p.update(alert({ key: 'k1' }))
+    await settle()
+    expect(good.updates).toHaveLength(1) // did not wait for the hanging sink
+    const next = p.deliver(alert({ key: 'k2' }))
+    await settle()
+    expect(good.alerts).toHaveLength(1) // the next alert is not blocked either
+    await vi.advanceTimersByTimeAsync(3000)
+    const by = Object.fromEntries((await u).map((a) => [a.sink, a]))
+    expect(by.good!.result).toBe('ok')
+    expect(by.thrower).toMatchObject({ result: 'error', error: 'Error: stdout closed' })
+    expect(by.rejecter).toMatchObject({ result: 'error', error: 'Error: toast gone' })
+    expect(by.hanger).toMatchObject({ result: 'timeout', error: 'no answer within 3000 ms', durationMs: 3000 })
+    expect((await next).every((a) => a.result === 'ok')).toBe(true)
+    const rows = store.recentSinkAttempts().filter(updateKind)
+    expect(rows.map((r) => `${r.sink}:${r.key}:${r.result}`).sort()).toEqual(['good:k1:ok', 'hanger:k1:timeout', 'rejecter:k1:error', 'thrower:k1:error'])
+    expect(log.errors().find((l) => l.fields?.sink === 'hanger')!.msg).toBe('alert: sink hanger update timed out')
+  })
+})
+
 describe('latency', () => {
   it('records commit→alert latency of request alerts in the health histogram', async () => {
     const health = new HealthMonitor({ log })

@@ -54,6 +54,36 @@ describe('NotificationSink', () => {
     sink.retract('b')
     expect(n.close).toHaveBeenCalled()
   })
+  it('update replaces the basic notification with a silent one carrying the full text; click still shows the queue', () => {
+    const showQueue = vi.fn()
+    const sink = new NotificationSink({ platform: 'linux', showQueue, log })
+    sink.alert(alert({ title: 'New request: A customer', body: 'Details are still loading.', detail: 'basic' }))
+    sink.update(alert({ title: 'New request: Dana Ortiz', body: '2014 Honda Civic · grinding', detail: 'full' }))
+    const [basic, full] = electron.FakeNotification.instances
+    expect(electron.FakeNotification.instances).toHaveLength(2)
+    expect(basic!.close).toHaveBeenCalled()
+    expect(full!.options).toMatchObject({ title: 'New request: Dana Ortiz', body: '2014 Honda Civic · grinding', silent: true, urgency: 'critical', timeoutType: 'never' })
+    expect(full!.show).toHaveBeenCalled()
+    expect(full!.close).not.toHaveBeenCalled()
+    expect(sink.active.size).toBe(1)
+    expect(sink.active.get('request:r-1')!.n).toBe(full) // referenced until it closes
+    full!.emit('click')
+    expect(showQueue).toHaveBeenCalledTimes(1)
+    sink.retract('r-1')
+    expect(full!.close).toHaveBeenCalled()
+    expect(sink.active.size).toBe(0)
+  })
+  it('update shows nothing when the request has no toast of its own (dismissed, or only in a summary)', () => {
+    const sink = new NotificationSink({ platform: 'darwin', showQueue: vi.fn(), log })
+    sink.update(alert()) // never shown
+    sink.alert(alert({ requestId: 'r-2', key: 'r-2@t' }))
+    electron.FakeNotification.instances[0]!.emit('close') // the user dismissed it
+    sink.update(alert({ requestId: 'r-2', key: 'r-2@t' }))
+    sink.alert(alert({ kind: 'summary', requestId: undefined, summaryOf: ['a', 'b'] }))
+    sink.update(alert({ requestId: 'a', key: 'a@t' }))
+    expect(electron.FakeNotification.instances).toHaveLength(2)
+    expect(electron.FakeNotification.instances[1]!.close).not.toHaveBeenCalled()
+  })
   it('platform options: no urgency off Linux; health alerts are not critical', () => {
     expect(notificationOptions(alert(), 'darwin').urgency).toBeUndefined()
     expect(notificationOptions(alert({ kind: 'health' }), 'linux').urgency).toBe('normal')
@@ -153,5 +183,13 @@ describe('InAppSink', () => {
     expect(send).toHaveBeenCalledWith({ title: 'Dana Ortiz is waiting', body: '2014 Honda Civic — grinding', requestId: 'r-1', at: 5 })
     sink.alert(alert({ kind: 'health', requestId: undefined }))
     expect(showInactive).toHaveBeenCalledTimes(1)
+  })
+  it('update pushes the new text for the request without bringing the window up', () => {
+    const showInactive = vi.fn()
+    const send = vi.fn()
+    const sink = new InAppSink({ showInactive, send, now: () => 7 })
+    sink.update(alert({ title: 'New request: Dana Ortiz' }))
+    expect(showInactive).not.toHaveBeenCalled()
+    expect(send).toHaveBeenCalledWith({ title: 'New request: Dana Ortiz', body: '2014 Honda Civic — grinding', requestId: 'r-1', at: 7 })
   })
 })

@@ -1,0 +1,26 @@
+// Headless terminal output: an update (details arrived after a basic ring) is a text line only; in
+// --json mode it adds no line and no new type (the enrichment shows as the next `queue` line).
+import { describe, expect, it } from 'vitest'
+import type { Alert } from '../../../src/core/ports.js'
+import { TerminalOutput, TerminalSink } from '../../../src/cli/output.js'
+
+const alert = (over: Partial<Alert> = {}): Alert => ({
+  kind: 'request', requestId: 'r1', key: 'r1@t', title: 'New request: Dana Diaz', body: '2015 Ford F-150 · Check engine light', detail: 'full', items: [], latencyMs: null, ...over,
+})
+
+describe('TerminalSink.update', () => {
+  it('text mode: one line with the full text', () => {
+    const lines: string[] = []
+    new TerminalSink(new TerminalOutput({ json: false, tty: false, out: (l) => lines.push(l) })).update(alert())
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/↻ details New request: Dana Diaz — 2015 Ford F-150 · Check engine light$/)
+  })
+  it('JSON mode: nothing (the type set stays state|alert|retract|queue|health|error)', () => {
+    const lines: string[] = []
+    const sink = new TerminalSink(new TerminalOutput({ json: true, tty: false, out: (l) => lines.push(l) }))
+    sink.update(alert())
+    expect(lines).toEqual([])
+    sink.alert(alert())
+    expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'alert', title: 'New request: Dana Diaz' })
+  })
+})
