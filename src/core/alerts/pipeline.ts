@@ -87,8 +87,7 @@ export class AlertPipeline {
     // The master switch gates request alerts, with no bypass (post-mortem Issue 3). Health alerts are
     // about BayAlert itself, not new requests, so only the tier flags apply to them.
     const masterOff = alert.kind !== 'health' && !flags.mech_new_request_alerts
-    // SinkAttempt's alertKind union (store.ts) predates updates; the column is free text.
-    const alertKind = (op === 'update' ? 'update' : alert.kind) as SinkAttempt['alertKind']
+    const alertKind: SinkAttempt['alertKind'] = op === 'update' ? 'update' : alert.kind
     const sinks = op === 'update' ? this.sinks.filter((s) => typeof s.update === 'function') : this.sinks
     const attempts = await Promise.all(
       sinks.map(async (sink): Promise<SinkAttempt> => {
