@@ -310,7 +310,7 @@ export class Engine implements EngineHandle {
     })
   }
 
-  /** Upserts public.workstation_health (optional table: a missing one is detected once, then skipped). */
+  /** Upserts this workstation's row for the signed-in mechanic in public.workstation_health (optional table: a missing one is detected once, then skipped). */
   async sendHeartbeat(): Promise<boolean> {
     const link = this.link
     const user = link?.currentUser
@@ -325,7 +325,7 @@ export class Engine implements EngineHandle {
       reason: s.reason.slice(0, 500),
       counters: this.core?.health.summary().counters ?? {},
     }
-    const res = await restCall<unknown>(link.client, (c) => c.from('workstation_health').upsert(row, { onConflict: 'workstation_id' }), 5000)
+    const res = await restCall<unknown>(link.client, (c) => c.from('workstation_health').upsert(row, { onConflict: 'workstation_id,mechanic_id' }), 5000)
     if (res.ok) return true
     if (res.error.kind === 'missing') {
       this.heartbeatMissing = true

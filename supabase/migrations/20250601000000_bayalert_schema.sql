@@ -56,14 +56,20 @@ create table if not exists public.feature_flags (
 );
 
 create table if not exists public.workstation_health (
-  workstation_id text primary key,
+  workstation_id text not null,
   mechanic_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
   last_seen timestamptz not null default now(),
   app_version text,
   state text,
   reason text,
-  counters jsonb not null default '{}'::jsonb
+  counters jsonb not null default '{}'::jsonb,
+  constraint workstation_health_pkey primary key (workstation_id, mechanic_id)
 );
+-- One row per workstation *and* mechanic: a shop workstation changes hands, and RLS lets each mechanic write
+-- only their own rows, so a key of workstation_id alone locked every later mechanic on that machine out of
+-- the heartbeat. (Re-keys a table created by an earlier version of this file.)
+alter table public.workstation_health drop constraint if exists workstation_health_pkey;
+alter table public.workstation_health add constraint workstation_health_pkey primary key (workstation_id, mechanic_id);
 
 -- ─── triggers ────────────────────────────────────────────────────────────────────────────────────────────
 -- queued_at is the dedup version: it changes exactly when a row (re)enters the queue and is stable while it
