@@ -10,8 +10,9 @@ import type pg from 'pg'
 import type { Backend } from '../../test/backend/index.js'
 import { fakeCustomer, rng, sendLegacyBroadcast, type RequestRow } from '../../test/backend/simulate.js'
 import { Engine, type EngineTuning } from '../../src/core/engine.js'
-import type { Alert, AlertSink, Logger, SecretStore } from '../../src/core/ports.js'
+import type { Alert, AlertSink, Logger } from '../../src/core/ports.js'
 import type { LinkState } from '../../src/shared/types.js'
+import { MemorySecretStore as MemorySecrets } from '../../src/core/memory-secret-store.js'
 
 export const now = (): number => performance.now()
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -58,18 +59,6 @@ export function median(xs: number[]): number | null {
 
 export const round1 = (x: number): number => Math.round(x * 10) / 10
 
-export class MemorySecrets implements SecretStore {
-  private readonly map = new Map<string, string>()
-  async getItem(k: string) {
-    return this.map.get(k) ?? null
-  }
-  async setItem(k: string, v: string) {
-    this.map.set(k, v)
-  }
-  async removeItem(k: string) {
-    this.map.delete(k)
-  }
-}
 
 /** Keeps warnings and errors (printed with --verbose); drops debug/info. */
 export class BenchLog implements Logger {

@@ -9,10 +9,11 @@ import { describeRestError, restCall } from '../core/link/rest.js'
 import { parseFlagRows } from '../core/feed/parse.js'
 import { Store } from '../core/store/store.js'
 import { DEFAULT_FLAGS, type LinkState } from '../shared/types.js'
-import type { Logger, SecretStore } from '../core/ports.js'
+import type { Logger } from '../core/ports.js'
 import { systemClock } from '../core/ports.js'
 import { detectNotifier } from './notifier.js'
 import { isMainModule, parseArgs, resolveSettings } from './settings.js'
+import { MemorySecretStore } from '../core/memory-secret-store.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip'
 export interface Check {
@@ -20,19 +21,6 @@ export interface Check {
   status: CheckStatus
   detail: string
   ms?: number
-}
-
-class MemorySecrets implements SecretStore {
-  private m = new Map<string, string>()
-  async getItem(k: string) {
-    return this.m.get(k) ?? null
-  }
-  async setItem(k: string, v: string) {
-    this.m.set(k, v)
-  }
-  async removeItem(k: string) {
-    this.m.delete(k)
-  }
 }
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} }
@@ -59,7 +47,7 @@ export async function runDoctor(argv: string[], opts: { realtimeDeadlineMs?: num
   add(checkSinks())
 
   const t0 = Date.now()
-  const link = new LinkSupervisor({ supabaseUrl: s.supabaseUrl, anonKey: s.anonKey }, { secrets: new MemorySecrets(), log: quiet, clock: systemClock })
+  const link = new LinkSupervisor({ supabaseUrl: s.supabaseUrl, anonKey: s.anonKey }, { secrets: new MemorySecretStore(), log: quiet, clock: systemClock })
   try {
     await link.start()
     try {

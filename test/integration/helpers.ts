@@ -9,21 +9,10 @@ import { afterAll, afterEach, beforeAll } from 'vitest'
 import { startBackend, type Backend, type BackendOptions } from '../backend/index.js'
 import { Engine, type EngineTuning } from '../../src/core/engine.js'
 import type { EngineConfig, EngineEvents } from '../../src/core/engine-api.js'
-import type { Alert, AlertSink, Logger, SecretStore, SinkTier } from '../../src/core/ports.js'
+import type { Alert, AlertSink, Logger, SinkTier } from '../../src/core/ports.js'
 import type { LinkState } from '../../src/shared/types.js'
+import { MemorySecretStore as MemorySecrets } from '../../src/core/memory-secret-store.js'
 
-export class MemorySecrets implements SecretStore {
-  readonly map = new Map<string, string>()
-  async getItem(k: string) {
-    return this.map.get(k) ?? null
-  }
-  async setItem(k: string, v: string) {
-    this.map.set(k, v)
-  }
-  async removeItem(k: string) {
-    this.map.delete(k)
-  }
-}
 
 export class RecordingSink implements AlertSink {
   readonly alerts: (Alert & { at: number })[] = []
