@@ -183,8 +183,20 @@ insert into public.feature_flags (key, enabled, description) values
 on conflict (key) do nothing;
 
 -- ─── RPCs (security invoker: RLS decides what the caller gets) ───────────────────────────────────────────
+-- One definition of "a request with its details" for both read RPCs. security_invoker makes the view check
+-- the caller's RLS on the three tables (Postgres 15+, as on Supabase). Details come from LEFT JOINs: a request
+-- whose session/intake the caller cannot read still appears, with nulls.
+create or replace view public.request_feed with (security_invoker = true) as
+  select a.id, a.session_id, a.status, a.mechanic_id, a.queued_at, a.created_at, a.updated_at,
+         s.type as session_type, s.intake_id, i.name as customer_name, i.concern,
+         i.vehicle_make, i.vehicle_model, i.vehicle_year
+  from public.session_assignments a
+  left join public.sessions s on s.id = a.session_id
+  left join public.intakes i on i.id = s.intake_id;
+revoke all on public.request_feed from public, anon;
+grant select on public.request_feed to authenticated, service_role;
+
 -- One keyset page of waiting requests with their details, ordered by (queued_at, id).
--- Details come from LEFT JOINs: a request whose session/intake the caller cannot read still appears, with nulls.
 create or replace function public.queued_requests(
   p_after_queued_at timestamptz default null,
   p_after_id uuid default null,
@@ -195,15 +207,11 @@ create or replace function public.queued_requests(
   vehicle_make text, vehicle_model text, vehicle_year integer
 )
 language sql stable security invoker set search_path = '' as $$
-  select a.id, a.session_id, a.status, a.mechanic_id, a.queued_at, a.created_at, a.updated_at,
-         s.type, s.intake_id, i.name, i.concern, i.vehicle_make, i.vehicle_model, i.vehicle_year
-  from public.session_assignments a
-  left join public.sessions s on s.id = a.session_id
-  left join public.intakes i on i.id = s.intake_id
-  where a.status = 'queued'
+  select f.* from public.request_feed f
+  where f.status = 'queued'
     and (p_after_queued_at is null
-         or (a.queued_at, a.id) > (p_after_queued_at, coalesce(p_after_id, '00000000-0000-0000-0000-000000000000'::uuid)))
-  order by a.queued_at, a.id
+         or (f.queued_at, f.id) > (p_after_queued_at, coalesce(p_after_id, '00000000-0000-0000-0000-000000000000'::uuid)))
+  order by f.queued_at, f.id
   limit least(greatest(coalesce(p_limit, 500), 1), 1000)
 $$;
 
@@ -215,13 +223,9 @@ returns table (
   vehicle_make text, vehicle_model text, vehicle_year integer
 )
 language sql stable security invoker set search_path = '' as $$
-  select a.id, a.session_id, a.status, a.mechanic_id, a.queued_at, a.created_at, a.updated_at,
-         s.type, s.intake_id, i.name, i.concern, i.vehicle_make, i.vehicle_model, i.vehicle_year
-  from public.session_assignments a
-  left join public.sessions s on s.id = a.session_id
-  left join public.intakes i on i.id = s.intake_id
-  where a.id = any (coalesce(p_ids, '{}'::uuid[]))
-  order by a.queued_at nulls last, a.id
+  select f.* from public.request_feed f
+  where f.id = any (coalesce(p_ids, '{}'::uuid[]))
+  order by f.queued_at nulls last, f.id
 $$;
 
 -- Why a claim failed, without letting RLS hide the answer (a request taken by someone else is no longer
