@@ -372,12 +372,7 @@ export class RequestDesk {
 
   resume(): void {
     if (this.pauseUntil === null) return
-    this.pauseUntil = null
-    this.store.setMeta(META_PAUSE, null)
-    if (this.pauseTimer !== null) this.timers.clearTimeout(this.pauseTimer)
-    this.pauseTimer = null
-    this.log.info('desk: alerts resumed')
-    this.emit('pause', null)
+    this.endPause('desk: alerts resumed')
     this.ringOwed('waited while alerts were paused')
   }
 
@@ -865,14 +860,19 @@ export class RequestDesk {
   }
 
   private expirePause(): void {
-    this.log.info('desk: pause ended')
+    this.endPause('desk: pause ended')
+    // Deferred: paused() can be called from inside a transaction; ring after it.
+    queueMicrotask(() => this.ringOwed('waited while alerts were paused'))
+  }
+
+  /** Clears the pause (memory, store, timer) and tells listeners; the caller rings what is owed. */
+  private endPause(logLine: string): void {
+    this.log.info(logLine)
     this.pauseUntil = null
     this.store.setMeta(META_PAUSE, null)
     if (this.pauseTimer !== null) this.timers.clearTimeout(this.pauseTimer)
     this.pauseTimer = null
     this.emit('pause', null)
-    // Deferred: paused() can be called from inside a transaction; ring after it.
-    queueMicrotask(() => this.ringOwed('waited while alerts were paused'))
   }
 
   // ---- events --------------------------------------------------------------------------------------
