@@ -298,7 +298,9 @@ export class LinkSupervisor {
       /* logged where it happened */
     }
     await this.teardownChannels(true)
-    await this.client.auth.stopAutoRefresh().catch(() => {})
+    await this.client.auth.stopAutoRefresh().catch((e: unknown) => {
+      this.deps.log.warn('link: stopping the token auto-refresh failed', { cause: redactText((e as Error)?.message ?? String(e)) })
+    })
   }
 
   // --- rebuild scheduling -------------------------------------------------------------------------
@@ -722,8 +724,13 @@ export class LinkSupervisor {
     // Drop the dead session from storage so a restart does not replay it (emits SIGNED_OUT; we are
     // already signed-out, so the handler only repeats the same state).
     this.explicitSignOut = true
-    await this.client.auth.signOut({ scope: 'local' }).catch(() => {})
+    const cause = await this.client.auth.signOut({ scope: 'local' }).then(
+      ({ error }) => error?.message ?? null,
+      (e: unknown) => (e as Error)?.message ?? String(e),
+    )
     this.explicitSignOut = false
+    // The state is signed-out either way; a session left in storage would be replayed (and refused) on restart.
+    if (cause !== null) this.deps.log.warn('link: removing the revoked session from storage failed', { cause: redactText(cause) })
   }
 
   private setUser(session: Session): void {
