@@ -889,12 +889,14 @@ export class RequestDesk {
       if (!this.store.isOpen) return
       const items = this.queue()
       this.emit('queue', items)
-      this.pipeline.queueChanged(items.length).catch(() => undefined) // failures are recorded inside
+      // Failures are recorded inside: fanOut() logs, counts (sink:queue-error) and stores each failed sink call.
+      this.pipeline.queueChanged(items.length).catch(() => undefined)
     })
   }
 
   private emitRetract(requestId: string): void {
     this.emit('retract', { requestId })
+    // Failures are recorded inside: fanOut() logs, counts (sink:retract-error) and stores each failed sink call.
     this.pipeline.retract(requestId).catch(() => undefined)
   }
 
