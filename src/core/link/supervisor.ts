@@ -656,10 +656,7 @@ export class LinkSupervisor {
         break
       case 'SIGNED_OUT':
         if (this.explicitSignOut) return
-        this.gen++
-        this.cancelScheduled()
-        this.enterSignedOut(this.revokedReason())
-        void this.teardownChannels(false)
+        void this.dropLink(this.revokedReason())
         break
     }
   }
@@ -716,11 +713,7 @@ export class LinkSupervisor {
 
   private async onRefreshRevoked(): Promise<void> {
     if (this.signedOut || this.stopped) return
-    const reason = this.revokedReason()
-    this.gen++
-    this.cancelScheduled()
-    this.enterSignedOut(reason)
-    await this.teardownChannels(false)
+    await this.dropLink(this.revokedReason())
     // Drop the dead session from storage so a restart does not replay it (emits SIGNED_OUT; we are
     // already signed-out, so the handler only repeats the same state).
     this.explicitSignOut = true
@@ -731,6 +724,15 @@ export class LinkSupervisor {
     this.explicitSignOut = false
     // The state is signed-out either way; a session left in storage would be replayed (and refused) on restart.
     if (cause !== null) this.deps.log.warn('link: removing the revoked session from storage failed', { cause: redactText(cause) })
+  }
+
+  /** The session is gone (revoked, expired, signed out elsewhere): signed-out at once, then the channels go. */
+  private async dropLink(reason: string): Promise<void> {
+    this.gen++
+    this.enterSignedOut(reason)
+    await this.teardownChannels(false).catch((e: unknown) => {
+      this.deps.log.warn('link: closing the channels after sign-out failed', { cause: redactText((e as Error)?.message ?? String(e)) })
+    })
   }
 
   private setUser(session: Session): void {
