@@ -23,20 +23,22 @@ const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
 
 /** A short customer string (name, vehicle) made safe to display: no controls, capped length. */
 export function safeLine(text: string | null, max = 200): string {
-  if (!text) return ''
-  const clean = text.slice(0, max * 4).replace(BIDI_CONTROLS, '').replace(CONTROLS, '').replace(/\s+/g, ' ').trim()
-  const chars = Array.from(clean)
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : clean
+  return clip(text, max, false)
 }
 
 /** Drops C0/C1 controls (keeps newlines as spaces) and cuts to `max` code points. */
 export function excerpt(text: string | null, max = EXCERPT_MAX): string {
+  return clip(text, max, true)
+}
+
+/** Cleans and caps to `max` code points; `markHeadCut`: an input longer than the scanned head gets the … too. */
+function clip(text: string | null, max: number, markHeadCut: boolean): string {
   if (!text) return ''
   // Look only at the head of a very long string: a 1 MB concern must not cost a full scan per render.
   const head = text.length > max * 4 ? text.slice(0, max * 4) : text
   const clean = head.replace(BIDI_CONTROLS, '').replace(CONTROLS, '').replace(/\s+/g, ' ').trim()
   const chars = Array.from(clean)
-  return chars.length > max || head.length < text.length ? `${chars.slice(0, max - 1).join('')}…` : clean
+  return chars.length > max || (markHeadCut && head.length < text.length) ? `${chars.slice(0, max - 1).join('')}…` : clean
 }
 
 export function waitingSince(item: QueueItem): number {
