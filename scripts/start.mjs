@@ -60,9 +60,14 @@ function stopChild(child, name) {
         // Detached children lead their own process group: this reaches e.g. the backend's postgres too.
         process.kill(-child.pid, sig)
       } catch {
+        // No process group (not detached, or already gone): signal the child itself.
         try {
           child.kill(sig)
-        } catch {}
+        } catch (err) {
+          // Only if the child exited between the exitCode check and now; 'exit' settles the wait, and the
+          // SIGKILL timer says so if it does not.
+          say(`could not signal ${name} (${sig}): ${err.message}`)
+        }
       }
     }
     const t = setTimeout(() => {
