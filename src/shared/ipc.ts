@@ -187,10 +187,6 @@ export const ARG_VALIDATORS: { [C in InvokeChannel]: ArgsValidator<C> } = {
   'session:sign-out': none,
 }
 
-export function isInvokeChannel(v: unknown): v is InvokeChannel {
-  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(ARG_VALIDATORS, v)
-}
-
 export function isQueueChannel(v: unknown): v is QueueChannel {
   return typeof v === 'string' && (QUEUE_CHANNELS as readonly string[]).includes(v)
 }
