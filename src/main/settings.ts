@@ -87,6 +87,6 @@ export class SettingsService {
   }
 }
 
-export function settingsView(loaded: LoadedSettings, secretStorage: SettingsView['secretStorage'], extraProblems: string[] = []): SettingsView {
-  return { ...loaded.settings, problems: [...loaded.problems, ...extraProblems], secretStorage, configured: loaded.configured }
+export function settingsView(loaded: LoadedSettings, secretStorage: SettingsView['secretStorage']): SettingsView {
+  return { ...loaded.settings, problems: [...loaded.problems], secretStorage, configured: loaded.configured }
 }
