@@ -7,12 +7,13 @@
 import { validateSettings } from '../core/config.js'
 import { createEngine } from '../core/engine.js'
 import type { EngineHandle } from '../core/engine-api.js'
-import type { AlertSink } from '../core/ports.js'
+import type { AlertSink, Logger } from '../core/ports.js'
 import { SignInError } from '../core/link/supervisor.js'
 import { FileSecretStore } from './secret-file.js'
 import { detectNotifier, OsNotifierSink } from './notifier.js'
 import { attachOutput, BellSink, TerminalOutput, TerminalSink } from './output.js'
 import { appVersion, isMainModule, parseArgs, resolveSettings, stderrLogger, workstationId } from './settings.js'
+import { startUiServer, type UiServer } from './ui-server.js'
 
 const USAGE = `Usage: npm run headless -- [options]
 
@@ -77,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
   )
   const detach = attachOutput(engine, out)
 
-  let ui: { url: string; close(): Promise<void> } | null = null
+  let ui: UiServer | null = null
   let stopping: Promise<void> | null = null
   const shutdown = (why: string): Promise<void> => {
     stopping ??= (async () => {
@@ -128,20 +129,9 @@ export async function main(argv: string[]): Promise<number> {
   return 0
 }
 
-async function startUi(
-  engine: EngineHandle,
-  port: number | null,
-  say: (m: string) => void,
-  log: ReturnType<typeof stderrLogger>,
-): Promise<{ url: string; close(): Promise<void> } | null> {
+async function startUi(engine: EngineHandle, port: number | null, say: (m: string) => void, log: Logger): Promise<UiServer | null> {
   try {
-    const spec = './ui-server.js' // another engineer's module; optional at run time
-    const mod = (await import(spec)) as { startUiServer?: (o: { engine: EngineHandle; port?: number; host: '127.0.0.1'; log?: typeof log }) => Promise<{ url: string; close(): Promise<void> }> }
-    if (typeof mod.startUiServer !== 'function') {
-      say('the queue UI server is not available in this build; running without it')
-      return null
-    }
-    return await mod.startUiServer({ engine, port: port ?? 0, host: '127.0.0.1', log })
+    return await startUiServer({ engine, port: port ?? 0, host: '127.0.0.1', log })
   } catch (e) {
     say(`could not start the queue UI (${(e as Error).message}); running without it`)
     return null
