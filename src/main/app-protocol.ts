@@ -44,19 +44,22 @@ export function mimeFor(path: string): string {
   return UI_CONTENT_TYPES[extensionOf(path)] ?? 'application/octet-stream'
 }
 
+const notFound = (): Response => new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } })
+
 export type FileFetcher = (fileUrl: string) => Promise<Response>
 
 export function createAppRequestHandler(roots: AppRoots, fetchFile: FileFetcher = (u) => net.fetch(u)) {
   return async (request: Request): Promise<Response> => {
     const file = resolveAppPath(request.url, roots)
-    if (!file) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } })
+    if (!file) return notFound()
     let upstream: Response
     try {
       upstream = await fetchFile(pathToFileURL(file).toString())
     } catch {
-      return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } })
+      // net.fetch rejects for a file that vanished or cannot be read; to the page that is a plain 404.
+      return notFound()
     }
-    if (!upstream.ok) return new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } })
+    if (!upstream.ok) return notFound()
     return new Response(upstream.body, {
       status: 200,
       headers: {
