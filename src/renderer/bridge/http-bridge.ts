@@ -36,7 +36,9 @@ function connect(): void {
     let msg: ServerMessage
     try {
       msg = JSON.parse(String(ev.data)) as ServerMessage
-    } catch {
+    } catch (err) {
+      // The server only sends JSON; a frame that is not JSON is dropped (the next snapshot supersedes it).
+      console.warn('bayalert bridge: ignored a push that is not JSON', String(err))
       return
     }
     if (msg.type === 'snapshot') snapshotListeners.forEach((l) => l(msg.snapshot))
