@@ -617,11 +617,9 @@ export class LinkSupervisor {
       this.recompute()
     })
     adapter.onClose((ev: { code?: number; reason?: string } | undefined) => {
-      const wasOpen = this.socketOpen
       this.socketOpen = false
-      if (!this.socketReason || wasOpen) {
-        this.socketReason = this.socketReason ?? `Connection lost (socket closed${ev?.code ? `: ${ev.code}` : ''}${ev?.reason ? ` ${ev.reason}` : ''})`
-      }
+      // A reason found earlier (heartbeat timeout, connect error) explains this close better than the close itself.
+      this.socketReason ??= `Connection lost (socket closed${ev?.code ? `: ${ev.code}` : ''}${ev?.reason ? ` ${ev.reason}` : ''})`
       this.recompute()
       if (!this.stopped && !this.signedOut) this.armStuck(this.gen)
     })
