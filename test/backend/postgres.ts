@@ -294,7 +294,7 @@ export class PgCluster {
    * built once per cluster and per content hash of those files.
    */
   template(opts: { seedDemo: boolean }): Promise<string> {
-    const files = schemaFiles(this.log)
+    const files = schemaFiles()
     const seed = join(SQL_DIR, 'demo-seed.sql')
     const all = opts.seedDemo ? [...files, seed] : files
     const hash = createHash('sha256')
@@ -361,15 +361,9 @@ export class PgCluster {
   }
 }
 
-/** platform.sql → realtime.sql (or our stub until it exists) → supabase/migrations/*.sql in name order. */
-export function schemaFiles(log: Log): string[] {
-  const files = [join(SQL_DIR, 'platform.sql')]
-  const realtime = join(SQL_DIR, 'realtime.sql')
-  if (existsSync(realtime)) files.push(realtime)
-  else {
-    log('postgres: test/backend/sql/realtime.sql not found; applying realtime-stub.sql instead')
-    files.push(join(SQL_DIR, 'realtime-stub.sql'))
-  }
+/** platform.sql → realtime.sql → supabase/migrations/*.sql in name order. */
+export function schemaFiles(): string[] {
+  const files = [join(SQL_DIR, 'platform.sql'), join(SQL_DIR, 'realtime.sql')]
   if (existsSync(MIGRATIONS_DIR)) {
     for (const f of readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort()) files.push(join(MIGRATIONS_DIR, f))
   }

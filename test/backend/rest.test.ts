@@ -315,7 +315,7 @@ describe('errors', () => {
 
 describe('migrations', () => {
   it('re-apply cleanly over themselves (idempotent) and keep working', async () => {
-    const files = schemaFiles(() => undefined).filter((f) => f.includes('/supabase/migrations/'))
+    const files = schemaFiles().filter((f) => f.includes('/supabase/migrations/'))
     expect(files.length).toBeGreaterThanOrEqual(2)
     await applyFiles(b.databaseUrl, files, () => undefined)
     const flags = await b.sql.query(`select count(*)::int n from public.feature_flags`)
