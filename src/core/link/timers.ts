@@ -3,6 +3,7 @@
 
 export class TimerRegistry {
   private readonly live = new Set<ReturnType<typeof setTimeout>>()
+  private readonly sleepers = new Set<() => void>()
   private closed = false
 
   /** Like setTimeout, but tracked; returns a cancel function. No-op after closeAll(). */
@@ -34,8 +35,6 @@ export class TimerRegistry {
       this.sleepers.add(wake)
     })
   }
-  private readonly sleepers = new Set<() => void>()
-
   get count(): number {
     return this.live.size
   }
@@ -46,9 +45,5 @@ export class TimerRegistry {
     this.live.clear()
     for (const wake of [...this.sleepers]) wake()
     this.sleepers.clear()
-  }
-
-  get isClosed(): boolean {
-    return this.closed
   }
 }
