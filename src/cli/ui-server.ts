@@ -241,7 +241,10 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws)
       ws.on('close', () => clients.delete(ws))
-      ws.on('error', () => clients.delete(ws))
+      ws.on('error', (err) => {
+        log.warn('ui-server: websocket client error; dropping it', { cause: err.message })
+        clients.delete(ws)
+      })
       ws.on('message', () => {}) // ignored by design
       ws.send(JSON.stringify({ type: 'snapshot', snapshot: engine.snapshot() }))
     })
