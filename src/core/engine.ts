@@ -157,6 +157,7 @@ export class Engine implements EngineHandle {
     if (this.stopped) return
     this.stopped = true
     this.timers.closeAll()
+    // Only waiting for start to settle: its rejection went to start()'s own caller (and a store failure was logged above).
     await this.started?.catch(() => {})
     this.feed?.stop()
     await this.link?.stop()
