@@ -277,7 +277,7 @@ export class Engine implements EngineHandle {
       if (problem) next = { state: 'degraded', reason: problem, since: this.displayed.state === 'degraded' ? this.displayed.since : this.clock.now() }
     }
     if (next.state !== this.displayed.state || next.reason !== this.displayed.reason) {
-      this.displayed = next.state === base.state ? base : next
+      this.displayed = next
       this.emit('state', this.displayed)
       this.queueSnapshot()
     }
