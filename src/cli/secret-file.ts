@@ -38,13 +38,21 @@ export class FileSecretStore implements SecretStore {
   }
 
   private write(next: Record<string, string>): Promise<void> {
-    this.chain = this.chain.then(async () => {
+    const done = this.chain.then(async () => {
       await mkdir(this.dir, { recursive: true, mode: 0o700 })
       const tmp = `${this.path}.${process.pid}.tmp`
       await writeFile(tmp, JSON.stringify(next), { mode: 0o600 })
       await rename(tmp, this.path)
     })
-    return this.chain
+    // The caller sees this write's failure; the queue must not: a full disk once must not make every later
+    // write fail until restart. The cause is logged here because auth-js does not always surface storage errors.
+    this.chain = done.catch((e: unknown) => {
+      this.log.error('could not save the session file; you may have to sign in again after a restart', {
+        path: this.path,
+        cause: (e as NodeJS.ErrnoException).code ?? (e as Error).message,
+      })
+    })
+    return done
   }
 
   async getItem(key: string): Promise<string | null> {
