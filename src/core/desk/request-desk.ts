@@ -343,13 +343,6 @@ export class RequestDesk {
     return true
   }
 
-  /** Acknowledges everything queued (the action behind a summary notification). Returns how many. */
-  acknowledgeAll(): number {
-    let n = 0
-    for (const row of this.store.listQueue()) if (!row.acknowledged && this.acknowledge(row.requestId)) n++
-    return n
-  }
-
   pause(request: PauseRequest): PauseUntil {
     // Commands can arrive over IPC/HTTP: check the shape at runtime, not only in the types.
     const req: Record<string, unknown> | null = isObject(request) ? request : null
