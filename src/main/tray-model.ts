@@ -1,20 +1,12 @@
 // Pure parts of the tray: which icon file a state uses, and the context-menu template. Kept free of
 // Electron objects so they are unit-tested directly (electron/fiddle: pure functions for window options).
 import type { MenuItemConstructorOptions } from 'electron'
-import type { LinkStateName, PauseRequest, PauseUntil } from '../shared/types.js'
+import { LINK_STATE_LABEL, type LinkStateName, type PauseRequest, type PauseUntil } from '../shared/types.js'
 
 export const LINK_STATES: readonly LinkStateName[] = ['signed-out', 'connecting', 'live', 'degraded', 'offline']
 
-const STATE_LABEL: Record<LinkStateName, string> = {
-  'signed-out': 'Signed out',
-  connecting: 'Connecting…',
-  live: 'Live',
-  degraded: 'Degraded',
-  offline: 'Offline',
-}
-
 export function stateLabel(state: LinkStateName): string {
-  return STATE_LABEL[state]
+  return LINK_STATE_LABEL[state]
 }
 
 /**

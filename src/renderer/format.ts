@@ -1,18 +1,10 @@
 // Pure text helpers for the queue view. Output is always set with textContent, never parsed as HTML.
-import type { LinkStateName, PauseUntil, QueueItem } from '../shared/types.js'
+import { LINK_STATE_LABEL, type LinkStateName, type PauseUntil, type QueueItem } from '../shared/types.js'
 
 export const EXCERPT_MAX = 240
 
-const STATE_TEXT: Record<LinkStateName, string> = {
-  'signed-out': 'Signed out',
-  connecting: 'Connecting…',
-  live: 'Live',
-  degraded: 'Degraded',
-  offline: 'Offline',
-}
-
 export function stateText(state: LinkStateName): string {
-  return STATE_TEXT[state] ?? 'Unknown'
+  return LINK_STATE_LABEL[state] ?? 'Unknown'
 }
 
 // Explicit bidi embeddings/overrides/isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI). A customer can use

@@ -4,6 +4,15 @@
 /** The link supervisor's states (shared/design.md, "Link supervisor"). */
 export type LinkStateName = 'signed-out' | 'connecting' | 'live' | 'degraded' | 'offline'
 
+/** The word a mechanic sees for each state (tray tooltip/menu and the queue window). */
+export const LINK_STATE_LABEL: Record<LinkStateName, string> = {
+  'signed-out': 'Signed out',
+  connecting: 'Connecting…',
+  live: 'Live',
+  degraded: 'Degraded',
+  offline: 'Offline',
+}
+
 export interface LinkState {
   state: LinkStateName
   /** Always a sentence a mechanic can read, e.g. "Reconnecting in 4 s (socket closed: 1006)". */
