@@ -6,9 +6,8 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
-import type pg from 'pg'
 import type { Backend } from '../../test/backend/index.js'
-import { fakeCustomer, rng, sendLegacyBroadcast, type RequestRow } from '../../test/backend/simulate.js'
+import { fakeCustomer, insertRequest, rng, sendLegacyBroadcast } from '../../test/backend/simulate.js'
 import { Engine, type EngineTuning } from '../../src/core/engine.js'
 import type { Alert, AlertSink, Logger } from '../../src/core/ports.js'
 import type { LinkState } from '../../src/shared/types.js'
@@ -189,39 +188,17 @@ export function waitQueueHas(engine: Engine, ids: string[], ms: number, what: st
   })
 }
 
-const ROW_SQL = `select a.id, a.session_id, a.status, a.mechanic_id, a.queued_at, a.created_at, a.updated_at,
-  s.type as session_type, s.intake_id, i.name as customer_name, i.concern, i.vehicle_make, i.vehicle_model, i.vehicle_year
-  from public.session_assignments a left join public.sessions s on s.id = a.session_id left join public.intakes i on i.id = s.intake_id`
-
-/** Writes requests like the shop backend (test/backend/simulate.ts insertRequest + legacy broadcast). */
+/** Writes requests as the shop backend does (test/backend/simulate.ts insertRequest, then the legacy broadcast). */
 export class Writer {
   private readonly rand = rng(20260101)
   constructor(private readonly b: Backend) {}
 
-  /** One request in one transaction; `committedAt` = performance.now() right after COMMIT returned. */
+  /** One request in one transaction; `committedAt` = performance.now() once COMMIT returned. */
   async commit(opts: { legacyBroadcast?: boolean } = {}): Promise<{ id: string; committedAt: number; broadcastSent: Promise<number> }> {
-    const c = fakeCustomer(this.rand)
-    const client: pg.PoolClient = await this.b.sql.connect()
-    let row: RequestRow
-    let committedAt: number
-    try {
-      await client.query('begin')
-      const i = await client.query<{ id: string }>(
-        `insert into public.intakes (name, email, phone, concern, vehicle_make, vehicle_model, vehicle_year) values ($1,$2,$3,$4,$5,$6,$7) returning id`,
-        [c.name, c.email, c.phone, c.concern, c.vehicle_make, c.vehicle_model, c.vehicle_year],
-      )
-      const s = await client.query<{ id: string }>('insert into public.sessions (type, intake_id) values ($1, $2) returning id', [c.session_type, i.rows[0].id])
-      const a = await client.query<{ id: string }>(`insert into public.session_assignments (session_id, status) values ($1, 'queued') returning id`, [s.rows[0].id])
-      const r = await client.query(`${ROW_SQL} where a.id = $1`, [a.rows[0].id])
-      await client.query('commit')
-      committedAt = now()
-      row = JSON.parse(JSON.stringify(r.rows[0], (_k, v) => (v instanceof Date ? v.toISOString() : v))) as RequestRow
-    } catch (e) {
-      await client.query('rollback').catch(() => undefined)
-      throw e
-    } finally {
-      client.release()
-    }
+    const row = await insertRequest(this.b.sql, fakeCustomer(this.rand))
+    // Only synchronous work (row to JSON, client release) lies between COMMIT returning and this: no alert can
+    // be delivered in between, and the gap is microseconds.
+    const committedAt = now()
     // As the shop's own backend still does after each commit (post-mortem, "Backend Still Calls Deprecated Broadcast").
     const broadcastSent = opts.legacyBroadcast === false ? Promise.resolve(0) : sendLegacyBroadcast({ url: this.b.url, serviceKey: this.b.serviceRoleKey, log: () => {} }, 'new_request', row)
     return { id: row.id, committedAt, broadcastSent }
