@@ -200,7 +200,8 @@ export class Writer {
     // be delivered in between, and the gap is microseconds.
     const committedAt = now()
     // As the shop's own backend still does after each commit (post-mortem, "Backend Still Calls Deprecated Broadcast").
-    const broadcastSent = opts.legacyBroadcast === false ? Promise.resolve(0) : sendLegacyBroadcast({ url: this.b.url, serviceKey: this.b.serviceRoleKey, log: () => {} }, 'new_request', row)
+    // A failed broadcast is reported on stderr ([simulate] …) and resolves to its HTTP status (0 if never sent).
+    const broadcastSent = opts.legacyBroadcast === false ? Promise.resolve(0) : sendLegacyBroadcast({ url: this.b.url, serviceKey: this.b.serviceRoleKey }, 'new_request', row)
     return { id: row.id, committedAt, broadcastSent }
   }
 
