@@ -249,7 +249,11 @@ export async function outageRecovery(
       if (k < o.perOutage - 1) await sleep(Math.min(300, o.outageMs / (2 * o.perOutage)))
     }
     if (now() > back) o.progress(`warning: the requests took longer to commit than the outage lasted`)
-    const liveAt = waitState(t.engine, (s) => s.state === 'live' && now() > back, o.outageMs + 30_000, 'live after outage').catch(() => NaN)
+    const liveAt = waitState(t.engine, (s) => s.state === 'live' && now() > back, o.outageMs + 30_000, 'live after outage').catch((e: unknown) => {
+      // The trial still counts for the queue; its reconnect time is NaN, and the report says why.
+      o.progress(`warning: outage ${i + 1}/${o.trials}: ${(e as Error).message}`)
+      return NaN
+    })
     const done = await waitQueueHas(t.engine, ids, o.outageMs + 30_000, 'requests committed during the outage')
     out.push(round1(done - back))
     reconnect.push(round1((await liveAt) - back))
