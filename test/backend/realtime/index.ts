@@ -955,7 +955,10 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
           // Private messages the caller may not write are skipped silently; the answer is still 202 (§4.3).
           let ok = writeCache.get(msg.topic)
           if (ok === undefined) {
-            ok = await db.canWrite(msg.topic, claims).catch(() => false)
+            ok = await db.canWrite(msg.topic, claims).catch((e) => {
+              log.warn(`realtime: write authorisation of ${msg.topic} for an HTTP broadcast failed: ${(e as Error).message}`)
+              return false
+            })
             writeCache.set(msg.topic, ok)
           }
           if (!ok) {
