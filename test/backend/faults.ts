@@ -2,27 +2,7 @@
 // (`POST /_control/faults/<knob>`, service-role key only). Every timed fault ends by itself; `clear()` ends all.
 import type { Log } from './http.js'
 import type { JwtService } from './jwt.js'
-
-/** The realtime engineer's module, as agreed (test/backend/realtime/index.ts). */
-export interface RealtimeFaults {
-  dropSockets(): void
-  refuseConnections(ms: number): void
-  halfOpen(ms: number): void
-  messages(opts: { kind: 'postgres_changes' | 'broadcast'; action: 'delay' | 'drop' | 'duplicate'; count: number; delayMs?: number }): void
-  setLatency(ms: number): void
-  recheckTokens(): void | Promise<void>
-  crashChannels?(topicPart?: string): void
-  clear(): void
-}
-export interface RealtimeServer {
-  handleUpgrade(req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void
-  handleHttp(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<boolean>
-  faults: RealtimeFaults
-  restart(): Promise<void>
-  close(): Promise<void>
-  stats?(): { sockets: number; channels: number; listening: boolean }
-  ready?(timeoutMs?: number): Promise<boolean>
-}
+import type { MessageFault, RealtimeServer } from './realtime/index.js'
 
 export interface RestErrorFault {
   /** HTTP status to answer with, e.g. 503, 500, 520, 401. */
@@ -48,12 +28,7 @@ export interface AuthErrorFault {
   message?: string
 }
 
-export interface RealtimeMessagesFault {
-  kind: 'postgres_changes' | 'broadcast'
-  action: 'delay' | 'drop' | 'duplicate'
-  count: number
-  delayMs?: number
-}
+export type RealtimeMessagesFault = MessageFault
 
 interface Timed<T> {
   spec: T

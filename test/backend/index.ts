@@ -3,16 +3,14 @@
 // gateway serves them: /auth/v1, /rest/v1, /realtime/v1. Plus /_control for fault injection (service role only).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { JwtService, DEMO_JWT_SECRET, type JwtClaims } from './jwt.js'
 import { PgCluster, dedicatedCluster, sharedCluster } from './postgres.js'
 import { createGoTrue } from './gotrue.js'
 import { createPostgrest, restErrorFor } from './postgrest.js'
-import { Faults, UnknownKnob, type RealtimeServer } from './faults.js'
+import { Faults, UnknownKnob } from './faults.js'
+import { createRealtimeServer, type RealtimeServer } from './realtime/index.js'
 import { HttpError, apiKeyOf, bearerOf, readBody, sendEmpty, sendJson, sleep, type Log } from './http.js'
 import { DEFAULT_PORT, DEMO_FRONT_DESK, DEMO_MECHANICS, type DemoUser } from './demo.js'
 
@@ -66,36 +64,6 @@ export interface Backend {
   createUser(u: { email: string; password: string; name?: string; mechanic?: boolean }): Promise<DemoUser>
   timings: { totalMs: number; clusterMs: number; templateMs: number; databaseMs: number; initdbMs: number; clusterWasWarm: boolean }
   stop(): Promise<void>
-}
-
-type CreateRealtime = (opts: {
-  connectionString: string
-  jwt: { verify: JwtService['verify'] }
-  log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void
-  systemMessageDelayMs?: number
-  pollLatencyMs?: number
-}) => RealtimeServer | Promise<RealtimeServer>
-
-const here = dirname(fileURLToPath(import.meta.url))
-
-async function loadRealtime(log: Log): Promise<CreateRealtime | null> {
-  if (!existsSync(join(here, 'realtime', 'index.ts')) && !existsSync(join(here, 'realtime', 'index.js'))) {
-    log('realtime: test/backend/realtime/index.ts not present; starting without realtime')
-    return null
-  }
-  // A non-literal specifier: the module is another engineer's and may not exist when this file is type-checked.
-  const spec = './realtime/index.js'
-  try {
-    const mod = (await import(spec)) as { createRealtimeServer?: CreateRealtime }
-    if (typeof mod.createRealtimeServer !== 'function') {
-      log('realtime: test/backend/realtime/index.ts has no createRealtimeServer export; starting without realtime')
-      return null
-    }
-    return mod.createRealtimeServer
-  } catch (e) {
-    log(`realtime: failed to load test/backend/realtime/index.ts, starting without realtime: ${(e as Error).stack ?? e}`)
-    return null
-  }
 }
 
 const defaultLog: Log = (m) => process.stderr.write(`[backend] ${m}\n`)
@@ -214,9 +182,8 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   const postgrest = createPostgrest({ pool: apiPool, log })
 
   let realtime: RealtimeServer | null = null
-  const createRealtime = options.realtime === false ? null : await loadRealtime(log)
-  if (createRealtime) {
-    realtime = await createRealtime({
+  if (options.realtime !== false) {
+    realtime = createRealtimeServer({
       connectionString: databaseUrl,
       jwt: { verify: jwt.verify },
       // Debug chatter only on request (BAYALERT_BACKEND_DEBUG=1); its lines already start with "realtime:".
@@ -227,7 +194,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       pollLatencyMs: options.realtimeLatencyMs,
     })
     // READY should mean ready: wait (bounded) for the realtime change listener.
-    if (realtime.ready && !(await realtime.ready(10_000))) log('realtime: change listener not connected after 10 s; continuing')
+    if (!(await realtime.ready(10_000))) log('realtime: change listener not connected after 10 s; continuing')
   }
 
   let restarting: Promise<void> | null = null
@@ -290,7 +257,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     } catch (e) {
       dbError = (e as Error).message
     }
-    return { ok: db === 'up', db, dbError, realtime: realtime ? (realtime.stats?.() ?? 'up') : 'absent', url: baseUrl, anonKey: jwt.anonKey, databaseUrl, dedicatedCluster: dedicated, faults: faults.snapshot() }
+    return { ok: db === 'up', db, dbError, realtime: realtime ? realtime.stats() : 'absent', url: baseUrl, anonKey: jwt.anonKey, databaseUrl, dedicatedCluster: dedicated, faults: faults.snapshot() }
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
