@@ -258,7 +258,10 @@ describe('ui-server', () => {
       ['a key with a bad escape', `GET /?k=%E0%A4%A HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`, /^HTTP\/1\.1 401/],
     ]
     for (const [name, bytes, expected] of cases) {
-      expect(await raw(bytes), name).toMatch(expected)
+      const first = await raw(bytes)
+      // An oversized request: the server answers 431 and closes while the client is still sending, and the
+      // client's kernel may then drop the answer on the RST (TCP, not the server); a close is acceptable there.
+      if (!(/64 KiB/.test(name) && first === '')) expect(first, name).toMatch(expected)
       // Still serving after each one.
       expect((await http('GET', '/')).status, `after ${name}`).toBe(200)
     }
