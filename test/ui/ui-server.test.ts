@@ -151,7 +151,7 @@ describe('ui-server', () => {
     const before = engine.calls.length
     const noSecret: Record<string, string>[] = [
       { cookie: '' },
-      { cookie: `bayalert-${port}-queue=${queueKey.slice(0, -1)}A` }, // one character off
+      { cookie: `bayalert-${port}-queue=${queueKey[0] === 'A' ? 'B' : 'A'}${queueKey.slice(1)}` }, // one character off
       { cookie: `bayalert-${port}-queue=${wallKey}` }, // the wallboard secret under the queue name
       { cookie: `bayalert-${port + 1}-queue=${queueKey}` }, // another port's cookie name
       { cookie: `bayalert-${port}-queue=${'x'.repeat(4000)}` },
