@@ -10,6 +10,7 @@ import type { EngineHandle } from '../core/engine-api.js'
 import type { AlertSink, Logger } from '../core/ports.js'
 import { SignInError } from '../core/link/supervisor.js'
 import { FileSecretStore } from './secret-file.js'
+import { acquireInstanceLock, heldMessage } from './instance-lock.js'
 import { detectNotifier, OsNotifierSink } from './notifier.js'
 import { attachOutput, BellSink, TerminalOutput, TerminalSink } from './output.js'
 import { appVersion, isMainModule, parseArgs, resolveSettings, stderrLogger, workstationId } from './settings.js'
@@ -62,6 +63,19 @@ export async function main(argv: string[]): Promise<number> {
     return 2
   }
   const settings = checked.settings
+  let lock: ReturnType<typeof acquireInstanceLock>
+  try {
+    lock = acquireInstanceLock(settings.dataDir)
+  } catch (e) {
+    return fail(2, `Could not lock the data directory ${settings.dataDir}: ${(e as Error).message}`)
+  }
+  if (!lock.ok) return fail(2, heldMessage(lock.holder))
+  // 'exit' also runs on process.exit() from the signal handlers and on every return below.
+  process.once('exit', lock.release)
+  if (lock.tookOverFrom) {
+    const was = lock.tookOverFrom === 'unreadable' ? 'an unreadable lock file' : `pid ${lock.tookOverFrom.pid}, since ${lock.tookOverFrom.startedAt}`
+    say(`took over the data directory lock of a headless run that is no longer running (${was})`)
+  }
   if (usingLocalDefaults) say(`no shop configured: using the local backend at ${settings.supabaseUrl} as ${settings.email} (start it with \`npm run backend\`)`)
 
   const log = stderrLogger(args.verbose, args.json)
@@ -118,7 +132,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   if (!args.noUi) ui = await startUi(engine, args.uiPort, say, log)
-  if (ui) say(`queue UI: ${ui.url}`)
+  if (ui) {
+    // Other programs parse these two lines (so no "bayalert: " prefix: a line starts with its name); each
+    // URL carries the secret that unlocks its view. Stderr only: never in the --json stream or a log.
+    process.stderr.write(`queue UI: ${ui.url}\nwallboard: ${ui.wallboardUrl}\n`)
+  }
   const s = engine.snapshot()
   out.queue(s.queue)
   out.redraw(s)
