@@ -14,7 +14,8 @@ import { acquireInstanceLock, heldMessage } from './instance-lock.js'
 import { detectNotifier, OsNotifierSink } from './notifier.js'
 import { attachOutput, BellSink, TerminalOutput, TerminalSink } from './output.js'
 import { appVersion, isMainModule, parseArgs, resolveSettings, stderrLogger, workstationId } from './settings.js'
-import { startUiServer, type UiServer } from './ui-server.js'
+import { DEFAULT_RENDERER_DIR, startUiServer, type UiServer } from './ui-server.js'
+import { buildUi, missingUiFiles } from './ui-build.js'
 
 const USAGE = `Usage: npm run headless -- [options]
 
@@ -148,6 +149,15 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function startUi(engine: EngineHandle, port: number | null, say: (m: string) => void, log: Logger): Promise<UiServer | null> {
+  if (missingUiFiles(DEFAULT_RENDERER_DIR).length > 0) {
+    say('building the queue UI (first run: vite build of src/renderer into out/renderer)…')
+    try {
+      await buildUi(DEFAULT_RENDERER_DIR)
+    } catch (e) {
+      // Still serve: the pages then say the UI is not built and how to build it; the terminal has the cause.
+      say(`could not build the queue UI: ${(e as Error).message}`)
+    }
+  }
   try {
     return await startUiServer({ engine, port: port ?? 0, host: '127.0.0.1', log })
   } catch (e) {

@@ -49,7 +49,7 @@ export interface UiServer {
 }
 
 export const BRIDGE_HEADER = 'x-bayalert-bridge'
-const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url))
+export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url))
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} }
 
 // Only these types are served at all: any other extension is a 404.
