@@ -78,8 +78,8 @@ export function parseCookies(header: string | undefined): [string, string][] {
   const pairs: [string, string][] = []
   for (const part of header.split(';')) {
     const eq = part.indexOf('=')
-    if (eq <= 0) continue
-    pairs.push([part.slice(0, eq).trim(), part.slice(eq + 1).trim()])
+    const name = eq === -1 ? '' : part.slice(0, eq).trim()
+    if (name) pairs.push([name, part.slice(eq + 1).trim()])
   }
   return pairs.slice(0, 50) // a header stuffed with thousands of cookies costs no more than 50 hashes
 }
