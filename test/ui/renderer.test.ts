@@ -180,4 +180,13 @@ describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (ski
     await page.locator('#empty:not([hidden])').waitFor({ timeout: 5000 })
     await expect(page.title()).resolves.toBe('BayAlert')
   })
+
+  it('after a restart (new secret) the open page turns into the page that says where the new address is', async () => {
+    const port = Number(new URL(server.origin).port)
+    await server.close()
+    server = await startUiServer({ engine, host: '127.0.0.1', port, rendererDir: outDir })
+    await page.getByText('Open the address printed by').waitFor({ timeout: 15_000 })
+    expect(await page.locator('#queue').count()).toBe(0)
+    expect(await page.content()).not.toContain('Dana Ortiz')
+  })
 })
