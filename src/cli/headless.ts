@@ -1,6 +1,7 @@
 // `npm run headless -- [--json] [--ui-port N] [--no-ui] [--verbose]`
 // The engine under plain Node: alerts in the terminal (and the OS notifier where there is one, and the
-// terminal bell), the queue UI on loopback for a browser or a wallboard. Configuration from flags or
+// terminal bell), the queue UI and a read-only wallboard on loopback, locked by a per-run secret in the
+// URLs it prints. One run per data directory (a lock file). Configuration from flags or
 // SUPABASE_URL / SUPABASE_ANON_KEY / BAYALERT_EMAIL / BAYALERT_PASSWORD / BAYALERT_DATA_DIR; with none at
 // all, the local backend's well-known defaults (`npm run backend`).
 // Exit codes: 0 clean stop, 2 configuration, 3 sign-in refused, 4 server unreachable, 1 anything else.
@@ -20,8 +21,9 @@ import { buildUi, missingUiFiles } from './ui-build.js'
 const USAGE = `Usage: npm run headless -- [options]
 
   --json            one JSON object per line on stdout (ts, type: state|alert|retract|queue|health|error)
-  --ui-port N       serve the queue UI on http://127.0.0.1:N/ (default: any free port)
-  --no-ui           do not serve the queue UI
+  --ui-port N       serve the queue UI and the wallboard on 127.0.0.1 port N (default: any free port);
+                    their addresses, with this run's secret, are printed on stderr ("queue UI: …", "wallboard: …")
+  --no-ui           serve neither
   --verbose, -v     log info lines to stderr
   --url URL, --anon-key KEY, --email E, --password P, --data-dir DIR
                     override SUPABASE_URL, SUPABASE_ANON_KEY, BAYALERT_EMAIL, BAYALERT_PASSWORD, BAYALERT_DATA_DIR
