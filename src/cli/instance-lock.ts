@@ -2,7 +2,9 @@
 // table is per process until written), fight over the session file's refresh token (each refresh revokes
 // the other's) and serve two queue UIs. The lock is a file in the data directory naming its holder (pid and
 // start time); a lock whose process is gone (killed, crashed, machine restarted) is taken over, with a line
-// that says so.
+// that says so. After a restart the old pid often belongs to some other process by now (low pids are handed
+// out again at boot); where the OS tells a process's start time (Linux /proc), a holder that started after
+// the lock was written is that other process, and the lock is stale too.
 import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -23,7 +25,12 @@ export interface LockOptions {
   now?: () => Date
   /** Whether a process with this pid exists (default: signal 0). */
   isAlive?: (pid: number) => boolean
+  /** When the process with this pid started (epoch ms), or null where the OS does not say (default: /proc). */
+  startedAtOf?: (pid: number) => number | null
 }
+
+/** The lock is written after its process started; this much later is another process (btime has 1 s steps). */
+const REUSED_PID_SLACK_MS = 2000
 
 export function heldMessage(holder: LockHolder): string {
   return `BayAlert is already running headless with this data directory (pid ${holder.pid}, since ${holder.startedAt}). Stop it or use --data-dir.`
@@ -36,6 +43,21 @@ export function processExists(pid: number): boolean {
     return true
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Linux: start time of a process from /proc (boot time + field 22 in clock ticks of 1/100 s); else null. */
+export function linuxProcessStartedAt(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name, which is in parentheses and may itself contain spaces or ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const ticks = Number(fields[19]) // field 22 overall; the slice starts at field 3
+    const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))
+    if (!Number.isFinite(ticks) || !btime) return null
+    return Number(btime[1]) * 1000 + ticks * 10 // USER_HZ is 100 on every Linux ABI
+  } catch {
+    return null
   }
 }
 
@@ -61,6 +83,14 @@ function readText(path: string): string | null {
 export function acquireInstanceLock(dataDir: string, opts: LockOptions = {}): LockResult {
   const pid = opts.pid ?? process.pid
   const isAlive = opts.isAlive ?? processExists
+  const startedAtOf = opts.startedAtOf ?? linuxProcessStartedAt
+  /** The holder still runs: its pid exists and is not a newer process that was given the same pid. */
+  const holderRuns = (h: LockHolder): boolean => {
+    if (!isAlive(h.pid)) return false
+    const lockedAt = Date.parse(h.startedAt)
+    const started = startedAtOf(h.pid)
+    return started === null || !Number.isFinite(lockedAt) || started <= lockedAt + REUSED_PID_SLACK_MS
+  }
   const lockPath = join(dataDir, LOCK_FILE)
   const me: LockHolder = { pid, startedAt: (opts.now ?? (() => new Date()))().toISOString() }
   const mine = JSON.stringify(me)
@@ -82,7 +112,7 @@ export function acquireInstanceLock(dataDir: string, opts: LockOptions = {}): Lo
       const holder = parseHolder(text)
       // Our own pid in an old lock is a previous life of this pid (containers start every run as the same
       // pid), not a live holder: this process has not taken the lock yet.
-      if (holder && holder.pid !== pid && isAlive(holder.pid)) return { ok: false, holder }
+      if (holder && holder.pid !== pid && holderRuns(holder)) return { ok: false, holder }
       tookOverFrom = holder ?? 'unreadable'
       // Remove it only if it is still the stale lock we read (another starter may have just replaced it).
       if (readText(lockPath) === text) unlinkSync(lockPath)

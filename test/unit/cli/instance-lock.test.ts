@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { acquireInstanceLock, heldMessage, LOCK_FILE, processExists } from '../../../src/cli/instance-lock.js'
+import { acquireInstanceLock, heldMessage, linuxProcessStartedAt, LOCK_FILE, processExists, type LockOptions } from '../../../src/cli/instance-lock.js'
 
 let dir: string
 beforeEach(() => {
@@ -15,15 +15,16 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
 const alive = (pids: number[]) => (pid: number) => pids.includes(pid)
 const at = (iso: string) => () => new Date(iso)
+const lock = (d: string, o: LockOptions) => acquireInstanceLock(d, { startedAtOf: () => null, ...o }) // start times unknown unless a test says
 
 describe('instance lock', () => {
   it('the first run takes it (pid and start time in a 0600 file); a second, while the first lives, is told who holds it', () => {
-    const first = acquireInstanceLock(dir, { pid: 101, now: at('2026-11-30T08:00:00.000Z'), isAlive: alive([101]) })
+    const first = lock(dir, { pid: 101, now: at('2026-11-30T08:00:00.000Z'), isAlive: alive([101]) })
     expect(first).toMatchObject({ ok: true, tookOverFrom: null })
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'))).toEqual({ pid: 101, startedAt: '2026-11-30T08:00:00.000Z' })
     expect(statSync(join(dir, LOCK_FILE)).mode & 0o777).toBe(0o600)
 
-    const second = acquireInstanceLock(dir, { pid: 202, isAlive: alive([101, 202]) })
+    const second = lock(dir, { pid: 202, isAlive: alive([101, 202]) })
     expect(second).toEqual({ ok: false, holder: { pid: 101, startedAt: '2026-11-30T08:00:00.000Z' } })
     if (!second.ok) {
       expect(heldMessage(second.holder)).toBe(
@@ -36,16 +37,16 @@ describe('instance lock', () => {
   })
 
   it('release removes the lock, and the next run takes it with nothing to take over', () => {
-    const first = acquireInstanceLock(dir, { pid: 101, isAlive: alive([101]) })
+    const first = lock(dir, { pid: 101, isAlive: alive([101]) })
     if (!first.ok) throw new Error('expected the lock')
     first.release()
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false)
-    expect(acquireInstanceLock(dir, { pid: 202, isAlive: alive([202]) })).toMatchObject({ ok: true, tookOverFrom: null })
+    expect(lock(dir, { pid: 202, isAlive: alive([202]) })).toMatchObject({ ok: true, tookOverFrom: null })
   })
 
   it('a lock whose process is gone is taken over, and the caller learns whose it was', () => {
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 101, startedAt: '2026-11-29T08:00:00.000Z' }))
-    const r = acquireInstanceLock(dir, { pid: 202, now: at('2026-11-30T09:00:00.000Z'), isAlive: alive([202]) })
+    const r = lock(dir, { pid: 202, now: at('2026-11-30T09:00:00.000Z'), isAlive: alive([202]) })
     expect(r).toMatchObject({ ok: true, tookOverFrom: { pid: 101, startedAt: '2026-11-29T08:00:00.000Z' } })
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'))).toEqual({ pid: 202, startedAt: '2026-11-30T09:00:00.000Z' })
   })
@@ -59,23 +60,46 @@ describe('instance lock', () => {
     ['no start time', '{"pid":101}'],
   ])('an unreadable lock (%s) is taken over as such', (_n, text) => {
     writeFileSync(join(dir, LOCK_FILE), text)
-    const r = acquireInstanceLock(dir, { pid: 202, isAlive: () => true })
+    const r = lock(dir, { pid: 202, isAlive: () => true })
     expect(r).toMatchObject({ ok: true, tookOverFrom: 'unreadable' })
   })
 
   it('a lock naming this very pid is a previous life of the pid (containers reuse pid 1), not a holder', () => {
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 1, startedAt: '2026-11-29T08:00:00.000Z' }))
-    expect(acquireInstanceLock(dir, { pid: 1, isAlive: () => true })).toMatchObject({ ok: true, tookOverFrom: { pid: 1 } })
+    expect(lock(dir, { pid: 1, isAlive: () => true })).toMatchObject({ ok: true, tookOverFrom: { pid: 1 } })
   })
 
   it('release never removes a lock another run holds now', () => {
-    const first = acquireInstanceLock(dir, { pid: 101, isAlive: alive([]) })
+    const first = lock(dir, { pid: 101, isAlive: alive([]) })
     if (!first.ok) throw new Error('expected the lock')
     // 101 looked dead to 202 (say it hung past a restart): 202 took over. 101's late release must not free 202's lock.
-    const second = acquireInstanceLock(dir, { pid: 202, isAlive: alive([202]) })
+    const second = lock(dir, { pid: 202, isAlive: alive([202]) })
     expect(second.ok).toBe(true)
     first.release()
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(202)
+  })
+
+  it('a live pid that started after the lock was written is another process that got the pid (after a restart): stale', () => {
+    const LOCKED = '2026-11-30T08:00:00.000Z'
+    const write = () => writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 101, startedAt: LOCKED }))
+    const tryWith = (started: number | null) => {
+      write()
+      return lock(dir, { pid: 202, isAlive: alive([101, 202]), startedAtOf: (p) => (p === 101 ? started : null) })
+    }
+    const t = Date.parse(LOCKED)
+    expect(tryWith(t - 1500).ok).toBe(false) // the holder started, then took the lock: it runs
+    expect(tryWith(t + 2000).ok).toBe(false) // within the slack for /proc's whole-second boot time
+    expect(tryWith(t + 2001)).toMatchObject({ ok: true, tookOverFrom: { pid: 101 } })
+    expect(tryWith(null).ok).toBe(false) // no start time from the OS: the pid alone decides
+  })
+
+  it('linuxProcessStartedAt: this process started a moment ago; no such process is null', () => {
+    const started = linuxProcessStartedAt(process.pid)
+    if (process.platform !== 'linux') return expect(started).toBeNull()
+    expect(started).not.toBeNull()
+    expect(started!).toBeLessThanOrEqual(Date.now())
+    expect(started!).toBeGreaterThan(Date.now() - process.uptime() * 1000 - 2000)
+    expect(linuxProcessStartedAt(2 ** 22 + 1)).toBeNull() // above Linux's pid_max limit
   })
 
   it('processExists: this process yes, a process that has exited no', () => {
@@ -85,6 +109,6 @@ describe('instance lock', () => {
   })
 
   it('an unwritable data directory is an error, not a lock', () => {
-    expect(() => acquireInstanceLock(join(dir, 'missing', 'sub'), { pid: 1 })).toThrow(/ENOENT/)
+    expect(() => lock(join(dir, 'missing', 'sub'), { pid: 1 })).toThrow(/ENOENT/)
   })
 })
