@@ -16,7 +16,7 @@ import { detectNotifier, OsNotifierSink } from './notifier.js'
 import { attachOutput, BellSink, TerminalOutput, TerminalSink } from './output.js'
 import { appVersion, isMainModule, parseArgs, resolveSettings, stderrLogger, workstationId } from './settings.js'
 import { DEFAULT_RENDERER_DIR, startUiServer, type UiServer } from './ui-server.js'
-import { buildUi, missingUiFiles } from './ui-build.js'
+import { ensureUiBuilt } from './ui-build.js'
 
 const USAGE = `Usage: npm run headless -- [options]
 
@@ -151,15 +151,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function startUi(engine: EngineHandle, port: number | null, say: (m: string) => void, log: Logger): Promise<UiServer | null> {
-  if (missingUiFiles(DEFAULT_RENDERER_DIR).length > 0) {
-    say('building the queue UI (first run: vite build of src/renderer into out/renderer)…')
-    try {
-      await buildUi(DEFAULT_RENDERER_DIR)
-    } catch (e) {
-      // Still serve: the pages then say the UI is not built and how to build it; the terminal has the cause.
-      say(`could not build the queue UI: ${(e as Error).message}`)
-    }
-  }
+  await ensureUiBuilt(DEFAULT_RENDERER_DIR, say)
   try {
     return await startUiServer({ engine, port: port ?? 0, host: '127.0.0.1', log })
   } catch (e) {

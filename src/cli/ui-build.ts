@@ -62,3 +62,19 @@ export function buildUi(outDir: string, timeoutMs = 300_000): Promise<void> {
     })
   })
 }
+
+/**
+ * Builds the bundle into `rendererDir` when a page or the bridge is missing, saying so in one line (and in a
+ * second one if the build fails: the server then runs anyway and its pages say the UI is not built).
+ */
+export async function ensureUiBuilt(rendererDir: string, say: (line: string) => void, build: (outDir: string) => Promise<void> = buildUi): Promise<boolean> {
+  if (missingUiFiles(rendererDir).length === 0) return true
+  say(`building the queue UI (first run: vite build of src/renderer into ${rendererDir})…`)
+  try {
+    await build(rendererDir)
+    return true
+  } catch (e) {
+    say(`could not build the queue UI: ${(e as Error).message}`)
+    return false
+  }
+}

@@ -157,15 +157,15 @@ describe('headless', () => {
       BAYALERT_PASSWORD: b.demoUsers[1]!.password,
       BAYALERT_DATA_DIR: mkdtempSync(join(tmpdir(), 'bayalert-one-')),
     }
-    // As on a fresh clone: no renderer bundle (a gitignored build output; this run builds it again).
-    rmSync(join(ROOT, 'out', 'renderer'), { recursive: true, force: true })
+    // The repo's own out/renderer is left alone (a running app may be serving it): building a missing bundle is
+    // test/unit/cli/ui-build.test.ts; here, whatever headless found or built, it serves the pages.
     const first = headless(env, ['--json'])
     try {
       await first.waitLine((l) => l.type === 'state' && l.state === 'live', 30_000, 'first run live')
       await waitFor(() => /^wallboard: /m.test(first.stderr.join('')), 90_000, 'the wallboard line')
       const err = first.stderr.join('')
-      // Built on the way, with one progress line (and stdout stayed JSON: headless() parses every line).
-      expect(err.match(/building the queue UI/g)).toEqual(['building the queue UI'])
+      // At most one progress line if it had to build (and stdout stayed JSON: headless() parses every line).
+      expect((err.match(/building the queue UI/g) ?? []).length).toBeLessThanOrEqual(1)
       expect(err).not.toContain('could not build')
       // The two contract lines, one after the other, each URL with its own secret.
       const m = /^queue UI: (http:\/\/127\.0\.0\.1:\d+\/\?k=[\w-]{43})\nwallboard: (http:\/\/127\.0\.0\.1:\d+\/wallboard\?k=[\w-]{43})\n/m.exec(err)
@@ -200,7 +200,7 @@ describe('headless', () => {
         })
       expect(await api()).toBe(401)
       expect(await api(opened.cookie)).toBe(200)
-      // The pages are the freshly built ones, with the bridge in front of the page script.
+      // The pages, with the bridge in front of the page script.
       for (const page of ['/', '/wallboard']) {
         const r = await get(page, { cookie: opened.cookie! })
         expect(r.status, page).toBe(200)

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { buildUi, missingUiFiles, UI_ENTRY_FILES } from '../../../src/cli/ui-build.js'
+import { buildUi, ensureUiBuilt, missingUiFiles, UI_ENTRY_FILES } from '../../../src/cli/ui-build.js'
 
 const dirs: string[] = []
 const temp = () => {
@@ -41,4 +41,25 @@ describe('ui build', () => {
     writeFileSync(file, 'x')
     await expect(buildUi(join(file, 'out'))).rejects.toThrow(/^vite build failed \(exit code 1\): [^\x1b]*a-file\/out/)
   }, 120_000)
+
+  it('headless: builds a missing bundle with one progress line, and leaves a complete one alone', async () => {
+    const d = join(temp(), 'renderer')
+    const said: string[] = []
+    await expect(ensureUiBuilt(d, (l) => said.push(l))).resolves.toBe(true)
+    expect(said).toEqual([`building the queue UI (first run: vite build of src/renderer into ${d})…`])
+    expect(missingUiFiles(d)).toEqual([])
+    let builds = 0
+    await expect(ensureUiBuilt(d, (l) => said.push(l), async () => void builds++)).resolves.toBe(true)
+    expect([builds, said.length]).toEqual([0, 1])
+  }, 120_000)
+
+  it('headless: a failed build is a second line with the cause, and headless goes on', async () => {
+    const said: string[] = []
+    const ok = await ensureUiBuilt(join(temp(), 'renderer'), (l) => said.push(l), async () => {
+      throw new Error('vite build failed (exit code 1): disk full')
+    })
+    expect(ok).toBe(false)
+    expect(said).toHaveLength(2)
+    expect(said[1]).toBe('could not build the queue UI: vite build failed (exit code 1): disk full')
+  })
 })
