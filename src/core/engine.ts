@@ -99,6 +99,7 @@ export class Engine implements EngineHandle {
       desk.on('retract', (r) => this.emit('retract', r)),
       desk.on('pause', () => this.queueSnapshot()),
       desk.on('flags', () => this.queueSnapshot()),
+      desk.on('notice', () => this.refreshState()),
       health.on((e) => {
         if (e.type === 'alert') this.emit('alert', e.alert)
         else {
@@ -276,6 +277,10 @@ export class Engine implements EngineHandle {
       const problem = this.reconcileProblem ?? this.core?.health.degradedReason() ?? null
       if (problem) next = { state: 'degraded', reason: problem, since: this.displayed.state === 'degraded' ? this.displayed.since : this.clock.now() }
     }
+    // A long offline start: the state says that the restored queue is not confirmed (cleared by the
+    // first successful reconcile).
+    const notice = this.core?.desk.notice() ?? null
+    if (notice && next.state !== 'live') next = { ...next, reason: `${next.reason} — ${notice}` }
     if (next.state !== this.displayed.state || next.reason !== this.displayed.reason) {
       this.displayed = next
       this.emit('state', this.displayed)

@@ -138,6 +138,17 @@ export class HealthMonitor {
     this.push('sink', ok, cause ? `${sink}: ${cause}` : sink)
   }
 
+  /**
+   * Raises one health alert for a condition noticed outside the failure windows (e.g. restored requests
+   * still unconfirmed long after start), through the same path as a breach: counted as
+   * `health:<name>`, logged, and delivered to every listener as a health alert.
+   */
+  announce(name: string, text: { title: string; body: string }): void {
+    this.count(`health:${name}`)
+    this.log.warn(`health: ${text.title}`, { condition: name })
+    this.emit({ type: 'alert', alert: { kind: 'health', title: text.title, body: text.body, detail: 'basic', items: [], latencyMs: null } })
+  }
+
   /** Lets the link supervisor add its own reason (e.g. "realtime channel errored"). null clears. */
   setExternalReason(reason: string | null): void {
     if (reason === this.external) return
