@@ -21,7 +21,7 @@ import WebSocketImpl from 'ws'
 import { createClient, type RealtimeChannel, type Session, type SupabaseClient } from '@supabase/supabase-js'
 import type { LinkState, LinkStateName } from '../../shared/types.js'
 import type { Clock, Logger, SecretStore } from '../ports.js'
-import { redactText } from '../config.js'
+import { keyProblem, redactText } from '../config.js'
 import { backoffDelay, RECONNECT_BACKOFF, type BackoffPolicy } from './backoff.js'
 import { TimerRegistry } from './timers.js'
 
@@ -69,7 +69,8 @@ export interface LinkEvents {
 export class SignInError extends Error {
   constructor(
     message: string,
-    readonly kind: 'credentials' | 'network' | 'other',
+    /** 'key': the configured key is not an anon/publishable key; nothing was sent. */
+    readonly kind: 'credentials' | 'network' | 'key' | 'other',
   ) {
     super(message)
   }
@@ -137,6 +138,12 @@ export class LinkSupervisor {
   private cancelStuck: (() => void) | null = null
   private authSub: { unsubscribe(): void } | null = null
   private lastRefreshFailure: { status: number; code: string; message: string } | null = null
+  /**
+   * Why the configured key is refused (service-role, sb_secret_, another role, malformed), or null.
+   * A refused key is never handed to supabase-js: the client is built with a placeholder, no stored
+   * session is read, and the supervisor stays signed-out with this reason.
+   */
+  readonly keyRefusal: string | null
 
   /** Counters for tests and health: rebuilds, socket opens, heartbeat timeouts … */
   readonly stats = { rebuilds: 0, socketOpens: 0, heartbeatTimeouts: 0, channelErrors: 0, serverCloses: 0, confirmations: 0 }
@@ -157,15 +164,21 @@ export class LinkSupervisor {
     }
     this.current = { state: 'signed-out', reason: 'Not started', since: deps.clock.now() }
     const host = new URL(config.supabaseUrl).host
-    this.client = createClient(config.supabaseUrl, config.anonKey, {
-      auth: {
-        storage: deps.secrets,
-        // One storage key per project: a session for another project must never be replayed here.
-        storageKey: `bayalert-auth:${host}`,
-        autoRefreshToken: true,
-        persistSession: true,
-        detectSessionInUrl: false,
-      },
+    this.keyRefusal = keyProblem(config.anonKey, 'The configured anon key')
+    const refused = this.keyRefusal !== null
+    if (refused) this.deps.log.error('link: refusing the configured key; not connecting', { reason: this.keyRefusal })
+    this.client = createClient(config.supabaseUrl, refused ? 'refused-key' : config.anonKey.trim(), {
+      auth: refused
+        ? // Nothing to refresh, nothing stored: a refused configuration must not touch the network.
+          { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false }
+        : {
+            storage: deps.secrets,
+            // One storage key per project: a session for another project must never be replayed here.
+            storageKey: `bayalert-auth:${host}`,
+            autoRefreshToken: true,
+            persistSession: true,
+            detectSessionInUrl: false,
+          },
       global: { fetch: this.observingFetch },
       realtime: {
         heartbeatIntervalMs: this.cfg.heartbeatIntervalMs,
@@ -212,6 +225,7 @@ export class LinkSupervisor {
   async start(): Promise<void> {
     if (this.started) return
     this.started = true
+    if (this.keyRefusal) return this.enterSignedOut(this.keyRefusal)
     const { data } = this.client.auth.onAuthStateChange((event, session) => {
       // Never call back into supabase-js from inside this callback (auth-js holds its lock here):
       // defer to a fresh task.
@@ -232,6 +246,10 @@ export class LinkSupervisor {
 
   async signIn(email: string, password: string): Promise<void> {
     if (this.stopped) throw new Error('link stopped')
+    if (this.keyRefusal) {
+      this.enterSignedOut(this.keyRefusal)
+      throw new SignInError(this.keyRefusal, 'key')
+    }
     this.setState('connecting', 'Signing in…')
     const { data, error } = await this.client.auth.signInWithPassword({ email, password })
     if (error || !data.session) {
@@ -306,7 +324,7 @@ export class LinkSupervisor {
   // --- rebuild scheduling -------------------------------------------------------------------------
 
   private recoverNow(why: string, opts: RebuildOpts): void {
-    if (this.stopped) return
+    if (this.stopped || this.keyRefusal) return
     this.cancelScheduled()
     this.attempt = 0
     void this.runRebuild(why, opts)
