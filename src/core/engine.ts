@@ -7,7 +7,7 @@ import { DEFAULT_FLAGS } from '../shared/types.js'
 import type { EngineConfig, EngineEvents, EngineHandle, EnginePorts } from './engine-api.js'
 import type { Clock } from './ports.js'
 import { systemClock } from './ports.js'
-import { redactText } from './config.js'
+import { SERVER_TEXT_MAX, serverText } from './server-text.js'
 import { openStateCore, type StateCore, type StateCoreOptions } from './desk/state-core.js'
 import { validRequestId } from './alerts/safe-text.js'
 import { LinkSupervisor, type LinkConfig } from './link/supervisor.js'
@@ -214,7 +214,7 @@ export class Engine implements EngineHandle {
       case 'cancelled':
         return { ok: false, reason: 'not-found', message: 'The customer cancelled this request.' }
       default:
-        return { ok: false, reason: 'error', message: `The server refused: ${redactText(reason ?? 'no reason given')}` }
+        return { ok: false, reason: 'error', message: `The server refused: ${serverText(reason) || 'no reason given'}` }
     }
   }
 
@@ -281,6 +281,8 @@ export class Engine implements EngineHandle {
     // first successful reconcile).
     const notice = this.core?.desk.notice() ?? null
     if (notice && next.state !== 'live') next = { ...next, reason: `${next.reason} — ${notice}` }
+    // The one line every host shows: whatever server text reached it, it leaves here cleaned.
+    next = { ...next, reason: serverText(next.reason, 2 * SERVER_TEXT_MAX + 200) || next.state }
     if (next.state !== this.displayed.state || next.reason !== this.displayed.reason) {
       this.displayed = next
       this.emit('state', this.displayed)

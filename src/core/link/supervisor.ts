@@ -20,12 +20,16 @@
 import WebSocketImpl from 'ws'
 import { createClient, type RealtimeChannel, type Session, type SupabaseClient } from '@supabase/supabase-js'
 import type { LinkState, LinkStateName } from '../../shared/types.js'
+import { LINK_STATE_LABEL } from '../../shared/types.js'
 import type { Clock, Logger, SecretStore } from '../ports.js'
 import { keyProblem, redactText } from '../config.js'
+import { serverText } from '../server-text.js'
 import { backoffDelay, RECONNECT_BACKOFF, type BackoffPolicy } from './backoff.js'
 import { TimerRegistry } from './timers.js'
 
 export const FEED_TOPIC = 'session_requests_feed'
+/** A state reason is one line: our words plus at most one quoted server message (SERVER_TEXT_MAX). */
+const REASON_MAX = 600
 export const SHOP_TOPIC = 'shop:requests'
 
 export interface LinkConfig {
@@ -234,7 +238,7 @@ export class LinkSupervisor {
     this.authSub = data.subscription
     const { data: s, error } = await this.client.auth.getSession()
     if (this.stopped) return
-    if (error) this.deps.log.warn('link: reading the stored session failed', { cause: redactText(error.message) })
+    if (error) this.deps.log.warn('link: reading the stored session failed', { cause: serverText(error.message) })
     if (s.session) {
       this.setUser(s.session)
       this.signedOut = false
@@ -254,7 +258,8 @@ export class LinkSupervisor {
     const { data, error } = await this.client.auth.signInWithPassword({ email, password })
     if (error || !data.session) {
       const status = (error as { status?: number } | null)?.status ?? 0
-      const msg = redactText(error?.message ?? 'no session returned')
+      // GoTrue's error body, as auth-js hands it over: server text.
+      const msg = serverText(error?.message) || 'no session returned'
       if (status === 0 || status >= 500) {
         const reason = `Cannot reach the sign-in server (${msg})`
         this.setState('offline', reason)
@@ -277,7 +282,7 @@ export class LinkSupervisor {
     this.cancelScheduled()
     await this.teardownChannels(false)
     const { error } = await this.client.auth.signOut({ scope: 'local' })
-    if (error) this.deps.log.warn('link: server sign-out failed; local session removed anyway', { cause: redactText(error.message) })
+    if (error) this.deps.log.warn('link: server sign-out failed; local session removed anyway', { cause: serverText(error.message) })
     this.enterSignedOut('Signed out')
   }
 
@@ -317,7 +322,7 @@ export class LinkSupervisor {
     }
     await this.teardownChannels(true)
     await this.client.auth.stopAutoRefresh().catch((e: unknown) => {
-      this.deps.log.warn('link: stopping the token auto-refresh failed', { cause: redactText((e as Error)?.message ?? String(e)) })
+      this.deps.log.warn('link: stopping the token auto-refresh failed', { cause: serverText((e as Error)?.message ?? String(e)) })
     })
   }
 
@@ -378,7 +383,7 @@ export class LinkSupervisor {
         try {
           retry = await this.rebuild(next.why, next.opts)
         } catch (e) {
-          const cause = redactText((e as Error)?.message ?? String(e))
+          const cause = serverText((e as Error)?.message ?? String(e)) || 'unknown error'
           this.deps.log.error('link: rebuild failed', { why: next.why, cause })
           retry = { why: `Reconnect failed (${cause})`, opts: next.opts, state: 'degraded' }
         }
@@ -410,7 +415,7 @@ export class LinkSupervisor {
       if (gen !== this.gen || this.stopped) return null
       if (error) {
         const status = (error as { status?: number }).status ?? 0
-        const msg = redactText(error.message)
+        const msg = serverText(error.message) || `HTTP ${status}`
         if (status >= 400 && status < 500) {
           this.enterSignedOut(`Your session is no longer valid (${msg}). Sign in again.`)
           await this.teardownChannels(false)
@@ -715,8 +720,8 @@ export class LinkSupervisor {
         } catch {
           /* not JSON */
         }
-        this.lastRefreshFailure = { status: res.status, code: redactText(code), message: redactText(message).slice(0, 200) }
-        this.deps.log.warn('link: token refresh refused', { status: res.status, code })
+        this.lastRefreshFailure = { status: res.status, code: serverText(code, 40), message: serverText(message, 200) }
+        this.deps.log.warn('link: token refresh refused', { status: res.status, code: this.lastRefreshFailure.code })
         if (res.status >= 400 && res.status < 500 && !this.signedOut && !this.stopped) {
           this.timers.after(0, () => void this.onRefreshRevoked())
         }
@@ -739,7 +744,7 @@ export class LinkSupervisor {
     )
     this.explicitSignOut = false
     // The state is signed-out either way; a session left in storage would be replayed (and refused) on restart.
-    if (cause !== null) this.deps.log.warn('link: removing the revoked session from storage failed', { cause: redactText(cause) })
+    if (cause !== null) this.deps.log.warn('link: removing the revoked session from storage failed', { cause: serverText(cause) })
   }
 
   /** The session is gone (revoked, expired, signed out elsewhere): signed-out at once, then the channels go. */
@@ -747,7 +752,7 @@ export class LinkSupervisor {
     this.gen++
     this.enterSignedOut(reason)
     await this.teardownChannels(false).catch((e: unknown) => {
-      this.deps.log.warn('link: closing the channels after sign-out failed', { cause: redactText((e as Error)?.message ?? String(e)) })
+      this.deps.log.warn('link: closing the channels after sign-out failed', { cause: serverText((e as Error)?.message ?? String(e)) })
     })
   }
 
@@ -844,8 +849,11 @@ export class LinkSupervisor {
     this.setState('connecting', 'Joining channels…')
   }
 
-  private setState(state: LinkStateName, reason: string): void {
+  private setState(state: LinkStateName, rawReason: string): void {
     if (this.stopped && state !== 'signed-out') return
+    // Reasons quote the server (join refusals, system messages, close reasons, GoTrue bodies): whatever
+    // path a server string took to get here, the state carries it cleaned.
+    const reason = serverText(rawReason, REASON_MAX) || LINK_STATE_LABEL[state]
     if (this.current.state === state && this.current.reason === reason) return
     this.current = { state, reason, since: this.deps.clock.now() }
     this.deps.log.info(`link: ${state}`, { reason })
