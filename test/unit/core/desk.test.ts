@@ -831,6 +831,12 @@ describe('a stale local queue is untrusted', () => {
     d.ingest(queued('owed', { source }))
     await vi.advanceTimersByTimeAsync(0)
     expect(requestAlerts()).toHaveLength(1)
+    // A minute on, the confirmed one repeats; the unconfirmed one, due all along, still does not.
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(requestAlerts().map((a) => [a.kind, a.requestId])).toEqual([
+      ['request', 'owed'],
+      ['repeat', 'owed'],
+    ])
   })
 
   it('a new version of a restored request (re-queued while the app was closed) rings; a removal event removes one silently', async () => {
@@ -888,6 +894,17 @@ describe('a stale local queue is untrusted', () => {
     expect(healthAlerts()).toEqual([])
     await vi.advanceTimersByTimeAsync(1)
     expect(healthAlerts().map((a) => a.title)).toEqual(['Not connected since start: 1 request from the last session is not confirmed'])
+  })
+
+  it('a restored request that rang basic gets no silent update while unconfirmed', async () => {
+    h.core.desk.ingest(queued('b1', { details: null }))
+    await settle()
+    expect(h.alerts()[0]).toMatchObject({ detail: 'basic' })
+    h.restart()
+    expect(h.core.desk.ingest(details('b1')).outcome).toBe('enriched')
+    await settle()
+    for (const s of Object.values(h.sinks)) expect(s.updates).toEqual([])
+    expect(h.core.desk.queue()[0]).toMatchObject({ detail: 'full', confirmed: false })
   })
 
   it('requests that arrive in this run are confirmed from the start', async () => {

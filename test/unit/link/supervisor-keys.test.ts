@@ -2,9 +2,13 @@
 // key, a JWT of any role but anon, a malformed key — with one clear signed-out reason, and never
 // touches the network with it: no sign-in, no session refresh, no socket. A counting TCP server on
 // loopback stands in for the project; the control case (a real anon key) shows that it does count.
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { keyProblem, LOCAL_DEFAULTS } from '../../../src/core/config.js'
+import { createEngine } from '../../../src/core/engine.js'
 import { LinkSupervisor, SignInError } from '../../../src/core/link/supervisor.js'
 import { MemorySecretStore } from '../../../src/core/memory-secret-store.js'
 import { systemClock } from '../../../src/core/ports.js'
@@ -93,5 +97,25 @@ describe('LinkSupervisor key refusal', () => {
     await settle(100)
     expect(connections).toBeGreaterThan(0)
     await link.stop()
+  })
+
+  it('through the engine every host builds (tray app, headless, doctor): the snapshot says why, nothing is sent', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bayalert-keys-'))
+    const key = jwt({ role: 'service_role' })
+    const engine = createEngine(
+      { supabaseUrl: url, anonKey: key, dataDir, workstationId: 'ws-keys', appVersion: 'test' },
+      { secrets: await secretsWithExpiredSession(), sinks: [], log: captureLog() },
+    )
+    try {
+      await engine.start()
+      expect(engine.snapshot().link).toMatchObject({ state: 'signed-out', reason: keyProblem(key, 'The configured anon key') })
+      await expect(engine.signIn('m@shop.test', 'pw')).rejects.toMatchObject({ kind: 'key' })
+      await engine.reconnectNow()
+      await settle(200)
+      expect(connections).toBe(0)
+    } finally {
+      await engine.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
   })
 })
