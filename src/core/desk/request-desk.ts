@@ -247,7 +247,7 @@ export class RequestDesk {
     this.emitQueue()
   }
 
-  /** Clears every timer. Pending burst alerts stay owed (alert_count 0) and ring at the next start. */
+  /** Clears every timer. Pending burst alerts stay owed (alert_count 0): after the next start they ring once the server confirms them. */
   stop(): void {
     this.stopped = true
     for (const h of [this.burstTimer, this.repeatTimer, this.pauseTimer, this.noticeTimer]) if (h !== null) this.timers.clearTimeout(h)

@@ -28,9 +28,9 @@ import { backoffDelay, RECONNECT_BACKOFF, type BackoffPolicy } from './backoff.j
 import { TimerRegistry } from './timers.js'
 
 export const FEED_TOPIC = 'session_requests_feed'
+export const SHOP_TOPIC = 'shop:requests'
 /** A state reason is one line: our words plus at most one quoted server message (SERVER_TEXT_MAX). */
 const REASON_MAX = 600
-export const SHOP_TOPIC = 'shop:requests'
 
 export interface LinkConfig {
   supabaseUrl: string
