@@ -11,8 +11,11 @@ import { EXPECTED_COLUMNS, MIGRATIONS, SCHEMA_VERSION } from './schema.js'
 
 type Db = Database.Database
 
-/** A queue item as stored (queuedAt in its canonical form, see keys.ts), with the desk's own bookkeeping. */
-export interface QueueRow extends QueueItem {
+/**
+ * A queue item as stored (queuedAt in its canonical form, see keys.ts), with the desk's own bookkeeping.
+ * Whether the server confirmed it since this start is not stored: it is a fact about this run (the desk's).
+ */
+export interface QueueRow extends Omit<QueueItem, 'confirmed'> {
   nextRepeatAt: number | null
   lastAlertAt: number | null
   commitTs: string | null
