@@ -12,6 +12,7 @@ import { InAppSink } from './in-app-sink.js'
 import { registerIpcHandlers } from './ipc-handlers.js'
 import { createConsoleLogger } from './logger.js'
 import { getStartAtLogin, HIDDEN_ARG, loginItemSupported, setStartAtLogin, type LoginItemEnv } from './login-item.js'
+import { sqliteNativeBinding } from './native-binding.js'
 import { NotificationSink } from './notification-sink.js'
 import { appPaths } from './paths.js'
 import { wirePowerEvents } from './power.js'
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
           dataDir: process.env.BAYALERT_DATA_DIR || join(app.getPath('userData'), 'data'),
           workstationId: hostname(),
           appVersion: app.getVersion(),
+          sqliteNativeBinding: sqliteNativeBinding(app.isPackaged, process.env),
         }
       : null
 
