@@ -1,10 +1,11 @@
 // Electron main: composition only. Each imported module adapts one OS feature to one engine port;
 // this file creates them in the right order and connects them.
-import { app, net, powerMonitor, safeStorage, session, type WebContents } from 'electron'
+import { app, dialog, net, powerMonitor, safeStorage, session, type WebContents } from 'electron'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createEngine } from '../core/engine.js'
 import type { EngineConfig } from '../core/engine-api.js'
+import { installApplicationMenu } from './app-menu.js'
 import { installAppProtocol, registerAppScheme } from './app-protocol.js'
 import { AttentionSink } from './attention-sink.js'
 import { EngineHost } from './engine-host.js'
@@ -22,6 +23,7 @@ import { settingsView, SettingsService, type LoadedSettings } from './settings.j
 import { openKeyValueStore } from './settings-store.js'
 import { SoundSink } from './sound-sink.js'
 import { SoundWindow } from './sound-window.js'
+import { reportStartupFailure } from './startup-failure.js'
 import { TrayController } from './tray.js'
 import { push } from './typed-ipc.js'
 import { createQueueWindowController } from './windows.js'
@@ -39,7 +41,9 @@ if (!app.requestSingleInstanceLock()) {
   // A second BayAlert would ring twice for every request. The first instance shows its queue instead.
   app.quit()
 } else {
-  void main()
+  main().catch((error: unknown) =>
+    reportStartupFailure(error, { showErrorBox: (t, c) => dialog.showErrorBox(t, c), exit: (code) => app.exit(code), log }),
+  )
 }
 
 async function main(): Promise<void> {
@@ -57,6 +61,7 @@ async function main(): Promise<void> {
   app.on('second-instance', () => (showQueue ? showQueue() : (showWhenReady = true)))
 
   await app.whenReady()
+  installApplicationMenu(platform, app.isPackaged)
   installSessionSecurity(session.defaultSession)
   const paths = appPaths(__dirname, app.isPackaged, process.resourcesPath, app.getAppPath())
   installAppProtocol({ renderer: paths.renderer, sounds: paths.sounds })
@@ -66,8 +71,8 @@ async function main(): Promise<void> {
   const secrets = new SafeStorageSecretStore(safeStorage, openKeyValueStore('secrets'), platform, log)
   const view = async (loaded: LoadedSettings) => settingsView(loaded, await secrets.status())
 
-  const queueWindow = createQueueWindowController(paths.preload)
-  const sound = new SoundWindow(paths.preload, log)
+  const queueWindow = createQueueWindowController(paths.preload, app.isPackaged)
+  const sound = new SoundWindow(paths.preload, app.isPackaged, log)
   sound.open()
 
   const loginEnv: LoginItemEnv = {

@@ -177,6 +177,8 @@ export const protocol = {
 
 export const shell = { beep: vi.fn(), openExternal: vi.fn() }
 
+export const dialog = { showErrorBox: vi.fn() }
+
 export const session = {
   defaultSession: {
     setPermissionRequestHandler: vi.fn(),
@@ -220,6 +222,7 @@ const electron = {
   net,
   protocol,
   shell,
+  dialog,
   session,
 }
 export default electron
