@@ -59,10 +59,12 @@ describe('extra resources (process.resourcesPath)', () => {
     expect(files.resources).toEqual(expect.arrayContaining(['sounds/request.wav', 'sounds/health.wav']))
   })
 
-  it('hold a tray icon for every link state, with and without attention, as PNG @1x/@2x and .ico', () => {
+  it('hold a tray icon for every link state, with and without attention: PNG @1x/@2x, .ico, macOS templates', () => {
     for (const state of ['live', 'connecting', 'degraded', 'offline', 'signed-out']) {
       for (const variant of [state, `${state}-attention`]) {
-        expect(files.resources).toEqual(expect.arrayContaining([`tray/${variant}.png`, `tray/${variant}@2x.png`, `tray/${variant}.ico`]))
+        expect(files.resources).toEqual(
+          expect.arrayContaining([`tray/${variant}.png`, `tray/${variant}@2x.png`, `tray/${variant}.ico`, `tray/${variant}Template.png`, `tray/${variant}Template@2x.png`]),
+        )
       }
     }
   })
