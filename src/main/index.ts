@@ -29,7 +29,7 @@ import { push } from './typed-ipc.js'
 import { createQueueWindowController } from './windows.js'
 
 // Must match electron-builder.yml appId: Windows toasts need the AUMID of the Start-menu shortcut that
-// NSIS writes (electron#10864, anchors §2.4). Call before any window or notification exists.
+// NSIS writes (electron#10864). Call before any window or notification exists.
 const APP_ID = 'com.bayalert.BayAlert'
 const log = createConsoleLogger('main')
 const platform = process.platform

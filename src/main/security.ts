@@ -1,5 +1,5 @@
 // One place for every renderer security decision (Electron docs tutorial/security.md, checklist items
-// 2-4, 5, 7, 11-14, 17-18; electron-notes §3). Every BrowserWindow is built from secureWebPreferences(),
+// 2-4, 5, 7, 11-14, 17-18). Every BrowserWindow is built from secureWebPreferences(),
 // every webContents goes through hardenWebContents(), and the default session denies all permissions.
 import type { Session, WebContents, WebPreferences } from 'electron'
 

@@ -1,5 +1,6 @@
 // electron-store behind the KeyValueStore port. Kept apart from settings.ts so tests never load
-// electron-store (ESM-only, and it imports the real `electron` — electron-notes §7.1).
+// electron-store (ESM-only, and it imports the real `electron`, whose index.js downloads the Electron binary
+// at require time and throws where it cannot).
 // clearInvalidConfig: a corrupt JSON file is reset instead of crashing the app at start.
 // Owner-only files: settings name the shop and the mechanic, the secrets file holds the encrypted session
 // (plain base64 where Linux has no keyring). conf writes every file with configFileMode (atomically, so the

@@ -24,7 +24,7 @@ export function queueWindowOptions(preload: string, isPackaged: boolean): Browse
 }
 
 /**
- * Hidden audio player (stretchly's approach; electron-notes §5 "Sound"): autoplay without a user gesture,
+ * Hidden audio player (hovancik/stretchly's approach, app/main.js): autoplay without a user gesture,
  * no throttling while hidden, no taskbar entry.
  */
 export function soundWindowOptions(preload: string, isPackaged: boolean): BrowserWindowConstructorOptions {

@@ -1,7 +1,7 @@
 /** @vitest-environment node */
 // Full-app smoke test through Playwright's _electron — only where an Electron binary exists. Electron
 // >= 42 downloads its binary lazily at require('electron') time and this environment cannot download,
-// so the binary is located without touching electron/index.js (electron-notes §7.3) and the test says
+// so the binary is located without touching electron/index.js (which would start that download) and the test says
 // plainly that it skipped otherwise. CI machines with the binary run it.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
