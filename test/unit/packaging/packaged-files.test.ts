@@ -2,33 +2,58 @@
 // What `npm run dist` packs, from a fresh `vite build`, selected by electron-builder's own file matching
 // (packaged-files.ts says which parts): the app (main, preload, renderer), the native module unpacked from
 // the asar, and the tray icons and sounds as extra resources — and nothing of the sources, tests or caches.
-import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { execFileSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { createBuilder } from 'vite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { packagedFiles, type PackagedFiles } from './packaged-files.js'
 
-const root = resolve('.')
+// A copy of the project (every tracked file, node_modules linked), built there: the e2e test and anyone's
+// `npm start` read the repo's out/, which a rebuild here would empty under their feet. The copy also gets the
+// local clutter a developer's checkout has (the native-module cache, demo data) to prove none of it is packed.
+let root: string
 let files: PackagedFiles
 
-beforeAll(() => {
-  const build = spawnSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], { cwd: root, encoding: 'utf8' })
-  expect(build.status, build.stderr).toBe(0)
-  return packagedFiles(root).then((f) => {
-    files = f
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'bayalert-pack-'))
+  const tracked = execFileSync('git', ['ls-files', '-z'], { encoding: 'utf8' }).split('\0').filter(Boolean)
+  for (const f of tracked) {
+    mkdirSync(dirname(join(root, f)), { recursive: true })
+    try {
+      copyFileSync(resolve(f), join(root, f))
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err // deleted in the working tree
+    }
+  }
+  symlinkSync(resolve('node_modules'), join(root, 'node_modules'))
+  for (const clutter of ['.cache/better-sqlite3/electron-150-v12.11.1-linux-x64/better_sqlite3.node', '.bayalert/demo/bayalert.db']) {
+    mkdirSync(dirname(join(root, clutter)), { recursive: true })
+    writeFileSync(join(root, clutter), 'x')
+  }
+  const out = (env: string) => join(root, 'out', env)
+  const builder = await createBuilder({
+    configFile: resolve('vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir: out('renderer') },
+    environments: { main: { build: { outDir: out('main') } }, preload: { build: { outDir: out('preload') } } },
   })
+  await builder.buildApp()
+  files = await packagedFiles(root)
 }, 120_000)
+afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 describe('the packaged app (app.asar)', () => {
   it("holds main, preload and the renderer pages, and package.json's main is one of them", () => {
     expect(files.app).toEqual(expect.arrayContaining(['package.json', 'out/main/index.cjs', 'out/preload/index.cjs', 'out/renderer/index.html', 'out/renderer/sound.html', 'out/renderer/bridge.js']))
-    const pkg = JSON.parse(readFileSync(resolve('package.json'), 'utf8'))
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
     expect(files.app).toContain(pkg.main)
   })
 
   it('holds every script and stylesheet the renderer pages load', () => {
     for (const page of ['index.html', 'sound.html']) {
-      const html = readFileSync(resolve('out/renderer', page), 'utf8')
+      const html = readFileSync(join(root, 'out/renderer', page), 'utf8')
       const refs = [...html.matchAll(/(?:src|href)="\.\/([^"]+)"/g)].map((m) => `out/renderer/${m[1]}`)
       expect(refs.length).toBeGreaterThan(0)
       expect(files.app).toEqual(expect.arrayContaining(refs))
@@ -78,9 +103,9 @@ describe('installer settings the running app depends on', () => {
   it('the Linux desktop file name is the appId (badges and window grouping), the Windows AUMID is the appId main sets', async () => {
     const { getConfig } = (await import('app-builder-lib/out/util/config/config.js' as string)) as { getConfig: (dir: string, a: null, b: null) => Promise<any> }
     const config = await getConfig(root, null, null)
-    const pkg = JSON.parse(readFileSync(resolve('package.json'), 'utf8'))
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
     expect(pkg.desktopName).toBe(`${config.appId}.desktop`)
-    expect(readFileSync(resolve('src/main/index.ts'), 'utf8')).toContain(`const APP_ID = '${config.appId}'`)
+    expect(readFileSync(join(root, 'src/main/index.ts'), 'utf8')).toContain(`const APP_ID = '${config.appId}'`)
     expect(config.nsis).toMatchObject({ perMachine: false, createStartMenuShortcut: true })
     expect(config.mac.extendInfo).toMatchObject({ LSUIElement: true })
     expect(config.electronFuses).toEqual({
