@@ -43,10 +43,20 @@ export function findElectronBinary(electronDir, env = process.env) {
 export function progressReporter({ version, isTTY, write }) {
   let lastDecile = -1
   let drawn = false
+  let extracting = false
   const mb = (n) => (n / 1048576).toFixed(1)
   return {
     /** @param {string} line */
     line(line) {
+      if (line === '@bayalert-extracting') {
+        if (!extracting) {
+          extracting = true
+          const text = `[start] Downloaded Electron ${version}; verifying and extracting it…`
+          write(isTTY ? `\r\x1b[K${text}` : `${text}\n`)
+          drawn = isTTY
+        }
+        return true
+      }
       const m = /^@bayalert-progress (\d+) (\d+)$/.exec(line)
       if (!m) return false
       const seen = Number(m[1])
@@ -54,7 +64,8 @@ export function progressReporter({ version, isTTY, write }) {
       const pct = total > 0 ? Math.min(100, Math.floor((seen / total) * 100)) : null
       const text = `[start] Downloading Electron ${version}: ${pct === null ? `${mb(seen)} MB` : `${pct}% (${mb(seen)} of ${mb(total)} MB)`}`
       if (isTTY) {
-        write(`\r${text}`)
+        // \x1b[K clears what a longer previous line left behind.
+        write(`\r\x1b[K${text}`)
         drawn = true
       } else {
         const decile = pct === null ? Math.floor(seen / 10485760) : Math.floor(pct / 10)

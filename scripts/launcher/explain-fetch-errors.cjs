@@ -5,6 +5,8 @@
 //     drops when it prints err.stack. The cause is appended to the message.
 //  2. progress: @electron/get downloads with the global fetch; the response body is counted and reported as
 //     "@bayalert-progress <bytes> <total>" lines on stdout, which the launcher turns into its progress line.
+//     After the download, "@bayalert-extracting" every few seconds while the installer unpacks the zip (silent,
+//     and slow on some disks), so the launcher's no-progress timeout does not stop a healthy install.
 // Nothing else changes: the request, the checksum check and the extraction are the installer's own.
 'use strict'
 const realFetch = globalThis.fetch
@@ -46,6 +48,9 @@ globalThis.fetch = async function fetchWithCauseAndProgress(...args) {
     },
     flush() {
       process.stdout.write(`@bayalert-progress ${seen} ${total}\n`)
+      process.stdout.write('@bayalert-extracting\n')
+      // unref: never what keeps the installer running.
+      setInterval(() => process.stdout.write('@bayalert-extracting\n'), 5000).unref()
     },
   })
   return new Response(response.body.pipeThrough(counter), {

@@ -67,7 +67,7 @@ export function failureLine(r) {
   const lines = `${r.stderr}\n${r.stdout}`
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('at ') && !l.startsWith('@bayalert-progress'))
+    .filter((l) => l && !l.startsWith('at ') && !l.startsWith('@bayalert-'))
   // node-gyp spreads its message over several "gyp ERR! stack" lines (the other ERR! lines say only
   // "configure error"): join them.
   const stack = lines.filter((l) => /ERR! stack /.test(l)).map((l) => l.replace(/^.*?ERR! stack /, '')).filter((l) => !l.startsWith('at '))

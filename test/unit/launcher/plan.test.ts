@@ -40,6 +40,8 @@ function stubProcesses(behaviour: { install?: Behaviour; prebuild?: Behaviour; n
     if (tool === 'install') {
       if (how !== 'ok') return failed('TypeError: fetch failed (getaddrinfo ENOTFOUND github.com)\n    at node:internal/deps/undici/undici:14976:13\n')
       for (const seen of [0, 52428800, 104857600]) options.onLine?.(`@bayalert-progress ${seen} 104857600`, 'stdout')
+      options.onLine?.('@bayalert-extracting', 'stdout')
+      options.onLine?.('@bayalert-extracting', 'stdout')
       mkdirSync(join(electronDir, 'dist'), { recursive: true })
       writeFileSync(join(electronDir, 'dist', 'electron'), '#!/bin/sh\n')
       writeFileSync(join(electronDir, 'path.txt'), 'electron')
@@ -161,6 +163,7 @@ describe('the Electron binary', () => {
       '[start] Downloading Electron 45.4.1: 0% (0.0 of 100.0 MB)\n',
       '[start] Downloading Electron 45.4.1: 50% (50.0 of 100.0 MB)\n',
       '[start] Downloading Electron 45.4.1: 100% (100.0 of 100.0 MB)\n',
+      '[start] Downloaded Electron 45.4.1; verifying and extracting it…\n',
     ])
   })
 
@@ -168,9 +171,10 @@ describe('the Electron binary', () => {
     const out: string[] = []
     await plan({}, { install: 'ok', prebuild: 'ok' }, { out, isTTY: true })
     expect(out).toEqual([
-      '\r[start] Downloading Electron 45.4.1: 0% (0.0 of 100.0 MB)',
-      '\r[start] Downloading Electron 45.4.1: 50% (50.0 of 100.0 MB)',
-      '\r[start] Downloading Electron 45.4.1: 100% (100.0 of 100.0 MB)',
+      '\r\x1b[K[start] Downloading Electron 45.4.1: 0% (0.0 of 100.0 MB)',
+      '\r\x1b[K[start] Downloading Electron 45.4.1: 50% (50.0 of 100.0 MB)',
+      '\r\x1b[K[start] Downloading Electron 45.4.1: 100% (100.0 of 100.0 MB)',
+      '\r\x1b[K[start] Downloaded Electron 45.4.1; verifying and extracting it…',
       '\n',
     ])
   })
