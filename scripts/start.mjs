@@ -163,7 +163,7 @@ async function main() {
     say(`Launching Electron (${plan.bin})`)
     app = run('electron', plan.bin, ['.'], env, { detached: false })
   } else {
-    say(`Running headless: ${plan.reason}.`)
+    say(`Running headless: ${plan.reason.replace(/\.$/, '')}.`)
     say('The same engine runs under Node; alerts go to this terminal and the queue UI is served on 127.0.0.1 (URL below).')
     app = run('headless', 'npm', ['run', '--silent', 'headless'], env, { detached: false })
   }
