@@ -80,6 +80,7 @@ export class Engine implements EngineHandle {
       this.core = openStateCore({
         ...tuning.stateCore,
         dbPath: join(config.dataDir, 'bayalert.db'),
+        nativeBinding: config.sqliteNativeBinding,
         sinks: ports.sinks,
         log,
         clock: this.clock,
