@@ -46,6 +46,11 @@ export interface BackendOptions {
    * private channels", as on a project with that setting. Default false. Also the `privateOnly` fault knob.
    */
   privateOnly?: boolean
+  /**
+   * Delay before every refused realtime join is answered. The real server sleeps 5000 ms (CHANNEL_ERROR_BACKOFF_MS);
+   * default 0 here so tests stay fast. Set 5000 to see what a client's join timeout meets in production.
+   */
+  joinErrorDelayMs?: number
   /** Log sink (one line per call). Default: stderr with a [backend] prefix. */
   log?: Log
 }
@@ -198,6 +203,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       systemMessageDelayMs: options.systemMessageDelayMs,
       pollLatencyMs: options.realtimeLatencyMs,
       privateOnly: options.privateOnly,
+      joinErrorBackoffMs: options.joinErrorDelayMs ?? 0,
     })
     // READY should mean ready: wait (bounded) for the realtime change listener.
     if (!(await realtime.ready(10_000))) log('realtime: change listener not connected after 10 s; continuing')

@@ -27,7 +27,10 @@ export interface RealtimeServerOptions {
   systemMessageDelayMs?: number
   /** Emulate the ≈100 ms slot polling (§6): changes wait for the next poll tick. Default 0 (off). */
   pollLatencyMs?: number
-  /** Sleep before a join error reply; the real server sleeps 5000 ms (§2). Default 100 ms. */
+  /**
+   * Sleep before every join error reply; the real server sleeps CHANNEL_ERROR_BACKOFF_MS = 5000 ms (§2), which is
+   * what makes a 10 s client join timeout the minimum. Default 0 so tests stay fast.
+   */
   joinErrorBackoffMs?: number
   /** Sleep before refusing a websocket upgrade; the real server sleeps 2000 ms (§1). Default 0. */
   connectErrorBackoffMs?: number
@@ -138,7 +141,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   const log: Logger = toLogger(options.log)
   const systemDelay = options.systemMessageDelayMs ?? 10
   const pollLatency = options.pollLatencyMs ?? 0
-  const joinErrorBackoff = options.joinErrorBackoffMs ?? 100
+  const joinErrorBackoff = options.joinErrorBackoffMs ?? 0
   const connectErrorBackoff = options.connectErrorBackoffMs ?? 0
   const idleTimeout = options.idleTimeoutMs ?? 60_000
   const tokenRecheckMax = options.tokenRecheckMaxMs ?? 5 * 60_000
