@@ -289,21 +289,40 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     ch.tokenTimer.unref()
   }
 
-  /** The timer path of §5.5: re-verify, re-check private read permission, shut down on failure. */
+  /**
+   * The timer path of §5.5: the token is re-verified and nothing else. The read policies are NOT re-run (the real
+   * server's `:confirm_token` handler only calls confirm_token), so a policy that stops matching does not close a
+   * joined channel until the client pushes a new token or rejoins.
+   */
   async function recheckToken(ch: Channel): Promise<void> {
     if (ch.closed) return
     const res = await verify(ch.token)
     if (ch.closed) return
     if (!res.ok) return shutdown(ch, res.error.message)
-    if (ch.private) {
-      const ok = await db.canRead(ch.sub, res.claims).catch((e) => {
-        log.warn(`realtime: read re-check for ${ch.sub} failed: ${(e as Error).message}; keeping the channel`)
-        return true
-      })
-      if (ch.closed) return
-      if (!ok) return shutdown(ch, `You no longer have permission to read from this Channel topic: ${ch.sub}`)
-    }
     scheduleTokenCheck(ch)
+  }
+
+  const unauthorizedRead = (sub: string) => `You do not have permissions to read from this Channel topic: ${sub}`
+  const DB_UNAVAILABLE = 'Realtime was unable to connect to the project database'
+
+  /**
+   * Private read permission (§4.4). A policy that raises counts as "no permission", as on the real server
+   * (`rls_policy_error` → Unauthorized); only a database that cannot be reached is a different answer.
+   */
+  async function readPermission(sub: string, claims: JwtClaims): Promise<'allowed' | 'denied' | 'unavailable'> {
+    try {
+      return (await db.canRead(sub, claims)) ? 'allowed' : 'denied'
+    } catch (e) {
+      const code = (e as { code?: unknown }).code
+      const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : null
+      // Connection exceptions (08), insufficient resources (53), operator intervention (57), system errors (58).
+      if (sqlState && !['08', '53', '57', '58'].includes(sqlState.slice(0, 2))) {
+        log.warn(`realtime: read policy for ${sub} raised ${sqlState}: ${(e as Error).message}; treated as no permission`)
+        return 'denied'
+      }
+      log.warn(`realtime: read authorisation of ${sub} failed: ${(e as Error).message}`)
+      return 'unavailable'
+    }
   }
 
   // ── postgres_changes subscription (asynchronous after the join reply, §2) ──
@@ -480,15 +499,10 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     if (!res.ok) return joinError(conn, m, res.error.reason)
 
     if (isPrivate) {
-      let allowed: boolean
-      try {
-        allowed = await db.canRead(sub, res.claims)
-      } catch (e) {
-        log.warn(`realtime: read authorisation of ${sub} failed: ${(e as Error).message}`)
-        return joinError(conn, m, `UnableToConnectToProject: ${(e as Error).message}`)
-      }
+      const read = await readPermission(sub, res.claims)
       if (conn.closed) return
-      if (!allowed) return joinError(conn, m, `Unauthorized: You do not have permissions to read from this Channel topic: ${sub}`)
+      if (read === 'unavailable') return joinError(conn, m, `UnableToConnectToProject: ${DB_UNAVAILABLE}`)
+      if (read === 'denied') return joinError(conn, m, `Unauthorized: ${unauthorizedRead(sub)}`)
     }
 
     // Broadcast replay, private channels only (§4.4): the last `limit` (default 10, max 25) broadcast rows since
@@ -554,28 +568,30 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     scheduleTokenCheck(ch)
   }
 
+  /**
+   * `access_token` push (§5.5, §11): `sb_…` keys, the current token and null are ignored. Anything else is verified,
+   * the read policies re-run with the new claims (private channels) and the postgres_changes subscription re-created
+   * ("Subscribed to PostgreSQL" again). A failure shuts the channel down (system error + phx_close).
+   */
   async function handleAccessToken(ch: Channel, payload: Record<string, unknown>): Promise<void> {
     const token = payload.access_token
-    // Equal token, null, or an sb_ key: ignored (§5.5).
     if (typeof token !== 'string' || token === ch.token || token.startsWith('sb_')) return
     const res = await verify(token)
     if (ch.closed) return
-    if (!res.ok) return shutdown(ch, res.error.message)
+    // The real handler has no clause of its own for a bad signature: it shuts down with `inspect(:signature_error)`.
+    if (!res.ok) return shutdown(ch, res.error.kind === 'JwtSignatureError' ? ':signature_error' : res.error.message)
+    if (ch.private) {
+      const read = await readPermission(ch.sub, res.claims)
+      if (ch.closed) return
+      if (read === 'unavailable') return shutdown(ch, DB_UNAVAILABLE)
+      // "You no longer have permission…" is only for one of broadcast/presence read flipping while the other stays
+      // true; presence is not emulated, so losing read access always reads as "You do not have permissions…".
+      if (read === 'denied') return shutdown(ch, unauthorizedRead(ch.sub))
+    }
     ch.token = token
     ch.claims = res.claims
     ch.writeAllowed = null
-    if (ch.private) {
-      let ok = true
-      try {
-        ok = await db.canRead(ch.sub, res.claims)
-      } catch (e) {
-        log.warn(`realtime: read re-check of ${ch.sub} failed: ${(e as Error).message}; keeping the channel`)
-      }
-      if (ch.closed) return
-      if (!ok) return shutdown(ch, `You no longer have permission to read from this Channel topic: ${ch.sub}`)
-    }
     scheduleTokenCheck(ch)
-    // Subscriptions are re-created with the new claims and "Subscribed to PostgreSQL" is sent again (§2, §5.5).
     if (ch.bindings.length > 0) schedulePgSubscribe(ch)
   }
 
