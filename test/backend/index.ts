@@ -10,7 +10,7 @@ import { PgCluster, dedicatedCluster, sharedCluster } from './postgres.js'
 import { createGoTrue } from './gotrue.js'
 import { createPostgrest, restErrorFor } from './postgrest.js'
 import { Faults, UnknownKnob } from './faults.js'
-import { createRealtimeServer, type RealtimeServer } from './realtime/index.js'
+import { createRealtimeServer, type RealtimeServer, type RealtimeUsage } from './realtime/index.js'
 import { HttpError, apiKeyOf, bearerOf, readBody, sendEmpty, sendJson, sleep, type Log } from './http.js'
 import { DEFAULT_PORT, DEMO_FRONT_DESK, DEMO_MECHANICS, type DemoUser } from './demo.js'
 
@@ -55,6 +55,14 @@ export interface BackendOptions {
   log?: Log
 }
 
+/** `GET /_control/stats`: what Supabase counts against a project's quotas, since this backend started. */
+export interface BackendStats {
+  since: string
+  realtime: RealtimeUsage
+  rest: { requests: number }
+  auth: { requests: number }
+}
+
 export interface Backend {
   url: string
   port: number
@@ -70,6 +78,8 @@ export interface Backend {
   databaseName: string
   faults: Faults
   realtime: RealtimeServer | null
+  /** The same numbers as `GET /_control/stats`. */
+  stats(): BackendStats
   /** Add an account (optionally a mechanic) to this backend's database. */
   createUser(u: { email: string; password: string; name?: string; mechanic?: boolean }): Promise<DemoUser>
   timings: { totalMs: number; clusterMs: number; templateMs: number; databaseMs: number; initdbMs: number; clusterWasWarm: boolean }
@@ -209,6 +219,17 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     if (!(await realtime.ready(10_000))) log('realtime: change listener not connected after 10 s; continuing')
   }
 
+  // Requests as the gateway sees them (every /rest/v1 and /auth/v1 request, whatever the answer), for /_control/stats.
+  const startedAt = new Date().toISOString()
+  const requests = { rest: 0, auth: 0 }
+  const noRealtime: RealtimeUsage = { connections: 0, connectionsOpen: 0, joins: 0, messagesOut: 0, messagesIn: 0 }
+  const stats = (): BackendStats => ({
+    since: startedAt,
+    realtime: realtime ? realtime.usage() : noRealtime,
+    rest: { requests: requests.rest },
+    auth: { requests: requests.auth },
+  })
+
   let restarting: Promise<void> | null = null
   let stopped: Promise<void> | null = null
   const faults = new Faults({
@@ -282,6 +303,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     if (path.startsWith('/_control/')) {
       requireServiceRole(req, url)
       if (path === '/_control/health' && method === 'GET') return sendJson(res, 200, await health())
+      if (path === '/_control/stats' && method === 'GET') return sendJson(res, 200, stats())
       const m = /^\/_control\/faults\/([A-Za-z]+)$/.exec(path)
       if (m && method === 'POST') {
         const text = await readBody(req)
@@ -303,6 +325,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     }
 
     if (path.startsWith('/auth/v1/')) {
+      requests.auth++
       gatewayCheck(req, url, jwt)
       const injected = faults.takeAuthError(path === '/auth/v1/token' ? url.searchParams.get('grant_type') : null)
       if (injected) {
@@ -315,6 +338,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     }
 
     if (path === '/rest/v1' || path.startsWith('/rest/v1/')) {
+      requests.rest++
       gatewayCheck(req, url, jwt)
       const claims = restClaims(req, url, jwt)
       const sub = path.slice('/rest/v1'.length)
@@ -393,6 +417,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     databaseName,
     faults,
     realtime,
+    stats,
     async createUser(u) {
       const name = u.name ?? u.email.split('@')[0]
       const client = await sql.connect()

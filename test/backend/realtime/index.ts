@@ -79,8 +79,23 @@ export interface RealtimeServer {
   close(): Promise<void>
   /** Introspection for tests and `doctor`. */
   stats(): { sockets: number; channels: number; listening: boolean; privateOnly: boolean }
+  /** What Supabase bills, counted since the server was created (restart() keeps counting). */
+  usage(): RealtimeUsage
   /** Resolves once the change listener is connected (or after `timeoutMs`, false). */
   ready(timeoutMs?: number): Promise<boolean>
+}
+
+export interface RealtimeUsage {
+  /** Websocket connections accepted (cumulative). */
+  connections: number
+  /** Websocket connections open now. */
+  connectionsOpen: number
+  /** phx_join frames received, accepted or refused. */
+  joins: number
+  /** Server→client frames written to a socket, except replies to heartbeats. */
+  messagesOut: number
+  /** Client→server frames received, except heartbeats. */
+  messagesIn: number
 }
 
 interface Binding {
@@ -146,6 +161,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   const idleTimeout = options.idleTimeoutMs ?? 60_000
   const tokenRecheckMax = options.tokenRecheckMaxMs ?? 5 * 60_000
   let privateOnly = options.privateOnly === true
+  const usage = { connections: 0, joins: 0, messagesOut: 0, messagesIn: 0 }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 })
   const conns = new Set<Conn>()
@@ -216,14 +232,16 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   }
 
   // ── outbound ──
-  function rawSend(conn: Conn, data: string | Buffer): void {
+  function rawSend(conn: Conn, data: string | Buffer, heartbeatReply: boolean): void {
     if (conn.closed || conn.ws.readyState !== WebSocket.OPEN) return
+    // Supabase counts every message to a client against the project's quota; heartbeat replies are not billed.
+    if (!heartbeatReply) usage.messagesOut++
     conn.ws.send(data, (err) => {
       if (err) log.debug(`realtime: send to socket ${conn.id} failed: ${err.message}`)
     })
   }
 
-  function sendRaw(conn: Conn, data: string | Buffer): void {
+  function sendRaw(conn: Conn, data: string | Buffer, heartbeatReply = false): void {
     if (conn.closed) return
     if (isHalfOpen()) return // half-open: the peer never gets it
     const now = Date.now()
@@ -231,10 +249,10 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       // Keep frames in order even when the latency changes while some are still in flight.
       const at = Math.max(now + latencyMs, conn.lastSendAt)
       conn.lastSendAt = at
-      setTimeout(() => rawSend(conn, data), at - now)
+      setTimeout(() => rawSend(conn, data, heartbeatReply), at - now)
       return
     }
-    rawSend(conn, data)
+    rawSend(conn, data, heartbeatReply)
   }
 
   const send = (conn: Conn, m: PhxMessage) => sendRaw(conn, encodeText(conn.vsn, m))
@@ -424,6 +442,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     conn.lastRecv = Date.now()
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)
     if (isBinary) {
+      usage.messagesIn++
       if (conn.vsn !== '2.0.0') return log.warn(`realtime: socket ${conn.id} (vsn ${conn.vsn}) sent a binary frame; ignored`)
       const d = decodeBinary(buf)
       if (!d.ok) return log.warn(`realtime: socket ${conn.id} sent a bad binary frame (${d.error}); ignored`)
@@ -435,10 +454,13 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     const d = decodeText(conn.vsn, buf.toString('utf8'))
     if (!d.ok) return log.warn(`realtime: socket ${conn.id} sent a bad frame (${d.error}): ${buf.toString('utf8').slice(0, 200)}`)
     const m = d.value
-    if (m.topic === 'phoenix') {
-      if (m.event === 'heartbeat') return reply(conn, m, 'ok', {})
-      return log.warn(`realtime: unknown event ${m.event} on topic phoenix; ignored`)
+    if (m.topic === 'phoenix' && m.event === 'heartbeat') {
+      const hb: PhxMessage = { join_ref: m.join_ref, ref: m.ref, topic: m.topic, event: 'phx_reply', payload: { status: 'ok', response: {} } }
+      return sendRaw(conn, encodeText(conn.vsn, hb), true)
     }
+    usage.messagesIn++
+    if (m.topic === 'phoenix') return log.warn(`realtime: unknown event ${m.event} on topic phoenix; ignored`)
+    if (m.event === 'phx_join') usage.joins++
     enqueue(conn, m.topic, () => handleChannelMessage(conn, m))
   }
 
@@ -864,6 +886,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     }
     if (closed) return ws.terminate()
     conns.add(conn)
+    usage.connections++
     ws.binaryType = 'nodebuffer'
     ws.on('message', (data, isBinary) => {
       try {
@@ -1098,6 +1121,9 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       let channels = 0
       for (const c of conns) channels += c.channels.size
       return { sockets: conns.size, channels, listening: db.listening, privateOnly }
+    },
+    usage() {
+      return { ...usage, connectionsOpen: conns.size }
     },
     async ready(timeoutMs = 10_000) {
       let t: NodeJS.Timeout | undefined
