@@ -53,9 +53,8 @@ describe('realtime auth', () => {
     const forged = h.anonKey.slice(0, -3) + (h.anonKey.endsWith('AAA') ? 'BBB' : 'AAA')
     expect(await upgrade(`${ws}?apikey=${forged}&vsn=2.0.0`)).toEqual({ status: 401, body: '{"error":"Failed to validate JWT signature"}' })
     const expired = h.jwt.sign({ role: 'anon', exp: Math.floor(Date.now() / 1000) - 30 })
-    const r = await upgrade(`${ws}?apikey=${expired}&vsn=2.0.0`)
-    expect(r).toMatchObject({ status: 401 })
-    expect((r as { body: string }).body).toMatch(/^\{"error":"Token has expired \d+ seconds ago"\}$/)
+    // Unlike a join error, the refused upgrade does not say how long ago (wire doc §11).
+    expect(await upgrade(`${ws}?apikey=${expired}&vsn=2.0.0`)).toEqual({ status: 401, body: '{"error":"Token has expired"}' })
   })
 
   it('join with an expired access_token → CHANNEL_ERROR "InvalidJWTToken: Token has expired N seconds ago"', async () => {

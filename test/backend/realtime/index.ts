@@ -857,7 +857,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       else if (!apikey) failure = [401, 'API key is missing']
       else {
         res = await verify(apikey)
-        if (!res.ok) failure = [401, res.error.message]
+        // The socket refusal for an expired key carries no "N seconds ago" (user_socket.ex), unlike a join error.
+        if (!res.ok) failure = [401, res.error.expired ? 'Token has expired' : res.error.message]
       }
       if (failure) {
         log.info(`realtime: websocket refused (${failure[0]}): ${failure[1]}`)
