@@ -261,6 +261,18 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     send(conn, { join_ref: m.join_ref, ref: m.ref, topic: m.topic, event: 'phx_reply', payload: { status, response } })
   }
 
+  /** Phoenix's `encode_ignore`: a reply for a topic the socket has no channel for carries no join_ref (§11). */
+  function replyUnmatched(conn: Conn, m: PhxMessage): void {
+    send(conn, { join_ref: null, ref: m.ref, topic: m.topic, event: 'phx_reply', payload: { status: 'error', response: { reason: 'unmatched topic' } } })
+  }
+
+  /** A push that names an earlier join of this topic (the client raced a close or rejoin): Phoenix ignores it (§11). */
+  function isStale(ch: Channel, m: PhxMessage): boolean {
+    if (m.join_ref === null || ch.joinRef === null || m.join_ref === ch.joinRef) return false
+    log.debug(`realtime: ${m.event} on ${m.topic} for old join_ref ${m.join_ref} (current ${ch.joinRef}) ignored`)
+    return true
+  }
+
   function pushSystem(ch: Channel, extension: string, status: 'ok' | 'error', message: string): void {
     // Server pushes carry join_ref with ref null (§1).
     send(ch.conn, { join_ref: ch.joinRef, ref: null, topic: ch.topic, event: 'system', payload: { extension, status, message, channel: ch.sub } })
@@ -471,8 +483,9 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     if (!ch) {
       // Phoenix socket.ex: leave for an unknown topic is acknowledged; anything else gets "unmatched topic".
       if (m.event === 'phx_leave') return reply(conn, m, 'ok', {})
-      return reply(conn, m, 'error', { reason: 'unmatched topic' })
+      return replyUnmatched(conn, m)
     }
+    if (isStale(ch, m)) return
     const payload = (m.payload && typeof m.payload === 'object' ? m.payload : {}) as Record<string, unknown>
     switch (m.event) {
       case 'phx_leave':
@@ -504,7 +517,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   async function handleJoin(conn: Conn, m: PhxMessage): Promise<void> {
     const old = conn.channels.get(m.topic)
     if (old) closeChannel(old, 'phx_close') // second join on the same topic closes the old channel (§2)
-    if (!m.topic.startsWith(TOPIC_PREFIX)) return reply(conn, m, 'error', { reason: 'unmatched topic' })
+    if (!m.topic.startsWith(TOPIC_PREFIX)) return replyUnmatched(conn, m)
     const sub = m.topic.slice(TOPIC_PREFIX.length)
     if (!sub) return joinError(conn, m, 'TopicNameRequired: You must provide a topic name')
     const payload = (m.payload && typeof m.payload === 'object' ? m.payload : {}) as Record<string, unknown>
@@ -631,7 +644,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
 
   async function handleBroadcastPush(conn: Conn, m: PhxMessage, b: { event: string; payload: unknown; binary: boolean }): Promise<void> {
     const ch = conn.channels.get(m.topic)
-    if (!ch) return reply(conn, m, 'error', { reason: 'unmatched topic' })
+    if (!ch) return replyUnmatched(conn, m)
+    if (isStale(ch, m)) return
     if (ch.private) {
       // Write permission is checked once, on the first send, as an INSERT under RLS (§4.4).
       if (!ch.writeAllowed) {
