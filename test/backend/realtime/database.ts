@@ -382,22 +382,25 @@ export class RealtimeDatabase {
   }
 
   /**
-   * Private-channel read permission (wire doc §4.4): probe rows inserted as the admin in a transaction that is
-   * always rolled back, then selected back as the subscriber's role; visible = allowed.
+   * Private-channel read policies (wire doc §4.4, §11): probe rows inserted as the admin in a transaction that is
+   * always rolled back, then selected back as the subscriber's role; visible = allowed. Presence read is only
+   * evaluated when presence is enabled on the channel (otherwise it is false), as the real server does.
    */
-  async canRead(topic: string, claims: Record<string, unknown>): Promise<boolean> {
+  async readPolicies(topic: string, claims: Record<string, unknown>, presenceEnabled: boolean): Promise<{ broadcast: boolean; presence: boolean }> {
     let ids: string[] = []
     return this.asRole(
       claims,
       topic,
       async (c) => {
-        const r = await c.query("select extension from realtime.messages where id = any($1::uuid[]) and extension in ('broadcast', 'presence')", [ids])
-        return r.rows.length > 0
+        const r = await c.query<{ extension: string }>('select extension from realtime.messages where id = any($1::uuid[])', [ids])
+        const seen = new Set(r.rows.map((x) => x.extension))
+        return { broadcast: seen.has('broadcast'), presence: presenceEnabled && seen.has('presence') }
       },
       async (c) => {
         const r = await c.query(
-          "insert into realtime.messages (topic, extension, private) values ($1, 'broadcast', true), ($1, 'presence', true) returning id",
-          [topic],
+          `insert into realtime.messages (topic, extension, private)
+           select $1, e, true from unnest($2::text[]) e returning id`,
+          [topic, presenceEnabled ? ['broadcast', 'presence'] : ['broadcast']],
         )
         ids = r.rows.map((x: { id: string }) => x.id)
       },

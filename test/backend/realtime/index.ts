@@ -138,6 +138,9 @@ interface Channel {
   pgActiveSince: number | null
   pgGen: number
   writeAllowed: Promise<boolean> | null
+  /** Private channels: the read policies evaluated at join / the last token push (null on public channels). */
+  policies: { broadcast: boolean; presence: boolean } | null
+  presenceEnabled: boolean
   tokenTimer: NodeJS.Timeout | null
   pgTimer: NodeJS.Timeout | null
   closed: boolean
@@ -335,25 +338,29 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   const unauthorizedRead = (sub: string) => `You do not have permissions to read from this Channel topic: ${sub}`
   const DB_UNAVAILABLE = 'Realtime was unable to connect to the project database'
 
+  type ReadPolicies = { broadcast: boolean; presence: boolean }
+
   /**
-   * Private read permission (§4.4). A policy that raises counts as "no permission", as on the real server
+   * Private read policies (§4.4). A policy that raises counts as no permission, as on the real server
    * (`rls_policy_error` → Unauthorized); only a database that cannot be reached is a different answer.
    */
-  async function readPermission(sub: string, claims: JwtClaims): Promise<'allowed' | 'denied' | 'unavailable'> {
+  async function readPolicies(sub: string, claims: JwtClaims, presenceEnabled: boolean): Promise<ReadPolicies | 'unavailable'> {
     try {
-      return (await db.canRead(sub, claims)) ? 'allowed' : 'denied'
+      return await db.readPolicies(sub, claims, presenceEnabled)
     } catch (e) {
       const code = (e as { code?: unknown }).code
       const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : null
       // Connection exceptions (08), insufficient resources (53), operator intervention (57), system errors (58).
       if (sqlState && !['08', '53', '57', '58'].includes(sqlState.slice(0, 2))) {
         log.warn(`realtime: read policy for ${sub} raised ${sqlState}: ${(e as Error).message}; treated as no permission`)
-        return 'denied'
+        return { broadcast: false, presence: false }
       }
       log.warn(`realtime: read authorisation of ${sub} failed: ${(e as Error).message}`)
       return 'unavailable'
     }
   }
+
+  const canReadAny = (p: ReadPolicies) => p.broadcast || p.presence
 
   // ── postgres_changes subscription (asynchronous after the join reply, §2) ──
   function schedulePgSubscribe(ch: Channel, delayMs = systemDelay): void {
@@ -533,11 +540,15 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     if (conn.closed) return
     if (!res.ok) return joinError(conn, m, res.error.reason)
 
+    const presenceConfig = (config.presence && typeof config.presence === 'object' ? config.presence : {}) as Record<string, unknown>
+    const presenceEnabled = presenceConfig.enabled === true
+    let policies: ReadPolicies | null = null
     if (isPrivate) {
-      const read = await readPermission(sub, res.claims)
+      const read = await readPolicies(sub, res.claims, presenceEnabled)
       if (conn.closed) return
       if (read === 'unavailable') return joinError(conn, m, `UnableToConnectToProject: ${DB_UNAVAILABLE}`)
-      if (read === 'denied') return joinError(conn, m, `Unauthorized: ${unauthorizedRead(sub)}`)
+      if (!canReadAny(read)) return joinError(conn, m, `Unauthorized: ${unauthorizedRead(sub)}`)
+      policies = read
     }
 
     // Broadcast replay, private channels only (§4.4): the last `limit` (default 10, max 25) broadcast rows since
@@ -546,6 +557,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     let replayRows: Array<{ id: string; event: string; payload: unknown }> = []
     if (bcConfig.replay !== undefined && bcConfig.replay !== null) {
       if (!isPrivate) return joinError(conn, m, 'UnableToReplayMessages: Replay is not allowed for public channels')
+      // Replay needs broadcast read; presence read alone is not enough (can_replay?).
+      if (policies && !policies.broadcast) return joinError(conn, m, `Unauthorized: ${unauthorizedRead(sub)}`)
       const r = bcConfig.replay as Record<string, unknown>
       const since = r.since
       const limit = r.limit ?? 10
@@ -589,6 +602,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       pgActiveSince: null,
       pgGen: 0,
       writeAllowed: null,
+      policies,
+      presenceEnabled,
       tokenTimer: null,
       pgTimer: null,
       closed: false,
@@ -596,8 +611,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     conn.channels.set(m.topic, ch)
     // The reply echoes every binding unchanged, in request order, plus its id (§2).
     reply(conn, m, 'ok', { postgres_changes: bindings.map((b) => ({ ...b.params, id: b.id })) })
-    const presence = config.presence as Record<string, unknown> | undefined
-    if (presence && presence.enabled === true) send(conn, { join_ref: ch.joinRef, ref: null, topic: ch.topic, event: 'presence_state', payload: {} })
+    if (presenceEnabled) send(conn, { join_ref: ch.joinRef, ref: null, topic: ch.topic, event: 'presence_state', payload: {} })
     for (const row of replayRows) sendBroadcastFrame(ch, { event: row.event, payload: row.payload, binary: false, textOnly: false, meta: { replayed: true, id: row.id } })
     if (bindings.length > 0) schedulePgSubscribe(ch)
     scheduleTokenCheck(ch)
@@ -616,12 +630,16 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     // The real handler has no clause of its own for a bad signature: it shuts down with `inspect(:signature_error)`.
     if (!res.ok) return shutdown(ch, res.error.kind === 'JwtSignatureError' ? ':signature_error' : res.error.message)
     if (ch.private) {
-      const read = await readPermission(ch.sub, res.claims)
+      const read = await readPolicies(ch.sub, res.claims, ch.presenceEnabled)
       if (ch.closed) return
       if (read === 'unavailable') return shutdown(ch, DB_UNAVAILABLE)
-      // "You no longer have permission…" is only for one of broadcast/presence read flipping while the other stays
-      // true; presence is not emulated, so losing read access always reads as "You do not have permissions…".
-      if (read === 'denied') return shutdown(ch, unauthorizedRead(ch.sub))
+      if (!canReadAny(read)) return shutdown(ch, unauthorizedRead(ch.sub))
+      // Only when one read flips to false while the other still allows the topic (check_read_permissions_revoked).
+      const before = ch.policies
+      if (before && ((before.broadcast && !read.broadcast) || (before.presence && !read.presence))) {
+        return shutdown(ch, `You no longer have permission to read from this Channel topic: ${ch.sub}`)
+      }
+      ch.policies = read
     }
     ch.token = token
     ch.claims = res.claims
@@ -693,6 +711,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       // A public channel never gets private messages and vice versa (§4.4).
       if (ch.sub !== b.topic || ch.private !== b.private) continue
       if (ch === b.sender && !ch.self) continue
+      // Joined on presence read alone: broadcasts are withheld ("Broadcast message ignored" on the real server).
+      if (ch.policies && !ch.policies.broadcast) continue
       targets.push(ch)
     }
     return withFaults('broadcast', () => {
