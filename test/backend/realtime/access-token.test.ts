@@ -1,5 +1,5 @@
-// What the server does with an `access_token` push and with its own periodic token re-check (wire doc §5.5, §11;
-// supabase/realtime realtime_channel.ex `handle_in("access_token", …)` and `handle_info(:confirm_token, …)`):
+// What the server does with an `access_token` push and with its own periodic token re-check (supabase/realtime
+// lib/realtime_web/channels/realtime_channel.ex `handle_in("access_token", …)` and `handle_info(:confirm_token, …)`):
 // - `sb_…` keys, the current token and null are ignored;
 // - any other token is verified, the read policies re-run (private channels) and the postgres_changes subscription
 //   re-created, so "Subscribed to PostgreSQL" comes again;
@@ -39,7 +39,7 @@ async function joined(c: SupabaseClient, topic: string, opts: { private?: boolea
     statuses,
     system,
     subscribedToPg,
-    // The frame the client sends (§5.5), pushed directly so realtime-js's own checks do not filter it.
+    // The frame realtime-js sends on setAuth, pushed directly so realtime-js's own checks do not filter it.
     push: (token) => (ch as unknown as { channelAdapter: { push(e: string, p: unknown): void } }).channelAdapter.push('access_token', { access_token: token }),
   }
 }

@@ -53,7 +53,7 @@ describe('realtime auth', () => {
     const forged = h.anonKey.slice(0, -3) + (h.anonKey.endsWith('AAA') ? 'BBB' : 'AAA')
     expect(await upgrade(`${ws}?apikey=${forged}&vsn=2.0.0`)).toEqual({ status: 401, body: '{"error":"Failed to validate JWT signature"}' })
     const expired = h.jwt.sign({ role: 'anon', exp: Math.floor(Date.now() / 1000) - 30 })
-    // Unlike a join error, the refused upgrade does not say how long ago (wire doc §11).
+    // Unlike a join error, the refused upgrade does not say how long ago (supabase/realtime user_socket.ex).
     expect(await upgrade(`${ws}?apikey=${expired}&vsn=2.0.0`)).toEqual({ status: 401, body: '{"error":"Token has expired"}' })
   })
 

@@ -1,5 +1,5 @@
 // commit_timestamp in postgres_changes is the transaction's commit time (wal2json reports the commit record's
-// timestamp; wire doc §11): the same for every row of one transaction, never earlier than the commit — also for a
+// timestamp): the same for every row of one transaction, never earlier than the commit — also for a
 // row too big for a NOTIFY payload, which takes the overflow path.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js'

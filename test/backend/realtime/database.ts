@@ -382,7 +382,7 @@ export class RealtimeDatabase {
   }
 
   /**
-   * Private-channel read policies (wire doc §4.4, §11): probe rows inserted as the admin in a transaction that is
+   * Private-channel read policies (supabase/realtime Authorization.get_read_authorizations): probe rows inserted as the admin in a transaction that is
    * always rolled back, then selected back as the subscriber's role; visible = allowed. Presence read is only
    * evaluated when presence is enabled on the channel (otherwise it is false), as the real server does.
    */

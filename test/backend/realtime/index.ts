@@ -28,7 +28,7 @@ export interface RealtimeServerOptions {
   /** Emulate the ≈100 ms slot polling (§6): changes wait for the next poll tick. Default 0 (off). */
   pollLatencyMs?: number
   /**
-   * Sleep before every join error reply; the real server sleeps CHANNEL_ERROR_BACKOFF_MS = 5000 ms (§2), which is
+   * Sleep before every join error reply; the real server sleeps CHANNEL_ERROR_BACKOFF_MS = 5000 ms (realtime_channel.ex join_error), which is
    * what makes a 10 s client join timeout the minimum. Default 0 so tests stay fast.
    */
   joinErrorBackoffMs?: number
@@ -264,12 +264,12 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     send(conn, { join_ref: m.join_ref, ref: m.ref, topic: m.topic, event: 'phx_reply', payload: { status, response } })
   }
 
-  /** Phoenix's `encode_ignore`: a reply for a topic the socket has no channel for carries no join_ref (§11). */
+  /** Phoenix's `encode_ignore`: a reply for a topic the socket has no channel for carries no join_ref. */
   function replyUnmatched(conn: Conn, m: PhxMessage): void {
     send(conn, { join_ref: null, ref: m.ref, topic: m.topic, event: 'phx_reply', payload: { status: 'error', response: { reason: 'unmatched topic' } } })
   }
 
-  /** A push that names an earlier join of this topic (the client raced a close or rejoin): Phoenix ignores it (§11). */
+  /** A push that names an earlier join of this topic (the client raced a close or rejoin): Phoenix's socket.ex ignores it. */
   function isStale(ch: Channel, m: PhxMessage): boolean {
     if (m.join_ref === null || ch.joinRef === null || m.join_ref === ch.joinRef) return false
     log.debug(`realtime: ${m.event} on ${m.topic} for old join_ref ${m.join_ref} (current ${ch.joinRef}) ignored`)
@@ -323,7 +323,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   }
 
   /**
-   * The timer path of §5.5: the token is re-verified and nothing else. The read policies are NOT re-run (the real
+   * The token timer (every min(5 min, exp − now)): the token is re-verified and nothing else. The read policies are NOT re-run (the real
    * server's `:confirm_token` handler only calls confirm_token), so a policy that stops matching does not close a
    * joined channel until the client pushes a new token or rejoins.
    */
@@ -341,7 +341,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   type ReadPolicies = { broadcast: boolean; presence: boolean }
 
   /**
-   * Private read policies (§4.4). A policy that raises counts as no permission, as on the real server
+   * Private read policies (RLS on realtime.messages). A policy that raises counts as no permission, as on the real server
    * (`rls_policy_error` → Unauthorized); only a database that cannot be reached is a different answer.
    */
   async function readPolicies(sub: string, claims: JwtClaims, presenceEnabled: boolean): Promise<ReadPolicies | 'unavailable'> {
@@ -618,7 +618,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   }
 
   /**
-   * `access_token` push (§5.5, §11): `sb_…` keys, the current token and null are ignored. Anything else is verified,
+   * `access_token` push (realtime_channel.ex handle_in("access_token")): `sb_…` keys, the current token and null are ignored. Anything else is verified,
    * the read policies re-run with the new claims (private channels) and the postgres_changes subscription re-created
    * ("Subscribed to PostgreSQL" again). A failure shuts the channel down (system error + phx_close).
    */

@@ -1,5 +1,5 @@
 // Refused joins are answered after a delay, as the real server sleeps CHANNEL_ERROR_BACKOFF_MS (5 s) before any
-// join error (wire doc §2, §11): BackendOptions.joinErrorDelayMs, default 0. Every kind of refusal waits; a
+// join error (realtime_channel.ex join_error): BackendOptions.joinErrorDelayMs, default 0. Every kind of refusal waits; a
 // successful join and Phoenix-level answers do not.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rawJoinTimed } from './harness.js'

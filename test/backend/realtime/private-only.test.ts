@@ -1,4 +1,4 @@
-// A project with Realtime "allow public access" turned off (wire doc §11; supabase/realtime `only_private?`):
+// A project with Realtime "allow public access" turned off (supabase/realtime `only_private?`):
 // every join without `config.private: true` is refused with "PrivateOnly: This project only allows private
 // channels", before the token is even looked at; private channels (RLS on realtime.messages) work as usual,
 // postgres_changes included.

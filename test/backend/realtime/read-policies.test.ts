@@ -1,4 +1,4 @@
-// Private channels read two policies on realtime.messages: broadcast and presence (wire doc §4.4, §11; supabase/realtime
+// Private channels read two policies on realtime.messages: broadcast and presence (supabase/realtime
 // `maybe_assign_policies` / `check_read_permissions_revoked`). Presence read is only evaluated when the join enables
 // presence; a channel joined on presence read alone gets no broadcasts and no replay; an access_token push that turns
 // one read off while the other still allows the topic answers "You no longer have permission…".
