@@ -28,8 +28,9 @@ export interface RealtimeServerOptions {
   /** Emulate the ≈100 ms slot polling (§6): changes wait for the next poll tick. Default 0 (off). */
   pollLatencyMs?: number
   /**
-   * Sleep before every join error reply; the real server sleeps CHANNEL_ERROR_BACKOFF_MS = 5000 ms (realtime_channel.ex join_error), which is
-   * what makes a 10 s client join timeout the minimum. Default 0 so tests stay fast.
+   * Sleep before every join error reply; the real server sleeps CHANNEL_ERROR_BACKOFF_MS = 5000 ms
+   * (realtime_channel.ex `join_error`), which is what makes a 10 s client join timeout the minimum. Default 0 so
+   * tests stay fast.
    */
   joinErrorBackoffMs?: number
   /** Sleep before refusing a websocket upgrade; the real server sleeps 2000 ms (§1). Default 0. */
@@ -269,7 +270,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     send(conn, { join_ref: null, ref: m.ref, topic: m.topic, event: 'phx_reply', payload: { status: 'error', response: { reason: 'unmatched topic' } } })
   }
 
-  /** A push that names an earlier join of this topic (the client raced a close or rejoin): Phoenix's socket.ex ignores it. */
+  /** A push naming an earlier join of this topic (the client raced a close or rejoin): Phoenix's socket.ex ignores it. */
   function isStale(ch: Channel, m: PhxMessage): boolean {
     if (m.join_ref === null || ch.joinRef === null || m.join_ref === ch.joinRef) return false
     log.debug(`realtime: ${m.event} on ${m.topic} for old join_ref ${m.join_ref} (current ${ch.joinRef}) ignored`)
@@ -323,9 +324,9 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   }
 
   /**
-   * The token timer (every min(5 min, exp − now)): the token is re-verified and nothing else. The read policies are NOT re-run (the real
-   * server's `:confirm_token` handler only calls confirm_token), so a policy that stops matching does not close a
-   * joined channel until the client pushes a new token or rejoins.
+   * The token timer (every min(5 min, exp − now)): the token is re-verified and nothing else. The read policies are
+   * NOT re-run (the real server's `:confirm_token` handler only calls confirm_token), so a policy that stops matching
+   * does not close a joined channel until the client pushes a new token or rejoins.
    */
   async function recheckToken(ch: Channel): Promise<void> {
     if (ch.closed) return
@@ -341,8 +342,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   type ReadPolicies = { broadcast: boolean; presence: boolean }
 
   /**
-   * Private read policies (RLS on realtime.messages). A policy that raises counts as no permission, as on the real server
-   * (`rls_policy_error` → Unauthorized); only a database that cannot be reached is a different answer.
+   * Private read policies (RLS on realtime.messages). A policy that raises counts as no permission, as on the real
+   * server (`rls_policy_error` → Unauthorized); only a database that cannot be reached is a different answer.
    */
   async function readPolicies(sub: string, claims: JwtClaims, presenceEnabled: boolean): Promise<ReadPolicies | 'unavailable'> {
     try {
@@ -618,9 +619,10 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   }
 
   /**
-   * `access_token` push (realtime_channel.ex handle_in("access_token")): `sb_…` keys, the current token and null are ignored. Anything else is verified,
-   * the read policies re-run with the new claims (private channels) and the postgres_changes subscription re-created
-   * ("Subscribed to PostgreSQL" again). A failure shuts the channel down (system error + phx_close).
+   * `access_token` push (realtime_channel.ex `handle_in("access_token", …)`): `sb_…` keys, the current token and null
+   * are ignored. Anything else is verified, the read policies re-run with the new claims (private channels) and the
+   * postgres_changes subscription re-created ("Subscribed to PostgreSQL" again). A failure shuts the channel down
+   * (system error + phx_close).
    */
   async function handleAccessToken(ch: Channel, payload: Record<string, unknown>): Promise<void> {
     const token = payload.access_token
