@@ -33,6 +33,12 @@ export interface BackendOptions {
   restLatencyMs?: number
   /** Seed the demo shop (three mechanics, a front-desk user, some history). Default true. */
   seedDemo?: boolean
+  /**
+   * Emulate a Supabase project created before 2026-05-30: default privileges grant everything created in
+   * public to anon/authenticated/service_role. Default false: a new project, where nothing is granted
+   * automatically (Supabase changelog #45329) and the migrations' own grants are all there is.
+   */
+  legacyDefaultGrants?: boolean
   /** Run on a PostgreSQL cluster of its own (needed for the restartPostgres fault). Default false. */
   dedicatedCluster?: boolean
   /** Persistent data directory (implies a dedicated cluster); the database survives restarts. */
@@ -128,7 +134,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     clusterWasWarm = Date.now() - before < 50
   }
   const tCluster = Date.now()
-  const template = await cluster.template({ seedDemo })
+  const template = await cluster.template({ seedDemo, legacyDefaultGrants: options.legacyDefaultGrants ?? false })
   const tTemplate = Date.now()
   let databaseName: string
   if (options.dataDir) {
