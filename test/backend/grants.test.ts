@@ -1,6 +1,9 @@
 // The shop migrations' privileges and database hygiene, through real supabase-js against the local backend as a
 // NEW Supabase project (no default grants; supabase/migrations/20261130000000_bayalert_grants.sql states them all):
 // as a mechanic, as another mechanic, as a signed-in non-mechanic, as anon and as the shop's service role.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { startBackend, type Backend } from './index.js'
@@ -289,4 +292,27 @@ describe('privileges in the catalog', () => {
       await legacy.stop()
     }
   }, 60_000)
+
+  it('a persistent data dir follows the grant variant: switching it rebuilds the database and says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bayalert-grants-dir-'))
+    const anonDefaults = async (db: Backend) =>
+      (await db.sql.query(`select count(*)::int n from pg_default_acl where defaclnamespace = 'public'::regnamespace and defaclacl::text like '%anon=%'`)).rows[0].n
+    try {
+      const logs: string[] = []
+      const start = (legacyDefaultGrants: boolean) =>
+        startBackend({ port: 0, realtime: false, seedDemo: false, dataDir: dir, legacyDefaultGrants, log: (m) => logs.push(m) })
+      const legacy = await start(true)
+      expect(await anonDefaults(legacy)).toBeGreaterThan(0)
+      await legacy.stop()
+      const fresh = await start(false)
+      try {
+        expect(await anonDefaults(fresh)).toBe(0)
+        expect(logs.filter((l) => /legacy-grants setting\) changed .*rebuilding database/.test(l))).toHaveLength(1)
+      } finally {
+        await fresh.stop()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 90_000)
 })

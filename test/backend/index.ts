@@ -148,7 +148,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
         [databaseName],
       )
       if (r.rowCount && r.rows[0].c !== `from ${template}`) {
-        log(`backend: schema files changed since ${options.dataDir} was created; rebuilding database ${databaseName} (demo data reset)`)
+        log(`backend: schema files (or the legacy-grants setting) changed since ${options.dataDir} was created; rebuilding database ${databaseName} (demo data reset)`)
         await admin.query(`drop database ${pg.escapeIdentifier(databaseName)} with (force)`)
       }
       if (!r.rowCount || r.rows[0].c !== `from ${template}`) {
