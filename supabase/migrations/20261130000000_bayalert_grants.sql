@@ -103,11 +103,13 @@ begin
     from public.session_assignments a
     left join public.mechanics m on m.user_id = a.mechanic_id
    where a.id = p_request_id;
+  -- "Taken" is any status a shop uses for a request a mechanic has (the same words the app reads as accepted).
   if not found then
     return json_build_object('ok', false, 'reason', 'not_found');
-  elsif v_status in ('accepted', 'in_progress', 'completed') and v_mechanic = v_uid then
+  elsif v_status in ('accepted', 'assigned', 'claimed', 'taken', 'in_progress', 'active', 'started', 'completed', 'done')
+        and v_mechanic = v_uid then
     return json_build_object('ok', true, 'reason', 'already_yours');
-  elsif v_status in ('accepted', 'in_progress', 'completed') then
+  elsif v_status in ('accepted', 'assigned', 'claimed', 'taken', 'in_progress', 'active', 'started', 'completed', 'done') then
     return json_build_object('ok', false, 'reason', 'already_accepted', 'taken_by', v_name, 'taken_by_id', v_mechanic);
   elsif v_status = 'cancelled' then
     return json_build_object('ok', false, 'reason', 'cancelled');

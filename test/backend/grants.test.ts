@@ -68,6 +68,17 @@ describe('accept_request', () => {
     expect((await m2.rpc('accept_request', { p_request_id: r2.id })).data).toMatchObject({ ok: false, reason: 'already_accepted', taken_by: null, taken_by_id: nameless.id })
   })
 
+  it('a request the shop moved on (in_progress, assigned) counts as taken: by me → already_yours, by another → who', async () => {
+    const mine = await newRequest()
+    await b.sql.query(`update public.session_assignments set status = 'assigned', mechanic_id = $2 where id = $1`, [mine.id, b.demoUsers[0].id])
+    expect((await m1.rpc('accept_request', { p_request_id: mine.id })).data).toEqual({ ok: true, reason: 'already_yours' })
+    await b.sql.query(`update public.session_assignments set status = 'in_progress' where id = $1`, [mine.id])
+    expect((await m2.rpc('accept_request', { p_request_id: mine.id })).data).toMatchObject({ ok: false, reason: 'already_accepted', taken_by: b.demoUsers[0].name })
+    // A status that is neither waiting nor taken nor cancelled (e.g. on hold) is just "not queued".
+    await b.sql.query(`update public.session_assignments set status = 'on_hold', mechanic_id = null where id = $1`, [mine.id])
+    expect((await m1.rpc('accept_request', { p_request_id: mine.id })).data).toEqual({ ok: false, reason: 'not_queued' })
+  })
+
   it('two mechanics claiming at once: exactly one wins, the other is told who', async () => {
     const r = await newRequest()
     const [a, c] = await Promise.all([m1.rpc('accept_request', { p_request_id: r.id }), m2.rpc('accept_request', { p_request_id: r.id })])
