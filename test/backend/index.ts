@@ -166,10 +166,16 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   const databaseUrl = cluster.connectionString(databaseName)
   const newPool = (max: number) => {
     const p = new pg.Pool({ connectionString: databaseUrl, max, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 5000 })
-    // Idle clients die when PostgreSQL restarts; without a listener that error would crash the process.
-    p.on('error', (e) => {
-      if (!stopped) log(`postgres pool: idle client error: ${e.message}`)
-    })
+    // Clients die when PostgreSQL restarts (57P01). pg-pool listens only while a client is idle; a client that
+    // is checked out between two queries of a transaction (GoTrue, PostgREST, test helpers) would otherwise
+    // throw its 'error' as an uncaught exception. One listener per client for its whole life logs it instead;
+    // the pool's own 'error' event (idle clients) is the same error, already logged here.
+    p.on('connect', (client) =>
+      client.on('error', (e) => {
+        if (!stopped) log(`postgres pool: connection lost: ${e.message}`)
+      }),
+    )
+    p.on('error', () => undefined)
     return p
   }
   const apiPool = newPool(10)
