@@ -28,8 +28,7 @@ revoke all on table public.mechanics, public.intakes, public.sessions, public.se
 
 -- Functions are EXECUTE-able by PUBLIC by PostgreSQL's own default, whatever Supabase's defaults were.
 revoke all on function public.is_mechanic(), public.queued_requests(timestamptz, uuid, integer),
-  public.request_details(uuid[]), public.accept_request(uuid), public.assignment_status_for_mechanic(uuid),
-  public.session_assignments_before_write(), public.touch_updated_at(), public.broadcast_session_assignment()
+  public.request_details(uuid[]), public.accept_request(uuid), public.session_assignments_before_write(), public.touch_updated_at(), public.broadcast_session_assignment()
   from public, anon, authenticated, service_role;
 
 -- ─── authenticated (mechanics, through RLS) ──────────────────────────────────────────────────────────────
@@ -50,7 +49,6 @@ grant execute on function public.is_mechanic() to authenticated, service_role;
 grant execute on function public.queued_requests(timestamptz, uuid, integer) to authenticated, service_role;
 grant execute on function public.request_details(uuid[]) to authenticated, service_role;
 grant execute on function public.accept_request(uuid) to authenticated, service_role;
-grant execute on function public.assignment_status_for_mechanic(uuid) to authenticated, service_role;
 -- The trigger functions are granted to nobody: PostgreSQL checks EXECUTE only when the trigger is created.
 
 -- ─── service_role (the shop's backend) ───────────────────────────────────────────────────────────────────
@@ -121,6 +119,10 @@ end $$;
 -- default EXECUTE, hence the statements again.
 revoke all on function public.accept_request(uuid) from public, anon;
 grant execute on function public.accept_request(uuid) to authenticated, service_role;
+
+-- The old security-invoker accept_request needed this SECURITY DEFINER helper to see a row RLS hid from the
+-- caller; nothing uses it now, and it told any mechanic the status and mechanic of any assignment id.
+drop function if exists public.assignment_status_for_mechanic(uuid);
 
 -- ─── removal broadcasts carry no customer data ───────────────────────────────────────────────────────────
 -- new_request keeps the complete row (the engine rings from it: id, session_id, status, queued_at, customer,
