@@ -126,6 +126,17 @@ describe('raw protocol', () => {
     const payload = ch[4] as { ids: number[]; data: Record<string, unknown> }
     expect(payload.ids.sort()).toEqual([bindingId(all), bindingId(never)].sort())
     expect(payload.data).toEqual({ columns: [], commit_timestamp: null, errors: ['Error 401: Unauthorized'], schema: 'public', table: 'rt_nogrant', type: 'INSERT' })
+    // Privileges are read per change, not per join: granted now, the same subscription gets the record…
+    await h.sql.query('grant select on public.rt_nogrant to authenticated')
+    await h.sql.query("insert into public.rt_nogrant values (2, 'now visible')")
+    const next = (await r.next('postgres_changes after grant', (f) => isArr(f) && f[3] === 'postgres_changes')) as unknown[]
+    expect((next[4] as { data: Record<string, unknown> }).data).toMatchObject({ errors: null, record: { id: 2, note: 'now visible' } })
+    // …and revoked again, the error.
+    await h.sql.query('revoke select on public.rt_nogrant from authenticated')
+    await h.sql.query("insert into public.rt_nogrant values (3, 'hidden again')")
+    const last = (await r.next('postgres_changes after revoke', (f) => isArr(f) && f[3] === 'postgres_changes')) as unknown[]
+    expect((last[4] as { data: Record<string, unknown> }).data).toMatchObject({ errors: ['Error 401: Unauthorized'] })
+    expect((last[4] as { data: Record<string, unknown> }).data).not.toHaveProperty('record')
     r.ws.close()
   })
 
