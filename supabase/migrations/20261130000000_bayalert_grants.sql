@@ -16,8 +16,8 @@
 --                  accept_request(); writes only its own workstation_health rows.
 --   service_role   the shop's own backend: creates and updates intakes, sessions and assignments, manages
 --                  mechanics and flags, reads workstation health. Bypasses RLS (as on Supabase).
--- The whole file runs in one transaction (`supabase db push` wraps each migration), so no role is ever left
--- between "revoked" and "granted".
+-- Apply the file as one transaction (as the local backend does, sending it as one multi-statement query), so
+-- no role is ever left between "revoked" and "granted".
 
 -- ─── start from nothing ──────────────────────────────────────────────────────────────────────────────────
 -- REVOKE ALL on a table also removes the column privileges (an earlier migration granted UPDATE(status,
@@ -28,7 +28,8 @@ revoke all on table public.mechanics, public.intakes, public.sessions, public.se
 
 -- Functions are EXECUTE-able by PUBLIC by PostgreSQL's own default, whatever Supabase's defaults were.
 revoke all on function public.is_mechanic(), public.queued_requests(timestamptz, uuid, integer),
-  public.request_details(uuid[]), public.accept_request(uuid), public.session_assignments_before_write(), public.touch_updated_at(), public.broadcast_session_assignment()
+  public.request_details(uuid[]), public.accept_request(uuid), public.session_assignments_before_write(),
+  public.touch_updated_at(), public.broadcast_session_assignment()
   from public, anon, authenticated, service_role;
 
 -- ─── authenticated (mechanics, through RLS) ──────────────────────────────────────────────────────────────
