@@ -46,6 +46,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
       restLatencyMs: num(arg(argv, 'rest-latency'), '--rest-latency'),
       joinErrorDelayMs: num(arg(argv, 'join-error-delay'), '--join-error-delay'),
       privateOnly: argv.includes('--private-only') || flag(env.BAYALERT_BACKEND_PRIVATE_ONLY, 'BAYALERT_BACKEND_PRIVATE_ONLY'),
+      legacyDefaultGrants: flag(env.BAYALERT_BACKEND_LEGACY_GRANTS, 'BAYALERT_BACKEND_LEGACY_GRANTS'),
     },
   }
 }

@@ -3,6 +3,8 @@
 //   BAYALERT_BACKEND_DIR=dir   keep the database between runs (demo data survives)
 //   BAYALERT_BACKEND_PORT=n    port (default 54321; 0 = ephemeral)
 //   BAYALERT_BACKEND_PRIVATE_ONLY=1   realtime refuses public joins (a project with "allow public access" off)
+//   BAYALERT_BACKEND_LEGACY_GRANTS=1  behave like a Supabase project created before 2026-05-30 (default grants
+//                              to the API roles on everything in public); default: a new project, no such grants
 //   --port N  --dir DIR  --token-lifetime SEC  --system-delay MS  --realtime-latency MS  --rest-latency MS
 //   --join-error-delay MS (the real server: 5000)  --private-only  --quiet
 import { startBackend, type Backend } from './index.js'
@@ -32,6 +34,8 @@ async function main() {
     `SUPABASE_ANON_KEY=${backend.anonKey}`,
     `SUPABASE_SERVICE_ROLE_KEY=${backend.serviceRoleKey}`,
     `SUPABASE_JWT_SECRET=${backend.jwtSecret}`,
+    // The superuser URL of this backend's database, as `supabase status` prints DB URL (psql, migrations).
+    `SUPABASE_DB_URL=${backend.databaseUrl}`,
     ...backend.demoUsers.map((u, i) => `DEMO_MECHANIC_${i + 1}=${u.email}:${u.password}`),
     `DEMO_FRONT_DESK=${backend.frontDeskUser.email}:${backend.frontDeskUser.password}`,
     'READY',

@@ -33,6 +33,12 @@ export interface BackendOptions {
   restLatencyMs?: number
   /** Seed the demo shop (three mechanics, a front-desk user, some history). Default true. */
   seedDemo?: boolean
+  /**
+   * Emulate a Supabase project created before 2026-05-30: default privileges grant everything created in
+   * public to anon/authenticated/service_role. Default false: a new project, where nothing is granted
+   * automatically (Supabase changelog #45329) and the migrations' own grants are all there is.
+   */
+  legacyDefaultGrants?: boolean
   /** Run on a PostgreSQL cluster of its own (needed for the restartPostgres fault). Default false. */
   dedicatedCluster?: boolean
   /** Persistent data directory (implies a dedicated cluster); the database survives restarts. */
@@ -148,7 +154,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     clusterWasWarm = Date.now() - before < 50
   }
   const tCluster = Date.now()
-  const template = await cluster.template({ seedDemo })
+  const template = await cluster.template({ seedDemo, legacyDefaultGrants: options.legacyDefaultGrants ?? false })
   const tTemplate = Date.now()
   let databaseName: string
   if (options.dataDir) {
@@ -162,7 +168,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
         [databaseName],
       )
       if (r.rowCount && r.rows[0].c !== `from ${template}`) {
-        log(`backend: schema files changed since ${options.dataDir} was created; rebuilding database ${databaseName} (demo data reset)`)
+        log(`backend: schema files (or the legacy-grants setting) changed since ${options.dataDir} was created; rebuilding database ${databaseName} (demo data reset)`)
         await admin.query(`drop database ${pg.escapeIdentifier(databaseName)} with (force)`)
       }
       if (!r.rowCount || r.rows[0].c !== `from ${template}`) {
@@ -180,10 +186,16 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   const databaseUrl = cluster.connectionString(databaseName)
   const newPool = (max: number) => {
     const p = new pg.Pool({ connectionString: databaseUrl, max, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 5000 })
-    // Idle clients die when PostgreSQL restarts; without a listener that error would crash the process.
-    p.on('error', (e) => {
-      if (!stopped) log(`postgres pool: idle client error: ${e.message}`)
-    })
+    // Clients die when PostgreSQL restarts (57P01). pg-pool listens only while a client is idle; a client that
+    // is checked out between two queries of a transaction (GoTrue, PostgREST, test helpers) would otherwise
+    // throw its 'error' as an uncaught exception. One listener per client for its whole life logs it instead;
+    // the pool's own 'error' event (idle clients) is the same error, already logged here.
+    p.on('connect', (client) =>
+      client.on('error', (e) => {
+        if (!stopped) log(`postgres pool: connection lost: ${e.message}`)
+      }),
+    )
+    p.on('error', () => undefined)
     return p
   }
   const apiPool = newPool(10)

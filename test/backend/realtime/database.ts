@@ -215,6 +215,11 @@ export class RealtimeDatabase {
         return null
       }
     }
+    if (msg.k === 'privileges') {
+      // A GRANT or REVOKE committed (realtime.on_privilege_ddl): re-read column privileges from the next change on.
+      this.privCache.clear()
+      return null
+    }
     if (msg.k !== 'change' && msg.k !== 'broadcast') {
       this.log.warn(`realtime: unknown capture kind ${String(msg.k)} dropped`)
       return null

@@ -803,13 +803,23 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       if (!roles.has(role)) roles.set(role, await db.selectableColumns(m, role))
     }
 
+    // apply_rls checks the role's privileges before anything else: with no primary key (400), or a primary key
+    // the role may not SELECT (401), every subscriber of that role gets the error frame, unfiltered and without
+    // the RLS query (which would fail with 42501 anyway). Wire doc §3/§6; supabase/realtime `realtime.apply_rls`.
+    const errorFor = (role: string): string | null => {
+      if (c.type === 'DELETE') return null
+      if (m.pk.length === 0) return 'Error 400: Bad Request, no primary key'
+      const sel = roles.get(role)!
+      return m.pk.every((k) => sel.has(k)) ? null : 'Error 401: Unauthorized'
+    }
+
     // Visibility per distinct (role, claims, filter): one SQL round trip for all of them.
-    const needSql = (b: Binding) => b.filter !== null || (m.rls && c.type !== 'DELETE')
+    const needSql = (ch: Channel, b: Binding) => errorFor(String(ch.claims.role)) === null && (b.filter !== null || (m.rls && c.type !== 'DELETE'))
     const queries = new Map<string, VisibilityQuery>()
     const keyOf = (ch: Channel, b: Binding) => `${JSON.stringify(ch.claims)}\u0000${b.filter ? JSON.stringify(b.filter) : ''}`
     for (const { ch, bindings } of cands) {
       for (const b of bindings) {
-        if (!needSql(b)) continue
+        if (!needSql(ch, b)) continue
         const key = keyOf(ch, b)
         // The SQL side gets a short opaque key (jsonb rejects the NUL separator used locally).
         if (!queries.has(key)) queries.set(key, { key: `q${queries.size}`, role: String(ch.claims.role), claims: ch.claims, filters: b.filter ? [b.filter] : [] })
@@ -830,11 +840,12 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       const hit = payloadByRole.get(role)
       if (hit) return hit
       const sel = roles.get(role)!
+      const error = errorFor(role)
       let data: Record<string, unknown>
-      if (c.type !== 'DELETE' && m.pk.length === 0) {
-        data = { schema: c.schema, table: c.table, type: c.type, errors: ['Error 400: Bad Request, no primary key'] }
-      } else if (c.type !== 'DELETE' && !m.pk.every((k) => sel.has(k))) {
-        data = { schema: c.schema, table: c.table, type: c.type, errors: ['Error 401: Unauthorized'] }
+      if (error) {
+        // The server's record for an error row: no columns, no commit time, no record or old_record
+        // (realtime's generate_record fills only what apply_rls returned: schema, table, type).
+        data = { columns: [], commit_timestamp: null, errors: [error], schema: c.schema, table: c.table, type: c.type }
       } else {
         data = {
           columns: m.columns.filter((col) => sel.has(col.name)),
@@ -853,7 +864,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
 
     const deliveries: Delivery[] = []
     for (const { ch, bindings } of cands) {
-      const ids = bindings.filter((b) => !needSql(b) || visible.get(queries.get(keyOf(ch, b))!.key) === true).map((b) => b.id)
+      const ids = bindings.filter((b) => !needSql(ch, b) || visible.get(queries.get(keyOf(ch, b))!.key) === true).map((b) => b.id)
       if (ids.length === 0) continue
       // One frame per channel carrying every matching binding id (§3).
       deliveries.push({ ch, frame: { join_ref: null, ref: null, topic: ch.topic, event: 'postgres_changes', payload: { ids: [...new Set(ids)], data: dataFor(String(ch.claims.role)) } } })

@@ -104,6 +104,43 @@ describe('raw protocol', () => {
     r.ws.close()
   })
 
+  it('a role without SELECT on the primary key gets the 401 frame: all its bindings, filter or not, no record', async () => {
+    // A new Supabase project grants nothing on new tables (changelog #45329); apply_rls checks the primary key's
+    // column privilege before any filter or RLS query and sends the error to every subscription of that role.
+    await h.sql.query(`
+      create table public.rt_nogrant (id int primary key, note text);
+      alter table public.rt_nogrant enable row level security;
+      create policy "everyone" on public.rt_nogrant for select to authenticated using (true);
+      revoke all on public.rt_nogrant from anon, authenticated;
+      grant select (note) on public.rt_nogrant to authenticated;
+      alter publication supabase_realtime add table public.rt_nogrant;`)
+    const me = await h.user()
+    const r = await Raw.open(h)
+    const all = { event: '*', schema: 'public', table: 'rt_nogrant' }
+    // A filter on a column it may read (a filter on one it may not is refused at subscribe time).
+    const never = { event: 'INSERT', schema: 'public', table: 'rt_nogrant', filter: 'note=eq.never' }
+    r.send(['1', '1', 'realtime:nogrant', 'phx_join', { config: { postgres_changes: [all, never], private: false }, access_token: me.token }])
+    await r.next('join reply', (f) => isArr(f) && f[3] === 'phx_reply')
+    await r.next('system', (f) => isArr(f) && f[3] === 'system')
+    await h.sql.query("insert into public.rt_nogrant values (1, 'secret')")
+    const ch = (await r.next('postgres_changes', (f) => isArr(f) && f[3] === 'postgres_changes')) as unknown[]
+    const payload = ch[4] as { ids: number[]; data: Record<string, unknown> }
+    expect(payload.ids.sort()).toEqual([bindingId(all), bindingId(never)].sort())
+    expect(payload.data).toEqual({ columns: [], commit_timestamp: null, errors: ['Error 401: Unauthorized'], schema: 'public', table: 'rt_nogrant', type: 'INSERT' })
+    // Privileges are read per change, not per join: granted now, the same subscription gets the record…
+    await h.sql.query('grant select on public.rt_nogrant to authenticated')
+    await h.sql.query("insert into public.rt_nogrant values (2, 'now visible')")
+    const next = (await r.next('postgres_changes after grant', (f) => isArr(f) && f[3] === 'postgres_changes')) as unknown[]
+    expect((next[4] as { data: Record<string, unknown> }).data).toMatchObject({ errors: null, record: { id: 2, note: 'now visible' } })
+    // …and revoked again, the error.
+    await h.sql.query('revoke select on public.rt_nogrant from authenticated')
+    await h.sql.query("insert into public.rt_nogrant values (3, 'hidden again')")
+    const last = (await r.next('postgres_changes after revoke', (f) => isArr(f) && f[3] === 'postgres_changes')) as unknown[]
+    expect((last[4] as { data: Record<string, unknown> }).data).toMatchObject({ errors: ['Error 401: Unauthorized'] })
+    expect((last[4] as { data: Record<string, unknown> }).data).not.toHaveProperty('record')
+    r.ws.close()
+  })
+
   it('second join on the same topic closes the old one with its join_ref', async () => {
     const r = await Raw.open(h)
     r.send(['1', '1', 'realtime:twice', 'phx_join', { config: {} }])

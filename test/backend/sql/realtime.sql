@@ -263,6 +263,30 @@ exception when insufficient_privilege then
   raise warning 'realtime: cannot create event trigger (not superuser); capture triggers sync at server start';
 end $$;
 
+-- apply_rls reads the subscriber's column privileges for every change; the fake caches them per table and role,
+-- so a GRANT or REVOKE (e.g. the shop applying its grants migration while workstations are connected) tells the
+-- server to forget them. Delivered at commit, in order with the changes, like every capture notification.
+create or replace function realtime.on_privilege_ddl() returns event_trigger
+  language plpgsql
+  as $$
+begin
+  perform pg_notify('realtime_capture', '{"k":"privileges"}');
+exception when others then
+  raise warning 'realtime privilege notification failed: %', sqlerrm;
+end;
+$$;
+
+do $$
+begin
+  if not exists (select from pg_event_trigger where evtname = 'realtime_privilege_sync') then
+    create event trigger realtime_privilege_sync on ddl_command_end
+      when tag in ('GRANT', 'REVOKE')
+      execute function realtime.on_privilege_ddl();
+  end if;
+exception when insufficient_privilege then
+  raise warning 'realtime: cannot create event trigger (not superuser); privileges are re-read on subscribe only';
+end $$;
+
 select realtime.sync_capture_triggers();
 
 -- Used by the server for each change (wire doc §6 `apply_rls`): per subscriber, typed filter comparison
