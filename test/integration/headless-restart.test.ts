@@ -120,8 +120,11 @@ describe('headless', () => {
 
     const second = headless(env) // no sign-in needed: the stored session is restored
     try {
-      // The killed run's lock is stale: taken over, with a line that names it.
-      await second.waitLine((l) => l.type === 'state', 30_000, 'second run started')
+      // The restored queue shows before the link is up, every item "not confirmed yet".
+      const restored = (await second.waitLine((l) => l.type === 'queue', 15_000, 'the restored queue')).items as { requestId: string; confirmed: unknown }[]
+      expect(restored.length).toBeGreaterThan(0)
+      expect(restored.map((q) => q.confirmed)).toEqual(restored.map(() => false))
+      // The killed run's lock is stale: taken over (before the engine started), with a line that names it.
       expect(second.stderr.join('')).toContain(`bayalert: took over the data directory lock of a headless run that is no longer running (pid ${a.proc.pid}, since `)
       await second.waitLine((l) => l.type === 'state' && l.state === 'live', 30_000, 'second run live')
       await second.waitLine(
