@@ -133,6 +133,16 @@ export function checkDataDir(dir: string): string | null {
   }
 }
 
+/**
+ * True for the names of this machine's loopback interface: 127.0.0.0/8, ::1 and localhost. Takes a WHATWG
+ * URL hostname, which is already normalised (`127.1` → `127.0.0.1`, `[::1]` keeps its brackets, lower case).
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname === '[::1]') return true
+  const octets = hostname.split('.')
+  return octets.length === 4 && octets[0] === '127' && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)
+}
+
 export function validateSettings(raw: RawSettings): ConfigResult {
   const problems: ConfigProblem[] = []
   const url = (raw.supabaseUrl ?? '').trim()
@@ -153,6 +163,13 @@ export function validateSettings(raw: RawSettings): ConfigResult {
       })
     } else if (parsed.username || parsed.password) {
       problems.push({ field: 'supabaseUrl', message: 'SUPABASE_URL must not contain a user name or password.' })
+    } else if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+      // Plain http to another machine would send the anon key, the mechanic's password and the session
+      // tokens readable (and changeable) by anyone on the network path.
+      problems.push({
+        field: 'supabaseUrl',
+        message: `SUPABASE_URL uses plain http:// to ${parsed.hostname.slice(0, 80)}, which is not this machine. Use https:// (http:// is allowed only for a local backend on 127.0.0.1, ::1 or localhost).`,
+      })
     } else {
       supabaseUrl = parsed.origin + parsed.pathname.replace(/\/+$/, '')
     }
