@@ -3,7 +3,8 @@
 // Every customer string goes into the DOM through textContent, each in its own bidi-isolated element.
 import type { EngineSnapshot } from '../shared/types.js'
 import { pauseText, stateText } from './format.js'
-import { urgencyOf, wallboardRows, waitShort, type WallboardRow } from './wallboard-model.js'
+import { URGENCY_TICK_MS, urgencyOf } from '../shared/urgency.js'
+import { wallboardRows, waitShort, type WallboardRow } from './wallboard-model.js'
 
 const api = window.bayalert
 const $ = (id: string) => document.getElementById(id) as HTMLElement
@@ -75,7 +76,7 @@ async function start(): Promise<void> {
   } catch (err) {
     $('board-reason').textContent = `Could not load the queue: ${err instanceof Error ? err.message : String(err)}`
   }
-  window.setInterval(tick, 15_000)
+  window.setInterval(tick, URGENCY_TICK_MS)
 }
 
 void start()
