@@ -4,6 +4,7 @@
 import type { EngineSnapshot } from '../shared/types.js'
 import { pauseText, stateText } from './format.js'
 import { URGENCY_TICK_MS, urgencyOf } from '../shared/urgency.js'
+import { announcement, queueChange } from './queue-model.js'
 import { wallboardRows, waitShort, type WallboardRow } from './wallboard-model.js'
 
 const api = window.bayalert
@@ -38,6 +39,7 @@ function renderRow(row: WallboardRow, now: number): HTMLLIElement {
 }
 
 function render(s: EngineSnapshot): void {
+  const previous = snapshot
   snapshot = s
   const now = Date.now()
   const bar = $('board-link')
@@ -52,6 +54,8 @@ function render(s: EngineSnapshot): void {
   $('board').replaceChildren(...rows.map((r) => renderRow(r, now)))
   $('board-empty').hidden = rows.length > 0
   document.title = rows.length > 0 ? `(${rows.length}) BayAlert wallboard` : 'BayAlert wallboard'
+  const news = previous ? announcement(queueChange(previous.queue, s.queue), rows.length) : ''
+  if (news) $('board-announce').textContent = news
 }
 
 /** Waits and their colours move on between snapshots. */

@@ -83,6 +83,9 @@ describe.skipIf(!haveChromium)(`wallboard in Chromium${haveChromium ? '' : ' (sk
     expect(urgency).toEqual(['red', 'red', 'amber', 'calm'])
     await expect(page.locator('li[data-request-id="r-basic"] .row-name').textContent()).resolves.toBe('Customer (details loading…)')
     await expect(page.locator('#board-count').textContent()).resolves.toBe('4 waiting')
+    // The queue window's urgency colours (src/renderer/urgency-colors.css), so a card and the board match.
+    const stripes = await page.locator('#board li').evaluateAll((els) => els.map((e) => (globalThis as any).getComputedStyle(e).borderLeftColor))
+    expect(stripes).toEqual(['rgb(255, 90, 95)', 'rgb(255, 90, 95)', 'rgb(240, 180, 41)', 'rgb(47, 191, 113)'])
     await expect(page.locator('#board-state').textContent()).resolves.toBe('Live')
   })
 
@@ -139,7 +142,11 @@ describe.skipIf(!haveChromium)(`wallboard in Chromium${haveChromium ? '' : ' (sk
     await expect(page.locator('#board-paused').textContent()).resolves.toBe('Alerts paused until you resume')
     mkdirSync(ARTIFACTS, { recursive: true })
     await page.screenshot({ path: join(ARTIFACTS, 'wallboard-offline.png'), fullPage: true })
+    // One polite live region says who left; the list itself is not live (its waits tick every few seconds).
+    const live = await page.locator('[aria-live], [role="status"], [role="alert"], [role="log"]').evaluateAll((els) => els.map((e) => e.id))
+    expect(live).toEqual(['board-announce'])
     engine.push({ link: { state: 'live', reason: 'Connected', since: Date.now() }, paused: null, queue: [] })
+    await expect.poll(() => page.locator('#board-announce').textContent()).toBe('4 requests are no longer waiting. No one is waiting.')
     await page.locator('#board-empty:not([hidden])').waitFor({ timeout: 5000 })
     expect(await page.locator('#board li').count()).toBe(0)
     await expect(page.locator('#board-reason').textContent()).resolves.toBe('')
