@@ -110,6 +110,10 @@ describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (ski
     const concern = (await row.locator('.concern').textContent())!
     expect(concern.startsWith('<script>window.__pwned=2</script>')).toBe(true)
     expect(concern.length).toBeLessThanOrEqual(240)
+    // At most four whole lines of it on the card.
+    const [height, lineHeight] = await row.locator('.concern').evaluate((e) => [(e as any).clientHeight, parseFloat((globalThis as any).getComputedStyle(e).lineHeight)])
+    expect(height).toBeLessThanOrEqual(4 * lineHeight + 1)
+    expect(height).toBeGreaterThanOrEqual(4 * lineHeight - 1)
     expect(await page.locator('#queue img, #queue script').count()).toBe(0)
     // The RTL override stays inside its own bidi-isolated element.
     expect(await row.locator('.vehicle').evaluate((e) => (globalThis as any).getComputedStyle(e).unicodeBidi)).toBe('isolate')
