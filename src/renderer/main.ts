@@ -252,15 +252,23 @@ function render(s: EngineSnapshot): void {
 /**
  * The pause bar. Its controls sit in fixed slots: Resume has a slot of its own that is empty (not removed)
  * when alerts are on, so a double click on Resume lands on nothing instead of on a pause button that slid
- * under the pointer.
+ * under the pointer. A workstation that rings for nothing — paused here, or new-request alerts switched
+ * off for the shop (the mech_new_request_alerts flag) — gets the loud bar: silence must not look calm.
  */
 function renderPause(s: EngineSnapshot, now: number): void {
-  $('pause-state').textContent = pauseText(s.paused, now)
   const resume = $('resume') as HTMLButtonElement
   const paused = s.paused !== null
+  const switchedOff = s.flags.mech_new_request_alerts === false
+  $('pause-state').textContent = silenceText(s, now)
   resume.dataset.vacant = paused ? 'no' : 'yes'
   resume.disabled = !paused
   document.body.dataset.paused = paused ? 'yes' : 'no'
+  document.body.dataset.silenced = paused || switchedOff ? 'yes' : 'no'
+}
+
+function silenceText(s: EngineSnapshot, now: number): string {
+  if (s.paused === null && s.flags.mech_new_request_alerts === false) return 'Alerts switched off for your shop — new requests still show here'
+  return pauseText(s.paused, now)
 }
 
 /** Waits, their colours and the pause countdown move on between snapshots. */
@@ -271,7 +279,7 @@ function tick(): void {
     setText(card.wait, waitingText(since, now))
     card.li.dataset.urgency = urgencyOf(since, now)
   }
-  if (snapshot) $('pause-state').textContent = pauseText(snapshot.paused, now)
+  if (snapshot) $('pause-state').textContent = silenceText(snapshot, now)
 }
 
 let bannerTimer: number | undefined
@@ -349,7 +357,13 @@ function wireSettings(): void {
   $('signout').addEventListener('click', () => void run(() => host.signOut(), 'Could not sign out'))
 }
 
+/** A notice floats over the cards; a tap puts it away before its time is up. */
+function wireNotices(): void {
+  for (const id of ['alert-banner', 'message']) $(id).addEventListener('click', () => ($(id).hidden = true))
+}
+
 async function start(): Promise<void> {
+  wireNotices()
   if (!api) {
     $('link-reason').textContent = 'The BayAlert bridge is missing: open this page from the BayAlert app or its loopback server.'
     return

@@ -166,9 +166,12 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
         return [Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)]
       }))
       const on = await boxes()
+      const cardTop = () => page.locator('#queue li').first().evaluate((e) => Math.round((e as any).getBoundingClientRect().y))
+      const top = await cardTop()
       engine.push({ paused: 'indefinite' })
       await page.locator('body[data-paused="yes"]').waitFor({ timeout: 5000 })
       expect(await boxes()).toEqual(on)
+      expect(await cardTop()).toBe(top) // the loud bar is no taller than the calm one
       // The engine answers a resume with a snapshot at once, as the real one does.
       const original = engine.resume.bind(engine)
       engine.resume = async () => {
@@ -187,6 +190,32 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
       } finally {
         engine.resume = original
       }
+    })
+
+    it('an alert banner or an action result floats over the window: no card moves when one appears, a tap puts it away', async () => {
+      await reset()
+      const cardBoxes = () => page.locator('#queue li').evaluateAll((els) => els.map((e) => Math.round((e as any).getBoundingClientRect().y)))
+      await page.locator('#message').evaluate((m) => ((m as any).hidden = true))
+      await page.locator('#alert-banner').evaluate((m) => ((m as any).hidden = true))
+      const before = await cardBoxes()
+      engine.emit('alert', { kind: 'request', requestId: 'r-dana', title: 'Dana Ortiz is waiting', body: '2016 Toyota Corolla', detail: 'full', items: [], latencyMs: 1 })
+      await page.locator('#alert-banner:not([hidden])').waitFor({ timeout: 5000 })
+      const original = engine.acknowledge.bind(engine)
+      engine.acknowledge = async () => {
+        throw new Error('the link dropped while sending, so this result is long enough to wrap in a narrow window')
+      }
+      try {
+        await page.locator('li[data-request-id="r-maria"] button[data-action="acknowledge"]').click()
+        await page.locator('#message:not([hidden])').waitFor({ timeout: 5000 })
+      } finally {
+        engine.acknowledge = original
+      }
+      expect(await cardBoxes()).toEqual(before)
+      await page.screenshot({ path: join(ARTIFACTS, 'queue-notices.png') })
+      await page.locator('#alert-banner').click()
+      await page.locator('#message').click()
+      expect(await page.locator('#alert-banner').isVisible()).toBe(false)
+      expect(await page.locator('#message').isVisible()).toBe(false)
     })
 
     it('a paused workstation looks loud: a red-orange bar saying until when, not the calm one', async () => {
@@ -208,6 +237,20 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
       engine.push({ paused: null })
       await page.locator('body[data-paused="no"]').waitFor({ timeout: 5000 })
       expect(await page.locator('#resume').isVisible()).toBe(false)
+    })
+
+    it('new-request alerts switched off for the shop look as loud as a pause, and say requests still show', async () => {
+      await reset()
+      const calm = await rgb(page, '.pause', 'backgroundColor')
+      engine.push({ flags: { ...engine.snap.flags, mech_new_request_alerts: false } })
+      await page.locator('body[data-silenced="yes"]').waitFor({ timeout: 5000 })
+      await expect(page.locator('#pause-state').textContent()).resolves.toBe('Alerts switched off for your shop — new requests still show here')
+      expect(await rgb(page, '.pause', 'backgroundColor')).not.toBe(calm)
+      expect(await page.locator('#resume').isVisible()).toBe(false) // nothing to resume here: the shop decides
+      engine.push({ flags: { ...engine.snap.flags, mech_new_request_alerts: true } })
+      await page.locator('body[data-silenced="no"]').waitFor({ timeout: 5000 })
+      await expect(page.locator('#pause-state').textContent()).resolves.toBe('Alerts on')
+      expect(await rgb(page, '.pause', 'backgroundColor')).toBe(calm)
     })
 
     it('says "details loading…" only while details can still come, and never "full details"', async () => {
