@@ -134,6 +134,26 @@ describe.skipIf(!haveChromium)(`wallboard in Chromium${haveChromium ? '' : ' (sk
     await page.screenshot({ path: join(ARTIFACTS, 'wallboard.png'), fullPage: true })
   })
 
+  it('re-colours a row within 5 s of its threshold, without a snapshot', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } })
+    const saved = engine.snap.queue
+    try {
+      await ctx.clock.install({ time: Date.now() })
+      engine.push({ queue: [makeItem({ requestId: 'r-tick', queuedAt: ago(2 - 4 / 60), details: { customerName: 'Ana Ruiz', vehicle: null, concern: null, sessionType: null } })] })
+      const p = await ctx.newPage()
+      await p.goto(server.wallboardUrl, { timeout: 15_000 })
+      const row = p.locator('li[data-request-id="r-tick"]')
+      await row.waitFor({ timeout: 10_000 })
+      await expect(row.getAttribute('data-urgency')).resolves.toBe('calm')
+      await p.clock.runFor(5_500)
+      await expect(row.getAttribute('data-urgency')).resolves.toBe('amber')
+      await expect(row.locator('.row-wait').textContent()).resolves.toBe('2 min')
+    } finally {
+      await ctx.close()
+      engine.push({ queue: saved })
+    }
+  })
+
   it('follows pushes: the link state and its reason, the pause, the queue emptying', async () => {
     engine.push({ link: { state: 'offline', reason: 'Network down: reconnecting in 4 s', since: Date.now() }, paused: 'indefinite' })
     await page.locator('#board-link[data-state="offline"]').waitFor({ timeout: 5000 })
