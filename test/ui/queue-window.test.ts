@@ -28,6 +28,18 @@ const OMAR = person('r-omar', 'Omar Haddad', 7 * 60_000)
 const BASIC = makeItem({ requestId: 'r-basic', detail: 'basic', queuedAt: ago(10_000), details: { customerName: null, vehicle: null, concern: null, sessionType: null } })
 const QUEUE = [DANA, MARIA, OMAR, BASIC]
 
+/** A realistic bay for the screenshots, with ids no earlier test has taken. */
+const detailed = (requestId: string, customerName: string, waitedMs: number, vehicle: string, concern: string, over: Partial<QueueItem> = {}) =>
+  makeItem({ requestId, queuedAt: ago(waitedMs), details: { customerName, vehicle, concern, sessionType: 'video' }, ...over })
+const SHOWCASE = [
+  detailed('s-1', 'Maria Gonzalez', 6 * 60_000 + 20_000, '2018 Subaru Outback', 'Check engine light came on this morning; runs rough at idle'),
+  detailed('s-2', 'Dana Ortiz', 3 * 60_000 + 5_000, '2014 Honda Civic', 'Grinding noise when braking', { alertCount: 2 }),
+  detailed('s-3', 'Kwame Mensah', 2 * 60_000 + 30_000, '2012 Toyota Prius', 'Hybrid battery warning light', { acknowledged: true }),
+  detailed('s-4', 'Sam Lee', 40_000, '2019 Ford F-150', 'Tyre pressure warning after a rotation'),
+  detailed('s-5', 'Lena Fischer', 70_000, '2021 VW Golf', 'Wants a quote for winter tyres'),
+  makeItem({ requestId: 's-6', detail: 'basic', queuedAt: ago(15_000), details: { customerName: null, vehicle: null, concern: null, sessionType: null } }),
+]
+
 /** Accessible-ish description of the focused element: its aria-label or its text. */
 async function focused(page: Page): Promise<string> {
   return page.evaluate(() => {
@@ -60,6 +72,13 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
     await p.goto(server.url, { timeout: 15_000 })
     await p.locator('#queue li').nth(QUEUE.length - 1).waitFor({ timeout: 10_000 })
     return p
+  }
+
+  /** The showcase bay, notices put away: what the screenshots show. */
+  async function showcase(p: Page = page): Promise<void> {
+    engine.push({ queue: SHOWCASE, paused: null, link: { state: 'live', reason: 'Connected', since: Date.now() } })
+    await expect.poll(() => p.locator('#queue li').count()).toBe(SHOWCASE.length)
+    await p.locator('#alert-banner, #message').evaluateAll((els) => els.forEach((e) => ((e as any).hidden = true)))
   }
 
   /** Puts the fake engine back to the starting queue and waits until the page shows it. */
@@ -219,7 +238,7 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
     })
 
     it('a paused workstation looks loud: a red-orange bar saying until when, not the calm one', async () => {
-      await reset()
+      await showcase()
       const calm = await rgb(page, '.pause', 'backgroundColor')
       const until = Date.now() + 23 * 60_000 - 1_000
       engine.push({ paused: until })
@@ -380,7 +399,7 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
     })
 
     it('light and dark follow the OS; forced colours keep urgency visible without colour', async () => {
-      await reset()
+      await showcase()
       await page.emulateMedia({ colorScheme: 'light' })
       expect(luminance(await rgb(page, 'body', 'backgroundColor'))).toBeGreaterThan(0.85)
       expect(luminance(await rgb(page, '.customer', 'color'))).toBeLessThan(0.2)
@@ -391,9 +410,9 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
       await page.screenshot({ path: join(ARTIFACTS, 'queue-dark.png'), fullPage: true })
       await page.emulateMedia({ forcedColors: 'active' })
       try {
-        expect(await rgb(page, 'li[data-request-id="r-omar"]', 'borderLeftStyle')).toBe('double')
-        expect(await rgb(page, 'li[data-request-id="r-maria"]', 'borderLeftStyle')).toBe('dashed')
-        expect(await rgb(page, 'li[data-request-id="r-dana"]', 'borderLeftStyle')).toBe('solid')
+        expect(await rgb(page, 'li[data-request-id="s-1"]', 'borderLeftStyle')).toBe('double')
+        expect(await rgb(page, 'li[data-request-id="s-2"]', 'borderLeftStyle')).toBe('dashed')
+        expect(await rgb(page, 'li[data-request-id="s-4"]', 'borderLeftStyle')).toBe('solid')
       } finally {
         await page.emulateMedia({ forcedColors: 'none', colorScheme: null })
       }
@@ -402,7 +421,7 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
 
   describe('layout', () => {
     it('a 360-px tray popover: one column, nothing cut off or scrolling sideways, names at least 22 px', async () => {
-      await reset()
+      await showcase()
       await page.setViewportSize({ width: 360, height: 720 })
       try {
         expect(await page.evaluate(() => (globalThis as any).document.scrollingElement.scrollWidth)).toBeLessThanOrEqual(360)
@@ -419,21 +438,22 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
     })
 
     it('a 1280-px screen: cards in a grid with Take it beside the name, every card in view', async () => {
-      await reset()
-      engine.push({ queue: [...QUEUE, person('r-5', 'Lena Fischer', 4 * 60_000), person('r-6', 'Kwame Mensah', 60_000)] })
-      await expect.poll(() => page.locator('#queue li').count()).toBe(6)
+      await showcase()
       await page.setViewportSize({ width: 1280, height: 800 })
       try {
         const boxes = await page.locator('#queue li').evaluateAll((els) => els.map((e) => (e as any).getBoundingClientRect().toJSON()))
         expect(new Set(boxes.map((b: any) => Math.round(b.x))).size).toBeGreaterThanOrEqual(3)
         for (const b of boxes) expect(b.bottom).toBeLessThanOrEqual(800)
-        const card = page.locator('li[data-request-id="r-maria"]')
+        const card = page.locator('li[data-request-id="s-1"]')
         const name = (await card.locator('.customer').boundingBox())!
         const take = (await card.locator('button[data-action="accept"]').boundingBox())!
         expect(take.y).toBeLessThan(name.y + name.height) // on the name's line, not below the card text
         expect(take.x).toBeGreaterThan(name.x + name.width)
         expect(take.x - (name.x + name.width)).toBeLessThan(260)
         await page.screenshot({ path: join(ARTIFACTS, 'queue-1280.png'), fullPage: true })
+        await page.emulateMedia({ colorScheme: 'dark' })
+        await page.screenshot({ path: join(ARTIFACTS, 'queue-1280-dark.png') })
+        await page.emulateMedia({ colorScheme: null })
       } finally {
         await page.setViewportSize({ width: 440, height: 800 })
       }
