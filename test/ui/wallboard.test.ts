@@ -171,5 +171,16 @@ describe.skipIf(!haveChromium)(`wallboard in Chromium${haveChromium ? '' : ' (sk
     expect(await page.locator('#board li').count()).toBe(0)
     await expect(page.locator('#board-reason').textContent()).resolves.toBe('')
     await expect(page.title()).resolves.toBe('BayAlert wallboard')
+
+    // A realistic bay for the README's screenshot; the count in the bar follows it.
+    const bay = (id: string, name: string, min: number, vehicle: string, concern: string) =>
+      makeItem({ requestId: id, queuedAt: ago(min), details: { customerName: name, vehicle, concern, sessionType: null } })
+    engine.push({ queue: [
+      bay('b-1', 'Maria Gonzalez', 6.3, '2018 Subaru Outback', 'Check engine light, rough idle'),
+      bay('b-2', 'Dana Ortiz', 3.1, '2014 Honda Civic', 'Grinding noise when braking'),
+      bay('b-3', 'Sam Lee', 0.7, '2019 Ford F-150', 'Tyre pressure warning'),
+    ] })
+    await expect.poll(() => page.locator('#board-count').textContent()).toBe('3 waiting')
+    await page.screenshot({ path: join(ARTIFACTS, 'wallboard-bay.png') })
   })
 })
