@@ -203,7 +203,8 @@ function patchQueue(queue: readonly QueueItem[], link: LinkStateName, now: numbe
     if (card.li.contains(document.activeElement)) {
       let next = card.li.nextElementSibling as HTMLElement | null
       while (next && !wanted.has(next.dataset.requestId ?? '')) next = next.nextElementSibling as HTMLElement | null
-      focusHome = next ? cards.get(next.dataset.requestId!)!.take : $('queue-heading')
+      const nextCard = next ? cards.get(next.dataset.requestId!) : undefined
+      focusHome = [nextCard?.take, nextCard?.ack].find((b) => b && !b.disabled) ?? $('queue-heading')
     }
     card.li.remove()
     cards.delete(id)

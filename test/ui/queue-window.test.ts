@@ -133,6 +133,11 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
       engine.push({ queue: [DANA, OMAR, BASIC] })
       await expect.poll(() => page.locator('li[data-request-id="r-maria"]').count()).toBe(0)
       expect(await focused(page)).toBe('Take it: Omar Haddad')
+      // The last card leaving: focus goes to the list's heading, not to the page's start.
+      await page.locator('li[data-request-id="r-basic"] button[data-action="accept"]').focus()
+      engine.push({ queue: [DANA, OMAR] })
+      await expect.poll(() => page.locator('li[data-request-id="r-basic"]').count()).toBe(0)
+      expect(await page.evaluate(() => (globalThis as any).document.activeElement?.id)).toBe('queue-heading')
     })
 
     it('a double click takes once, even when a snapshot arrives while the take is in flight', async () => {
