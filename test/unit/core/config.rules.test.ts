@@ -102,10 +102,14 @@ describe('the key', () => {
   })
 
   it('a JWT for another role names that role, or says it has none', () => {
-    expect(problemsOf({ ...good, anonKey: jwt({ role: 'authenticated' }) })[0]!.message).toBe(
-      'SUPABASE_ANON_KEY is a JWT for role "authenticated", not "anon". Use the project\'s anon (publishable) key.',
-    )
+    expect(problemsOf({ ...good, anonKey: jwt({ role: 'authenticated' }) })).toEqual([
+      { field: 'anonKey', message: 'SUPABASE_ANON_KEY is a JWT for role "authenticated", not "anon". Use the project\'s anon (publishable) key.' },
+    ])
     expect(problemsOf({ ...good, anonKey: jwt({ sub: 'x' }) })[0]!.message).toContain('role "(none)"')
+  })
+
+  it('a key that is neither a JWT nor an sb_ key is refused as such', () => {
+    expect(problemsOf({ ...good, anonKey: 'not-a-key' })).toEqual([{ field: 'anonKey', message: expect.stringContaining('neither a JWT nor an sb_publishable_ key') }])
   })
 
   it('a supabase_admin JWT is refused like a service-role key', () => {
@@ -131,6 +135,10 @@ describe('the key', () => {
 describe('the account', () => {
   it.each(['a@b@c', 'a b@shop.test', '@shop.test', 'mechanic@', 'mechanic'])('%s is not an e-mail address', (email) => {
     expect(problemsOf({ ...good, email })).toEqual([{ field: 'email', message: `BAYALERT_EMAIL "${email}" is not an e-mail address.` }])
+  })
+
+  it.each([null, undefined, '', ' \t'])('a missing e-mail (%j) is reported as missing', (email) => {
+    expect(problemsOf({ ...good, email })).toEqual([{ field: 'email', message: 'BAYALERT_EMAIL is missing: the mechanic account to sign in with.' }])
   })
 
   it('the e-mail is trimmed; a long invalid one is quoted to 80 characters', () => {
@@ -214,6 +222,7 @@ describe('redactText', () => {
 
   it('an opaque bearer token is redacted, not the word "Bearer"', () => {
     expect(redactText('Authorization: Bearer opaque-token-1234, next')).toBe('Authorization: "(redacted)", next')
+    expect(redactText('authorization=bearer \t opaque-token-1234')).toBe('authorization="(redacted)"')
   })
 
   it('credentials in a URL are redacted and the rest of the URL kept', () => {
