@@ -49,7 +49,7 @@ describe('removal reasons: why a request left the queue', () => {
     expect(removalReason(s)).toBe('cancelled'),
   )
   it.each(['deleted', 'DELETED'])('%s means deleted', (s) => expect(removalReason(s)).toBe('deleted'))
-  it.each(['queued', 'on_hold', 'not accepted', 'accepted!', 'cancelledx', 'xdeleted', 'in__progress', '', null])('%j is some other reason', (s) =>
+  it.each(['queued', 'on_hold', 'not accepted', 'accepted!', 'not cancelled', 'cancelledx', 'xdeleted', 'in__progress', '', null])('%j is some other reason', (s) =>
     expect(removalReason(s)).toBe('other'),
   )
 })
@@ -132,12 +132,15 @@ describe('rows', () => {
     expect(row({ id: ID, vehicle_model: 'Ka' }).details.vehicle).toBe('Ka')
     expect(row({ id: ID, vehicle_year: 2001, vehicle_make: 'Ford', vehicle_model: 'Ka' }).details.vehicle).toBe('2001 Ford Ka')
     expect(row({ id: ID, vehicle_year: null }).details).toEqual({ vehicle: null })
+    expect(row({ id: ID, vehicle: null, vehicle_make: 'Ford' }).details.vehicle).toBe('Ford')
   })
 
   it('flat fields win over the nested intake; the intake fills what the row lacks', () => {
     const r = row({ id: ID, customer_name: 'Flat', intake: { name: 'Nested', concern: 'Oil', vehicle: 'Van' } })
     expect(r.details).toEqual({ customerName: 'Flat', concern: 'Oil', vehicle: 'Van' })
     expect(row({ id: ID, intake: 'not an object', concern: 'x' }).details).toEqual({ concern: 'x' })
+    const both = row({ id: ID, name: 'Flat', vehicle: 'Flat van', concern: 'Flat noise', intake: { name: 'N', vehicle: 'Nested van', concern: 'Nested noise' } })
+    expect(both.details).toEqual({ customerName: 'Flat', vehicle: 'Flat van', concern: 'Flat noise' })
   })
 
   it('the session type: session_type or type as text (another type is known to be empty), else session.type', () => {
@@ -394,6 +397,41 @@ describe('postgres_changes on session_assignments', () => {
     expect(factOf(parsePostgresChange(pg({ ...ok, errors: undefined }), now), 'queued').requestId).toBe(ID)
     expect(factOf(parsePostgresChange(pg({ ...ok, errors: ['Error 413: Payload Too Large'] }), now), 'rejected').commitTs).toBe('2026-08-21T12:00:01.500000Z')
     factOf(parsePostgresChange(pg({ ...ok, errors: 'Error 401: Unauthorized' }), now), 'rejected')
+  })
+})
+
+describe('reasons and ids quote hostile values only in part', () => {
+  const long = (c: string, n: number) => c.repeat(n)
+
+  it('a long unknown event name is quoted to 64 characters', () => {
+    const r = factOf(parseBroadcast('broadcast', bc(long('e', 100), { request: { id: ID } }), now), 'rejected')
+    expect(r.reason).toBe(`unknown broadcast event "${long('e', 64)}"`)
+  })
+
+  it('a long status is quoted to 40 characters', () => {
+    const r = factOf(parseBroadcast('db-broadcast', bc('new_request', { request: { id: ID, status: long('s', 60) } }), now), 'rejected')
+    expect(r.reason).toBe(`new_request for a request whose status is "${long('s', 40)}", not queued`)
+    expect(parsePostgresChange(pg({ eventType: 'INSERT', new: { id: ID, status: long('s', 60) } }), now)).toEqual({ ignored: `INSERT with status "${long('s', 40)}"` })
+  })
+
+  it('a long table name, event type or commit time is cut (64, 20, 40 characters)', () => {
+    expect(parsePostgresChange(pg({ table: long('t', 100), eventType: 'INSERT', new: {} }), now)).toEqual({ ignored: `postgres_changes for table ${long('t', 64)}` })
+    expect(factOf(parsePostgresChange(pg({ eventType: long('X', 50), new: {} }), now), 'rejected').reason).toBe(`unknown eventType "${long('X', 20)}"`)
+    const f = factOf(parsePostgresChange(pg({ commit_timestamp: long('9', 100), eventType: 'DELETE', new: {}, old: { id: ID } }), now), 'removed')
+    expect(f.eventId).toBe(`pg:${long('9', 40)}:${ID}:DELETE`)
+  })
+
+  it('long server errors are quoted in part, and the quote names them', () => {
+    const err = `Error 413: Payload Too Large ${long('z', 1000)}`
+    const r = factOf(parsePostgresChange(pg({ eventType: 'INSERT', new: { id: ID, status: 'queued' }, errors: [err] }), now), 'rejected')
+    expect(r.reason).toContain('Error 413: Payload Too Large')
+    expect(r.reason.length).toBeLessThan(300)
+    const flags = parseFlagChange({ eventType: 'UPDATE', new: {}, errors: [err] }) as { reread: string }
+    expect(flags.reread).toContain('Error 413: Payload Too Large')
+    expect(flags.reread.length).toBeLessThan(300)
+    const unknown = parseFlagChange({ eventType: `TRUNCATE${long('x', 100)}`, new: {} }) as { reread: string }
+    expect(unknown.reread).toContain('TRUNCATE')
+    expect(unknown.reread.length).toBeLessThan(100)
   })
 })
 
