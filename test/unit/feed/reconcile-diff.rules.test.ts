@@ -143,11 +143,14 @@ describe('what a read of the server queue hands over', () => {
     expect(r.stats).toMatchObject({ runs: 1, ok: 1, failed: 0, pages: 1, lastCount: 3 })
   })
 
-  it('an empty queue is a snapshot too (it removes everything local), and nothing is logged as bad', async () => {
+  it('an empty queue is a snapshot too (it removes everything local); a clean first read logs nothing', async () => {
     const { r, snapshots, log } = setup()
     await runOnce(r)
     expect(snapshots.map((s) => s.requests)).toEqual([[]])
-    expect(log.lines.filter((l) => l.level === 'warn')).toEqual([])
+    expect(log.lines).toEqual([])
+    // The injected clock ticks once per reading: the run took a few ticks, not an epoch.
+    expect(r.stats.lastMs).toBeGreaterThanOrEqual(0)
+    expect(r.stats.lastMs).toBeLessThan(10)
   })
 
   it('reads every page after the last row of the one before, in the server\'s own spelling, and stops at a short page', async () => {
@@ -210,7 +213,7 @@ describe('when a read fails', () => {
     const { r, health, log } = setup({ retry: { baseMs: 1000, maxMs: 60_000, jitter: 0 } })
     await runOnce(r)
     expect(health[0]).toMatch(/retrying in 1 s$/)
-    expect(log.errors()[0]!.fields).toMatchObject({ trigger: 'manual', retryInMs: 1000, failures: 1 })
+    expect(log.errors()[0]).toMatchObject({ msg: 'reconcile: failed; will retry', fields: { trigger: 'manual', retryInMs: 1000, failures: 1 } })
     const s = setup({ retry: { baseMs: 1001, maxMs: 60_000, jitter: 0 } })
     await runOnce(s.r)
     expect(s.health[0]).toMatch(/retrying in 2 s$/)
@@ -230,6 +233,15 @@ describe('when a read fails', () => {
     await runOnce(r)
     expect(snapshots).toEqual([])
     expect(health[0]).toContain('queued_requests rows lack queued_at/id; cannot page')
+  })
+
+  it('a full page whose last row has a non-text queued_at cannot be paged past either', async () => {
+    answer = () => ({ status: 200, body: [serverRow(1), { ...serverRow(2), queued_at: 1_767_261_602 }] })
+    const { r, snapshots, health } = setup({ pageSize: 2 })
+    await runOnce(r)
+    expect(calls).toHaveLength(1)
+    expect(snapshots).toEqual([])
+    expect(health[0]).toContain('cannot page')
   })
 
   it('a queue larger than maxPages × pageSize is refused after exactly maxPages reads', async () => {
@@ -274,6 +286,35 @@ describe('when reads run', () => {
     r.stop()
     release()
     await new Promise((res) => setTimeout(res, 50))
+    expect(snapshots).toEqual([])
+  })
+
+  it.each(['stop', 'disable'] as const)('after %s() during a page read no further page is read', async (how) => {
+    let release!: () => void
+    answer = (a) =>
+      a.p_after_id === null ? new Promise<Answer>((res) => (release = () => res({ status: 200, body: [serverRow(1)] }))) : { status: 200, body: [] }
+    const { r, snapshots, fetches } = setup({ pageSize: 1 })
+    r.enable()
+    r.request('manual')
+    await until(() => calls.length === 1)
+    r[how]()
+    release()
+    await new Promise((res) => setTimeout(res, 50))
+    expect(calls).toHaveLength(1)
+    expect(fetches).toEqual([])
+    expect(snapshots).toEqual([])
+  })
+
+  it.each(['stop', 'disable'] as const)('%s() while the side read is still running hands nothing over', async (how) => {
+    let release!: () => void
+    const { r, snapshots } = setup({ alsoRun: () => new Promise<void>((res) => (release = res)) })
+    r.enable()
+    r.request('manual')
+    await until(() => calls.length === 1)
+    await new Promise((res) => setTimeout(res, 30))
+    r[how]()
+    release()
+    await new Promise((res) => setTimeout(res, 30))
     expect(snapshots).toEqual([])
   })
 
