@@ -235,8 +235,11 @@ describe('when a read fails', () => {
     expect(health[0]).toContain('queued_requests rows lack queued_at/id; cannot page')
   })
 
-  it('a full page whose last row has a non-text queued_at cannot be paged past either', async () => {
-    answer = () => ({ status: 200, body: [serverRow(1), { ...serverRow(2), queued_at: 1_767_261_602 }] })
+  it.each([
+    ['queued_at', 1_767_261_602],
+    ['id', 2],
+  ])('a full page whose last row has a non-text %s cannot be paged past either', async (field, value) => {
+    answer = () => ({ status: 200, body: [serverRow(1), { ...serverRow(2), [field]: value }] })
     const { r, snapshots, health } = setup({ pageSize: 2 })
     await runOnce(r)
     expect(calls).toHaveLength(1)
