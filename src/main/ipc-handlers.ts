@@ -25,7 +25,7 @@ export function registerIpcHandlers({ host, settings, view, log }: IpcDeps): voi
     'settings:save',
     async (input) => {
       const r = settings.save(input)
-      return r.ok ? { ok: true as const, settings: await view(r.loaded) } : { ok: false as const, problems: r.problems }
+      return r.ok ? { ok: true as const, settings: await view(r.loaded) } : { ok: false as const, problems: r.problems, fields: r.fields }
     },
     log,
   )

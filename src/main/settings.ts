@@ -1,11 +1,12 @@
 // Non-secret settings (supabaseUrl, anonKey, email, sound on/off). Stored through a small key/value port
-// (electron-store in production: settings-store.ts; a Map in tests). Whatever is on disk is validated
-// with the same rules the IPC handler uses; a bad value is replaced by its safe default and the reason is
-// kept in `problems` so the queue window can show it instead of failing silently.
+// (electron-store in production: settings-store.ts; a Map in tests). Every value, wherever it comes from,
+// passes the rules of settings-rules.ts before it is used or saved: a refused URL or key is never handed to
+// the engine and never written, and the reason is kept in `problems` (and by field in `fields`) so the
+// queue window shows it next to the field instead of failing silently.
 // Environment variables (SUPABASE_URL, SUPABASE_ANON_KEY, BAYALERT_EMAIL) override saved values; that is
 // how `npm start` points the app at the local demo backend without touching the user's settings.
-import type { SettingsInput, SettingsView } from '../shared/ipc.js'
-import { anonKeyProblem, isEmail, settingsProblems, supabaseUrlProblem } from '../shared/ipc.js'
+import { isSettingsShape, type FieldProblems, type SettingsField, type SettingsInput, type SettingsView } from '../shared/ipc.js'
+import { emailProblem, keyProblem, settingsFieldProblems, trimSettings, urlProblem } from './settings-rules.js'
 
 export interface KeyValueStore {
   get(key: string): unknown
@@ -18,39 +19,48 @@ export const DEFAULT_SETTINGS: SettingsInput = { supabaseUrl: '', anonKey: '', e
 export interface LoadedSettings {
   settings: SettingsInput
   problems: string[]
+  fields: FieldProblems
   /** True when both the URL and the key are usable (from disk or environment). */
   configured: boolean
+}
+
+const ENV_NAME: Record<Exclude<SettingsField, 'soundEnabled'>, string> = {
+  supabaseUrl: 'SUPABASE_URL',
+  anonKey: 'SUPABASE_ANON_KEY',
+  email: 'BAYALERT_EMAIL',
+}
+const RULE: Record<Exclude<SettingsField, 'soundEnabled'>, (v: unknown) => string | null> = {
+  supabaseUrl: urlProblem,
+  anonKey: keyProblem,
+  email: emailProblem,
 }
 
 /** Validates a raw stored object field by field, keeping every good value and defaulting the bad ones. */
 export function loadSettings(raw: unknown, env: NodeJS.ProcessEnv = {}): LoadedSettings {
   const problems: string[] = []
+  const fields: FieldProblems = {}
+  const note = (field: SettingsField, message: string) => {
+    problems.push(message)
+    fields[field] ??= message
+  }
   const obj = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {}
   if (raw !== undefined && raw !== null && obj !== raw) problems.push('Saved settings were not an object and were ignored.')
   const s: SettingsInput = { ...DEFAULT_SETTINGS }
 
-  const url = env.SUPABASE_URL ?? obj.supabaseUrl
-  if (url !== undefined && url !== '') {
-    const p = supabaseUrlProblem(url)
-    if (p) problems.push(`${p} Using no shop until it is fixed.`)
-    else s.supabaseUrl = url as string
-  }
-  const key = env.SUPABASE_ANON_KEY ?? obj.anonKey
-  if (key !== undefined && key !== '') {
-    const p = anonKeyProblem(key)
-    if (p) problems.push(`${p} Using no key until it is fixed.`)
-    else s.anonKey = key as string
-  }
-  const email = env.BAYALERT_EMAIL ?? obj.email
-  if (email !== undefined && email !== '') {
-    if (isEmail(email)) s.email = email
-    else problems.push('Saved e-mail address is not valid and was cleared.')
+  for (const field of ['supabaseUrl', 'anonKey', 'email'] as const) {
+    const fromEnv = env[ENV_NAME[field]]
+    const value = fromEnv ?? obj[field]
+    if (value === undefined || value === '') continue
+    const problem = RULE[field](value)
+    const where = fromEnv !== undefined ? `${ENV_NAME[field]} (environment)` : 'Saved settings'
+    if (problem) note(field, `${where}: ${problem} ${field === 'email' ? 'It was cleared.' : 'Not used until it is fixed.'}`)
+    else s[field] = (value as string).trim()
   }
   if (obj.soundEnabled !== undefined) {
     if (typeof obj.soundEnabled === 'boolean') s.soundEnabled = obj.soundEnabled
-    else problems.push('Saved sound setting was not on/off; sound is on.')
+    else note('soundEnabled', 'Saved sound setting was not on/off; sound is on.')
   }
-  return { settings: s, problems, configured: s.supabaseUrl !== '' && s.anonKey !== '' }
+  return { settings: s, problems, fields, configured: s.supabaseUrl !== '' && s.anonKey !== '' }
 }
 
 const KEY = 'settings'
@@ -70,11 +80,14 @@ export class SettingsService {
     return this.current
   }
 
-  /** Validates strictly (the renderer gets the problems back) and only then writes. */
-  save(input: unknown): { ok: true; loaded: LoadedSettings } | { ok: false; problems: string[] } {
-    const problems = settingsProblems(input)
-    if (problems.length) return { ok: false, problems }
-    const s = input as SettingsInput
+  /** Validates strictly (the renderer gets one message per bad field back) and only then writes. */
+  save(input: unknown): { ok: true; loaded: LoadedSettings } | { ok: false; problems: string[]; fields: FieldProblems } {
+    // The IPC layer checks the shape already; checked again because sign-in and first run call this too.
+    if (!isSettingsShape(input)) return { ok: false, problems: ['Settings must have exactly supabaseUrl, anonKey, email and soundEnabled.'], fields: {} }
+    const s = trimSettings(input)
+    const fields = settingsFieldProblems(s)
+    const problems = Object.values(fields)
+    if (problems.length) return { ok: false, problems, fields }
     this.store.set(KEY, { supabaseUrl: s.supabaseUrl, anonKey: s.anonKey, email: s.email, soundEnabled: s.soundEnabled })
     this.current = loadSettings(this.store.get(KEY), this.env)
     for (const l of this.listeners) l(this.current)
@@ -88,5 +101,5 @@ export class SettingsService {
 }
 
 export function settingsView(loaded: LoadedSettings, secretStorage: SettingsView['secretStorage']): SettingsView {
-  return { ...loaded.settings, problems: [...loaded.problems], secretStorage, configured: loaded.configured }
+  return { ...loaded.settings, problems: [...loaded.problems], fields: { ...loaded.fields }, secretStorage, configured: loaded.configured }
 }

@@ -1,7 +1,7 @@
 // The queue window. Talks only to window.bayalert (preload over IPC in Electron, the loopback bridge
 // headless). Every customer-supplied string goes into the DOM through textContent — never innerHTML — and
 // each lives in its own bidi-isolated element so an RTL override cannot reorder the text around it.
-import type { InAppAlert, SettingsView } from '../shared/ipc.js'
+import type { FieldProblems, InAppAlert, SettingsView } from '../shared/ipc.js'
 import type { EngineSnapshot, PauseRequest, QueueItem } from '../shared/types.js'
 import { excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
 
@@ -142,12 +142,24 @@ function wirePause(): void {
   $('reconnect').addEventListener('click', () => void run(() => api.reconnectNow(), 'Could not reconnect'))
 }
 
+/** One message next to each field it belongs to; fields without a problem show nothing. */
+function renderFieldProblems(fields: FieldProblems): void {
+  for (const p of document.querySelectorAll<HTMLElement>('#settings-form .field-problem')) {
+    const message = fields[p.dataset.field as keyof FieldProblems] ?? ''
+    p.textContent = message
+    p.hidden = message === ''
+  }
+}
+
 function renderSettings(v: SettingsView): void {
   ;($('s-url') as HTMLInputElement).value = v.supabaseUrl
   ;($('s-key') as HTMLInputElement).value = v.anonKey
   ;($('s-email') as HTMLInputElement).value = v.email
   ;($('s-sound') as HTMLInputElement).checked = v.soundEnabled
-  $('settings-problems').replaceChildren(...v.problems.map((p) => el('li', undefined, p)))
+  // Field problems sit next to their field; the list keeps only those that belong to no field.
+  const byField = new Set(Object.values(v.fields))
+  $('settings-problems').replaceChildren(...v.problems.filter((p) => !byField.has(p)).map((p) => el('li', undefined, p)))
+  renderFieldProblems(v.fields)
   const warn = $('secret-warning')
   warn.textContent = v.secretStorage.message ?? ''
   warn.hidden = !v.secretStorage.message
@@ -175,8 +187,10 @@ function wireSettings(): void {
         renderSettings(r.settings)
         showMessage('Settings saved.')
       } else {
-        $('settings-problems').replaceChildren(...r.problems.map((p) => el('li', undefined, p)))
-        showMessage('Settings not saved — see the problems listed.', 'error')
+        renderFieldProblems(r.fields)
+        const byField = new Set(Object.values(r.fields))
+        $('settings-problems').replaceChildren(...r.problems.filter((p) => !byField.has(p)).map((p) => el('li', undefined, p)))
+        showMessage('Settings not saved — see the message next to the field.', 'error')
       }
     }, 'Could not save settings')
   })

@@ -12,15 +12,21 @@ export interface SettingsInput {
   soundEnabled: boolean
 }
 
+export type SettingsField = keyof SettingsInput
+/** One sentence per field, shown next to that field in the settings form. */
+export type FieldProblems = Partial<Record<SettingsField, string>>
+
 export interface SettingsView extends SettingsInput {
   /** Human-readable problems with the saved settings (bad values were replaced by safe defaults). */
   problems: string[]
+  /** The same problems, by the field they belong to (for the message next to the field). */
+  fields: FieldProblems
   /** Whether secrets are really encrypted at rest (false on Linux without a keyring: `basic_text`). */
   secretStorage: { protected: boolean; backend: string; message: string | null }
   configured: boolean
 }
 
-export type SaveSettingsResult = { ok: true; settings: SettingsView } | { ok: false; problems: string[] }
+export type SaveSettingsResult = { ok: true; settings: SettingsView } | { ok: false; problems: string[]; fields: FieldProblems }
 export type SignInResult = { ok: true } | { ok: false; message: string }
 
 /** Shown in the queue window when the in-app sink fires (the tray and notification carry the rest). */
@@ -148,24 +154,22 @@ export function anonKeyProblem(v: unknown): string | null {
   return null
 }
 
-/** Problems with a settings object (empty array: valid). Unknown keys are a problem too. */
-export function settingsProblems(v: unknown): string[] {
-  if (!isPlainObject(v)) return ['Settings must be an object.']
-  if (!hasExactKeys(v, ['supabaseUrl', 'anonKey', 'email', 'soundEnabled'])) {
-    return ['Settings must have exactly supabaseUrl, anonKey, email and soundEnabled.']
-  }
-  const problems: string[] = []
-  const u = supabaseUrlProblem(v.supabaseUrl)
-  if (u) problems.push(u)
-  const k = anonKeyProblem(v.anonKey)
-  if (k) problems.push(k)
-  if (v.email !== '' && !isEmail(v.email)) problems.push('E-mail address is not valid.')
-  if (typeof v.soundEnabled !== 'boolean') problems.push('Sound on/off must be true or false.')
-  return problems
-}
+export const SETTINGS_LIMITS = { supabaseUrl: 2048, anonKey: 4096, email: 254 } as const
 
-export function isSettingsInput(v: unknown): v is SettingsInput {
-  return settingsProblems(v).length === 0
+/**
+ * The shape the IPC layer accepts for settings: exactly the four keys, strings within their size limits and
+ * a boolean. The content (https, which kind of key, e-mail form) is judged by the main process, which
+ * answers with one message per field instead of an "invalid arguments" error the mechanic cannot act on.
+ */
+export function isSettingsShape(v: unknown): v is SettingsInput {
+  if (!isPlainObject(v) || !hasExactKeys(v, ['supabaseUrl', 'anonKey', 'email', 'soundEnabled'])) return false
+  const str = (x: unknown, max: number) => typeof x === 'string' && x.length <= max
+  return (
+    str(v.supabaseUrl, SETTINGS_LIMITS.supabaseUrl) &&
+    str(v.anonKey, SETTINGS_LIMITS.anonKey) &&
+    str(v.email, SETTINGS_LIMITS.email) &&
+    typeof v.soundEnabled === 'boolean'
+  )
 }
 
 type ArgsValidator<C extends InvokeChannel> = (args: readonly unknown[]) => args is InvokeChannels[C]['args']
@@ -182,7 +186,7 @@ export const ARG_VALIDATORS: { [C in InvokeChannel]: ArgsValidator<C> } = {
   'alerts:resume': none,
   'link:reconnect': none,
   'settings:get': none,
-  'settings:save': (a): a is [SettingsInput] => a.length === 1 && isSettingsInput(a[0]),
+  'settings:save': (a): a is [SettingsInput] => a.length === 1 && isSettingsShape(a[0]),
   'session:sign-in': (a): a is [string, string] => a.length === 2 && isEmail(a[0]) && isPassword(a[1]),
   'session:sign-out': none,
 }

@@ -8,6 +8,7 @@ const { registerIpcHandlers } = await import('../../../src/main/ipc-handlers.js'
 const { EngineHost } = await import('../../../src/main/engine-host.js')
 const { SettingsService, settingsView } = await import('../../../src/main/settings.js')
 const { isTrustedSender, push } = await import('../../../src/main/typed-ipc.js')
+const { LOCAL_DEFAULTS } = await import('../../../src/core/config.js')
 
 const trusted = { senderFrame: { url: 'app://bundle/index.html' } }
 const lines: string[] = []
@@ -25,7 +26,7 @@ async function setup() {
   engine = new FakeEngine({ queue: [makeItem({ requestId: 'r-1' })] })
   const host = new EngineHost(() => engine, log)
   await host.configure({ supabaseUrl: 'http://127.0.0.1:1', anonKey: 'k', dataDir: '/tmp/x', workstationId: 'w', appVersion: '0' })
-  const settings = new SettingsService(memoryKv(), { SUPABASE_URL: 'http://127.0.0.1:54321', SUPABASE_ANON_KEY: 'anon.key' })
+  const settings = new SettingsService(memoryKv(), { SUPABASE_URL: 'http://127.0.0.1:54321', SUPABASE_ANON_KEY: LOCAL_DEFAULTS.anonKey })
   registerIpcHandlers({ host, settings, view: async (l) => settingsView(l, { protected: true, backend: 'test', message: null }), log })
 }
 const call = (channel: string, event: unknown, ...args: unknown[]): Promise<any> => Promise.resolve(electron.ipcMain.handlers.get(channel)!(event, ...args))
@@ -95,7 +96,7 @@ describe('handlers', () => {
     ['alerts:pause', [[15]]],
     ['alerts:pause', [null]],
     ['alerts:resume', ['now']],
-    ['settings:save', [{ supabaseUrl: 'javascript:alert(1)', anonKey: 'k', email: '', soundEnabled: true }]],
+    ['settings:save', [{ supabaseUrl: 'javascript:alert(1)', anonKey: 'k', email: '', soundEnabled: 'yes' }]],
     ['settings:save', [{ supabaseUrl: 'https://x.supabase.co', anonKey: 'k', email: '', soundEnabled: true, extra: 1 }]],
     ['session:sign-in', ['not-an-email', 'pw']],
     ['session:sign-in', ['a@b.co', '']],
@@ -115,6 +116,12 @@ describe('handlers', () => {
     expect(engine.calls).toContainEqual({ cmd: 'signIn', email: 'mech@shop.example' })
     const view = await call('settings:get', trusted)
     expect(view).toMatchObject({ supabaseUrl: 'http://127.0.0.1:54321', configured: true, secretStorage: { protected: true } })
+    // Well-formed but unusable content comes back as a message per field (test/unit/main/settings-keys.test.ts has the table).
+    expect(await call('settings:save', trusted, { supabaseUrl: 'javascript:alert(1)', anonKey: LOCAL_DEFAULTS.anonKey, email: '', soundEnabled: true })).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/https/)],
+      fields: { supabaseUrl: expect.stringMatching(/https/) },
+    })
   })
 })
 
