@@ -4,9 +4,9 @@ import { app, net, powerMonitor, safeStorage, session, type WebContents } from '
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createEngine } from '../core/engine.js'
-import type { EngineConfig } from '../core/engine-api.js'
 import { installAppProtocol, registerAppScheme } from './app-protocol.js'
 import { AttentionSink } from './attention-sink.js'
+import { engineConfigFor, engineConfigKey } from './engine-config.js'
 import { EngineHost } from './engine-host.js'
 import { InAppSink } from './in-app-sink.js'
 import { registerIpcHandlers } from './ipc-handlers.js'
@@ -14,6 +14,7 @@ import { createConsoleLogger } from './logger.js'
 import { getStartAtLogin, HIDDEN_ARG, loginItemSupported, setStartAtLogin, type LoginItemEnv } from './login-item.js'
 import { NotificationSink } from './notification-sink.js'
 import { appPaths } from './paths.js'
+import { provisioningPaths, readProvisioning } from './provisioning.js'
 import { wirePowerEvents } from './power.js'
 import { SafeStorageSecretStore } from './secret-store.js'
 import { hardenWebContents, installSessionSecurity } from './security.js'
@@ -61,7 +62,10 @@ async function main(): Promise<void> {
   installAppProtocol({ renderer: paths.renderer, sounds: paths.sounds })
 
   const kv = openKeyValueStore('settings')
-  const settings = new SettingsService(kv, process.env)
+  const provisioning = readProvisioning(provisioningPaths(platform, process.env, process.execPath))
+  for (const p of provisioning.problems) log.warn('provisioning', { problem: p })
+  if (provisioning.source && provisioning.problems.length === 0) log.info('provisioning file in effect', { source: provisioning.source })
+  const settings = new SettingsService(kv, process.env, provisioning)
   const secrets = new SafeStorageSecretStore(safeStorage, openKeyValueStore('secrets'), platform, log)
   const view = async (loaded: LoadedSettings) => settingsView(loaded, await secrets.status())
 
@@ -124,21 +128,20 @@ async function main(): Promise<void> {
 
   registerIpcHandlers({ host, settings, view, log })
 
-  const engineConfig = (loaded: LoadedSettings): EngineConfig | null =>
-    loaded.configured
-      ? {
-          supabaseUrl: loaded.settings.supabaseUrl,
-          anonKey: loaded.settings.anonKey,
-          dataDir: process.env.BAYALERT_DATA_DIR || join(app.getPath('userData'), 'data'),
-          workstationId: hostname(),
-          appVersion: app.getVersion(),
-        }
-      : null
+  const engineConfig = (loaded: LoadedSettings) =>
+    engineConfigFor({
+      loaded,
+      provisioned: provisioning.values,
+      env: process.env,
+      defaultDataDir: join(app.getPath('userData'), 'data'),
+      hostName: hostname(),
+      appVersion: app.getVersion(),
+    })
 
   let configuredFor = ''
   const reconfigure = async (loaded: LoadedSettings) => {
     const cfg = engineConfig(loaded)
-    const key = cfg ? `${cfg.supabaseUrl} ${cfg.anonKey}` : ''
+    const key = engineConfigKey(cfg)
     if (key === configuredFor) return
     configuredFor = key
     await host.configure(cfg)

@@ -4,8 +4,10 @@
 // the engine and never written, and the reason is kept in `problems` (and by field in `fields`) so the
 // queue window shows it next to the field instead of failing silently.
 // Environment variables (SUPABASE_URL, SUPABASE_ANON_KEY, BAYALERT_EMAIL) override saved values; that is
-// how `npm start` points the app at the local demo backend without touching the user's settings.
-import { isSettingsShape, type FieldProblems, type SettingsField, type SettingsInput, type SettingsView } from '../shared/ipc.js'
+// how `npm start` points the app at the local demo backend without touching the user's settings. An
+// administrator's provisioning file (provisioning.ts) supplies the defaults under both.
+import { isSettingsShape, type FieldProblems, type ProvisioningView, type SettingsField, type SettingsInput, type SettingsView } from '../shared/ipc.js'
+import { NO_PROVISIONING, type Provisioning } from './provisioning.js'
 import { emailProblem, keyProblem, settingsFieldProblems, trimSettings, urlProblem } from './settings-rules.js'
 
 export interface KeyValueStore {
@@ -20,8 +22,10 @@ export interface LoadedSettings {
   settings: SettingsInput
   problems: string[]
   fields: FieldProblems
-  /** True when both the URL and the key are usable (from disk or environment). */
+  /** True when both the URL and the key are usable (from disk, environment or provisioning). */
   configured: boolean
+  /** The provisioning file in effect and the fields whose value comes from it. */
+  provisioning: ProvisioningView
 }
 
 const ENV_NAME: Record<Exclude<SettingsField, 'soundEnabled'>, string> = {
@@ -35,10 +39,16 @@ const RULE: Record<Exclude<SettingsField, 'soundEnabled'>, (v: unknown) => strin
   email: emailProblem,
 }
 
-/** Validates a raw stored object field by field, keeping every good value and defaulting the bad ones. */
-export function loadSettings(raw: unknown, env: NodeJS.ProcessEnv = {}): LoadedSettings {
-  const problems: string[] = []
+/**
+ * Validates a raw stored object field by field, keeping every good value and defaulting the bad ones.
+ * Precedence per field: environment > the user's saved settings > the administrator's provisioning file >
+ * built-in default. A refused value falls back to the provisioned one (if any), never to nothing silently.
+ */
+export function loadSettings(raw: unknown, env: NodeJS.ProcessEnv = {}, provisioning: Provisioning = NO_PROVISIONING): LoadedSettings {
+  const problems: string[] = [...provisioning.problems]
   const fields: FieldProblems = {}
+  const fromProvisioning: SettingsField[] = []
+  const prov = provisioning.values
   const note = (field: SettingsField, message: string) => {
     problems.push(message)
     fields[field] ??= message
@@ -50,17 +60,36 @@ export function loadSettings(raw: unknown, env: NodeJS.ProcessEnv = {}): LoadedS
   for (const field of ['supabaseUrl', 'anonKey', 'email'] as const) {
     const fromEnv = env[ENV_NAME[field]]
     const value = fromEnv ?? obj[field]
-    if (value === undefined || value === '') continue
-    const problem = RULE[field](value)
-    const where = fromEnv !== undefined ? `${ENV_NAME[field]} (environment)` : 'Saved settings'
-    if (problem) note(field, `${where}: ${problem} ${field === 'email' ? 'It was cleared.' : 'Not used until it is fixed.'}`)
-    else s[field] = (value as string).trim()
+    const provisioned = field === 'email' ? undefined : prov[field]
+    let use: string | undefined
+    if (value !== undefined && value !== '') {
+      const problem = RULE[field](value)
+      const where = fromEnv !== undefined ? `${ENV_NAME[field]} (environment)` : 'Saved settings'
+      const then = provisioned !== undefined ? "Using the administrator's provisioned value instead." : field === 'email' ? 'It was cleared.' : 'Not used until it is fixed.'
+      if (problem) note(field, `${where}: ${problem} ${then}`)
+      else use = (value as string).trim()
+    }
+    if (use === undefined && provisioned !== undefined) {
+      use = provisioned
+      fromProvisioning.push(field)
+    }
+    if (use !== undefined) s[field] = use
   }
-  if (obj.soundEnabled !== undefined) {
-    if (typeof obj.soundEnabled === 'boolean') s.soundEnabled = obj.soundEnabled
-    else note('soundEnabled', 'Saved sound setting was not on/off; sound is on.')
+  if (obj.soundEnabled !== undefined && typeof obj.soundEnabled === 'boolean') s.soundEnabled = obj.soundEnabled
+  else {
+    if (obj.soundEnabled !== undefined) note('soundEnabled', `Saved sound setting was not on/off; ${prov.soundEnabled === false ? 'the provisioned value (off) is used' : 'sound is on'}.`)
+    if (prov.soundEnabled !== undefined) {
+      s.soundEnabled = prov.soundEnabled
+      fromProvisioning.push('soundEnabled')
+    }
   }
-  return { settings: s, problems, fields, configured: s.supabaseUrl !== '' && s.anonKey !== '' }
+  return {
+    settings: s,
+    problems,
+    fields,
+    configured: s.supabaseUrl !== '' && s.anonKey !== '',
+    provisioning: { source: provisioning.source, fields: fromProvisioning },
+  }
 }
 
 const KEY = 'settings'
@@ -72,8 +101,9 @@ export class SettingsService {
   constructor(
     private readonly store: KeyValueStore,
     private readonly env: NodeJS.ProcessEnv = {},
+    private readonly provisioning: Provisioning = NO_PROVISIONING,
   ) {
-    this.current = loadSettings(store.get(KEY), env)
+    this.current = loadSettings(store.get(KEY), env, provisioning)
   }
 
   get(): LoadedSettings {
@@ -88,8 +118,15 @@ export class SettingsService {
     const fields = settingsFieldProblems(s)
     const problems = Object.values(fields)
     if (problems.length) return { ok: false, problems, fields }
-    this.store.set(KEY, { supabaseUrl: s.supabaseUrl, anonKey: s.anonKey, email: s.email, soundEnabled: s.soundEnabled })
-    this.current = loadSettings(this.store.get(KEY), this.env)
+    // A value equal to the provisioned one is not stored: it keeps following the administrator's file, so a
+    // later change there (a new shop URL) reaches this workstation instead of being masked by a copy.
+    const prov = this.provisioning.values
+    const stored: Partial<SettingsInput> = { email: s.email }
+    if (s.supabaseUrl !== prov.supabaseUrl) stored.supabaseUrl = s.supabaseUrl
+    if (s.anonKey !== prov.anonKey) stored.anonKey = s.anonKey
+    if (s.soundEnabled !== prov.soundEnabled) stored.soundEnabled = s.soundEnabled
+    this.store.set(KEY, stored)
+    this.current = loadSettings(this.store.get(KEY), this.env, this.provisioning)
     for (const l of this.listeners) l(this.current)
     return { ok: true, loaded: this.current }
   }
@@ -101,5 +138,12 @@ export class SettingsService {
 }
 
 export function settingsView(loaded: LoadedSettings, secretStorage: SettingsView['secretStorage']): SettingsView {
-  return { ...loaded.settings, problems: [...loaded.problems], fields: { ...loaded.fields }, secretStorage, configured: loaded.configured }
+  return {
+    ...loaded.settings,
+    problems: [...loaded.problems],
+    fields: { ...loaded.fields },
+    secretStorage,
+    configured: loaded.configured,
+    provisioning: { source: loaded.provisioning.source, fields: [...loaded.provisioning.fields] },
+  }
 }

@@ -160,6 +160,12 @@ function renderSettings(v: SettingsView): void {
   const byField = new Set(Object.values(v.fields))
   $('settings-problems').replaceChildren(...v.problems.filter((p) => !byField.has(p)).map((p) => el('li', undefined, p)))
   renderFieldProblems(v.fields)
+  const prov = $('provisioning-note')
+  const names: Record<string, string> = { supabaseUrl: 'shop URL', anonKey: 'anon key', email: 'e-mail', soundEnabled: 'sound' }
+  prov.textContent = v.provisioning.source
+    ? `Your administrator's file ${v.provisioning.source} provides the defaults${v.provisioning.fields.length ? ` (in use: ${v.provisioning.fields.map((f) => names[f]).join(', ')})` : ''}. What you save here wins on this workstation.`
+    : ''
+  prov.hidden = !v.provisioning.source
   const warn = $('secret-warning')
   warn.textContent = v.secretStorage.message ?? ''
   warn.hidden = !v.secretStorage.message

@@ -24,6 +24,13 @@ export interface SettingsView extends SettingsInput {
   /** Whether secrets are really encrypted at rest (false on Linux without a keyring: `basic_text`). */
   secretStorage: { protected: boolean; backend: string; message: string | null }
   configured: boolean
+  provisioning: ProvisioningView
+}
+
+/** The administrator's provisioning file in effect (null: none) and the fields whose value comes from it. */
+export interface ProvisioningView {
+  source: string | null
+  fields: SettingsField[]
 }
 
 export type SaveSettingsResult = { ok: true; settings: SettingsView } | { ok: false; problems: string[]; fields: FieldProblems }

@@ -93,7 +93,7 @@ describe('settings', () => {
     expect(loadSettings({ supabaseUrl: 'http://127.0.0.1:54321', anonKey: KEY }).configured).toBe(true)
     expect(loadSettings({ supabaseUrl: 'https://user:pw@x.supabase.co', anonKey: KEY }).problems[0]).toMatch(/user name/)
     expect(loadSettings('garbage').problems).toEqual(['Saved settings were not an object and were ignored.'])
-    expect(loadSettings(undefined)).toEqual({ settings: { supabaseUrl: '', anonKey: '', email: '', soundEnabled: true }, problems: [], fields: {}, configured: false })
+    expect(loadSettings(undefined)).toEqual({ settings: { supabaseUrl: '', anonKey: '', email: '', soundEnabled: true }, problems: [], fields: {}, configured: false, provisioning: { source: null, fields: [] } })
   })
   it('environment overrides saved values', () => {
     const r = loadSettings({ supabaseUrl: 'https://a.supabase.co', anonKey: 'sb_publishable_a' }, { SUPABASE_URL: 'http://127.0.0.1:9', SUPABASE_ANON_KEY: 'sb_publishable_b', BAYALERT_EMAIL: 'm@x.io' })
