@@ -24,6 +24,7 @@ import { SoundSink } from './sound-sink.js'
 import { SoundWindow } from './sound-window.js'
 import { TrayController } from './tray.js'
 import { push } from './typed-ipc.js'
+import { createUpdateController } from './updater.js'
 import { createQueueWindowController } from './windows.js'
 
 // Must match electron-builder.yml appId: Windows toasts need the AUMID of the Start-menu shortcut that
@@ -126,7 +127,21 @@ async function main(): Promise<void> {
     push(queueWindow.existing()?.webContents, 'engine:snapshot', s)
   })
 
-  registerIpcHandlers({ host, settings, view, log })
+  let sessionPersists = false
+  void secrets.status().then((st) => (sessionPersists = st.protected))
+  const updates = await createUpdateController({
+    isPackaged: app.isPackaged,
+    updateConfigFile: join(app.getPath('userData'), 'app-update.yml'),
+    env: process.env,
+    provisionedFeedUrl: provisioning.values.updateFeedUrl,
+    snapshot: () => host.snapshot(),
+    sessionPersists: () => sessionPersists,
+    onStatus: (st) => push(queueWindow.existing()?.webContents, 'updates:status', st),
+    log: createConsoleLogger('updates'),
+  })
+  host.onSnapshot((s) => updates.onSnapshot(s))
+
+  registerIpcHandlers({ host, settings, view, updateStatus: () => updates.status(), log })
 
   const engineConfig = (loaded: LoadedSettings) =>
     engineConfigFor({
@@ -173,6 +188,8 @@ async function main(): Promise<void> {
   const needsAttention = !settings.get().configured || settings.get().problems.length > 0 || snap.user === null
   if (showWhenReady || (!startHidden && needsAttention)) queueWindow.show()
 
+  updates.start()
+
   let quitting = false
   app.on('before-quit', (event) => {
     queueWindow.allowClose()
@@ -180,10 +197,13 @@ async function main(): Promise<void> {
     quitting = true
     event.preventDefault()
     stopPower()
+    // Decided before the engine stops: afterwards its queue (who is waiting) is gone.
+    const installUpdate = updates.installOnQuit()
+    updates.stop()
     void host.stop().finally(() => {
       sound.close()
       tray?.destroy()
-      app.quit()
+      if (!installUpdate || !updates.install(() => app.quit(), false)) app.quit()
     })
   })
 }

@@ -1,7 +1,7 @@
 // Binds every invoke channel of src/shared/ipc.ts to the engine host and settings. The sender check and
 // argument validation happen in typed-ipc.ts before any of these run.
 import type { Logger } from '../core/ports.js'
-import type { SettingsView, SignInResult } from '../shared/ipc.js'
+import type { SettingsView, SignInResult, UpdateStatus } from '../shared/ipc.js'
 import type { EngineHost } from './engine-host.js'
 import type { LoadedSettings, SettingsService } from './settings.js'
 import { handle } from './typed-ipc.js'
@@ -10,10 +10,11 @@ export interface IpcDeps {
   host: EngineHost
   settings: SettingsService
   view: (loaded: LoadedSettings) => Promise<SettingsView>
+  updateStatus: () => UpdateStatus
   log: Logger
 }
 
-export function registerIpcHandlers({ host, settings, view, log }: IpcDeps): void {
+export function registerIpcHandlers({ host, settings, view, updateStatus, log }: IpcDeps): void {
   handle('engine:get-snapshot', () => host.snapshot(), log)
   handle('queue:acknowledge', (id) => host.acknowledge(id), log)
   handle('queue:accept', (id) => host.accept(id), log)
@@ -47,4 +48,5 @@ export function registerIpcHandlers({ host, settings, view, log }: IpcDeps): voi
     log,
   )
   handle('session:sign-out', () => host.signOut(), log)
+  handle('updates:get-status', () => updateStatus(), log)
 }

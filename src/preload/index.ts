@@ -34,6 +34,8 @@ export const bayalert: BayAlertBridge = {
     signIn: (email, password) => invoke('session:sign-in', email, password),
     signOut: () => invoke('session:sign-out'),
     onSettingsChanged: (listener) => subscribe('settings:changed', listener),
+    getUpdateStatus: () => invoke('updates:get-status'),
+    onUpdateStatus: (listener) => subscribe('updates:status', listener),
   },
 }
 

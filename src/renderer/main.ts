@@ -1,7 +1,7 @@
 // The queue window. Talks only to window.bayalert (preload over IPC in Electron, the loopback bridge
 // headless). Every customer-supplied string goes into the DOM through textContent — never innerHTML — and
 // each lives in its own bidi-isolated element so an RTL override cannot reorder the text around it.
-import type { FieldProblems, InAppAlert, SettingsView } from '../shared/ipc.js'
+import type { FieldProblems, InAppAlert, SettingsView, UpdateStatus } from '../shared/ipc.js'
 import type { EngineSnapshot, PauseRequest, QueueItem } from '../shared/types.js'
 import { excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
 
@@ -179,6 +179,9 @@ function wireSettings(): void {
   $('settings').hidden = false
   void host.getSettings().then(renderSettings, (e) => showMessage(`Settings unavailable: ${String(e)}`, 'error'))
   host.onSettingsChanged(renderSettings)
+  const showUpdate = (u: UpdateStatus) => ($('update-status').textContent = u.text)
+  void host.getUpdateStatus().then(showUpdate, (e) => showUpdate({ phase: 'error', version: null, text: `Update status unavailable: ${String(e)}` }))
+  host.onUpdateStatus(showUpdate)
   $('settings-form').addEventListener('submit', (ev) => {
     ev.preventDefault()
     const input = {

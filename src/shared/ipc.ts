@@ -44,6 +44,13 @@ export interface InAppAlert {
   at: number
 }
 
+/** What the window says about updates (update-policy.ts decides; updater.ts reports). */
+export interface UpdateStatus {
+  phase: 'off' | 'idle' | 'checking' | 'downloading' | 'downloaded' | 'error'
+  version: string | null
+  text: string
+}
+
 export const SOUND_NAMES = ['request', 'health'] as const
 export type SoundName = (typeof SOUND_NAMES)[number]
 
@@ -59,6 +66,7 @@ export interface InvokeChannels {
   'settings:save': { args: [settings: SettingsInput]; result: SaveSettingsResult }
   'session:sign-in': { args: [email: string, password: string]; result: SignInResult }
   'session:sign-out': { args: []; result: void }
+  'updates:get-status': { args: []; result: UpdateStatus }
 }
 export type InvokeChannel = keyof InvokeChannels
 
@@ -68,6 +76,7 @@ export interface PushChannels {
   'alert:in-app': [alert: InAppAlert]
   'settings:changed': [settings: SettingsView]
   'sound:play': [sound: SoundName]
+  'updates:status': [status: UpdateStatus]
 }
 export type PushChannel = keyof PushChannels
 
@@ -89,6 +98,8 @@ export interface BayAlertHostApi {
   signIn(email: string, password: string): Promise<SignInResult>
   signOut(): Promise<void>
   onSettingsChanged(listener: (settings: SettingsView) => void): () => void
+  getUpdateStatus(): Promise<UpdateStatus>
+  onUpdateStatus(listener: (status: UpdateStatus) => void): () => void
 }
 
 /** What `window.bayalert` is: the BayAlertApi plus optional extras a host may offer. */
@@ -196,6 +207,7 @@ export const ARG_VALIDATORS: { [C in InvokeChannel]: ArgsValidator<C> } = {
   'settings:save': (a): a is [SettingsInput] => a.length === 1 && isSettingsShape(a[0]),
   'session:sign-in': (a): a is [string, string] => a.length === 2 && isEmail(a[0]) && isPassword(a[1]),
   'session:sign-out': none,
+  'updates:get-status': none,
 }
 
 export function isQueueChannel(v: unknown): v is QueueChannel {

@@ -34,7 +34,7 @@ describe('main composition', () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     try {
       await import('../../../src/main/index.js')
-      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(10)
+      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(11)
       await expect.poll(() => made[0]?.engine.calls.some((c) => c.cmd === 'signIn'), { timeout: 5000 }).toBe(true)
 
       expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) })])
@@ -42,6 +42,11 @@ describe('main composition', () => {
       expect(electron.session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled()
       expect(electron.protocol.handle).toHaveBeenCalledWith('app', expect.any(Function))
       expect(electron.FakeTray.instances).toHaveLength(1)
+      // Unpackaged: no updater is loaded and the window is told why.
+      await expect(electron.ipcMain.handlers.get('updates:get-status')!({ senderFrame: { url: 'app://bundle/index.html' } })).resolves.toMatchObject({
+        phase: 'off',
+        text: expect.stringMatching(/development build/),
+      })
 
       const { config, ports, engine } = made[0]!
       expect(config).toMatchObject({ supabaseUrl: 'http://127.0.0.1:54321', anonKey: LOCAL_DEFAULTS.anonKey, dataDir: '/tmp/bayalert-index-test' })

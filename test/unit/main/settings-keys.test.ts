@@ -139,7 +139,7 @@ describe('settings:save over IPC', () => {
     kv = memoryKv()
     engine = new FakeEngine()
     const host = new EngineHost(() => engine, log)
-    registerIpcHandlers({ host, settings: new SettingsService(kv), view: async (l) => settingsView(l, { protected: true, backend: 'test', message: null }), log })
+    registerIpcHandlers({ host, settings: new SettingsService(kv), view: async (l) => settingsView(l, { protected: true, backend: 'test', message: null }), updateStatus: () => ({ phase: 'off', version: null, text: 'Updates are off: test.' }), log })
   })
 
   it.each(KEYS)('%s', async (_name, key, accepted, message) => {

@@ -27,7 +27,7 @@ async function setup() {
   const host = new EngineHost(() => engine, log)
   await host.configure({ supabaseUrl: 'http://127.0.0.1:1', anonKey: 'k', dataDir: '/tmp/x', workstationId: 'w', appVersion: '0' })
   const settings = new SettingsService(memoryKv(), { SUPABASE_URL: 'http://127.0.0.1:54321', SUPABASE_ANON_KEY: LOCAL_DEFAULTS.anonKey })
-  registerIpcHandlers({ host, settings, view: async (l) => settingsView(l, { protected: true, backend: 'test', message: null }), log })
+  registerIpcHandlers({ host, settings, view: async (l) => settingsView(l, { protected: true, backend: 'test', message: null }), updateStatus: () => ({ phase: 'off', version: null, text: 'Updates are off: test.' }), log })
 }
 const call = (channel: string, event: unknown, ...args: unknown[]): Promise<any> => Promise.resolve(electron.ipcMain.handlers.get(channel)!(event, ...args))
 
@@ -47,7 +47,7 @@ describe('isTrustedSender', () => {
 describe('handlers', () => {
   it('registers every contract channel', () => {
     expect([...electron.ipcMain.handlers.keys()].sort()).toEqual(
-      ['alerts:pause', 'alerts:resume', 'engine:get-snapshot', 'link:reconnect', 'queue:accept', 'queue:acknowledge', 'session:sign-in', 'session:sign-out', 'settings:get', 'settings:save'].sort(),
+      ['alerts:pause', 'alerts:resume', 'engine:get-snapshot', 'link:reconnect', 'queue:accept', 'queue:acknowledge', 'session:sign-in', 'session:sign-out', 'settings:get', 'settings:save', 'updates:get-status'].sort(),
     )
   })
 
