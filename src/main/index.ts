@@ -1,6 +1,6 @@
 // Electron main: composition only. Each imported module adapts one OS feature to one engine port;
 // this file creates them in the right order and connects them.
-import { app, net, powerMonitor, safeStorage, session, type WebContents } from 'electron'
+import { app, net, Notification, powerMonitor, safeStorage, session, type WebContents } from 'electron'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createEngine } from '../core/engine.js'
@@ -8,6 +8,7 @@ import { installAppProtocol, registerAppScheme } from './app-protocol.js'
 import { AttentionSink } from './attention-sink.js'
 import { engineConfigFor, engineConfigKey } from './engine-config.js'
 import { EngineHost } from './engine-host.js'
+import { FirstRunService } from './first-run-service.js'
 import { InAppSink } from './in-app-sink.js'
 import { registerIpcHandlers } from './ipc-handlers.js'
 import { createConsoleLogger } from './logger.js'
@@ -84,9 +85,10 @@ async function main(): Promise<void> {
 
   let tray: TrayController | null = null
 
+  const soundSink = new SoundSink({ player: sound, enabled: () => settings.get().settings.soundEnabled })
   const sinks = [
     new NotificationSink({ platform, showQueue: () => queueWindow.show(), log }),
-    new SoundSink({ player: sound, enabled: () => settings.get().settings.soundEnabled }),
+    soundSink,
     new AttentionSink({
       platform,
       queueWindow: () => queueWindow.existing(),
@@ -141,7 +143,31 @@ async function main(): Promise<void> {
   })
   host.onSnapshot((s) => updates.onSnapshot(s))
 
-  registerIpcHandlers({ host, settings, view, updateStatus: () => updates.status(), log })
+  const firstRun = new FirstRunService({
+    kv,
+    settings,
+    snapshot: () => host.snapshot(),
+    onSnapshot: (l) => host.onSnapshot(l),
+    sound: soundSink,
+    notificationsSupported: () => Notification.isSupported(),
+    secretStorage: () => secrets.status(),
+    loginItem: {
+      supported: () => loginItemSupported(loginEnv),
+      enabled: () => getStartAtLogin(loginEnv),
+      set: (on) => {
+        const now = setStartAtLogin(loginEnv, on)
+        tray?.refresh()
+        return now
+      },
+    },
+    updateStatus: () => updates.status(),
+    provisionedStartAtLogin: provisioning.values.startAtLogin,
+    isPackaged: app.isPackaged,
+    envConfigured: !!process.env.SUPABASE_URL,
+    log,
+  })
+
+  registerIpcHandlers({ host, settings, view, updateStatus: () => updates.status(), firstRun, log })
 
   const engineConfig = (loaded: LoadedSettings) =>
     engineConfigFor({

@@ -3,6 +3,7 @@
 import type { Logger } from '../core/ports.js'
 import type { SettingsView, SignInResult, UpdateStatus } from '../shared/ipc.js'
 import type { EngineHost } from './engine-host.js'
+import type { FirstRunService } from './first-run-service.js'
 import type { LoadedSettings, SettingsService } from './settings.js'
 import { handle } from './typed-ipc.js'
 
@@ -11,10 +12,11 @@ export interface IpcDeps {
   settings: SettingsService
   view: (loaded: LoadedSettings) => Promise<SettingsView>
   updateStatus: () => UpdateStatus
+  firstRun: FirstRunService
   log: Logger
 }
 
-export function registerIpcHandlers({ host, settings, view, updateStatus, log }: IpcDeps): void {
+export function registerIpcHandlers({ host, settings, view, updateStatus, firstRun, log }: IpcDeps): void {
   handle('engine:get-snapshot', () => host.snapshot(), log)
   handle('queue:acknowledge', (id) => host.acknowledge(id), log)
   handle('queue:accept', (id) => host.accept(id), log)
@@ -49,4 +51,7 @@ export function registerIpcHandlers({ host, settings, view, updateStatus, log }:
   )
   handle('session:sign-out', () => host.signOut(), log)
   handle('updates:get-status', () => updateStatus(), log)
+  handle('first-run:get-state', () => firstRun.state(), log)
+  handle('first-run:test-alert', () => firstRun.testAlert(), log)
+  handle('first-run:finish', (choices) => firstRun.finish(choices), log)
 }

@@ -36,6 +36,9 @@ export const bayalert: BayAlertBridge = {
     onSettingsChanged: (listener) => subscribe('settings:changed', listener),
     getUpdateStatus: () => invoke('updates:get-status'),
     onUpdateStatus: (listener) => subscribe('updates:status', listener),
+    getFirstRunState: () => invoke('first-run:get-state'),
+    testAlert: () => invoke('first-run:test-alert'),
+    finishFirstRun: (choices) => invoke('first-run:finish', choices),
   },
 }
 

@@ -51,6 +51,34 @@ export interface UpdateStatus {
   text: string
 }
 
+export type FirstRunStep = 'connect' | 'sign-in' | 'test-alert' | 'finish'
+
+/** What the queue window needs to open on the first-run panel (step null: no panel). */
+export interface FirstRunState {
+  step: FirstRunStep | null
+  startAtLoginDefault: boolean
+  loginItemSupported: boolean
+}
+
+export interface TestAlertResult {
+  /** The sound sink was asked to play (false: sound is off in the settings). */
+  played: boolean
+  message: string
+}
+
+/** The mechanic's choices at the end of first run. */
+export interface FirstRunChoices {
+  startAtLogin: boolean
+  soundHeard: boolean | null
+}
+
+/** One doctor-like check, as the first-run panel lists them. */
+export interface Check {
+  name: string
+  status: 'ok' | 'warn' | 'fail'
+  detail: string
+}
+
 export const SOUND_NAMES = ['request', 'health'] as const
 export type SoundName = (typeof SOUND_NAMES)[number]
 
@@ -67,6 +95,9 @@ export interface InvokeChannels {
   'session:sign-in': { args: [email: string, password: string]; result: SignInResult }
   'session:sign-out': { args: []; result: void }
   'updates:get-status': { args: []; result: UpdateStatus }
+  'first-run:get-state': { args: []; result: FirstRunState }
+  'first-run:test-alert': { args: []; result: TestAlertResult }
+  'first-run:finish': { args: [choices: FirstRunChoices]; result: Check[] }
 }
 export type InvokeChannel = keyof InvokeChannels
 
@@ -100,6 +131,9 @@ export interface BayAlertHostApi {
   onSettingsChanged(listener: (settings: SettingsView) => void): () => void
   getUpdateStatus(): Promise<UpdateStatus>
   onUpdateStatus(listener: (status: UpdateStatus) => void): () => void
+  getFirstRunState(): Promise<FirstRunState>
+  testAlert(): Promise<TestAlertResult>
+  finishFirstRun(choices: FirstRunChoices): Promise<Check[]>
 }
 
 /** What `window.bayalert` is: the BayAlertApi plus optional extras a host may offer. */
@@ -208,6 +242,19 @@ export const ARG_VALIDATORS: { [C in InvokeChannel]: ArgsValidator<C> } = {
   'session:sign-in': (a): a is [string, string] => a.length === 2 && isEmail(a[0]) && isPassword(a[1]),
   'session:sign-out': none,
   'updates:get-status': none,
+  'first-run:get-state': none,
+  'first-run:test-alert': none,
+  'first-run:finish': (a): a is [FirstRunChoices] => a.length === 1 && isFirstRunChoices(a[0]),
+}
+
+/** Exactly {startAtLogin: boolean, soundHeard: boolean | null}. */
+export function isFirstRunChoices(v: unknown): v is FirstRunChoices {
+  return (
+    isPlainObject(v) &&
+    hasExactKeys(v, ['startAtLogin', 'soundHeard']) &&
+    typeof v.startAtLogin === 'boolean' &&
+    (v.soundHeard === null || typeof v.soundHeard === 'boolean')
+  )
 }
 
 export function isQueueChannel(v: unknown): v is QueueChannel {

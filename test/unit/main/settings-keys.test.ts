@@ -9,6 +9,7 @@ vi.mock('electron', () => import('../../mocks/electron.js'))
 
 const { registerIpcHandlers } = await import('../../../src/main/ipc-handlers.js')
 const { EngineHost } = await import('../../../src/main/engine-host.js')
+const { FirstRunService } = await import('../../../src/main/first-run-service.js')
 const { loadSettings, SettingsService, settingsView } = await import('../../../src/main/settings.js')
 
 function jwt(claims: Record<string, unknown>): string {
@@ -139,7 +140,23 @@ describe('settings:save over IPC', () => {
     kv = memoryKv()
     engine = new FakeEngine()
     const host = new EngineHost(() => engine, log)
-    registerIpcHandlers({ host, settings: new SettingsService(kv), view: async (l) => settingsView(l, { protected: true, backend: 'test', message: null }), updateStatus: () => ({ phase: 'off', version: null, text: 'Updates are off: test.' }), log })
+    const settings = new SettingsService(kv)
+    const firstRun = new FirstRunService({
+      kv,
+      settings,
+      snapshot: () => host.snapshot(),
+      onSnapshot: (l) => host.onSnapshot(l),
+      sound: { name: 'sound', tier: 'sound', alert: vi.fn() },
+      notificationsSupported: () => true,
+      secretStorage: async () => ({ protected: true, backend: 'test', message: null }),
+      loginItem: { supported: () => false, enabled: () => false, set: () => false },
+      updateStatus: () => ({ phase: 'off', version: null, text: 'Updates are off: test.' }),
+      provisionedStartAtLogin: undefined,
+      isPackaged: true,
+      envConfigured: false,
+      log,
+    })
+    registerIpcHandlers({ host, settings, firstRun, view: async (l) => settingsView(l, { protected: true, backend: 'test', message: null }), updateStatus: () => ({ phase: 'off', version: null, text: 'Updates are off: test.' }), log })
   })
 
   it.each(KEYS)('%s', async (_name, key, accepted, message) => {

@@ -6,6 +6,7 @@ vi.mock('electron', () => import('../../mocks/electron.js'))
 
 const { registerIpcHandlers } = await import('../../../src/main/ipc-handlers.js')
 const { EngineHost } = await import('../../../src/main/engine-host.js')
+const { FirstRunService } = await import('../../../src/main/first-run-service.js')
 const { SettingsService, settingsView } = await import('../../../src/main/settings.js')
 const { isTrustedSender, push } = await import('../../../src/main/typed-ipc.js')
 const { LOCAL_DEFAULTS } = await import('../../../src/core/config.js')
@@ -27,7 +28,22 @@ async function setup() {
   const host = new EngineHost(() => engine, log)
   await host.configure({ supabaseUrl: 'http://127.0.0.1:1', anonKey: 'k', dataDir: '/tmp/x', workstationId: 'w', appVersion: '0' })
   const settings = new SettingsService(memoryKv(), { SUPABASE_URL: 'http://127.0.0.1:54321', SUPABASE_ANON_KEY: LOCAL_DEFAULTS.anonKey })
-  registerIpcHandlers({ host, settings, view: async (l) => settingsView(l, { protected: true, backend: 'test', message: null }), updateStatus: () => ({ phase: 'off', version: null, text: 'Updates are off: test.' }), log })
+  const firstRun = new FirstRunService({
+    kv: memoryKv(),
+    settings,
+    snapshot: () => host.snapshot(),
+    onSnapshot: (l) => host.onSnapshot(l),
+    sound: { name: 'sound', tier: 'sound', alert: vi.fn() },
+    notificationsSupported: () => true,
+    secretStorage: async () => ({ protected: true, backend: 'test', message: null }),
+    loginItem: { supported: () => false, enabled: () => false, set: () => false },
+    updateStatus: () => ({ phase: 'off', version: null, text: 'Updates are off: test.' }),
+    provisionedStartAtLogin: undefined,
+    isPackaged: true,
+    envConfigured: false,
+    log,
+  })
+  registerIpcHandlers({ host, settings, firstRun, view: async (l) => settingsView(l, { protected: true, backend: 'test', message: null }), updateStatus: () => ({ phase: 'off', version: null, text: 'Updates are off: test.' }), log })
 }
 const call = (channel: string, event: unknown, ...args: unknown[]): Promise<any> => Promise.resolve(electron.ipcMain.handlers.get(channel)!(event, ...args))
 
@@ -47,7 +63,7 @@ describe('isTrustedSender', () => {
 describe('handlers', () => {
   it('registers every contract channel', () => {
     expect([...electron.ipcMain.handlers.keys()].sort()).toEqual(
-      ['alerts:pause', 'alerts:resume', 'engine:get-snapshot', 'link:reconnect', 'queue:accept', 'queue:acknowledge', 'session:sign-in', 'session:sign-out', 'settings:get', 'settings:save', 'updates:get-status'].sort(),
+      ['alerts:pause', 'alerts:resume', 'engine:get-snapshot', 'link:reconnect', 'queue:accept', 'queue:acknowledge', 'session:sign-in', 'session:sign-out', 'settings:get', 'settings:save', 'updates:get-status', 'first-run:get-state', 'first-run:test-alert', 'first-run:finish'].sort(),
     )
   })
 
@@ -100,6 +116,10 @@ describe('handlers', () => {
     ['settings:save', [{ supabaseUrl: 'https://x.supabase.co', anonKey: 'k', email: '', soundEnabled: true, extra: 1 }]],
     ['session:sign-in', ['not-an-email', 'pw']],
     ['session:sign-in', ['a@b.co', '']],
+    ['first-run:finish', [{ startAtLogin: 'yes', soundHeard: null }]],
+    ['first-run:finish', [{ startAtLogin: true }]],
+    ['first-run:finish', [{ startAtLogin: true, soundHeard: null, extra: 1 }]],
+    ['first-run:test-alert', ['now']],
   ])('rejects %s with %j', async (channel, args) => {
     await expect(call(channel, trusted, ...args)).rejects.toThrow(/invalid arguments/)
     expect(engine.calls.filter((c) => c.cmd !== 'start')).toEqual([])
