@@ -3,6 +3,7 @@
 // each lives in its own bidi-isolated element so an RTL override cannot reorder the text around it.
 import type { FieldProblems, InAppAlert, SettingsView, UpdateStatus } from '../shared/ipc.js'
 import type { EngineSnapshot, PauseRequest, QueueItem } from '../shared/types.js'
+import { startFirstRun } from './first-run.js'
 import { excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
 
 const api = window.bayalert
@@ -229,6 +230,11 @@ async function start(): Promise<void> {
     render(await api.getSnapshot())
   } catch (err) {
     showMessage(`Could not load the queue: ${err instanceof Error ? err.message : String(err)}`, 'error')
+  }
+  if (api.host) {
+    await startFirstRun(api.host, () => snapshot?.user != null).catch((err) =>
+      showMessage(`Could not open the first-run steps: ${err instanceof Error ? err.message : String(err)}`, 'error'),
+    )
   }
   window.setInterval(tick, 15_000)
 }
