@@ -143,6 +143,12 @@ function wirePause(): void {
   $('reconnect').addEventListener('click', () => void run(() => api.reconnectNow(), 'Could not reconnect'))
 }
 
+/** The problems shown next to a form field; the list above the form keeps all the others. */
+function listedProblems(problems: string[], fields: FieldProblems): string[] {
+  const shown = new Set([...document.querySelectorAll<HTMLElement>('#settings-form .field-problem')].map((p) => fields[p.dataset.field as keyof FieldProblems]))
+  return problems.filter((p) => !shown.has(p))
+}
+
 /** One message next to each field it belongs to; fields without a problem show nothing. */
 function renderFieldProblems(fields: FieldProblems): void {
   for (const p of document.querySelectorAll<HTMLElement>('#settings-form .field-problem')) {
@@ -158,8 +164,7 @@ function renderSettings(v: SettingsView): void {
   ;($('s-email') as HTMLInputElement).value = v.email
   ;($('s-sound') as HTMLInputElement).checked = v.soundEnabled
   // Field problems sit next to their field; the list keeps only those that belong to no field.
-  const byField = new Set(Object.values(v.fields))
-  $('settings-problems').replaceChildren(...v.problems.filter((p) => !byField.has(p)).map((p) => el('li', undefined, p)))
+  $('settings-problems').replaceChildren(...listedProblems(v.problems, v.fields).map((p) => el('li', undefined, p)))
   renderFieldProblems(v.fields)
   const prov = $('provisioning-note')
   const names: Record<string, string> = { supabaseUrl: 'shop URL', anonKey: 'anon key', email: 'e-mail', soundEnabled: 'sound' }
@@ -198,8 +203,7 @@ function wireSettings(): void {
         showMessage('Settings saved.')
       } else {
         renderFieldProblems(r.fields)
-        const byField = new Set(Object.values(r.fields))
-        $('settings-problems').replaceChildren(...r.problems.filter((p) => !byField.has(p)).map((p) => el('li', undefined, p)))
+        $('settings-problems').replaceChildren(...listedProblems(r.problems, r.fields).map((p) => el('li', undefined, p)))
         showMessage('Settings not saved — see the message next to the field.', 'error')
       }
     }, 'Could not save settings')

@@ -89,10 +89,13 @@ describe.skipIf(!haveChromium)(`first-run panel in Chromium${haveChromium ? '' :
       log,
       liveWaitMs: 2000,
     })
+    const view = async (l: Parameters<typeof settingsView>[0]) => settingsView(l, { protected: true, backend: 'test', message: null })
+    // index.ts pushes 'settings:changed' to the window on every change; so does this harness.
+    settings.onChange((l) => void view(l).then((v) => page.evaluate((sv) => (globalThis as any).__settingsListeners.forEach((f: any) => f(sv)), v).catch(() => {})))
     registerIpcHandlers({
       host,
       settings,
-      view: async (l) => settingsView(l, { protected: true, backend: 'test', message: null }),
+      view,
       updateStatus,
       firstRun,
       log,
@@ -123,6 +126,7 @@ describe.skipIf(!haveChromium)(`first-run panel in Chromium${haveChromium ? '' :
       w.__csp = []
       w.document.addEventListener('securitypolicyviolation', (e: any) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`))
       w.__snapshotListeners = []
+      w.__settingsListeners = []
       w.bayalert = {
         getSnapshot: () => inv('engine:get-snapshot'),
         acknowledge: (id: string) => inv('queue:acknowledge', id),
@@ -136,7 +140,7 @@ describe.skipIf(!haveChromium)(`first-run panel in Chromium${haveChromium ? '' :
           saveSettings: (s: unknown) => inv('settings:save', s),
           signIn: (e: string, p: string) => inv('session:sign-in', e, p),
           signOut: () => inv('session:sign-out'),
-          onSettingsChanged: () => () => {},
+          onSettingsChanged: (l: unknown) => (w.__settingsListeners.push(l), () => {}),
           getUpdateStatus: () => inv('updates:get-status'),
           onUpdateStatus: () => () => {},
           getFirstRunState: () => inv('first-run:get-state'),
@@ -224,5 +228,23 @@ describe.skipIf(!haveChromium)(`first-run panel in Chromium${haveChromium ? '' :
     expect(await page.locator('#first-run').isHidden()).toBe(true)
     expect(await page.evaluate(() => (globalThis as any).__csp)).toEqual([])
     expect(pageErrors).toEqual([])
+  })
+
+  it('the settings form shows a refused key next to the key field and keeps the saved one', async () => {
+    const before = structuredClone(kv.get('settings'))
+    // Opened already when the window loaded unconfigured; make sure it is open whatever happened since.
+    await page.evaluate(() => ((globalThis as any).document.getElementById('settings').open = true))
+    await page.locator('#s-key').fill(jwt({ role: 'authenticated', sub: 'u1' }))
+    await page.locator('#settings-form button[type="submit"]').click()
+    await page.locator('#s-key-problem:not([hidden])').waitFor({ timeout: 5000 })
+    expect(await page.locator('#s-key-problem').textContent()).toMatch(/token for role "authenticated", not the project's anon key/)
+    expect(await page.locator('#s-url-problem').isHidden()).toBe(true)
+    expect(await page.locator('#settings-problems li').count()).toBe(0)
+    expect(kv.get('settings')).toEqual(before)
+    // A good key clears the message.
+    await page.locator('#s-key').fill(LOCAL_DEFAULTS.anonKey)
+    await page.locator('#settings-form button[type="submit"]').click()
+    await page.locator('#s-key-problem[hidden]').waitFor({ state: 'attached', timeout: 5000 })
+    await expect.poll(() => page.locator('#message').textContent(), { timeout: 5000 }).toBe('Settings saved.')
   })
 })
