@@ -68,6 +68,7 @@ async function main(): Promise<void> {
   for (const p of provisioning.problems) log.warn('provisioning', { problem: p })
   if (provisioning.source && provisioning.problems.length === 0) log.info('provisioning file in effect', { source: provisioning.source })
   const settings = new SettingsService(kv, process.env, provisioning)
+  if (settings.removedSecretKey()) log.warn('deleted a saved service-role/secret key from the settings file')
   const secrets = new SafeStorageSecretStore(safeStorage, openKeyValueStore('secrets'), platform, log)
   const view = async (loaded: LoadedSettings) => settingsView(loaded, await secrets.status())
 

@@ -40,6 +40,12 @@ export function keyProblem(value: unknown): string | null {
   }
 }
 
+/** A key that bypasses row-level security (service_role / supabase_admin JWT, sb_secret_). */
+export function isSecretKey(value: string): boolean {
+  const kind = classifyKey(value).kind
+  return kind === 'service-role' || kind === 'secret'
+}
+
 /** One sentence for the URL field, or null: https, or plain http only to this computer (loopback). */
 export function urlProblem(value: unknown): string | null {
   if (typeof value !== 'string' || value.trim() === '') return 'The Supabase URL is empty. Use the project URL, e.g. https://xyz.supabase.co.'

@@ -8,7 +8,7 @@
 // administrator's provisioning file (provisioning.ts) supplies the defaults under both.
 import { isSettingsShape, type FieldProblems, type ProvisioningView, type SettingsField, type SettingsInput, type SettingsView } from '../shared/ipc.js'
 import { NO_PROVISIONING, type Provisioning } from './provisioning.js'
-import { emailProblem, keyProblem, settingsFieldProblems, trimSettings, urlProblem } from './settings-rules.js'
+import { emailProblem, isSecretKey, keyProblem, settingsFieldProblems, trimSettings, urlProblem } from './settings-rules.js'
 
 export interface KeyValueStore {
   get(key: string): unknown
@@ -95,6 +95,7 @@ export function loadSettings(raw: unknown, env: NodeJS.ProcessEnv = {}, provisio
 const KEY = 'settings'
 
 export class SettingsService {
+  private removedSecret = false
   private current: LoadedSettings
   private listeners = new Set<(s: LoadedSettings) => void>()
 
@@ -103,11 +104,34 @@ export class SettingsService {
     private readonly env: NodeJS.ProcessEnv = {},
     private readonly provisioning: Provisioning = NO_PROVISIONING,
   ) {
-    this.current = loadSettings(store.get(KEY), env, provisioning)
+    this.current = loadSettings(this.withoutSecretKey(store.get(KEY)), env, provisioning)
+    if (this.removedSecret) {
+      const message = 'A secret (service-role) key was saved on this workstation by an earlier version; it bypasses row-level security and has been deleted. Enter the anon (publishable) key.'
+      this.current.problems.unshift(message)
+      this.current.fields.anonKey ??= message
+    }
+  }
+
+  /**
+   * A secret (service-role / sb_secret_) key saved by an older version is deleted from disk, not only
+   * ignored: it bypasses row-level security and must not stay on a workstation. The problem list says so.
+   */
+  private withoutSecretKey(raw: unknown): unknown {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw
+    const { anonKey, ...rest } = raw as Record<string, unknown>
+    if (typeof anonKey !== 'string' || !isSecretKey(anonKey)) return raw
+    this.store.set(KEY, rest)
+    this.removedSecret = true
+    return rest
   }
 
   get(): LoadedSettings {
     return this.current
+  }
+
+  /** True when start-up deleted a saved secret key (the host logs it once; the window lists it). */
+  removedSecretKey(): boolean {
+    return this.removedSecret
   }
 
   /** Validates strictly (the renderer gets one message per bad field back) and only then writes. */

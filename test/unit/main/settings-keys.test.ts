@@ -90,6 +90,29 @@ describe('settings service: keys', () => {
     expect(loaded.fields.anonKey).toMatch(/^SUPABASE_ANON_KEY \(environment\): /)
   })
 
+  it.each([
+    ['a service_role JWT', jwt({ role: 'service_role' })],
+    ['an sb_secret_ key', 'sb_secret_AbC123_xyz'],
+  ])('%s saved by an earlier version is deleted from disk at start, and said', (_name, key) => {
+    const kv = memoryKv()
+    kv.set('settings', { supabaseUrl: URL_OK, anonKey: key, email: 'm@shop.test', soundEnabled: false })
+    const svc = new SettingsService(kv)
+    expect(kv.map.get('settings')).toEqual({ supabaseUrl: URL_OK, email: 'm@shop.test', soundEnabled: false })
+    expect(svc.removedSecretKey()).toBe(true)
+    expect(svc.get().fields.anonKey).toMatch(/has been deleted/)
+    expect(svc.get().problems[0]).toMatch(/has been deleted/)
+    expect(JSON.stringify(svc.get())).not.toContain(key)
+  })
+
+  it('other refused saved keys (no bypass of row-level security) are left on disk, unused', () => {
+    const kv = memoryKv()
+    kv.set('settings', { supabaseUrl: URL_OK, anonKey: jwt({ role: 'authenticated' }) })
+    const svc = new SettingsService(kv)
+    expect(svc.removedSecretKey()).toBe(false)
+    expect(kv.map.get('settings')).toMatchObject({ anonKey: expect.any(String) })
+    expect(svc.get().configured).toBe(false)
+  })
+
   it('trims a key pasted with a trailing newline and saves it trimmed', () => {
     const kv = memoryKv()
     const r = new SettingsService(kv).save({ supabaseUrl: ` ${URL_OK} `, anonKey: `${ANON}\n`, email: ' m@shop.test ', soundEnabled: false })
