@@ -13,6 +13,8 @@ export interface EngineConfigInputs {
   defaultDataDir: string
   hostName: string
   appVersion: string
+  /** The better-sqlite3 build for Electron's ABI (native-binding.ts); undefined: its own build. */
+  sqliteNativeBinding?: string
 }
 
 /** null while no usable shop URL and key are configured (the window then shows first run / settings). */
@@ -25,6 +27,7 @@ export function engineConfigFor(i: EngineConfigInputs): EngineConfig | null {
     workstationId: i.env.BAYALERT_WORKSTATION_ID || i.provisioned.workstationName || i.hostName,
     appVersion: i.appVersion,
   }
+  if (i.sqliteNativeBinding !== undefined) config.sqliteNativeBinding = i.sqliteNativeBinding
   if (i.provisioned.repeatIntervalSeconds !== undefined) config.repeatIntervalMs = i.provisioned.repeatIntervalSeconds * 1000
   return config
 }

@@ -1,9 +1,10 @@
 // Electron main: composition only. Each imported module adapts one OS feature to one engine port;
 // this file creates them in the right order and connects them.
-import { app, net, Notification, powerMonitor, safeStorage, session, type WebContents } from 'electron'
+import { app, dialog, net, Notification, powerMonitor, safeStorage, session, type WebContents } from 'electron'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createEngine } from '../core/engine.js'
+import { installApplicationMenu } from './app-menu.js'
 import { installAppProtocol, registerAppScheme } from './app-protocol.js'
 import { AttentionSink } from './attention-sink.js'
 import { engineConfigFor, engineConfigKey } from './engine-config.js'
@@ -13,6 +14,7 @@ import { InAppSink } from './in-app-sink.js'
 import { registerIpcHandlers } from './ipc-handlers.js'
 import { createConsoleLogger } from './logger.js'
 import { getStartAtLogin, HIDDEN_ARG, loginItemSupported, setStartAtLogin, type LoginItemEnv } from './login-item.js'
+import { sqliteNativeBinding } from './native-binding.js'
 import { NotificationSink } from './notification-sink.js'
 import { appPaths } from './paths.js'
 import { provisioningPaths, readProvisioning } from './provisioning.js'
@@ -23,13 +25,14 @@ import { settingsView, SettingsService, type LoadedSettings } from './settings.j
 import { openKeyValueStore } from './settings-store.js'
 import { SoundSink } from './sound-sink.js'
 import { SoundWindow } from './sound-window.js'
+import { reportStartupFailure } from './startup-failure.js'
 import { TrayController } from './tray.js'
 import { push } from './typed-ipc.js'
 import { createUpdateController } from './updater.js'
 import { createQueueWindowController } from './windows.js'
 
 // Must match electron-builder.yml appId: Windows toasts need the AUMID of the Start-menu shortcut that
-// NSIS writes (electron#10864, anchors §2.4). Call before any window or notification exists.
+// NSIS writes (electron#10864). Call before any window or notification exists.
 const APP_ID = 'com.bayalert.BayAlert'
 const log = createConsoleLogger('main')
 const platform = process.platform
@@ -41,7 +44,9 @@ if (!app.requestSingleInstanceLock()) {
   // A second BayAlert would ring twice for every request. The first instance shows its queue instead.
   app.quit()
 } else {
-  void main()
+  main().catch((error: unknown) =>
+    reportStartupFailure(error, { showErrorBox: (t, c) => dialog.showErrorBox(t, c), exit: (code) => app.exit(code), log }),
+  )
 }
 
 async function main(): Promise<void> {
@@ -59,6 +64,7 @@ async function main(): Promise<void> {
   app.on('second-instance', () => (showQueue ? showQueue() : (showWhenReady = true)))
 
   await app.whenReady()
+  installApplicationMenu(platform, app.isPackaged)
   installSessionSecurity(session.defaultSession)
   const paths = appPaths(__dirname, app.isPackaged, process.resourcesPath, app.getAppPath())
   installAppProtocol({ renderer: paths.renderer, sounds: paths.sounds })
@@ -72,8 +78,8 @@ async function main(): Promise<void> {
   const secrets = new SafeStorageSecretStore(safeStorage, openKeyValueStore('secrets'), platform, log)
   const view = async (loaded: LoadedSettings) => settingsView(loaded, await secrets.status())
 
-  const queueWindow = createQueueWindowController(paths.preload)
-  const sound = new SoundWindow(paths.preload, log)
+  const queueWindow = createQueueWindowController(paths.preload, app.isPackaged)
+  const sound = new SoundWindow(paths.preload, app.isPackaged, log)
   sound.open()
 
   const loginEnv: LoginItemEnv = {
@@ -178,6 +184,7 @@ async function main(): Promise<void> {
       defaultDataDir: join(app.getPath('userData'), 'data'),
       hostName: hostname(),
       appVersion: app.getVersion(),
+      sqliteNativeBinding: sqliteNativeBinding(app.isPackaged, process.env),
     })
 
   let configuredFor = ''
