@@ -6,38 +6,17 @@
 // Keys: a workstation holds only the project's public key — an anon JWT or an `sb_publishable_` key. A
 // service-role JWT or an `sb_secret_` key bypasses row-level security (Supabase docs, "API keys":
 // https://supabase.com/docs/guides/api/api-keys — "never expose the secret or service_role key"), and a JWT
-// of any other role (authenticated, a custom role, none) is a user's token, not a project key. The kind comes
-// from classifyKey in src/core/config.ts, the same classifier headless and doctor use.
-import { classifyKey } from '../core/config.js'
-import { anonKeyProblem, isEmail, supabaseUrlProblem, type FieldProblems, type SettingsInput } from '../shared/ipc.js'
+// of any other role (authenticated, a custom role, none) is a user's token, not a project key. The kind and the
+// message come from classifyKey/keyProblem in src/core/config.ts, the same ones the engine, headless and doctor use.
+import { classifyKey, keyProblem as coreKeyProblem } from '../core/config.js'
+import { isEmail, supabaseUrlProblem, type FieldProblems, type SettingsInput } from '../shared/ipc.js'
 
-const FIX = "Paste the project's anon (publishable) key from its API settings."
-
-/** A role claim is text from an untrusted key: shown only in a short, plain form. */
-function roleLabel(role: string | undefined): string {
-  if (role === undefined || role === '') return 'no role'
-  const safe = role.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40)
-  return safe ? `role "${safe}"` : 'an unreadable role'
-}
-
-/** One sentence for the key field, or null when the key is an anon JWT or an sb_publishable_ key. Never echoes the key. */
+/**
+ * One sentence for the key field, or null when the key is an anon JWT or an sb_publishable_ key. The same
+ * sentence the engine, headless and doctor give (core keyProblem); never echoes the key.
+ */
 export function keyProblem(value: unknown): string | null {
-  if (typeof value !== 'string' || value.trim() === '') return `The anon key is empty. ${FIX}`
-  const key = value.trim()
-  if (anonKeyProblem(key)) return `This is not a Supabase key (it has characters a key never has). ${FIX}`
-  const c = classifyKey(key)
-  switch (c.kind) {
-    case 'anon-jwt':
-    case 'publishable':
-      return null
-    case 'service-role':
-    case 'secret':
-      return `This is a secret (service-role) key: it bypasses row-level security and must never be put on a workstation. ${FIX}`
-    case 'other-role':
-      return `This key is a token for ${roleLabel(c.role)}, not the project's anon key. ${FIX}`
-    default:
-      return `This is not a Supabase anon key (neither an anon JWT nor an sb_publishable_ key). ${FIX}`
-  }
+  return coreKeyProblem(typeof value === 'string' ? value : '', 'The anon key')
 }
 
 /** A key that bypasses row-level security (service_role / supabase_admin JWT, sb_secret_). */

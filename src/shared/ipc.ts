@@ -199,13 +199,6 @@ export function supabaseUrlProblem(v: unknown): string | null {
   return 'Supabase URL must use https:// (plain http:// is allowed only for a local backend on 127.0.0.1).'
 }
 
-const ANON_KEY_RE = /^[A-Za-z0-9_.=+/-]+$/
-export function anonKeyProblem(v: unknown): string | null {
-  if (typeof v !== 'string' || v.length === 0) return 'Anon key is empty.'
-  if (v.length > 4096 || !ANON_KEY_RE.test(v)) return 'Anon key has characters a Supabase key never has.'
-  return null
-}
-
 export const SETTINGS_LIMITS = { supabaseUrl: 2048, anonKey: 4096, email: 254 } as const
 
 /**

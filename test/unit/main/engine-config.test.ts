@@ -31,6 +31,10 @@ describe('engineConfigFor', () => {
       repeatIntervalMs: 90_000,
     })
   })
+  it('passes the Electron build of better-sqlite3 on when there is one', () => {
+    expect(engineConfigFor({ ...base, sqliteNativeBinding: '/repo/.cache/better-sqlite3/x.node' })?.sqliteNativeBinding).toBe('/repo/.cache/better-sqlite3/x.node')
+    expect(engineConfigFor(base)).not.toHaveProperty('sqliteNativeBinding')
+  })
   it('a change of any engine-fixed value changes the key (a new engine is started)', () => {
     const k = engineConfigKey(engineConfigFor(base))
     expect(engineConfigKey(engineConfigFor(base))).toBe(k)

@@ -123,7 +123,7 @@ describe('validation', () => {
     ['an sb_secret_ key', 'sb_secret_abc123', /secret key/],
     ['an authenticated JWT', jwt({ role: 'authenticated' }), /not usable.*role "authenticated"/],
     ['garbage', 'not-a-key', /not usable/],
-    ['an empty key', '', /not usable.*empty/],
+    ['an empty key', '', /not usable.*missing/],
     ['a number', 42, /not usable/],
   ])('an anonKey that is %s refuses the whole file', (_name, anonKey, why) => {
     const msg = refused({ ...GOOD, anonKey })
@@ -190,7 +190,7 @@ describe('provisioned values under the user settings', () => {
   it("a refused saved key falls back to the administrator's key, and says so", () => {
     const l = loadSettings({ anonKey: 'sb_secret_oops' }, {}, prov)
     expect(l.settings.anonKey).toBe(ANON)
-    expect(l.fields.anonKey).toMatch(/^Saved settings: This is a secret .* Using the administrator's provisioned value instead\.$/)
+    expect(l.fields.anonKey).toMatch(/^Saved settings: The anon key is a service-role\/secret key.* Using the administrator's provisioned value instead\.$/)
   })
   it('problems of the file reach the settings view', () => {
     const l = loadSettings(undefined, {}, { source: 'P', values: {}, problems: ['The provisioning file P was refused: x'] })

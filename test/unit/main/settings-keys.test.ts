@@ -28,15 +28,15 @@ const URL_OK = 'https://xyz.supabase.co'
 const KEYS: Array<[string, string, boolean, RegExp | null]> = [
   ['an anon JWT', ANON, true, null],
   ['an sb_publishable_ key', 'sb_publishable_AbC123_xyz', true, null],
-  ['a service_role JWT', jwt({ role: 'service_role', exp: 2e9 }), false, /secret \(service-role\) key.*bypasses row-level security/],
-  ['a supabase_admin JWT', jwt({ role: 'supabase_admin' }), false, /secret \(service-role\) key/],
-  ['an authenticated JWT', jwt({ role: 'authenticated', sub: 'u1' }), false, /token for role "authenticated", not the project's anon key/],
-  ['a JWT with no role', jwt({ iss: 'supabase' }), false, /token for no role/],
-  ['an sb_secret_ key', 'sb_secret_AbC123_xyz', false, /secret \(service-role\) key/],
-  ['garbage', 'not-a-key', false, /not a Supabase anon key/],
-  ['a key with spaces inside', 'eyJ abc.def', false, /characters a key never has/],
-  ['an empty key', '', false, /anon key is empty/],
-  ['whitespace', '   \n\t', false, /anon key is empty/],
+  ['a service_role JWT', jwt({ role: 'service_role', exp: 2e9 }), false, /The anon key is a service-role\/secret key, which bypasses row-level security/],
+  ['a supabase_admin JWT', jwt({ role: 'supabase_admin' }), false, /service-role\/secret key/],
+  ['an authenticated JWT', jwt({ role: 'authenticated', sub: 'u1' }), false, /The anon key is a JWT for role "authenticated", not "anon"/],
+  ['a JWT with no role', jwt({ iss: 'supabase' }), false, /JWT for role "\(none\)"/],
+  ['an sb_secret_ key', 'sb_secret_AbC123_xyz', false, /service-role\/secret key/],
+  ['garbage', 'not-a-key', false, /neither a JWT nor an sb_publishable_ key/],
+  ['a key with spaces inside', 'eyJ abc.def', false, /neither a JWT nor an sb_publishable_ key/],
+  ['an empty key', '', false, /The anon key is missing/],
+  ['whitespace', '   \n\t', false, /The anon key is missing/],
 ]
 
 describe('settings service: keys', () => {
