@@ -3,9 +3,9 @@
 // members the app uses) emits checking-for-update, update-available, update-downloaded and error, and the
 // engine's queue decides whether the update may be installed.
 import { EventEmitter } from 'node:events'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { makeItem, makeSnapshot } from '../../mocks/fake-engine.js'
 import type { UpdateStatus } from '../../../src/shared/ipc.js'
@@ -259,5 +259,20 @@ describe('createUpdateController', () => {
   it('a module that cannot be loaded turns updates off and says why', async () => {
     const c = await createUpdateController({ ...base, isPackaged: true, env: {}, provisionedFeedUrl: 'https://u.example/', load: async () => Promise.reject(new Error('Cannot find module')) })
     expect(c.status().text).toBe('Updates are off: the updater could not be set up (Cannot find module).')
+  })
+})
+
+describe('where electron-updater may be loaded', () => {
+  const files = (dir: string): string[] =>
+    readdirSync(dir).flatMap((n) => {
+      const p = join(dir, n)
+      return statSync(p).isDirectory() ? files(p) : /\.ts$/.test(n) ? [p] : []
+    })
+  it('only src/main/updater.ts names it, and only in a dynamic import (the engine, headless and tests never load it)', () => {
+    const naming = files(resolve('src')).filter((f) => readFileSync(f, 'utf8').includes("'electron-updater'"))
+    expect(naming.map((f) => relative(resolve('.'), f))).toEqual(['src/main/updater.ts'])
+    const text = readFileSync(resolve('src/main/updater.ts'), 'utf8')
+    expect(text).not.toMatch(/^import[^\n]*'electron-updater'/m)
+    expect(text).toMatch(/await import\('electron-updater'\)/)
   })
 })
