@@ -90,6 +90,7 @@ describe('an alert for one request', () => {
       queuedAt: row.queuedAt,
       details: { ...row.details, customerName: 'changed' },
       detail: 'full',
+      confirmed: true,
       acknowledged: false,
       alertCount: 0,
       firstSeenAt: T0,
