@@ -2,35 +2,27 @@
 // stdout carries only KEY=value lines and then READY, so scripts can parse it; logs go to stderr.
 //   BAYALERT_BACKEND_DIR=dir   keep the database between runs (demo data survives)
 //   BAYALERT_BACKEND_PORT=n    port (default 54321; 0 = ephemeral)
-//   --port N  --dir DIR  --token-lifetime SEC  --system-delay MS  --realtime-latency MS  --rest-latency MS  --quiet
+//   BAYALERT_BACKEND_PRIVATE_ONLY=1   realtime refuses public joins (a project with "allow public access" off)
+//   --port N  --dir DIR  --token-lifetime SEC  --system-delay MS  --realtime-latency MS  --rest-latency MS
+//   --private-only  --quiet
 import { startBackend, type Backend } from './index.js'
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`)
-  if (i >= 0) return process.argv[i + 1]
-  const eq = process.argv.find((a) => a.startsWith(`--${name}=`))
-  return eq?.slice(name.length + 3)
-}
-const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v))
+import { parseCliOptions, type CliOptions } from './cli-options.js'
 
 async function main() {
-  const quiet = process.argv.includes('--quiet')
+  let cli: CliOptions
+  try {
+    cli = parseCliOptions(process.argv, process.env)
+  } catch (e) {
+    process.stderr.write(`[backend] could not start: ${(e as Error).message}\n`)
+    process.exit(1)
+  }
+  const { quiet, dataDir } = cli
   const log = (m: string) => {
     if (!quiet || /fail|error|FATAL|PANIC/i.test(m)) process.stderr.write(`[backend] ${m}\n`)
   }
-  const dataDir = arg('dir') ?? process.env.BAYALERT_BACKEND_DIR ?? undefined
   let backend: Backend
   try {
-    backend = await startBackend({
-      port: num(arg('port') ?? process.env.BAYALERT_BACKEND_PORT) ?? 54321,
-      dataDir: dataDir || undefined,
-      dedicatedCluster: true, // restartPostgres works from the control API
-      tokenLifetimeSec: num(arg('token-lifetime')),
-      systemMessageDelayMs: num(arg('system-delay')),
-      realtimeLatencyMs: num(arg('realtime-latency')),
-      restLatencyMs: num(arg('rest-latency')),
-      log,
-    })
+    backend = await startBackend({ ...cli.backend, log })
   } catch (e) {
     process.stderr.write(`[backend] could not start: ${(e as Error).message}\n`)
     process.exit(1)
@@ -46,6 +38,7 @@ async function main() {
   ]
   process.stdout.write(lines.join('\n') + '\n')
   log(`started in ${backend.timings.totalMs} ms (initdb ${backend.timings.initdbMs} ms)${dataDir ? `, data in ${dataDir}` : ''}`)
+  if (cli.backend.privateOnly) log('realtime: public access off, only private channels may join')
 
   let stopping = false
   const shutdown = (sig: string) => {

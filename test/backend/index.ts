@@ -41,6 +41,11 @@ export interface BackendOptions {
   jwtSecret?: string
   /** Start the realtime server if test/backend/realtime/index.ts is present (default true). */
   realtime?: boolean
+  /**
+   * Realtime "allow public access" off: public joins are refused with "PrivateOnly: This project only allows
+   * private channels", as on a project with that setting. Default false. Also the `privateOnly` fault knob.
+   */
+  privateOnly?: boolean
   /** Log sink (one line per call). Default: stderr with a [backend] prefix. */
   log?: Log
 }
@@ -192,6 +197,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       },
       systemMessageDelayMs: options.systemMessageDelayMs,
       pollLatencyMs: options.realtimeLatencyMs,
+      privateOnly: options.privateOnly,
     })
     // READY should mean ready: wait (bounded) for the realtime change listener.
     if (!(await realtime.ready(10_000))) log('realtime: change listener not connected after 10 s; continuing')

@@ -35,6 +35,12 @@ export interface RealtimeServerOptions {
   idleTimeoutMs?: number
   /** Cap of the per-channel token re-check timer (§5.5: min(5 min, exp − now)). */
   tokenRecheckMaxMs?: number
+  /**
+   * The project's "allow public access" is off: a join without `config.private: true` is refused with
+   * "PrivateOnly: This project only allows private channels" (supabase/realtime `only_private?`, checked before the
+   * token). Default false.
+   */
+  privateOnly?: boolean
 }
 
 export type MessageFault = { kind: 'postgres_changes' | 'broadcast'; action: 'delay' | 'drop' | 'duplicate'; count: number; delayMs?: number }
@@ -54,6 +60,8 @@ export interface RealtimeFaults {
   recheckTokens(): Promise<void>
   /** Crash channels: phx_error to each (optionally only topics containing `topicPart`); clients rejoin (§10). */
   crashChannels(topicPart?: string): void
+  /** Turn "public access off" on or off for joins from now on (joined channels stay); `clear()` restores the option. */
+  setPrivateOnly(on: boolean): void
   /** End every fault now. */
   clear(): void
 }
@@ -67,7 +75,7 @@ export interface RealtimeServer {
   restart(): Promise<void>
   close(): Promise<void>
   /** Introspection for tests and `doctor`. */
-  stats(): { sockets: number; channels: number; listening: boolean }
+  stats(): { sockets: number; channels: number; listening: boolean; privateOnly: boolean }
   /** Resolves once the change listener is connected (or after `timeoutMs`, false). */
   ready(timeoutMs?: number): Promise<boolean>
 }
@@ -134,6 +142,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   const connectErrorBackoff = options.connectErrorBackoffMs ?? 0
   const idleTimeout = options.idleTimeoutMs ?? 60_000
   const tokenRecheckMax = options.tokenRecheckMaxMs ?? 5 * 60_000
+  let privateOnly = options.privateOnly === true
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 })
   const conns = new Set<Conn>()
@@ -456,6 +465,9 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     if (!sub) return joinError(conn, m, 'TopicNameRequired: You must provide a topic name')
     const payload = (m.payload && typeof m.payload === 'object' ? m.payload : {}) as Record<string, unknown>
     const config = (payload.config && typeof payload.config === 'object' ? payload.config : {}) as Record<string, unknown>
+    const isPrivate = config.private === true
+    // The real server checks this before it looks at the token at all: a public join is refused whatever it carries.
+    if (privateOnly && !isPrivate) return joinError(conn, m, 'PrivateOnly: This project only allows private channels')
 
     // Identity: access_token → user_token → socket apikey; `sb_…` keys mean "use the apikey" (§2, §9 #1).
     let token = [payload.access_token, payload.user_token].find((t): t is string => typeof t === 'string' && t.length > 0) ?? conn.apikey
@@ -464,7 +476,6 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     if (conn.closed) return
     if (!res.ok) return joinError(conn, m, res.error.reason)
 
-    const isPrivate = config.private === true
     if (isPrivate) {
       let allowed: boolean
       try {
@@ -1020,7 +1031,12 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
         closeChannel(ch, 'phx_error')
       }
     },
+    setPrivateOnly(on) {
+      log.info(`realtime: public access ${on ? 'off (private channels only)' : 'on'}`)
+      privateOnly = on
+    },
     clear() {
+      privateOnly = options.privateOnly === true
       refuseUntil = 0
       halfOpenUntil = 0
       latencyMs = 0
@@ -1062,7 +1078,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     stats() {
       let channels = 0
       for (const c of conns) channels += c.channels.size
-      return { sockets: conns.size, channels, listening: db.listening }
+      return { sockets: conns.size, channels, listening: db.listening, privateOnly }
     },
     async ready(timeoutMs = 10_000) {
       let t: NodeJS.Timeout | undefined
