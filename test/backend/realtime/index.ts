@@ -728,9 +728,14 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
 
     // Visibility per distinct (role, claims, filter): one SQL round trip for all of them.
     const needSql = (b: Binding) => b.filter !== null || (m.rls && c.type !== 'DELETE')
+    // A role that cannot SELECT the primary key gets "Error 401: Unauthorized" without any RLS query: the real
+    // apply_rls checks the column privileges first (running the query as that role would fail with 42501 and
+    // drop the change for every subscriber).
+    const pkDenied = (ch: Channel) => c.type !== 'DELETE' && m.pk.length > 0 && !m.pk.every((k) => roles.get(String(ch.claims.role))!.has(k))
     const queries = new Map<string, VisibilityQuery>()
     const keyOf = (ch: Channel, b: Binding) => `${JSON.stringify(ch.claims)}\u0000${b.filter ? JSON.stringify(b.filter) : ''}`
     for (const { ch, bindings } of cands) {
+      if (pkDenied(ch)) continue
       for (const b of bindings) {
         if (!needSql(b)) continue
         const key = keyOf(ch, b)
@@ -776,7 +781,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
 
     const deliveries: Delivery[] = []
     for (const { ch, bindings } of cands) {
-      const ids = bindings.filter((b) => !needSql(b) || visible.get(queries.get(keyOf(ch, b))!.key) === true).map((b) => b.id)
+      const ids = bindings.filter((b) => pkDenied(ch) || !needSql(b) || visible.get(queries.get(keyOf(ch, b))!.key) === true).map((b) => b.id)
       if (ids.length === 0) continue
       // One frame per channel carrying every matching binding id (§3).
       deliveries.push({ ch, frame: { join_ref: null, ref: null, topic: ch.topic, event: 'postgres_changes', payload: { ids: [...new Set(ids)], data: dataFor(String(ch.claims.role)) } } })
