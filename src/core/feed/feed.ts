@@ -24,7 +24,7 @@ import type { TimerRegistry } from '../link/timers.js'
 import { DetailsFetcher, usableDetails, type DetailsOutcome } from './details.js'
 import { changeErrors, completeDetails, parseBroadcast, parseFlagChange, parseFlagRows, parsePostgresChange, type ParseResult } from './parse.js'
 import { Reconciler, type ReconcileTrigger } from './reconcile.js'
-import { HintGate } from './hints.js'
+import { HintGate, RejectBudget } from './hints.js'
 
 /** Which delivery paths reach the desk. All on in production; benchmarks switch all but one off to measure it alone. */
 export interface DeliveryPaths {
@@ -77,6 +77,7 @@ export class Feed {
   private readonly firstWaitMs: number
   readonly paths: DeliveryPaths
   readonly hints: HintGate
+  private readonly publicRejects: RejectBudget
   readonly stats = { basicAlerts: 0, enrichedLater: 0, detailsGaveUp: 0, rejected: 0, ignored: 0, changesRefused: 0 }
   private reconcileProblem: string | null = null
   /** table → why its postgres_changes are refused; cleared by the next good event of that table. */
@@ -121,6 +122,9 @@ export class Feed {
       debounceMs: o.hintDebounceMs,
       minIntervalMs: o.hintMinIntervalMs,
     })
+    this.publicRejects = new RejectBudget(o.clock, (count) =>
+      o.log.warn('feed: malformed messages on the public topic were counted but not recorded one by one', { count }),
+    )
     this.offs.push(
       o.link.on('broadcast', (source, msg, at) => {
         if (source === 'broadcast') {
@@ -224,7 +228,8 @@ export class Feed {
     const fact = r.fact
     if (fact.kind === 'rejected') {
       this.stats.rejected++
-      this.ingest(fact)
+      if (this.publicRejects.allow()) this.ingest(fact)
+      else this.o.health.count('broadcast:rejected') // what the desk counts for a recorded one
       return
     }
     if (fact.kind === 'queued' || fact.kind === 'removed') {

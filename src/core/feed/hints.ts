@@ -91,3 +91,38 @@ export class HintGate {
     this.o.look()
   }
 }
+
+/**
+ * Malformed messages on the public topic are recorded with their reason in the event log — but an
+ * outsider can send thousands a second, so at most `perWindow` per `windowMs` are recorded one by one;
+ * the rest are only counted, and the number skipped is logged once per window.
+ */
+export class RejectBudget {
+  private windowStart = Number.NEGATIVE_INFINITY
+  private recorded = 0
+  private skipped = 0
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly onSkipped: (count: number) => void,
+    private readonly perWindow = 20,
+    private readonly windowMs = 10_000,
+  ) {}
+
+  /** True when this rejection may be recorded individually. */
+  allow(): boolean {
+    const now = this.clock.now()
+    if (now - this.windowStart >= this.windowMs) {
+      if (this.skipped > 0) this.onSkipped(this.skipped)
+      this.windowStart = now
+      this.recorded = 0
+      this.skipped = 0
+    }
+    if (this.recorded < this.perWindow) {
+      this.recorded++
+      return true
+    }
+    this.skipped++
+    return false
+  }
+}

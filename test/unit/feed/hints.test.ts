@@ -1,7 +1,7 @@
 // The public topic's hints: they may make the engine look sooner, never more often than the bound allows,
 // and never when the trusted paths already agree. Fake timers: the rules are about time, not about load.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { HintGate, type Hint } from '../../../src/core/feed/hints.js'
+import { HintGate, RejectBudget, type Hint } from '../../../src/core/feed/hints.js'
 import { TimerRegistry } from '../../../src/core/link/timers.js'
 
 const A = '00000000-0000-4000-8000-00000000000a'
@@ -133,5 +133,25 @@ describe('a flood of hints', () => {
     expect(t.looks).toEqual([])
     expect(t.timers.count).toBe(0)
     expect(t.counts['broadcast:hint']).toBe(1)
+  })
+})
+
+describe('malformed messages on the public topic', () => {
+  it('the first 20 per 10 s are recorded one by one; the rest counted, and the skipped number reported once per window', () => {
+    const skipped: number[] = []
+    const budget = new RejectBudget({ now: () => Date.now() }, (n) => skipped.push(n))
+    const first = Array.from({ length: 25 }, () => budget.allow())
+    expect(first.filter(Boolean)).toHaveLength(20)
+    expect(first.slice(0, 20).every(Boolean)).toBe(true)
+    expect(first.slice(20).some(Boolean)).toBe(false)
+    vi.advanceTimersByTime(9_999)
+    expect(budget.allow()).toBe(false)
+    expect(skipped).toEqual([])
+    vi.advanceTimersByTime(1)
+    expect(budget.allow()).toBe(true) // a new window
+    expect(skipped).toEqual([6])
+    vi.advanceTimersByTime(10_000)
+    budget.allow()
+    expect(skipped).toEqual([6]) // nothing skipped in the quiet window: nothing reported
   })
 })

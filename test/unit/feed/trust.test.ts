@@ -122,6 +122,19 @@ describe('the public topic is a hint, never a fact', () => {
     await t.done()
   })
 
+  it('a flood of garbage: every message counted as rejected, only the first 20 recorded one by one, no read', async () => {
+    const t = setup()
+    t.feed.enable('startup')
+    await t.feed.idle()
+    for (let i = 0; i < 500; i++) t.legacy('new_request', { id: `bad-${i}` })
+    await t.feed.idle()
+    expect(t.ingested).toHaveLength(20)
+    expect(t.counts['broadcast:rejected']).toBe(480) // the desk counts the 20 it records
+    expect(t.feed.stats.rejected).toBe(500)
+    expect(t.snapshots.map((s) => s.trigger)).toEqual(['startup'])
+    await t.done()
+  })
+
   it('a legacy message the trusted paths already delivered needs no read', async () => {
     const t = setup({ onScreen: [REAL] })
     t.feed.enable('startup')
