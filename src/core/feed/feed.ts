@@ -116,7 +116,15 @@ export class Feed {
     this.hints = new HintGate({
       clock: o.clock,
       timers: o.timers,
-      confirmed: (h) => (this.o.store.getQueueRow(h.requestId) !== undefined) === (h.kind === 'new'),
+      confirmed: (h) => {
+        try {
+          return (this.o.store.getQueueRow(h.requestId) !== undefined) === (h.kind === 'new')
+        } catch (e) {
+          // The local store cannot say: the server can. Look.
+          o.log.warn('feed: could not check a hint against the local queue; reading the queue', { cause: String((e as Error)?.message ?? e) })
+          return false
+        }
+      },
       look: () => this.reconciler.request('hint'),
       count: (key) => o.health.count(key),
       debounceMs: o.hintDebounceMs,

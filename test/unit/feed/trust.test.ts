@@ -135,6 +135,20 @@ describe('the public topic is a hint, never a fact', () => {
     await t.done()
   })
 
+  it('a hint the local store cannot check (store failure) makes the engine look, and says why', async () => {
+    const t = setup()
+    t.feed.enable('startup')
+    await t.feed.idle()
+    ;(t.feed as unknown as { o: { store: { getQueueRow(): never } } }).o.store.getQueueRow = () => {
+      throw new Error('SQLITE_IOERR')
+    }
+    t.legacy('new_request', row(REAL))
+    await sleep(60)
+    await t.feed.idle()
+    expect(t.snapshots.map((s) => s.trigger)).toEqual(['startup', 'hint'])
+    await t.done()
+  })
+
   it('a legacy message the trusted paths already delivered needs no read', async () => {
     const t = setup({ onScreen: [REAL] })
     t.feed.enable('startup')
@@ -213,6 +227,25 @@ describe('details for a batch the server refuses', () => {
     expect(b).toMatchObject({ ok: true, details: { customerName: 'Name 02' } })
     expect(calls).toEqual([[REAL, SECOND], [REAL], [SECOND]])
     expect(f.stats.splitBatches).toBe(1)
+    timers.closeAll()
+  })
+
+  it('a single id the server refuses is not split again: one call per attempt, the cause recorded', async () => {
+    const { f, calls, timers } = fetcher(() => ({ data: null, error: { code: '22P02', message: 'invalid input syntax for type uuid' }, status: 400 }))
+    expect(await f.want(REAL)).toMatchObject({ ok: false, final: true, cause: expect.stringContaining('22P02') })
+    expect(calls).toEqual([[REAL]])
+    expect(f.stats.splitBatches).toBe(0)
+    timers.closeAll()
+  })
+
+  it('in a split batch, an id that still fails alone gets its own cause and the others their details', async () => {
+    const { f, calls, timers } = fetcher((ids) =>
+      ids.length > 1 || ids[0] === SECOND ? { data: null, error: { code: '22P02', message: 'bad' }, status: 400 } : { data: ids.map((id) => row(id)), error: null, status: 200 },
+    )
+    const [a, b] = await Promise.all([f.want(REAL), f.want(SECOND)])
+    expect(a).toMatchObject({ ok: true })
+    expect(b).toMatchObject({ ok: false, cause: expect.stringContaining('22P02') })
+    expect(calls).toHaveLength(3)
     timers.closeAll()
   })
 
