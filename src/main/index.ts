@@ -1,10 +1,11 @@
 // Electron main: composition only. Each imported module adapts one OS feature to one engine port;
 // this file creates them in the right order and connects them.
-import { app, net, powerMonitor, safeStorage, session, type WebContents } from 'electron'
+import { app, dialog, net, powerMonitor, safeStorage, session, type WebContents } from 'electron'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createEngine } from '../core/engine.js'
 import type { EngineConfig } from '../core/engine-api.js'
+import { installApplicationMenu } from './app-menu.js'
 import { installAppProtocol, registerAppScheme } from './app-protocol.js'
 import { AttentionSink } from './attention-sink.js'
 import { EngineHost } from './engine-host.js'
@@ -12,6 +13,7 @@ import { InAppSink } from './in-app-sink.js'
 import { registerIpcHandlers } from './ipc-handlers.js'
 import { createConsoleLogger } from './logger.js'
 import { getStartAtLogin, HIDDEN_ARG, loginItemSupported, setStartAtLogin, type LoginItemEnv } from './login-item.js'
+import { sqliteNativeBinding } from './native-binding.js'
 import { NotificationSink } from './notification-sink.js'
 import { appPaths } from './paths.js'
 import { wirePowerEvents } from './power.js'
@@ -21,12 +23,13 @@ import { settingsView, SettingsService, type LoadedSettings } from './settings.j
 import { openKeyValueStore } from './settings-store.js'
 import { SoundSink } from './sound-sink.js'
 import { SoundWindow } from './sound-window.js'
+import { reportStartupFailure } from './startup-failure.js'
 import { TrayController } from './tray.js'
 import { push } from './typed-ipc.js'
 import { createQueueWindowController } from './windows.js'
 
 // Must match electron-builder.yml appId: Windows toasts need the AUMID of the Start-menu shortcut that
-// NSIS writes (electron#10864, anchors §2.4). Call before any window or notification exists.
+// NSIS writes (electron#10864). Call before any window or notification exists.
 const APP_ID = 'com.bayalert.BayAlert'
 const log = createConsoleLogger('main')
 const platform = process.platform
@@ -38,7 +41,9 @@ if (!app.requestSingleInstanceLock()) {
   // A second BayAlert would ring twice for every request. The first instance shows its queue instead.
   app.quit()
 } else {
-  void main()
+  main().catch((error: unknown) =>
+    reportStartupFailure(error, { showErrorBox: (t, c) => dialog.showErrorBox(t, c), exit: (code) => app.exit(code), log }),
+  )
 }
 
 async function main(): Promise<void> {
@@ -56,6 +61,7 @@ async function main(): Promise<void> {
   app.on('second-instance', () => (showQueue ? showQueue() : (showWhenReady = true)))
 
   await app.whenReady()
+  installApplicationMenu(platform, app.isPackaged)
   installSessionSecurity(session.defaultSession)
   const paths = appPaths(__dirname, app.isPackaged, process.resourcesPath, app.getAppPath())
   installAppProtocol({ renderer: paths.renderer, sounds: paths.sounds })
@@ -65,8 +71,8 @@ async function main(): Promise<void> {
   const secrets = new SafeStorageSecretStore(safeStorage, openKeyValueStore('secrets'), platform, log)
   const view = async (loaded: LoadedSettings) => settingsView(loaded, await secrets.status())
 
-  const queueWindow = createQueueWindowController(paths.preload)
-  const sound = new SoundWindow(paths.preload, log)
+  const queueWindow = createQueueWindowController(paths.preload, app.isPackaged)
+  const sound = new SoundWindow(paths.preload, app.isPackaged, log)
   sound.open()
 
   const loginEnv: LoginItemEnv = {
@@ -132,6 +138,7 @@ async function main(): Promise<void> {
           dataDir: process.env.BAYALERT_DATA_DIR || join(app.getPath('userData'), 'data'),
           workstationId: hostname(),
           appVersion: app.getVersion(),
+          sqliteNativeBinding: sqliteNativeBinding(app.isPackaged, process.env),
         }
       : null
 

@@ -42,6 +42,10 @@ function renderItem(item: QueueItem, now: number): HTMLLIElement {
   li.dataset.requestId = item.requestId
   li.dataset.detail = item.detail
   if (item.acknowledged) li.classList.add('acknowledged')
+  // Restored from this workstation's store and not yet confirmed by the server since start: it may be
+  // gone already, and it does not ring until confirmed. (=== false: an older engine sends no field.)
+  const unconfirmed = item.confirmed === false
+  if (unconfirmed) li.classList.add('unconfirmed')
   if (highlight === item.requestId) li.classList.add('fresh')
 
   const top = el('div', 'item-top')
@@ -59,6 +63,7 @@ function renderItem(item: QueueItem, now: number): HTMLLIElement {
   const meta = el('div', 'meta')
   const detail = el('span', `badge detail-${item.detail}`, item.detail === 'full' ? 'full details' : 'basic — details pending')
   meta.append(detail)
+  if (unconfirmed) meta.append(el('span', 'badge unconfirmed', 'not confirmed yet'))
   if (item.acknowledged) meta.append(el('span', 'badge ack', 'acknowledged'))
   if (item.alertCount > 1) meta.append(el('span', 'badge', `rang ${item.alertCount}×`))
 

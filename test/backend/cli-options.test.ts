@@ -24,8 +24,10 @@ describe('npm run backend options', () => {
   })
 
   it('numbers from flags and env; the flag wins over the env; a non-number is an error', () => {
-    const o = parseCliOptions(argv('--port', '0', '--token-lifetime=5', '--system-delay', '1500', '--quiet', '--dir', '/tmp/x'), { BAYALERT_BACKEND_PORT: '9999' })
-    expect(o.backend).toMatchObject({ port: 0, tokenLifetimeSec: 5, systemMessageDelayMs: 1500, dataDir: '/tmp/x' })
+    const o = parseCliOptions(argv('--port', '0', '--token-lifetime=5', '--system-delay', '1500', '--join-error-delay', '5000', '--quiet', '--dir', '/tmp/x'), {
+      BAYALERT_BACKEND_PORT: '9999',
+    })
+    expect(o.backend).toMatchObject({ port: 0, tokenLifetimeSec: 5, systemMessageDelayMs: 1500, joinErrorDelayMs: 5000, dataDir: '/tmp/x' })
     expect(o.quiet).toBe(true)
     expect(parseCliOptions(argv(), { BAYALERT_BACKEND_PORT: '6000', BAYALERT_BACKEND_DIR: '/d' }).backend).toMatchObject({ port: 6000, dataDir: '/d' })
     expect(() => parseCliOptions(argv('--port', 'abc'), {})).toThrow(/port must be a non-negative number/)

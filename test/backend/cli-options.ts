@@ -44,6 +44,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
       systemMessageDelayMs: num(arg(argv, 'system-delay'), '--system-delay'),
       realtimeLatencyMs: num(arg(argv, 'realtime-latency'), '--realtime-latency'),
       restLatencyMs: num(arg(argv, 'rest-latency'), '--rest-latency'),
+      joinErrorDelayMs: num(arg(argv, 'join-error-delay'), '--join-error-delay'),
       privateOnly: argv.includes('--private-only') || flag(env.BAYALERT_BACKEND_PRIVATE_ONLY, 'BAYALERT_BACKEND_PRIVATE_ONLY'),
     },
   }

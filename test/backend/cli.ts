@@ -4,7 +4,7 @@
 //   BAYALERT_BACKEND_PORT=n    port (default 54321; 0 = ephemeral)
 //   BAYALERT_BACKEND_PRIVATE_ONLY=1   realtime refuses public joins (a project with "allow public access" off)
 //   --port N  --dir DIR  --token-lifetime SEC  --system-delay MS  --realtime-latency MS  --rest-latency MS
-//   --private-only  --quiet
+//   --join-error-delay MS (the real server: 5000)  --private-only  --quiet
 import { startBackend, type Backend } from './index.js'
 import { parseCliOptions, type CliOptions } from './cli-options.js'
 

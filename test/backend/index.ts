@@ -10,7 +10,7 @@ import { PgCluster, dedicatedCluster, sharedCluster } from './postgres.js'
 import { createGoTrue } from './gotrue.js'
 import { createPostgrest, restErrorFor } from './postgrest.js'
 import { Faults, UnknownKnob } from './faults.js'
-import { createRealtimeServer, type RealtimeServer } from './realtime/index.js'
+import { createRealtimeServer, type RealtimeServer, type RealtimeUsage } from './realtime/index.js'
 import { HttpError, apiKeyOf, bearerOf, readBody, sendEmpty, sendJson, sleep, type Log } from './http.js'
 import { DEFAULT_PORT, DEMO_FRONT_DESK, DEMO_MECHANICS, type DemoUser } from './demo.js'
 
@@ -46,8 +46,21 @@ export interface BackendOptions {
    * private channels", as on a project with that setting. Default false. Also the `privateOnly` fault knob.
    */
   privateOnly?: boolean
+  /**
+   * Delay before every refused realtime join is answered. The real server sleeps 5000 ms (CHANNEL_ERROR_BACKOFF_MS);
+   * default 0 here so tests stay fast. Set 5000 to see what a client's join timeout meets in production.
+   */
+  joinErrorDelayMs?: number
   /** Log sink (one line per call). Default: stderr with a [backend] prefix. */
   log?: Log
+}
+
+/** `GET /_control/stats`: what Supabase counts against a project's quotas, since this backend started. */
+export interface BackendStats {
+  since: string
+  realtime: RealtimeUsage
+  rest: { requests: number }
+  auth: { requests: number }
 }
 
 export interface Backend {
@@ -65,6 +78,8 @@ export interface Backend {
   databaseName: string
   faults: Faults
   realtime: RealtimeServer | null
+  /** The same numbers as `GET /_control/stats`. */
+  stats(): BackendStats
   /** Add an account (optionally a mechanic) to this backend's database. */
   createUser(u: { email: string; password: string; name?: string; mechanic?: boolean }): Promise<DemoUser>
   timings: { totalMs: number; clusterMs: number; templateMs: number; databaseMs: number; initdbMs: number; clusterWasWarm: boolean }
@@ -198,10 +213,22 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       systemMessageDelayMs: options.systemMessageDelayMs,
       pollLatencyMs: options.realtimeLatencyMs,
       privateOnly: options.privateOnly,
+      joinErrorBackoffMs: options.joinErrorDelayMs ?? 0,
     })
     // READY should mean ready: wait (bounded) for the realtime change listener.
     if (!(await realtime.ready(10_000))) log('realtime: change listener not connected after 10 s; continuing')
   }
+
+  // Requests as the gateway sees them (every /rest/v1 and /auth/v1 request, whatever the answer), for /_control/stats.
+  const startedAt = new Date().toISOString()
+  const requests = { rest: 0, auth: 0 }
+  const noRealtime: RealtimeUsage = { connections: 0, connectionsOpen: 0, joins: 0, messagesOut: 0, messagesIn: 0 }
+  const stats = (): BackendStats => ({
+    since: startedAt,
+    realtime: realtime ? realtime.usage() : noRealtime,
+    rest: { requests: requests.rest },
+    auth: { requests: requests.auth },
+  })
 
   let restarting: Promise<void> | null = null
   let stopped: Promise<void> | null = null
@@ -276,6 +303,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     if (path.startsWith('/_control/')) {
       requireServiceRole(req, url)
       if (path === '/_control/health' && method === 'GET') return sendJson(res, 200, await health())
+      if (path === '/_control/stats' && method === 'GET') return sendJson(res, 200, stats())
       const m = /^\/_control\/faults\/([A-Za-z]+)$/.exec(path)
       if (m && method === 'POST') {
         const text = await readBody(req)
@@ -297,6 +325,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     }
 
     if (path.startsWith('/auth/v1/')) {
+      requests.auth++
       gatewayCheck(req, url, jwt)
       const injected = faults.takeAuthError(path === '/auth/v1/token' ? url.searchParams.get('grant_type') : null)
       if (injected) {
@@ -309,6 +338,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     }
 
     if (path === '/rest/v1' || path.startsWith('/rest/v1/')) {
+      requests.rest++
       gatewayCheck(req, url, jwt)
       const claims = restClaims(req, url, jwt)
       const sub = path.slice('/rest/v1'.length)
@@ -387,6 +417,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     databaseName,
     faults,
     realtime,
+    stats,
     async createUser(u) {
       const name = u.name ?? u.email.split('@')[0]
       const client = await sql.connect()

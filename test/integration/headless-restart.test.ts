@@ -109,6 +109,10 @@ describe('headless', () => {
 
     const second = headless(env) // no sign-in needed: the stored session is restored
     try {
+      // The restored queue shows before the link is up, every item "not confirmed yet".
+      const restored = (await second.waitLine((l) => l.type === 'queue', 15_000, 'the restored queue')).items as { requestId: string; confirmed: unknown }[]
+      expect(restored.length).toBeGreaterThan(0)
+      expect(restored.map((q) => q.confirmed)).toEqual(restored.map(() => false))
       await second.waitLine((l) => l.type === 'state' && l.state === 'live', 30_000, 'second run live')
       await second.waitLine(
         (l) => l.type === 'queue' && Array.isArray(l.items) && ids.every((id) => (l.items as { requestId: string }[]).some((q) => q.requestId === id)),

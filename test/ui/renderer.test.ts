@@ -153,6 +153,17 @@ describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (ski
     expect(await page.evaluate(() => (globalThis as any).__csp)).toEqual([])
   })
 
+  it('marks a request restored from the last session as "not confirmed yet" until the server confirms it', async () => {
+    const restored = makeItem({ requestId: 'r-old', confirmed: false })
+    engine.push({ queue: [restored] })
+    const row = page.locator('li[data-request-id="r-old"].unconfirmed')
+    await row.waitFor({ timeout: 5000 })
+    await expect(row.locator('.badge.unconfirmed').textContent()).resolves.toBe('not confirmed yet')
+    engine.push({ queue: [{ ...restored, confirmed: true }] })
+    await page.locator('li[data-request-id="r-old"]:not(.unconfirmed)').waitFor({ timeout: 5000 })
+    expect(await page.locator('li[data-request-id="r-old"] .badge.unconfirmed').count()).toBe(0)
+  })
+
   it('shows the empty state', async () => {
     engine.push({ queue: [] })
     await page.locator('#empty:not([hidden])').waitFor({ timeout: 5000 })

@@ -24,13 +24,17 @@
 import WebSocketImpl from 'ws'
 import { createClient, type RealtimeChannel, type Session, type SupabaseClient } from '@supabase/supabase-js'
 import type { LinkState, LinkStateName } from '../../shared/types.js'
+import { LINK_STATE_LABEL } from '../../shared/types.js'
 import type { Clock, Logger, SecretStore } from '../ports.js'
-import { redactText } from '../config.js'
+import { keyProblem, redactText } from '../config.js'
+import { serverText } from '../server-text.js'
 import { backoffDelay, RECONNECT_BACKOFF, type BackoffPolicy } from './backoff.js'
 import { TimerRegistry } from './timers.js'
 
 export const FEED_TOPIC = 'session_requests_feed'
 export const SHOP_TOPIC = 'shop:requests'
+/** A state reason is one line: our words plus at most one quoted server message (SERVER_TEXT_MAX). */
+const REASON_MAX = 600
 
 export interface LinkConfig {
   supabaseUrl: string
@@ -73,7 +77,8 @@ export interface LinkEvents {
 export class SignInError extends Error {
   constructor(
     message: string,
-    readonly kind: 'credentials' | 'network' | 'other',
+    /** 'key': the configured key is not an anon/publishable key; nothing was sent. */
+    readonly kind: 'credentials' | 'network' | 'key' | 'other',
   ) {
     super(message)
   }
@@ -145,6 +150,12 @@ export class LinkSupervisor {
   private cancelStuck: (() => void) | null = null
   private authSub: { unsubscribe(): void } | null = null
   private lastRefreshFailure: { status: number; code: string; message: string } | null = null
+  /**
+   * Why the configured key is refused (service-role, sb_secret_, another role, malformed), or null.
+   * A refused key is never handed to supabase-js: the client is built with a placeholder, no stored
+   * session is read, and the supervisor stays signed-out with this reason.
+   */
+  readonly keyRefusal: string | null
 
   /** Counters for tests and health: rebuilds, socket opens, heartbeat timeouts … */
   readonly stats = { rebuilds: 0, socketOpens: 0, heartbeatTimeouts: 0, channelErrors: 0, serverCloses: 0, confirmations: 0 }
@@ -165,15 +176,21 @@ export class LinkSupervisor {
     }
     this.current = { state: 'signed-out', reason: 'Not started', since: deps.clock.now() }
     const host = new URL(config.supabaseUrl).host
-    this.client = createClient(config.supabaseUrl, config.anonKey, {
-      auth: {
-        storage: deps.secrets,
-        // One storage key per project: a session for another project must never be replayed here.
-        storageKey: `bayalert-auth:${host}`,
-        autoRefreshToken: true,
-        persistSession: true,
-        detectSessionInUrl: false,
-      },
+    this.keyRefusal = keyProblem(config.anonKey, 'The configured anon key')
+    const refused = this.keyRefusal !== null
+    if (refused) this.deps.log.error('link: refusing the configured key; not connecting', { reason: this.keyRefusal })
+    this.client = createClient(config.supabaseUrl, refused ? 'refused-key' : config.anonKey.trim(), {
+      auth: refused
+        ? // Nothing to refresh, nothing stored: a refused configuration must not touch the network.
+          { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false }
+        : {
+            storage: deps.secrets,
+            // One storage key per project: a session for another project must never be replayed here.
+            storageKey: `bayalert-auth:${host}`,
+            autoRefreshToken: true,
+            persistSession: true,
+            detectSessionInUrl: false,
+          },
       global: { fetch: this.observingFetch },
       realtime: {
         heartbeatIntervalMs: this.cfg.heartbeatIntervalMs,
@@ -231,6 +248,7 @@ export class LinkSupervisor {
   async start(): Promise<void> {
     if (this.started) return
     this.started = true
+    if (this.keyRefusal) return this.enterSignedOut(this.keyRefusal)
     const { data } = this.client.auth.onAuthStateChange((event, session) => {
       // Never call back into supabase-js from inside this callback (auth-js holds its lock here):
       // defer to a fresh task.
@@ -239,7 +257,7 @@ export class LinkSupervisor {
     this.authSub = data.subscription
     const { data: s, error } = await this.client.auth.getSession()
     if (this.stopped) return
-    if (error) this.deps.log.warn('link: reading the stored session failed', { cause: redactText(error.message) })
+    if (error) this.deps.log.warn('link: reading the stored session failed', { cause: serverText(error.message) })
     if (s.session) {
       this.setUser(s.session)
       this.signedOut = false
@@ -251,11 +269,16 @@ export class LinkSupervisor {
 
   async signIn(email: string, password: string): Promise<void> {
     if (this.stopped) throw new Error('link stopped')
+    if (this.keyRefusal) {
+      this.enterSignedOut(this.keyRefusal)
+      throw new SignInError(this.keyRefusal, 'key')
+    }
     this.setState('connecting', 'Signing in…')
     const { data, error } = await this.client.auth.signInWithPassword({ email, password })
     if (error || !data.session) {
       const status = (error as { status?: number } | null)?.status ?? 0
-      const msg = redactText(error?.message ?? 'no session returned')
+      // GoTrue's error body, as auth-js hands it over: server text.
+      const msg = serverText(error?.message) || 'no session returned'
       if (status === 0 || status >= 500) {
         const reason = `Cannot reach the sign-in server (${msg})`
         this.setState('offline', reason)
@@ -278,7 +301,7 @@ export class LinkSupervisor {
     this.cancelScheduled()
     await this.teardownChannels(false)
     const { error } = await this.client.auth.signOut({ scope: 'local' })
-    if (error) this.deps.log.warn('link: server sign-out failed; local session removed anyway', { cause: redactText(error.message) })
+    if (error) this.deps.log.warn('link: server sign-out failed; local session removed anyway', { cause: serverText(error.message) })
     this.enterSignedOut('Signed out')
   }
 
@@ -318,14 +341,14 @@ export class LinkSupervisor {
     }
     await this.teardownChannels(true)
     await this.client.auth.stopAutoRefresh().catch((e: unknown) => {
-      this.deps.log.warn('link: stopping the token auto-refresh failed', { cause: redactText((e as Error)?.message ?? String(e)) })
+      this.deps.log.warn('link: stopping the token auto-refresh failed', { cause: serverText((e as Error)?.message ?? String(e)) })
     })
   }
 
   // --- rebuild scheduling -------------------------------------------------------------------------
 
   private recoverNow(why: string, opts: RebuildOpts): void {
-    if (this.stopped) return
+    if (this.stopped || this.keyRefusal) return
     this.cancelScheduled()
     this.attempt = 0
     void this.runRebuild(why, opts)
@@ -379,7 +402,7 @@ export class LinkSupervisor {
         try {
           retry = await this.rebuild(next.why, next.opts)
         } catch (e) {
-          const cause = redactText((e as Error)?.message ?? String(e))
+          const cause = serverText((e as Error)?.message ?? String(e)) || 'unknown error'
           this.deps.log.error('link: rebuild failed', { why: next.why, cause })
           retry = { why: `Reconnect failed (${cause})`, opts: next.opts, state: 'degraded' }
         }
@@ -411,7 +434,7 @@ export class LinkSupervisor {
       if (gen !== this.gen || this.stopped) return null
       if (error) {
         const status = (error as { status?: number }).status ?? 0
-        const msg = redactText(error.message)
+        const msg = serverText(error.message) || `HTTP ${status}`
         if (status >= 400 && status < 500) {
           this.enterSignedOut(`Your session is no longer valid (${msg}). Sign in again.`)
           await this.teardownChannels(false)
@@ -724,8 +747,8 @@ export class LinkSupervisor {
         } catch {
           /* not JSON */
         }
-        this.lastRefreshFailure = { status: res.status, code: redactText(code), message: redactText(message).slice(0, 200) }
-        this.deps.log.warn('link: token refresh refused', { status: res.status, code })
+        this.lastRefreshFailure = { status: res.status, code: serverText(code, 40), message: serverText(message, 200) }
+        this.deps.log.warn('link: token refresh refused', { status: res.status, code: this.lastRefreshFailure.code })
         if (res.status >= 400 && res.status < 500 && !this.signedOut && !this.stopped) {
           this.timers.after(0, () => void this.onRefreshRevoked())
         }
@@ -748,7 +771,7 @@ export class LinkSupervisor {
     )
     this.explicitSignOut = false
     // The state is signed-out either way; a session left in storage would be replayed (and refused) on restart.
-    if (cause !== null) this.deps.log.warn('link: removing the revoked session from storage failed', { cause: redactText(cause) })
+    if (cause !== null) this.deps.log.warn('link: removing the revoked session from storage failed', { cause: serverText(cause) })
   }
 
   /** The session is gone (revoked, expired, signed out elsewhere): signed-out at once, then the channels go. */
@@ -756,7 +779,7 @@ export class LinkSupervisor {
     this.gen++
     this.enterSignedOut(reason)
     await this.teardownChannels(false).catch((e: unknown) => {
-      this.deps.log.warn('link: closing the channels after sign-out failed', { cause: redactText((e as Error)?.message ?? String(e)) })
+      this.deps.log.warn('link: closing the channels after sign-out failed', { cause: serverText((e as Error)?.message ?? String(e)) })
     })
   }
 
@@ -858,8 +881,11 @@ export class LinkSupervisor {
     this.setState('connecting', 'Joining channels…')
   }
 
-  private setState(state: LinkStateName, reason: string): void {
+  private setState(state: LinkStateName, rawReason: string): void {
     if (this.stopped && state !== 'signed-out') return
+    // Reasons quote the server (join refusals, system messages, close reasons, GoTrue bodies): whatever
+    // path a server string took to get here, the state carries it cleaned.
+    const reason = serverText(rawReason, REASON_MAX) || LINK_STATE_LABEL[state]
     if (this.current.state === state && this.current.reason === reason) return
     this.current = { state, reason, since: this.deps.clock.now() }
     this.deps.log.info(`link: ${state}`, { reason })

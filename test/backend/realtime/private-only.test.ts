@@ -1,11 +1,10 @@
-// A project with Realtime "allow public access" turned off (wire doc §11; supabase/realtime `only_private?`):
+// A project with Realtime "allow public access" turned off (supabase/realtime `only_private?`):
 // every join without `config.private: true` is refused with "PrivateOnly: This project only allows private
 // channels", before the token is even looked at; private channels (RLS on realtime.messages) work as usual,
 // postgres_changes included.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
 import type { RealtimeChannel } from '@supabase/supabase-js'
-import { startHarness, waitFor, type Harness } from './harness.js'
+import { rawJoin, startHarness, waitFor, type Harness } from './harness.js'
 import { startBackend, type Backend } from '../index.js'
 import { anonClient, signedIn } from '../helpers.js'
 
@@ -13,20 +12,6 @@ const REFUSED = 'PrivateOnly: This project only allows private channels'
 
 function join(ch: RealtimeChannel): Promise<string> {
   return new Promise((resolve) => ch.subscribe((s, e) => resolve(e ? `${s}: ${e.message}` : s)))
-}
-
-/** One raw phx_join and the reply frame to it (vsn 2 arrays). */
-async function rawJoin(url: string, key: string, topic: string, payload: Record<string, unknown>): Promise<unknown[]> {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/realtime/v1/websocket?apikey=${key}&vsn=2.0.0`)
-  try {
-    await new Promise<void>((res, rej) => (ws.once('open', () => res()), ws.once('error', rej)))
-    const frames: unknown[][] = []
-    ws.on('message', (d) => frames.push(JSON.parse(String(d))))
-    ws.send(JSON.stringify(['1', '1', topic, 'phx_join', payload]))
-    return await waitFor('join reply', () => frames.find((f) => f[1] === '1' && f[3] === 'phx_reply'))
-  } finally {
-    ws.close()
-  }
 }
 
 describe('private-only project (realtime server option)', () => {

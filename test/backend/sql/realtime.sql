@@ -140,15 +140,18 @@ create or replace function realtime.capture_emit(msg jsonb) returns void
   as $$
 declare
   seq bigint := nextval('realtime.capture_seq');
+  -- The transaction id lets the server give every row of one transaction the same commit_timestamp, taken when
+  -- the commit reaches it (wal2json reports the commit record's time, not the row's).
+  xid text := pg_current_xact_id()::text;
   body text;
 begin
   -- Every payload carries a unique seq: PostgreSQL folds identical notifications within one transaction.
-  body := (msg || jsonb_build_object('seq', seq))::text;
+  body := (msg || jsonb_build_object('seq', seq, 'xid', xid))::text;
   if octet_length(body) < 7900 then
     perform pg_notify('realtime_capture', body);
   else
-    insert into realtime.capture_overflow (seq, payload) values (seq, msg || jsonb_build_object('seq', seq));
-    perform pg_notify('realtime_capture', jsonb_build_object('ref', seq)::text);
+    insert into realtime.capture_overflow (seq, payload) values (seq, msg || jsonb_build_object('seq', seq, 'xid', xid));
+    perform pg_notify('realtime_capture', jsonb_build_object('ref', seq, 'xid', xid)::text);
   end if;
 end;
 $$;
@@ -175,7 +178,6 @@ begin
     'table', tg_table_name,
     'relid', tg_relid::bigint,
     'type', tg_op,
-    'ts', to_char(clock_timestamp() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     'record', new_rec,
     'old', old_rec,
     'too_large', too_large));
