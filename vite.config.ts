@@ -21,12 +21,13 @@ export default defineConfig({
   build: { outDir: resolve('out/renderer'), emptyOutDir: true },
   environments: {
     client: {
-      // Three pages/entries: the queue window, the hidden sound window, and the loopback bridge script that
+      // Four pages/entries: the queue window, the wallboard, the hidden sound window, and the loopback bridge script that
       // src/cli/ui-server.ts injects for the headless host (a stable name, so the server can find it).
       build: {
         rollupOptions: {
           input: {
             index: resolve('src/renderer/index.html'),
+            wallboard: resolve('src/renderer/wallboard.html'),
             sound: resolve('src/renderer/sound.html'),
             bridge: resolve('src/renderer/bridge/http-bridge.ts'),
           },

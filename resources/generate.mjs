@@ -1,17 +1,28 @@
 #!/usr/bin/env node
-// Generates the tray icons and alert sounds in resources/ with no image or audio tools: PNGs are written
-// by hand (zlib deflate + CRC32), .ico files wrap PNGs (Vista+ ICO format), WAVs are 16-bit PCM.
-// Run: node resources/generate.mjs   (outputs are committed; rerun after changing this file)
+// Generates every icon and sound BayAlert ships, from the shapes and tones below, with no image or audio
+// tools and nothing downloaded: PNGs are written by hand (zlib deflate + CRC32), .ico files wrap PNGs
+// (Vista+ ICO format), .icns files wrap PNGs (the PNG-based ICNS types macOS reads since 10.7), WAVs are
+// 16-bit PCM of synthesised tones. Everything here is ours to ship (resources/LICENSE).
+//   tray/<state>[-attention].png, @2x.png   Linux (22 px, 44 px on HiDPI)
+//   tray/<state>[-attention].ico            Windows tray (16, 20, 24, 32 px: 100-200 % scaling)
+//   tray/<state>[-attention]Template.png, Template@2x.png   macOS menu bar (16/32 px, black + alpha: macOS
+//                                           tints template images for light and dark menu bars)
+//   tray/overlay.png, tray/app.png          Windows taskbar overlay; window icon
+//   build/icon.png (512), build/icons/NxN.png, build/icon.ico, build/icon.icns   the app icon (installers)
+//   sounds/request.wav, sounds/health.wav
+// Run: npm run icons   (outputs are committed; rerun after changing this file). Optional argument: the
+// output directory instead of resources/ (the tests regenerate into a temporary one and compare).
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { deflateSync } from 'node:zlib'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const trayDir = join(here, 'tray')
-const soundDir = join(here, 'sounds')
-mkdirSync(trayDir, { recursive: true })
-mkdirSync(soundDir, { recursive: true })
+const outRoot = process.argv[2] ? resolve(process.argv[2]) : here
+const trayDir = join(outRoot, 'tray')
+const soundDir = join(outRoot, 'sounds')
+const buildDir = join(outRoot, 'build')
+for (const dir of [trayDir, soundDir, buildDir, join(buildDir, 'icons')]) mkdirSync(dir, { recursive: true })
 
 // ---- PNG ------------------------------------------------------------------------------------------
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -70,6 +81,22 @@ function ico(pngs) {
   })
   return Buffer.concat([header, dir, ...pngs.map((p) => p.data)])
 }
+// ICNS: 'icns', total length, then (type, length incl. its 8-byte header, PNG) per entry; big-endian.
+const ICNS_TYPES = { icp4: 16, icp5: 32, ic11: 32, ic12: 64, ic07: 128, ic13: 256, ic08: 256, ic14: 512, ic09: 512, ic10: 1024 }
+function icns(pngOfSize) {
+  const entries = Object.entries(ICNS_TYPES).map(([type, size]) => {
+    const data = pngOfSize(size)
+    const head = Buffer.alloc(8)
+    head.write(type, 0, 'ascii')
+    head.writeUInt32BE(data.length + 8, 4)
+    return Buffer.concat([head, data])
+  })
+  const body = Buffer.concat(entries)
+  const head = Buffer.alloc(8)
+  head.write('icns', 0, 'ascii')
+  head.writeUInt32BE(body.length + 8, 4)
+  return Buffer.concat([head, body])
+}
 
 // ---- drawing: shapes in a unit square, 4×4 supersampling for anti-aliasing -----------------------
 const COLORS = {
@@ -87,9 +114,22 @@ const ring = (cx, cy, r0, r1) => (x, y) => {
   return d <= r1 * r1 && d >= r0 * r0
 }
 const rect = (x0, y0, x1, y1) => (x, y) => x >= x0 && x <= x1 && y >= y0 && y <= y1
+const roundRect = (x0, y0, x1, y1, r) => (x, y) => {
+  if (!rect(x0, y0, x1, y1)(x, y)) return false
+  const cx = Math.min(Math.max(x, x0 + r), x1 - r)
+  const cy = Math.min(Math.max(y, y0 + r), y1 - r)
+  return (x - cx) ** 2 + (y - cy) ** 2 <= r * r
+}
 const slash = (w) => (x, y) => Math.abs(x - y) / Math.SQRT2 <= w / 2 && x > 0.18 && x < 0.82
 
-/** layers: [shape, rgb][] painted in order */
+/**
+ * macOS template image: the same shapes in black, and the white details (the live dot, the "!" of degraded,
+ * the ring around the attention dot) cut out, since macOS draws template images from their alpha alone.
+ */
+const templateLayers = (layers) => layers.map(([shape, rgb]) => [shape, rgb === COLORS.white ? CLEAR : [0, 0, 0]])
+const CLEAR = null
+
+/** layers: [shape, rgb | CLEAR][] painted in order; CLEAR erases what is below */
 function raster(size, layers) {
   const out = new Uint8Array(size * size * 4)
   const S = 4
@@ -101,7 +141,7 @@ function raster(size, layers) {
           const x = (px + (sx + 0.5) / S) / size
           const y = (py + (sy + 0.5) / S) / size
           let col = null
-          for (const [shape, rgb] of layers) if (shape(x, y)) col = rgb
+          for (const [shape, rgb] of layers) if (shape(x, y)) col = rgb // CLEAR (null) erases
           if (col) {
             r += col[0]; g += col[1]; b += col[2]; a += 1
           }
@@ -139,13 +179,28 @@ for (const state of states) {
     const base = attention ? `${state}-attention` : state
     writeFileSync(join(trayDir, `${base}.png`), png(22, raster(22, layers)))
     writeFileSync(join(trayDir, `${base}@2x.png`), png(44, raster(44, layers)))
-    writeFileSync(join(trayDir, `${base}.ico`), ico([16, 24, 32].map((s) => ({ size: s, data: png(s, raster(s, layers)) }))))
+    writeFileSync(join(trayDir, `${base}.ico`), ico([16, 20, 24, 32].map((s) => ({ size: s, data: png(s, raster(s, layers)) }))))
+    writeFileSync(join(trayDir, `${base}Template.png`), png(16, raster(16, templateLayers(layers))))
+    writeFileSync(join(trayDir, `${base}Template@2x.png`), png(32, raster(32, templateLayers(layers))))
   }
 }
 // Windows taskbar overlay (the badge Windows does not have).
 writeFileSync(join(trayDir, 'overlay.png'), png(16, raster(16, [[disc(0.5, 0.5, 0.48), COLORS.white], [disc(0.5, 0.5, 0.4), COLORS.red]])))
-// App icon for the queue window / packaging.
+// App icon for the queue window.
 writeFileSync(join(trayDir, 'app.png'), png(256, raster(256, stateLayers('live'))))
+// App icon for the installers and launchers: the live mark on a dark rounded square (readable on light and
+// dark desktops, unlike the bare tray mark).
+const appIconLayers = [
+  [roundRect(0.06, 0.06, 0.94, 0.94, 0.2), [15, 20, 25]],
+  [disc(0.5, 0.5, 0.3), COLORS.live],
+  [disc(0.5, 0.5, 0.1), COLORS.white],
+  [disc(0.74, 0.26, 0.1), COLORS.red],
+]
+const appIcon = (size) => png(size, raster(size, appIconLayers))
+writeFileSync(join(buildDir, 'icon.png'), appIcon(512))
+for (const size of [16, 32, 48, 64, 128, 256, 512]) writeFileSync(join(buildDir, 'icons', `${size}x${size}.png`), appIcon(size))
+writeFileSync(join(buildDir, 'icon.ico'), ico([16, 24, 32, 48, 64, 128, 256].map((size) => ({ size, data: appIcon(size) }))))
+writeFileSync(join(buildDir, 'icon.icns'), icns(appIcon))
 
 // ---- WAV ------------------------------------------------------------------------------------------
 function wav(samples, rate) {
@@ -175,4 +230,4 @@ function tones(notes, total, rate = 22050, gain = 0.45) {
 writeFileSync(join(soundDir, 'request.wav'), tones([[880, 0, 0.35], [1318.5, 0.18, 0.5], [880, 0.8, 0.35], [1318.5, 0.98, 0.6]], 1.7))
 // Health problem (link degraded / offline): one low double beep.
 writeFileSync(join(soundDir, 'health.wav'), tones([[440, 0, 0.25], [392, 0.3, 0.4]], 0.8, 22050, 0.35))
-console.log(`tray icons → ${trayDir}\nsounds → ${soundDir}`)
+console.log(`tray icons → ${trayDir}\napp icons → ${buildDir}\nsounds → ${soundDir}`)

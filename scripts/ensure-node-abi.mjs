@@ -1,6 +1,6 @@
 // pretest guard: better-sqlite3 must be built for this Node's ABI. A local electron-builder run
 // (npmRebuild) rebuilds it for Electron in place, after which plain Node cannot load it
-// (shared/reference/electron-notes.md §4). Probe in a child process and rebuild from source on failure.
+// (WiseLibs/better-sqlite3#545: "compiled against a different Node.js version"). Probe in a child process and rebuild from source on failure.
 import { spawnSync } from 'node:child_process'
 
 const probe = spawnSync(process.execPath, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], {

@@ -7,34 +7,24 @@
 //   2. no SUPABASE_URL in the environment and no saved settings → start the local shop backend
 //      (`npm run backend`: prints SUPABASE_URL=…, SUPABASE_ANON_KEY=…, DEMO_MECHANIC_1=email:password,
 //      then READY) and sign in as the demo mechanic
-//   3. Electron binary present → launch it; otherwise `npm run headless` with the same environment
+//   3. decide Electron or headless (scripts/launcher/plan.mjs): where the Electron binary is missing, run
+//      Electron's own installer; make better-sqlite3 for Electron's ABI into .cache/ when missing; when either
+//      cannot be done, say why in one line and run `npm run headless` with the same environment.
+//      BAYALERT_HEADLESS=1 skips all of that.
 //   The backend child is stopped when this script exits (Ctrl+C included).
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { planLaunch } from './launcher/plan.mjs'
+import { runProcess } from './launcher/run-process.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const BACKEND_READY_TIMEOUT_MS = Number(process.env.BAYALERT_BACKEND_TIMEOUT_MS ?? 180_000)
 const say = (msg) => console.log(`[start] ${msg}`)
 const children = new Set()
-
-/** Without touching electron/index.js, which would try to download the binary (electron-notes §7.3). */
-export function findElectronBinary() {
-  let dir
-  try {
-    dir = dirname(createRequire(join(root, 'package.json')).resolve('electron/package.json'))
-  } catch {
-    return undefined
-  }
-  const pathTxt = join(dir, 'path.txt') // written by electron's install.js after a successful download
-  if (!existsSync(pathTxt)) return undefined
-  const bin = join(process.env.ELECTRON_OVERRIDE_DIST_PATH ?? join(dir, 'dist'), readFileSync(pathTxt, 'utf8').trim())
-  return existsSync(bin) ? bin : undefined
-}
 
 /** Where electron-store keeps the Electron host's settings (app name "bayalert" from package.json). */
 function savedSettingsUrl() {
@@ -143,9 +133,9 @@ async function main() {
     process.exit(build.status ?? 1)
   }
 
-  const env = { ...process.env }
-  const electronBin = findElectronBinary()
-  const configured = Boolean(env.SUPABASE_URL) || (electronBin !== undefined && savedSettingsUrl() !== null)
+  const plan = await planLaunch({ root, env: process.env, runProcess, say, isTTY: Boolean(process.stdout.isTTY) })
+  const env = plan.mode === 'electron' ? plan.env : { ...process.env }
+  const configured = Boolean(env.SUPABASE_URL) || (plan.mode === 'electron' && savedSettingsUrl() !== null)
   if (!configured) {
     const vars = await startBackend(env).catch(async (err) => {
       say(`Could not start the local shop backend: ${err.message}`)
@@ -169,11 +159,11 @@ async function main() {
   }
 
   let app
-  if (electronBin) {
-    say(`Launching Electron (${electronBin})`)
-    app = run('electron', electronBin, ['.'], env, { detached: false })
+  if (plan.mode === 'electron') {
+    say(`Launching Electron (${plan.bin})`)
+    app = run('electron', plan.bin, ['.'], env, { detached: false })
   } else {
-    say('Electron binary not installed (no download possible here): running headless instead.')
+    say(`Running headless: ${plan.reason.replace(/\.$/, '')}.`)
     say('The same engine runs under Node; alerts go to this terminal and the queue UI is served on 127.0.0.1 (URL below).')
     app = run('headless', 'npm', ['run', '--silent', 'headless'], env, { detached: false })
   }

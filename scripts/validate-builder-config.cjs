@@ -1,5 +1,5 @@
 // Validates electron-builder.yml against electron-builder's own schema without packaging
-// (shared/reference/electron-notes.md §6). These are internal paths: electron-builder is pinned.
+// (app-builder-lib's scheme.json through its own validateConfiguration). These are internal paths: electron-builder is pinned.
 const { getConfig, validateConfiguration } = require('app-builder-lib/out/util/config/config')
 const { DebugLogger } = require('builder-util')
 

@@ -1,6 +1,7 @@
 // `npm run headless -- [--json] [--ui-port N] [--no-ui] [--verbose]`
 // The engine under plain Node: alerts in the terminal (and the OS notifier where there is one, and the
-// terminal bell), the queue UI on loopback for a browser or a wallboard. Configuration from flags or
+// terminal bell), the queue UI and a read-only wallboard on loopback, locked by a per-run secret in the
+// URLs it prints. One run per data directory (a lock file). Configuration from flags or
 // SUPABASE_URL / SUPABASE_ANON_KEY / BAYALERT_EMAIL / BAYALERT_PASSWORD / BAYALERT_DATA_DIR; with none at
 // all, the local backend's well-known defaults (`npm run backend`).
 // Exit codes: 0 clean stop, 2 configuration, 3 sign-in refused, 4 server unreachable, 1 anything else.
@@ -10,16 +11,19 @@ import type { EngineHandle } from '../core/engine-api.js'
 import type { AlertSink, Logger } from '../core/ports.js'
 import { SignInError } from '../core/link/supervisor.js'
 import { FileSecretStore } from './secret-file.js'
+import { acquireInstanceLock, heldMessage } from './instance-lock.js'
 import { detectNotifier, OsNotifierSink } from './notifier.js'
 import { attachOutput, BellSink, TerminalOutput, TerminalSink } from './output.js'
 import { appVersion, isMainModule, parseArgs, resolveSettings, stderrLogger, workstationId } from './settings.js'
-import { startUiServer, type UiServer } from './ui-server.js'
+import { DEFAULT_RENDERER_DIR, startUiServer, type UiServer } from './ui-server.js'
+import { ensureUiBuilt } from './ui-build.js'
 
 const USAGE = `Usage: npm run headless -- [options]
 
   --json            one JSON object per line on stdout (ts, type: state|alert|retract|queue|health|error)
-  --ui-port N       serve the queue UI on http://127.0.0.1:N/ (default: any free port)
-  --no-ui           do not serve the queue UI
+  --ui-port N       serve the queue UI and the wallboard on 127.0.0.1 port N (default: any free port);
+                    their addresses, with this run's secret, are printed on stderr ("queue UI: …", "wallboard: …")
+  --no-ui           serve neither
   --verbose, -v     log info lines to stderr
   --url URL, --anon-key KEY, --email E, --password P, --data-dir DIR
                     override SUPABASE_URL, SUPABASE_ANON_KEY, BAYALERT_EMAIL, BAYALERT_PASSWORD, BAYALERT_DATA_DIR
@@ -62,6 +66,19 @@ export async function main(argv: string[]): Promise<number> {
     return 2
   }
   const settings = checked.settings
+  let lock: ReturnType<typeof acquireInstanceLock>
+  try {
+    lock = acquireInstanceLock(settings.dataDir)
+  } catch (e) {
+    return fail(2, `Could not lock the data directory ${settings.dataDir}: ${(e as Error).message}`)
+  }
+  if (!lock.ok) return fail(2, heldMessage(lock.holder))
+  // 'exit' also runs on process.exit() from the signal handlers and on every return below.
+  process.once('exit', lock.release)
+  if (lock.tookOverFrom) {
+    const was = lock.tookOverFrom === 'unreadable' ? 'an unreadable lock file' : `pid ${lock.tookOverFrom.pid}, since ${lock.tookOverFrom.startedAt}`
+    say(`took over the data directory lock of a headless run that is no longer running (${was})`)
+  }
   if (usingLocalDefaults) say(`no shop configured: using the local backend at ${settings.supabaseUrl} as ${settings.email} (start it with \`npm run backend\`)`)
 
   const log = stderrLogger(args.verbose, args.json)
@@ -118,7 +135,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   if (!args.noUi) ui = await startUi(engine, args.uiPort, say, log)
-  if (ui) say(`queue UI: ${ui.url}`)
+  if (ui) {
+    // Other programs parse these two lines (so no "bayalert: " prefix: a line starts with its name); each
+    // URL carries the secret that unlocks its view. Stderr only: never in the --json stream or a log.
+    process.stderr.write(`queue UI: ${ui.url}\nwallboard: ${ui.wallboardUrl}\n`)
+  }
   const s = engine.snapshot()
   out.queue(s.queue)
   out.redraw(s)
@@ -130,6 +151,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function startUi(engine: EngineHandle, port: number | null, say: (m: string) => void, log: Logger): Promise<UiServer | null> {
+  await ensureUiBuilt(DEFAULT_RENDERER_DIR, say)
   try {
     return await startUiServer({ engine, port: port ?? 0, host: '127.0.0.1', log })
   } catch (e) {

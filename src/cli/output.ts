@@ -60,6 +60,8 @@ function queueFields(items: QueueItem[]): Record<string, unknown> {
       detail: q.detail,
       acknowledged: q.acknowledged,
       queuedAt: q.queuedAt,
+      // false: restored from the last session and not confirmed by the server since this start.
+      confirmed: q.confirmed,
     })),
   }
 }
@@ -122,7 +124,7 @@ export class TerminalOutput {
   }
 
   queue(items: QueueItem[]): void {
-    const key = JSON.stringify(items.map((q) => [q.requestId, q.detail, q.acknowledged]))
+    const key = JSON.stringify(items.map((q) => [q.requestId, q.detail, q.acknowledged, q.confirmed]))
     if (key === this.lastQueueKey) return
     this.lastQueueKey = key
     this.emit('queue', queueFields(items))
@@ -141,7 +143,7 @@ export class TerminalOutput {
     if (this.o.json || !this.o.tty || !this.o.raw) return
     const waiting = s.queue
       .slice(0, 4)
-      .map((q) => `${q.details.customerName ?? 'customer'}${q.details.vehicle ? ` (${q.details.vehicle})` : ''}${q.acknowledged ? '' : '*'}`)
+      .map((q) => `${q.details.customerName ?? 'customer'}${q.details.vehicle ? ` (${q.details.vehicle})` : ''}${q.confirmed === false ? ' (not confirmed yet)' : ''}${q.acknowledged ? '' : '*'}`)
       .join(', ')
     const more = s.queue.length > 4 ? ` +${s.queue.length - 4}` : ''
     const paused = s.paused ? this.colour(' [paused]', C.yellow) : ''

@@ -2,6 +2,10 @@
 // script (out/renderer/bridge.js, from src/renderer/bridge/http-bridge.ts) that implements the same
 // BayAlertApi as the Electron preload — commands over HTTP POST, snapshot pushes over a WebSocket.
 // It is the IPC handlers' twin and applies the same rules:
+//   - every request and websocket must hold this run's secret (src/cli/ui-access.ts): the printed URL's
+//     ?k=… is exchanged for a cookie; without it there is only a page saying where to find the address.
+//     The wallboard's secret is read-only: it loads the snapshot and the pushes, and no command runs;
+//   - malformed requests and upgrades get an error response; nothing a client sends ends the process;
 //   - bound to 127.0.0.1 only; every request's Host (and Origin, when sent) must be this loopback origin,
 //     which defeats DNS rebinding (a hostile page on evil.example resolving to 127.0.0.1 sends
 //     Host: evil.example) and cross-site requests;
@@ -14,11 +18,13 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { EngineHandle } from '../core/engine-api.js'
 import type { Logger } from '../core/ports.js'
 import { decodeRequestPath, extensionOf, resolveInside, UI_CONTENT_TYPES } from '../core/static-files.js'
 import { ARG_VALIDATORS, describeArgs, isQueueChannel, type InAppAlert, type QueueChannel } from '../shared/ipc.js'
+import { createUiAccess, KEY_PARAM, type UiScope } from './ui-access.js'
 
 export interface UiServerOptions {
   engine: EngineHandle
@@ -33,12 +39,17 @@ export interface UiServerOptions {
 }
 
 export interface UiServer {
+  /** The queue UI's address with the secret that unlocks it (print it; never log it). */
   url: string
+  /** The read-only wallboard's address with its own secret. */
+  wallboardUrl: string
+  /** http://127.0.0.1:PORT — no secret, safe to log. */
+  origin: string
   close(): Promise<void>
 }
 
 export const BRIDGE_HEADER = 'x-bayalert-bridge'
-const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url))
+export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url))
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} }
 
 // Only these types are served at all: any other extension is a 404.
@@ -66,6 +77,36 @@ export function loopbackRequestProblem(headers: IncomingMessage['headers'], port
   if (origin === undefined) return requireOrigin ? 'missing Origin' : null
   if (!allowedHosts.some((h) => origin.toLowerCase() === `http://${h}`)) return `Origin ${JSON.stringify(origin.slice(0, 100))} is not this loopback server`
   return null
+}
+
+/** The only page served without the secret: where to find the address, and nothing about the queue. */
+export const LOCKED_PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>BayAlert</title></head>
+<body>
+<h1>BayAlert</h1>
+<p>Open the address printed by <code>npm run headless</code> (the line <code>queue UI: …</code>).</p>
+<p>For a shop screen, use the line <code>wallboard: …</code>. Each run prints new addresses.</p>
+</body>
+</html>
+`
+
+/** Pages, by URL path: the queue window at the root, the wallboard under its own path. */
+const PAGES: Record<string, string> = { '/': '/index.html', '/index.html': '/index.html', '/wallboard': '/wallboard.html', '/wallboard.html': '/wallboard.html' }
+
+/** Commands a wallboard session may send: reading only. */
+const READ_ONLY: ReadonlySet<QueueChannel> = new Set(['engine:get-snapshot'])
+
+/** Path and ?k= of a request target in origin form ("/path?query"); null for anything else or unparseable. */
+export function requestTarget(rawUrl: string | undefined): { path: string; key: string | null } | null {
+  if (!rawUrl || !rawUrl.startsWith('/')) return null
+  try {
+    // Parsed against a fixed origin so "//x" is a path, not a host (new URL('//', base) throws).
+    const u = new URL(`http://127.0.0.1${rawUrl}`)
+    return { path: u.pathname, key: u.searchParams.get(KEY_PARAM) }
+  } catch {
+    return null
+  }
 }
 
 /** Puts the bridge in front of the page's own module script: module scripts run in document order. */
@@ -111,6 +152,14 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
   })
 }
 
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }
+
+/** Ends a not-yet-upgraded socket with a plain HTTP error (it never reaches the websocket server). */
+function refuseUpgrade(socket: Duplex, status: number): void {
+  if (!socket.writable) return void socket.destroy()
+  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+}
+
 function dispatch(engine: EngineHandle, channel: QueueChannel, args: unknown[]): Promise<unknown> | unknown {
   switch (channel) {
     case 'engine:get-snapshot':
@@ -134,8 +183,10 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   const log = opts.log ?? silent
   const root = opts.rendererDir ?? DEFAULT_RENDERER_DIR
   const maxBody = opts.maxBodyBytes ?? 16 * 1024
-  if (!existsSync(resolve(root, 'index.html'))) log.warn('queue UI is not built; run `npx vite build`', { rendererDir: root })
+  if (!existsSync(resolve(root, 'index.html'))) log.warn('queue UI is not built; run `npm run build`', { rendererDir: root })
   let port = 0
+  // Made once the port is known (the cookie names carry it); nothing is served before listen() resolves.
+  let access!: ReturnType<typeof createUiAccess>
 
   const baseHeaders = () => ({
     'content-security-policy': cspFor(port),
@@ -154,7 +205,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   async function serveStatic(pathname: string, res: ServerResponse): Promise<void> {
     const decoded = decodeRequestPath(pathname)
     if ('refused' in decoded) return decoded.refused === 'undecodable' ? send(res, 400, 'text/plain', 'Bad path') : send(res, 404, 'text/plain', 'Not found')
-    const { path } = decoded
+    const path = PAGES[decoded.path] ?? decoded.path
     const file = resolveInside(root, path.slice(1))
     const ext = file ? extensionOf(file) : ''
     if (!file || !MIME[ext]) return send(res, 404, 'text/plain', 'Not found')
@@ -162,15 +213,16 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     try {
       body = await readFile(file)
     } catch {
-      if (path === '/index.html') return send(res, 503, 'text/plain; charset=utf-8', 'BayAlert UI is not built yet: run `npx vite build`.')
+      if (ext === 'html') return send(res, 503, 'text/plain; charset=utf-8', 'BayAlert UI is not built yet: run `npm run build` (or restart `npm run headless`, which builds it).')
       return send(res, 404, 'text/plain', 'Not found')
     }
-    if (path === '/index.html') return send(res, 200, MIME.html!, injectBridge(body.toString('utf8')))
+    if (path === '/index.html' || path === '/wallboard.html') return send(res, 200, MIME.html!, injectBridge(body.toString('utf8')))
     return send(res, 200, MIME[ext]!, body)
   }
 
-  async function handleCommand(channel: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handleCommand(channel: string, scope: UiScope, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!isQueueChannel(channel)) throw new HttpError(404, 'unknown command')
+    if (scope === 'wallboard' && !READ_ONLY.has(channel)) throw new HttpError(403, 'the wallboard is read-only')
     if (req.headers[BRIDGE_HEADER] !== '1') throw new HttpError(403, `missing ${BRIDGE_HEADER} header`)
     if (!/^application\/json(;|$)/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'content-type must be application/json')
     const text = await readBody(req, maxBody)
@@ -194,6 +246,19 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     }
   }
 
+  /** GET /?k=SECRET: trade the key for a cookie and send the browser to the same page without it. */
+  function exchangeKey(key: string, path: string, req: IncomingMessage, res: ServerResponse): void {
+    const scope = req.method === 'GET' || req.method === 'HEAD' ? access.scopeOfKey(key) : null
+    if (!scope) {
+      log.warn('ui-server: refused a wrong key', { path: path.slice(0, 100) })
+      return send(res, 401, MIME.html!, LOCKED_PAGE)
+    }
+    // Only our own pages as targets: a Location built from the request path could be "//elsewhere".
+    const page = scope === 'wallboard' || PAGES[path] === '/wallboard.html' ? '/wallboard' : '/'
+    res.writeHead(303, { ...baseHeaders(), location: page, 'set-cookie': access.setCookie(scope), 'content-type': 'text/plain' })
+    res.end()
+  }
+
   const server = createServer((req, res) => {
     void (async () => {
       const problem = loopbackRequestProblem(req.headers, port, false)
@@ -201,20 +266,43 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
         log.warn('ui-server: refused request', { reason: problem })
         throw new HttpError(403, 'forbidden')
       }
-      const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
-      if (url.pathname.startsWith('/api/invoke/')) {
-        if (req.method !== 'POST') throw new HttpError(405, 'POST only')
-        return handleCommand(url.pathname.slice('/api/invoke/'.length), req, res)
+      const target = requestTarget(req.url)
+      if (!target) throw new HttpError(400, 'bad request target')
+      const isApi = target.path.startsWith('/api/')
+      if (target.key !== null && !isApi) return exchangeKey(target.key, target.path, req, res)
+      const scope = access.scopeOf(req.headers)
+      if (!scope) {
+        log.warn('ui-server: refused a request without this run\'s secret', { path: target.path.slice(0, 100) })
+        if (isApi) throw new HttpError(401, 'locked: open the address printed by `npm run headless`')
+        return send(res, 401, MIME.html!, LOCKED_PAGE)
       }
-      if (url.pathname.startsWith('/api/')) throw new HttpError(404, 'unknown endpoint')
+      if (target.path.startsWith('/api/invoke/')) {
+        if (req.method !== 'POST') throw new HttpError(405, 'POST only')
+        return handleCommand(target.path.slice('/api/invoke/'.length), scope, req, res)
+      }
+      if (isApi) throw new HttpError(404, 'unknown endpoint')
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'GET only')
-      return serveStatic(url.pathname, res)
+      // The wallboard's secret opens the wallboard; its holder has no use for the queue window's buttons.
+      if (scope === 'wallboard' && PAGES[target.path] === '/index.html') {
+        res.writeHead(303, { ...baseHeaders(), location: '/wallboard', 'content-type': 'text/plain' })
+        return void res.end()
+      }
+      return serveStatic(target.path, res)
     })().catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500
+      if (status === 500) log.error('ui-server: request failed', { cause: err instanceof Error ? err.message : String(err) })
       if (status === 413) res.setHeader('connection', 'close')
       if (!res.headersSent) sendJson(res, status, { error: err instanceof Error ? err.message : 'error' })
       else res.destroy()
     })
+  })
+  // Requests Node's parser rejects (bad request line, oversized headers, bad encodings) end here: answer and
+  // close the connection, and say so; the listener's presence stops nothing else.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    log.warn('ui-server: malformed request', { code: err.code ?? 'error' })
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request'
+    if (socket.writable && !(err.code === 'ECONNRESET')) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+    else socket.destroy()
   })
   server.headersTimeout = 10_000
   server.requestTimeout = 15_000
@@ -231,23 +319,38 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     }
   }
   server.on('upgrade', (req, socket, head) => {
-    const problem = loopbackRequestProblem(req.headers, port, true)
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
-    if (problem || path !== '/api/events') {
-      log.warn('ui-server: refused websocket', { reason: problem ?? `path ${path}` })
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
-      return
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      clients.add(ws)
-      ws.on('close', () => clients.delete(ws))
-      ws.on('error', (err) => {
-        log.warn('ui-server: websocket client error; dropping it', { cause: err.message })
-        clients.delete(ws)
+    // A client that resets mid-handshake must not raise an unhandled 'error' (the ws server adds its own
+    // handler once the upgrade completes).
+    const onSocketError = (err: Error) => log.warn('ui-server: websocket handshake socket error', { cause: err.message })
+    socket.on('error', onSocketError)
+    try {
+      const problem = loopbackRequestProblem(req.headers, port, true)
+      const target = requestTarget(req.url)
+      if (problem || !target || target.path !== '/api/events') {
+        log.warn('ui-server: refused websocket', { reason: problem ?? (target ? `path ${target.path.slice(0, 100)}` : 'bad request target') })
+        return refuseUpgrade(socket, problem ? 403 : target ? 404 : 400)
+      }
+      const scope = access.scopeOf(req.headers)
+      if (!scope) {
+        log.warn('ui-server: refused a websocket without this run\'s secret')
+        return refuseUpgrade(socket, 401)
+      }
+      // Wrong method, missing Sec-WebSocket-Key, bad version: the ws server answers 400/405 itself.
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        socket.off('error', onSocketError)
+        clients.add(ws)
+        ws.on('close', () => clients.delete(ws))
+        ws.on('error', (err) => {
+          log.warn('ui-server: websocket client error; dropping it', { cause: err.message })
+          clients.delete(ws)
+        })
+        ws.on('message', () => {}) // ignored by design
+        ws.send(JSON.stringify({ type: 'snapshot', snapshot: engine.snapshot() }))
       })
-      ws.on('message', () => {}) // ignored by design
-      ws.send(JSON.stringify({ type: 'snapshot', snapshot: engine.snapshot() }))
-    })
+    } catch (err) {
+      log.error('ui-server: websocket upgrade failed', { cause: err instanceof Error ? err.message : String(err) })
+      refuseUpgrade(socket, 400)
+    }
   })
 
   const unsubscribe = [
@@ -266,12 +369,15 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     })
   })
   port = (server.address() as AddressInfo).port
-  const url = `http://127.0.0.1:${port}/`
-  log.info('queue UI listening', { url })
+  access = createUiAccess(port)
+  const origin = `http://127.0.0.1:${port}`
+  log.info('queue UI listening', { origin }) // the secrets only ever go to the printed lines
 
   let closed: Promise<void> | null = null
   return {
-    url,
+    url: `${origin}/?${KEY_PARAM}=${access.secret('queue')}`,
+    wallboardUrl: `${origin}/wallboard?${KEY_PARAM}=${access.secret('wallboard')}`,
+    origin,
     close() {
       closed ??= new Promise<void>((done) => {
         unsubscribe.forEach((u) => u())

@@ -2,6 +2,7 @@
 // One clear message per problem; never a key, password or token in any message or log line.
 import { accessSync, constants as fsConstants, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { safeText } from './alerts/safe-text.js'
 
 /** The local shop backend's well-known defaults (`npm run backend` prints the same values). */
 export const LOCAL_DEFAULTS = {
@@ -45,29 +46,76 @@ export type ConfigResult = { ok: true; settings: ValidSettings } | { ok: false; 
 
 export type KeyKind = 'anon-jwt' | 'publishable' | 'service-role' | 'secret' | 'other-role' | 'invalid'
 
-/** Decodes a JWT's claims without verifying it (the server verifies; we only refuse obvious misuse). */
-export function decodeJwtClaims(token: string): Record<string, unknown> | null {
-  const parts = token.split('.')
-  if (parts.length !== 3) return null
+// A JWT is three base64url segments (RFC 7519 §3, RFC 7515 §7.1: no padding, no other characters).
+const BASE64URL = /^[A-Za-z0-9_-]+$/
+// Supabase's new API keys: `sb_publishable_…` (public, like anon) and `sb_secret_…` (like service_role),
+// https://supabase.com/docs/guides/api/api-keys
+const PUBLISHABLE = /^sb_publishable_[A-Za-z0-9_-]+$/
+/** No real key comes near this; a longer one is refused before any decoding. */
+const MAX_KEY_CHARS = 8192
+
+function decodeJsonObject(segment: string): Record<string, unknown> | null {
   try {
-    const json = Buffer.from(parts[1]!.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')
-    const claims: unknown = JSON.parse(json)
-    return claims && typeof claims === 'object' && !Array.isArray(claims) ? (claims as Record<string, unknown>) : null
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'))
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null
   } catch {
     return null
   }
 }
 
+/**
+ * Decodes a JWT's claims without verifying it (the server verifies; we only refuse obvious misuse).
+ * Strict: exactly three base64url segments, and both header and payload JSON objects — Node's base64
+ * decoder skips characters it does not know, so a lenient check would read garbage as a token.
+ */
+export function decodeJwtClaims(token: string): Record<string, unknown> | null {
+  const parts = token.split('.')
+  if (parts.length !== 3 || !parts.every((p) => BASE64URL.test(p))) return null
+  if (!decodeJsonObject(parts[0]!)) return null
+  return decodeJsonObject(parts[1]!)
+}
+
+/**
+ * The one key classifier for every host and the link supervisor. Only 'anon-jwt' and 'publishable'
+ * may be used on a workstation. Whitespace around a key is ignored (pasted keys often carry it).
+ */
 export function classifyKey(key: string): { kind: KeyKind; role?: string } {
-  const k = key.trim()
-  if (k.startsWith('sb_publishable_')) return { kind: 'publishable' }
+  const k = typeof key === 'string' ? key.trim() : ''
+  if (k.length === 0 || k.length > MAX_KEY_CHARS) return { kind: 'invalid' }
   if (k.startsWith('sb_secret_')) return { kind: 'secret' }
+  if (k.startsWith('sb_publishable_')) return PUBLISHABLE.test(k) ? { kind: 'publishable' } : { kind: 'invalid' }
   const claims = decodeJwtClaims(k)
   if (!claims) return { kind: 'invalid' }
   const role = typeof claims.role === 'string' ? claims.role : undefined
   if (role === 'anon') return { kind: 'anon-jwt', role }
   if (role === 'service_role' || role === 'supabase_admin') return { kind: 'service-role', role }
   return { kind: 'other-role', role }
+}
+
+/**
+ * Why `key` must not be used on a workstation — one sentence naming it `name` and never containing
+ * the key — or null for an anon JWT or a publishable key.
+ */
+export function keyProblem(key: string, name = 'The key'): string | null {
+  const c = classifyKey(key)
+  switch (c.kind) {
+    case 'anon-jwt':
+    case 'publishable':
+      return null
+    case 'service-role':
+    case 'secret':
+      // A workstation must never hold a key that bypasses row-level security.
+      return `${name} is a service-role/secret key, which bypasses row-level security and must never be put on a workstation. Use the anon (publishable) key instead.`
+    case 'other-role': {
+      // The role comes from an untrusted token: shown only as a short, cleaned word.
+      const role = c.role === undefined ? '(none)' : (safeText(c.role, 40) ?? '(blank)')
+      return `${name} is a JWT for role "${role}", not "anon". Use the project's anon (publishable) key.`
+    }
+    default:
+      return typeof key !== 'string' || key.trim() === ''
+        ? `${name} is missing. Use the project's anon (publishable) key from the API settings.`
+        : `${name} is neither a JWT nor an sb_publishable_ key. Copy the anon (publishable) key from the project's API settings.`
+  }
 }
 
 /** Checks that dir exists (creating it) and that a file can be written in it. Returns a problem or null. */
@@ -83,6 +131,16 @@ export function checkDataDir(dir: string): string | null {
     const code = (e as NodeJS.ErrnoException).code ?? 'error'
     return `The data directory ${dir} is not writable (${code}). Set BAYALERT_DATA_DIR to a directory this user can write.`
   }
+}
+
+/**
+ * True for the names of this machine's loopback interface: 127.0.0.0/8, ::1 and localhost. Takes a WHATWG
+ * URL hostname, which is already normalised (`127.1` → `127.0.0.1`, `[::1]` keeps its brackets, lower case).
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname === '[::1]') return true
+  const octets = hostname.split('.')
+  return octets.length === 4 && octets[0] === '127' && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)
 }
 
 export function validateSettings(raw: RawSettings): ConfigResult {
@@ -105,6 +163,13 @@ export function validateSettings(raw: RawSettings): ConfigResult {
       })
     } else if (parsed.username || parsed.password) {
       problems.push({ field: 'supabaseUrl', message: 'SUPABASE_URL must not contain a user name or password.' })
+    } else if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+      // Plain http to another machine would send the anon key, the mechanic's password and the session
+      // tokens readable (and changeable) by anyone on the network path.
+      problems.push({
+        field: 'supabaseUrl',
+        message: `SUPABASE_URL uses plain http:// to ${parsed.hostname.slice(0, 80)}, which is not this machine. Use https:// (http:// is allowed only for a local backend on 127.0.0.1, ::1 or localhost).`,
+      })
     } else {
       supabaseUrl = parsed.origin + parsed.pathname.replace(/\/+$/, '')
     }
@@ -115,33 +180,9 @@ export function validateSettings(raw: RawSettings): ConfigResult {
   if (!key) {
     problems.push({ field: 'anonKey', message: 'SUPABASE_ANON_KEY is missing. Use the project\'s anon (publishable) key from the API settings.' })
   } else {
-    const c = classifyKey(key)
-    switch (c.kind) {
-      case 'anon-jwt':
-      case 'publishable':
-        keyKind = c.kind
-        break
-      case 'service-role':
-      case 'secret':
-        // A workstation must never hold a key that bypasses row-level security.
-        problems.push({
-          field: 'anonKey',
-          message:
-            'SUPABASE_ANON_KEY is a service-role/secret key, which bypasses row-level security and must never be put on a workstation. Use the anon (publishable) key instead.',
-        })
-        break
-      case 'other-role':
-        problems.push({
-          field: 'anonKey',
-          message: `SUPABASE_ANON_KEY is a JWT for role "${c.role ?? '(none)'}", not "anon". Use the project's anon (publishable) key.`,
-        })
-        break
-      default:
-        problems.push({
-          field: 'anonKey',
-          message: 'SUPABASE_ANON_KEY is neither a JWT nor an sb_publishable_ key. Copy the anon (publishable) key from the project\'s API settings.',
-        })
-    }
+    const problem = keyProblem(key, 'SUPABASE_ANON_KEY')
+    if (problem) problems.push({ field: 'anonKey', message: problem })
+    else keyKind = classifyKey(key).kind as ValidSettings['keyKind']
   }
 
   const email = (raw.email ?? '').trim()

@@ -41,6 +41,12 @@ export interface EngineConfig {
   /** Stable id of this workstation (hostname-based by default). */
   workstationId: string
   appVersion: string
+  /**
+   * The better-sqlite3 native build to load when the host's ABI is not the one node_modules was built for
+   * (Electron's main process in development: a build for Electron's ABI that `npm start` keeps in .cache/).
+   * Unset: better-sqlite3 finds its own build.
+   */
+  sqliteNativeBinding?: string
   /** Optional overrides; defaults live in the engine. */
   heartbeatIntervalMs?: number
   safetyReconcileMs?: number

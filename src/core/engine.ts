@@ -7,9 +7,9 @@ import { DEFAULT_FLAGS } from '../shared/types.js'
 import type { EngineConfig, EngineEvents, EngineHandle, EnginePorts } from './engine-api.js'
 import type { Clock } from './ports.js'
 import { systemClock } from './ports.js'
-import { redactText } from './config.js'
+import { SERVER_TEXT_MAX, serverText } from './server-text.js'
 import { openStateCore, type StateCore, type StateCoreOptions } from './desk/state-core.js'
-import { validRequestId } from './alerts/safe-text.js'
+import { isUuid } from './feed/parse.js'
 import { LinkSupervisor, type LinkConfig } from './link/supervisor.js'
 import { describeRestError, restCall } from './link/rest.js'
 import { TimerRegistry } from './link/timers.js'
@@ -29,6 +29,9 @@ export interface EngineTuning {
   random?: () => number
   /** Delivery paths (default all on); the bench runs each alone. */
   paths?: Partial<DeliveryPaths>
+  /** Public-topic hints: wait before deciding (default 300 ms), at most one hint-triggered read per (default 10 s). */
+  hintDebounceMs?: number
+  hintMinIntervalMs?: number
 }
 
 type Listeners = { [E in keyof EngineEvents]: Set<(p: EngineEvents[E]) => void> }
@@ -80,6 +83,7 @@ export class Engine implements EngineHandle {
       this.core = openStateCore({
         ...tuning.stateCore,
         dbPath: join(config.dataDir, 'bayalert.db'),
+        nativeBinding: config.sqliteNativeBinding,
         sinks: ports.sinks,
         log,
         clock: this.clock,
@@ -99,6 +103,7 @@ export class Engine implements EngineHandle {
       desk.on('retract', (r) => this.emit('retract', r)),
       desk.on('pause', () => this.queueSnapshot()),
       desk.on('flags', () => this.queueSnapshot()),
+      desk.on('notice', () => this.refreshState()),
       health.on((e) => {
         if (e.type === 'alert') this.emit('alert', e.alert)
         else {
@@ -130,6 +135,8 @@ export class Engine implements EngineHandle {
       reconcileTimeoutMs: tuning.reconcileTimeoutMs,
       random: tuning.random,
       paths: tuning.paths,
+      hintDebounceMs: tuning.hintDebounceMs,
+      hintMinIntervalMs: tuning.hintMinIntervalMs,
       onProblem: (reason) => {
         this.reconcileProblem = reason
         this.refreshState()
@@ -192,7 +199,7 @@ export class Engine implements EngineHandle {
   async accept(requestId: string): Promise<AcceptResult> {
     const link = this.link
     if (!link || !link.currentUser) return { ok: false, reason: 'offline', message: 'Not signed in.' }
-    if (!validRequestId(requestId)) return { ok: false, reason: 'not-found', message: 'That is not a request id.' }
+    if (!isUuid(requestId)) return { ok: false, reason: 'not-found', message: 'That is not a request id.' }
     const res = await restCall<unknown>(link.client, (c) => c.rpc('accept_request', { p_request_id: requestId }), 8000)
     if (!res.ok) {
       const why = describeRestError(res.error)
@@ -213,7 +220,7 @@ export class Engine implements EngineHandle {
       case 'cancelled':
         return { ok: false, reason: 'not-found', message: 'The customer cancelled this request.' }
       default:
-        return { ok: false, reason: 'error', message: `The server refused: ${redactText(reason ?? 'no reason given')}` }
+        return { ok: false, reason: 'error', message: `The server refused: ${serverText(reason) || 'no reason given'}` }
     }
   }
 
@@ -276,6 +283,12 @@ export class Engine implements EngineHandle {
       const problem = this.reconcileProblem ?? this.core?.health.degradedReason() ?? null
       if (problem) next = { state: 'degraded', reason: problem, since: this.displayed.state === 'degraded' ? this.displayed.since : this.clock.now() }
     }
+    // A long offline start: the state says that the restored queue is not confirmed (cleared by the
+    // first successful reconcile).
+    const notice = this.core?.desk.notice() ?? null
+    if (notice && next.state !== 'live') next = { ...next, reason: `${next.reason} — ${notice}` }
+    // The one line every host shows: whatever server text reached it, it leaves here cleaned.
+    next = { ...next, reason: serverText(next.reason, 2 * SERVER_TEXT_MAX + 200) || next.state }
     if (next.state !== this.displayed.state || next.reason !== this.displayed.reason) {
       this.displayed = next
       this.emit('state', this.displayed)

@@ -1,5 +1,5 @@
 // One place for every renderer security decision (Electron docs tutorial/security.md, checklist items
-// 2-4, 5, 7, 11-14, 17-18; electron-notes §3). Every BrowserWindow is built from secureWebPreferences(),
+// 2-4, 5, 7, 11-14, 17-18). Every BrowserWindow is built from secureWebPreferences(),
 // every webContents goes through hardenWebContents(), and the default session denies all permissions.
 import type { Session, WebContents, WebPreferences } from 'electron'
 
@@ -24,8 +24,16 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ')
 
-/** The only webPreferences any window gets. Explicit even where Electron's defaults agree (checklist 2-4). */
-export function secureWebPreferences(preload: string, extra: Pick<WebPreferences, 'backgroundThrottling' | 'autoplayPolicy'> = {}): WebPreferences {
+/**
+ * The only webPreferences any window gets. Explicit even where Electron's defaults agree (checklist 2-4).
+ * DevTools only in development: in an installed app they would let anyone at the workstation read the
+ * queue's customer details and drive the bridge from the console.
+ */
+export function secureWebPreferences(
+  preload: string,
+  isPackaged: boolean,
+  extra: Pick<WebPreferences, 'backgroundThrottling' | 'autoplayPolicy'> = {},
+): WebPreferences {
   return {
     preload,
     contextIsolation: true,
@@ -39,8 +47,8 @@ export function secureWebPreferences(preload: string, extra: Pick<WebPreferences
     webviewTag: false,
     navigateOnDragDrop: false,
     spellcheck: false,
-    devTools: true,
     ...extra,
+    devTools: !isPackaged,
   }
 }
 

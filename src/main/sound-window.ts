@@ -13,11 +13,12 @@ export class SoundWindow implements SoundPlayer {
 
   constructor(
     private readonly preload: string,
+    private readonly isPackaged: boolean,
     private readonly log: Logger,
   ) {}
 
   open(): void {
-    const win = new BrowserWindow(soundWindowOptions(this.preload))
+    const win = new BrowserWindow(soundWindowOptions(this.preload, this.isPackaged))
     this.win = win
     this.ready = false
     win.webContents.on('did-finish-load', () => {

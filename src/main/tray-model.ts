@@ -10,13 +10,17 @@ export function stateLabel(state: LinkStateName): string {
 }
 
 /**
- * Icon file for a state. Windows gets .ico (Explorer scales PNG tray icons badly), everything else a
- * 22 px PNG with an @2x sibling that nativeImage picks up on HiDPI (mattermost refreshImages). The
- * attention variant adds a red dot; on Windows it stands in for the badge Windows does not have.
+ * Icon file for a state. Windows gets .ico (Explorer scales PNG tray icons badly); macOS a template image
+ * (the name ending in "Template" is what makes nativeImage treat it as one, so the menu bar tints it for
+ * light and dark mode); Linux a 22 px PNG. Each PNG has an @2x sibling that nativeImage picks up on HiDPI
+ * (mattermost refreshImages). The attention variant adds a dot; on Windows it stands in for the badge
+ * Windows does not have.
  */
 export function trayIconFile(state: LinkStateName, attention: boolean, platform: NodeJS.Platform): string {
   const base = attention ? `${state}-attention` : state
-  return platform === 'win32' ? `${base}.ico` : `${base}.png`
+  if (platform === 'win32') return `${base}.ico`
+  if (platform === 'darwin') return `${base}Template.png`
+  return `${base}.png`
 }
 
 export interface TrayModel {

@@ -7,7 +7,7 @@ import { APP_ORIGIN, secureWebPreferences } from './security.js'
 export const QUEUE_URL = `${APP_ORIGIN}/index.html`
 export const SOUND_URL = `${APP_ORIGIN}/sound.html`
 
-export function queueWindowOptions(preload: string): BrowserWindowConstructorOptions {
+export function queueWindowOptions(preload: string, isPackaged: boolean): BrowserWindowConstructorOptions {
   return {
     width: 440,
     height: 620,
@@ -19,15 +19,15 @@ export function queueWindowOptions(preload: string): BrowserWindowConstructorOpt
     backgroundColor: '#0f1419',
     // The queue's "waiting 3 min" counters and snapshot pushes must keep ticking while the window is
     // behind others; alerts themselves never depend on this window.
-    webPreferences: secureWebPreferences(preload, { backgroundThrottling: false }),
+    webPreferences: secureWebPreferences(preload, isPackaged, { backgroundThrottling: false }),
   }
 }
 
 /**
- * Hidden audio player (stretchly's approach; electron-notes §5 "Sound"): autoplay without a user gesture,
+ * Hidden audio player (hovancik/stretchly's approach, app/main.js): autoplay without a user gesture,
  * no throttling while hidden, no taskbar entry.
  */
-export function soundWindowOptions(preload: string): BrowserWindowConstructorOptions {
+export function soundWindowOptions(preload: string, isPackaged: boolean): BrowserWindowConstructorOptions {
   return {
     width: 1,
     height: 1,
@@ -35,7 +35,7 @@ export function soundWindowOptions(preload: string): BrowserWindowConstructorOpt
     skipTaskbar: true,
     focusable: false,
     title: 'BayAlert sound',
-    webPreferences: secureWebPreferences(preload, {
+    webPreferences: secureWebPreferences(preload, isPackaged, {
       backgroundThrottling: false,
       autoplayPolicy: 'no-user-gesture-required',
     }),
@@ -54,12 +54,12 @@ export interface QueueWindow {
   existing(): BrowserWindow | null
 }
 
-export function createQueueWindowController(preload: string, url: string = QUEUE_URL): QueueWindow {
+export function createQueueWindowController(preload: string, isPackaged: boolean, url: string = QUEUE_URL): QueueWindow {
   let win: BrowserWindow | null = null
   let quitting = false
   const get = (): BrowserWindow => {
     if (win && !win.isDestroyed()) return win
-    const w = new BrowserWindow(queueWindowOptions(preload))
+    const w = new BrowserWindow(queueWindowOptions(preload, isPackaged))
     w.on('close', (event) => {
       if (quitting) return
       event.preventDefault()

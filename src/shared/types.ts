@@ -47,6 +47,11 @@ export interface QueueItem {
   alertCount: number
   firstSeenAt: number
   firstSource: FactSource
+  /**
+   * false: restored from this workstation's store and not confirmed by the server since this start
+   * (shown as "not confirmed yet"; it never rings until confirmed, and vanishes if the server no longer has it).
+   */
+  confirmed: boolean
 }
 
 export interface FeatureFlags {

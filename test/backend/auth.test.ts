@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBackend, type Backend } from './index.js'
 import { signJwt, verifyJwtWithSecret, JwtService, DEMO_ANON_KEY, DEMO_SERVICE_ROLE_KEY, DEMO_JWT_SECRET, verifyJwt } from './jwt.js'
 import { anonClient, decodeJwt, signedIn, sleep, tokenClient } from './helpers.js'
+import { refreshTokenWellFormed } from './gotrue.js'
+import { createHash, randomBytes } from 'node:crypto'
 
 let b: Backend
 // Short lifetimes so expiry and the reuse interval can be observed in seconds.
@@ -96,28 +98,17 @@ describe('GoTrue', () => {
     expect(await raw.json()).toMatchObject({ message: 'No API key found in request' })
   })
 
-  it('refresh rotates; the old token is reusable within the reuse interval, then refresh_token_already_used', async () => {
+  it('refresh rotates: a new 12-character token each time, same session', async () => {
     const c = await signedIn(b, b.demoUsers[1])
     const first = (await c.auth.getSession()).data.session!
     const r1 = await c.auth.refreshSession({ refresh_token: first.refresh_token })
     expect(r1.error).toBeNull()
     const second = r1.data.session!
     expect(second.refresh_token).not.toBe(first.refresh_token)
+    // GoTrue's legacy format, which its own validation accepts: 12 characters of lower-case base32.
+    for (const t of [first.refresh_token, second.refresh_token]) expect(t).toMatch(/^[a-z2-7]{12}$/)
     // (The access token may be byte-identical when refreshed within the same second: iat has 1 s resolution.)
     expect(decodeJwt(second.access_token).session_id).toBe(decodeJwt(first.access_token).session_id)
-
-    // A second client (another process) refreshing with the same old token inside the interval gets the active one.
-    const other = anonClient(b)
-    const r2 = await other.auth.refreshSession({ refresh_token: first.refresh_token })
-    expect(r2.error).toBeNull()
-    expect(r2.data.session!.refresh_token).toBe(second.refresh_token)
-
-    await sleep(REUSE * 1000 + 300)
-    const late = await anonClient(b).auth.refreshSession({ refresh_token: first.refresh_token })
-    expect(late.error).toMatchObject({ status: 400, code: 'refresh_token_already_used', message: 'Invalid Refresh Token: Already Used' })
-    // Reuse detection revokes the whole session: the newest token is gone too.
-    const after = await anonClient(b).auth.refreshSession({ refresh_token: second.refresh_token })
-    expect(after.error).toMatchObject({ status: 400, code: 'refresh_token_not_found' })
   })
 
   it('an expired access token: REST 401 PGRST303 with WWW-Authenticate, GoTrue 403 bad_jwt; refresh still works', async () => {
@@ -158,5 +149,78 @@ describe('GoTrue', () => {
     const r = await tokenClient(b, bad).from('feature_flags').select('key')
     expect(r.status).toBe(401)
     expect(r.error?.code).toBe('PGRST301')
+  })
+})
+
+describe('refresh-token reuse (GoTrue internal/tokens/service.go)', () => {
+  const refresh = (token: string) => anonClient(b).auth.refreshSession({ refresh_token: token })
+  async function chain(n: number): Promise<string[]> {
+    const c = await signedIn(b, b.demoUsers[1])
+    const tokens = [(await c.auth.getSession()).data.session!.refresh_token]
+    for (let i = 1; i < n; i++) {
+      const r = await refresh(tokens[i - 1])
+      expect(r.error).toBeNull()
+      tokens.push(r.data.session!.refresh_token)
+    }
+    return tokens
+  }
+
+  it('the parent of the active token is accepted long after the reuse interval and answers with the active token', async () => {
+    const [first, second] = await chain(2)
+    await sleep(REUSE * 1000 + 300)
+    // The app refreshed, then crashed before saving `second`: it comes back with `first`.
+    const again = await refresh(first)
+    expect(again.error).toBeNull()
+    expect(again.data.session!.refresh_token).toBe(second)
+    expect(decodeJwt(again.data.session!.access_token).exp).toBeGreaterThan(Math.floor(Date.now() / 1000))
+    // …as often as it likes, and the session goes on normally from the active token.
+    expect((await refresh(first)).data.session?.refresh_token).toBe(second)
+    const next = await refresh(second)
+    expect(next.error).toBeNull()
+    expect(next.data.session!.refresh_token).not.toBe(second)
+  })
+
+  it('an older token inside the reuse interval gets the active one (two processes refreshing at once)', async () => {
+    const [first, , third] = await chain(3)
+    const r = await refresh(first)
+    expect(r.error).toBeNull()
+    expect(r.data.session!.refresh_token).toBe(third)
+  })
+
+  it('an older token past the reuse interval → 400 refresh_token_already_used, and the whole session is revoked', async () => {
+    const [first, , third] = await chain(3)
+    await sleep(REUSE * 1000 + 300)
+    const late = await refresh(first)
+    expect(late.error).toMatchObject({ status: 400, code: 'refresh_token_already_used', message: 'Invalid Refresh Token: Already Used' })
+    const after = await refresh(third)
+    expect(after.error).toMatchObject({ status: 400, code: 'refresh_token_not_found' })
+  })
+
+  it('a malformed refresh token → 400 {"code":"validation_failed","message":"Refresh token is not valid"} before any lookup', async () => {
+    const post = (refresh_token: unknown) =>
+      fetch(`${b.url}/auth/v1/token?grant_type=refresh_token`, {
+        method: 'POST',
+        headers: { apikey: b.anonKey, 'Content-Type': 'application/json', 'X-Supabase-Api-Version': '2024-01-01' },
+        body: JSON.stringify({ refresh_token }),
+      })
+    for (const bad of ['', 'abc', 'abcdefghijk', 'ABCDEFGHIJKL', 'abcdefghijk!', 'x'.repeat(40), undefined, 42]) {
+      const r = await post(bad)
+      expect(r.status, JSON.stringify(bad)).toBe(400)
+      expect(r.headers.get('x-supabase-api-version')).toBe('2024-01-01')
+      expect(await r.json()).toEqual({ code: 'validation_failed', message: 'Refresh token is not valid' })
+    }
+    // Well-formed but unknown: the lookup answers, as GoTrue does.
+    const notFound = { code: 'refresh_token_not_found', message: 'Invalid Refresh Token: Refresh Token Not Found' }
+    const legacy = await post('abcdefghijkl')
+    expect([legacy.status, await legacy.json()]).toEqual([400, notFound])
+    const v2 = Buffer.concat([Buffer.from([0]), randomBytes(16), Buffer.from([1]), randomBytes(16)])
+    const token = Buffer.concat([v2, createHash('sha256').update(v2).digest().subarray(0, 4)]).toString('base64url')
+    expect(refreshTokenWellFormed(token)).toBe(true)
+    const unknownV2 = await post(token)
+    expect([unknownV2.status, await unknownV2.json()]).toEqual([400, notFound])
+    // One flipped checksum byte makes the same shape malformed.
+    const broken = Buffer.from(token, 'base64url')
+    broken[broken.length - 1] ^= 0xff
+    expect(refreshTokenWellFormed(broken.toString('base64url'))).toBe(false)
   })
 })

@@ -2,35 +2,29 @@
 // stdout carries only KEY=value lines and then READY, so scripts can parse it; logs go to stderr.
 //   BAYALERT_BACKEND_DIR=dir   keep the database between runs (demo data survives)
 //   BAYALERT_BACKEND_PORT=n    port (default 54321; 0 = ephemeral)
-//   --port N  --dir DIR  --token-lifetime SEC  --system-delay MS  --realtime-latency MS  --rest-latency MS  --quiet
+//   BAYALERT_BACKEND_PRIVATE_ONLY=1   realtime refuses public joins (a project with "allow public access" off)
+//   BAYALERT_BACKEND_LEGACY_GRANTS=1  behave like a Supabase project created before 2026-05-30 (default grants
+//                              to the API roles on everything in public); default: a new project, no such grants
+//   --port N  --dir DIR  --token-lifetime SEC  --system-delay MS  --realtime-latency MS  --rest-latency MS
+//   --join-error-delay MS (the real server: 5000)  --private-only  --quiet
 import { startBackend, type Backend } from './index.js'
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`)
-  if (i >= 0) return process.argv[i + 1]
-  const eq = process.argv.find((a) => a.startsWith(`--${name}=`))
-  return eq?.slice(name.length + 3)
-}
-const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v))
+import { parseCliOptions, type CliOptions } from './cli-options.js'
 
 async function main() {
-  const quiet = process.argv.includes('--quiet')
+  let cli: CliOptions
+  try {
+    cli = parseCliOptions(process.argv, process.env)
+  } catch (e) {
+    process.stderr.write(`[backend] could not start: ${(e as Error).message}\n`)
+    process.exit(1)
+  }
+  const { quiet, dataDir } = cli
   const log = (m: string) => {
     if (!quiet || /fail|error|FATAL|PANIC/i.test(m)) process.stderr.write(`[backend] ${m}\n`)
   }
-  const dataDir = arg('dir') ?? process.env.BAYALERT_BACKEND_DIR ?? undefined
   let backend: Backend
   try {
-    backend = await startBackend({
-      port: num(arg('port') ?? process.env.BAYALERT_BACKEND_PORT) ?? 54321,
-      dataDir: dataDir || undefined,
-      dedicatedCluster: true, // restartPostgres works from the control API
-      tokenLifetimeSec: num(arg('token-lifetime')),
-      systemMessageDelayMs: num(arg('system-delay')),
-      realtimeLatencyMs: num(arg('realtime-latency')),
-      restLatencyMs: num(arg('rest-latency')),
-      log,
-    })
+    backend = await startBackend({ ...cli.backend, log })
   } catch (e) {
     process.stderr.write(`[backend] could not start: ${(e as Error).message}\n`)
     process.exit(1)
@@ -40,12 +34,15 @@ async function main() {
     `SUPABASE_ANON_KEY=${backend.anonKey}`,
     `SUPABASE_SERVICE_ROLE_KEY=${backend.serviceRoleKey}`,
     `SUPABASE_JWT_SECRET=${backend.jwtSecret}`,
+    // The superuser URL of this backend's database, as `supabase status` prints DB URL (psql, migrations).
+    `SUPABASE_DB_URL=${backend.databaseUrl}`,
     ...backend.demoUsers.map((u, i) => `DEMO_MECHANIC_${i + 1}=${u.email}:${u.password}`),
     `DEMO_FRONT_DESK=${backend.frontDeskUser.email}:${backend.frontDeskUser.password}`,
     'READY',
   ]
   process.stdout.write(lines.join('\n') + '\n')
   log(`started in ${backend.timings.totalMs} ms (initdb ${backend.timings.initdbMs} ms)${dataDir ? `, data in ${dataDir}` : ''}`)
+  if (cli.backend.privateOnly) log('realtime: public access off, only private channels may join')
 
   let stopping = false
   const shutdown = (sig: string) => {

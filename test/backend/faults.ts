@@ -102,6 +102,13 @@ export class Faults {
       this.rtLatencyTimer.unref()
     }
   }
+  /** Realtime "allow public access" off (`enabled: true`) or on: public joins from now on are refused / accepted. */
+  privateOnly(opts: { enabled: boolean }): void {
+    if (typeof opts?.enabled !== 'boolean') throw new Error(`privateOnly: enabled must be true or false, got ${JSON.stringify(opts?.enabled)}`)
+    const r = this.rt('privateOnly')
+    this.hooks.log(`fault: privateOnly ${opts.enabled}`)
+    r.faults.setPrivateOnly(opts.enabled)
+  }
   async restartRealtime(): Promise<void> {
     const r = this.rt('restartRealtime')
     this.hooks.log('fault: restartRealtime')
@@ -216,6 +223,8 @@ export class Faults {
         return this.realtimeLatency(b)
       case 'restartRealtime':
         return this.restartRealtime()
+      case 'privateOnly':
+        return this.privateOnly(b)
       case 'expireTokens':
         return this.expireTokens()
       case 'authErrors':
@@ -241,7 +250,7 @@ export class Faults {
 
 export class UnknownKnob extends Error {
   constructor(knob: string) {
-    super(`unknown fault knob '${knob}'; known: dropSockets refuseConnections halfOpen realtimeMessages realtimeLatency restartRealtime expireTokens authErrors restErrors restLatency restartPostgres clear`)
+    super(`unknown fault knob '${knob}'; known: dropSockets refuseConnections halfOpen realtimeMessages realtimeLatency restartRealtime privateOnly expireTokens authErrors restErrors restLatency restartPostgres clear`)
   }
 }
 

@@ -2,7 +2,7 @@
 // interval, /user, /logout, /settings, /health. State lives in Postgres (auth.users / auth.sessions /
 // auth.refresh_tokens from sql/platform.sql) so it survives a restart of the backend with a persistent dir.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { randomBytes, randomUUID } from 'node:crypto'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type pg from 'pg'
 import type { JwtService, JwtClaims } from './jwt.js'
 import { HttpError, bearerOf, readBody, sendEmpty, sendJson, type Log } from './http.js'
@@ -62,8 +62,31 @@ function userJson(u: UserRow) {
   }
 }
 
-/** GoTrue's refresh tokens are short opaque strings; 12 random bytes in base64url look the part. */
-const newRefreshToken = () => randomBytes(12).toString('base64url')
+/** GoTrue's (legacy-format) refresh tokens: 12 characters of lower-case base32 (`crypto.SecureAlphanumeric(12)`). */
+const newRefreshToken = () => {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567'
+  return [...randomBytes(12)].map((b) => alphabet[b & 31]).join('')
+}
+
+/**
+ * GoTrue's `RefreshTokenGrantParams.Validate`: under 12 characters, 12 that are not `[a-z0-9]`, or a longer string
+ * that is not a well-formed v2 token (base64url: version 0, session uuid, uvarint counter, 16-byte signature,
+ * 4-byte sha256 checksum) is 400 validation_failed before any lookup.
+ */
+export function refreshTokenWellFormed(token: string): boolean {
+  if (token.length < 12) return false
+  if (token.length === 12) return /^[a-z0-9]{12}$/.test(token)
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) return false
+  const bytes = Buffer.from(token, 'base64url')
+  const MIN = 1 + 16 + 1 + 16 + 4
+  if (bytes.length < MIN || bytes.length > MIN + 8 || bytes[0] !== 0) return false
+  const body = bytes.subarray(0, bytes.length - 4)
+  if (!createHash('sha256').update(body).digest().subarray(0, 4).equals(bytes.subarray(bytes.length - 4))) return false
+  // uvarint counter after version + uuid, then exactly the 16-byte signature.
+  let i = 17
+  while (i < body.length && body[i] & 0x80) i++
+  return i < body.length && body.length - (i + 1) === 16
+}
 
 export function createGoTrue(opts: GoTrueOptions) {
   const { pool, jwt, log } = opts
@@ -142,13 +165,14 @@ export function createGoTrue(opts: GoTrueOptions) {
     }
   }
 
-  // Rotation as GoTrue does it: each use revokes the token and issues a child. A revoked token used again
-  // within the reuse interval gets the session's currently active token back (concurrent refreshes by two
-  // tabs/processes); after it, that is token theft: the whole session is revoked and the answer is
-  // refresh_token_already_used (wire doc §8, §9 #14).
+  // Rotation as GoTrue does it (internal/tokens/service.go): each use revokes the token and issues a child. A revoked
+  // token that is the PARENT of the session's active token is always accepted and answered with the active token
+  // (the client refreshed but crashed before saving the result), with no time limit. Any other revoked token is
+  // accepted within the reuse interval (concurrent refreshes by two processes) and gets the active token back; after
+  // it, that is token theft: the whole session is revoked and the answer is refresh_token_already_used.
   async function refreshGrant(body: Record<string, unknown>) {
     const rt = typeof body.refresh_token === 'string' ? body.refresh_token : ''
-    if (!rt) throw authError(400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
+    if (!refreshTokenWellFormed(rt)) throw authError(400, 'validation_failed', 'Refresh token is not valid')
     const client = await pool.connect()
     try {
       await client.query('begin')
@@ -175,12 +199,14 @@ export function createGoTrue(opts: GoTrueOptions) {
       if (!u) throw authError(400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
       let next: string
       if (row.revoked) {
-        const active = await client.query<{ token: string }>(
-          'select token from auth.refresh_tokens where session_id = $1 and not revoked order by id desc limit 1',
+        const active = await client.query<{ token: string; parent: string | null }>(
+          'select token, parent from auth.refresh_tokens where session_id = $1 and not revoked order by id desc limit 1',
           [row.session_id],
         )
-        if (Number(row.revoked_for_ms) <= opts.refreshReuseIntervalSec * 1000 && active.rows[0]) {
-          next = active.rows[0].token
+        const current = active.rows[0]
+        const isParentOfActive = current?.parent === rt
+        if (current && (isParentOfActive || Number(row.revoked_for_ms) <= opts.refreshReuseIntervalSec * 1000)) {
+          next = current.token
         } else {
           await client.query('delete from auth.sessions where id = $1', [row.session_id])
           await client.query('commit')

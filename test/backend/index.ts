@@ -10,7 +10,7 @@ import { PgCluster, dedicatedCluster, sharedCluster } from './postgres.js'
 import { createGoTrue } from './gotrue.js'
 import { createPostgrest, restErrorFor } from './postgrest.js'
 import { Faults, UnknownKnob } from './faults.js'
-import { createRealtimeServer, type RealtimeServer } from './realtime/index.js'
+import { createRealtimeServer, type RealtimeServer, type RealtimeUsage } from './realtime/index.js'
 import { HttpError, apiKeyOf, bearerOf, readBody, sendEmpty, sendJson, sleep, type Log } from './http.js'
 import { DEFAULT_PORT, DEMO_FRONT_DESK, DEMO_MECHANICS, type DemoUser } from './demo.js'
 
@@ -33,6 +33,12 @@ export interface BackendOptions {
   restLatencyMs?: number
   /** Seed the demo shop (three mechanics, a front-desk user, some history). Default true. */
   seedDemo?: boolean
+  /**
+   * Emulate a Supabase project created before 2026-05-30: default privileges grant everything created in
+   * public to anon/authenticated/service_role. Default false: a new project, where nothing is granted
+   * automatically (Supabase changelog #45329) and the migrations' own grants are all there is.
+   */
+  legacyDefaultGrants?: boolean
   /** Run on a PostgreSQL cluster of its own (needed for the restartPostgres fault). Default false. */
   dedicatedCluster?: boolean
   /** Persistent data directory (implies a dedicated cluster); the database survives restarts. */
@@ -41,8 +47,26 @@ export interface BackendOptions {
   jwtSecret?: string
   /** Start the realtime server if test/backend/realtime/index.ts is present (default true). */
   realtime?: boolean
+  /**
+   * Realtime "allow public access" off: public joins are refused with "PrivateOnly: This project only allows
+   * private channels", as on a project with that setting. Default false. Also the `privateOnly` fault knob.
+   */
+  privateOnly?: boolean
+  /**
+   * Delay before every refused realtime join is answered. The real server sleeps 5000 ms (CHANNEL_ERROR_BACKOFF_MS);
+   * default 0 here so tests stay fast. Set 5000 to see what a client's join timeout meets in production.
+   */
+  joinErrorDelayMs?: number
   /** Log sink (one line per call). Default: stderr with a [backend] prefix. */
   log?: Log
+}
+
+/** `GET /_control/stats`: what Supabase counts against a project's quotas, since this backend started. */
+export interface BackendStats {
+  since: string
+  realtime: RealtimeUsage
+  rest: { requests: number }
+  auth: { requests: number }
 }
 
 export interface Backend {
@@ -60,6 +84,8 @@ export interface Backend {
   databaseName: string
   faults: Faults
   realtime: RealtimeServer | null
+  /** The same numbers as `GET /_control/stats`. */
+  stats(): BackendStats
   /** Add an account (optionally a mechanic) to this backend's database. */
   createUser(u: { email: string; password: string; name?: string; mechanic?: boolean }): Promise<DemoUser>
   timings: { totalMs: number; clusterMs: number; templateMs: number; databaseMs: number; initdbMs: number; clusterWasWarm: boolean }
@@ -128,7 +154,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     clusterWasWarm = Date.now() - before < 50
   }
   const tCluster = Date.now()
-  const template = await cluster.template({ seedDemo })
+  const template = await cluster.template({ seedDemo, legacyDefaultGrants: options.legacyDefaultGrants ?? false })
   const tTemplate = Date.now()
   let databaseName: string
   if (options.dataDir) {
@@ -142,7 +168,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
         [databaseName],
       )
       if (r.rowCount && r.rows[0].c !== `from ${template}`) {
-        log(`backend: schema files changed since ${options.dataDir} was created; rebuilding database ${databaseName} (demo data reset)`)
+        log(`backend: schema files (or the legacy-grants setting) changed since ${options.dataDir} was created; rebuilding database ${databaseName} (demo data reset)`)
         await admin.query(`drop database ${pg.escapeIdentifier(databaseName)} with (force)`)
       }
       if (!r.rowCount || r.rows[0].c !== `from ${template}`) {
@@ -160,10 +186,16 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   const databaseUrl = cluster.connectionString(databaseName)
   const newPool = (max: number) => {
     const p = new pg.Pool({ connectionString: databaseUrl, max, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 5000 })
-    // Idle clients die when PostgreSQL restarts; without a listener that error would crash the process.
-    p.on('error', (e) => {
-      if (!stopped) log(`postgres pool: idle client error: ${e.message}`)
-    })
+    // Clients die when PostgreSQL restarts (57P01). pg-pool listens only while a client is idle; a client that
+    // is checked out between two queries of a transaction (GoTrue, PostgREST, test helpers) would otherwise
+    // throw its 'error' as an uncaught exception. One listener per client for its whole life logs it instead;
+    // the pool's own 'error' event (idle clients) is the same error, already logged here.
+    p.on('connect', (client) =>
+      client.on('error', (e) => {
+        if (!stopped) log(`postgres pool: connection lost: ${e.message}`)
+      }),
+    )
+    p.on('error', () => undefined)
     return p
   }
   const apiPool = newPool(10)
@@ -192,10 +224,23 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       },
       systemMessageDelayMs: options.systemMessageDelayMs,
       pollLatencyMs: options.realtimeLatencyMs,
+      privateOnly: options.privateOnly,
+      joinErrorBackoffMs: options.joinErrorDelayMs ?? 0,
     })
     // READY should mean ready: wait (bounded) for the realtime change listener.
     if (!(await realtime.ready(10_000))) log('realtime: change listener not connected after 10 s; continuing')
   }
+
+  // Requests as the gateway sees them (every /rest/v1 and /auth/v1 request, whatever the answer), for /_control/stats.
+  const startedAt = new Date().toISOString()
+  const requests = { rest: 0, auth: 0 }
+  const noRealtime: RealtimeUsage = { connections: 0, connectionsOpen: 0, joins: 0, messagesOut: 0, messagesIn: 0 }
+  const stats = (): BackendStats => ({
+    since: startedAt,
+    realtime: realtime ? realtime.usage() : noRealtime,
+    rest: { requests: requests.rest },
+    auth: { requests: requests.auth },
+  })
 
   let restarting: Promise<void> | null = null
   let stopped: Promise<void> | null = null
@@ -270,6 +315,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     if (path.startsWith('/_control/')) {
       requireServiceRole(req, url)
       if (path === '/_control/health' && method === 'GET') return sendJson(res, 200, await health())
+      if (path === '/_control/stats' && method === 'GET') return sendJson(res, 200, stats())
       const m = /^\/_control\/faults\/([A-Za-z]+)$/.exec(path)
       if (m && method === 'POST') {
         const text = await readBody(req)
@@ -291,6 +337,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     }
 
     if (path.startsWith('/auth/v1/')) {
+      requests.auth++
       gatewayCheck(req, url, jwt)
       const injected = faults.takeAuthError(path === '/auth/v1/token' ? url.searchParams.get('grant_type') : null)
       if (injected) {
@@ -303,6 +350,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     }
 
     if (path === '/rest/v1' || path.startsWith('/rest/v1/')) {
+      requests.rest++
       gatewayCheck(req, url, jwt)
       const claims = restClaims(req, url, jwt)
       const sub = path.slice('/rest/v1'.length)
@@ -381,6 +429,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     databaseName,
     faults,
     realtime,
+    stats,
     async createUser(u) {
       const name = u.name ?? u.email.split('@')[0]
       const client = await sql.connect()

@@ -291,10 +291,12 @@ export class PgCluster {
 
   /**
    * The name of a template database holding platform SQL + realtime SQL + migrations (+ demo seed),
-   * built once per cluster and per content hash of those files.
+   * built once per cluster and per content hash of those files. The hash covers the file list, so the
+   * new-project and the legacy-grants variants are two templates that coexist in one cluster.
    */
-  template(opts: { seedDemo: boolean }): Promise<string> {
-    const files = schemaFiles()
+  template(opts: { seedDemo: boolean; legacyDefaultGrants?: boolean }): Promise<string> {
+    const legacyDefaultGrants = !!opts.legacyDefaultGrants
+    const files = schemaFiles({ legacyDefaultGrants })
     const seed = join(SQL_DIR, 'demo-seed.sql')
     const all = opts.seedDemo ? [...files, seed] : files
     const hash = createHash('sha256')
@@ -309,7 +311,7 @@ export class PgCluster {
           const exists = await admin.query('select 1 from pg_database where datname = $1', [name])
           if (exists.rowCount) return name
           if (opts.seedDemo) {
-            const base = await this.template({ seedDemo: false })
+            const base = await this.template({ seedDemo: false, legacyDefaultGrants })
             await admin.query(`create database ${pg.escapeIdentifier(name)} template ${pg.escapeIdentifier(base)}`)
             await applyFiles(this.connectionString(name), [seed], this.log)
           } else {
@@ -361,9 +363,14 @@ export class PgCluster {
   }
 }
 
-/** platform.sql → realtime.sql → supabase/migrations/*.sql in name order. */
-export function schemaFiles(): string[] {
-  const files = [join(SQL_DIR, 'platform.sql'), join(SQL_DIR, 'realtime.sql')]
+/**
+ * platform.sql → (legacy-default-grants.sql) → realtime.sql → supabase/migrations/*.sql in name order.
+ * Without `legacyDefaultGrants` the database is a new Supabase project: no automatic grants in public.
+ */
+export function schemaFiles(opts: { legacyDefaultGrants?: boolean } = {}): string[] {
+  const files = [join(SQL_DIR, 'platform.sql')]
+  if (opts.legacyDefaultGrants) files.push(join(SQL_DIR, 'legacy-default-grants.sql'))
+  files.push(join(SQL_DIR, 'realtime.sql'))
   if (existsSync(MIGRATIONS_DIR)) {
     for (const f of readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort()) files.push(join(MIGRATIONS_DIR, f))
   }

@@ -155,20 +155,28 @@ describe('RPCs', () => {
 
 describe('RLS', () => {
   it('a signed-in non-mechanic sees no requests, sessions or intakes, and cannot accept', async () => {
-    for (const t of ['session_assignments', 'sessions', 'intakes', 'mechanics']) {
+    for (const t of ['session_assignments', 'sessions', 'mechanics']) {
       const r = await desk.from(t).select('*')
       expect(r.error).toBeNull()
       expect(r.data).toEqual([])
     }
+    // intakes: only the columns a workstation shows are granted, so `*` is refused outright (see 'column privileges').
+    const i = await desk.from('intakes').select('id,name,concern')
+    expect(i.error).toBeNull()
+    expect(i.data).toEqual([])
     expect((await desk.rpc('queued_requests')).data).toEqual([])
     expect((await desk.rpc('accept_request', { p_request_id: reqs[0].id })).data).toEqual({ ok: false, reason: 'not_a_mechanic' })
     // Flags are for every signed-in user.
     expect((await desk.from('feature_flags').select('key')).data).toHaveLength(4)
   })
 
-  it('anon sees nothing and may not call the RPCs (42501 → 401)', async () => {
-    expect((await anon.from('session_assignments').select('*')).data).toEqual([])
-    expect((await anon.from('feature_flags').select('*')).data).toEqual([])
+  it('anon may read no table and call no RPC (42501 → 401)', async () => {
+    for (const t of ['session_assignments', 'sessions', 'intakes', 'mechanics', 'feature_flags', 'workstation_health', 'request_feed']) {
+      const r = await anon.from(t).select('*')
+      expect(r.status, t).toBe(401)
+      expect(r.error?.code, t).toBe('42501')
+      expect(r.data, t).toBeNull()
+    }
     const r = await anon.rpc('queued_requests')
     expect(r.status).toBe(401)
     expect(r.error?.code).toBe('42501')
@@ -251,9 +259,17 @@ describe('triggers', () => {
     expect(byId(r.id)).toEqual(['new_request', 'request_accepted'])
     expect(byId(c.id)).toEqual(['new_request', 'request_cancelled'])
     expect(byId(d.id)).toEqual(['new_request', 'request_removed'])
-    const accepted = msgs.find((m) => m.event === 'request_accepted')!.payload.request
-    expect(Object.keys(accepted).sort()).toEqual(ROW_KEYS)
-    expect(accepted).toMatchObject({ status: 'accepted', mechanic_id: b.demoUsers[1].id, customer_name: r.customer_name })
+    // new_request carries the complete row the engine rings from; every removal only which version left and how.
+    const added = msgs.find((m) => m.event === 'new_request' && m.payload.request.id === r.id)!.payload.request
+    expect(Object.keys(added).sort()).toEqual(ROW_KEYS)
+    expect(added).toMatchObject({ status: 'queued', customer_name: r.customer_name, concern: r.concern, vehicle_make: r.vehicle_make })
+    const removal = (event: string) => msgs.find((m) => m.event === event)!.payload.request
+    expect(removal('request_accepted')).toEqual({ id: r.id, status: 'accepted', queued_at: added.queued_at, updated_at: expect.any(String) })
+    expect(removal('request_cancelled')).toMatchObject({ id: c.id, status: 'cancelled' })
+    expect(removal('request_removed')).toMatchObject({ id: d.id, status: 'queued' })
+    for (const e of ['request_accepted', 'request_cancelled', 'request_removed']) {
+      expect(Object.keys(removal(e)).sort(), e).toEqual(['id', 'queued_at', 'status', 'updated_at'])
+    }
   })
 })
 

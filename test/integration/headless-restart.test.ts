@@ -1,7 +1,10 @@
 // The headless CLI as a child process: SIGKILL mid-stream of requests, restart on the same data dir —
-// nothing lost, nothing rung twice. Also: clean SIGTERM, and one clear message + exit code per bad config.
+// nothing lost, nothing rung twice. Also: clean SIGTERM, one clear message + exit code per bad config, one
+// run per data directory, and the printed queue UI / wallboard URLs (locked without their secret).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { request } from 'node:http'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -67,6 +70,14 @@ function headless(env: Record<string, string>, args: string[] = ['--json', '--no
   }
 }
 
+async function waitFor(pred: () => boolean, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms
+  while (!pred()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await sleep(50)
+  }
+}
+
 function rungIds(lines: Record<string, unknown>[]): string[] {
   return lines
     .filter((l) => l.type === 'alert' && l.kind !== 'health')
@@ -109,6 +120,12 @@ describe('headless', () => {
 
     const second = headless(env) // no sign-in needed: the stored session is restored
     try {
+      // The restored queue shows before the link is up, every item "not confirmed yet".
+      const restored = (await second.waitLine((l) => l.type === 'queue', 15_000, 'the restored queue')).items as { requestId: string; confirmed: unknown }[]
+      expect(restored.length).toBeGreaterThan(0)
+      expect(restored.map((q) => q.confirmed)).toEqual(restored.map(() => false))
+      // The killed run's lock is stale: taken over (before the engine started), with a line that names it.
+      expect(second.stderr.join('')).toContain(`bayalert: took over the data directory lock of a headless run that is no longer running (pid ${a.proc.pid}, since `)
       await second.waitLine((l) => l.type === 'state' && l.state === 'live', 30_000, 'second run live')
       await second.waitLine(
         (l) => l.type === 'queue' && Array.isArray(l.items) && ids.every((id) => (l.items as { requestId: string }[]).some((q) => q.requestId === id)),
@@ -132,11 +149,117 @@ describe('headless', () => {
       second.proc.kill('SIGTERM')
       expect(await second.exit).toBe(0) // SIGTERM → engine.stop() → exit 0
     }
+    expect(existsSync(join(dataDir, 'headless.lock')), 'lock released on a clean stop').toBe(false)
+  })
+
+  it('one run per data directory; the printed queue UI and wallboard URLs are locked without their secret', async () => {
+    const env = {
+      SUPABASE_URL: b.url,
+      SUPABASE_ANON_KEY: b.anonKey,
+      BAYALERT_EMAIL: b.demoUsers[1]!.email,
+      BAYALERT_PASSWORD: b.demoUsers[1]!.password,
+      BAYALERT_DATA_DIR: mkdtempSync(join(tmpdir(), 'bayalert-one-')),
+    }
+    // The repo's own out/renderer is left alone (a running app may be serving it): building a missing bundle is
+    // test/unit/cli/ui-build.test.ts; here, whatever headless found or built, it serves the pages.
+    const first = headless(env, ['--json'])
+    try {
+      await first.waitLine((l) => l.type === 'state' && l.state === 'live', 30_000, 'first run live')
+      await waitFor(() => /^wallboard: /m.test(first.stderr.join('')), 90_000, 'the wallboard line')
+      const err = first.stderr.join('')
+      // At most one progress line if it had to build (and stdout stayed JSON: headless() parses every line).
+      expect((err.match(/building the queue UI/g) ?? []).length).toBeLessThanOrEqual(1)
+      expect(err).not.toContain('could not build')
+      // The two contract lines, one after the other, each URL with its own secret.
+      const m = /^queue UI: (http:\/\/127\.0\.0\.1:\d+\/\?k=[\w-]{43})\nwallboard: (http:\/\/127\.0\.0\.1:\d+\/wallboard\?k=[\w-]{43})\n/m.exec(err)
+      expect(m, err).not.toBeNull()
+      const [queueUrl, wallUrl] = [new URL(m![1]!), new URL(m![2]!)]
+      expect(queueUrl.searchParams.get('k')).not.toBe(wallUrl.searchParams.get('k'))
+      // The secrets go to those two lines only: not into the JSON stream, not into any other stderr line.
+      expect(JSON.stringify(first.lines)).not.toContain(queueUrl.searchParams.get('k'))
+      expect(err.split(queueUrl.searchParams.get('k')!).length).toBe(2)
+
+      const port = Number(queueUrl.port)
+      const get = (path: string, headers: Record<string, string> = {}) =>
+        new Promise<{ status: number; body: string; cookie?: string }>((resolve, reject) => {
+          request({ host: '127.0.0.1', port, path, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+            let body = ''
+            res.on('data', (d) => (body += d))
+            res.on('end', () => resolve({ status: res.statusCode!, body, cookie: res.headers['set-cookie']?.[0]?.split(';')[0] }))
+          })
+            .on('error', reject)
+            .end()
+        })
+      const bare = await get('/')
+      expect(bare.status).toBe(401)
+      expect(bare.body).toContain('Open the address printed by')
+      const opened = await get(`${queueUrl.pathname}${queueUrl.search}`)
+      expect(opened.status).toBe(303)
+      const api = (cookie?: string) =>
+        new Promise<number>((resolve, reject) => {
+          request({ host: '127.0.0.1', port, method: 'POST', path: '/api/invoke/engine:get-snapshot', headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/json', 'x-bayalert-bridge': '1', ...(cookie ? { cookie } : {}) } }, (res) => (res.resume(), resolve(res.statusCode!)))
+            .on('error', reject)
+            .end('{"args":[]}')
+        })
+      expect(await api()).toBe(401)
+      expect(await api(opened.cookie)).toBe(200)
+      // The pages, with the bridge in front of the page script.
+      for (const page of ['/', '/wallboard']) {
+        const r = await get(page, { cookie: opened.cookie! })
+        expect(r.status, page).toBe(200)
+        expect(r.body).toMatch(/<script type="module" src="\.\/bridge\.js"><\/script>\s*<script type="module" crossorigin src="\.\/assets\//)
+      }
+      // The upgrade that used to end the process: answered, and the run goes on.
+      const answer = await new Promise<string>((resolve) => {
+        const s = connect(port, '127.0.0.1')
+        let got = ''
+        s.on('data', (d) => (got += d))
+        s.on('close', () => resolve(got.split('\r\n')[0]!))
+        s.on('error', () => resolve(got.split('\r\n')[0]!))
+        s.write(`GET // HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`)
+      })
+      expect(answer).toMatch(/^HTTP\/1\.1 4\d\d/)
+      expect(await api(opened.cookie)).toBe(200)
+      expect(first.proc.exitCode).toBeNull()
+
+      // A second run on the same data directory: told who holds it, exit code 2 (configuration), nothing started.
+      const second = headless(env)
+      expect(await second.exit).toBe(2)
+      const said = second.stderr.join('').split('\n').filter((l) => l.startsWith('bayalert:') && !/OS notifier/.test(l))
+      expect(said).toEqual([expect.stringMatching(new RegExp(`^bayalert: BayAlert is already running headless with this data directory \\(pid ${first.proc.pid}, since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\)\\. Stop it or use --data-dir\\.$`))])
+      expect(second.lines).toEqual([{ ts: expect.any(String), type: 'error', message: said[0]!.slice('bayalert: '.length) }])
+      expect(first.proc.exitCode).toBeNull() // the holder is untouched
+    } finally {
+      first.proc.kill('SIGTERM')
+      expect(await first.exit).toBe(0)
+      rmSync(env.BAYALERT_DATA_DIR, { recursive: true, force: true })
+    }
+  })
+
+  it('--no-ui prints neither URL line', async () => {
+    const env = {
+      SUPABASE_URL: b.url,
+      SUPABASE_ANON_KEY: b.anonKey,
+      BAYALERT_EMAIL: b.demoUsers[1]!.email,
+      BAYALERT_PASSWORD: b.demoUsers[1]!.password,
+      BAYALERT_DATA_DIR: mkdtempSync(join(tmpdir(), 'bayalert-noui-')),
+    }
+    const c = headless(env, ['--json', '--no-ui'])
+    try {
+      await c.waitLine((l) => l.type === 'state' && l.state === 'live', 30_000, 'live')
+      await sleep(1500) // the UI lines come right after sign-in, well within this
+      expect(c.stderr.join('')).not.toMatch(/queue UI:|wallboard:/)
+    } finally {
+      c.proc.kill('SIGTERM')
+      await c.exit
+      rmSync(env.BAYALERT_DATA_DIR, { recursive: true, force: true })
+    }
   })
 
   it.each([
     ['a bad URL', { SUPABASE_URL: 'ftp://nope' }, 2, /not an http\(s\) URL/],
     ['a service-role key', { SUPABASE_ANON_KEY: DEMO_SERVICE_ROLE_KEY }, 2, /service-role/],
+    ['plain http to another machine', { SUPABASE_URL: 'http://192.0.2.10:54321' }, 2, /plain http:\/\/ to 192\.0\.2\.10, which is not this machine/],
     ['wrong credentials', { BAYALERT_PASSWORD: 'wrong' }, 3, /Invalid login credentials/],
     ['an unwritable data dir', { BAYALERT_DATA_DIR: '/etc/hostname/sub' }, 2, /not writable/],
   ])('%s: one clear message and a non-zero exit', async (_n, over, code, re) => {

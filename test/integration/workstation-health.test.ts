@@ -102,13 +102,13 @@ describe('workstation heartbeat row', () => {
       // A plain insert of a row for the owner is refused too.
       const planted = await other.from('workstation_health').insert({ ...forged, workstation_id: `${wsId(t)}-planted`, mechanic_id: owner.id })
       expect(planted.error?.code).toBe('42501')
-      // Update and delete see no row of the owner's to touch (only the other mechanic's own row is there for them).
+      // Update sees no row of the owner's to touch (only the other mechanic's own row is there for them).
       const upd = await other.from('workstation_health').update({ state: 'offline', reason: 'forged' }).eq('workstation_id', wsId(t)).select('mechanic_id')
       expect(upd.error).toBeNull()
       expect(upd.data).toEqual([{ mechanic_id: b.demoUsers[1]!.id }])
+      // Delete is not granted to mechanics at all (a heartbeat only ever upserts).
       const del = await other.from('workstation_health').delete().eq('workstation_id', wsId(t)).eq('mechanic_id', owner.id).select()
-      expect(del.error).toBeNull()
-      expect(del.data).toEqual([])
+      expect(del.error?.code).toBe('42501')
       // Moving one's own row onto the owner is refused by WITH CHECK.
       await other.from('workstation_health').insert({ workstation_id: 'ws-other-own', mechanic_id: b.demoUsers[1]!.id, state: 'live', counters: {} })
       const handOver = await other.from('workstation_health').update({ mechanic_id: owner.id }).eq('workstation_id', 'ws-other-own').select()

@@ -1,5 +1,5 @@
 // Shared fake of the `electron` module for unit tests (electron/fiddle tests/mocks/electron.ts pattern).
-// The real module downloads its binary at require time and throws here (electron-notes §0.1), so every
+// The real module (Electron >= 42) downloads its binary at require time and throws here, so every
 // main/preload test does:  vi.mock('electron', () => import('../../mocks/electron.js'))
 // Both named exports and `default` exist: libraries such as electron-store `import electron from 'electron'`.
 // Reset between tests with resetElectronMock().
@@ -177,6 +177,8 @@ export const protocol = {
 
 export const shell = { beep: vi.fn(), openExternal: vi.fn() }
 
+export const dialog = { showErrorBox: vi.fn() }
+
 export const session = {
   defaultSession: {
     setPermissionRequestHandler: vi.fn(),
@@ -220,6 +222,7 @@ const electron = {
   net,
   protocol,
   shell,
+  dialog,
   session,
 }
 export default electron

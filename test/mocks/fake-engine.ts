@@ -22,6 +22,7 @@ export function makeItem(over: Partial<QueueItem> & { requestId: string }): Queu
     alertCount: 1,
     firstSeenAt: Date.now() - 90_000,
     firstSource: 'broadcast',
+    confirmed: true,
     ...over,
   }
 }

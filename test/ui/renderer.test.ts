@@ -55,6 +55,7 @@ describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (ski
       w.__csp = []
       w.document.addEventListener('securitypolicyviolation', (e: any) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`))
     })
+    // The URL headless prints (its `queue UI:` line): the key is traded for a cookie on first load.
     await page.goto(server.url, { timeout: 15_000 })
     await page.locator('#queue li').nth(2).waitFor({ timeout: 10_000 })
   }, 120_000)
@@ -63,6 +64,27 @@ describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (ski
     await browser?.close()
     await server?.close()
     if (outDir) rmSync(outDir, { recursive: true, force: true })
+  })
+
+  it('opens from the printed URL, drops the key from the address bar, and keeps it out of page scripts', async () => {
+    expect(server.url).toContain('?k=')
+    expect(page.url()).toBe(`${server.origin}/`)
+    expect(await page.evaluate(() => (globalThis as any).document.cookie)).toBe('') // HttpOnly
+    const [cookie] = await page.context().cookies()
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/', value: new URL(server.url).searchParams.get('k') })
+  })
+
+  it('a browser without the printed URL gets only the page that says where to find it', async () => {
+    const stranger = await browser.newPage()
+    try {
+      const res = await stranger.goto(server.origin, { timeout: 15_000 })
+      expect(res?.status()).toBe(401)
+      await expect(stranger.locator('body').innerText()).resolves.toContain('Open the address printed by npm run headless (the line queue UI: …).')
+      expect(await stranger.locator('#queue').count()).toBe(0)
+      expect(await stranger.content()).not.toContain('Dana Ortiz')
+    } finally {
+      await stranger.close()
+    }
   })
 
   it('renders the queue with customer, vehicle, concern excerpt, waiting time and detail marker', async () => {
@@ -153,9 +175,29 @@ describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (ski
     expect(await page.evaluate(() => (globalThis as any).__csp)).toEqual([])
   })
 
+  it('marks a request restored from the last session as "not confirmed yet" until the server confirms it', async () => {
+    const restored = makeItem({ requestId: 'r-old', confirmed: false })
+    engine.push({ queue: [restored] })
+    const row = page.locator('li[data-request-id="r-old"].unconfirmed')
+    await row.waitFor({ timeout: 5000 })
+    await expect(row.locator('.badge.unconfirmed').textContent()).resolves.toBe('not confirmed yet')
+    engine.push({ queue: [{ ...restored, confirmed: true }] })
+    await page.locator('li[data-request-id="r-old"]:not(.unconfirmed)').waitFor({ timeout: 5000 })
+    expect(await page.locator('li[data-request-id="r-old"] .badge.unconfirmed').count()).toBe(0)
+  })
+
   it('shows the empty state', async () => {
     engine.push({ queue: [] })
     await page.locator('#empty:not([hidden])').waitFor({ timeout: 5000 })
     await expect(page.title()).resolves.toBe('BayAlert')
+  })
+
+  it('after a restart (new secret) the open page turns into the page that says where the new address is', async () => {
+    const port = Number(new URL(server.origin).port)
+    await server.close()
+    server = await startUiServer({ engine, host: '127.0.0.1', port, rendererDir: outDir })
+    await page.getByText('Open the address printed by').waitFor({ timeout: 15_000 })
+    expect(await page.locator('#queue').count()).toBe(0)
+    expect(await page.content()).not.toContain('Dana Ortiz')
   })
 })

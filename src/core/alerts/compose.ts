@@ -10,7 +10,8 @@ const TITLE_MAX = 120
 const BODY_MAX = 400
 const SUMMARY_NAMES = 5
 
-export function toQueueItem(row: QueueRow): QueueItem {
+/** confirmed: the server has confirmed the request since this start (an alert is only ever made for one). */
+export function toQueueItem(row: QueueRow, confirmed: boolean): QueueItem {
   return {
     requestId: row.requestId,
     key: row.key,
@@ -22,6 +23,7 @@ export function toQueueItem(row: QueueRow): QueueItem {
     alertCount: row.alertCount,
     firstSeenAt: row.firstSeenAt,
     firstSource: row.firstSource,
+    confirmed,
   }
 }
 
@@ -52,7 +54,7 @@ export function requestAlert(row: QueueRow, kind: Extract<AlertKind, 'request' |
     title: cap(title, TITLE_MAX),
     body: cap(bodyOf(row), BODY_MAX),
     detail: row.detail,
-    items: [toQueueItem(row)],
+    items: [toQueueItem(row, true)],
     latencyMs,
   }
 }
@@ -67,7 +69,7 @@ export function summaryAlert(rows: QueueRow[], kind: Extract<AlertKind, 'summary
     body: cap(names.join(', ') + more, BODY_MAX),
     detail: rows.every((r) => r.detail === 'full') ? 'full' : 'basic',
     summaryOf: rows.map((r) => r.requestId),
-    items: rows.map(toQueueItem),
+    items: rows.map((r) => toQueueItem(r, true)),
     latencyMs,
   }
 }

@@ -12,7 +12,12 @@
 //   - unacknowledged requests repeat every repeatIntervalMs, at most repeatMaxCount times (stored);
 //   - a request that rang basic ("Details are still loading") and is later enriched to full while still
 //     queued and unacknowledged gets one silent update (pipeline.update): sinks that show it replace the
-//     text in place; it is not a ring (alert_count unchanged, no sound). Not while silenced.
+//     text in place; it is not a ring (alert_count unchanged, no sound). Not while silenced;
+//   - a stale local queue is untrusted: a request restored from the store at start is "not confirmed"
+//     and never rings (first alert, owed summary, repeat or update) until the server has confirmed it
+//     since this start — a successful reconcile that contains it, or a queued fact about it from a
+//     trusted source (private database broadcast, postgres_changes). A reconcile that lacks it removes it
+//     without a ring. No confirmation within unconfirmedNoticeMs raises one health alert.
 // Every decision and the write that records it happen in one store transaction; side effects (sinks,
 // listeners) run after the commit, so a crash can only lose a ring that is then owed at next start,
 // never ring the same key twice.
@@ -44,6 +49,11 @@ export interface DeskOptions {
   burstWindowMs?: number
   /** Live requests that still ring individually within one burst window (default 3). */
   burstThreshold?: number
+  /**
+   * How long restored requests may stay unconfirmed (no successful reconcile, no trusted event since
+   * start) before one health alert says so (default 60 s).
+   */
+  unconfirmedNoticeMs?: number
 }
 
 export interface DeskEvents {
@@ -54,6 +64,8 @@ export interface DeskEvents {
   retract: { requestId: string }
   pause: PauseUntil
   flags: FeatureFlags
+  /** The offline-start notice ("Not connected since start: …"), or null once everything is confirmed. */
+  notice: string | null
 }
 
 export interface IngestResult {
@@ -71,6 +83,11 @@ export interface ReconcileResult {
 }
 
 const SOURCES: readonly FactSource[] = ['broadcast', 'db-broadcast', 'postgres_changes', 'reconcile']
+/**
+ * Sources whose word the server vouches for through RLS: the private database broadcast, postgres_changes
+ * and a read (reconcile). The legacy public topic can be posted to by anyone holding the anon key.
+ */
+const CONFIRMING_SOURCES: readonly FactSource[] = ['db-broadcast', 'postgres_changes', 'reconcile']
 const REMOVE_REASONS = ['accepted', 'cancelled', 'deleted', 'other'] as const
 const META_PAUSE = 'pause_until'
 
@@ -107,6 +124,10 @@ interface Effects {
   retract: string[]
   /** Requests that rang basic and were enriched to full: one silent update each after the commit. */
   update: string[]
+  /** Restored requests the server confirmed (or that this run replaced with a new version). */
+  confirm: string[]
+  /** Of those, the ones that never rang (owed a ring): they ring as a backlog after the commit. */
+  owed: string[]
   queueChanged: boolean
 }
 
@@ -146,6 +167,7 @@ export class RequestDesk {
   readonly repeatMaxCount: number
   readonly burstWindowMs: number
   readonly burstThreshold: number
+  readonly unconfirmedNoticeMs: number
   /** When the live requests of the current window rang individually (bounded by burstThreshold). */
   private recentLiveRings: number[] = []
 
@@ -158,7 +180,15 @@ export class RequestDesk {
     retract: new Set(),
     pause: new Set(),
     flags: new Set(),
+    notice: new Set(),
   }
+  /**
+   * Requests restored from the store at start that the server has not confirmed since (in memory on
+   * purpose: every start begins with the whole stored queue untrusted).
+   */
+  private readonly unconfirmed = new Set<string>()
+  private noticeTimer: TimerHandle | null = null
+  private currentNotice: string | null = null
   /** Request ids held for the current burst window (not yet rung; alert_count still 0 in the store). */
   private readonly pending = new Set<string>()
   private lastRingAt = -Infinity
@@ -181,14 +211,16 @@ export class RequestDesk {
     this.repeatMaxCount = opts.repeatMaxCount ?? 10
     this.burstWindowMs = opts.burstWindowMs ?? 1000
     this.burstThreshold = opts.burstThreshold ?? 3
+    this.unconfirmedNoticeMs = opts.unconfirmedNoticeMs ?? 60_000
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------------
 
   /**
-   * Restores flags (cache, for an offline start) and pause from the store, arms the repeat timer for
-   * stored schedules, and rings what is owed (requests that were queued but never rang, e.g. the app
-   * died inside a burst window). Idempotent.
+   * Restores flags (cache, for an offline start) and pause from the store, marks every stored request
+   * as not confirmed, and arms the repeat timer for stored schedules. Nothing restored rings here: what
+   * is owed (queued but never rung, e.g. the app died inside a burst window) rings once the server
+   * confirms it. Idempotent.
    */
   start(): void {
     if (this.started) return
@@ -202,17 +234,24 @@ export class RequestDesk {
       this.pauseUntil = null
       this.store.setMeta(META_PAUSE, null)
     }
+    for (const row of this.store.listQueue()) this.unconfirmed.add(row.requestId)
+    if (this.unconfirmed.size > 0) {
+      this.log.info('desk: restored requests wait for the server to confirm them', { count: this.unconfirmed.size })
+      this.noticeTimer = this.timers.setTimeout(() => {
+        this.noticeTimer = null
+        this.announceUnconfirmed()
+      }, this.unconfirmedNoticeMs)
+    }
     this.armPauseTimer()
     this.armRepeatTimer()
-    this.ringOwed('waited while BayAlert was not ringing')
     this.emitQueue()
   }
 
-  /** Clears every timer. Pending burst alerts stay owed (alert_count 0) and ring at the next start. */
+  /** Clears every timer. Pending burst alerts stay owed (alert_count 0): after the next start they ring once the server confirms them. */
   stop(): void {
     this.stopped = true
-    for (const h of [this.burstTimer, this.repeatTimer, this.pauseTimer]) if (h !== null) this.timers.clearTimeout(h)
-    this.burstTimer = this.repeatTimer = this.pauseTimer = null
+    for (const h of [this.burstTimer, this.repeatTimer, this.pauseTimer, this.noticeTimer]) if (h !== null) this.timers.clearTimeout(h)
+    this.burstTimer = this.repeatTimer = this.pauseTimer = this.noticeTimer = null
     this.repeatTimerAt = null
   }
 
@@ -225,7 +264,12 @@ export class RequestDesk {
   // ---- queries -------------------------------------------------------------------------------------
 
   queue(): QueueItem[] {
-    return this.store.listQueue().map(toQueueItem)
+    return this.store.listQueue().map((row) => toQueueItem(row, !this.unconfirmed.has(row.requestId)))
+  }
+
+  /** "Not connected since start: …" while restored requests stay unconfirmed past the threshold, else null. */
+  notice(): string | null {
+    return this.currentNotice
   }
 
   flags(): FeatureFlags {
@@ -242,7 +286,7 @@ export class RequestDesk {
 
   /** Consumes one fact. Never throws: a failure is logged, counted and reported as outcome 'error'. */
   ingest(fact: RequestFact): IngestResult {
-    const effects: Effects = { ring: [], retract: [], update: [], queueChanged: false }
+    const effects: Effects = { ring: [], retract: [], update: [], confirm: [], owed: [], queueChanged: false }
     let result: IngestResult
     // Validation touches no state, so it runs outside the transaction: the source is known even
     // when the store itself fails.
@@ -269,7 +313,7 @@ export class RequestDesk {
    * started are removed, tombstoned and retracted. Facts received after snapshot.startedAt win.
    */
   reconcile(snapshot: QueueSnapshot): ReconcileResult {
-    const effects: Effects = { ring: [], retract: [], update: [], queueChanged: false }
+    const effects: Effects = { ring: [], retract: [], update: [], confirm: [], owed: [], queueChanged: false }
     const result: ReconcileResult = { added: [], removed: [], unchanged: 0, enriched: 0, rejected: 0 }
     const outcomes: string[] = []
     const now = this.clock.now()
@@ -279,7 +323,11 @@ export class RequestDesk {
         const seen = new Set<string>()
         for (const raw of Array.isArray(snapshot?.requests) ? snapshot.requests : []) {
           const v = this.validate(raw as RequestFact)
-          if (v.ok && v.kind === 'queued') seen.add(v.fact.requestId)
+          if (v.ok && v.kind === 'queued') {
+            seen.add(v.fact.requestId)
+            // The server has it queued now, whatever version it reports: no longer a stale local entry.
+            effects.confirm.push(v.fact.requestId)
+          }
           const r = this.apply(v, effects, startedAt)
           outcomes.push(r.outcome)
           if ((r.outcome === 'alerted' || r.outcome === 'enqueued-silent') && v.ok && v.kind === 'queued') result.added.push(v.fact.requestId)
@@ -516,6 +564,12 @@ export class RequestDesk {
       // if one of them may have been truncated by a JS Date — see sameVersion).
       const same = f.queuedAt === null || row.queuedAt === null || sameVersion(row.queuedAt, f.queuedAt)
       if (same) {
+        const confirming = this.unconfirmed.has(f.requestId) && CONFIRMING_SOURCES.includes(f.source)
+        if (confirming) {
+          effects.confirm.push(f.requestId)
+          effects.queueChanged = true
+          if (row.alertCount === 0 && !row.acknowledged) effects.owed.push(f.requestId)
+        }
         const details = mergeDetails(row.details, f.details)
         const detail = row.detail === 'full' || hasAnyDetail(details) ? 'full' : 'basic'
         const version =
@@ -605,6 +659,8 @@ export class RequestDesk {
     }
     this.store.putQueueRow(row)
     effects.queueChanged = true
+    // A version first seen in this run is not a stale local entry (it replaces a restored one, if any).
+    effects.confirm.push(f.requestId)
     const silenced = this.silencedBecause()
     if (silenced) return record(f, 'queued', f.requestId, key, 'enqueued-silent', reason ? `${silenced}; ${reason}` : silenced)
     effects.ring.push(row)
@@ -629,10 +685,17 @@ export class RequestDesk {
   // ---- ringing -------------------------------------------------------------------------------------
 
   private afterCommit(effects: Effects, context: 'live' | 'reconcile', trigger?: QueueSnapshot['trigger']): void {
+    this.settleConfirmations(effects)
     for (const id of effects.retract) this.emitRetract(id)
     if (effects.queueChanged) this.emitQueue()
     for (const id of new Set(effects.update)) this.sendUpdate(id)
-    if (effects.ring.length === 0) {
+    // Confirmed restored requests that never rang are owed one ring: a backlog (no link latency).
+    const owed = effects.owed.filter((id) => !effects.retract.includes(id))
+    if (owed.length > 0 && context === 'live') {
+      for (const id of owed) this.pending.add(id)
+      this.flushBurst('waited while BayAlert was not ringing', 'backlog')
+    }
+    if (effects.ring.length === 0 && (context === 'live' || owed.length === 0)) {
       if (context === 'reconcile' && this.pending.size > 0) this.flushBurst(null, 'live')
       return
     }
@@ -653,10 +716,56 @@ export class RequestDesk {
       this.armBurstTimer(now)
       return
     }
-    // Reconcile: everything new (plus anything held in the burst window) rings as one alert now.
+    // Reconcile: everything new and owed (plus anything held in the burst window) rings as one alert now.
     for (const r of effects.ring) this.pending.add(r.requestId)
-    const offline = trigger === 'startup' || trigger === 'resume' || trigger === 'network' || trigger === 'subscribed'
-    this.flushBurst(offline ? 'waited while you were offline' : 'found waiting in the queue', trigger === 'startup' ? 'backlog' : 'found')
+    for (const id of owed) this.pending.add(id)
+    const offline = owed.length > 0 || trigger === 'startup' || trigger === 'resume' || trigger === 'network' || trigger === 'subscribed'
+    this.flushBurst(offline ? 'waited while you were offline' : 'found waiting in the queue', trigger === 'startup' || owed.length > 0 ? 'backlog' : 'found')
+  }
+
+  /**
+   * Applies the confirmations of a committed transaction: confirmed and removed requests leave the
+   * unconfirmed set; repeats of confirmed requests are scheduled again (an overdue one rings now); the
+   * offline-start notice follows the count and clears once nothing is unconfirmed.
+   */
+  private settleConfirmations(effects: Effects): void {
+    if (this.unconfirmed.size === 0) return
+    let changed = false
+    for (const id of [...effects.confirm, ...effects.retract]) if (this.unconfirmed.delete(id)) changed = true
+    if (!changed) return
+    effects.queueChanged = true
+    this.armRepeatTimer()
+    if (this.unconfirmed.size > 0) {
+      if (this.currentNotice !== null) this.setNotice(this.noticeText())
+      return
+    }
+    if (this.noticeTimer !== null) this.timers.clearTimeout(this.noticeTimer)
+    this.noticeTimer = null
+    this.log.info('desk: every restored request is confirmed or removed')
+    if (this.currentNotice !== null) this.setNotice(null)
+  }
+
+  private noticeText(): string {
+    const n = this.unconfirmed.size
+    return `Not connected since start: ${plural(n, 'request', 'requests')} from the last session ${n === 1 ? 'is' : 'are'} not confirmed`
+  }
+
+  /** The threshold passed with restored requests still unconfirmed: one health alert, and the notice. */
+  private announceUnconfirmed(): void {
+    if (this.stopped || this.unconfirmed.size === 0 || this.currentNotice !== null) return
+    const notice = this.noticeText()
+    this.setNotice(notice)
+    if (!this.health) return
+    this.health.announce('unconfirmed-start', {
+      title: notice,
+      body: 'They show in the queue as "not confirmed yet" and ring only once the server confirms they are still waiting.',
+    })
+  }
+
+  private setNotice(notice: string | null): void {
+    if (notice === this.currentNotice) return
+    this.currentNotice = notice
+    this.emit('notice', notice)
   }
 
   private armBurstTimer(now: number): void {
@@ -685,7 +794,9 @@ export class RequestDesk {
   /** Requests queued but never rung (silenced, or held when the app stopped) ring once as a summary. */
   private ringOwed(phrase: string): void {
     if (this.silencedBecause() !== null || this.stopped) return
-    for (const r of this.store.listQueue()) if (!r.acknowledged && r.alertCount === 0) this.pending.add(r.requestId)
+    for (const r of this.store.listQueue()) {
+      if (!r.acknowledged && r.alertCount === 0 && !this.unconfirmed.has(r.requestId)) this.pending.add(r.requestId)
+    }
     if (this.pending.size > 0) this.flushBurst(phrase, 'backlog')
   }
 
@@ -704,7 +815,8 @@ export class RequestDesk {
         const out: QueueRow[] = []
         for (const id of ids) {
           const row = this.store.getQueueRow(id)
-          if (!row || row.acknowledged || row.alertCount > 0) continue
+          // Not confirmed since start: never rings (it rings, if still owed, once confirmed).
+          if (!row || row.acknowledged || row.alertCount > 0 || this.unconfirmed.has(id)) continue
           const next: QueueRow = {
             ...row,
             alertCount: 1,
@@ -752,7 +864,7 @@ export class RequestDesk {
     try {
       if (this.silencedBecause() !== null) return
       const row = this.store.getQueueRow(requestId)
-      if (!row || row.acknowledged || row.alertCount === 0 || row.detail !== 'full') return
+      if (!row || row.acknowledged || row.alertCount === 0 || row.detail !== 'full' || this.unconfirmed.has(requestId)) return
       // The kind the sinks show now: the first ring, or a repeat ("Still waiting …") after one.
       alert = requestAlert(row, row.alertCount > 1 ? 'repeat' : 'request', this.clock.now(), null)
     } catch (err) {
@@ -781,7 +893,7 @@ export class RequestDesk {
 
   private armRepeatTimer(): void {
     if (this.stopped) return
-    const at = this.store.nextRepeatAt()
+    const at = this.nextConfirmedRepeatAt()
     if (at === this.repeatTimerAt && this.repeatTimer !== null) return
     if (this.repeatTimer !== null) this.timers.clearTimeout(this.repeatTimer)
     this.repeatTimer = null
@@ -794,6 +906,20 @@ export class RequestDesk {
     }, Math.max(0, at - this.clock.now()))
   }
 
+  /**
+   * The next repeat among confirmed requests. Unconfirmed ones keep their stored schedule untouched
+   * (a repeat that came due while unconfirmed rings as soon as the server confirms the request).
+   */
+  private nextConfirmedRepeatAt(): number | null {
+    if (this.unconfirmed.size === 0) return this.store.nextRepeatAt()
+    let at: number | null = null
+    for (const r of this.store.listQueue()) {
+      if (r.acknowledged || r.nextRepeatAt === null || this.unconfirmed.has(r.requestId)) continue
+      if (at === null || r.nextRepeatAt < at) at = r.nextRepeatAt
+    }
+    return at
+  }
+
   private fireRepeats(): void {
     if (this.stopped) return
     const now = this.clock.now()
@@ -803,6 +929,7 @@ export class RequestDesk {
       rung = this.store.transaction(() => {
         const out: QueueRow[] = []
         for (const row of this.store.dueRepeats(now)) {
+          if (this.unconfirmed.has(row.requestId)) continue
           if (silenced) {
             // A pause/flag-off defers repeats without spending them.
             this.store.putQueueRow({ ...row, nextRepeatAt: now + this.repeatIntervalMs })

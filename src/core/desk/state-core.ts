@@ -13,7 +13,7 @@ import { systemTimers, type TimerHandle } from './timers.js'
 
 /** Clock and timers (shared by every part), the desk's repeat/burst tuning and the pipeline's sink timeout, as DeskOptions and PipelineOptions document them. */
 export interface StateCoreOptions
-  extends Pick<DeskOptions, 'clock' | 'timers' | 'repeatIntervalMs' | 'repeatMaxCount' | 'burstWindowMs' | 'burstThreshold'>,
+  extends Pick<DeskOptions, 'clock' | 'timers' | 'repeatIntervalMs' | 'repeatMaxCount' | 'burstWindowMs' | 'burstThreshold' | 'unconfirmedNoticeMs'>,
     Pick<PipelineOptions, 'sinkTimeoutMs'> {
   /** SQLite file (its directory is created), or ':memory:'. Conventionally `<dataDir>/bayalert.db`. */
   dbPath: string
@@ -22,6 +22,8 @@ export interface StateCoreOptions
   /** How often old rows are pruned while running (default 1 h; also pruned on open). */
   pruneIntervalMs?: number
   limits?: Partial<PruneLimits>
+  /** better-sqlite3 native build for this host's ABI (StoreOptions.nativeBinding). */
+  nativeBinding?: string
   health?: Omit<HealthOptions, 'log' | 'clock'>
 }
 
@@ -40,7 +42,7 @@ export function openStateCore(opts: StateCoreOptions): StateCore {
   // Directories created here are owner-only like the database in them (an existing one is left as is:
   // it may be a data directory the host chose and manages).
   if (opts.dbPath !== ':memory:') mkdirSync(dirname(opts.dbPath), { recursive: true, mode: 0o700 })
-  const store = Store.open({ path: opts.dbPath, log: opts.log, clock, limits: opts.limits })
+  const store = Store.open({ path: opts.dbPath, log: opts.log, clock, limits: opts.limits, nativeBinding: opts.nativeBinding })
   const health = new HealthMonitor({ ...opts.health, log: opts.log, clock })
   if (store.movedAsideTo) health.count('store:rebuilt')
   // The desk owns the flags; the pipeline reads them at delivery time through this late binding.
@@ -66,6 +68,7 @@ export function openStateCore(opts: StateCoreOptions): StateCore {
     repeatMaxCount: opts.repeatMaxCount,
     burstWindowMs: opts.burstWindowMs,
     burstThreshold: opts.burstThreshold,
+    unconfirmedNoticeMs: opts.unconfirmedNoticeMs,
   })
   const offHealth = health.on((e) => {
     if (e.type === 'alert') void pipeline.deliver(e.alert)

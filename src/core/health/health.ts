@@ -7,6 +7,7 @@
 import type { HealthSummary } from '../../shared/types.js'
 import type { Alert, Clock, Logger } from '../ports.js'
 import { systemClock } from '../ports.js'
+import { serverText } from '../server-text.js'
 
 export interface HealthOptions {
   log: Logger
@@ -128,14 +129,27 @@ export class HealthMonitor {
   /** A REST read by the link/feed (details, reconcile, flags): its result, duration and cause. */
   recordFetch(ok: boolean, ms: number, cause?: string): void {
     this.count(ok ? 'fetch:ok' : 'fetch:error')
-    if (!ok) this.log.warn('health: fetch failed', { ms, cause: cause ?? 'unknown' })
-    this.push('fetch', ok, cause ?? null)
+    // A fetch's cause quotes the server; it ends up in the degraded reason and a health alert's body.
+    const clean = cause === undefined ? null : serverText(cause) || null
+    if (!ok) this.log.warn('health: fetch failed', { ms, cause: clean ?? 'unknown' })
+    this.push('fetch', ok, clean)
   }
 
   /** One sink call (alert fan-out). Skipped sinks are not calls and are not recorded here. */
   recordSink(sink: string, ok: boolean, cause?: string): void {
     this.count(ok ? 'sink:ok' : 'sink:error')
-    this.push('sink', ok, cause ? `${sink}: ${cause}` : sink)
+    this.push('sink', ok, serverText(cause ? `${sink}: ${cause}` : sink))
+  }
+
+  /**
+   * Raises one health alert for a condition noticed outside the failure windows (e.g. restored requests
+   * still unconfirmed long after start), through the same path as a breach: counted as
+   * `health:<name>`, logged, and delivered to every listener as a health alert.
+   */
+  announce(name: string, text: { title: string; body: string }): void {
+    this.count(`health:${name}`)
+    this.log.warn(`health: ${text.title}`, { condition: name })
+    this.emit({ type: 'alert', alert: { kind: 'health', title: text.title, body: text.body, detail: 'basic', items: [], latencyMs: null } })
   }
 
   /** Lets the link supervisor add its own reason (e.g. "realtime channel errored"). null clears. */

@@ -2,7 +2,7 @@
 // 1+2+4 s delays (wire §7), which would hold a first alert for ~7 s; our callers own their retry
 // policy (feed/details.ts, feed/reconcile.ts), so every call here is `.retry(false)` + an abort timer.
 import type { SupabaseClient } from '@supabase/supabase-js'
-import { redactText } from '../config.js'
+import { serverText } from '../server-text.js'
 
 export type RestErrorKind = 'timeout' | 'network' | 'auth' | 'denied' | 'missing' | 'server' | 'other'
 
@@ -10,7 +10,7 @@ export interface RestError {
   kind: RestErrorKind
   status: number
   code: string
-  /** Readable, redacted. */
+  /** Readable, cleaned and redacted (server-supplied: see server-text.ts). */
   message: string
 }
 
@@ -24,9 +24,10 @@ interface RawError {
 }
 
 export function classifyRestError(status: number, err: RawError | null | undefined): RestError {
-  const code = typeof err?.code === 'string' ? err.code : ''
+  // PostgREST codes are short identifiers (PGRST301, 42501); anything else in that field is cut down too.
+  const code = serverText(err?.code, 16)
   const raw = [err?.message, err?.hint].filter((s) => typeof s === 'string' && s).join(' — ')
-  const message = redactText(raw || `HTTP ${status}`).slice(0, 300)
+  const message = serverText(raw) || `HTTP ${status}`
   let kind: RestErrorKind = 'other'
   if (status === 0) kind = /abort/i.test(message) || /abort/i.test(String(err?.details ?? '')) ? 'timeout' : 'network'
   else if (status === 401 && (code === 'PGRST303' || code === 'PGRST301' || code === 'PGRST302')) kind = 'auth'

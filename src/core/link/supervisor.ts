@@ -4,12 +4,16 @@
 //
 // Channels (as few as the protocol allows — a channel has one topic and one private flag):
 //   feed  `session_requests_feed` (public): the shop backend's legacy broadcast (new_request /
-//         request_accepted / request_cancelled) AND the postgres_changes bindings on
-//         public.session_assignments and public.feature_flags.
+//         request_accepted / request_cancelled — untrusted hints, anyone with the anon key can post)
+//         AND the postgres_changes bindings on public.session_assignments and public.feature_flags.
 //   shop  `shop:requests` (private): the database-side broadcast our migration's trigger sends.
-// The postgres_changes bindings sit on the public channel on purpose: a private join depends on the
+// The postgres_changes bindings sit on the public channel by default: a private join depends on the
 // realtime.messages RLS policy; if that policy is missing or wrong the shop channel fails, and the
 // persistent path must not fail with it.
+// Private-only projects ("allow public access" off in the Realtime settings) refuse every public join
+// with "PrivateOnly: This project only allows private channels". Once seen, the link uses ONE channel:
+// `shop:requests` carrying the postgres_changes bindings too (the private join is what RLS on
+// realtime.messages allows for mechanics); the public hints are then simply not heard.
 //
 // Recovery. Socket-level losses (close, heartbeat timeout) are left to phoenix's own reconnect, which
 // builds a fresh socket with our jittered, capped reconnectAfterMs and rejoins the channels; the
@@ -20,13 +24,17 @@
 import WebSocketImpl from 'ws'
 import { createClient, type RealtimeChannel, type Session, type SupabaseClient } from '@supabase/supabase-js'
 import type { LinkState, LinkStateName } from '../../shared/types.js'
+import { LINK_STATE_LABEL } from '../../shared/types.js'
 import type { Clock, Logger, SecretStore } from '../ports.js'
-import { redactText } from '../config.js'
+import { keyProblem, redactText } from '../config.js'
+import { serverText } from '../server-text.js'
 import { backoffDelay, RECONNECT_BACKOFF, type BackoffPolicy } from './backoff.js'
 import { TimerRegistry } from './timers.js'
 
 export const FEED_TOPIC = 'session_requests_feed'
 export const SHOP_TOPIC = 'shop:requests'
+/** A state reason is one line: our words plus at most one quoted server message (SERVER_TEXT_MAX). */
+const REASON_MAX = 600
 
 export interface LinkConfig {
   supabaseUrl: string
@@ -69,7 +77,8 @@ export interface LinkEvents {
 export class SignInError extends Error {
   constructor(
     message: string,
-    readonly kind: 'credentials' | 'network' | 'other',
+    /** 'key': the configured key is not an anon/publishable key; nothing was sent. */
+    readonly kind: 'credentials' | 'network' | 'key' | 'other',
   ) {
     super(message)
   }
@@ -79,8 +88,10 @@ interface ChanSlot {
   name: 'feed' | 'shop'
   topic: string
   ch: RealtimeChannel
+  /** This channel carries the postgres_changes bindings (exactly one channel does). */
+  pg: boolean
   subscribed: boolean
-  /** feed only: postgres_changes confirmed by the `system` ok message since the last SUBSCRIBED. */
+  /** pg only: postgres_changes confirmed by the `system` ok message since the last SUBSCRIBED. */
   pgOk: boolean
   error: string | null
 }
@@ -119,6 +130,8 @@ export class LinkSupervisor {
   private explicitSignOut = false
   private current: LinkState
   private user: LinkUser | null = null
+  /** The project refused a public join with PrivateOnly: one private channel from now on. */
+  private publicRefused: string | null = null
 
   // rebuild scheduling
   private running: Promise<void> | null = null
@@ -137,6 +150,12 @@ export class LinkSupervisor {
   private cancelStuck: (() => void) | null = null
   private authSub: { unsubscribe(): void } | null = null
   private lastRefreshFailure: { status: number; code: string; message: string } | null = null
+  /**
+   * Why the configured key is refused (service-role, sb_secret_, another role, malformed), or null.
+   * A refused key is never handed to supabase-js: the client is built with a placeholder, no stored
+   * session is read, and the supervisor stays signed-out with this reason.
+   */
+  readonly keyRefusal: string | null
 
   /** Counters for tests and health: rebuilds, socket opens, heartbeat timeouts … */
   readonly stats = { rebuilds: 0, socketOpens: 0, heartbeatTimeouts: 0, channelErrors: 0, serverCloses: 0, confirmations: 0 }
@@ -157,15 +176,21 @@ export class LinkSupervisor {
     }
     this.current = { state: 'signed-out', reason: 'Not started', since: deps.clock.now() }
     const host = new URL(config.supabaseUrl).host
-    this.client = createClient(config.supabaseUrl, config.anonKey, {
-      auth: {
-        storage: deps.secrets,
-        // One storage key per project: a session for another project must never be replayed here.
-        storageKey: `bayalert-auth:${host}`,
-        autoRefreshToken: true,
-        persistSession: true,
-        detectSessionInUrl: false,
-      },
+    this.keyRefusal = keyProblem(config.anonKey, 'The configured anon key')
+    const refused = this.keyRefusal !== null
+    if (refused) this.deps.log.error('link: refusing the configured key; not connecting', { reason: this.keyRefusal })
+    this.client = createClient(config.supabaseUrl, refused ? 'refused-key' : config.anonKey.trim(), {
+      auth: refused
+        ? // Nothing to refresh, nothing stored: a refused configuration must not touch the network.
+          { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false }
+        : {
+            storage: deps.secrets,
+            // One storage key per project: a session for another project must never be replayed here.
+            storageKey: `bayalert-auth:${host}`,
+            autoRefreshToken: true,
+            persistSession: true,
+            detectSessionInUrl: false,
+          },
       global: { fetch: this.observingFetch },
       realtime: {
         heartbeatIntervalMs: this.cfg.heartbeatIntervalMs,
@@ -203,6 +228,17 @@ export class LinkSupervisor {
     return this.current.state === 'live'
   }
 
+  /**
+   * The channels in use: the public `session_requests_feed` (postgres_changes + the legacy hints) and the
+   * private `shop:requests`, or — on a project that refuses public channels — the private one alone with
+   * postgres_changes on it. `publicRefused` is the server's reason, for doctor and the logs.
+   */
+  get channelLayout(): { privateOnly: boolean; channels: string[]; postgresChangesOn: string; publicRefused: string | null } {
+    return this.publicRefused
+      ? { privateOnly: true, channels: [SHOP_TOPIC], postgresChangesOn: SHOP_TOPIC, publicRefused: this.publicRefused }
+      : { privateOnly: false, channels: [FEED_TOPIC, SHOP_TOPIC], postgresChangesOn: FEED_TOPIC, publicRefused: null }
+  }
+
   /** Channels this supervisor owns that are registered with the realtime client (tests assert ≤ 2). */
   get channelCount(): number {
     return this.client.realtime.channels.length
@@ -212,6 +248,7 @@ export class LinkSupervisor {
   async start(): Promise<void> {
     if (this.started) return
     this.started = true
+    if (this.keyRefusal) return this.enterSignedOut(this.keyRefusal)
     const { data } = this.client.auth.onAuthStateChange((event, session) => {
       // Never call back into supabase-js from inside this callback (auth-js holds its lock here):
       // defer to a fresh task.
@@ -220,7 +257,7 @@ export class LinkSupervisor {
     this.authSub = data.subscription
     const { data: s, error } = await this.client.auth.getSession()
     if (this.stopped) return
-    if (error) this.deps.log.warn('link: reading the stored session failed', { cause: redactText(error.message) })
+    if (error) this.deps.log.warn('link: reading the stored session failed', { cause: serverText(error.message) })
     if (s.session) {
       this.setUser(s.session)
       this.signedOut = false
@@ -232,11 +269,16 @@ export class LinkSupervisor {
 
   async signIn(email: string, password: string): Promise<void> {
     if (this.stopped) throw new Error('link stopped')
+    if (this.keyRefusal) {
+      this.enterSignedOut(this.keyRefusal)
+      throw new SignInError(this.keyRefusal, 'key')
+    }
     this.setState('connecting', 'Signing in…')
     const { data, error } = await this.client.auth.signInWithPassword({ email, password })
     if (error || !data.session) {
       const status = (error as { status?: number } | null)?.status ?? 0
-      const msg = redactText(error?.message ?? 'no session returned')
+      // GoTrue's error body, as auth-js hands it over: server text.
+      const msg = serverText(error?.message) || 'no session returned'
       if (status === 0 || status >= 500) {
         const reason = `Cannot reach the sign-in server (${msg})`
         this.setState('offline', reason)
@@ -259,7 +301,7 @@ export class LinkSupervisor {
     this.cancelScheduled()
     await this.teardownChannels(false)
     const { error } = await this.client.auth.signOut({ scope: 'local' })
-    if (error) this.deps.log.warn('link: server sign-out failed; local session removed anyway', { cause: redactText(error.message) })
+    if (error) this.deps.log.warn('link: server sign-out failed; local session removed anyway', { cause: serverText(error.message) })
     this.enterSignedOut('Signed out')
   }
 
@@ -299,14 +341,14 @@ export class LinkSupervisor {
     }
     await this.teardownChannels(true)
     await this.client.auth.stopAutoRefresh().catch((e: unknown) => {
-      this.deps.log.warn('link: stopping the token auto-refresh failed', { cause: redactText((e as Error)?.message ?? String(e)) })
+      this.deps.log.warn('link: stopping the token auto-refresh failed', { cause: serverText((e as Error)?.message ?? String(e)) })
     })
   }
 
   // --- rebuild scheduling -------------------------------------------------------------------------
 
   private recoverNow(why: string, opts: RebuildOpts): void {
-    if (this.stopped) return
+    if (this.stopped || this.keyRefusal) return
     this.cancelScheduled()
     this.attempt = 0
     void this.runRebuild(why, opts)
@@ -360,7 +402,7 @@ export class LinkSupervisor {
         try {
           retry = await this.rebuild(next.why, next.opts)
         } catch (e) {
-          const cause = redactText((e as Error)?.message ?? String(e))
+          const cause = serverText((e as Error)?.message ?? String(e)) || 'unknown error'
           this.deps.log.error('link: rebuild failed', { why: next.why, cause })
           retry = { why: `Reconnect failed (${cause})`, opts: next.opts, state: 'degraded' }
         }
@@ -392,7 +434,7 @@ export class LinkSupervisor {
       if (gen !== this.gen || this.stopped) return null
       if (error) {
         const status = (error as { status?: number }).status ?? 0
-        const msg = redactText(error.message)
+        const msg = serverText(error.message) || `HTTP ${status}`
         if (status >= 400 && status < 500) {
           this.enterSignedOut(`Your session is no longer valid (${msg}). Sign in again.`)
           await this.teardownChannels(false)
@@ -422,23 +464,23 @@ export class LinkSupervisor {
     // 4. New channels.
     this.systemError = null
     this.lastShutdown = null
-    this.slots = [this.makeChannel('feed', gen), this.makeChannel('shop', gen)]
+    this.slots = this.publicRefused ? [this.makeChannel('shop', gen, true)] : [this.makeChannel('feed', gen, true), this.makeChannel('shop', gen, false)]
     this.recompute()
     this.armStuck(gen)
     return null
   }
 
-  private makeChannel(name: 'feed' | 'shop', gen: number): ChanSlot {
+  private makeChannel(name: 'feed' | 'shop', gen: number, pg: boolean): ChanSlot {
     const rt = this.client.realtime
     const topic = name === 'feed' ? FEED_TOPIC : SHOP_TOPIC
     const ch = rt.channel(topic, { config: { private: name === 'shop', broadcast: { self: false, ack: false } } })
-    const slot: ChanSlot = { name, topic, ch, subscribed: false, pgOk: false, error: null }
+    const slot: ChanSlot = { name, topic, ch, pg, subscribed: false, pgOk: false, error: null }
     const live = () => gen === this.gen && !this.stopped
     ch.on('broadcast', { event: '*' }, (msg: unknown) => {
       if (!live()) return
       this.emit('broadcast', name === 'feed' ? 'broadcast' : 'db-broadcast', msg, this.deps.clock.now())
     })
-    if (name === 'feed') {
+    if (pg) {
       ch.on('postgres_changes', { event: '*', schema: 'public', table: 'session_assignments' }, (msg: unknown) => {
         if (live()) this.emit('postgresChange', 'session_assignments', msg, this.deps.clock.now())
       })
@@ -466,7 +508,7 @@ export class LinkSupervisor {
         slot.error = null
         // SUBSCRIBED is premature for postgres_changes (§9 #7): wait for the system ok message.
         slot.pgOk = false
-        if (slot.name === 'feed') this.armSystemOk(gen)
+        if (slot.pg) this.armSystemOk(gen)
         break
       }
       case 'CHANNEL_ERROR': {
@@ -476,6 +518,14 @@ export class LinkSupervisor {
         slot.error = cause || 'channel error'
         // A join error reply carries the server's reason as `cause` (wire §2); socket-level errors do not.
         const joinError = !!(err as { cause?: unknown } | undefined)?.cause || /mismatch between server and client bindings/.test(cause)
+        if (joinError && slot.name === 'feed' && /^PrivateOnly\b/i.test(cause)) {
+          // Not a failure: the project allows private channels only. Rebuild at once with the one private
+          // channel carrying postgres_changes (no backoff: nothing is wrong with the server).
+          this.publicRefused = cause
+          this.deps.log.info('link: this project refuses public channels; using the private channel alone', { topic: slot.topic, cause })
+          this.recoverNow('This project allows private channels only; joining the private channel alone', { refresh: false, hard: false })
+          return
+        }
         if (joinError) {
           this.deps.log.warn('link: channel join refused', { topic: slot.topic, cause })
           // Most join refusals are token problems (expired, not yet refreshed): refresh first.
@@ -519,7 +569,7 @@ export class LinkSupervisor {
     const text = typeof m.message === 'string' ? redactText(m.message).slice(0, 300) : ''
     if (m.extension === 'postgres_changes') {
       if (m.status === 'ok') {
-        if (slot.name !== 'feed') return
+        if (!slot.pg) return
         slot.pgOk = true
         this.systemError = null
         this.cancelSystemOk?.()
@@ -556,7 +606,7 @@ export class LinkSupervisor {
     this.cancelSystemOk = this.timers.after(this.cfg.systemOkTimeoutMs, () => {
       this.cancelSystemOk = null
       if (gen !== this.gen) return
-      const feed = this.slots.find((s) => s.name === 'feed')
+      const feed = this.slots.find((s) => s.pg)
       if (!feed || feed.pgOk || !feed.subscribed) return
       this.systemError = `The database subscription was not confirmed within ${Math.round(this.cfg.systemOkTimeoutMs / 1000)} s`
       this.deps.log.warn('link: no system ok after SUBSCRIBED', { timeoutMs: this.cfg.systemOkTimeoutMs })
@@ -697,8 +747,8 @@ export class LinkSupervisor {
         } catch {
           /* not JSON */
         }
-        this.lastRefreshFailure = { status: res.status, code: redactText(code), message: redactText(message).slice(0, 200) }
-        this.deps.log.warn('link: token refresh refused', { status: res.status, code })
+        this.lastRefreshFailure = { status: res.status, code: serverText(code, 40), message: serverText(message, 200) }
+        this.deps.log.warn('link: token refresh refused', { status: res.status, code: this.lastRefreshFailure.code })
         if (res.status >= 400 && res.status < 500 && !this.signedOut && !this.stopped) {
           this.timers.after(0, () => void this.onRefreshRevoked())
         }
@@ -721,7 +771,7 @@ export class LinkSupervisor {
     )
     this.explicitSignOut = false
     // The state is signed-out either way; a session left in storage would be replayed (and refused) on restart.
-    if (cause !== null) this.deps.log.warn('link: removing the revoked session from storage failed', { cause: redactText(cause) })
+    if (cause !== null) this.deps.log.warn('link: removing the revoked session from storage failed', { cause: serverText(cause) })
   }
 
   /** The session is gone (revoked, expired, signed out elsewhere): signed-out at once, then the channels go. */
@@ -729,7 +779,7 @@ export class LinkSupervisor {
     this.gen++
     this.enterSignedOut(reason)
     await this.teardownChannels(false).catch((e: unknown) => {
-      this.deps.log.warn('link: closing the channels after sign-out failed', { cause: redactText((e as Error)?.message ?? String(e)) })
+      this.deps.log.warn('link: closing the channels after sign-out failed', { cause: serverText((e as Error)?.message ?? String(e)) })
     })
   }
 
@@ -798,8 +848,8 @@ export class LinkSupervisor {
   private recompute(): void {
     if (this.stopped || this.signedOut) return
     if (this.running && this.slots.length === 0) return // rebuild in progress: it set 'connecting'
-    const feed = this.slots.find((s) => s.name === 'feed')
-    const shop = this.slots.find((s) => s.name === 'shop')
+    const pgSlot = this.slots.find((s) => s.pg)
+    const allJoined = this.slots.length > 0 && this.slots.every((s) => s.subscribed)
     const now = this.deps.clock.now()
     if (!this.socketOpen) {
       if (this.socketReason || this.reconnectAt) {
@@ -811,23 +861,31 @@ export class LinkSupervisor {
       }
       return
     }
-    if (feed?.subscribed && feed.pgOk && shop?.subscribed) {
+    if (allJoined && pgSlot?.pgOk) {
       this.attempt = 0
       this.cancelStuck?.()
       this.cancelStuck = null
-      this.setState('live', 'Connected; listening for requests')
+      this.setState(
+        'live',
+        this.publicRefused
+          ? `Connected; listening for requests on the private channel ${SHOP_TOPIC} (this project allows private channels only, so the shop backend's public ${FEED_TOPIC} hints are not heard)`
+          : 'Connected; listening for requests',
+      )
       return
     }
     if (this.systemError) return this.setState('degraded', this.systemError)
     const failing = this.slots.find((s) => s.error)
     if (failing && this.current.state === 'degraded') return // keep the scheduled-retry reason
-    if (feed?.subscribed && !feed.pgOk && shop?.subscribed) return this.setState('connecting', 'Joined; waiting for the database to confirm the subscription')
+    if (allJoined && pgSlot && !pgSlot.pgOk) return this.setState('connecting', 'Joined; waiting for the database to confirm the subscription')
     if (failing) return this.setState('connecting', `Rejoining (${failing.error})`)
     this.setState('connecting', 'Joining channels…')
   }
 
-  private setState(state: LinkStateName, reason: string): void {
+  private setState(state: LinkStateName, rawReason: string): void {
     if (this.stopped && state !== 'signed-out') return
+    // Reasons quote the server (join refusals, system messages, close reasons, GoTrue bodies): whatever
+    // path a server string took to get here, the state carries it cleaned.
+    const reason = serverText(rawReason, REASON_MAX) || LINK_STATE_LABEL[state]
     if (this.current.state === state && this.current.reason === reason) return
     this.current = { state, reason, since: this.deps.clock.now() }
     this.deps.log.info(`link: ${state}`, { reason })

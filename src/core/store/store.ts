@@ -11,8 +11,11 @@ import { EXPECTED_COLUMNS, MIGRATIONS, SCHEMA_VERSION } from './schema.js'
 
 type Db = Database.Database
 
-/** A queue item as stored (queuedAt in its canonical form, see keys.ts), with the desk's own bookkeeping. */
-export interface QueueRow extends QueueItem {
+/**
+ * A queue item as stored (queuedAt in its canonical form, see keys.ts), with the desk's own bookkeeping.
+ * Whether the server confirmed it since this start is not stored: it is a fact about this run (the desk's).
+ */
+export interface QueueRow extends Omit<QueueItem, 'confirmed'> {
   nextRepeatAt: number | null
   lastAlertAt: number | null
   commitTs: string | null
@@ -95,6 +98,12 @@ export interface StoreOptions {
   log: Logger
   clock?: Clock
   limits?: Partial<PruneLimits>
+  /**
+   * Path of the better-sqlite3 native build to load (its `nativeBinding` option), for a host whose ABI differs
+   * from the build in node_modules (Electron's main process in development). Default: the one better-sqlite3
+   * finds itself.
+   */
+  nativeBinding?: string
 }
 
 /** Thrown by open checks when the file is a database but not ours (or from a newer app). */
@@ -221,7 +230,7 @@ export class Store {
     // Before the first open, so even a file about to be moved aside as corrupt is private.
     securePrivateFiles(opts.path, opts.log)
     try {
-      db = Store.openChecked(opts.path)
+      db = Store.openChecked(opts.path, opts.nativeBinding)
     } catch (err) {
       // Only a regular file is ever moved: a directory, a missing parent or a lock is not corruption.
       if (opts.path === ':memory:' || !isCorruption(err) || !isRegularFile(opts.path)) throw err
@@ -237,15 +246,15 @@ export class Store {
         { path: opts.path, movedTo: movedAsideTo, cause: String((err as Error).message), code: (err as { code?: string }).code },
       )
       securePrivateFiles(opts.path, opts.log) // the fresh file in its place
-      db = Store.openChecked(opts.path)
+      db = Store.openChecked(opts.path, opts.nativeBinding)
     }
     const store = new Store(db, opts, movedAsideTo)
     store.prune()
     return store
   }
 
-  private static openChecked(path: string): Db {
-    const db = new Database(path)
+  private static openChecked(path: string, nativeBinding: string | undefined): Db {
+    const db = Store.connect(path, nativeBinding)
     try {
       db.pragma('busy_timeout = 2000')
       // Read-only checks first, so a file we are about to move aside is moved with its bytes exactly
@@ -262,6 +271,17 @@ export class Store {
     } catch (err) {
       db.close()
       throw err
+    }
+  }
+
+  /** A driver that cannot load is not a broken database: the error names the build, and nothing is moved aside. */
+  private static connect(path: string, nativeBinding: string | undefined): Db {
+    try {
+      return nativeBinding ? new Database(path, { nativeBinding }) : new Database(path)
+    } catch (err) {
+      const code = (err as { code?: string }).code
+      if (!nativeBinding || (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_DLOPEN_FAILED')) throw err
+      throw Object.assign(new Error(`the SQLite driver's native build could not be loaded from ${nativeBinding}: ${(err as Error).message.split('\n')[0]}`, { cause: err }), { code })
     }
   }
 

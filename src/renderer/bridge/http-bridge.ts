@@ -1,7 +1,9 @@
 // window.bayalert for the headless host: the same BayAlertApi the preload offers, over the loopback UI
 // server (src/cli/ui-server.ts). Commands are POST /api/invoke/<channel> with {"args": [...]} — the server
 // validates them with the same validators as the IPC handlers — and snapshots/alerts arrive over a
-// WebSocket at /api/events, which reconnects with backoff if the server restarts.
+// WebSocket at /api/events, which reconnects with backoff if the server restarts. Both carry this run's
+// HttpOnly cookie (set when the printed URL was opened); a restarted server has a new secret, and then the
+// page reloads into the server's own page that says where to find the new address.
 // Built as its own entry (bridge.js) and injected by the server before the page script; Electron never
 // loads it.
 import type { BayAlertBridge, InAppAlert, QueueChannel, InvokeChannels } from '../../shared/ipc.js'
@@ -14,9 +16,10 @@ async function call<C extends QueueChannel>(channel: C, ...args: InvokeChannels[
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-bayalert-bridge': '1' },
     body: JSON.stringify({ args }),
-    credentials: 'omit',
+    credentials: 'same-origin',
   })
   const body = (await res.json().catch(() => ({}))) as { result?: unknown; error?: string }
+  if (res.status === 401) location.reload()
   if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`)
   return body.result as InvokeChannels[C]['result']
 }
@@ -47,9 +50,22 @@ function connect(): void {
   ws.addEventListener('close', () => {
     if (socket !== ws) return
     socket = null
-    setTimeout(connect, retryMs)
+    setTimeout(reconnect, retryMs)
     retryMs = Math.min(retryMs * 2, 10_000)
   })
+}
+
+/** Reconnects, unless the server no longer knows our cookie (a new run): call() then reloads the page. */
+function reconnect(): void {
+  call('engine:get-snapshot').then(
+    (snapshot) => {
+      snapshotListeners.forEach((l) => l(snapshot))
+      connect()
+    },
+    () => {
+      if (!socket) connect() // server still down: the socket fails and closes, and we come back here later
+    },
+  )
 }
 
 function subscribe<T>(set: Set<(v: T) => void>, listener: (v: T) => void): () => void {

@@ -1,4 +1,5 @@
-// Identity, token refresh and expiry on realtime channels (wire doc §1, §2, §5.5, §9 #1, #2).
+// Identity, token refresh and expiry on realtime channels (wire doc §1, §2, §5.5, §9 #1, #2). What an access_token
+// push that loses read access or carries a bad signature answers is in access-token.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RealtimeChannel } from '@supabase/supabase-js'
 import WebSocket from 'ws'
@@ -52,9 +53,8 @@ describe('realtime auth', () => {
     const forged = h.anonKey.slice(0, -3) + (h.anonKey.endsWith('AAA') ? 'BBB' : 'AAA')
     expect(await upgrade(`${ws}?apikey=${forged}&vsn=2.0.0`)).toEqual({ status: 401, body: '{"error":"Failed to validate JWT signature"}' })
     const expired = h.jwt.sign({ role: 'anon', exp: Math.floor(Date.now() / 1000) - 30 })
-    const r = await upgrade(`${ws}?apikey=${expired}&vsn=2.0.0`)
-    expect(r).toMatchObject({ status: 401 })
-    expect((r as { body: string }).body).toMatch(/^\{"error":"Token has expired \d+ seconds ago"\}$/)
+    // Unlike a join error, the refused upgrade does not say how long ago (supabase/realtime user_socket.ex).
+    expect(await upgrade(`${ws}?apikey=${expired}&vsn=2.0.0`)).toEqual({ status: 401, body: '{"error":"Token has expired"}' })
   })
 
   it('join with an expired access_token → CHANNEL_ERROR "InvalidJWTToken: Token has expired N seconds ago"', async () => {
@@ -122,29 +122,5 @@ describe('realtime auth', () => {
     await h.sql.query('insert into public.session_assignments (session_id) values ($1)', [sid])
     await waitFor('visible insert', () => got.length >= 1)
     expect(t.statuses).toEqual(['SUBSCRIBED'])
-  })
-
-  it('access_token push that loses private read permission → "You no longer have permission…" then CLOSED', async () => {
-    const mech = await h.user()
-    const outsider = await h.user({ mechanic: false })
-    const c = await h.client({ token: mech.token })
-    const t = track(c.channel('shop:requests', { config: { private: true } }))
-    expect(await t.first).toBe('SUBSCRIBED')
-    await c.realtime.setAuth(outsider.token)
-    await waitFor('CLOSED', () => t.statuses.includes('CLOSED'))
-    expect(t.system[0]).toEqual({ extension: 'system', status: 'error', message: 'You no longer have permission to read from this Channel topic: shop:requests', channel: 'shop:requests' })
-  })
-
-  it('an invalid token pushed on a joined channel shuts it down', async () => {
-    const mech = await h.user()
-    const c = await h.client({ token: mech.token })
-    const ch = c.channel('auth-invalid')
-    const t = track(ch)
-    expect(await t.first).toBe('SUBSCRIBED')
-    const forged = h.token(mech.id).slice(0, -4) + 'AAAA'
-    // Push the frame the client would send (§5.5), bypassing realtime-js's own client-side checks.
-    ;(ch as unknown as { channelAdapter: { push(e: string, p: unknown): void } }).channelAdapter.push('access_token', { access_token: forged })
-    await waitFor('CLOSED', () => t.statuses.includes('CLOSED'))
-    expect(t.system[0]).toMatchObject({ extension: 'system', status: 'error', message: 'Failed to validate JWT signature' })
   })
 })

@@ -31,6 +31,7 @@ export interface CapturedChange {
   table: string
   relid: number
   type: 'INSERT' | 'UPDATE' | 'DELETE'
+  /** The transaction's commit time as the server saw the commit arrive: equal for every row of one transaction. */
   ts: string
   record: Record<string, unknown> | null
   old: Record<string, unknown> | null
@@ -136,7 +137,8 @@ export class RealtimeDatabase {
     client.on('end', () => onFail(null))
     client.on('notification', (n) => {
       if (gen !== this.generation || n.channel !== 'realtime_capture' || !n.payload) return
-      this.events.onCapture(this.decodeCapture(n.payload), Date.now())
+      const receivedAt = Date.now()
+      this.events.onCapture(this.decodeCapture(n.payload, receivedAt), receivedAt)
     })
     try {
       await client.connect()
@@ -174,7 +176,23 @@ export class RealtimeDatabase {
     this.reconnectTimer.unref()
   }
 
-  private async decodeCapture(text: string): Promise<Captured | null> {
+  private lastCommit: { xid: string; ts: string } | null = null
+
+  /**
+   * commit_timestamp of the transaction `xid`. NOTIFY delivers a transaction's notifications together, in commit
+   * order, and only after the commit, so the time the first one arrives is never earlier than the commit and every
+   * later row of the same transaction reuses it. Must run synchronously on arrival (before any await).
+   */
+  private commitTimestamp(xid: unknown, receivedAt: number): string {
+    const key = typeof xid === 'string' ? xid : ''
+    if (key && this.lastCommit?.xid === key) return this.lastCommit.ts
+    const ts = new Date(receivedAt).toISOString()
+    if (key) this.lastCommit = { xid: key, ts }
+    else this.log.warn('realtime: capture notification without a transaction id; commit_timestamp taken per row')
+    return ts
+  }
+
+  private async decodeCapture(text: string, receivedAt: number): Promise<Captured | null> {
     let msg: Record<string, unknown>
     try {
       msg = JSON.parse(text)
@@ -182,6 +200,7 @@ export class RealtimeDatabase {
       this.log.warn(`realtime: unparsable capture notification dropped: ${(e as Error).message}`)
       return null
     }
+    const ts = this.commitTimestamp(msg.xid, receivedAt)
     if (typeof msg.ref === 'number') {
       // Parked in realtime.capture_overflow because NOTIFY payloads stop at 8000 bytes.
       try {
@@ -196,10 +215,16 @@ export class RealtimeDatabase {
         return null
       }
     }
+    if (msg.k === 'privileges') {
+      // A GRANT or REVOKE committed (realtime.on_privilege_ddl): re-read column privileges from the next change on.
+      this.privCache.clear()
+      return null
+    }
     if (msg.k !== 'change' && msg.k !== 'broadcast') {
       this.log.warn(`realtime: unknown capture kind ${String(msg.k)} dropped`)
       return null
     }
+    if (msg.k === 'change') msg.ts = ts
     return msg as unknown as Captured
   }
 
@@ -362,22 +387,25 @@ export class RealtimeDatabase {
   }
 
   /**
-   * Private-channel read permission (wire doc §4.4): probe rows inserted as the admin in a transaction that is
-   * always rolled back, then selected back as the subscriber's role; visible = allowed.
+   * Private-channel read policies (supabase/realtime Authorization.get_read_authorizations): probe rows inserted as the admin in a transaction that is
+   * always rolled back, then selected back as the subscriber's role; visible = allowed. Presence read is only
+   * evaluated when presence is enabled on the channel (otherwise it is false), as the real server does.
    */
-  async canRead(topic: string, claims: Record<string, unknown>): Promise<boolean> {
+  async readPolicies(topic: string, claims: Record<string, unknown>, presenceEnabled: boolean): Promise<{ broadcast: boolean; presence: boolean }> {
     let ids: string[] = []
     return this.asRole(
       claims,
       topic,
       async (c) => {
-        const r = await c.query("select extension from realtime.messages where id = any($1::uuid[]) and extension in ('broadcast', 'presence')", [ids])
-        return r.rows.length > 0
+        const r = await c.query<{ extension: string }>('select extension from realtime.messages where id = any($1::uuid[])', [ids])
+        const seen = new Set(r.rows.map((x) => x.extension))
+        return { broadcast: seen.has('broadcast'), presence: presenceEnabled && seen.has('presence') }
       },
       async (c) => {
         const r = await c.query(
-          "insert into realtime.messages (topic, extension, private) values ($1, 'broadcast', true), ($1, 'presence', true) returning id",
-          [topic],
+          `insert into realtime.messages (topic, extension, private)
+           select $1, e, true from unnest($2::text[]) e returning id`,
+          [topic, presenceEnabled ? ['broadcast', 'presence'] : ['broadcast']],
         )
         ids = r.rows.map((x: { id: string }) => x.id)
       },

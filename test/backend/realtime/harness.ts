@@ -125,3 +125,22 @@ export async function waitFor<T>(what: string, pred: () => T | undefined | null 
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/** One raw phx_join (vsn 2 arrays) on a fresh socket: the reply frame to it and how long it took to come. */
+export async function rawJoinTimed(url: string, key: string, topic: string, payload: Record<string, unknown>): Promise<{ reply: unknown[]; ms: number }> {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/realtime/v1/websocket?apikey=${key}&vsn=2.0.0`)
+  try {
+    await new Promise<void>((res, rej) => (ws.once('open', () => res()), ws.once('error', rej)))
+    const frames: unknown[][] = []
+    ws.on('message', (d) => frames.push(JSON.parse(String(d))))
+    const t0 = Date.now()
+    ws.send(JSON.stringify(['1', '1', topic, 'phx_join', payload]))
+    const reply = await waitFor('join reply', () => frames.find((f) => f[1] === '1' && f[3] === 'phx_reply'), 10_000)
+    return { reply, ms: Date.now() - t0 }
+  } finally {
+    ws.close()
+  }
+}
+
+export const rawJoin = async (url: string, key: string, topic: string, payload: Record<string, unknown>): Promise<unknown[]> =>
+  (await rawJoinTimed(url, key, topic, payload)).reply

@@ -27,7 +27,11 @@ export interface RealtimeServerOptions {
   systemMessageDelayMs?: number
   /** Emulate the ≈100 ms slot polling (§6): changes wait for the next poll tick. Default 0 (off). */
   pollLatencyMs?: number
-  /** Sleep before a join error reply; the real server sleeps 5000 ms (§2). Default 100 ms. */
+  /**
+   * Sleep before every join error reply; the real server sleeps CHANNEL_ERROR_BACKOFF_MS = 5000 ms
+   * (realtime_channel.ex `join_error`), which is what makes a 10 s client join timeout the minimum. Default 0 so
+   * tests stay fast.
+   */
   joinErrorBackoffMs?: number
   /** Sleep before refusing a websocket upgrade; the real server sleeps 2000 ms (§1). Default 0. */
   connectErrorBackoffMs?: number
@@ -35,6 +39,12 @@ export interface RealtimeServerOptions {
   idleTimeoutMs?: number
   /** Cap of the per-channel token re-check timer (§5.5: min(5 min, exp − now)). */
   tokenRecheckMaxMs?: number
+  /**
+   * The project's "allow public access" is off: a join without `config.private: true` is refused with
+   * "PrivateOnly: This project only allows private channels" (supabase/realtime `only_private?`, checked before the
+   * token). Default false.
+   */
+  privateOnly?: boolean
 }
 
 export type MessageFault = { kind: 'postgres_changes' | 'broadcast'; action: 'delay' | 'drop' | 'duplicate'; count: number; delayMs?: number }
@@ -54,6 +64,8 @@ export interface RealtimeFaults {
   recheckTokens(): Promise<void>
   /** Crash channels: phx_error to each (optionally only topics containing `topicPart`); clients rejoin (§10). */
   crashChannels(topicPart?: string): void
+  /** Turn "public access off" on or off for joins from now on (joined channels stay); `clear()` restores the option. */
+  setPrivateOnly(on: boolean): void
   /** End every fault now. */
   clear(): void
 }
@@ -67,9 +79,24 @@ export interface RealtimeServer {
   restart(): Promise<void>
   close(): Promise<void>
   /** Introspection for tests and `doctor`. */
-  stats(): { sockets: number; channels: number; listening: boolean }
+  stats(): { sockets: number; channels: number; listening: boolean; privateOnly: boolean }
+  /** What Supabase bills, counted since the server was created (restart() keeps counting). */
+  usage(): RealtimeUsage
   /** Resolves once the change listener is connected (or after `timeoutMs`, false). */
   ready(timeoutMs?: number): Promise<boolean>
+}
+
+export interface RealtimeUsage {
+  /** Websocket connections accepted (cumulative). */
+  connections: number
+  /** Websocket connections open now. */
+  connectionsOpen: number
+  /** phx_join frames received, accepted or refused. */
+  joins: number
+  /** Server→client frames written to a socket, except replies to heartbeats. */
+  messagesOut: number
+  /** Client→server frames received, except heartbeats. */
+  messagesIn: number
 }
 
 interface Binding {
@@ -112,6 +139,9 @@ interface Channel {
   pgActiveSince: number | null
   pgGen: number
   writeAllowed: Promise<boolean> | null
+  /** Private channels: the read policies evaluated at join / the last token push (null on public channels). */
+  policies: { broadcast: boolean; presence: boolean } | null
+  presenceEnabled: boolean
   tokenTimer: NodeJS.Timeout | null
   pgTimer: NodeJS.Timeout | null
   closed: boolean
@@ -130,10 +160,12 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   const log: Logger = toLogger(options.log)
   const systemDelay = options.systemMessageDelayMs ?? 10
   const pollLatency = options.pollLatencyMs ?? 0
-  const joinErrorBackoff = options.joinErrorBackoffMs ?? 100
+  const joinErrorBackoff = options.joinErrorBackoffMs ?? 0
   const connectErrorBackoff = options.connectErrorBackoffMs ?? 0
   const idleTimeout = options.idleTimeoutMs ?? 60_000
   const tokenRecheckMax = options.tokenRecheckMaxMs ?? 5 * 60_000
+  let privateOnly = options.privateOnly === true
+  const usage = { connections: 0, joins: 0, messagesOut: 0, messagesIn: 0 }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 })
   const conns = new Set<Conn>()
@@ -204,14 +236,16 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   }
 
   // ── outbound ──
-  function rawSend(conn: Conn, data: string | Buffer): void {
+  function rawSend(conn: Conn, data: string | Buffer, heartbeatReply: boolean): void {
     if (conn.closed || conn.ws.readyState !== WebSocket.OPEN) return
+    // Supabase counts every message to a client against the project's quota; heartbeat replies are not billed.
+    if (!heartbeatReply) usage.messagesOut++
     conn.ws.send(data, (err) => {
       if (err) log.debug(`realtime: send to socket ${conn.id} failed: ${err.message}`)
     })
   }
 
-  function sendRaw(conn: Conn, data: string | Buffer): void {
+  function sendRaw(conn: Conn, data: string | Buffer, heartbeatReply = false): void {
     if (conn.closed) return
     if (isHalfOpen()) return // half-open: the peer never gets it
     const now = Date.now()
@@ -219,16 +253,28 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       // Keep frames in order even when the latency changes while some are still in flight.
       const at = Math.max(now + latencyMs, conn.lastSendAt)
       conn.lastSendAt = at
-      setTimeout(() => rawSend(conn, data), at - now)
+      setTimeout(() => rawSend(conn, data, heartbeatReply), at - now)
       return
     }
-    rawSend(conn, data)
+    rawSend(conn, data, heartbeatReply)
   }
 
   const send = (conn: Conn, m: PhxMessage) => sendRaw(conn, encodeText(conn.vsn, m))
 
   function reply(conn: Conn, m: PhxMessage, status: 'ok' | 'error', response: unknown): void {
     send(conn, { join_ref: m.join_ref, ref: m.ref, topic: m.topic, event: 'phx_reply', payload: { status, response } })
+  }
+
+  /** Phoenix's `encode_ignore`: a reply for a topic the socket has no channel for carries no join_ref. */
+  function replyUnmatched(conn: Conn, m: PhxMessage): void {
+    send(conn, { join_ref: null, ref: m.ref, topic: m.topic, event: 'phx_reply', payload: { status: 'error', response: { reason: 'unmatched topic' } } })
+  }
+
+  /** A push naming an earlier join of this topic (the client raced a close or rejoin): Phoenix's socket.ex ignores it. */
+  function isStale(ch: Channel, m: PhxMessage): boolean {
+    if (m.join_ref === null || ch.joinRef === null || m.join_ref === ch.joinRef) return false
+    log.debug(`realtime: ${m.event} on ${m.topic} for old join_ref ${m.join_ref} (current ${ch.joinRef}) ignored`)
+    return true
   }
 
   function pushSystem(ch: Channel, extension: string, status: 'ok' | 'error', message: string): void {
@@ -277,22 +323,45 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     ch.tokenTimer.unref()
   }
 
-  /** The timer path of §5.5: re-verify, re-check private read permission, shut down on failure. */
+  /**
+   * The token timer (every min(5 min, exp − now)): the token is re-verified and nothing else. The read policies are
+   * NOT re-run (the real server's `:confirm_token` handler only calls confirm_token), so a policy that stops matching
+   * does not close a joined channel until the client pushes a new token or rejoins.
+   */
   async function recheckToken(ch: Channel): Promise<void> {
     if (ch.closed) return
     const res = await verify(ch.token)
     if (ch.closed) return
     if (!res.ok) return shutdown(ch, res.error.message)
-    if (ch.private) {
-      const ok = await db.canRead(ch.sub, res.claims).catch((e) => {
-        log.warn(`realtime: read re-check for ${ch.sub} failed: ${(e as Error).message}; keeping the channel`)
-        return true
-      })
-      if (ch.closed) return
-      if (!ok) return shutdown(ch, `You no longer have permission to read from this Channel topic: ${ch.sub}`)
-    }
     scheduleTokenCheck(ch)
   }
+
+  const unauthorizedRead = (sub: string) => `You do not have permissions to read from this Channel topic: ${sub}`
+  const DB_UNAVAILABLE = 'Realtime was unable to connect to the project database'
+
+  type ReadPolicies = { broadcast: boolean; presence: boolean }
+
+  /**
+   * Private read policies (RLS on realtime.messages). A policy that raises counts as no permission, as on the real
+   * server (`rls_policy_error` → Unauthorized); only a database that cannot be reached is a different answer.
+   */
+  async function readPolicies(sub: string, claims: JwtClaims, presenceEnabled: boolean): Promise<ReadPolicies | 'unavailable'> {
+    try {
+      return await db.readPolicies(sub, claims, presenceEnabled)
+    } catch (e) {
+      const code = (e as { code?: unknown }).code
+      const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : null
+      // Connection exceptions (08), insufficient resources (53), operator intervention (57), system errors (58).
+      if (sqlState && !['08', '53', '57', '58'].includes(sqlState.slice(0, 2))) {
+        log.warn(`realtime: read policy for ${sub} raised ${sqlState}: ${(e as Error).message}; treated as no permission`)
+        return { broadcast: false, presence: false }
+      }
+      log.warn(`realtime: read authorisation of ${sub} failed: ${(e as Error).message}`)
+      return 'unavailable'
+    }
+  }
+
+  const canReadAny = (p: ReadPolicies) => p.broadcast || p.presence
 
   // ── postgres_changes subscription (asynchronous after the join reply, §2) ──
   function schedulePgSubscribe(ch: Channel, delayMs = systemDelay): void {
@@ -393,6 +462,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     conn.lastRecv = Date.now()
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)
     if (isBinary) {
+      usage.messagesIn++
       if (conn.vsn !== '2.0.0') return log.warn(`realtime: socket ${conn.id} (vsn ${conn.vsn}) sent a binary frame; ignored`)
       const d = decodeBinary(buf)
       if (!d.ok) return log.warn(`realtime: socket ${conn.id} sent a bad binary frame (${d.error}); ignored`)
@@ -404,10 +474,13 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     const d = decodeText(conn.vsn, buf.toString('utf8'))
     if (!d.ok) return log.warn(`realtime: socket ${conn.id} sent a bad frame (${d.error}): ${buf.toString('utf8').slice(0, 200)}`)
     const m = d.value
-    if (m.topic === 'phoenix') {
-      if (m.event === 'heartbeat') return reply(conn, m, 'ok', {})
-      return log.warn(`realtime: unknown event ${m.event} on topic phoenix; ignored`)
+    if (m.topic === 'phoenix' && m.event === 'heartbeat') {
+      const hb: PhxMessage = { join_ref: m.join_ref, ref: m.ref, topic: m.topic, event: 'phx_reply', payload: { status: 'ok', response: {} } }
+      return sendRaw(conn, encodeText(conn.vsn, hb), true)
     }
+    usage.messagesIn++
+    if (m.topic === 'phoenix') return log.warn(`realtime: unknown event ${m.event} on topic phoenix; ignored`)
+    if (m.event === 'phx_join') usage.joins++
     enqueue(conn, m.topic, () => handleChannelMessage(conn, m))
   }
 
@@ -418,8 +491,9 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     if (!ch) {
       // Phoenix socket.ex: leave for an unknown topic is acknowledged; anything else gets "unmatched topic".
       if (m.event === 'phx_leave') return reply(conn, m, 'ok', {})
-      return reply(conn, m, 'error', { reason: 'unmatched topic' })
+      return replyUnmatched(conn, m)
     }
+    if (isStale(ch, m)) return
     const payload = (m.payload && typeof m.payload === 'object' ? m.payload : {}) as Record<string, unknown>
     switch (m.event) {
       case 'phx_leave':
@@ -451,11 +525,14 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   async function handleJoin(conn: Conn, m: PhxMessage): Promise<void> {
     const old = conn.channels.get(m.topic)
     if (old) closeChannel(old, 'phx_close') // second join on the same topic closes the old channel (§2)
-    if (!m.topic.startsWith(TOPIC_PREFIX)) return reply(conn, m, 'error', { reason: 'unmatched topic' })
+    if (!m.topic.startsWith(TOPIC_PREFIX)) return replyUnmatched(conn, m)
     const sub = m.topic.slice(TOPIC_PREFIX.length)
     if (!sub) return joinError(conn, m, 'TopicNameRequired: You must provide a topic name')
     const payload = (m.payload && typeof m.payload === 'object' ? m.payload : {}) as Record<string, unknown>
     const config = (payload.config && typeof payload.config === 'object' ? payload.config : {}) as Record<string, unknown>
+    const isPrivate = config.private === true
+    // The real server checks this before it looks at the token at all: a public join is refused whatever it carries.
+    if (privateOnly && !isPrivate) return joinError(conn, m, 'PrivateOnly: This project only allows private channels')
 
     // Identity: access_token → user_token → socket apikey; `sb_…` keys mean "use the apikey" (§2, §9 #1).
     let token = [payload.access_token, payload.user_token].find((t): t is string => typeof t === 'string' && t.length > 0) ?? conn.apikey
@@ -464,17 +541,15 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     if (conn.closed) return
     if (!res.ok) return joinError(conn, m, res.error.reason)
 
-    const isPrivate = config.private === true
+    const presenceConfig = (config.presence && typeof config.presence === 'object' ? config.presence : {}) as Record<string, unknown>
+    const presenceEnabled = presenceConfig.enabled === true
+    let policies: ReadPolicies | null = null
     if (isPrivate) {
-      let allowed: boolean
-      try {
-        allowed = await db.canRead(sub, res.claims)
-      } catch (e) {
-        log.warn(`realtime: read authorisation of ${sub} failed: ${(e as Error).message}`)
-        return joinError(conn, m, `UnableToConnectToProject: ${(e as Error).message}`)
-      }
+      const read = await readPolicies(sub, res.claims, presenceEnabled)
       if (conn.closed) return
-      if (!allowed) return joinError(conn, m, `Unauthorized: You do not have permissions to read from this Channel topic: ${sub}`)
+      if (read === 'unavailable') return joinError(conn, m, `UnableToConnectToProject: ${DB_UNAVAILABLE}`)
+      if (!canReadAny(read)) return joinError(conn, m, `Unauthorized: ${unauthorizedRead(sub)}`)
+      policies = read
     }
 
     // Broadcast replay, private channels only (§4.4): the last `limit` (default 10, max 25) broadcast rows since
@@ -483,6 +558,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     let replayRows: Array<{ id: string; event: string; payload: unknown }> = []
     if (bcConfig.replay !== undefined && bcConfig.replay !== null) {
       if (!isPrivate) return joinError(conn, m, 'UnableToReplayMessages: Replay is not allowed for public channels')
+      // Replay needs broadcast read; presence read alone is not enough (can_replay?).
+      if (policies && !policies.broadcast) return joinError(conn, m, `Unauthorized: ${unauthorizedRead(sub)}`)
       const r = bcConfig.replay as Record<string, unknown>
       const since = r.since
       const limit = r.limit ?? 10
@@ -526,6 +603,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       pgActiveSince: null,
       pgGen: 0,
       writeAllowed: null,
+      policies,
+      presenceEnabled,
       tokenTimer: null,
       pgTimer: null,
       closed: false,
@@ -533,35 +612,41 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     conn.channels.set(m.topic, ch)
     // The reply echoes every binding unchanged, in request order, plus its id (§2).
     reply(conn, m, 'ok', { postgres_changes: bindings.map((b) => ({ ...b.params, id: b.id })) })
-    const presence = config.presence as Record<string, unknown> | undefined
-    if (presence && presence.enabled === true) send(conn, { join_ref: ch.joinRef, ref: null, topic: ch.topic, event: 'presence_state', payload: {} })
+    if (presenceEnabled) send(conn, { join_ref: ch.joinRef, ref: null, topic: ch.topic, event: 'presence_state', payload: {} })
     for (const row of replayRows) sendBroadcastFrame(ch, { event: row.event, payload: row.payload, binary: false, textOnly: false, meta: { replayed: true, id: row.id } })
     if (bindings.length > 0) schedulePgSubscribe(ch)
     scheduleTokenCheck(ch)
   }
 
+  /**
+   * `access_token` push (realtime_channel.ex `handle_in("access_token", …)`): `sb_…` keys, the current token and null
+   * are ignored. Anything else is verified, the read policies re-run with the new claims (private channels) and the
+   * postgres_changes subscription re-created ("Subscribed to PostgreSQL" again). A failure shuts the channel down
+   * (system error + phx_close).
+   */
   async function handleAccessToken(ch: Channel, payload: Record<string, unknown>): Promise<void> {
     const token = payload.access_token
-    // Equal token, null, or an sb_ key: ignored (§5.5).
     if (typeof token !== 'string' || token === ch.token || token.startsWith('sb_')) return
     const res = await verify(token)
     if (ch.closed) return
-    if (!res.ok) return shutdown(ch, res.error.message)
+    // The real handler has no clause of its own for a bad signature: it shuts down with `inspect(:signature_error)`.
+    if (!res.ok) return shutdown(ch, res.error.kind === 'JwtSignatureError' ? ':signature_error' : res.error.message)
+    if (ch.private) {
+      const read = await readPolicies(ch.sub, res.claims, ch.presenceEnabled)
+      if (ch.closed) return
+      if (read === 'unavailable') return shutdown(ch, DB_UNAVAILABLE)
+      if (!canReadAny(read)) return shutdown(ch, unauthorizedRead(ch.sub))
+      // Only when one read flips to false while the other still allows the topic (check_read_permissions_revoked).
+      const before = ch.policies
+      if (before && ((before.broadcast && !read.broadcast) || (before.presence && !read.presence))) {
+        return shutdown(ch, `You no longer have permission to read from this Channel topic: ${ch.sub}`)
+      }
+      ch.policies = read
+    }
     ch.token = token
     ch.claims = res.claims
     ch.writeAllowed = null
-    if (ch.private) {
-      let ok = true
-      try {
-        ok = await db.canRead(ch.sub, res.claims)
-      } catch (e) {
-        log.warn(`realtime: read re-check of ${ch.sub} failed: ${(e as Error).message}; keeping the channel`)
-      }
-      if (ch.closed) return
-      if (!ok) return shutdown(ch, `You no longer have permission to read from this Channel topic: ${ch.sub}`)
-    }
     scheduleTokenCheck(ch)
-    // Subscriptions are re-created with the new claims and "Subscribed to PostgreSQL" is sent again (§2, §5.5).
     if (ch.bindings.length > 0) schedulePgSubscribe(ch)
   }
 
@@ -579,7 +664,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
 
   async function handleBroadcastPush(conn: Conn, m: PhxMessage, b: { event: string; payload: unknown; binary: boolean }): Promise<void> {
     const ch = conn.channels.get(m.topic)
-    if (!ch) return reply(conn, m, 'error', { reason: 'unmatched topic' })
+    if (!ch) return replyUnmatched(conn, m)
+    if (isStale(ch, m)) return
     if (ch.private) {
       // Write permission is checked once, on the first send, as an INSERT under RLS (§4.4).
       if (!ch.writeAllowed) {
@@ -627,6 +713,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       // A public channel never gets private messages and vice versa (§4.4).
       if (ch.sub !== b.topic || ch.private !== b.private) continue
       if (ch === b.sender && !ch.self) continue
+      // Joined on presence read alone: broadcasts are withheld ("Broadcast message ignored" on the real server).
+      if (ch.policies && !ch.policies.broadcast) continue
       targets.push(ch)
     }
     return withFaults('broadcast', () => {
@@ -715,13 +803,23 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       if (!roles.has(role)) roles.set(role, await db.selectableColumns(m, role))
     }
 
+    // apply_rls checks the role's privileges before anything else: with no primary key (400), or a primary key
+    // the role may not SELECT (401), every subscriber of that role gets the error frame, unfiltered and without
+    // the RLS query (which would fail with 42501 anyway). Wire doc §3/§6; supabase/realtime `realtime.apply_rls`.
+    const errorFor = (role: string): string | null => {
+      if (c.type === 'DELETE') return null
+      if (m.pk.length === 0) return 'Error 400: Bad Request, no primary key'
+      const sel = roles.get(role)!
+      return m.pk.every((k) => sel.has(k)) ? null : 'Error 401: Unauthorized'
+    }
+
     // Visibility per distinct (role, claims, filter): one SQL round trip for all of them.
-    const needSql = (b: Binding) => b.filter !== null || (m.rls && c.type !== 'DELETE')
+    const needSql = (ch: Channel, b: Binding) => errorFor(String(ch.claims.role)) === null && (b.filter !== null || (m.rls && c.type !== 'DELETE'))
     const queries = new Map<string, VisibilityQuery>()
     const keyOf = (ch: Channel, b: Binding) => `${JSON.stringify(ch.claims)}\u0000${b.filter ? JSON.stringify(b.filter) : ''}`
     for (const { ch, bindings } of cands) {
       for (const b of bindings) {
-        if (!needSql(b)) continue
+        if (!needSql(ch, b)) continue
         const key = keyOf(ch, b)
         // The SQL side gets a short opaque key (jsonb rejects the NUL separator used locally).
         if (!queries.has(key)) queries.set(key, { key: `q${queries.size}`, role: String(ch.claims.role), claims: ch.claims, filters: b.filter ? [b.filter] : [] })
@@ -742,11 +840,12 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       const hit = payloadByRole.get(role)
       if (hit) return hit
       const sel = roles.get(role)!
+      const error = errorFor(role)
       let data: Record<string, unknown>
-      if (c.type !== 'DELETE' && m.pk.length === 0) {
-        data = { schema: c.schema, table: c.table, type: c.type, errors: ['Error 400: Bad Request, no primary key'] }
-      } else if (c.type !== 'DELETE' && !m.pk.every((k) => sel.has(k))) {
-        data = { schema: c.schema, table: c.table, type: c.type, errors: ['Error 401: Unauthorized'] }
+      if (error) {
+        // The server's record for an error row: no columns, no commit time, no record or old_record
+        // (realtime's generate_record fills only what apply_rls returned: schema, table, type).
+        data = { columns: [], commit_timestamp: null, errors: [error], schema: c.schema, table: c.table, type: c.type }
       } else {
         data = {
           columns: m.columns.filter((col) => sel.has(col.name)),
@@ -765,7 +864,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
 
     const deliveries: Delivery[] = []
     for (const { ch, bindings } of cands) {
-      const ids = bindings.filter((b) => !needSql(b) || visible.get(queries.get(keyOf(ch, b))!.key) === true).map((b) => b.id)
+      const ids = bindings.filter((b) => !needSql(ch, b) || visible.get(queries.get(keyOf(ch, b))!.key) === true).map((b) => b.id)
       if (ids.length === 0) continue
       // One frame per channel carrying every matching binding id (§3).
       deliveries.push({ ch, frame: { join_ref: null, ref: null, topic: ch.topic, event: 'postgres_changes', payload: { ids: [...new Set(ids)], data: dataFor(String(ch.claims.role)) } } })
@@ -805,7 +904,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       else if (!apikey) failure = [401, 'API key is missing']
       else {
         res = await verify(apikey)
-        if (!res.ok) failure = [401, res.error.message]
+        // The socket refusal for an expired key carries no "N seconds ago" (user_socket.ex), unlike a join error.
+        if (!res.ok) failure = [401, res.error.expired ? 'Token has expired' : res.error.message]
       }
       if (failure) {
         log.info(`realtime: websocket refused (${failure[0]}): ${failure[1]}`)
@@ -834,6 +934,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     }
     if (closed) return ws.terminate()
     conns.add(conn)
+    usage.connections++
     ws.binaryType = 'nodebuffer'
     ws.on('message', (data, isBinary) => {
       try {
@@ -1020,7 +1121,12 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
         closeChannel(ch, 'phx_error')
       }
     },
+    setPrivateOnly(on) {
+      log.info(`realtime: public access ${on ? 'off (private channels only)' : 'on'}`)
+      privateOnly = on
+    },
     clear() {
+      privateOnly = options.privateOnly === true
       refuseUntil = 0
       halfOpenUntil = 0
       latencyMs = 0
@@ -1062,7 +1168,10 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     stats() {
       let channels = 0
       for (const c of conns) channels += c.channels.size
-      return { sockets: conns.size, channels, listening: db.listening }
+      return { sockets: conns.size, channels, listening: db.listening, privateOnly }
+    },
+    usage() {
+      return { ...usage, connectionsOpen: conns.size }
     },
     async ready(timeoutMs = 10_000) {
       let t: NodeJS.Timeout | undefined

@@ -99,7 +99,45 @@ describe('raw protocol', () => {
     expect(await r.next('close', (f) => isArr(f) && f[3] === 'phx_close')).toEqual(['6', '6', 'realtime:raw1', 'phx_close', {}])
     // After the leave the topic is unknown.
     r.send(['6', '9', 'realtime:raw1', 'access_token', { access_token: me.token }])
-    expect(await r.next('unmatched', (f) => isArr(f) && f[1] === '9')).toEqual(['6', '9', 'realtime:raw1', 'phx_reply', { status: 'error', response: { reason: 'unmatched topic' } }])
+    // Phoenix's encode_ignore: the unmatched-topic reply has no join_ref.
+    expect(await r.next('unmatched', (f) => isArr(f) && f[1] === '9')).toEqual([null, '9', 'realtime:raw1', 'phx_reply', { status: 'error', response: { reason: 'unmatched topic' } }])
+    r.ws.close()
+  })
+
+  it('a role without SELECT on the primary key gets the 401 frame: all its bindings, filter or not, no record', async () => {
+    // A new Supabase project grants nothing on new tables (changelog #45329); apply_rls checks the primary key's
+    // column privilege before any filter or RLS query and sends the error to every subscription of that role.
+    await h.sql.query(`
+      create table public.rt_nogrant (id int primary key, note text);
+      alter table public.rt_nogrant enable row level security;
+      create policy "everyone" on public.rt_nogrant for select to authenticated using (true);
+      revoke all on public.rt_nogrant from anon, authenticated;
+      grant select (note) on public.rt_nogrant to authenticated;
+      alter publication supabase_realtime add table public.rt_nogrant;`)
+    const me = await h.user()
+    const r = await Raw.open(h)
+    const all = { event: '*', schema: 'public', table: 'rt_nogrant' }
+    // A filter on a column it may read (a filter on one it may not is refused at subscribe time).
+    const never = { event: 'INSERT', schema: 'public', table: 'rt_nogrant', filter: 'note=eq.never' }
+    r.send(['1', '1', 'realtime:nogrant', 'phx_join', { config: { postgres_changes: [all, never], private: false }, access_token: me.token }])
+    await r.next('join reply', (f) => isArr(f) && f[3] === 'phx_reply')
+    await r.next('system', (f) => isArr(f) && f[3] === 'system')
+    await h.sql.query("insert into public.rt_nogrant values (1, 'secret')")
+    const ch = (await r.next('postgres_changes', (f) => isArr(f) && f[3] === 'postgres_changes')) as unknown[]
+    const payload = ch[4] as { ids: number[]; data: Record<string, unknown> }
+    expect(payload.ids.sort()).toEqual([bindingId(all), bindingId(never)].sort())
+    expect(payload.data).toEqual({ columns: [], commit_timestamp: null, errors: ['Error 401: Unauthorized'], schema: 'public', table: 'rt_nogrant', type: 'INSERT' })
+    // Privileges are read per change, not per join: granted now, the same subscription gets the record…
+    await h.sql.query('grant select on public.rt_nogrant to authenticated')
+    await h.sql.query("insert into public.rt_nogrant values (2, 'now visible')")
+    const next = (await r.next('postgres_changes after grant', (f) => isArr(f) && f[3] === 'postgres_changes')) as unknown[]
+    expect((next[4] as { data: Record<string, unknown> }).data).toMatchObject({ errors: null, record: { id: 2, note: 'now visible' } })
+    // …and revoked again, the error.
+    await h.sql.query('revoke select on public.rt_nogrant from authenticated')
+    await h.sql.query("insert into public.rt_nogrant values (3, 'hidden again')")
+    const last = (await r.next('postgres_changes after revoke', (f) => isArr(f) && f[3] === 'postgres_changes')) as unknown[]
+    expect((last[4] as { data: Record<string, unknown> }).data).toMatchObject({ errors: ['Error 401: Unauthorized'] })
+    expect((last[4] as { data: Record<string, unknown> }).data).not.toHaveProperty('record')
     r.ws.close()
   })
 
@@ -110,6 +148,25 @@ describe('raw protocol', () => {
     r.send(['2', '2', 'realtime:twice', 'phx_join', { config: {} }])
     expect(await r.next('old close', (f) => isArr(f) && f[3] === 'phx_close')).toEqual(['1', '1', 'realtime:twice', 'phx_close', {}])
     expect(await r.next('second reply', (f) => isArr(f) && f[1] === '2')).toMatchObject(['2', '2', 'realtime:twice', 'phx_reply', { status: 'ok' }])
+    r.ws.close()
+  })
+
+  it('pushes that carry an earlier join_ref of the topic are ignored (no reply, no effect); the current one works', async () => {
+    const r = await Raw.open(h)
+    r.send(['1', '1', 'realtime:stale', 'phx_join', { config: { broadcast: { ack: true, self: true } } }])
+    await r.next('first join', (f) => isArr(f) && f[1] === '1')
+    r.send(['2', '2', 'realtime:stale', 'phx_join', { config: { broadcast: { ack: true, self: true } } }])
+    await r.next('old close', (f) => isArr(f) && f[3] === 'phx_close')
+    await r.next('second join', (f) => isArr(f) && f[1] === '2')
+    // A broadcast and a leave for join 1, raced by the client: nothing happens, nothing is answered.
+    r.send(['1', '3', 'realtime:stale', 'broadcast', { type: 'broadcast', event: 'old', payload: {} }])
+    r.send(['1', '4', 'realtime:stale', 'phx_leave', {}])
+    await sleep(150)
+    expect(r.frames.filter((f) => 'binary' in f || (isArr(f) && (f[1] === '3' || f[1] === '4')))).toEqual([])
+    // Join 2 is still there: its own broadcast is acknowledged and echoed (self).
+    r.send(['2', '5', 'realtime:stale', 'broadcast', { type: 'broadcast', event: 'current', payload: {} }])
+    expect(await r.next('ack', (f) => isArr(f) && f[1] === '5')).toEqual(['2', '5', 'realtime:stale', 'phx_reply', { status: 'ok', response: {} }])
+    expect(await r.next('echo', (f) => 'binary' in f)).toEqual({ binary: { topic: 'realtime:stale', event: 'current', meta: undefined, payload: {} } })
     r.ws.close()
   })
 
@@ -154,7 +211,7 @@ describe('raw protocol', () => {
     await r.next('join ok', (f) => isArr(f) && f[1] === '2')
     r.send(['2', '3', 'realtime:ok', 'no_such_event', {}])
     r.send(['2', '4', 'realtime:unjoined', 'broadcast', { type: 'broadcast', event: 'x', payload: {} }])
-    expect(await r.next('unmatched', (f) => isArr(f) && f[1] === '4')).toEqual(['2', '4', 'realtime:unjoined', 'phx_reply', { status: 'error', response: { reason: 'unmatched topic' } }])
+    expect(await r.next('unmatched', (f) => isArr(f) && f[1] === '4')).toEqual([null, '4', 'realtime:unjoined', 'phx_reply', { status: 'error', response: { reason: 'unmatched topic' } }])
     r.send([null, '5', 'not-realtime', 'phx_join', {}])
     expect(await r.next('no route', (f) => isArr(f) && f[1] === '5')).toEqual([null, '5', 'not-realtime', 'phx_reply', { status: 'error', response: { reason: 'unmatched topic' } }])
     await r.heartbeatOk('99')

@@ -5,7 +5,11 @@
 --     (wire doc §8: "PostgREST uses `role` for SET ROLE"), so RLS applies to the real roles;
 --   * schema auth: auth.users / sessions / refresh_tokens as the fake GoTrue's store, and auth.uid(), auth.role(),
 --     auth.email(), auth.jwt() reading `request.jwt.claims` exactly like Supabase's definitions;
---   * grants and default privileges as a fresh Supabase project has them (RLS, not grants, does the gating).
+--   * grants as a NEW Supabase project has them: usage on schema public for the API roles, and no automatic
+--     grants on the objects created in it (Supabase changelog #45329: projects created since 2026-05-30, and
+--     tables created on any project since 2026-10-30). The shop migrations must grant what each role uses.
+--     The old `alter default privileges … grant all` to the API roles lives in legacy-default-grants.sql, applied
+--     only with BackendOptions.legacyDefaultGrants.
 
 do $$
 begin
@@ -33,11 +37,8 @@ create extension if not exists pgcrypto with schema extensions;
 create extension if not exists "uuid-ossp" with schema extensions;
 grant usage on schema extensions to anon, authenticated, service_role;
 
--- public schema as on Supabase: everyone may use it; new objects created by postgres are granted to the API roles.
+-- public schema as on a new Supabase project: the API roles may use it, and get nothing on what is created in it.
 grant usage on schema public to anon, authenticated, service_role;
-alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
-alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
-alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
 
 create schema if not exists auth;
 grant usage on schema auth to anon, authenticated, service_role;

@@ -140,15 +140,18 @@ create or replace function realtime.capture_emit(msg jsonb) returns void
   as $$
 declare
   seq bigint := nextval('realtime.capture_seq');
+  -- The transaction id lets the server give every row of one transaction the same commit_timestamp, taken when
+  -- the commit reaches it (wal2json reports the commit record's time, not the row's).
+  xid text := pg_current_xact_id()::text;
   body text;
 begin
   -- Every payload carries a unique seq: PostgreSQL folds identical notifications within one transaction.
-  body := (msg || jsonb_build_object('seq', seq))::text;
+  body := (msg || jsonb_build_object('seq', seq, 'xid', xid))::text;
   if octet_length(body) < 7900 then
     perform pg_notify('realtime_capture', body);
   else
-    insert into realtime.capture_overflow (seq, payload) values (seq, msg || jsonb_build_object('seq', seq));
-    perform pg_notify('realtime_capture', jsonb_build_object('ref', seq)::text);
+    insert into realtime.capture_overflow (seq, payload) values (seq, msg || jsonb_build_object('seq', seq, 'xid', xid));
+    perform pg_notify('realtime_capture', jsonb_build_object('ref', seq, 'xid', xid)::text);
   end if;
 end;
 $$;
@@ -175,7 +178,6 @@ begin
     'table', tg_table_name,
     'relid', tg_relid::bigint,
     'type', tg_op,
-    'ts', to_char(clock_timestamp() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     'record', new_rec,
     'old', old_rec,
     'too_large', too_large));
@@ -259,6 +261,30 @@ begin
   end if;
 exception when insufficient_privilege then
   raise warning 'realtime: cannot create event trigger (not superuser); capture triggers sync at server start';
+end $$;
+
+-- apply_rls reads the subscriber's column privileges for every change; the fake caches them per table and role,
+-- so a GRANT or REVOKE (e.g. the shop applying its grants migration while workstations are connected) tells the
+-- server to forget them. Delivered at commit, in order with the changes, like every capture notification.
+create or replace function realtime.on_privilege_ddl() returns event_trigger
+  language plpgsql
+  as $$
+begin
+  perform pg_notify('realtime_capture', '{"k":"privileges"}');
+exception when others then
+  raise warning 'realtime privilege notification failed: %', sqlerrm;
+end;
+$$;
+
+do $$
+begin
+  if not exists (select from pg_event_trigger where evtname = 'realtime_privilege_sync') then
+    create event trigger realtime_privilege_sync on ddl_command_end
+      when tag in ('GRANT', 'REVOKE')
+      execute function realtime.on_privilege_ddl();
+  end if;
+exception when insufficient_privilege then
+  raise warning 'realtime: cannot create event trigger (not superuser); privileges are re-read on subscribe only';
 end $$;
 
 select realtime.sync_capture_triggers();

@@ -38,7 +38,7 @@ describe('an alert for one request', () => {
       title: 'New request: Customer 1',
       body: 'Vehicle 1 · Concern 1 · video',
       detail: 'full',
-      items: [toQueueItem(row)],
+      items: [toQueueItem(row, true)],
       latencyMs: 42,
     })
   })
@@ -79,7 +79,7 @@ describe('an alert for one request', () => {
 
   it('the queue item is a copy: changing it does not change the row', () => {
     const row = queueRow(1)
-    const item = toQueueItem(row)
+    const item = toQueueItem(row, true)
     item.details.customerName = 'changed'
     expect(row.details.customerName).toBe('Customer 1')
     expect(item).not.toHaveProperty('nextRepeatAt')
@@ -90,6 +90,7 @@ describe('an alert for one request', () => {
       queuedAt: row.queuedAt,
       details: { ...row.details, customerName: 'changed' },
       detail: 'full',
+      confirmed: true,
       acknowledged: false,
       alertCount: 0,
       firstSeenAt: T0,
@@ -108,7 +109,7 @@ describe('a summary alert', () => {
       body: 'Customer 1 (Vehicle 1), Customer 2 (Vehicle 2), Customer 3 (Vehicle 3), Customer 4 (Vehicle 4), Customer 5 (Vehicle 5) and 2 more',
       detail: 'full',
       summaryOf: rows.map((r) => r.requestId),
-      items: rows.map(toQueueItem),
+      items: rows.map((r) => toQueueItem(r, true)),
       latencyMs: 5,
     })
   })

@@ -24,3 +24,18 @@ describe('TerminalSink.update', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'alert', title: 'New request: Dana Diaz' })
   })
 })
+
+describe('TerminalOutput.queue', () => {
+  it('JSON mode: each queue item says whether the server confirmed it, and a confirmation is a new line', async () => {
+    const { makeItem } = await import('../../mocks/fake-engine.js')
+    const lines: string[] = []
+    const out = new TerminalOutput({ json: true, tty: false, out: (l) => lines.push(l) })
+    const restored = makeItem({ requestId: 'r1', confirmed: false })
+    out.queue([restored])
+    out.queue([restored])
+    out.queue([{ ...restored, confirmed: true }])
+    const items = lines.map((l) => (JSON.parse(l) as { type: string; items: { requestId: string; confirmed: boolean }[] }))
+    expect(items.map((l) => l.type)).toEqual(['queue', 'queue'])
+    expect(items.map((l) => l.items.map((i) => [i.requestId, i.confirmed]))).toEqual([[['r1', false]], [['r1', true]]])
+  })
+})

@@ -578,11 +578,14 @@ describe('burst coalescing', () => {
     expect(h.alerts()[4]).toMatchObject({ kind: 'request', requestId: 'g' })
   })
 
-  it('a request held in the window when the app dies rings at the next start', async () => {
+  it('a request held in the window when the app dies rings after the next start, once the server confirms it', async () => {
     for (const id of ['a', 'b', 'c', 'd', 'e']) h.core.desk.ingest(queued(id))
     await settle()
     expect(h.alerts()).toHaveLength(3)
     h.restart() // before the window ended
+    await settle()
+    expect(h.alerts()).toHaveLength(0) // restored, not confirmed yet
+    h.core.desk.reconcile(snapshot(['a', 'b', 'c', 'd', 'e'].map((id) => queued(id)), { trigger: 'startup' }))
     await settle()
     expect(h.alerts()).toHaveLength(1)
     expect(h.alerts()[0]).toMatchObject({ kind: 'summary', summaryOf: ['d', 'e'] })
@@ -634,6 +637,7 @@ describe('repeat until acknowledged', () => {
     h.core.desk.ingest(queued('r1'))
     await vi.advanceTimersByTimeAsync(60_000)
     h.restart()
+    h.core.desk.reconcile(snapshot([queued('r1')], { trigger: 'startup' })) // the server confirms it
     await vi.advanceTimersByTimeAsync(59_999)
     expect(h.alerts()).toHaveLength(0)
     await vi.advanceTimersByTimeAsync(1)
@@ -642,6 +646,7 @@ describe('repeat until acknowledged', () => {
     // An ack survives too.
     h.core.desk.acknowledge('r1')
     h.restart()
+    h.core.desk.reconcile(snapshot([queued('r1')], { trigger: 'startup' }))
     await vi.advanceTimersByTimeAsync(10 * 60_000)
     expect(h.alerts()).toHaveLength(0)
   })
@@ -688,6 +693,9 @@ describe('pause', () => {
     expect(h.alerts()).toHaveLength(0)
     h.restart()
     expect(h.core.desk.paused()).toBe('indefinite')
+    h.core.desk.reconcile(snapshot([queued('a'), queued('b')], { trigger: 'startup' })) // confirmed while paused: silent
+    await settle()
+    expect(h.alerts()).toHaveLength(0)
     h.core.desk.on('pause', (p) => states.push(p))
     h.core.desk.resume()
     await settle()
@@ -704,6 +712,8 @@ describe('pause', () => {
     h.restart()
     await settle()
     expect(h.core.desk.paused()).toBeNull()
+    h.core.desk.reconcile(snapshot([queued('a')], { trigger: 'startup' }))
+    await settle()
     expect(h.alerts()).toHaveLength(1)
   })
 
@@ -733,5 +743,174 @@ describe('isolation', () => {
     expect(r.outcome).toBe('error')
     expect(h.log.errors().some((l) => l.msg === 'desk: could not process a fact')).toBe(true)
     expect(h.core.health.summary().counters['postgres_changes:error']).toBe(1)
+  })
+})
+
+describe('a stale local queue is untrusted', () => {
+  const requestAlerts = () => h.alerts().filter((a) => a.kind !== 'health')
+  const healthAlerts = () => h.alerts().filter((a) => a.kind === 'health')
+  const confirmedOf = () => Object.fromEntries(h.core.desk.queue().map((q) => [q.requestId, q.confirmed]))
+
+  /** Last session: "rung" rang and repeats every minute, "owed" was held in a burst window and never rang. */
+  async function lastSession(): Promise<void> {
+    h.restart({ repeatIntervalMs: 60_000, unconfirmedNoticeMs: 5000 })
+    for (const id of ['rung', 'x', 'y', 'owed']) h.core.desk.ingest(queued(id))
+    await settle()
+    expect(h.alerts().map((a) => a.requestId)).toEqual(['rung', 'x', 'y'])
+    h.core.desk.acknowledge('x')
+    h.core.desk.acknowledge('y')
+    h.core.desk.ingest(removed('y'))
+    await settle()
+    h.core.close() // inside the burst window: "owed" never rang
+    vi.setSystemTime(Date.now() + 10 * 60_000) // closed long enough for the repeat of "rung" to be due
+    h.restart({ repeatIntervalMs: 60_000, unconfirmedNoticeMs: 5000 })
+  }
+
+  it('nothing restored rings before the server confirms it: no owed ring, no due repeat, no public-topic word', async () => {
+    await lastSession()
+    const d = h.core.desk
+    await vi.advanceTimersByTimeAsync(4999)
+    expect(h.alerts()).toEqual([])
+    expect(confirmedOf()).toEqual({ rung: false, x: false, owed: false })
+    // The legacy public topic is not the server: it confirms nothing.
+    for (const id of ['rung', 'owed']) expect(d.ingest(queued(id, { source: 'broadcast' })).outcome).toBe('duplicate')
+    d.ingest(details('rung'))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(h.alerts()).toEqual([])
+    expect(h.sinks['in-app'].updates).toEqual([])
+    expect(confirmedOf()).toEqual({ rung: false, x: false, owed: false })
+  })
+
+  it('the first reconcile removes what the server no longer has, without a ring, and confirms the rest', async () => {
+    await lastSession()
+    const d = h.core.desk
+    const queues: boolean[][] = []
+    d.on('queue', (q) => queues.push(q.map((i) => i.confirmed)))
+    const res = d.reconcile(snapshot([], { trigger: 'startup' }))
+    await settle()
+    expect(res.removed.sort()).toEqual(['owed', 'rung', 'x'])
+    expect(d.queue()).toEqual([])
+    expect(h.alerts()).toEqual([])
+    await vi.advanceTimersByTimeAsync(60 * 60_000)
+    expect(h.alerts()).toEqual([]) // no repeat, and no offline-start notice: the server answered
+    expect(d.notice()).toBeNull()
+    expect(queues.at(-1)).toEqual([])
+  })
+
+  it('confirmed by a reconcile: a request that rang before is not rung again, only its due repeat; the owed one rings once', async () => {
+    await lastSession()
+    const d = h.core.desk
+    d.reconcile(snapshot([queued('rung'), queued('x'), queued('owed')], { trigger: 'startup' }))
+    await settle()
+    expect(confirmedOf()).toEqual({ rung: true, x: true, owed: true })
+    const kinds = requestAlerts().map((a) => [a.kind, a.requestId ?? a.summaryOf])
+    // The owed request rings its first alert (a backlog: no link latency); the rung one only repeats (it was due).
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        ['request', 'owed'],
+        ['repeat', 'rung'],
+      ]),
+    )
+    expect(kinds).toHaveLength(2)
+    expect(requestAlerts().find((a) => a.requestId === 'owed')!.latencyMs).toBeNull()
+    // Dedup by request + queued version is kept: further confirmations ring nothing.
+    d.reconcile(snapshot([queued('rung'), queued('x'), queued('owed')], { trigger: 'timer' }))
+    d.ingest(queued('owed', { source: 'db-broadcast' }))
+    await vi.advanceTimersByTimeAsync(59_999)
+    expect(requestAlerts()).toHaveLength(2)
+    expect(Object.fromEntries(d.queue().map((q) => [q.requestId, q.alertCount]))).toEqual({ rung: 2, x: 1, owed: 1 })
+  })
+
+  it.each(['postgres_changes', 'db-broadcast'] as const)('a trusted %s event confirms one request; it rings once and the others stay unconfirmed', async (source) => {
+    await lastSession()
+    const d = h.core.desk
+    expect(d.ingest(queued('owed', { source })).outcome).toBe('duplicate')
+    await settle()
+    expect(confirmedOf()).toEqual({ rung: false, x: false, owed: true })
+    expect(requestAlerts().map((a) => [a.kind, a.requestId, a.latencyMs])).toEqual([['request', 'owed', null]])
+    d.ingest(queued('owed', { source }))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(requestAlerts()).toHaveLength(1)
+    // A minute on, the confirmed one repeats; the unconfirmed one, due all along, still does not.
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(requestAlerts().map((a) => [a.kind, a.requestId])).toEqual([
+      ['request', 'owed'],
+      ['repeat', 'owed'],
+    ])
+  })
+
+  it('a new version of a restored request (re-queued while the app was closed) rings; a removal event removes one silently', async () => {
+    await lastSession()
+    const d = h.core.desk
+    expect(d.ingest(queued('rung', { queuedAt: '2026-03-02T09:05:00Z' })).outcome).toBe('alerted')
+    expect(d.ingest(removed('owed', { reason: 'cancelled' })).outcome).toBe('removed')
+    await settle()
+    expect(requestAlerts().map((a) => a.requestId)).toEqual(['rung'])
+    expect(confirmedOf()).toEqual({ rung: true, x: false })
+  })
+
+  it('no confirmation within the threshold: one health alert and a notice, cleared by the first reconcile', async () => {
+    await lastSession()
+    const d = h.core.desk
+    const notices: (string | null)[] = []
+    d.on('notice', (n) => notices.push(n))
+    await vi.advanceTimersByTimeAsync(4999)
+    expect(healthAlerts()).toEqual([])
+    expect(d.notice()).toBeNull()
+    await vi.advanceTimersByTimeAsync(1)
+    expect(healthAlerts().map((a) => a.title)).toEqual(['Not connected since start: 3 requests from the last session are not confirmed'])
+    expect(h.core.health.summary().counters['health:unconfirmed-start']).toBe(1)
+    // The count follows confirmations; the alert is not repeated.
+    d.ingest(queued('x', { source: 'postgres_changes' }))
+    await vi.advanceTimersByTimeAsync(30 * 60_000)
+    expect(d.notice()).toBe('Not connected since start: 2 requests from the last session are not confirmed')
+    d.reconcile(snapshot([queued('rung')]))
+    await settle()
+    expect(d.notice()).toBeNull()
+    expect(notices).toEqual([
+      'Not connected since start: 3 requests from the last session are not confirmed',
+      'Not connected since start: 2 requests from the last session are not confirmed',
+      null,
+    ])
+    expect(healthAlerts()).toHaveLength(1)
+  })
+
+  it('confirmed before the threshold, or nothing restored: no notice at all', async () => {
+    await lastSession()
+    h.core.desk.reconcile(snapshot([queued('rung')], { trigger: 'startup' }))
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(healthAlerts()).toEqual([])
+    h.core.desk.reconcile(snapshot([]))
+    h.restart({ unconfirmedNoticeMs: 5000 })
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(h.alerts()).toEqual([])
+    expect(h.core.desk.notice()).toBeNull()
+  })
+
+  it('the default threshold is 60 s; one request reads in the singular', async () => {
+    h.core.desk.ingest(queued('r1'))
+    h.restart()
+    await vi.advanceTimersByTimeAsync(59_999)
+    expect(healthAlerts()).toEqual([])
+    await vi.advanceTimersByTimeAsync(1)
+    expect(healthAlerts().map((a) => a.title)).toEqual(['Not connected since start: 1 request from the last session is not confirmed'])
+  })
+
+  it('a restored request that rang basic gets no silent update while unconfirmed', async () => {
+    h.core.desk.ingest(queued('b1', { details: null }))
+    await settle()
+    expect(h.alerts()[0]).toMatchObject({ detail: 'basic' })
+    h.restart()
+    expect(h.core.desk.ingest(details('b1')).outcome).toBe('enriched')
+    await settle()
+    for (const s of Object.values(h.sinks)) expect(s.updates).toEqual([])
+    expect(h.core.desk.queue()[0]).toMatchObject({ detail: 'full', confirmed: false })
+  })
+
+  it('requests that arrive in this run are confirmed from the start', async () => {
+    h.core.desk.ingest(queued('r1'))
+    await settle()
+    expect(confirmedOf()).toEqual({ r1: true })
+    expect(h.alerts()[0]!.items[0]!.confirmed).toBe(true)
   })
 })

@@ -10,7 +10,7 @@ beforeEach(() => electron.resetElectronMock())
 
 describe('secureWebPreferences / window options', () => {
   it('isolates, sandboxes and disables node in every window', () => {
-    for (const opts of [queueWindowOptions('/p.cjs'), soundWindowOptions('/p.cjs')]) {
+    for (const opts of [queueWindowOptions('/p.cjs', false), soundWindowOptions('/p.cjs', false)]) {
       const wp = opts.webPreferences!
       expect(wp).toMatchObject({ preload: '/p.cjs', contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false })
       expect(wp.allowRunningInsecureContent).toBe(false)
@@ -18,15 +18,15 @@ describe('secureWebPreferences / window options', () => {
     }
   })
   it('lets only the sound window autoplay, and keeps it unthrottled and off the taskbar', () => {
-    expect(soundWindowOptions('/p').webPreferences).toMatchObject({ autoplayPolicy: 'no-user-gesture-required', backgroundThrottling: false })
-    expect(soundWindowOptions('/p').skipTaskbar).toBe(true)
-    expect(queueWindowOptions('/p').webPreferences!.autoplayPolicy).toBeUndefined()
+    expect(soundWindowOptions('/p', false).webPreferences).toMatchObject({ autoplayPolicy: 'no-user-gesture-required', backgroundThrottling: false })
+    expect(soundWindowOptions('/p', false).skipTaskbar).toBe(true)
+    expect(queueWindowOptions('/p', false).webPreferences!.autoplayPolicy).toBeUndefined()
   })
   it('extra options cannot switch the security flags off', () => {
-    const wp = secureWebPreferences('/p', { backgroundThrottling: false, ...({ sandbox: false } as object) })
+    const wp = secureWebPreferences('/p', false, { backgroundThrottling: false, ...({ sandbox: false } as object) })
     // Only the two allowed keys are typed; at runtime a spread could override — assert the factory's own
     // flags as used by the window builders.
-    expect(queueWindowOptions('/p').webPreferences!.sandbox).toBe(true)
+    expect(queueWindowOptions('/p', false).webPreferences!.sandbox).toBe(true)
     expect(wp.contextIsolation).toBe(true)
   })
 })
@@ -90,7 +90,7 @@ describe('installSessionSecurity', () => {
 
 describe('queue window', () => {
   it('hides instead of closing until quitting, and is recreated after destroy', () => {
-    const q = createQueueWindowController('/p.cjs', 'app://bundle/index.html')
+    const q = createQueueWindowController('/p.cjs', false, 'app://bundle/index.html')
     q.show()
     const win = electron.FakeBrowserWindow.instances[0]!
     expect(win.loadURL).toHaveBeenCalledWith('app://bundle/index.html')

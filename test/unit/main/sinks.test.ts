@@ -144,7 +144,7 @@ describe('attention per platform', () => {
 
 describe('SoundSink and SoundWindow', () => {
   it('plays through the hidden window once it has loaded, beeps before that', () => {
-    const sw = new SoundWindow('/p.cjs', log)
+    const sw = new SoundWindow('/p.cjs', false, log)
     sw.open()
     const win = electron.FakeBrowserWindow.instances[0]!
     expect(win.options.webPreferences.autoplayPolicy).toBe('no-user-gesture-required')
@@ -159,7 +159,7 @@ describe('SoundSink and SoundWindow', () => {
     expect(electron.shell.beep).toHaveBeenCalledTimes(1)
   })
   it('recreates the window when its renderer dies', () => {
-    const sw = new SoundWindow('/p.cjs', log)
+    const sw = new SoundWindow('/p.cjs', false, log)
     sw.open()
     electron.FakeBrowserWindow.instances[0]!.webContents.emit('render-process-gone', {}, { reason: 'crashed' })
     expect(electron.FakeBrowserWindow.instances).toHaveLength(2)

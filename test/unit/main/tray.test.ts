@@ -21,11 +21,11 @@ const byId = (t: MenuItemConstructorOptions[], id: string) => t.find((i) => i.id
 beforeEach(() => electron.resetElectronMock())
 
 describe('trayIconFile', () => {
-  it('has one icon per state plus an attention variant; .ico on Windows', () => {
+  it('has one icon per state plus an attention variant; .ico on Windows, template images on macOS', () => {
     const files = new Set(LINK_STATES.flatMap((s) => [trayIconFile(s, false, 'linux'), trayIconFile(s, true, 'linux')]))
     expect(files.size).toBe(10)
     expect(trayIconFile('live', false, 'linux')).toBe('live.png')
-    expect(trayIconFile('offline', true, 'darwin')).toBe('offline-attention.png')
+    expect(trayIconFile('offline', true, 'darwin')).toBe('offline-attentionTemplate.png')
     expect(trayIconFile('degraded', false, 'win32')).toBe('degraded.ico')
   })
 })

@@ -1,0 +1,81 @@
+// The wallboard: a large-type, read-only view of the queue for a shop screen. It only reads (snapshot and
+// pushes): there is no button, and headless serves it under a secret that cannot run commands anyway.
+// Every customer string goes into the DOM through textContent, each in its own bidi-isolated element.
+import type { EngineSnapshot } from '../shared/types.js'
+import { pauseText, stateText } from './format.js'
+import { urgencyOf, wallboardRows, waitShort, type WallboardRow } from './wallboard-model.js'
+
+const api = window.bayalert
+const $ = (id: string) => document.getElementById(id) as HTMLElement
+
+let snapshot: EngineSnapshot | null = null
+
+function text<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, value: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag)
+  node.className = className
+  node.textContent = value
+  return node
+}
+
+function renderRow(row: WallboardRow, now: number): HTMLLIElement {
+  const li = document.createElement('li')
+  li.className = 'row'
+  li.dataset.requestId = row.requestId
+  li.dataset.urgency = urgencyOf(row.since, now)
+  const name = text('strong', 'row-name iso', row.name)
+  name.dir = 'auto'
+  const wait = text('span', 'row-wait', waitShort(row.since, now))
+  wait.dataset.since = String(row.since)
+  li.append(name, wait)
+  if (row.what) {
+    const what = text('span', 'row-what iso', row.what)
+    what.dir = 'auto'
+    li.append(what)
+  }
+  if (row.acknowledged) li.append(text('span', 'row-ack', 'acknowledged'))
+  return li
+}
+
+function render(s: EngineSnapshot): void {
+  snapshot = s
+  const now = Date.now()
+  const bar = $('board-link')
+  bar.dataset.state = s.link.state
+  $('board-state').textContent = stateText(s.link.state)
+  $('board-reason').textContent = s.link.state === 'live' ? '' : s.link.reason
+  const paused = $('board-paused')
+  paused.hidden = s.paused === null
+  paused.textContent = s.paused === null ? '' : pauseText(s.paused, now)
+  const rows = wallboardRows(s.queue)
+  $('board-count').textContent = rows.length === 1 ? '1 waiting' : `${rows.length} waiting`
+  $('board').replaceChildren(...rows.map((r) => renderRow(r, now)))
+  $('board-empty').hidden = rows.length > 0
+  document.title = rows.length > 0 ? `(${rows.length}) BayAlert wallboard` : 'BayAlert wallboard'
+}
+
+/** Waits and their colours move on between snapshots. */
+function tick(): void {
+  const now = Date.now()
+  for (const w of document.querySelectorAll<HTMLElement>('.row-wait')) {
+    const since = Number(w.dataset.since)
+    w.textContent = waitShort(since, now)
+    ;(w.parentElement as HTMLElement).dataset.urgency = urgencyOf(since, now)
+  }
+  if (snapshot?.paused) $('board-paused').textContent = pauseText(snapshot.paused, now)
+}
+
+async function start(): Promise<void> {
+  if (!api) {
+    $('board-reason').textContent = 'The BayAlert bridge is missing: open this page from the address BayAlert printed.'
+    return
+  }
+  api.onSnapshot(render)
+  try {
+    render(await api.getSnapshot())
+  } catch (err) {
+    $('board-reason').textContent = `Could not load the queue: ${err instanceof Error ? err.message : String(err)}`
+  }
+  window.setInterval(tick, 15_000)
+}
+
+void start()
