@@ -65,9 +65,23 @@ describe('repeats', () => {
     expect(h.core.desk.queue()[0]!.alertCount).toBe(3)
     h.restart({ repeatIntervalMs: 2 * MIN, repeatMaxCount: 2 })
     const log = ringLog()
+    // A restored request repeats only once the server confirms it again (a trusted event about it).
+    expect(h.core.desk.ingest(queued(U(1))).outcome).toBe('duplicate')
     await vi.advanceTimersByTimeAsync(20 * MIN)
     expect(log).toEqual([])
     expect(h.core.desk.queue()[0]!.alertCount).toBe(3)
+  })
+
+  it('a restored request that the server confirms keeps repeating on its stored schedule up to the maximum', async () => {
+    h.restart({ repeatIntervalMs: 2 * MIN, repeatMaxCount: 3 })
+    h.core.desk.ingest(queued(U(1)))
+    await vi.advanceTimersByTimeAsync(4 * MIN)
+    h.restart({ repeatIntervalMs: 2 * MIN, repeatMaxCount: 3 })
+    const log = ringLog()
+    h.core.desk.ingest(queued(U(1)))
+    await vi.advanceTimersByTimeAsync(20 * MIN)
+    expect(log.map((l) => [l.at / MIN, l.kind])).toEqual([[6, 'repeat']])
+    expect(h.core.desk.queue()[0]!.alertCount).toBe(4)
   })
 
   it('two requests keep their own schedules', async () => {
