@@ -213,12 +213,15 @@ export function redact(value: string | null | undefined): string {
 
 const JWT_RE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+/g
 const SB_KEY_RE = /sb_(?:secret|publishable)_[A-Za-z0-9_-]+/g
+// An opaque bearer credential (RFC 6750 §2.1 b64token) is as secret as a JWT but matches no pattern above.
+const BEARER_RE = /\bBearer\s+[A-Za-z0-9._~+/-]+=*/gi
 const SECRET_FIELD_RE =
   /("?(?:password|access_token|refresh_token|apikey|api_key|authorization|token)"?\s*[:=]\s*)("[^"]*"|[^\s,&}]+)/gi
 
-/** Removes JWTs, sb_ keys and password/token fields from free text (error messages, URLs, bodies). */
+/** Removes JWTs, sb_ keys, Bearer credentials and password/token fields from free text (error messages, URLs, bodies). */
 export function redactText(text: string): string {
   return text
+    .replace(BEARER_RE, 'Bearer (redacted)')
     .replace(JWT_RE, (m) => redact(m))
     .replace(SB_KEY_RE, (m) => redact(m))
     .replace(SECRET_FIELD_RE, (_m, k: string) => `${k}"(redacted)"`)
