@@ -11,7 +11,7 @@ import { AttentionSink } from './attention-sink.js'
 import { EngineHost } from './engine-host.js'
 import { InAppSink } from './in-app-sink.js'
 import { registerIpcHandlers } from './ipc-handlers.js'
-import { createConsoleLogger } from './logger.js'
+import { openAppLog } from './app-log.js'
 import { getStartAtLogin, HIDDEN_ARG, loginItemSupported, setStartAtLogin, type LoginItemEnv } from './login-item.js'
 import { sqliteNativeBinding } from './native-binding.js'
 import { NotificationSink } from './notification-sink.js'
@@ -31,7 +31,9 @@ import { createQueueWindowController } from './windows.js'
 // Must match electron-builder.yml appId: Windows toasts need the AUMID of the Start-menu shortcut that
 // NSIS writes (electron#10864). Call before any window or notification exists.
 const APP_ID = 'com.bayalert.BayAlert'
-const log = createConsoleLogger('main')
+// Before anything can fail: a packaged app's stderr goes nowhere, the log file is what support gets.
+const appLog = openAppLog(app.getPath('userData'))
+const log = appLog.logger('main')
 const platform = process.platform
 
 // Before 'ready' (protocol docs).
@@ -47,6 +49,7 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function main(): Promise<void> {
+  log.info('starting', { version: app.getVersion(), electron: process.versions.electron ?? null, os: `${platform} ${process.arch}`, logDir: appLog.dir })
   if (platform === 'win32') app.setAppUserModelId(APP_ID)
   const startHidden = process.argv.includes(HIDDEN_ARG)
 
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
   ]
 
   // EngineConfig is fixed per engine, so the host re-creates it on settings changes with the same ports.
-  const engineLog = createConsoleLogger('engine')
+  const engineLog = appLog.logger('engine')
   const host = new EngineHost((config) => createEngine(config, { secrets, sinks, log: engineLog }), log)
 
   tray = new TrayController({
@@ -184,10 +187,13 @@ async function main(): Promise<void> {
     quitting = true
     event.preventDefault()
     stopPower()
-    void host.stop().finally(() => {
-      sound.close()
-      tray?.destroy()
-      app.quit()
-    })
+    void host
+      .stop()
+      .finally(() => appLog.host.file.close(2000))
+      .finally(() => {
+        sound.close()
+        tray?.destroy()
+        app.quit()
+      })
   })
 }

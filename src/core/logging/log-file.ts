@@ -96,18 +96,35 @@ export class RotatingLogFile {
     return { path: this.path, failures: this.failures, droppedLines: this.dropped, lastFailure: this.lastFailure }
   }
 
-  /** Resolves when every line handed to write() so far is on disk or counted as dropped. */
-  flush(): Promise<void> {
+  /**
+   * Resolves when every line handed to write() so far is on disk or counted as dropped — or after
+   * timeoutMs, so that quitting never waits on a hung disk.
+   */
+  flush(timeoutMs?: number): Promise<void> {
     if (this.pending === 0) return Promise.resolve()
-    return new Promise((resolve) => this.idle.add(resolve))
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.idle.delete(done)
+        resolve()
+      }
+      const timer = timeoutMs === undefined ? undefined : setTimeout(done, timeoutMs)
+      this.idle.add(done)
+    })
   }
 
-  async close(): Promise<void> {
-    await this.flush()
+  /** Flushes (bounded by timeoutMs) and closes; later writes are ignored. */
+  async close(timeoutMs = 2000): Promise<void> {
+    await this.flush(timeoutMs)
     this.closed = true
     const s = this.stream
     this.stream = null
-    if (s && !s.destroyed) await new Promise<void>((resolve) => s.end(() => resolve()))
+    if (s && !s.destroyed) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs)
+        s.end(() => (clearTimeout(timer), resolve()))
+      })
+    }
   }
 
   private ensureOpen(): Writable | null {

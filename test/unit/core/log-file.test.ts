@@ -191,6 +191,16 @@ describe('the log file', () => {
     expect(onFailure).toHaveBeenCalledTimes(2)
     expect(file.stats()).toMatchObject({ failures: 2, droppedLines: 2 })
   })
+
+  it('flush and close are bounded: a disk that never answers does not hold up quitting', async () => {
+    const hung = () => new Writable({ write() {} }) // never calls back
+    const file = new RotatingLogFile({ dir: tempDir(), openStream: hung })
+    fileLogger(file, 't').info('stuck')
+    const t0 = Date.now()
+    await file.close(100)
+    expect(Date.now() - t0).toBeLessThan(2000)
+    fileLogger(file, 't').info('after close: ignored, not thrown')
+  })
 })
 
 describe('redaction rules', () => {

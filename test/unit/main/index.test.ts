@@ -1,6 +1,9 @@
 /** @vitest-environment node */
 // Composition smoke test: imports the real src/main/index.ts against the electron mock, a fake engine
 // and an in-memory settings store, and checks the wiring a binary-less machine can never see running.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import * as electron from '../../mocks/electron.js'
 import { FakeEngine } from '../../mocks/fake-engine.js'
@@ -31,6 +34,8 @@ describe('main composition', () => {
     vi.stubEnv('BAYALERT_PASSWORD', 'demo-pw')
     vi.stubEnv('BAYALERT_DATA_DIR', '/tmp/bayalert-index-test')
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    const paths = mkdtempSync(join(tmpdir(), 'bayalert-index-'))
+    electron.app.getPath.mockImplementation((name: string) => join(paths, name))
     try {
       await import('../../../src/main/index.js')
       await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(10)
@@ -72,7 +77,14 @@ describe('main composition', () => {
       expect(quitEvent.preventDefault).toHaveBeenCalled()
       await expect.poll(() => electron.app.quit.mock.calls.length, { timeout: 5000 }).toBe(1)
       expect(engine.calls.at(-1)).toEqual({ cmd: 'stop' })
+
+      // The log file in userData/logs has the start line (versions, where the logs are), never the password.
+      const logText = readFileSync(join(paths, 'userData', 'logs', 'bayalert.log'), 'utf8')
+      const first = JSON.parse(logText.split('\n')[0]!)
+      expect(first).toMatchObject({ level: 'info', scope: 'main', msg: 'starting', version: '0.1.0', logDir: join(paths, 'userData', 'logs') })
+      expect(logText).not.toContain('demo-pw')
     } finally {
+      rmSync(paths, { recursive: true, force: true })
       stderr.mockRestore()
       vi.unstubAllEnvs()
     }
