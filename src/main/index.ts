@@ -9,6 +9,7 @@ import { installApplicationMenu } from './app-menu.js'
 import { installAppProtocol, registerAppScheme } from './app-protocol.js'
 import { AttentionSink } from './attention-sink.js'
 import { EngineHost } from './engine-host.js'
+import { HostFaults } from './host-faults.js'
 import { InAppSink } from './in-app-sink.js'
 import { registerIpcHandlers } from './ipc-handlers.js'
 import { openAppLog } from './app-log.js'
@@ -17,6 +18,7 @@ import { sqliteNativeBinding } from './native-binding.js'
 import { NotificationSink } from './notification-sink.js'
 import { appPaths } from './paths.js'
 import { wirePowerEvents } from './power.js'
+import { installProcessGuards } from './process-guards.js'
 import { SafeStorageSecretStore } from './secret-store.js'
 import { hardenWebContents, installSessionSecurity } from './security.js'
 import { settingsView, SettingsService, type LoadedSettings } from './settings.js'
@@ -35,6 +37,15 @@ const APP_ID = 'com.bayalert.BayAlert'
 const appLog = openAppLog(app.getPath('userData'))
 const log = appLog.logger('main')
 const platform = process.platform
+
+// Logged with the cause and surfaced as a health state + alert once the sinks exist (the last one
+// before that waits); never Electron's modal error box, never silent.
+let surfaceFault: ((reason: string) => void) | null = null
+let earlyFault: string | null = null
+const faultSink = (reason: string) => (surfaceFault ? surfaceFault(reason) : (earlyFault = reason))
+installProcessGuards(process, log, (f) =>
+  faultSink(`${f.kind === 'uncaught-exception' ? 'An unexpected error' : 'An unhandled failure'} in the app's main process (${f.message}).`),
+)
 
 // Before 'ready' (protocol docs).
 registerAppScheme()
@@ -74,8 +85,8 @@ async function main(): Promise<void> {
   const secrets = new SafeStorageSecretStore(safeStorage, openKeyValueStore('secrets'), platform, log)
   const view = async (loaded: LoadedSettings) => settingsView(loaded, await secrets.status())
 
-  const queueWindow = createQueueWindowController(paths.preload, app.isPackaged)
-  const sound = new SoundWindow(paths.preload, app.isPackaged, log)
+  const queueWindow = createQueueWindowController(paths.preload, app.isPackaged, undefined, { log, onGaveUp: faultSink })
+  const sound = new SoundWindow(paths.preload, app.isPackaged, log, undefined, faultSink)
   sound.open()
 
   const loginEnv: LoginItemEnv = {
@@ -99,13 +110,17 @@ async function main(): Promise<void> {
     }),
     new InAppSink({
       showInactive: () => queueWindow.showInactive(),
-      send: (alert) => push(queueWindow.existing()?.webContents, 'alert:in-app', alert),
+      // Queued until the page has loaded: the first alert is usually what creates the window.
+      send: (alert) => queueWindow.sendWhenReady('alert:in-app', alert),
     }),
   ]
 
   // EngineConfig is fixed per engine, so the host re-creates it on settings changes with the same ports.
   const engineLog = appLog.logger('engine')
   const host = new EngineHost((config) => createEngine(config, { secrets, sinks, log: engineLog }), log)
+  const hostFaults = new HostFaults({ sinks: () => sinks, flags: () => host.snapshot().flags, log, onChange: (f) => host.setHostFault(f) })
+  surfaceFault = (reason) => hostFaults.report(reason)
+  if (earlyFault) surfaceFault(earlyFault)
 
   tray = new TrayController({
     iconDir: paths.trayIcons,

@@ -16,6 +16,7 @@ export class FakeWebContents extends EventEmitter {
   isDestroyed = vi.fn(() => this.destroyed)
   setWindowOpenHandler = vi.fn()
   loadURL = vi.fn(async () => {})
+  reload = vi.fn()
   executeJavaScript = vi.fn(async () => undefined)
 }
 

@@ -36,6 +36,7 @@ describe('main composition', () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     const paths = mkdtempSync(join(tmpdir(), 'bayalert-index-'))
     electron.app.getPath.mockImplementation((name: string) => join(paths, name))
+    const guardsBefore = [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')]
     try {
       await import('../../../src/main/index.js')
       await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(10)
@@ -65,12 +66,25 @@ describe('main composition', () => {
       expect(queue!.webContents.send).toHaveBeenCalledWith('engine:snapshot', expect.objectContaining({ link: expect.objectContaining({ state: 'offline' }) }))
       expect(electron.FakeTray.instances[0]!.setImage).toHaveBeenCalled()
 
+      // Process guards are installed (firing them here would reach vitest's own handlers too).
+      expect([process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')]).toEqual(guardsBefore.map((n) => n + 1))
+
+      // The queue page crashing in a loop: reloaded three times, then a health notification says so
+      // and the snapshot carries it as the health state.
+      for (let i = 0; i < 4; i++) queue!.webContents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 1 })
+      expect(queue!.webContents.reload).toHaveBeenCalledTimes(3)
+      const faultNote = electron.FakeNotification.instances.find((n) => n.options.title === 'BayAlert hit an internal problem')
+      expect(faultNote?.options.body).toMatch(/queue window keeps crashing \(crashed\)/)
+      expect(faultNote?.show).toHaveBeenCalled()
+      expect(electron.FakeBrowserWindow.instances).toHaveLength(2) // given up: a fresh one comes with the next show
+
       electron.powerMonitor.emit('resume')
       expect(engine.calls.at(-1)).toEqual({ cmd: 'notifyResume' })
 
-      queue!.show.mockClear()
       electron.app.emit('second-instance')
-      expect(queue!.show).toHaveBeenCalled()
+      const freshQueue = electron.FakeBrowserWindow.instances[2]!
+      expect(freshQueue.loadURL).toHaveBeenCalledWith('app://bundle/index.html')
+      expect(freshQueue.show).toHaveBeenCalled()
 
       const quitEvent = { preventDefault: vi.fn() }
       electron.app.emit('before-quit', quitEvent)
