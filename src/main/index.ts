@@ -1,6 +1,6 @@
 // Electron main: composition only. Each imported module adapts one OS feature to one engine port;
 // this file creates them in the right order and connects them.
-import { app, dialog, net, powerMonitor, safeStorage, session, type WebContents } from 'electron'
+import { app, dialog, net, Notification, powerMonitor, safeStorage, session, type WebContents } from 'electron'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createEngine } from '../core/engine.js'
@@ -8,6 +8,7 @@ import type { EngineConfig } from '../core/engine-api.js'
 import { installApplicationMenu } from './app-menu.js'
 import { installAppProtocol, registerAppScheme } from './app-protocol.js'
 import { AttentionSink } from './attention-sink.js'
+import { registerDiagnosticsExport, saveDialog } from './diagnostics-export.js'
 import { EngineHost } from './engine-host.js'
 import { HostFaults } from './host-faults.js'
 import { InAppSink } from './in-app-sink.js'
@@ -147,6 +148,20 @@ async function main(): Promise<void> {
   })
 
   registerIpcHandlers({ host, settings, view, log })
+  registerDiagnosticsExport({
+    facts: async () => ({
+      snapshot: host.snapshot(),
+      settings: settings.get(),
+      secretStorage: await secrets.status(),
+      logStats: appLog.host.file.stats(),
+      notificationsSupported: Notification.isSupported(),
+    }),
+    logDir: appLog.dir,
+    appVersion: app.getVersion(),
+    defaultDir: app.getPath('downloads'),
+    choosePath: saveDialog(() => queueWindow.existing()),
+    log,
+  })
 
   const engineConfig = (loaded: LoadedSettings): EngineConfig | null =>
     loaded.configured

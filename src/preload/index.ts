@@ -34,6 +34,7 @@ export const bayalert: BayAlertBridge = {
     signIn: (email, password) => invoke('session:sign-in', email, password),
     signOut: () => invoke('session:sign-out'),
     onSettingsChanged: (listener) => subscribe('settings:changed', listener),
+    exportDiagnostics: () => invoke('diagnostics:export'),
   },
 }
 

@@ -21,6 +21,8 @@ export interface SettingsView extends SettingsInput {
 }
 
 export type SaveSettingsResult = { ok: true; settings: SettingsView } | { ok: false; problems: string[] }
+/** "Export diagnostics": where the file was written, or why not (cancelled included). */
+export type DiagnosticsExportResult = { ok: true; path: string } | { ok: false; error: string }
 export type SignInResult = { ok: true } | { ok: false; message: string }
 
 /** Shown in the queue window when the in-app sink fires (the tray and notification carry the rest). */
@@ -46,6 +48,7 @@ export interface InvokeChannels {
   'settings:save': { args: [settings: SettingsInput]; result: SaveSettingsResult }
   'session:sign-in': { args: [email: string, password: string]; result: SignInResult }
   'session:sign-out': { args: []; result: void }
+  'diagnostics:export': { args: []; result: DiagnosticsExportResult }
 }
 export type InvokeChannel = keyof InvokeChannels
 
@@ -76,6 +79,8 @@ export interface BayAlertHostApi {
   signIn(email: string, password: string): Promise<SignInResult>
   signOut(): Promise<void>
   onSettingsChanged(listener: (settings: SettingsView) => void): () => void
+  /** Save dialog, then one JSON file with secrets and customer data removed. */
+  exportDiagnostics?(): Promise<DiagnosticsExportResult>
 }
 
 /** What `window.bayalert` is: the BayAlertApi plus optional extras a host may offer. */
@@ -185,6 +190,7 @@ export const ARG_VALIDATORS: { [C in InvokeChannel]: ArgsValidator<C> } = {
   'settings:save': (a): a is [SettingsInput] => a.length === 1 && isSettingsInput(a[0]),
   'session:sign-in': (a): a is [string, string] => a.length === 2 && isEmail(a[0]) && isPassword(a[1]),
   'session:sign-out': none,
+  'diagnostics:export': none,
 }
 
 export function isQueueChannel(v: unknown): v is QueueChannel {

@@ -178,7 +178,10 @@ export const protocol = {
 
 export const shell = { beep: vi.fn(), openExternal: vi.fn() }
 
-export const dialog = { showErrorBox: vi.fn() }
+export const dialog = {
+  showErrorBox: vi.fn(),
+  showSaveDialog: vi.fn(async (..._args: unknown[]): Promise<{ canceled: boolean; filePath?: string }> => ({ canceled: true })),
+}
 
 export const session = {
   defaultSession: {
