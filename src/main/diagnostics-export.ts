@@ -87,6 +87,8 @@ export async function exportDiagnostics(d: ExportDeps): Promise<DiagnosticsExpor
         soundEnabled: f.settings.settings.soundEnabled,
         configured: f.settings.configured,
         problems: f.settings.problems,
+        // Which administrator file set which fields (a roll-out's settings explain a lot of tickets).
+        provisioning: f.settings.provisioning,
         secretStorage: f.secretStorage,
       },
       snapshot: f.snapshot,

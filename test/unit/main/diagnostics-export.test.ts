@@ -34,7 +34,7 @@ const CONCERN = 'Pedal judder; DROP TABLE intakes'
 function facts(over: Partial<HostFacts> = {}): HostFacts {
   return {
     snapshot: makeSnapshot({ queue: [makeItem({ requestId: 'r-1', details: { customerName: NAME, vehicle: VEHICLE, concern: CONCERN, sessionType: 'video' } })] }),
-    settings: { settings: { supabaseUrl: 'https://xyz.supabase.co', anonKey: ANON, email: 'mechanic1@shop.test', soundEnabled: true }, problems: [], configured: true },
+    settings: { settings: { supabaseUrl: 'https://xyz.supabase.co', anonKey: ANON, email: 'mechanic1@shop.test', soundEnabled: true }, problems: [], fields: {}, configured: true, provisioning: { source: null, fields: [] } },
     secretStorage: { protected: true, backend: 'gnome_libsecret', message: null },
     logStats: { path: '/logs/bayalert.log', failures: 0, droppedLines: 0, lastFailure: null },
     notificationsSupported: true,
@@ -73,7 +73,7 @@ describe('diagnostics:export over IPC', () => {
     expect(b).toMatchObject({
       host: 'electron',
       versions: { app: '1.2.3' },
-      settings: { supabaseUrl: 'https://xyz.supabase.co', keyKind: 'anon-jwt', email: 'm…@shop.test', soundEnabled: true, configured: true },
+      settings: { supabaseUrl: 'https://xyz.supabase.co', keyKind: 'anon-jwt', email: 'm…@shop.test', soundEnabled: true, configured: true, provisioning: { source: null, fields: [] } },
       state: { link: { state: 'live' }, queue: [{ requestId: 'r-1', detail: 'full', acknowledged: false }] },
       logs: { lineCount: 2, file: { failures: 0 } },
     })
@@ -142,7 +142,7 @@ describe('hostChecks', () => {
         flags: { mech_new_request_alerts: false, mech_audio_alerts: true, mech_browser_notifications: true, mech_visual_indicators: true },
         health: { ...makeSnapshot().health, degradedReason: 'Local store unavailable', counters: { 'host:fault': 2 } },
       }),
-      settings: { settings: { supabaseUrl: '', anonKey: '', email: '', soundEnabled: true }, problems: [], configured: false },
+      settings: { settings: { supabaseUrl: '', anonKey: '', email: '', soundEnabled: true }, problems: [], fields: {}, configured: false, provisioning: { source: null, fields: [] } },
       secretStorage: { protected: false, backend: 'basic_text', message: 'No keyring' },
       logStats: { path: '/l', failures: 3, droppedLines: 7, lastFailure: 'ENOSPC: no space left on device' },
       notificationsSupported: false,
