@@ -198,6 +198,10 @@ export class RequestDesk {
   private pauseTimer: TimerHandle | null = null
   private started = false
   private queueEmitScheduled = false
+  /** The last listed queue, valid while neither the store's queue nor the unconfirmed set changed. */
+  private queueCache: { version: number; confirmations: number; items: QueueItem[] } | null = null
+  /** Bumped whenever the unconfirmed set changes (a QueueItem's `confirmed` follows it). */
+  private confirmations = 0
   private stopped = false
 
   constructor(opts: DeskOptions) {
@@ -235,6 +239,7 @@ export class RequestDesk {
       this.store.setMeta(META_PAUSE, null)
     }
     for (const row of this.store.listQueue()) this.unconfirmed.add(row.requestId)
+    this.confirmations++
     if (this.unconfirmed.size > 0) {
       this.log.info('desk: restored requests wait for the server to confirm them', { count: this.unconfirmed.size })
       this.noticeTimer = this.timers.setTimeout(() => {
@@ -263,8 +268,18 @@ export class RequestDesk {
 
   // ---- queries -------------------------------------------------------------------------------------
 
+  /**
+   * The queue as the UIs show it. Computed once per change and shared: the `queue` event, the engine's
+   * snapshot and every host read the same list, so a change costs one store read, not one per reader.
+   * Callers must not mutate it.
+   */
   queue(): QueueItem[] {
-    return this.store.listQueue().map((row) => toQueueItem(row, !this.unconfirmed.has(row.requestId)))
+    const version = this.store.queueVersion
+    if (this.queueCache === null || this.queueCache.version !== version || this.queueCache.confirmations !== this.confirmations) {
+      const items = this.store.listQueue().map((row) => toQueueItem(row, !this.unconfirmed.has(row.requestId)))
+      this.queueCache = { version, confirmations: this.confirmations, items }
+    }
+    return this.queueCache.items
   }
 
   /** "Not connected since start: …" while restored requests stay unconfirmed past the threshold, else null. */
@@ -733,6 +748,7 @@ export class RequestDesk {
     let changed = false
     for (const id of [...effects.confirm, ...effects.retract]) if (this.unconfirmed.delete(id)) changed = true
     if (!changed) return
+    this.confirmations++
     effects.queueChanged = true
     this.armRepeatTimer()
     if (this.unconfirmed.size > 0) {

@@ -206,6 +206,7 @@ export class Store {
   private closed = false
   private readonly st: ReturnType<Store['prepare']>
   private readonly runInTx: (fn: () => unknown) => unknown
+  private queueWrites = 0
 
   private constructor(db: Db, opts: StoreOptions, movedAsideTo: string | null) {
     this.db = db
@@ -386,7 +387,16 @@ export class Store {
     return (this.st.countQueue.get() as { n: number }).n
   }
 
+  /**
+   * Bumped by every queue write (even one a rollback undoes): a reader that caches the listed queue
+   * re-reads only when this moved, instead of once per listener per change.
+   */
+  get queueVersion(): number {
+    return this.queueWrites
+  }
+
   putQueueRow(row: QueueRow): void {
+    this.queueWrites++
     this.st.upsertQueue.run({
       requestId: row.requestId,
       key: row.key,
@@ -408,6 +418,7 @@ export class Store {
   }
 
   deleteQueueRow(requestId: string): boolean {
+    this.queueWrites++
     return this.st.deleteQueue.run(requestId).changes > 0
   }
 
