@@ -54,7 +54,7 @@ export function benchmarkStore(n = 20_000): StoreBenchmark {
       commitTs: null,
       receivedAt: Date.now(),
       requestId: `r${Math.floor(i / 2)}`,
-      queuedAt: '2025-01-01T00:00:00Z',
+      queuedAt: '2025-01-01T00:00:00.000000Z', // canonical, as the parsers hand it over
       sessionId: null,
       details: i % 2 ? { customerName: 'Dana', vehicle: '2019 Civic', concern: 'Brakes squeal' } : null,
     }))
