@@ -1,9 +1,9 @@
 // The request desk's rules, end to end through a real SQLite file: facts in, sinks called.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { DEFAULT_FLAGS } from '../../../src/shared/types.js'
-import type { QueueSnapshot } from '../../../src/core/facts.js'
-import { parseBroadcast } from '../../../src/core/feed/parse.js'
-import { T0, details, harness, queued, rejected, removed, settle, type Harness } from './helpers.js'
+import { DEFAULT_FLAGS } from '../../../../src/shared/types.js'
+import type { QueueSnapshot } from '../../../../src/core/facts.js'
+import { parseBroadcast } from '../../../../src/core/feed/parse.js'
+import { T0, details, harness, queued, rejected, removed, settle, type Harness } from '../helpers.js'
 
 let h: Harness
 beforeEach(() => {
