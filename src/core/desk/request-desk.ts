@@ -265,14 +265,21 @@ export class RequestDesk {
     const effects = noEffects()
     let result: IngestResult
     try {
-      result = this.store.transaction(() => this.apply(fact, effects))
+      // Facts of one task share one commit (a burst pays one WAL commit, not one per fact); the effects
+      // run once it committed.
+      result = this.store.transactionInGroup(
+        () => this.apply(fact, effects),
+        (committed) => {
+          if (committed) this.afterCommit(effects, 'live')
+          else this.lost(fact.source, 'a fact')
+        },
+      )
     } catch (err) {
       this.health?.recordEvent(fact.source, 'error')
       this.log.error('desk: could not process a fact', { source: fact.source, cause: String((err as Error)?.stack ?? err) })
       return { outcome: 'error', reason: String((err as Error)?.message ?? err), key: null }
     }
     this.health?.recordEvent(fact.source, result.outcome)
-    this.afterCommit(effects, 'live')
     return result
   }
 
@@ -288,7 +295,7 @@ export class RequestDesk {
     const now = this.clock.now()
     const startedAt = snapshot.startedAt
     try {
-      this.store.transaction(() => {
+      this.store.transactionInGroup(() => {
         const seen = new Set<string>()
         for (const fact of snapshot.requests) {
           seen.add(fact.requestId)
@@ -318,6 +325,9 @@ export class RequestDesk {
           outcomes.push('retracted')
           result.removed.push(row.requestId)
         }
+      }, (ok) => {
+        if (ok) this.afterCommit(effects, 'reconcile', snapshot.trigger)
+        else this.lost('reconcile', 'a reconcile')
       })
     } catch (err) {
       this.health?.recordEvent('reconcile', 'error')
@@ -328,8 +338,13 @@ export class RequestDesk {
     if (result.added.length || result.removed.length) {
       this.log.info('desk: reconciled', { trigger: snapshot.trigger, added: result.added.length, removed: result.removed.length, unchanged: result.unchanged })
     }
-    this.afterCommit(effects, 'reconcile', snapshot.trigger)
     return result
+  }
+
+  /** A group commit failed after the facts were decided: their writes are gone, and nothing of them rang. */
+  private lost(source: string, what: string): void {
+    this.health?.recordEvent(source, 'error')
+    this.log.error(`desk: ${what} was decided but its transaction did not commit; the next reconcile restores the queue`, { source })
   }
 
   // ---- commands ------------------------------------------------------------------------------------

@@ -97,11 +97,28 @@ describe('new requests and duplicates', () => {
   it('after removal, removed → re-queued with a new version rings again', async () => {
     const d = h.core.desk
     d.ingest(queued('r1'))
+    await settle()
     d.ingest(removed('r1', { reason: 'cancelled' }))
     vi.advanceTimersByTime(3000)
     expect(d.ingest(queued('r1', { queuedAt: '2026-03-02T09:00:02Z' })).outcome).toBe('alerted')
     await settle()
     expect(h.alerts().filter((a) => a.kind === 'request')).toHaveLength(2)
+  })
+
+  it('facts of one task share one commit; a request queued and removed within it never rings (like a held one that left)', async () => {
+    const d = h.core.desk
+    const commits = vi.spyOn(h.core.store, 'transactionInGroup')
+    expect(d.ingest(queued('r1')).outcome).toBe('alerted')
+    expect(d.ingest(removed('r1')).outcome).toBe('removed')
+    expect(d.ingest(queued('r2')).outcome).toBe('alerted')
+    // Nothing rang or retracted before the shared commit.
+    expect(h.alerts()).toHaveLength(0)
+    expect(h.sinks.notification.retracts).toEqual([])
+    await settle()
+    expect(commits).toHaveBeenCalledTimes(3)
+    expect(h.alerts().map((a) => a.requestId)).toEqual(['r2'])
+    expect(h.sinks.notification.retracts).toEqual(['r1'])
+    expect(h.core.store.recentEvents().map((e) => `${e.requestId}:${e.outcome}`).reverse()).toEqual(['r1:alerted', 'r1:removed', 'r2:alerted'])
   })
 })
 
