@@ -301,6 +301,17 @@ describe('details and rejected facts', () => {
     expect(h.log.lines.some((l) => l.level === 'warn' && l.msg === 'desk: rejected an event')).toBe(true)
   })
 
+  it("a rejection's reason and an event id that quote hostile input are logged as safe text", async () => {
+    const hostile = 'unknown broadcast event "new_request\u0000\u202E\u001b[2J"'
+    const r = h.core.desk.ingest({ ...rejected(hostile), eventId: 'broadcast:\u202Eevil\u0007' })
+    const e = h.core.store.recentEvents(1)[0]!
+    for (const s of [r.reason!, e.reason!, e.eventId]) expect(s).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/)
+    expect(e.reason).toBe('unknown broadcast event "new_request [2J"')
+    expect(e.eventId).toBe('broadcast:evil')
+    const warned = h.log.lines.find((l) => l.msg === 'desk: rejected an event')!
+    expect(warned.fields).toMatchObject({ reason: 'unknown broadcast event "new_request [2J"' })
+  })
+
   // Malformed facts (bad ids, unknown sources or kinds, wrongly typed fields) never reach the desk: the
   // parsers reject them at the boundary (test/unit/feed/parse.test.ts) and the desk only records the
   // rejection, as above.
