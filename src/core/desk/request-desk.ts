@@ -484,6 +484,9 @@ export class RequestDesk {
   // ---- after the commit ----------------------------------------------------------------------------
 
   private afterCommit(effects: Effects, context: 'live' | 'reconcile', trigger?: QueueSnapshot['trigger']): void {
+    // Committed after stop() (the store closing commits the last group): nothing rings any more; what was
+    // decided is stored, and a ring it owes rings after the next start.
+    if (this.stopped) return
     this.settleConfirmations(effects)
     for (const id of effects.retract) this.ringer.retract(id)
     if (effects.queueChanged) this.emitQueue()

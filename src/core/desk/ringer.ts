@@ -155,7 +155,8 @@ export class Ringer {
    * found at startup is not link latency and is left out of the latency histogram.
    */
   private ringNow(ids: string[], summaryTitle: ((n: number) => string) | null, latencyFrom: LatencyFrom): void {
-    if (this.o.silenced() !== null) return // stays owed (alert_count 0) and rings on resume / flag on
+    // Silenced or stopped: stays owed (alert_count 0) and rings on resume / flag on / after the next start.
+    if (this.stopped || this.o.silenced() !== null) return
     const now = this.o.clock.now()
     let rows: QueueRow[]
     try {

@@ -105,6 +105,25 @@ describe('new requests and duplicates', () => {
     expect(h.alerts().filter((a) => a.kind === 'request')).toHaveLength(2)
   })
 
+  it('closing commits the facts of the current task and rings what they decided; after stop() a commit rings nothing', async () => {
+    const seen: string[] = []
+    h.core.desk.on('alert', (a) => seen.push(a.requestId!))
+    h.core.desk.ingest(queued('r1'))
+    h.core.close()
+    expect(seen).toEqual(['r1'])
+    const later = h.restart()
+    const after: string[] = []
+    later.desk.on('alert', (a) => after.push(a.requestId!))
+    later.desk.reconcile(snapshot([queued('r1')])) // confirms it: it rang before, so no ring now
+    later.desk.ingest(queued('r2'))
+    later.desk.stop()
+    later.store.commitGroup()
+    await settle()
+    expect(after).toEqual([])
+    expect(later.store.getQueueRow('r2')).toMatchObject({ alertCount: 0 }) // stored, owed after the next start
+    expect(later.store.getQueueRow('r1')).toMatchObject({ alertCount: 1 })
+  })
+
   it('facts of one task share one commit; a request queued and removed within it never rings (like a held one that left)', async () => {
     const d = h.core.desk
     const commits = vi.spyOn(h.core.store, 'transactionInGroup')
