@@ -88,9 +88,7 @@ export interface ReconcileResult {
   removed: string[]
   unchanged: number
   enriched: number
-  rejected: number
 }
-
 
 /** Effects collected inside a transaction and run after it commits. */
 interface Effects {
@@ -290,7 +288,7 @@ export class RequestDesk {
    */
   reconcile(snapshot: QueueSnapshot): ReconcileResult {
     const effects = noEffects()
-    const result: ReconcileResult = { added: [], removed: [], unchanged: 0, enriched: 0, rejected: 0 }
+    const result: ReconcileResult = { added: [], removed: [], unchanged: 0, enriched: 0 }
     const outcomes: string[] = []
     const now = this.clock.now()
     const startedAt = snapshot.startedAt
@@ -332,7 +330,7 @@ export class RequestDesk {
     } catch (err) {
       this.health?.recordEvent('reconcile', 'error')
       this.log.error('desk: reconcile failed; the local queue is unchanged', { trigger: snapshot.trigger, cause: String((err as Error)?.stack ?? err) })
-      return { added: [], removed: [], unchanged: 0, enriched: 0, rejected: 0 }
+      return { added: [], removed: [], unchanged: 0, enriched: 0 }
     }
     for (const o of outcomes) this.health?.recordEvent('reconcile', o)
     if (result.added.length || result.removed.length) {
