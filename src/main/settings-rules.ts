@@ -9,7 +9,8 @@
 // of any other role (authenticated, a custom role, none) is a user's token, not a project key. The kind and the
 // message come from classifyKey/keyProblem in src/core/config.ts, the same ones the engine, headless and doctor use.
 import { classifyKey, keyProblem as coreKeyProblem } from '../core/config.js'
-import { isEmail, supabaseUrlProblem, type FieldProblems, type SettingsInput } from '../shared/ipc.js'
+import { supabaseUrlProblem, type FieldProblems, type SettingsInput } from '../shared/ipc.js'
+import { EmailSchema } from '../shared/ipc-schemas.js'
 
 /**
  * One sentence for the key field, or null when the key is an anon JWT or an sb_publishable_ key. The same
@@ -34,7 +35,7 @@ export function urlProblem(value: unknown): string | null {
 /** The e-mail is optional (the mechanic may type it at sign-in); when present it must look like one. */
 export function emailProblem(value: unknown): string | null {
   if (value === '' || value === undefined) return null
-  return typeof value === 'string' && isEmail(value.trim()) ? null : 'The e-mail address is not valid.'
+  return typeof value === 'string' && EmailSchema.safeParse(value.trim()).success ? null : 'The e-mail address is not valid.'
 }
 
 /** The settings with surrounding whitespace removed (a key pasted with a trailing newline is still the key). */

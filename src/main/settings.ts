@@ -6,7 +6,8 @@
 // Environment variables (SUPABASE_URL, SUPABASE_ANON_KEY, BAYALERT_EMAIL) override saved values; that is
 // how `npm start` points the app at the local demo backend without touching the user's settings. An
 // administrator's provisioning file (provisioning.ts) supplies the defaults under both.
-import { isSettingsShape, type FieldProblems, type ProvisioningView, type SettingsField, type SettingsInput, type SettingsView } from '../shared/ipc.js'
+import { type FieldProblems, type ProvisioningView, type SettingsField, type SettingsInput, type SettingsView } from '../shared/ipc.js'
+import { SettingsInputSchema } from '../shared/ipc-schemas.js'
 import { NO_PROVISIONING, type Provisioning } from './provisioning.js'
 import { emailProblem, isSecretKey, keyProblem, settingsFieldProblems, trimSettings, urlProblem } from './settings-rules.js'
 
@@ -137,8 +138,9 @@ export class SettingsService {
   /** Validates strictly (the renderer gets one message per bad field back) and only then writes. */
   save(input: unknown): { ok: true; loaded: LoadedSettings } | { ok: false; problems: string[]; fields: FieldProblems } {
     // The IPC layer checks the shape already; checked again because sign-in and first run call this too.
-    if (!isSettingsShape(input)) return { ok: false, problems: ['Settings must have exactly supabaseUrl, anonKey, email and soundEnabled.'], fields: {} }
-    const s = trimSettings(input)
+    const shape = SettingsInputSchema.safeParse(input)
+    if (!shape.success) return { ok: false, problems: ['Settings must have exactly supabaseUrl, anonKey, email and soundEnabled.'], fields: {} }
+    const s = trimSettings(shape.data)
     const fields = settingsFieldProblems(s)
     const problems = Object.values(fields)
     if (problems.length) return { ok: false, problems, fields }

@@ -320,6 +320,8 @@ describe('ui-server', () => {
     ] as const) {
       expect((await cmd(ch, args)).status, `${ch} ${JSON.stringify(args)}`).toBe(400)
     }
+    const refused = await cmd('alerts:pause', [{ minutes: 5 }])
+    expect(refused.body).toContain('invalid arguments for alerts:pause: args[0]: matches none of the allowed forms')
     expect((await cmd('settings:save', [{}])).status).toBe(404) // Electron-only channel does not exist here
     expect((await cmd('session:sign-in', ['a@b.co', 'pw'])).status).toBe(404)
     expect((await cmd('queue:acknowledge', ['x'.repeat(20_000)])).status).toBe(413)
