@@ -187,6 +187,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   if (!existsSync(resolve(root, 'index.html'))) log.warn('queue UI is not built; run `npm run build`', { rendererDir: root })
   let port = 0
   // Made once the port is known (the cookie names carry it); nothing is served before listen() resolves.
+  // eslint-disable-next-line prefer-const -- declared before the handlers that read it, assigned once listen() has the port
   let access!: ReturnType<typeof createUiAccess>
 
   const baseHeaders = () => ({

@@ -84,7 +84,10 @@ function raw(bytes: string): Promise<string> {
     const t = setTimeout(() => (s.destroy(), resolve(got.split('\r\n')[0]!)), 3000)
     s.on('data', (d) => {
       got += d.toString('latin1')
-      if (got.includes('\r\n')) (clearTimeout(t), s.destroy(), resolve(got.split('\r\n')[0]!))
+      if (!got.includes('\r\n')) return
+      clearTimeout(t)
+      s.destroy()
+      resolve(got.split('\r\n')[0]!)
     })
     s.on('close', () => (clearTimeout(t), resolve(got.split('\r\n')[0]!)))
     s.on('error', (e) => (clearTimeout(t), (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve(got.split('\r\n')[0]!) : reject(e)))
