@@ -100,6 +100,15 @@ describe('the parsers\' final gate', () => {
     expect(q.fact).toMatchObject({ kind: 'rejected', commitTs: T, reason: 'queued fact failed its contract: details.vehicle: not clean text of at most 80 characters' })
   })
 
+  it('catches what the reading code lets through: a 64-character status that lower-cases to 128 characters', () => {
+    // The parser limits the raw status to 64 characters, then lower-cases it; "İ" lower-cases to two.
+    const msg = { table: 'session_assignments', eventType: 'UPDATE', commit_timestamp: T, new: { id: 'r-1', status: 'İ'.repeat(64) }, old: {}, errors: null }
+    const r = parsePostgresChange(msg, 1000) as { fact: { kind: string; reason: string; eventId: string } }
+    expect(r.fact.kind).toBe('rejected')
+    expect(r.fact.reason).toBe('removed fact failed its contract: status: Too big: expected string to have <=64 characters')
+    expect(r.fact.eventId).toMatch(/^pg:.*:r-1:UPDATE$/)
+  })
+
   // Whatever arrives, every fact the parsers hand on satisfies its schema (rejections included).
   it('any broadcast or postgres_changes message: a fact that passes its schema, or an ignored reason', () => {
     const text = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('r-1', 'queued', 'accepted', T, '2026-01-01T10:00:00+05', 'new_request', 'INSERT', 'UPDATE', 'DELETE'))
