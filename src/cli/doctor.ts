@@ -1,10 +1,11 @@
-// `npm run doctor -- [--json]`: one row per check — config, data dir + store, auth, realtime (join and the
+// `npm run doctor -- [--json] [--export FILE]`: one row per check — config, data dir + store, auth, realtime (join and the
 // postgres_changes `system` ok within a deadline), RLS (queued_requests, feature_flags, is_mechanic),
 // flags, workstation_health, sinks. Non-zero exit if any check fails. It signs in with a session of its
 // own (memory only): reusing the headless session would rotate its refresh token from under it.
+// --export FILE also writes the diagnostics bundle (cli/diagnostics.ts) after the checks.
 import { join } from 'node:path'
 import { validateSettings, type ValidSettings } from '../core/config.js'
-import { LinkSupervisor } from '../core/link/supervisor.js'
+import { FEED_TOPIC, LinkSupervisor, SHOP_TOPIC } from '../core/link/supervisor.js'
 import { describeRestError, restCall } from '../core/link/rest.js'
 import { parseFlagRows } from '../core/feed/parse.js'
 import { Store } from '../core/store/store.js'
@@ -12,7 +13,8 @@ import { DEFAULT_FLAGS, type LinkState } from '../shared/types.js'
 import type { Logger } from '../core/ports.js'
 import { systemClock } from '../core/ports.js'
 import { detectNotifier } from './notifier.js'
-import { isMainModule, parseArgs, resolveSettings } from './settings.js'
+import { exportHeadlessDiagnostics, takeExportArg } from './diagnostics.js'
+import { appVersion, isMainModule, parseArgs, resolveSettings } from './settings.js'
 import { MemorySecretStore } from '../core/memory-secret-store.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip'
@@ -123,7 +125,19 @@ function checkSinks(): Check {
     : { name: 'sinks', status: 'warn', detail: `no OS notifier (${n.why}); alerts go to the terminal and the loopback queue UI only` }
 }
 
-/** Live = socket open, both channels joined and the postgres_changes `system` ok received. */
+/** What the live link uses, in words: its channels, where postgres_changes is, and what a private-only project lacks. */
+export function describeLiveLink(layout: LinkSupervisor['channelLayout']): string {
+  if (!layout.privateOnly) {
+    return `socket open; public ${FEED_TOPIC} (postgres_changes, and the shop backend's legacy broadcast as hints only) and private ${SHOP_TOPIC} (database broadcast) joined; postgres_changes confirmed (system ok)`
+  }
+  return (
+    `socket open; private ${SHOP_TOPIC} joined with postgres_changes on it, confirmed (system ok). ` +
+    `This project allows private channels only (the server refused ${FEED_TOPIC}: ${layout.publicRefused}), ` +
+    `so the shop backend's legacy public broadcast is not heard — not an error: it is only a hint, requests come from the private database broadcast, postgres_changes and reads`
+  )
+}
+
+/** Live = socket open, every channel joined and the postgres_changes `system` ok received. */
 function checkRealtime(link: LinkSupervisor, deadlineMs: number): Promise<Check> {
   const t0 = Date.now()
   return new Promise((resolve) => {
@@ -135,13 +149,13 @@ function checkRealtime(link: LinkSupervisor, deadlineMs: number): Promise<Check>
     }
     const off = link.on('state', (st) => {
       last = st
-      if (st.state === 'live') done({ name: 'realtime', status: 'ok', detail: 'socket open, channels joined, postgres_changes confirmed (system ok)', ms: Date.now() - t0 })
+      if (st.state === 'live') done({ name: 'realtime', status: 'ok', detail: describeLiveLink(link.channelLayout), ms: Date.now() - t0 })
     })
     const timer = setTimeout(
       () => done({ name: 'realtime', status: 'fail', detail: `not live within ${Math.round(deadlineMs / 1000)} s: [${last.state}] ${last.reason}`, ms: Date.now() - t0 }),
       deadlineMs,
     )
-    if (link.isLive) done({ name: 'realtime', status: 'ok', detail: 'socket open, channels joined, postgres_changes confirmed (system ok)', ms: 0 })
+    if (link.isLive) done({ name: 'realtime', status: 'ok', detail: describeLiveLink(link.channelLayout), ms: 0 })
   })
 }
 
@@ -154,11 +168,26 @@ export function formatTable(checks: Check[], tty: boolean): string {
 }
 
 if (isMainModule(import.meta.url)) {
-  const argv = process.argv.slice(2)
+  const { argv, exportPath, problem } = takeExportArg(process.argv.slice(2))
   const json = argv.includes('--json')
+  if (problem) {
+    process.stderr.write(`doctor: ${problem}\n`)
+    process.exit(2)
+  }
   runDoctor(argv.filter((a) => a !== '--json')).then(
     ({ checks, ok }) => {
       process.stdout.write(json ? `${JSON.stringify({ ok, checks })}\n` : `${formatTable(checks, !!process.stdout.isTTY)}\n${ok ? 'all checks passed' : 'some checks FAILED'}\n`)
+      if (exportPath) {
+        // On stderr: with --json, stdout stays the one JSON object other programs parse.
+        try {
+          const { settings, usingLocalDefaults } = resolveSettings(parseArgs(argv.filter((a) => a !== '--json')))
+          exportHeadlessDiagnostics({ path: exportPath, checks, settings, usingLocalDefaults, appVersion: appVersion() })
+          process.stderr.write(`diagnostics written to ${exportPath} (keys, passwords and customer data removed)\n`)
+        } catch (e) {
+          process.stderr.write(`doctor: could not write the diagnostics to ${exportPath}: ${(e as Error).message}\n`)
+          process.exit(1)
+        }
+      }
       process.exit(ok ? 0 : 1)
     },
     (e) => {

@@ -82,6 +82,10 @@ export const SaveSettingsResultSchema = z.discriminatedUnion('ok', [
 ])
 export type SaveSettingsResult = z.infer<typeof SaveSettingsResultSchema>
 
+/** "Export diagnostics": where the file was written, or why not (cancelled included). */
+export const DiagnosticsExportResultSchema = z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), path: z.string() }), z.object({ ok: z.literal(false), error: z.string() })])
+export type DiagnosticsExportResult = z.infer<typeof DiagnosticsExportResultSchema>
+
 export const SignInResultSchema = z.discriminatedUnion('ok', [z.object({ ok: z.literal(true) }), z.object({ ok: z.literal(false), message: z.string() })])
 export type SignInResult = z.infer<typeof SignInResultSchema>
 
@@ -155,6 +159,7 @@ export const INVOKE_CONTRACT = {
   'first-run:get-state': { args: noArgs, result: FirstRunStateSchema },
   'first-run:test-alert': { args: noArgs, result: TestAlertResultSchema },
   'first-run:finish': { args: z.tuple([FirstRunChoicesSchema]), result: z.array(CheckSchema) },
+  'diagnostics:export': { args: noArgs, result: DiagnosticsExportResultSchema },
 } as const
 
 type Contract = typeof INVOKE_CONTRACT

@@ -5,10 +5,11 @@
 // queue UI sees one API in both hosts. Pure data and pure functions only, and no runtime import of the
 // schemas: this file is compiled for the renderer and the sandboxed preload too (no Node, no DOM, no zod).
 import type { BayAlertApi, EngineSnapshot } from './types.js'
-import type { InvokeChannel, SettingsInput, SettingsView, SaveSettingsResult, SignInResult, UpdateStatus, FirstRunState, TestAlertResult, FirstRunChoices, Check } from './ipc-schemas.js'
+import type { InvokeChannel, SettingsInput, SettingsView, SaveSettingsResult, SignInResult, UpdateStatus, FirstRunState, TestAlertResult, FirstRunChoices, Check, DiagnosticsExportResult } from './ipc-schemas.js'
 
 export type {
   Check,
+  DiagnosticsExportResult,
   FieldProblems,
   FirstRunChoices,
   FirstRunState,
@@ -69,6 +70,8 @@ export interface BayAlertHostApi {
   getFirstRunState(): Promise<FirstRunState>
   testAlert(): Promise<TestAlertResult>
   finishFirstRun(choices: FirstRunChoices): Promise<Check[]>
+  /** Save dialog, then one JSON file with secrets and customer data removed. */
+  exportDiagnostics?(): Promise<DiagnosticsExportResult>
 }
 
 /** What `window.bayalert` is: the BayAlertApi plus optional extras a host may offer. */

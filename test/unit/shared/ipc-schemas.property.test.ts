@@ -55,6 +55,7 @@ const VALID: { [C in InvokeChannel]: fc.Arbitrary<unknown[]> } = {
   'first-run:get-state': fc.constant([]),
   'first-run:test-alert': fc.constant([]),
   'first-run:finish': fc.tuple(choices),
+  'diagnostics:export': fc.constant([]),
 }
 
 describe('invoke argument schemas (property-based)', () => {
