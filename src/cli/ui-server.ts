@@ -10,7 +10,7 @@
 //     which defeats DNS rebinding (a hostile page on evil.example resolving to 127.0.0.1 sends
 //     Host: evil.example) and cross-site requests;
 //   - commands must carry a custom header and a JSON content type (no HTML form can send either);
-//   - arguments go through the validators in src/shared/ipc.ts; bodies are capped; only the queue
+//   - arguments are parsed with the same schemas as the Electron IPC (src/shared/ipc-schemas.ts); bodies are capped; only the queue
 //     commands exist here (no settings, no sign-in: headless is configured from the environment).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { readFile } from 'node:fs/promises'
@@ -23,7 +23,8 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import type { EngineHandle } from '../core/engine-api.js'
 import type { Logger } from '../core/ports.js'
 import { decodeRequestPath, extensionOf, resolveInside, UI_CONTENT_TYPES } from '../core/static-files.js'
-import { ARG_VALIDATORS, describeArgs, isQueueChannel, type InAppAlert, type QueueChannel } from '../shared/ipc.js'
+import { describeArgs, isQueueChannel, type InAppAlert, type QueueChannel } from '../shared/ipc.js'
+import { parseInvokeArgs } from '../shared/ipc-schemas.js'
 import { createUiAccess, KEY_PARAM, type UiScope } from './ui-access.js'
 import type { UiPushSink } from './ui-sink.js'
 
@@ -192,6 +193,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   if (!existsSync(resolve(root, 'index.html'))) log.warn('queue UI is not built; run `npm run build`', { rendererDir: root })
   let port = 0
   // Made once the port is known (the cookie names carry it); nothing is served before listen() resolves.
+  // eslint-disable-next-line prefer-const -- declared before the handlers that read it, assigned once listen() has the port
   let access!: ReturnType<typeof createUiAccess>
 
   const baseHeaders = () => ({
@@ -240,12 +242,13 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     }
     const args = body && typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 1 ? (body as { args?: unknown }).args : undefined
     if (!Array.isArray(args)) throw new HttpError(400, 'body must be {"args": [...]}')
-    if (!(ARG_VALIDATORS[channel] as (a: readonly unknown[]) => boolean)(args)) {
-      log.warn('ui-server: rejected invalid arguments', { channel, args: describeArgs(args) })
-      throw new HttpError(400, `invalid arguments for ${channel}`)
+    const parsed = parseInvokeArgs(channel, args)
+    if (!parsed.ok) {
+      log.warn('ui-server: rejected invalid arguments', { channel, args: describeArgs(args), reason: parsed.reason })
+      throw new HttpError(400, `invalid arguments for ${channel}: ${parsed.reason}`)
     }
     try {
-      const result = await dispatch(engine, channel, args)
+      const result = await dispatch(engine, channel, parsed.args)
       sendJson(res, 200, { result: result ?? null })
     } catch (err) {
       throw new HttpError(500, err instanceof Error ? err.message : 'command failed')

@@ -150,7 +150,7 @@ export function validateSettings(raw: RawSettings): ConfigResult {
   if (!url) {
     problems.push({ field: 'supabaseUrl', message: 'SUPABASE_URL is missing. Set it to your project URL, e.g. https://xyz.supabase.co.' })
   } else {
-    let parsed: URL | null = null
+    let parsed: URL | null
     try {
       parsed = new URL(url)
     } catch {

@@ -94,7 +94,7 @@ export class Engine implements EngineHandle {
       const message = `Cannot open the local store in ${config.dataDir}: ${(e as Error)?.message ?? e}`
       log.error('engine: store failed to open', { cause: message })
       this.emit('error', { message, cause: String((e as Error)?.stack ?? e) })
-      throw new Error(message)
+      throw new Error(message, { cause: e })
     }
     const { desk, health } = this.core
     this.offs.push(

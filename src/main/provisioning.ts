@@ -14,6 +14,7 @@
 // A bad file never crashes the app: it is reported (window and log) and the app runs on safe defaults.
 import { readFileSync } from 'node:fs'
 import { posix, win32 } from 'node:path'
+import { z } from 'zod'
 import { classifyKey, redactText } from '../core/config.js'
 import { keyProblem, urlProblem } from './settings-rules.js'
 
@@ -23,19 +24,38 @@ export const PROVISIONING_MAX_BYTES = 64 * 1024
 export const REPEAT_SECONDS = { min: 15, max: 3600 } as const
 const WORKSTATION_RE = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/
 
-/** The values a provisioning file may set. Every one is optional. */
-export interface ProvisionedValues {
-  supabaseUrl?: string
-  anonKey?: string
-  soundEnabled?: boolean
-  startAtLogin?: boolean
-  /** How often an unacknowledged request rings again. */
-  repeatIntervalSeconds?: number
-  /** Shown in the shop's workstation list (engine workstationId). */
-  workstationName?: string
-  /** electron-updater generic feed (the folder holding latest.yml). No feed: updates are off. */
-  updateFeedUrl?: string
+const REPEAT_MESSAGE = `must be a whole number of seconds from ${REPEAT_SECONDS.min} to ${REPEAT_SECONDS.max}.`
+const WORKSTATION_MESSAGE = 'must be 1 to 64 letters, digits, spaces, dots, dashes or underscores.'
+
+/** A URL field judged by the settings' URL rule; `name` replaces "Supabase URL" in its message. */
+function urlField(name: string) {
+  return z
+    .unknown()
+    .superRefine((value, ctx) => {
+      const problem = urlProblem(value)
+      if (problem) ctx.addIssue({ code: 'custom', message: `is not usable: ${problem.replace('Supabase URL', name)}` })
+    })
+    .transform((value) => (value as string).trim())
 }
+
+/**
+ * The values a provisioning file may set, every one optional; each schema's message is the sentence the
+ * window and the log show ("… "repeatIntervalSeconds" must be a whole number … It was ignored.").
+ * The anon key is judged before these (a bad one refuses the whole file) and so is not here.
+ */
+const PROVISIONED_FIELD_SCHEMAS = {
+  supabaseUrl: urlField('Supabase URL'),
+  soundEnabled: z.boolean({ error: 'must be true or false.' }),
+  startAtLogin: z.boolean({ error: 'must be true or false.' }),
+  /** How often an unacknowledged request rings again. */
+  repeatIntervalSeconds: z.number(REPEAT_MESSAGE).int(REPEAT_MESSAGE).min(REPEAT_SECONDS.min, REPEAT_MESSAGE).max(REPEAT_SECONDS.max, REPEAT_MESSAGE),
+  /** Shown in the shop's workstation list (engine workstationId). */
+  workstationName: z.string(WORKSTATION_MESSAGE).trim().regex(WORKSTATION_RE, WORKSTATION_MESSAGE),
+  /** electron-updater generic feed (the folder holding latest.yml). No feed: updates are off. */
+  updateFeedUrl: urlField('The update feed URL'),
+}
+
+export type ProvisionedValues = Partial<{ [K in keyof typeof PROVISIONED_FIELD_SCHEMAS]: z.output<(typeof PROVISIONED_FIELD_SCHEMAS)[K]> }> & { anonKey?: string }
 
 export interface Provisioning {
   /** The file that was read, or null when there is none. */
@@ -117,30 +137,11 @@ export function validateProvisioning(raw: unknown, source: string): Provisioning
     if (name !== '$schema' && !(ALLOWED as readonly string[]).includes(name)) bad(name.slice(0, 40), `is not a setting BayAlert knows (known: ${ALLOWED.join(', ')}).`)
   }
   if (typeof obj.anonKey === 'string') values.anonKey = obj.anonKey.trim()
-  if (obj.supabaseUrl !== undefined) {
-    const p = urlProblem(obj.supabaseUrl)
-    if (p) bad('supabaseUrl', `is not usable: ${p}`)
-    else values.supabaseUrl = (obj.supabaseUrl as string).trim()
-  }
-  for (const name of ['soundEnabled', 'startAtLogin'] as const) {
+  for (const name of Object.keys(PROVISIONED_FIELD_SCHEMAS) as (keyof typeof PROVISIONED_FIELD_SCHEMAS)[]) {
     if (obj[name] === undefined) continue
-    if (typeof obj[name] === 'boolean') values[name] = obj[name]
-    else bad(name, 'must be true or false.')
-  }
-  if (obj.repeatIntervalSeconds !== undefined) {
-    const v = obj.repeatIntervalSeconds
-    if (typeof v === 'number' && Number.isInteger(v) && v >= REPEAT_SECONDS.min && v <= REPEAT_SECONDS.max) values.repeatIntervalSeconds = v
-    else bad('repeatIntervalSeconds', `must be a whole number of seconds from ${REPEAT_SECONDS.min} to ${REPEAT_SECONDS.max}.`)
-  }
-  if (obj.workstationName !== undefined) {
-    const v = obj.workstationName
-    if (typeof v === 'string' && WORKSTATION_RE.test(v.trim())) values.workstationName = v.trim()
-    else bad('workstationName', 'must be 1 to 64 letters, digits, spaces, dots, dashes or underscores.')
-  }
-  if (obj.updateFeedUrl !== undefined) {
-    const p = urlProblem(obj.updateFeedUrl)
-    if (p) bad('updateFeedUrl', `is not usable: ${p.replace('Supabase URL', 'The update feed URL')}`)
-    else values.updateFeedUrl = (obj.updateFeedUrl as string).trim()
+    const parsed = PROVISIONED_FIELD_SCHEMAS[name].safeParse(obj[name])
+    if (parsed.success) (values as Record<string, unknown>)[name] = parsed.data
+    else bad(name, parsed.error.issues[0]!.message)
   }
   if (values.anonKey !== undefined && values.supabaseUrl === undefined) {
     problems.push(`Provisioning file ${source}: it has an anonKey but no usable supabaseUrl; the key is used only with a shop URL from the settings.`)

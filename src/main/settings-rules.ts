@@ -9,7 +9,9 @@
 // of any other role (authenticated, a custom role, none) is a user's token, not a project key. The kind and the
 // message come from classifyKey/keyProblem in src/core/config.ts, the same ones the engine, headless and doctor use.
 import { classifyKey, keyProblem as coreKeyProblem } from '../core/config.js'
-import { isEmail, supabaseUrlProblem, type FieldProblems, type SettingsInput } from '../shared/ipc.js'
+import { z } from 'zod'
+import { supabaseUrlProblem, type FieldProblems, type SettingsField, type SettingsInput } from '../shared/ipc.js'
+import { EmailSchema } from '../shared/ipc-schemas.js'
 
 /**
  * One sentence for the key field, or null when the key is an anon JWT or an sb_publishable_ key. The same
@@ -34,22 +36,44 @@ export function urlProblem(value: unknown): string | null {
 /** The e-mail is optional (the mechanic may type it at sign-in); when present it must look like one. */
 export function emailProblem(value: unknown): string | null {
   if (value === '' || value === undefined) return null
-  return typeof value === 'string' && isEmail(value.trim()) ? null : 'The e-mail address is not valid.'
+  return typeof value === 'string' && EmailSchema.safeParse(value.trim()).success ? null : 'The e-mail address is not valid.'
 }
 
-/** The settings with surrounding whitespace removed (a key pasted with a trailing newline is still the key). */
-export function trimSettings(input: SettingsInput): SettingsInput {
-  return { supabaseUrl: input.supabaseUrl.trim(), anonKey: input.anonKey.trim(), email: input.email.trim(), soundEnabled: input.soundEnabled }
+/**
+ * A value checked by one of the rules above, trimmed when it passes: the rule's sentence is the schema's
+ * message, so every place that parses with these schemas reports exactly what the settings form shows.
+ */
+function ruleField(rule: (value: unknown) => string | null) {
+  return z
+    .unknown()
+    .superRefine((value, ctx) => {
+      const problem = rule(value)
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
+    })
+    .transform((value) => (typeof value === 'string' ? value.trim() : ''))
 }
 
-/** Every field's problem, keyed by field (empty object: valid). */
-export function settingsFieldProblems(input: SettingsInput): FieldProblems {
+/** Each settings field's content rule as a schema (loadSettings parses stored and environment values with these). */
+export const SETTINGS_FIELD_SCHEMAS = {
+  supabaseUrl: ruleField(urlProblem),
+  anonKey: ruleField(keyProblem),
+  email: ruleField(emailProblem),
+  soundEnabled: z.boolean(),
+}
+
+/** The settings a mechanic saves: usable content, whitespace trimmed (a key pasted with a trailing newline is still the key). */
+export const SettingsContentSchema = z.object(SETTINGS_FIELD_SCHEMAS)
+
+export type SettingsContentCheck = { ok: true; settings: SettingsInput } | { ok: false; fields: FieldProblems }
+
+/** Judges well-formed settings: the trimmed settings, or every field's problem keyed by field (first problem each). */
+export function checkSettingsContent(input: SettingsInput): SettingsContentCheck {
+  const parsed = SettingsContentSchema.safeParse(input)
+  if (parsed.success) return { ok: true, settings: parsed.data }
   const fields: FieldProblems = {}
-  const u = urlProblem(input.supabaseUrl)
-  if (u) fields.supabaseUrl = u
-  const k = keyProblem(input.anonKey)
-  if (k) fields.anonKey = k
-  const e = emailProblem(input.email)
-  if (e) fields.email = e
-  return fields
+  for (const issue of parsed.error.issues) {
+    const field = issue.path[0] as SettingsField
+    fields[field] ??= issue.message
+  }
+  return { ok: false, fields }
 }

@@ -6,9 +6,10 @@
 // Environment variables (SUPABASE_URL, SUPABASE_ANON_KEY, BAYALERT_EMAIL) override saved values; that is
 // how `npm start` points the app at the local demo backend without touching the user's settings. An
 // administrator's provisioning file (provisioning.ts) supplies the defaults under both.
-import { isSettingsShape, type FieldProblems, type ProvisioningView, type SettingsField, type SettingsInput, type SettingsView } from '../shared/ipc.js'
+import { type FieldProblems, type ProvisioningView, type SettingsField, type SettingsInput, type SettingsView } from '../shared/ipc.js'
+import { SettingsInputSchema } from '../shared/ipc-schemas.js'
 import { NO_PROVISIONING, type Provisioning } from './provisioning.js'
-import { emailProblem, isSecretKey, keyProblem, settingsFieldProblems, trimSettings, urlProblem } from './settings-rules.js'
+import { checkSettingsContent, isSecretKey, SETTINGS_FIELD_SCHEMAS } from './settings-rules.js'
 
 export interface KeyValueStore {
   get(key: string): unknown
@@ -32,11 +33,6 @@ const ENV_NAME: Record<Exclude<SettingsField, 'soundEnabled'>, string> = {
   supabaseUrl: 'SUPABASE_URL',
   anonKey: 'SUPABASE_ANON_KEY',
   email: 'BAYALERT_EMAIL',
-}
-const RULE: Record<Exclude<SettingsField, 'soundEnabled'>, (v: unknown) => string | null> = {
-  supabaseUrl: urlProblem,
-  anonKey: keyProblem,
-  email: emailProblem,
 }
 
 /**
@@ -63,11 +59,11 @@ export function loadSettings(raw: unknown, env: NodeJS.ProcessEnv = {}, provisio
     const provisioned = field === 'email' ? undefined : prov[field]
     let use: string | undefined
     if (value !== undefined && value !== '') {
-      const problem = RULE[field](value)
+      const parsed = SETTINGS_FIELD_SCHEMAS[field].safeParse(value)
       const where = fromEnv !== undefined ? `${ENV_NAME[field]} (environment)` : 'Saved settings'
       const then = provisioned !== undefined ? "Using the administrator's provisioned value instead." : field === 'email' ? 'It was cleared.' : 'Not used until it is fixed.'
-      if (problem) note(field, `${where}: ${problem} ${then}`)
-      else use = (value as string).trim()
+      if (!parsed.success) note(field, `${where}: ${parsed.error.issues[0]!.message} ${then}`)
+      else use = parsed.data
     }
     if (use === undefined && provisioned !== undefined) {
       use = provisioned
@@ -75,7 +71,8 @@ export function loadSettings(raw: unknown, env: NodeJS.ProcessEnv = {}, provisio
     }
     if (use !== undefined) s[field] = use
   }
-  if (obj.soundEnabled !== undefined && typeof obj.soundEnabled === 'boolean') s.soundEnabled = obj.soundEnabled
+  const sound = SETTINGS_FIELD_SCHEMAS.soundEnabled.safeParse(obj.soundEnabled)
+  if (sound.success) s.soundEnabled = sound.data
   else {
     if (obj.soundEnabled !== undefined) note('soundEnabled', `Saved sound setting was not on/off; ${prov.soundEnabled === false ? 'the provisioned value (off) is used' : 'sound is on'}.`)
     if (prov.soundEnabled !== undefined) {
@@ -137,11 +134,11 @@ export class SettingsService {
   /** Validates strictly (the renderer gets one message per bad field back) and only then writes. */
   save(input: unknown): { ok: true; loaded: LoadedSettings } | { ok: false; problems: string[]; fields: FieldProblems } {
     // The IPC layer checks the shape already; checked again because sign-in and first run call this too.
-    if (!isSettingsShape(input)) return { ok: false, problems: ['Settings must have exactly supabaseUrl, anonKey, email and soundEnabled.'], fields: {} }
-    const s = trimSettings(input)
-    const fields = settingsFieldProblems(s)
-    const problems = Object.values(fields)
-    if (problems.length) return { ok: false, problems, fields }
+    const shape = SettingsInputSchema.safeParse(input)
+    if (!shape.success) return { ok: false, problems: ['Settings must have exactly supabaseUrl, anonKey, email and soundEnabled.'], fields: {} }
+    const content = checkSettingsContent(shape.data)
+    if (!content.ok) return { ok: false, problems: Object.values(content.fields), fields: content.fields }
+    const s = content.settings
     // A value equal to the provisioned one is not stored: it keeps following the administrator's file, so a
     // later change there (a new shop URL) reaches this workstation instead of being masked by a copy.
     const prov = this.provisioning.values

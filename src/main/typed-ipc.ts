@@ -1,10 +1,13 @@
 // Typed ipcMain.handle() with a sender check and runtime argument validation (electron/fiddle's sender
 // check, zulip's typed-ipc-main, mattermost's ipcValidate; security checklist #17). Channel names and
-// argument shapes come only from src/shared/ipc.ts. A rejected call throws in the renderer with a short
-// reason and is logged here without the argument values (they may be huge, hostile or a password).
+// argument shapes come only from the schemas in src/shared/ipc-schemas.ts; the handler receives the parsed
+// arguments. A rejected call throws in the renderer with a short, value-free reason and is logged here
+// without the argument values (they may be huge, hostile or a password).
+// This file and the preload are the only places that may touch ipcMain / ipcRenderer (eslint.config.js).
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
 import type { Logger } from '../core/ports.js'
-import { ARG_VALIDATORS, describeArgs, type InvokeChannel, type InvokeChannels, type PushChannel, type PushChannels } from '../shared/ipc.js'
+import { describeArgs, type PushChannel, type PushChannels } from '../shared/ipc.js'
+import { parseInvokeArgs, type InvokeChannel, type InvokeChannels } from '../shared/ipc-schemas.js'
 import { isAppUrl } from './security.js'
 
 interface FrameLike {
@@ -21,7 +24,6 @@ export type Handler<C extends InvokeChannel> = (
 ) => InvokeChannels[C]['result'] | Promise<InvokeChannels[C]['result']>
 
 export function handle<C extends InvokeChannel>(channel: C, handler: Handler<C>, log: Logger): void {
-  const validate = ARG_VALIDATORS[channel] as (a: readonly unknown[]) => boolean
   ipcMain.handle(channel, async (event: IpcMainInvokeEvent, ...args: unknown[]) => {
     // senderFrame is null if the frame navigated away or was destroyed before this ran.
     const frame = event.senderFrame
@@ -29,11 +31,12 @@ export function handle<C extends InvokeChannel>(channel: C, handler: Handler<C>,
       log.warn('ipc: rejected call from untrusted sender', { channel, sender: safeOrigin(frame?.url) })
       throw new Error(`untrusted sender for ${channel}`)
     }
-    if (!validate(args)) {
-      log.warn('ipc: rejected invalid arguments', { channel, args: describeArgs(args) })
-      throw new Error(`invalid arguments for ${channel}`)
+    const parsed = parseInvokeArgs(channel, args)
+    if (!parsed.ok) {
+      log.warn('ipc: rejected invalid arguments', { channel, args: describeArgs(args), reason: parsed.reason })
+      throw new Error(`invalid arguments for ${channel}: ${parsed.reason}`)
     }
-    return handler(...(args as InvokeChannels[C]['args']))
+    return handler(...parsed.args)
   })
 }
 

@@ -319,7 +319,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       const m = /^\/_control\/faults\/([A-Za-z]+)$/.exec(path)
       if (m && method === 'POST') {
         const text = await readBody(req)
-        let body: Record<string, unknown> = {}
+        let body: Record<string, unknown>
         try {
           body = text.trim() ? JSON.parse(text) : {}
         } catch {

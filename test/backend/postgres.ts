@@ -75,7 +75,7 @@ function sweepOrphans(log: Log): void {
   if (!existsSync(STATE_ROOT)) return
   for (const name of readdirSync(STATE_ROOT)) {
     const dir = join(STATE_ROOT, name)
-    let owner = 0
+    let owner: number
     let dataDir = join(dir, 'data')
     try {
       const st = JSON.parse(readFileSync(join(dir, 'owner.json'), 'utf8'))
@@ -393,7 +393,7 @@ export async function applyFiles(connectionString: string, files: string[], log:
           const line = sql.slice(0, Number(err.position)).split('\n').length
           at = ` (line ${line})`
         }
-        throw new Error(`applying ${f.replace(REPO_ROOT + '/', '')}${at}: ${err.message}${err.where ? ` [${err.where}]` : ''}`)
+        throw new Error(`applying ${f.replace(REPO_ROOT + '/', '')}${at}: ${err.message}${err.where ? ` [${err.where}]` : ''}`, { cause: e })
       }
     }
   } finally {

@@ -112,7 +112,7 @@ describe('logs and doctor --export', () => {
     expect(JSON.parse(doctor.stdout).ok).toBe(true)
     expect(doctor.stderr).toContain(`diagnostics written to ${resolve(file)}`)
 
-    const text = readFileSync(file, 'utf8'); require('node:fs').writeFileSync('/tmp/logs-bundle-sample.json', text)
+    const text = readFileSync(file, 'utf8')
     expect(statSync(file).mode & 0o777).toBe(0o600)
     for (const c of customers) {
       for (const needle of [c.name, c.concern, c.make, c.model, `${c.year} ${c.make} ${c.model}`]) {

@@ -87,7 +87,10 @@ function raw(bytes: string): Promise<string> {
     const t = setTimeout(() => (s.destroy(), resolve(got.split('\r\n')[0]!)), 3000)
     s.on('data', (d) => {
       got += d.toString('latin1')
-      if (got.includes('\r\n')) (clearTimeout(t), s.destroy(), resolve(got.split('\r\n')[0]!))
+      if (!got.includes('\r\n')) return
+      clearTimeout(t)
+      s.destroy()
+      resolve(got.split('\r\n')[0]!)
     })
     s.on('close', () => (clearTimeout(t), resolve(got.split('\r\n')[0]!)))
     s.on('error', (e) => (clearTimeout(t), (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve(got.split('\r\n')[0]!) : reject(e)))
@@ -323,6 +326,8 @@ describe('ui-server', () => {
     ] as const) {
       expect((await cmd(ch, args)).status, `${ch} ${JSON.stringify(args)}`).toBe(400)
     }
+    const refused = await cmd('alerts:pause', [{ minutes: 5 }])
+    expect(refused.body).toContain('invalid arguments for alerts:pause: args[0]: matches none of the allowed forms')
     expect((await cmd('settings:save', [{}])).status).toBe(404) // Electron-only channel does not exist here
     expect((await cmd('session:sign-in', ['a@b.co', 'pw'])).status).toBe(404)
     expect((await cmd('queue:acknowledge', ['x'.repeat(20_000)])).status).toBe(413)

@@ -12,8 +12,12 @@
 // - Detail fields (customer, vehicle, concern, session type) of a wrong type are dropped, not fatal:
 //   the request still rings (basic) and the details are fetched. A request must never be lost
 //   because one optional field was malformed.
+// - Every fact built here passes its schema (src/core/facts.ts) before it leaves: the schema is the final
+//   gate that produces the typed fact. A fact the code above built wrongly is turned into a RejectedFact
+//   naming the field and the rule, never handed on.
+import type { z } from 'zod'
 import type { FeatureFlags, FactSource, RequestDetails } from '../../shared/types.js'
-import type { QueuedFact, RejectedFact, RemovedFact, RequestFact } from '../facts.js'
+import { QueuedFactSchema, RemovedFactSchema, type QueuedFact, type RejectedFact, type RemovedFact, type RequestFact } from '../facts.js'
 import { canonicalTime } from '../store/keys.js'
 import { FIELD_LIMITS, safeText } from '../alerts/safe-text.js'
 
@@ -78,6 +82,25 @@ class Fields {
 function rejected(source: FactSource, eventId: string, receivedAt: number, reason: string, raw: unknown, commitTs: string | null = null): ParseResult {
   const fact: RejectedFact = { kind: 'rejected', source, eventId, commitTs, receivedAt, reason, raw: rawText(raw) }
   return { fact }
+}
+
+/**
+ * The final gate: the fact as its schema produces it, or a RejectedFact whose reason names the field and the
+ * rule that failed (the values themselves stay in `raw`, truncated, as for every rejection).
+ */
+export function gateFact(candidate: QueuedFact | RemovedFact, raw: unknown): ParseResult {
+  const parsed = candidate.kind === 'queued' ? QueuedFactSchema.safeParse(candidate) : RemovedFactSchema.safeParse(candidate)
+  if (parsed.success) return { fact: parsed.data }
+  const { source, eventId, receivedAt } = candidate
+  const commitTs = typeof candidate.commitTs === 'string' && candidate.commitTs.length <= 64 ? candidate.commitTs : null
+  return rejected(source, eventId, receivedAt, `${candidate.kind} fact failed its contract: ${issueText(parsed.error.issues)}`, raw, commitTs)
+}
+
+function issueText(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join('.') : 'fact'}: ${i.code === 'unrecognized_keys' ? `${i.keys.length} unexpected key(s)` : i.message}`)
+    .join('; ')
 }
 
 export type RemovalReason = RemovedFact['reason']
@@ -303,12 +326,12 @@ export function parseBroadcast(source: 'broadcast' | 'db-broadcast', msg: unknow
       sessionId: row.sessionId,
       details: Object.keys(row.details).length ? row.details : null,
     }
-    return { fact }
+    return gateFact(fact, msg)
   }
   const reason: RemovalReason =
     kind === 'accepted' ? 'accepted' : kind === 'cancelled' ? 'cancelled' : row.status ? removalReason(row.status) : 'deleted'
   const fact: RemovedFact = { kind: 'removed', source, eventId, commitTs, receivedAt, requestId: row.requestId, reason, status: row.status }
-  return { fact }
+  return gateFact(fact, msg)
 }
 
 // --- postgres_changes on public.session_assignments ---------------------------------------------------
@@ -358,7 +381,7 @@ export function parsePostgresChange(msg: unknown, receivedAt: number): ParseResu
     const row = parseRow(oldRec, ['id'])
     if (typeof row === 'string') return rejected(source, eventId, receivedAt, `DELETE: ${row}`, msg, commitTs)
     const fact: RemovedFact = { kind: 'removed', source, eventId, commitTs, receivedAt, requestId: row.requestId, reason: 'deleted', status: null }
-    return { fact }
+    return gateFact(fact, msg)
   }
 
   const row = parseRow(newRec, ['id'])
@@ -376,7 +399,7 @@ export function parsePostgresChange(msg: unknown, receivedAt: number): ParseResu
       sessionId: row.sessionId,
       details: null,
     }
-    return { fact }
+    return gateFact(fact, msg)
   }
   if (type === 'INSERT') return { ignored: `INSERT with status "${row.status.slice(0, 40)}"` }
   const fact: RemovedFact = {
@@ -389,7 +412,7 @@ export function parsePostgresChange(msg: unknown, receivedAt: number): ParseResu
     reason: removalReason(row.status),
     status: row.status,
   }
-  return { fact }
+  return gateFact(fact, msg)
 }
 
 // --- feature flags --------------------------------------------------------------------------------

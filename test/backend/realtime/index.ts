@@ -899,7 +899,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       const headerKey = req.headers['x-api-key']
       const apikey = (Array.isArray(headerKey) ? headerKey[0] : headerKey) ?? url.searchParams.get('apikey')
       let failure: [number, string] | null = null
-      let res: JwtResult | null = null
+      let res: JwtResult | null
       if (!vsn) failure = [400, `Unsupported serializer version ${vsnParam}`]
       else if (!apikey) failure = [401, 'API key is missing']
       else {

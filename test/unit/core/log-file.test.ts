@@ -173,7 +173,10 @@ describe('the log file', () => {
       new Writable({
         write(chunk, _enc, cb) {
           if (broken) cb(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }))
-          else (written.push(String(chunk)), cb())
+          else {
+            written.push(String(chunk))
+            cb()
+          }
         },
       })
     const file = new RotatingLogFile({ dir: tempDir(), now: () => now, retryMs: 5, onFailure, openStream })

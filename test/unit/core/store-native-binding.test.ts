@@ -59,7 +59,10 @@ describe('EngineConfig.sqliteNativeBinding (the host-given build)', () => {
       { supabaseUrl: 'http://127.0.0.1:9', anonKey: 'k', dataDir: dir, workstationId: 'w', appVersion: '0', sqliteNativeBinding: missing },
       { secrets: new MemorySecretStore(), sinks: [], log: captureLog() },
     )
-    await expect(engine.start()).rejects.toThrow(`Cannot open the local store in ${dir}: the SQLite driver's native build could not be loaded from ${missing}`)
+    const failure = await engine.start().then(() => null, (e: Error) => e)
+    expect(failure?.message).toContain(`Cannot open the local store in ${dir}: the SQLite driver's native build could not be loaded from ${missing}`)
+    // The store's own error stays attached (a host logging the stack sees where it came from).
+    expect((failure?.cause as Error | undefined)?.message).toContain(missing)
     await engine.stop()
   })
 })

@@ -248,7 +248,7 @@ describe('when a read fails', () => {
   })
 
   it('a queue larger than maxPages × pageSize is refused after exactly maxPages reads', async () => {
-    answer = (a) => {
+    answer = () => {
       const n = calls.length
       return { status: 200, body: [serverRow(2 * n - 1), serverRow(2 * n)].map((x, i) => ({ ...x, queued_at: `2026-01-01T10:${String(n).padStart(2, '0')}:0${i}Z` })) }
     }

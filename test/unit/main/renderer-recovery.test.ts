@@ -49,7 +49,7 @@ describe('RestartBudget', () => {
 
 describe('queue window after render-process-gone', () => {
   it('reloads the page with a log line; past the budget it stops, says why, and the next show makes a fresh window', () => {
-    let now = 0
+    const now = 0
     const log = capture()
     const onGaveUp = vi.fn()
     const q = createQueueWindowController('/p.cjs', false, undefined, { log, onGaveUp, budget: new RestartBudget({ max: 2, windowMs: 60_000, now: () => now }) })

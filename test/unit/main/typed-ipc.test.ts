@@ -10,6 +10,7 @@ const { FirstRunService } = await import('../../../src/main/first-run-service.js
 const { SettingsService, settingsView } = await import('../../../src/main/settings.js')
 const { isTrustedSender, push } = await import('../../../src/main/typed-ipc.js')
 const { LOCAL_DEFAULTS } = await import('../../../src/core/config.js')
+const { INVOKE_CONTRACT } = await import('../../../src/shared/ipc-schemas.js')
 
 const trusted = { senderFrame: { url: 'app://bundle/index.html' } }
 const lines: string[] = []
@@ -142,6 +143,56 @@ describe('handlers', () => {
       problems: [expect.stringMatching(/https/)],
       fields: { supabaseUrl: expect.stringMatching(/https/) },
     })
+  })
+})
+
+describe('the contract', () => {
+  // diagnostics:export is registered by src/main/diagnostics-export.ts (test/unit/main/diagnostics-export.test.ts).
+  const OWN_MODULE = ['diagnostics:export']
+  it('every channel with a handler has a schema and every schema a handler', () => {
+    expect([...electron.ipcMain.handlers.keys(), ...OWN_MODULE].sort()).toEqual(Object.keys(INVOKE_CONTRACT).sort())
+  })
+
+  // One valid call per channel; each handler's answer must be what its result schema says (the types the
+  // renderer compiles against are derived from those schemas, so a handler drifting from them is caught here).
+  const validCalls: [keyof typeof INVOKE_CONTRACT, unknown[]][] = [
+    ['engine:get-snapshot', []],
+    ['queue:acknowledge', ['r-1']],
+    ['queue:accept', ['r-1']],
+    ['alerts:pause', [{ minutes: 60 }]],
+    ['alerts:resume', []],
+    ['link:reconnect', []],
+    ['settings:get', []],
+    ['settings:save', [{ supabaseUrl: 'https://shop.supabase.co', anonKey: LOCAL_DEFAULTS.anonKey, email: 'mech@shop.example', soundEnabled: false }]],
+    ['settings:save', [{ supabaseUrl: 'http://evil.example', anonKey: 'nope', email: 'x', soundEnabled: true }]],
+    ['session:sign-in', ['mech@shop.example', 'pw']],
+    ['session:sign-out', []],
+    ['updates:get-status', []],
+    ['first-run:get-state', []],
+    ['first-run:test-alert', []],
+    ['first-run:finish', [{ startAtLogin: false, soundHeard: true }]],
+  ]
+  it.each(validCalls)('%s answers a valid call with a result its schema accepts', async (channel, args) => {
+    const result = await call(channel, trusted, ...args)
+    const parsed = INVOKE_CONTRACT[channel].result.safeParse(result)
+    expect(parsed.error?.issues ?? [], JSON.stringify(result)).toEqual([])
+  })
+
+  it('a rejection says where the arguments are wrong, never what they were', async () => {
+    await expect(call('alerts:pause', trusted, { minutes: 30 })).rejects.toThrow(/invalid arguments for alerts:pause: args\[0\]: matches none of the allowed forms/)
+    await expect(call('queue:acknowledge', trusted, 'r-1', 'hunter2')).rejects.toThrow(/args: Too big: expected array to have <=1 items/)
+    const err = await call('first-run:finish', trusted, { startAtLogin: true, soundHeard: null, 'secret-hunter2': 1 }).catch((e: Error) => e)
+    expect(String(err)).toMatch(/args\[0\]: 1 unexpected key\(s\)/)
+    expect(String(err) + lines.join('\n')).not.toContain('hunter2')
+    expect(lines.some((l) => l.includes('"reason":"args[0]: 1 unexpected key(s)"'))).toBe(true)
+  })
+
+  it('the handler receives the parsed copy, not the caller\'s object', async () => {
+    const request = { minutes: 15 }
+    await call('alerts:pause', trusted, request)
+    const seen = engine.calls.find((c) => c.cmd === 'pause') as { request: object }
+    expect(seen.request).toEqual({ minutes: 15 })
+    expect(seen.request).not.toBe(request)
   })
 })
 

@@ -13,7 +13,6 @@ import { createRequire } from 'node:module'
 import { join, relative, sep } from 'node:path'
 
 const require = createRequire(import.meta.url)
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const { getConfig } = require('app-builder-lib/out/util/config/config') as any
 const { getMainFileMatchers, getNodeModuleFileMatcher, getFileMatchers, excludedExts } = require('app-builder-lib/out/fileMatcher') as any
 const { computeFileSets } = require('app-builder-lib/out/util/appFileCopier') as any
