@@ -27,3 +27,60 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () 
   const factor = 1 - policy.jitter + 2 * policy.jitter * r
   return Math.max(0, Math.round(raw * factor))
 }
+
+/** What a RetryTimer needs from a timer registry (TimerRegistry in timers.ts). */
+export interface TimerHost {
+  after(ms: number, fn: () => void): () => void
+  sleep(ms: number): Promise<boolean>
+}
+
+/**
+ * The one backoff timer: counts consecutive failures, waits the jittered, capped delay for the next one,
+ * and can be cancelled. At most one retry is pending: scheduling again replaces it. Used by the reconcile
+ * and details retries; the link's state machine uses backoffDelay directly (it is pure and owns its timers
+ * by name).
+ */
+export class RetryTimer {
+  private cancelPending: (() => void) | null = null
+  /** Consecutive failures since the last reset(). */
+  failures = 0
+
+  constructor(
+    private readonly timers: TimerHost,
+    private readonly policy: BackoffPolicy,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** One more failure: `fn` runs after that failure's delay (a pending retry is replaced). Returns the delay. */
+  fail(fn: () => void): number {
+    this.failures++
+    const delay = backoffDelay(this.failures, this.policy, this.random)
+    this.cancel()
+    const cancel = this.timers.after(delay, () => {
+      if (this.cancelPending === cancel) this.cancelPending = null
+      fn()
+    })
+    this.cancelPending = cancel
+    return delay
+  }
+
+  /** Waits the delay for failure number `attempt`; false when the timers were closed meanwhile. */
+  sleep(attempt: number): Promise<boolean> {
+    return this.timers.sleep(backoffDelay(attempt, this.policy, this.random))
+  }
+
+  get pending(): boolean {
+    return this.cancelPending !== null
+  }
+
+  cancel(): void {
+    this.cancelPending?.()
+    this.cancelPending = null
+  }
+
+  /** Success: the count starts over and nothing is pending. */
+  reset(): void {
+    this.cancel()
+    this.failures = 0
+  }
+}
