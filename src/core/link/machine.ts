@@ -23,12 +23,16 @@ export type ChannelName = 'feed' | 'shop'
 export type TimerName = 'retry' | 'systemOk' | 'stuck' | 'refresh'
 export const TIMER_NAMES: readonly TimerName[] = ['retry', 'systemOk', 'stuck', 'refresh']
 
+export type ChangeTable = 'session_assignments' | 'feature_flags'
+
 /** What to join: a channel has one topic, one private flag and a fixed set of bindings. */
 export interface ChannelPlan {
   readonly name: ChannelName
   readonly topic: string
   readonly private: boolean
-  /** Carries the postgres_changes bindings (session_assignments + feature_flags). Exactly one channel does. */
+  /** postgres_changes bindings on this channel (none: broadcast only). */
+  readonly tables: readonly ChangeTable[]
+  /** tables.length > 0: the channel waits for the `system` ok before it counts as live. */
   readonly changes: boolean
 }
 
@@ -73,8 +77,8 @@ export interface LinkMachine {
   readonly override: { readonly name: LinkStateName; readonly reason: string } | null
   /** Generation of the current channels: events from older channels are ignored. */
   readonly gen: number
-  /** A rebuild effect is running (its channels do not exist yet). */
-  readonly building: Rebuild | null
+  /** A rebuild effect is running (its channels, `building.channels`, do not exist yet). */
+  readonly building: (Rebuild & { readonly channels?: readonly ChannelPlan[] }) | null
   /** Asked for while building: runs right after, instead of any retry. */
   readonly queued: Rebuild | null
   /** The rebuild the `retry` timer will run. */
@@ -83,8 +87,14 @@ export interface LinkMachine {
   readonly socket: { readonly open: boolean; readonly reason: string | null; readonly reconnectInS: number | null }
   readonly networkDown: boolean
   readonly channels: readonly ChannelView[]
-  /** The project refused a public join with PrivateOnly: one private channel from now on. */
+  /** The project refused a public join with PrivateOnly: the fallback lives on the private channel. */
   readonly publicRefused: string | null
+  /**
+   * Why the private database broadcast is not trusted right now (its join was refused, or the feed reported
+   * it broken); null while it is the one live path. While set, postgres_changes on requests (and the public
+   * hint topic where the project allows it) are joined too.
+   */
+  readonly fallback: { readonly reason: string; readonly refused: boolean } | null
   readonly systemError: string | null
   readonly lastShutdown: string | null
   /** Refreshing the session keeps failing for a temporary reason (rate limit, server error, network). */
@@ -124,10 +134,14 @@ export type LinkEvent =
   | { type: 'tokenRefreshed' }
   | { type: 'refreshFailed'; temporary: boolean; reason: string }
   | { type: 'timerFired'; timer: TimerName }
+  | { type: 'privatePathBroken'; reason: string }
+  | { type: 'privatePathHealthy' }
 
 export type LinkEffect =
   | { type: 'rebuild'; gen: number; why: string; refresh: boolean; hard: boolean; channels: readonly ChannelPlan[] }
   | { type: 'teardown'; hard: boolean }
+  | { type: 'join'; gen: number; channel: ChannelPlan }
+  | { type: 'leave'; channel: ChannelName }
   | { type: 'forgetSession' }
   | { type: 'refreshSession' }
   | { type: 'schedule'; timer: TimerName; ms: number }
@@ -164,6 +178,7 @@ export function initialMachine(config: MachineConfig): LinkMachine {
     networkDown: false,
     channels: [],
     publicRefused: null,
+    fallback: null,
     systemError: null,
     lastShutdown: null,
     authTrouble: null,
@@ -171,15 +186,39 @@ export function initialMachine(config: MachineConfig): LinkMachine {
   }
 }
 
-/** The channels to join: the public feed with postgres_changes + the private database broadcast, or the private one alone. */
-export function channelPlan(m: Pick<LinkMachine, 'publicRefused'>): ChannelPlan[] {
-  const shop = (changes: boolean): ChannelPlan => ({ name: 'shop', topic: SHOP_TOPIC, private: true, changes })
-  if (m.publicRefused) return [shop(true)]
-  return [{ name: 'feed', topic: FEED_TOPIC, private: false, changes: true }, shop(false)]
+const FLAGS: readonly ChangeTable[] = ['feature_flags']
+const REQUESTS: readonly ChangeTable[] = ['session_assignments']
+const BOTH: readonly ChangeTable[] = ['session_assignments', 'feature_flags']
+
+/**
+ * The channels to join. One trusted path: while the private database broadcast works, ONE private channel
+ * `shop:requests` (its broadcast, plus postgres_changes on the small feature_flags table so a flag switched
+ * off is heard at once). Supabase bills every message to every client and re-checks RLS per subscriber for
+ * each postgres_changes event (https://supabase.com/docs/guides/realtime/quotas,
+ * https://supabase.com/docs/guides/realtime/postgres-changes#database-instance-and-realtime-performance), so
+ * requests arrive once, not three times. While the private path is refused or reported broken, the fallback:
+ * postgres_changes on session_assignments on the public `session_requests_feed` (which also carries the shop
+ * backend's legacy hints), or — on a project that refuses public channels — on the private channel itself.
+ */
+export function channelPlan(m: Pick<LinkMachine, 'publicRefused' | 'fallback'>): ChannelPlan[] {
+  const plan = (name: ChannelName, tables: readonly ChangeTable[]): ChannelPlan => ({
+    name,
+    topic: name === 'shop' ? SHOP_TOPIC : FEED_TOPIC,
+    private: name === 'shop',
+    tables,
+    changes: tables.length > 0,
+  })
+  if (!m.fallback) return [plan('shop', FLAGS)]
+  if (m.publicRefused) return [plan('shop', BOTH)]
+  return [plan('shop', FLAGS), plan('feed', REQUESTS)]
 }
+
+const sameTables = (a: readonly ChangeTable[], b: readonly ChangeTable[]) => a.length === b.length && a.every((t) => b.includes(t))
 
 /** The token-ish join refusals that a refreshed session cures. */
 const TOKEN_CAUSE = /jwt|token|expired|unauthori[sz]ed/i
+/** A refusal that says the role may not read the topic (RLS on realtime.messages), not that the token is stale. */
+const PERMISSION_CAUSE = /permission/i
 
 class Step {
   m: LinkMachine
@@ -248,7 +287,9 @@ class Step {
       socket: { open: this.m.socket.open, reason: null, reconnectInS: null },
     })
     this.log('info', 'link: rebuilding', { why: r.why, refresh: r.refresh, hard: r.hard, attempt: this.m.attempt })
-    this.fx.push({ type: 'rebuild', gen, why: r.why, refresh: r.refresh, hard: r.hard, channels: channelPlan(this.m) })
+    const channels = channelPlan(this.m)
+    this.set({ building: { ...r, channels } })
+    this.fx.push({ type: 'rebuild', gen, why: r.why, refresh: r.refresh, hard: r.hard, channels })
   }
 
   /** A rebuild after a jittered, capped delay; an earlier pending one is kept. */
@@ -271,6 +312,34 @@ class Step {
     this.schedule('stuck', this.m.config.stuckTimeoutMs)
   }
 
+  /**
+   * Brings the joined channels in line with the plan: joins what is missing and leaves what is no longer
+   * wanted on the same socket; a channel whose bindings must change is rejoined by a rebuild (a topic's
+   * bindings are fixed at join, and realtime-js hands back the existing instance for a topic still listed).
+   */
+  syncChannels(): void {
+    const m = this.m
+    if (m.stopped || !m.signedIn || m.building || m.channels.length === 0) return
+    const want = channelPlan(m)
+    if (want.some((p) => m.channels.some((c) => c.name === p.name && !sameTables(c.tables, p.tables)))) {
+      const why = m.fallback ? `Switching to postgres_changes on ${SHOP_TOPIC} (${m.fallback.reason})` : `The private channel works again; back to ${SHOP_TOPIC} alone`
+      this.startRebuild({ why, refresh: false, hard: false })
+      return
+    }
+    for (const c of m.channels) {
+      if (want.some((p) => p.name === c.name)) continue
+      this.log('info', 'link: leaving a channel the plan no longer has', { topic: c.topic })
+      this.fx.push({ type: 'leave', channel: c.name })
+      this.set({ channels: this.m.channels.filter((x) => x.name !== c.name) })
+    }
+    for (const p of want) {
+      if (this.m.channels.some((c) => c.name === p.name)) continue
+      this.log('info', 'link: joining a channel the plan now has', { topic: p.topic, tables: p.tables })
+      this.fx.push({ type: 'join', gen: this.m.gen, channel: p })
+      this.set({ channels: [...this.m.channels, { ...p, joined: false, confirmed: false, error: null }] })
+    }
+  }
+
   signedOut(reason: string, opts: { forget: boolean; teardown: boolean }): void {
     this.cancelAll()
     this.set({
@@ -285,6 +354,7 @@ class Step {
       channels: [],
       systemError: null,
       authTrouble: null,
+      fallback: null,
     })
     if (opts.teardown) this.fx.push({ type: 'teardown', hard: false })
     if (opts.forget) this.fx.push({ type: 'forgetSession' })
@@ -320,10 +390,15 @@ export function derive(m: LinkMachine): { name: LinkStateName; reason: string } 
     if (authShown) {
       return { name: 'degraded', reason: `Connected, but the session cannot be refreshed (${m.authTrouble!.reason}); retrying` }
     }
+    if (m.fallback) {
+      const where = m.publicRefused ? `postgres_changes on the private channel ${SHOP_TOPIC}` : `postgres_changes and the public ${FEED_TOPIC} hints`
+      return { name: 'degraded', reason: `Receiving requests through ${where}: ${m.fallback.reason}` }
+    }
     return { name: 'live', reason: m.publicRefused ? PRIVATE_ONLY_LIVE_REASON : LIVE_REASON }
   }
   if (m.retry) return { name: m.retry.show, reason: `${m.retry.why}; retrying in ${m.retry.inS} s` }
   if (m.systemError) return { name: 'degraded', reason: m.systemError }
+  if (m.fallback) return { name: 'degraded', reason: `Joining the fallback (postgres_changes on requests): ${m.fallback.reason}` }
   const allJoined = m.channels.length > 0 && m.channels.every((c) => c.joined)
   if (allJoined) return { name: 'connecting', reason: 'Joined; waiting for the database to confirm the subscription' }
   const failing = m.channels.find((c) => c.error)
@@ -345,6 +420,7 @@ export function transition(state: LinkMachine, event: LinkEvent, rand = 0.5): Tr
   // A sign-in overlay on a signed-in link lasts until the link has news of its own.
   if (state.signedIn && state.override && event.type !== 'signInStarted' && event.type !== 'signInFailed') s.set({ override: null })
   apply(s, event)
+  s.syncChannels()
   // Live again (phoenix's own rejoin fixed it): the retry counter starts over, and neither the pending
   // rebuild nor the stuck watchdog has anything left to do.
   if (s.live) {
@@ -417,7 +493,7 @@ function apply(s: Step, e: LinkEvent): void {
       if (e.outcome === 'joined') {
         s.set({
           building: null,
-          channels: channelPlan(m).map((p) => ({ ...p, joined: false, confirmed: false, error: null })),
+          channels: (m.building.channels ?? channelPlan(m)).map((p) => ({ ...p, joined: false, confirmed: false, error: null })),
         })
         if (queued) return s.startRebuild(queued)
         s.armStuck()
@@ -461,6 +537,10 @@ function apply(s: Step, e: LinkEvent): void {
       const c = s.chan(e)
       if (!c) return
       s.patchChan(c.name, { joined: true, confirmed: false, error: null })
+      if (c.name === 'shop' && m.fallback?.refused) {
+        s.log('info', 'link: the private channel was joined again; leaving the fallback', { was: m.fallback.reason })
+        s.set({ fallback: null })
+      }
       // SUBSCRIBED is premature for postgres_changes: wait for the system ok, but not forever.
       if (c.changes) s.schedule('systemOk', m.config.systemOkTimeoutMs)
       return
@@ -478,6 +558,10 @@ function apply(s: Step, e: LinkEvent): void {
         return
       }
       s.log('warn', 'link: channel join refused', { topic: c.topic, cause: e.cause })
+      if (c.name === 'shop' && !m.publicRefused && !m.fallback && (PERMISSION_CAUSE.test(e.cause) || !TOKEN_CAUSE.test(e.cause))) {
+        // The private path is refused (e.g. no realtime.messages policy): postgres_changes carry requests meanwhile.
+        s.set({ fallback: { reason: `The server refused channel ${c.topic} (${e.cause})`, refused: true } })
+      }
       // Most join refusals are token problems (expired, not yet refreshed): refresh first.
       s.scheduleRetry(`The server refused channel ${c.topic} (${e.cause})`, { refresh: TOKEN_CAUSE.test(e.cause), hard: false })
       return
@@ -555,6 +639,16 @@ function apply(s: Step, e: LinkEvent): void {
       s.schedule('refresh', backoffDelay(failures, m.config.backoff, () => s.rand))
       return
     }
+    case 'privatePathBroken':
+      if (!m.signedIn || m.fallback) return
+      s.log('warn', 'link: the private database broadcast is reported broken; joining the fallback', { reason: e.reason })
+      s.set({ fallback: { reason: e.reason, refused: false } })
+      return
+    case 'privatePathHealthy':
+      if (!m.fallback) return
+      s.log('info', 'link: the private database broadcast is healthy again; leaving the fallback', { was: m.fallback.reason })
+      s.set({ fallback: null })
+      return
     case 'timerFired': {
       if (!m.timers.includes(e.timer)) return // cancelled meanwhile
       s.set({ timers: m.timers.filter((t) => t !== e.timer) })
@@ -577,8 +671,8 @@ function onTimer(s: Step, timer: TimerName): void {
       return
     }
     case 'systemOk': {
-      const c = m.channels.find((x) => x.changes)
-      if (!c || c.confirmed || !c.joined) return
+      const c = m.channels.find((x) => x.changes && x.joined && !x.confirmed)
+      if (!c) return
       const why = `The database subscription was not confirmed within ${Math.round(m.config.systemOkTimeoutMs / 1000)} s`
       s.set({ systemError: why })
       s.log('warn', 'link: no system ok after SUBSCRIBED', { timeoutMs: m.config.systemOkTimeoutMs })

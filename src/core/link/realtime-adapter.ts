@@ -10,7 +10,7 @@
 import WebSocketImpl from 'ws'
 import { createClient, type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js'
 import { redactText } from '../config.js'
-import type { ChannelPlan } from './machine.js'
+import type { ChangeTable, ChannelPlan } from './machine.js'
 
 export interface ClientOptions {
   supabaseUrl: string
@@ -74,7 +74,7 @@ export type ChannelStatus =
 
 export interface ChannelHooks {
   broadcast(msg: unknown): void
-  change(table: 'session_assignments' | 'feature_flags', msg: unknown): void
+  change(table: ChangeTable, msg: unknown): void
   system(msg: unknown): void
   status(s: ChannelStatus): void
 }
@@ -131,10 +131,7 @@ export class RealtimeAdapter {
   join(plan: ChannelPlan, h: ChannelHooks): RealtimeChannel {
     const ch = this.client.realtime.channel(plan.topic, { config: { private: plan.private, broadcast: { self: false, ack: false } } })
     ch.on('broadcast', { event: '*' }, (msg: unknown) => h.broadcast(msg))
-    if (plan.changes) {
-      ch.on('postgres_changes', { event: '*', schema: 'public', table: 'session_assignments' }, (msg: unknown) => h.change('session_assignments', msg))
-      ch.on('postgres_changes', { event: '*', schema: 'public', table: 'feature_flags' }, (msg: unknown) => h.change('feature_flags', msg))
-    }
+    for (const table of plan.tables) ch.on('postgres_changes', { event: '*', schema: 'public', table }, (msg: unknown) => h.change(table, msg))
     ch.on('system', {}, (msg: unknown) => h.system(msg))
     ch.subscribe((status, err) => {
       const cause = err ? redactText(err.message) : ''
@@ -142,8 +139,11 @@ export class RealtimeAdapter {
         case 'SUBSCRIBED':
           return h.status({ kind: 'joined' })
         case 'CHANNEL_ERROR': {
-          // A join error reply carries the server's reason as `cause`; socket-level errors do not.
-          const joinError = !!(err as { cause?: unknown } | undefined)?.cause || /mismatch between server and client bindings/.test(cause)
+          // A join error reply carries the server's reason as `cause`; socket-level errors do not, except the
+          // reply phoenix makes up for a push on a socket that closed ("socket closed: 1006"), which is the
+          // socket's loss, not the server refusing the channel.
+          const transport = /^socket (closed|error)\b/i.test(cause)
+          const joinError = !transport && (!!(err as { cause?: unknown } | undefined)?.cause || /mismatch between server and client bindings/.test(cause))
           return h.status(joinError ? { kind: 'joinRefused', cause: cause || 'channel error' } : { kind: 'channelError', cause: cause || 'channel error' })
         }
         case 'TIMED_OUT':
@@ -153,6 +153,19 @@ export class RealtimeAdapter {
       }
     })
     return ch
+  }
+
+  /** Leaves one channel on a socket that stays (the fallback joined or dropped). */
+  async leave(ch: RealtimeChannel): Promise<void> {
+    try {
+      const r = await this.client.realtime.removeChannel(ch)
+      if (r !== 'ok') ch.teardown()
+    } catch (e) {
+      this.warn('link: removeChannel failed', { topic: ch.topic, cause: String(e) })
+      ch.teardown()
+    }
+    const rt = this.client.realtime
+    rt.channels = rt.channels.filter((c) => c !== ch)
   }
 
   /**

@@ -24,7 +24,7 @@ import { keyProblem } from '../config.js'
 import { serverText } from '../server-text.js'
 import { backoffDelay, RECONNECT_BACKOFF, type BackoffPolicy } from './backoff.js'
 import { TimerRegistry } from './timers.js'
-import { FEED_TOPIC, initialMachine, SHOP_TOPIC, transition, type ChannelName, type ChannelPlan, type LinkEffect, type LinkEvent, type LinkMachine, type TimerName } from './machine.js'
+import { channelPlan, FEED_TOPIC, initialMachine, isLive, SHOP_TOPIC, transition, type ChannelName, type ChannelPlan, type LinkEffect, type LinkEvent, type LinkMachine, type TimerName } from './machine.js'
 import { createLinkClient, RealtimeAdapter, type ChannelStatus } from './realtime-adapter.js'
 import { describeRefreshFailure, revokedReason, SessionWatch } from './session.js'
 
@@ -47,6 +47,23 @@ export interface LinkConfig {
   random?: () => number
   /** WebSocket constructor; defaults to globalThis.WebSocket (Electron, Node ≥ 22) or the `ws` package. */
   transport?: unknown
+  /**
+   * Reconnect spread: after a server-side loss (phoenix's own reconnect), wait an extra uniform random delay
+   * in [0, joinWindowMs()) so that a fleet rejoins within the project's joins-per-second quota. Read at each
+   * reconnect (the caller sizes it from the number of workstations). Default: none.
+   */
+  joinWindowMs?: () => number
+}
+
+export interface ChannelLayout {
+  /** The project refused a public join (known once the fallback tried one). */
+  privateOnly: boolean
+  channels: string[]
+  /** The topic carrying postgres_changes on session_assignments (the fallback), or null on the one trusted path. */
+  requestChangesOn: string | null
+  publicRefused: string | null
+  /** Why the fallback is joined, or null. */
+  fallback: string | null
 }
 
 export interface LinkDeps {
@@ -99,6 +116,8 @@ export class LinkSupervisor {
   private started = false
   private explicitSignOut = false
   private readonly armed = new Map<TimerName, () => void>()
+  /** The channel instances joined in this generation, and whether each was left since. */
+  private readonly joinedChannels = new Map<ChannelName, { ch: RealtimeChannel; left: boolean }>()
   private readonly work = new Set<Promise<unknown>>()
   private readonly adapter: RealtimeAdapter
   private readonly session: SessionWatch
@@ -147,7 +166,7 @@ export class LinkSupervisor {
       heartbeatIntervalMs,
       joinTimeoutMs: config.joinTimeoutMs ?? 10_000,
       reconnectAfterMs: (tries) => {
-        const delayMs = backoffDelay(tries, this.backoff, this.random)
+        const delayMs = backoffDelay(tries, this.backoff, this.random) + this.joinWindowDelay(config.joinWindowMs)
         this.dispatch({ type: 'reconnectScheduled', delayMs })
         return delayMs
       },
@@ -166,6 +185,17 @@ export class LinkSupervisor {
       close: (code, reason) => this.dispatch({ type: 'socketClose', code, reason }),
       error: (message) => this.dispatch({ type: 'socketError', message }),
     })
+  }
+
+  private joinWindowDelay(windowMs: (() => number) | undefined): number {
+    if (!windowMs) return 0
+    let w = 0
+    try {
+      w = windowMs()
+    } catch (e) {
+      this.deps.log.warn('link: the join window could not be read; reconnecting without it', { cause: String(e) })
+    }
+    return Number.isFinite(w) && w > 0 ? Math.floor(this.random() * w) : 0
   }
 
   // --- public surface ---------------------------------------------------------------------------
@@ -192,16 +222,39 @@ export class LinkSupervisor {
     return this.current.state === 'live'
   }
 
+  /** Every channel joined and confirmed: requests arrive (on the one trusted path, or on the fallback). */
+  get receiving(): boolean {
+    return isLive(this.m)
+  }
+
   /**
    * The channels in use: the public `session_requests_feed` (postgres_changes + the legacy hints) and the
    * private `shop:requests`, or — on a project that refuses public channels — the private one alone with
    * postgres_changes on it. `publicRefused` is the server's reason, for doctor and the logs.
    */
-  get channelLayout(): { privateOnly: boolean; channels: string[]; postgresChangesOn: string; publicRefused: string | null } {
-    const p = this.m.publicRefused
-    return p
-      ? { privateOnly: true, channels: [SHOP_TOPIC], postgresChangesOn: SHOP_TOPIC, publicRefused: p }
-      : { privateOnly: false, channels: [FEED_TOPIC, SHOP_TOPIC], postgresChangesOn: FEED_TOPIC, publicRefused: null }
+  get channelLayout(): ChannelLayout {
+    const plan = channelPlan(this.m)
+    return {
+      privateOnly: this.m.publicRefused !== null,
+      channels: plan.map((p) => p.topic),
+      requestChangesOn: plan.find((p) => p.tables.includes('session_assignments'))?.topic ?? null,
+      publicRefused: this.m.publicRefused,
+      fallback: this.m.fallback?.reason ?? null,
+    }
+  }
+
+  /**
+   * The feed's verdict on the private database broadcast: the server's queue moved but no broadcast came
+   * (a dropped trigger, a broken realtime.messages policy …). Joins the fallback — postgres_changes on
+   * requests — and shows degraded with this reason until reportPrivatePathHealthy().
+   */
+  reportPrivatePathBroken(reason: string): void {
+    this.dispatch({ type: 'privatePathBroken', reason: serverText(reason, 300) || 'the private database broadcast is not delivering' })
+  }
+
+  /** Broadcasts flow again: back to the one private channel. */
+  reportPrivatePathHealthy(): void {
+    this.dispatch({ type: 'privatePathHealthy' })
   }
 
   /** Channels this supervisor owns that are registered with the realtime client (tests assert ≤ 2). */
@@ -309,7 +362,19 @@ export class LinkSupervisor {
         this.stats.rebuilds++
         this.track(this.rebuild(fx.gen, fx.refresh, fx.hard, fx.channels))
         return
+      case 'join':
+        this.join(fx.channel, fx.gen)
+        return
+      case 'leave': {
+        const j = this.joinedChannels.get(fx.channel)
+        if (!j) return
+        j.left = true
+        this.joinedChannels.delete(fx.channel)
+        this.track(this.adapter.leave(j.ch))
+        return
+      }
       case 'teardown':
+        this.joinedChannels.clear()
         this.track(
           this.adapter.teardown(fx.hard).catch((e: unknown) => {
             this.deps.log.warn('link: closing the channels failed', { cause: serverText((e as Error)?.message ?? String(e)) })
@@ -390,6 +455,7 @@ export class LinkSupervisor {
       await this.adapter.setAuth()
       if (this.stale(gen)) return
       // 3. Fresh socket, no leftover channel instances.
+      this.joinedChannels.clear()
       await this.adapter.teardown(hard)
       if (this.stale(gen)) return
       // 4. New channels.
@@ -402,10 +468,12 @@ export class LinkSupervisor {
     }
   }
 
-  private join(plan: ChannelPlan, gen: number): RealtimeChannel {
-    const current = () => !this.stale(gen)
+  private join(plan: ChannelPlan, gen: number): void {
+    if (this.stale(gen)) return
+    const handle = { ch: null as unknown as RealtimeChannel, left: false }
+    const current = () => !this.stale(gen) && !handle.left
     const channel: ChannelName = plan.name
-    return this.adapter.join(plan, {
+    handle.ch = this.adapter.join(plan, {
       broadcast: (msg) => {
         if (current()) this.emit('broadcast', plan.private ? 'db-broadcast' : 'broadcast', msg, this.deps.clock.now())
       },
@@ -419,6 +487,7 @@ export class LinkSupervisor {
         if (current()) this.onChannelStatus(gen, channel, s)
       },
     })
+    this.joinedChannels.set(channel, handle)
   }
 
   private onChannelStatus(gen: number, channel: ChannelName, s: ChannelStatus): void {

@@ -12,19 +12,28 @@ export function run(events: LinkEvent[], from: LinkMachine = initialMachine(CONF
 const signedOut = run([{ type: 'start', session: false }])
 /** Signed in, the rebuild running (no channels yet). */
 const connecting = run([{ type: 'signedIn' }], signedOut)
-const joinedAll = (gen: number): LinkEvent[] => [
+const goLive = (gen: number): LinkEvent[] => [
   { type: 'rebuilt', gen, outcome: 'joined' },
   { type: 'socketOpen' },
-  { type: 'joined', gen, channel: 'feed' },
   { type: 'joined', gen, channel: 'shop' },
-  { type: 'systemOk', gen, channel: 'feed' },
+  { type: 'systemOk', gen, channel: 'shop' },
 ]
-const live = run(joinedAll(connecting.gen), connecting)
+/** The one trusted path: shop:requests alone, joined and its feature_flags changes confirmed. */
+const live = run(goLive(connecting.gen), connecting)
 /** The private channel's join timed out: a retry is scheduled. */
 const degraded = run([{ type: 'joinTimedOut', gen: live.gen, channel: 'shop' }], live)
 const offline = run([{ type: 'socketClose', code: 1006 }, { type: 'reconnectScheduled', delayMs: 1000 }], live)
+/** Reported broken: the fallback channel (postgres_changes on requests) joined and confirmed beside shop. */
+const fallback = run(
+  [
+    { type: 'privatePathBroken', reason: 'no broadcast for a queue change' },
+    { type: 'joined', gen: live.gen, channel: 'feed' },
+    { type: 'systemOk', gen: live.gen, channel: 'feed' },
+  ],
+  live,
+)
 
-export const STATES = { 'signed-out': signedOut, connecting, live, degraded, offline } as const
+export const STATES = { 'signed-out': signedOut, connecting, live, degraded, offline, 'degraded (fallback)': fallback } as const
 
 /** One instance of every event; channel events carry the generation of the state they are sent to. */
 export function eventsFor(m: LinkMachine): Record<string, LinkEvent> {
@@ -55,10 +64,11 @@ export function eventsFor(m: LinkMachine): Record<string, LinkEvent> {
     'joinRefused token': { type: 'joinRefused', gen, channel: 'shop', cause: 'InvalidJWTToken: Token has expired' },
     channelError: { type: 'channelError', gen, channel: 'shop', cause: 'socket closed' },
     joinTimedOut: { type: 'joinTimedOut', gen, channel: 'shop' },
-    serverClosed: { type: 'serverClosed', gen, channel: 'feed' },
-    systemOk: { type: 'systemOk', gen, channel: 'feed' },
-    systemError: { type: 'systemError', gen, channel: 'feed', text: 'Unable to subscribe to changes' },
-    shutdownNotice: { type: 'shutdownNotice', gen, channel: 'feed', text: 'server shutdown' },
+    serverClosed: { type: 'serverClosed', gen, channel: 'shop' },
+    'joinRefused permission': { type: 'joinRefused', gen, channel: 'shop', cause: 'Unauthorized: You do not have permissions to read from this Channel topic: shop:requests' },
+    systemOk: { type: 'systemOk', gen, channel: 'shop' },
+    systemError: { type: 'systemError', gen, channel: 'shop', text: 'Unable to subscribe to changes' },
+    shutdownNotice: { type: 'shutdownNotice', gen, channel: 'shop', text: 'server shutdown' },
     'stale channel event': { type: 'joinTimedOut', gen: gen - 1, channel: 'shop' },
     tokenRefreshed: { type: 'tokenRefreshed' },
     'refreshFailed temporary': { type: 'refreshFailed', temporary: true, reason: 'HTTP 429: rate limited' },
@@ -67,5 +77,7 @@ export function eventsFor(m: LinkMachine): Record<string, LinkEvent> {
     'timer systemOk': { type: 'timerFired', timer: 'systemOk' },
     'timer stuck': { type: 'timerFired', timer: 'stuck' },
     'timer refresh': { type: 'timerFired', timer: 'refresh' },
+    privatePathBroken: { type: 'privatePathBroken', reason: 'no broadcast for a queue change' },
+    privatePathHealthy: { type: 'privatePathHealthy' },
   }
 }

@@ -43,7 +43,9 @@ const MAKERS: Maker[] = [
   () => ({ type: 'heartbeatTimeout' }),
   () => ({ type: 'reconnectScheduled', delayMs: 1500 }),
   (m, stale, channel) => ({ type: 'joined', gen: gen(m, stale), channel }),
-  (m, stale, channel) => ({ type: 'joinRefused', gen: gen(m, stale), channel, cause: channel === 'feed' ? 'PrivateOnly: no' : 'Unauthorized' }),
+  (m, stale, channel) => ({ type: 'joinRefused', gen: gen(m, stale), channel, cause: channel === 'feed' ? 'PrivateOnly: no' : 'Unauthorized: You do not have permissions' }),
+  (m, stale, channel) => ({ type: 'joinRefused', gen: gen(m, stale), channel, cause: 'InvalidJWTToken: Token has expired' }),
+  (_m, stale) => (stale ? { type: 'privatePathHealthy' } : { type: 'privatePathBroken', reason: 'no broadcast for a queue change' }),
   (m, stale, channel) => ({ type: 'channelError', gen: gen(m, stale), channel, cause: 'socket closed' }),
   (m, stale, channel) => ({ type: 'joinTimedOut', gen: gen(m, stale), channel }),
   (m, stale, channel) => ({ type: 'serverClosed', gen: gen(m, stale), channel }),
@@ -108,6 +110,10 @@ function feed(t: Trace, e: LinkEvent, rand: number): void {
   expect(state.reason.trim().length).toBeGreaterThan(0)
   // The machine's own list of armed timers is the interpreter's.
   expect(new Set(state.timers)).toEqual(t.armed)
+  // At most the two channels, each once; the requests' postgres_changes only on the fallback.
+  expect(new Set(state.channels.map((c) => c.name)).size).toBe(state.channels.length)
+  if (!state.fallback && !state.building) expect(state.channels.some((c) => c.tables.includes('session_assignments'))).toBe(false)
+  if (!state.fallback) expect(state.channels.some((c) => c.name === 'feed')).toBe(false)
   // A signed-out link arms nothing; a live one has every channel joined on an open socket.
   if (!state.signedIn) expect(state.timers).toEqual([])
   if (state.name === 'live') expect(isLive(state)).toBe(true)
