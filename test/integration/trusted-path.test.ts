@@ -44,6 +44,25 @@ describe('the one trusted path', () => {
   })
 })
 
+describe('the public topic on the one trusted path', () => {
+  it('an outsider posting to session_requests_feed with the anon key reaches no workstation: nothing received, nothing read', async () => {
+    const t = await live()
+    const m0 = b.stats().realtime.messagesOut
+    const res = await fetch(`${b.url}/realtime/v1/api/broadcast?apikey=${encodeURIComponent(b.anonKey)}&vsn=2.0.0`, {
+      method: 'POST',
+      headers: { apikey: b.anonKey, Authorization: `Bearer ${b.anonKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ messages: [{ topic: 'session_requests_feed', event: 'new_request', payload: { request: { id: crypto.randomUUID(), status: 'queued' } }, private: false }] }),
+      signal: AbortSignal.timeout(10_000),
+    })
+    expect(res.status).toBe(202)
+    await new Promise((r) => setTimeout(r, 500))
+    expect(b.stats().realtime.messagesOut - m0).toBe(0)
+    const counters = t.engine.snapshot().health.counters
+    expect(counters['broadcast:hint'] ?? 0).toBe(0)
+    expect(counters['hint:read'] ?? 0).toBe(0)
+  })
+})
+
 describe('the fallback', () => {
   it('private channel refused (no realtime.messages policy): postgres_changes carry requests, degraded with the reason; policy back → one channel, live', async () => {
     await b.sql.query(`drop policy if exists "mechanics receive shop:requests" on realtime.messages`)
