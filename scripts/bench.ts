@@ -125,7 +125,8 @@ async function main(): Promise<void> {
     })
     const postgresChanges = await engineLatency(b, writer, 'postgresChanges', lo, {
       tuning: { paths: { ...ALL_OFF, postgresChanges: true } },
-      note: 'postgres_changes alone: ids only, then one request_details RPC (batched) before the alert',
+      fallback: true,
+      note: 'postgres_changes alone (on the fallback, where the link subscribes to it): ids only, then one request_details RPC (batched) before the alert',
     })
     const reconcile = await engineLatency(b, writer, 'reconcile', lo, {
       tuning: { paths: { ...ALL_OFF, reconcile: true } },

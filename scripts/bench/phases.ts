@@ -51,7 +51,8 @@ export async function engineLatency(
   writer: Writer,
   name: string,
   o: LatencyOptions,
-  cfg: { tuning?: EngineTuning; triggerReconcile?: boolean; note: string },
+  /** fallback: put the link on its fallback first (postgres_changes on requests are subscribed only there). */
+  cfg: { tuning?: EngineTuning; triggerReconcile?: boolean; fallback?: boolean; note: string },
 ): Promise<LatencyResult> {
   const t = await startBenchEngine(b, {
     name,
@@ -60,6 +61,10 @@ export async function engineLatency(
   })
   try {
     await waitState(t.engine, isLive, 20_000, `${name} live`)
+    if (cfg.fallback) {
+      t.engine.link!.reportPrivatePathBroken('bench: measuring the postgres_changes path')
+      await waitState(t.engine, (s) => /^Receiving requests through postgres_changes/.test(s.reason), 20_000, `${name} on the fallback`)
+    }
     await t.engine.feed!.idle()
     await sleep(300)
     // First trusted frame per request id on any path that is on, timestamped as the link hands it to the feed.

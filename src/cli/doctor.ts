@@ -127,11 +127,17 @@ function checkSinks(): Check {
 
 /** What the live link uses, in words: its channels, where postgres_changes is, and what a private-only project lacks. */
 export function describeLiveLink(layout: LinkSupervisor['channelLayout']): string {
+  if (!layout.fallback) {
+    return (
+      `socket open; private ${SHOP_TOPIC} joined — the database broadcast, the one live path (feature_flags changes on it confirmed, system ok); ` +
+      `postgres_changes on requests and the public ${FEED_TOPIC} hints are joined only while that path is refused or reported broken`
+    )
+  }
   if (!layout.privateOnly) {
-    return `socket open; public ${FEED_TOPIC} (postgres_changes, and the shop backend's legacy broadcast as hints only) and private ${SHOP_TOPIC} (database broadcast) joined; postgres_changes confirmed (system ok)`
+    return `socket open; on the fallback (${layout.fallback}): public ${FEED_TOPIC} (postgres_changes, and the shop backend's legacy broadcast as hints only) and private ${SHOP_TOPIC} (database broadcast) joined; postgres_changes confirmed (system ok)`
   }
   return (
-    `socket open; private ${SHOP_TOPIC} joined with postgres_changes on it, confirmed (system ok). ` +
+    `socket open; on the fallback (${layout.fallback}): private ${SHOP_TOPIC} joined with postgres_changes on it, confirmed (system ok). ` +
     `This project allows private channels only (the server refused ${FEED_TOPIC}: ${layout.publicRefused}), ` +
     `so the shop backend's legacy public broadcast is not heard — not an error: it is only a hint, requests come from the private database broadcast, postgres_changes and reads`
   )

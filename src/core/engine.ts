@@ -280,9 +280,14 @@ export class Engine implements EngineHandle {
     if (this.stopped && this.displayed.state !== 'signed-out') return
     const base = this.link?.state ?? this.displayed
     let next: LinkState = base
-    if (base.state === 'live') {
+    // A problem of the feed (reads failing, changes refused) is shown whenever requests are arriving: on the
+    // live path alone, or beside the reason of a link receiving on its fallback.
+    if (base.state === 'live' || (base.state === 'degraded' && this.link?.receiving)) {
       const problem = this.reconcileProblem ?? this.core?.health.degradedReason() ?? null
-      if (problem) next = { state: 'degraded', reason: problem, since: this.displayed.state === 'degraded' ? this.displayed.since : this.clock.now() }
+      if (problem) {
+        const reason = base.state === 'live' ? problem : `${problem} (${base.reason})`
+        next = { state: 'degraded', reason, since: this.displayed.state === 'degraded' ? this.displayed.since : this.clock.now() }
+      }
     }
     // A long offline start: the state says that the restored queue is not confirmed (cleared by the
     // first successful reconcile).

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
 import { simulateRequests } from '../backend/simulate.js'
-import { createRequest, engineSuite, RecordingSink, setFlag, setStatus, sleep, until, type TestEngine } from './helpers.js'
+import { createRequest, engineSuite, RecordingSink, setFlag, setStatus, sleep, until, type TestEngine, onFallback } from './helpers.js'
 
 let b: Backend
 const { live } = engineSuite({ started: (x) => (b = x) })
@@ -32,6 +32,7 @@ describe('a queued request', () => {
 
   it('rings once within a second with full details via postgres_changes alone (details fetched in one round trip)', async () => {
     const t = await live()
+    await onFallback(t)
     b.faults.realtimeMessages({ kind: 'broadcast', action: 'drop', count: 10 })
     const t0 = Date.now()
     const r = await createRequest(b, { name: 'Changes Only', concern: 'Rattle at 60 mph' })
@@ -47,6 +48,7 @@ describe('a queued request', () => {
 
   it('rings once when broadcast, postgres_changes (duplicated) and reconcile all deliver it', async () => {
     const t = await live()
+    await onFallback(t)
     b.faults.realtimeMessages({ kind: 'postgres_changes', action: 'duplicate', count: 4 })
     b.faults.realtimeMessages({ kind: 'broadcast', action: 'duplicate', count: 4 })
     const r = await createRequest(b, { name: 'Many Paths' })
@@ -62,6 +64,7 @@ describe('a queued request', () => {
 
   it('the shop backend\'s legacy session_requests_feed broadcast is heard as a hint only: each request rings once from a trusted path, and costs no extra read', async () => {
     const t = await live()
+    await onFallback(t) // the public topic is joined only on the fallback
     const rows = await simulateRequests({ url: b.url, serviceKey: b.serviceRoleKey, sql: b.sql, log: () => {} }, { count: 3, intervalMs: 1200 })
     await until(() => rows.every((r) => t.sink.rung().includes(r.id)), 3000, 'all ring')
     const c = () => t.engine.snapshot().health.counters
@@ -101,6 +104,7 @@ describe('a queued request', () => {
 describe('details that cannot be had', () => {
   it('REST errors: a basic alert at once, enriched when the details come', async () => {
     const t = await live()
+    await onFallback(t)
     b.faults.realtimeMessages({ kind: 'broadcast', action: 'drop', count: 10 })
     b.faults.restErrors({ status: 503, count: 2, path: '/rpc/request_details' })
     const t0 = Date.now()
@@ -117,6 +121,7 @@ describe('details that cannot be had', () => {
 
   it('REST latency: the basic alert does not wait for a slow details read', async () => {
     const t = await live({ tuning: { firstWaitMs: 400 } })
+    await onFallback(t)
     b.faults.realtimeMessages({ kind: 'broadcast', action: 'drop', count: 10 })
     b.faults.restLatency({ ms: 1500, durationMs: 1200 })
     const t0 = Date.now()
@@ -128,6 +133,7 @@ describe('details that cannot be had', () => {
 
   it('RLS denying the detail read: a basic alert with the cause recorded', async () => {
     const t = await live({ tuning: { detailsMaxAttempts: 2 } })
+    await onFallback(t)
     b.faults.realtimeMessages({ kind: 'broadcast', action: 'drop', count: 10 })
     await b.sql.query(`alter policy "mechanics read intakes behind visible assignments" on public.intakes using (false)`)
     try {

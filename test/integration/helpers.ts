@@ -240,3 +240,15 @@ export async function setStatus(b: Backend, id: string, status: string, mechanic
 export async function setFlag(b: Backend, key: string, enabled: boolean): Promise<void> {
   await b.sql.query('update public.feature_flags set enabled = $2 where key = $1', [key, enabled])
 }
+
+/**
+ * Puts a live engine on the fallback (postgres_changes on requests) the way the feed's check-in does when the
+ * private broadcast stops delivering, and resolves once the fallback's subscriptions are confirmed and the
+ * reconcile that follows has run. For tests of the postgres_changes path itself: on the one trusted path a
+ * workstation does not subscribe to it.
+ */
+export async function onFallback(t: TestEngine, reason = 'test: exercising the postgres_changes path'): Promise<void> {
+  t.engine.link!.reportPrivatePathBroken(reason)
+  await waitForState(t.engine, 'degraded', 15_000, /^Receiving requests through postgres_changes/)
+  await t.engine.feed!.idle()
+}

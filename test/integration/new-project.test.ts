@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
 import { applyFiles, schemaFiles } from '../backend/postgres.js'
 import { signedIn } from '../backend/helpers.js'
-import { backend, createRequest, startEngine, until, waitForState, type TestEngine } from './helpers.js'
+import { backend, createRequest, startEngine, until, waitForState, type TestEngine, onFallback } from './helpers.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const migrations = () => schemaFiles().filter((f) => f.includes('/supabase/migrations/'))
@@ -118,6 +118,7 @@ describe('a project with no grants but the migrations’ own', () => {
     await waitForState(t.engine, 'live', 15_000)
     await t.engine.feed!.idle()
 
+    await onFallback(t)
     // postgres_changes alone: the event must carry a record (a SELECT grant on session_assignments), and the
     // details come from request_details (grants on the view and the intake columns it reads).
     b.faults.realtimeMessages({ kind: 'broadcast', action: 'drop', count: 10 })

@@ -1,10 +1,10 @@
 // A project with Realtime's "allow public access" off refuses every public join with
-// "PrivateOnly: This project only allows private channels" (supabase/realtime). The app still works: one
-// private channel (shop:requests) carrying the postgres_changes bindings too, live, ringing with details and
-// retracting on accept; the missing public hints are noted in the state, not treated as an error.
+// "PrivateOnly: This project only allows private channels" (supabase/realtime). On the one trusted path
+// nothing changes (one private channel, shop:requests); on the fallback, postgres_changes ride on that private
+// channel; the missing public hints are noted in the state, not treated as an error.
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
-import { backend, createRequest, engineSuite, until, type TestEngine } from './helpers.js'
+import { backend, createRequest, engineSuite, onFallback, until, waitForState, type TestEngine } from './helpers.js'
 
 let b: Backend
 let started: Backend | null = null
@@ -24,21 +24,29 @@ function itemOf(t: TestEngine, id: string) {
 }
 
 describe('a private-only project', () => {
-  it('goes live on the private channel alone and says why the public hints are missing', async () => {
+  it('goes live on the one private channel, like every project; on the fallback, postgres_changes ride on that channel and the state says why the public hints are missing', async () => {
     const p = await privateOnlyBackend()
     const t = await live({}, p)
-    const s = t.engine.snapshot().link
-    expect(s.state).toBe('live')
-    expect(s.reason).toMatch(/private channel shop:requests.*private channels only.*session_requests_feed hints are not heard/)
+    expect(t.engine.snapshot().link).toMatchObject({ state: 'live', reason: 'Connected; listening for requests' })
+    expect(t.engine.link!.channelCount).toBe(1)
+    // The fallback tries the public topic, is refused with PrivateOnly, and moves postgres_changes onto the private channel.
+    t.engine.link!.reportPrivatePathBroken('test: no broadcast for a queue change')
+    await waitForState(t.engine, 'degraded', 15_000, /^Receiving requests through postgres_changes on the private channel shop:requests: test: no broadcast/)
     expect(t.engine.link!.channelCount).toBe(1)
     expect(t.engine.link!.channelLayout).toEqual({
       privateOnly: true,
       channels: ['shop:requests'],
-      postgresChangesOn: 'shop:requests',
+      requestChangesOn: 'shop:requests',
       publicRefused: 'PrivateOnly: This project only allows private channels',
+      fallback: 'test: no broadcast for a queue change',
     })
     expect(t.log.has(/refuses public channels; using the private channel alone/)).toBe(true)
     expect(t.log.lines.filter((l) => / error /.test(l))).toEqual([])
+    // Healthy again: the same channel without the requests' postgres_changes, live, and the hints' absence noted.
+    t.engine.link!.reportPrivatePathHealthy()
+    await waitForState(t.engine, 'live', 15_000)
+    expect(t.engine.snapshot().link.reason).toMatch(/private channel shop:requests.*private channels only.*session_requests_feed hints are not heard/)
+    expect(t.engine.link!.channelLayout.requestChangesOn).toBeNull()
   })
 
   it('rings with details and retracts when another mechanic accepts', async () => {
@@ -57,6 +65,7 @@ describe('a private-only project', () => {
   it('postgres_changes are delivered on the private channel: with the database broadcast lost, a request still rings with details', async () => {
     const p = await privateOnlyBackend()
     const t = await live({}, p)
+    await onFallback(t)
     p.faults.realtimeMessages({ kind: 'broadcast', action: 'drop', count: 5 })
     try {
       const r = await createRequest(p, { name: 'Changes Chris' })
@@ -68,10 +77,10 @@ describe('a private-only project', () => {
     }
   })
 
-  it('a project that allows public channels keeps the two-channel layout', async () => {
+  it('a project that allows public channels has the same one-channel layout while the private path works', async () => {
     const t = await live({}, started!)
-    expect(t.engine.link!.channelLayout.privateOnly).toBe(false)
-    expect(t.engine.link!.channelCount).toBe(2)
+    expect(t.engine.link!.channelLayout).toEqual({ privateOnly: false, channels: ['shop:requests'], requestChangesOn: null, publicRefused: null, fallback: null })
+    expect(t.engine.link!.channelCount).toBe(1)
     expect(t.engine.snapshot().link.reason).toBe('Connected; listening for requests')
   })
 })

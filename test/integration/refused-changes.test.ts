@@ -5,7 +5,7 @@
 // never silently dropped. Once the grants are back, the next good event clears it.
 import { describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
-import { createRequest, engineSuite, until, waitForState } from './helpers.js'
+import { createRequest, engineSuite, until, waitForState, onFallback } from './helpers.js'
 
 let b: Backend
 const { live } = engineSuite({
@@ -21,6 +21,8 @@ const REASON = "postgres_changes refused by the server: Error 401: Unauthorized 
 describe('postgres_changes refused for missing grants', () => {
   it('are recorded, counted and shown as degraded with the server\'s reason; the private broadcast still rings; grants back → live', async () => {
     const t = await live()
+    await onFallback(t) // postgres_changes on requests are subscribed only on the fallback
+    const onTheFallback = () => /^Receiving requests through postgres_changes/.test(t.engine.link!.state.reason)
     // The role may read every column but the primary key: exactly the case the server answers with 401.
     const cols = (
       await b.sql.query<{ c: string }>(
@@ -30,7 +32,7 @@ describe('postgres_changes refused for missing grants', () => {
     await b.sql.query('revoke select on public.session_assignments from authenticated')
     await b.sql.query(`grant select (${cols.join(', ')}) on public.session_assignments to authenticated`)
     t.engine.reconnectNow() // the server learns a role's column privileges when it subscribes
-    await until(() => t.engine.link!.isLive, 10_000, 'the link rejoined')
+    await until(onTheFallback, 10_000, 'the link rejoined')
 
     const r = await createRequest(b, { name: 'Granted Greta' })
     await waitForState(t.engine, 'degraded', 5000, /postgres_changes refused by the server: Error 401: Unauthorized — the table's grants are missing\?/)
@@ -44,10 +46,13 @@ describe('postgres_changes refused for missing grants', () => {
 
     await b.sql.query('grant select on public.session_assignments to authenticated')
     t.engine.reconnectNow()
-    await until(() => t.engine.link!.isLive, 10_000, 'the link rejoined')
+    await until(onTheFallback, 10_000, 'the link rejoined')
     const ok = await createRequest(b, { name: 'Regranted Rob' })
-    await waitForState(t.engine, 'live', 5000)
     await until(() => t.sink.rung().includes(ok.id), 3000, 'rings')
-    expect(t.engine.snapshot().link.reason).not.toMatch(/refused/)
+    await until(() => !/refused/.test(t.engine.snapshot().link.reason), 5000, 'the refusal is no longer shown')
+    // The private path is healthy: back to the one channel, live.
+    t.engine.link!.reportPrivatePathHealthy()
+    await waitForState(t.engine, 'live', 5000)
+    expect(t.engine.link!.channelCount).toBe(1)
   })
 })

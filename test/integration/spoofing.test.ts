@@ -3,18 +3,27 @@
 // broadcast API and over a websocket with the real supabase-js client. The topic is a hint at most:
 // nothing rings, nothing real is hidden, the real requests keep their details, and a flood costs a
 // bounded number of reads. Real backend, real supabase-js, real SQLite.
+// A workstation on the one trusted path does not join the public topic at all; these tests put each engine on
+// the fallback (postgres_changes + the public hints), the only time it listens to that topic.
 import { randomUUID } from 'node:crypto'
 import WebSocket from 'ws'
 import { createClient, type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
-import { createRequest, engineSuite, sleep, until, type TestEngine } from './helpers.js'
+import { createRequest, engineSuite, onFallback, sleep, until, type TestEngine } from './helpers.js'
 
 let b: Backend
-const { live } = engineSuite({
+const suite = engineSuite({
   started: (x) => (b = x),
   afterEach: (x) => x.sql.query(`update public.session_assignments set status = 'cancelled' where status = 'queued'`),
 })
+
+/** A live engine put on the fallback, where it hears the public topic. */
+async function live(...a: Parameters<typeof suite.live>): Promise<TestEngine> {
+  const t = await suite.live(...a)
+  await onFallback(t)
+  return t
+}
 
 const PHISH = 'IT DEPT: re-enter your password at https://bayalert-support.example/login'
 
@@ -92,7 +101,7 @@ describe.each(routes)('an outsider with only the anon key, over the %s', (_route
     const before = repeats(t, r.id)
     await until(() => repeats(t, r.id) > before, 3000, 'it still repeats after the forged cancel')
     expect(itemOf(t, r.id)).toBeDefined()
-    expect(t.engine.snapshot().link.state).toBe('live')
+    expect(t.engine.snapshot().link.reason).toMatch(/^Receiving requests through postgres_changes/)
   })
 
   it('forges new_request with a made-up uuid and a phishing name: nothing rings, nothing is queued or stored', async () => {

@@ -8,7 +8,7 @@
 import type { SupabaseClient } from '@supabase/supabase-js'
 import type { RequestDetails } from '../../shared/types.js'
 import type { Clock, Logger } from '../ports.js'
-import { backoffDelay, type BackoffPolicy } from '../link/backoff.js'
+import { RetryTimer, type BackoffPolicy } from '../link/backoff.js'
 import { describeRestError, restCall, type RestError } from '../link/rest.js'
 import type { TimerRegistry } from '../link/timers.js'
 import { isUuid, parseRow } from './parse.js'
@@ -58,13 +58,13 @@ export class DetailsFetcher {
   readonly stats = { rpcCalls: 0, rpcFailures: 0, gaveUp: 0, splitBatches: 0 }
   private readonly timeoutMs: number
   private readonly batchWindowMs: number
-  private readonly retry: BackoffPolicy
+  private readonly retry: RetryTimer
   private readonly maxAttempts: number
 
   constructor(private readonly o: DetailsOptions) {
     this.timeoutMs = o.timeoutMs ?? 4000
     this.batchWindowMs = o.batchWindowMs ?? 5
-    this.retry = o.retry ?? { baseMs: 500, maxMs: 15_000, jitter: 0.3 }
+    this.retry = new RetryTimer(o.timers, o.retry ?? { baseMs: 500, maxMs: 15_000, jitter: 0.3 }, o.random)
     this.maxAttempts = o.maxAttempts ?? 10
   }
 
@@ -142,7 +142,7 @@ export class DetailsFetcher {
         this.o.log.error('details: gave up', { requestId: job.requestId, attempts: job.attempts, cause })
         return this.finish(job, { ok: false, cause, final: true })
       }
-      const slept = await this.o.timers.sleep(backoffDelay(job.attempts, this.retry, this.o.random))
+      const slept = await this.retry.sleep(job.attempts)
       if (!slept) return
     }
   }

@@ -10,7 +10,7 @@
 import type { SupabaseClient } from '@supabase/supabase-js'
 import type { QueueSnapshot, QueuedFact } from '../facts.js'
 import type { Clock, Logger } from '../ports.js'
-import { backoffDelay, RECONNECT_BACKOFF, type BackoffPolicy } from '../link/backoff.js'
+import { RECONNECT_BACKOFF, RetryTimer, type BackoffPolicy } from '../link/backoff.js'
 import { describeRestError, restCall } from '../link/rest.js'
 import type { TimerRegistry } from '../link/timers.js'
 import { parseRow } from './parse.js'
@@ -41,8 +41,7 @@ export interface ReconcilerOptions {
 export class Reconciler {
   private running = false
   private pending: ReconcileTrigger | null = null
-  private failures = 0
-  private cancelRetry: (() => void) | null = null
+  private readonly retryTimer: RetryTimer
   private cancelSafety: (() => void) | null = null
   private stopped = false
   private enabled = false
@@ -50,7 +49,6 @@ export class Reconciler {
   private readonly pageSize: number
   private readonly timeoutMs: number
   private readonly safetyMs: number
-  private readonly retry: BackoffPolicy
   private readonly maxPages: number
   private waiters: (() => void)[] = []
 
@@ -58,7 +56,7 @@ export class Reconciler {
     this.pageSize = o.pageSize ?? 500
     this.timeoutMs = o.timeoutMs ?? 8000
     this.safetyMs = o.safetyIntervalMs ?? 60_000
-    this.retry = o.retry ?? RECONNECT_BACKOFF
+    this.retryTimer = new RetryTimer(o.timers, o.retry ?? RECONNECT_BACKOFF, o.random)
     this.maxPages = o.maxPages ?? 200
   }
 
@@ -73,11 +71,9 @@ export class Reconciler {
   disable(): void {
     this.enabled = false
     this.pending = null
-    this.cancelRetry?.()
-    this.cancelRetry = null
+    this.retryTimer.reset()
     this.cancelSafety?.()
     this.cancelSafety = null
-    this.failures = 0
   }
 
   /** Requests a run. Coalesces: a request during a run causes exactly one more run after it. */
@@ -87,8 +83,7 @@ export class Reconciler {
       this.pending = trigger
       return
     }
-    this.cancelRetry?.()
-    this.cancelRetry = null
+    this.retryTimer.cancel()
     void this.loop(trigger)
   }
 
@@ -187,21 +182,15 @@ export class Reconciler {
     this.stats.lastMs = this.o.clock.now() - startedAt
     this.stats.lastCount = requests.length
     if (bad) this.o.log.warn('reconcile: some rows could not be read', { bad })
-    if (this.failures > 0) this.o.log.info('reconcile: recovered', { after: this.failures })
-    this.failures = 0
+    if (this.retryTimer.failures > 0) this.o.log.info('reconcile: recovered', { after: this.retryTimer.failures })
+    this.retryTimer.reset()
     this.o.onHealth(null)
   }
 
   private failed(trigger: ReconcileTrigger, cause: string): void {
     this.stats.failed++
-    this.failures++
-    const delay = backoffDelay(this.failures, this.retry, this.o.random)
-    this.o.log.error('reconcile: failed; will retry', { trigger, cause, retryInMs: delay, failures: this.failures })
+    const delay = this.retryTimer.fail(() => this.request(trigger))
+    this.o.log.error('reconcile: failed; will retry', { trigger, cause, retryInMs: delay, failures: this.retryTimer.failures })
     this.o.onHealth(`Cannot read the queue from the server (${cause}); retrying in ${Math.ceil(delay / 1000)} s`)
-    this.cancelRetry?.()
-    this.cancelRetry = this.o.timers.after(delay, () => {
-      this.cancelRetry = null
-      this.request(trigger)
-    })
   }
 }

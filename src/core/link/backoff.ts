@@ -1,5 +1,5 @@
 // Jittered, capped exponential backoff. Hundreds of workstations share one Supabase project with
-// per-project quotas (Pro: 500 connections, 500 joins/s — shared/design.md, "Link supervisor"): after a
+// per-project quotas (Pro: 500 connections, 500 joins/s — https://supabase.com/docs/guides/realtime/quotas): after a
 // server restart they all lose the socket in the same instant, so the retry times must spread out
 // (±jitter) and stop growing at a cap instead of hammering or going silent.
 
@@ -26,4 +26,61 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () 
   const r = Math.min(Math.max(random(), 0), 1)
   const factor = 1 - policy.jitter + 2 * policy.jitter * r
   return Math.max(0, Math.round(raw * factor))
+}
+
+/** What a RetryTimer needs from a timer registry (TimerRegistry in timers.ts). */
+export interface TimerHost {
+  after(ms: number, fn: () => void): () => void
+  sleep(ms: number): Promise<boolean>
+}
+
+/**
+ * The one backoff timer: counts consecutive failures, waits the jittered, capped delay for the next one,
+ * and can be cancelled. At most one retry is pending: scheduling again replaces it. Used by the reconcile
+ * and details retries; the link's state machine uses backoffDelay directly (it is pure and owns its timers
+ * by name).
+ */
+export class RetryTimer {
+  private cancelPending: (() => void) | null = null
+  /** Consecutive failures since the last reset(). */
+  failures = 0
+
+  constructor(
+    private readonly timers: TimerHost,
+    private readonly policy: BackoffPolicy,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** One more failure: `fn` runs after that failure's delay (a pending retry is replaced). Returns the delay. */
+  fail(fn: () => void): number {
+    this.failures++
+    const delay = backoffDelay(this.failures, this.policy, this.random)
+    this.cancel()
+    const cancel = this.timers.after(delay, () => {
+      if (this.cancelPending === cancel) this.cancelPending = null
+      fn()
+    })
+    this.cancelPending = cancel
+    return delay
+  }
+
+  /** Waits the delay for failure number `attempt`; false when the timers were closed meanwhile. */
+  sleep(attempt: number): Promise<boolean> {
+    return this.timers.sleep(backoffDelay(attempt, this.policy, this.random))
+  }
+
+  get pending(): boolean {
+    return this.cancelPending !== null
+  }
+
+  cancel(): void {
+    this.cancelPending?.()
+    this.cancelPending = null
+  }
+
+  /** Success: the count starts over and nothing is pending. */
+  reset(): void {
+    this.cancel()
+    this.failures = 0
+  }
 }
