@@ -38,6 +38,12 @@ export const TIER_FLAG: Record<SinkTier, keyof FeatureFlags | null> = {
   terminal: null,
 }
 
+/**
+ * Why a request's alert was withdrawn: another mechanic (or this one) took it, the customer cancelled, it
+ * was deleted or is no longer in the server's queue ('removed'), or it was acknowledged here (it stays queued).
+ */
+export type RetractWhy = 'taken' | 'cancelled' | 'removed' | 'acknowledged'
+
 export interface AlertSink {
   readonly name: string
   readonly tier: SinkTier

@@ -24,7 +24,7 @@
 import type { FactSource, FeatureFlags, PauseRequest, PauseUntil, QueueItem, RequestDetails } from '../../shared/types.js'
 import { DEFAULT_FLAGS } from '../../shared/types.js'
 import type { QueueSnapshot, RequestFact } from '../facts.js'
-import type { Alert, Clock, Logger } from '../ports.js'
+import type { Alert, Clock, Logger, RetractWhy } from '../ports.js'
 import { systemClock } from '../ports.js'
 import type { AlertPipeline } from '../alerts/pipeline.js'
 import { plural, requestAlert, summaryAlert, toQueueItem } from '../alerts/compose.js'
@@ -61,7 +61,8 @@ export interface DeskEvents {
   alert: Alert
   /** A rung request's alert text changed (basic → full); not a ring. */
   update: Alert
-  retract: { requestId: string }
+  /** why: what happened, for hosts that say it in words (a terminal line names the customer and this). */
+  retract: { requestId: string; why: RetractWhy }
   pause: PauseUntil
   flags: FeatureFlags
   /** The offline-start notice ("Not connected since start: …"), or null once everything is confirmed. */
@@ -89,6 +90,13 @@ const SOURCES: readonly FactSource[] = ['broadcast', 'db-broadcast', 'postgres_c
  */
 const CONFIRMING_SOURCES: readonly FactSource[] = ['db-broadcast', 'postgres_changes', 'reconcile']
 const REMOVE_REASONS = ['accepted', 'cancelled', 'deleted', 'other'] as const
+
+/** A removal's recorded reason (a RemovedFact reason, or 'reconcile (…)') in the words a host shows. */
+export function retractWhy(removalReason: string): RetractWhy {
+  if (removalReason === 'accepted') return 'taken'
+  if (removalReason === 'cancelled') return 'cancelled'
+  return 'removed'
+}
 const META_PAUSE = 'pause_until'
 
 /** A fact after validation: ids checked, times canonical, customer strings made safe. */
@@ -122,6 +130,8 @@ interface CleanBase {
 interface Effects {
   ring: QueueRow[]
   retract: string[]
+  /** Why each request in `retract` left the queue. */
+  retractWhy: Map<string, RetractWhy>
   /** Requests that rang basic and were enriched to full: one silent update each after the commit. */
   update: string[]
   /** Restored requests the server confirmed (or that this run replaced with a new version). */
@@ -286,7 +296,7 @@ export class RequestDesk {
 
   /** Consumes one fact. Never throws: a failure is logged, counted and reported as outcome 'error'. */
   ingest(fact: RequestFact): IngestResult {
-    const effects: Effects = { ring: [], retract: [], update: [], confirm: [], owed: [], queueChanged: false }
+    const effects: Effects = { ring: [], retract: [], retractWhy: new Map(), update: [], confirm: [], owed: [], queueChanged: false }
     let result: IngestResult
     // Validation touches no state, so it runs outside the transaction: the source is known even
     // when the store itself fails.
@@ -313,7 +323,7 @@ export class RequestDesk {
    * started are removed, tombstoned and retracted. Facts received after snapshot.startedAt win.
    */
   reconcile(snapshot: QueueSnapshot): ReconcileResult {
-    const effects: Effects = { ring: [], retract: [], update: [], confirm: [], owed: [], queueChanged: false }
+    const effects: Effects = { ring: [], retract: [], retractWhy: new Map(), update: [], confirm: [], owed: [], queueChanged: false }
     const result: ReconcileResult = { added: [], removed: [], unchanged: 0, enriched: 0, rejected: 0 }
     const outcomes: string[] = []
     const now = this.clock.now()
@@ -387,7 +397,7 @@ export class RequestDesk {
       this.armRepeatTimer()
       this.emitQueue()
     }
-    this.emitRetract(requestId)
+    this.emitRetract(requestId, 'acknowledged')
     return true
   }
 
@@ -672,6 +682,7 @@ export class RequestDesk {
     this.store.putTombstone({ key: row.key, requestId: row.requestId, queuedAt: row.queuedAt, removedAt: t.removedAt, removedCommitTs: t.removedCommitTs, reason: t.reason })
     this.pending.delete(row.requestId)
     effects.retract.push(row.requestId)
+    effects.retractWhy.set(row.requestId, retractWhy(t.reason))
     effects.queueChanged = true
   }
 
@@ -686,7 +697,7 @@ export class RequestDesk {
 
   private afterCommit(effects: Effects, context: 'live' | 'reconcile', trigger?: QueueSnapshot['trigger']): void {
     this.settleConfirmations(effects)
-    for (const id of effects.retract) this.emitRetract(id)
+    for (const id of effects.retract) this.emitRetract(id, effects.retractWhy.get(id) ?? 'removed')
     if (effects.queueChanged) this.emitQueue()
     for (const id of new Set(effects.update)) this.sendUpdate(id)
     // Confirmed restored requests that never rang are owed one ring: a backlog (no link latency).
@@ -1014,8 +1025,8 @@ export class RequestDesk {
     })
   }
 
-  private emitRetract(requestId: string): void {
-    this.emit('retract', { requestId })
+  private emitRetract(requestId: string, why: RetractWhy): void {
+    this.emit('retract', { requestId, why })
     // Failures are recorded inside: fanOut() logs, counts (sink:retract-error) and stores each failed sink call.
     this.pipeline.retract(requestId).catch(() => undefined)
   }
