@@ -15,7 +15,8 @@ function itemOf(t: TestEngine, id: string) {
 describe('a queued request', () => {
   it('rings once within a second with full details via the broadcast path alone', async () => {
     const t = await live()
-    // postgres_changes lost (e.g. the §9 #7 gap): the db-broadcast alone must do it.
+    // postgres_changes lost (e.g. a commit between the join reply and "Subscribed to PostgreSQL"): the
+    // db-broadcast alone must do it.
     b.faults.realtimeMessages({ kind: 'postgres_changes', action: 'drop', count: 10 })
     const t0 = Date.now()
     const r = await createRequest(b, { name: 'Broadcast Only' })
