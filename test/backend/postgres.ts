@@ -30,7 +30,7 @@ const PG_USER = 'postgres'
 const PG_PASSWORD = 'postgres'
 
 // Settings for a throwaway test server: durability off (fsync etc.) because nothing here must survive a
-// power cut; logical WAL so the realtime fake can use replication if it wants to (wire doc §6).
+// power cut; logical WAL so the realtime fake can use replication if it wants to (supabase/realtime postgres_cdc_rls).
 const SERVER_FLAGS = [
   '-c', 'listen_addresses=127.0.0.1',
   '-c', 'unix_socket_directories=',
