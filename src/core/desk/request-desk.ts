@@ -24,7 +24,7 @@
 import type { FactSource, FeatureFlags, PauseRequest, PauseUntil, QueueItem, RequestDetails } from '../../shared/types.js'
 import { DEFAULT_FLAGS } from '../../shared/types.js'
 import type { QueueSnapshot, RequestFact } from '../facts.js'
-import type { Alert, Clock, Logger, RetractWhy } from '../ports.js'
+import type { Alert, Clock, Logger } from '../ports.js'
 import { systemClock } from '../ports.js'
 import type { AlertPipeline } from '../alerts/pipeline.js'
 import { plural, requestAlert, summaryAlert, toQueueItem } from '../alerts/compose.js'
@@ -61,8 +61,7 @@ export interface DeskEvents {
   alert: Alert
   /** A rung request's alert text changed (basic → full); not a ring. */
   update: Alert
-  /** why: what happened, for hosts that say it in words (a terminal line names the customer and this). */
-  retract: { requestId: string; why: RetractWhy }
+  retract: { requestId: string }
   pause: PauseUntil
   flags: FeatureFlags
   /** The offline-start notice ("Not connected since start: …"), or null once everything is confirmed. */
@@ -90,13 +89,6 @@ const SOURCES: readonly FactSource[] = ['broadcast', 'db-broadcast', 'postgres_c
  */
 const CONFIRMING_SOURCES: readonly FactSource[] = ['db-broadcast', 'postgres_changes', 'reconcile']
 const REMOVE_REASONS = ['accepted', 'cancelled', 'deleted', 'other'] as const
-
-/** A removal's recorded reason (a RemovedFact reason, or 'reconcile (…)') in the words a host shows. */
-export function retractWhy(removalReason: string): RetractWhy {
-  if (removalReason === 'accepted') return 'taken'
-  if (removalReason === 'cancelled') return 'cancelled'
-  return 'removed'
-}
 const META_PAUSE = 'pause_until'
 
 /** A fact after validation: ids checked, times canonical, customer strings made safe. */
@@ -130,8 +122,6 @@ interface CleanBase {
 interface Effects {
   ring: QueueRow[]
   retract: string[]
-  /** Why each request in `retract` left the queue. */
-  retractWhy: Map<string, RetractWhy>
   /** Requests that rang basic and were enriched to full: one silent update each after the commit. */
   update: string[]
   /** Restored requests the server confirmed (or that this run replaced with a new version). */
@@ -296,7 +286,7 @@ export class RequestDesk {
 
   /** Consumes one fact. Never throws: a failure is logged, counted and reported as outcome 'error'. */
   ingest(fact: RequestFact): IngestResult {
-    const effects: Effects = { ring: [], retract: [], retractWhy: new Map(), update: [], confirm: [], owed: [], queueChanged: false }
+    const effects: Effects = { ring: [], retract: [], update: [], confirm: [], owed: [], queueChanged: false }
     let result: IngestResult
     // Validation touches no state, so it runs outside the transaction: the source is known even
     // when the store itself fails.
@@ -323,7 +313,7 @@ export class RequestDesk {
    * started are removed, tombstoned and retracted. Facts received after snapshot.startedAt win.
    */
   reconcile(snapshot: QueueSnapshot): ReconcileResult {
-    const effects: Effects = { ring: [], retract: [], retractWhy: new Map(), update: [], confirm: [], owed: [], queueChanged: false }
+    const effects: Effects = { ring: [], retract: [], update: [], confirm: [], owed: [], queueChanged: false }
     const result: ReconcileResult = { added: [], removed: [], unchanged: 0, enriched: 0, rejected: 0 }
     const outcomes: string[] = []
     const now = this.clock.now()
@@ -397,7 +387,7 @@ export class RequestDesk {
       this.armRepeatTimer()
       this.emitQueue()
     }
-    this.emitRetract(requestId, 'acknowledged')
+    this.emitRetract(requestId)
     return true
   }
 
@@ -682,7 +672,6 @@ export class RequestDesk {
     this.store.putTombstone({ key: row.key, requestId: row.requestId, queuedAt: row.queuedAt, removedAt: t.removedAt, removedCommitTs: t.removedCommitTs, reason: t.reason })
     this.pending.delete(row.requestId)
     effects.retract.push(row.requestId)
-    effects.retractWhy.set(row.requestId, retractWhy(t.reason))
     effects.queueChanged = true
   }
 
@@ -697,7 +686,7 @@ export class RequestDesk {
 
   private afterCommit(effects: Effects, context: 'live' | 'reconcile', trigger?: QueueSnapshot['trigger']): void {
     this.settleConfirmations(effects)
-    for (const id of effects.retract) this.emitRetract(id, effects.retractWhy.get(id) ?? 'removed')
+    for (const id of effects.retract) this.emitRetract(id)
     if (effects.queueChanged) this.emitQueue()
     for (const id of new Set(effects.update)) this.sendUpdate(id)
     // Confirmed restored requests that never rang are owed one ring: a backlog (no link latency).
@@ -1025,8 +1014,8 @@ export class RequestDesk {
     })
   }
 
-  private emitRetract(requestId: string, why: RetractWhy): void {
-    this.emit('retract', { requestId, why })
+  private emitRetract(requestId: string): void {
+    this.emit('retract', { requestId })
     // Failures are recorded inside: fanOut() logs, counts (sink:retract-error) and stores each failed sink call.
     this.pipeline.retract(requestId).catch(() => undefined)
   }
