@@ -3,9 +3,7 @@
 //          (stdout stays machine-readable: logs and notices go to stderr);
 //  text    event lines, plus a live queue + state line redrawn in place when stdout is a TTY (ANSI).
 // Alerts reach the terminal as an AlertSink (tier 'terminal'), so they are exactly what the pipeline
-// delivered; state/queue/health/error come from engine events. A withdrawn alert is one line naming the
-// customer and what happened ("Maria Gonzalez cancelled"): the engine's retract event says why, the queue
-// says who, and the sink's retract writes the line.
+// delivered; state/queue/health/error come from engine events.
 import type { Alert, AlertSink, RetractWhy } from '../core/ports.js'
 import type { EngineHandle } from '../core/engine-api.js'
 import type { EngineSnapshot, HealthSummary, LinkState, QueueItem } from '../shared/types.js'
@@ -86,14 +84,17 @@ function healthFields(h: HealthSummary): Record<string, unknown> {
 }
 
 export class TerminalOutput {
-  private status = ''
-  private lastQueueKey = ''
+  // A withdrawn alert is one line naming the customer and what happened ("Maria Gonzalez cancelled"): the
+  // engine's retract event says why, the queue says who, and the sink's retract writes the line.
   /** Customer names of the requests in the queue (and of those rung since), by request id. */
   private readonly names = new Map<string, string>()
   /** Why and who for retracts announced by the engine and not yet written by the sink. */
   private readonly withdrawing = new Map<string, { why: RetractWhy; name: string | undefined }>()
   /** Requests whose acknowledgement was already written (acknowledging twice is one event). */
   private readonly acknowledgedShown = new Set<string>()
+
+  private status = ''
+  private lastQueueKey = ''
   constructor(private readonly o: OutputOptions) {}
 
   private colour(s: string, c: string): string {
@@ -233,13 +234,13 @@ export class BellSink implements AlertSink {
 export function attachOutput(engine: EngineHandle, out: TerminalOutput): () => void {
   const offs = [
     engine.on('state', (s) => out.state(s)),
-    engine.on('retract', (r) => out.withdrawn(r)),
     engine.on('snapshot', (s) => {
       out.queue(s.queue)
       out.redraw(s)
     }),
     engine.on('health', (h) => out.health(h)),
     engine.on('error', (e) => out.error(e.message, e.cause)),
+    engine.on('retract', (r) => out.withdrawn(r)),
   ]
   return () => offs.forEach((f) => f())
 }
