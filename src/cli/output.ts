@@ -4,9 +4,10 @@
 //  text    event lines, plus a live queue + state line redrawn in place when stdout is a TTY (ANSI).
 // Alerts reach the terminal as an AlertSink (tier 'terminal'), so they are exactly what the pipeline
 // delivered; state/queue/health/error come from engine events.
-import type { Alert, AlertSink, RetractWhy } from '../core/ports.js'
+import type { Alert, AlertSink } from '../core/ports.js'
 import type { EngineHandle } from '../core/engine-api.js'
 import type { EngineSnapshot, HealthSummary, LinkState, QueueItem } from '../shared/types.js'
+import type { RetractWhy } from '../core/ports.js'
 
 export type Writer = (line: string) => void
 
