@@ -119,8 +119,8 @@ async function main(): Promise<void> {
     progress(`latency: ${args.samples} requests per path (+5 warm-up, not counted), one at a time`)
     const endToEnd = await engineLatency(b, writer, 'endToEnd', lo, { note: 'engine as shipped, every path on' })
     const broadcast = await engineLatency(b, writer, 'broadcast', lo, {
-      tuning: { paths: { ...ALL_OFF, broadcast: true, dbBroadcast: true } },
-      note: 'broadcast alone: database-side shop:requests + legacy session_requests_feed (complete payload, no details read)',
+      tuning: { paths: { ...ALL_OFF, dbBroadcast: true } },
+      note: 'broadcast alone: the trusted private database broadcast shop:requests (complete payload, no details read); the legacy public session_requests_feed is only a hint and never rings',
     })
     const postgresChanges = await engineLatency(b, writer, 'postgresChanges', lo, {
       tuning: { paths: { ...ALL_OFF, postgresChanges: true } },
@@ -213,6 +213,7 @@ async function main(): Promise<void> {
         const src = Object.entries(v.firstSource ?? {}).map(([s2, n]) => `${s2} ${n}`).join(', ')
         notes.push(`    commit → first frame at the link ${fmtPct(v.toLink)}; frame → alert (engine) ${fmtPct(v.inEngine)}; rang first: ${src}`)
       }
+      if (v.legacyToLink) notes.push(`    for comparison, commit → legacy public broadcast at the link (a hint only) ${fmtPct(v.legacyToLink)}`)
     }
     const ratio = (a: Pct, o: Pct) => (a.p99 && o.p99 ? `${round1(o.p99 / a.p99)}×` : '?')
     notes.push(`  ratio old/new p99: ${ratio(endToEnd, oldDashboard)} (REST +${restMs} ms per round trip); strict model (REST +${args.latencyMs} ms per round trip): endToEnd ${fmtPct(strictEndToEnd)}, oldDashboard ${fmtPct(strictOld)}, ${ratio(strictEndToEnd, strictOld)}`)

@@ -18,6 +18,8 @@ export interface LatencyResult extends Pct {
   toLink?: Pct
   /** that frame → alert (the engine's own share: parse, details read if any, store transaction, sink). */
   inEngine?: Pct
+  /** commit → the shop backend's legacy public broadcast at the link, for comparison (it is only a hint now). */
+  legacyToLink?: Pct
   /** Which source rang first, per sample. */
   firstSource?: Record<string, number>
   /** The slowest samples, for reading the tail. */
@@ -60,8 +62,10 @@ export async function engineLatency(
     await waitState(t.engine, isLive, 20_000, `${name} live`)
     await t.engine.feed!.idle()
     await sleep(300)
-    // First frame per request id on any path that is on, timestamped as the link hands it to the feed.
+    // First trusted frame per request id on any path that is on, timestamped as the link hands it to the feed.
+    // The legacy public broadcast is only a hint (it never rings): its arrival is kept apart, for comparison.
     const arrivals = new Map<string, number>()
+    const legacyArrivals = new Map<string, number>()
     const bySource = new Map<string, Record<string, number>>()
     const paths = t.engine.feed!.paths
     const mark = (id: unknown, source: string) => {
@@ -74,7 +78,9 @@ export async function engineLatency(
     }
     const offs = [
       t.engine.link!.on('broadcast', (source, msg) => {
-        if (source === 'broadcast' ? paths.broadcast : paths.dbBroadcast) mark((msg as { payload?: { request?: { id?: unknown } } })?.payload?.request?.id, source)
+        const id = (msg as { payload?: { request?: { id?: unknown } } })?.payload?.request?.id
+        if (source === 'db-broadcast' && paths.dbBroadcast) mark(id, source)
+        else if (source === 'broadcast' && typeof id === 'string' && !legacyArrivals.has(id)) legacyArrivals.set(id, now())
       }),
       t.engine.link!.on('postgresChange', (table, msg) => {
         const m = msg as { eventType?: string; new?: { id?: unknown } }
@@ -85,6 +91,7 @@ export async function engineLatency(
     const xs: number[] = []
     const toLink: number[] = []
     const inEngine: number[] = []
+    const legacyToLink: number[] = []
     const firstSource: Record<string, number> = {}
     let missed = 0
     let summaries = 0
@@ -116,6 +123,10 @@ export async function engineLatency(
       await w.broadcastSent
       await writer.cancel([w.id])
       await sleep(o.gapMs)
+      // The legacy frame may come after the alert; by the end of the gap it has arrived.
+      const legacyAt = legacyArrivals.get(w.id)
+      if (i >= 0 && legacyAt !== undefined) legacyToLink.push(legacyAt - w.committedAt)
+      legacyArrivals.delete(w.id)
       if (i >= 0 && (i + 1) % 25 === 0) o.progress(`${name}: ${i + 1}/${o.samples}`)
     }
     for (const off of offs) off()
@@ -126,6 +137,7 @@ export async function engineLatency(
       basic,
       toLink: toLink.length ? percentiles(toLink) : undefined,
       inEngine: inEngine.length ? percentiles(inEngine) : undefined,
+      legacyToLink: legacyToLink.length ? percentiles(legacyToLink) : undefined,
       firstSource,
       worst,
       note: cfg.note,

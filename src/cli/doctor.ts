@@ -4,7 +4,7 @@
 // own (memory only): reusing the headless session would rotate its refresh token from under it.
 import { join } from 'node:path'
 import { validateSettings, type ValidSettings } from '../core/config.js'
-import { LinkSupervisor } from '../core/link/supervisor.js'
+import { FEED_TOPIC, LinkSupervisor, SHOP_TOPIC } from '../core/link/supervisor.js'
 import { describeRestError, restCall } from '../core/link/rest.js'
 import { parseFlagRows } from '../core/feed/parse.js'
 import { Store } from '../core/store/store.js'
@@ -133,7 +133,19 @@ function checkSinks(): Check {
     : { name: 'sinks', status: 'warn', detail: `no OS notifier (${n.why}); alerts go to the terminal and the loopback queue UI only` }
 }
 
-/** Live = socket open, both channels joined and the postgres_changes `system` ok received. */
+/** What the live link uses, in words: its channels, where postgres_changes is, and what a private-only project lacks. */
+export function describeLiveLink(layout: LinkSupervisor['channelLayout']): string {
+  if (!layout.privateOnly) {
+    return `socket open; public ${FEED_TOPIC} (postgres_changes, and the shop backend's legacy broadcast as hints only) and private ${SHOP_TOPIC} (database broadcast) joined; postgres_changes confirmed (system ok)`
+  }
+  return (
+    `socket open; private ${SHOP_TOPIC} joined with postgres_changes on it, confirmed (system ok). ` +
+    `This project allows private channels only (the server refused ${FEED_TOPIC}: ${layout.publicRefused}), ` +
+    `so the shop backend's legacy public broadcast is not heard — not an error: it is only a hint, requests come from the private database broadcast, postgres_changes and reads`
+  )
+}
+
+/** Live = socket open, every channel joined and the postgres_changes `system` ok received. */
 function checkRealtime(link: LinkSupervisor, deadlineMs: number): Promise<Check> {
   const t0 = Date.now()
   return new Promise((resolve) => {
@@ -145,13 +157,13 @@ function checkRealtime(link: LinkSupervisor, deadlineMs: number): Promise<Check>
     }
     const off = link.on('state', (st) => {
       last = st
-      if (st.state === 'live') done({ name: 'realtime', status: 'ok', detail: 'socket open, channels joined, postgres_changes confirmed (system ok)', ms: Date.now() - t0 })
+      if (st.state === 'live') done({ name: 'realtime', status: 'ok', detail: describeLiveLink(link.channelLayout), ms: Date.now() - t0 })
     })
     const timer = setTimeout(
       () => done({ name: 'realtime', status: 'fail', detail: `not live within ${Math.round(deadlineMs / 1000)} s: [${last.state}] ${last.reason}`, ms: Date.now() - t0 }),
       deadlineMs,
     )
-    if (link.isLive) done({ name: 'realtime', status: 'ok', detail: 'socket open, channels joined, postgres_changes confirmed (system ok)', ms: 0 })
+    if (link.isLive) done({ name: 'realtime', status: 'ok', detail: describeLiveLink(link.channelLayout), ms: 0 })
   })
 }
 

@@ -213,13 +213,18 @@ export function redact(value: string | null | undefined): string {
 
 const JWT_RE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+/g
 const SB_KEY_RE = /sb_(?:secret|publishable)_[A-Za-z0-9_-]+/g
+// The value is a whole JSON string (escaped quotes included: `"pa\"ss"` must not leave `ss"` behind) or
+// a bare word; an `Authorization: Bearer <token>` header's value is the token after the scheme.
 const SECRET_FIELD_RE =
-  /("?(?:password|access_token|refresh_token|apikey|api_key|authorization|token)"?\s*[:=]\s*)("[^"]*"|[^\s,&}]+)/gi
+  /("?(?:password|access_token|refresh_token|apikey|api_key|authorization|token)"?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|(?:Bearer\s+)?[^\s,&}]+)/gi
+// User info in a URL (`https://user:password@host`), which a mistyped SUPABASE_URL can carry.
+const URL_USERINFO_RE = /(\/\/)[^\s/?#@]+@/g
 
-/** Removes JWTs, sb_ keys and password/token fields from free text (error messages, URLs, bodies). */
+/** Removes JWTs, sb_ keys, URL user info and password/token fields from free text (error messages, URLs, bodies). */
 export function redactText(text: string): string {
   return text
     .replace(JWT_RE, (m) => redact(m))
     .replace(SB_KEY_RE, (m) => redact(m))
+    .replace(URL_USERINFO_RE, '$1(redacted)@')
     .replace(SECRET_FIELD_RE, (_m, k: string) => `${k}"(redacted)"`)
 }

@@ -10,7 +10,7 @@ import { systemClock } from './ports.js'
 import { SERVER_TEXT_MAX, serverText } from './server-text.js'
 import { openStateCore, type StateCore, type StateCoreOptions } from './desk/state-core.js'
 import { whyRetracted } from './desk/retract-why.js'
-import { validRequestId } from './alerts/safe-text.js'
+import { isUuid } from './feed/parse.js'
 import { LinkSupervisor, type LinkConfig } from './link/supervisor.js'
 import { describeRestError, restCall } from './link/rest.js'
 import { TimerRegistry } from './link/timers.js'
@@ -30,6 +30,9 @@ export interface EngineTuning {
   random?: () => number
   /** Delivery paths (default all on); the bench runs each alone. */
   paths?: Partial<DeliveryPaths>
+  /** Public-topic hints: wait before deciding (default 300 ms), at most one hint-triggered read per (default 10 s). */
+  hintDebounceMs?: number
+  hintMinIntervalMs?: number
 }
 
 type Listeners = { [E in keyof EngineEvents]: Set<(p: EngineEvents[E]) => void> }
@@ -133,6 +136,8 @@ export class Engine implements EngineHandle {
       reconcileTimeoutMs: tuning.reconcileTimeoutMs,
       random: tuning.random,
       paths: tuning.paths,
+      hintDebounceMs: tuning.hintDebounceMs,
+      hintMinIntervalMs: tuning.hintMinIntervalMs,
       onProblem: (reason) => {
         this.reconcileProblem = reason
         this.refreshState()
@@ -195,7 +200,7 @@ export class Engine implements EngineHandle {
   async accept(requestId: string): Promise<AcceptResult> {
     const link = this.link
     if (!link || !link.currentUser) return { ok: false, reason: 'offline', message: 'Not signed in.' }
-    if (!validRequestId(requestId)) return { ok: false, reason: 'not-found', message: 'That is not a request id.' }
+    if (!isUuid(requestId)) return { ok: false, reason: 'not-found', message: 'That is not a request id.' }
     const res = await restCall<unknown>(link.client, (c) => c.rpc('accept_request', { p_request_id: requestId }), 8000)
     if (!res.ok) {
       const why = describeRestError(res.error)

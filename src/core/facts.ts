@@ -51,7 +51,8 @@ export type RequestFact = QueuedFact | RemovedFact | DetailsFact | RejectedFact
 
 /** A complete read of the server's current queue (reconcile). The local queue is made equal to it. */
 export interface QueueSnapshot {
-  trigger: 'startup' | 'subscribed' | 'resume' | 'network' | 'timer' | 'manual'
+  /** `hint`: a message on the untrusted public topic made the engine look sooner (feed/hints.ts). */
+  trigger: 'startup' | 'subscribed' | 'resume' | 'network' | 'timer' | 'manual' | 'hint'
   requests: QueuedFact[]
   /** Epoch ms when the read started; facts received after this win over the snapshot. */
   startedAt: number

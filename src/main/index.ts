@@ -1,14 +1,15 @@
 // Electron main: composition only. Each imported module adapts one OS feature to one engine port;
 // this file creates them in the right order and connects them.
-import { app, dialog, net, powerMonitor, safeStorage, session, type WebContents } from 'electron'
+import { app, dialog, net, Notification, powerMonitor, safeStorage, session, type WebContents } from 'electron'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createEngine } from '../core/engine.js'
-import type { EngineConfig } from '../core/engine-api.js'
 import { installApplicationMenu } from './app-menu.js'
 import { installAppProtocol, registerAppScheme } from './app-protocol.js'
 import { AttentionSink } from './attention-sink.js'
+import { engineConfigFor, engineConfigKey } from './engine-config.js'
 import { EngineHost } from './engine-host.js'
+import { FirstRunService } from './first-run-service.js'
 import { InAppSink } from './in-app-sink.js'
 import { registerIpcHandlers } from './ipc-handlers.js'
 import { createConsoleLogger } from './logger.js'
@@ -16,6 +17,7 @@ import { getStartAtLogin, HIDDEN_ARG, loginItemSupported, setStartAtLogin, type 
 import { sqliteNativeBinding } from './native-binding.js'
 import { NotificationSink } from './notification-sink.js'
 import { appPaths } from './paths.js'
+import { provisioningPaths, readProvisioning } from './provisioning.js'
 import { wirePowerEvents } from './power.js'
 import { SafeStorageSecretStore } from './secret-store.js'
 import { hardenWebContents, installSessionSecurity } from './security.js'
@@ -26,6 +28,7 @@ import { SoundWindow } from './sound-window.js'
 import { reportStartupFailure } from './startup-failure.js'
 import { TrayController } from './tray.js'
 import { push } from './typed-ipc.js'
+import { createUpdateController } from './updater.js'
 import { createQueueWindowController } from './windows.js'
 
 // Must match electron-builder.yml appId: Windows toasts need the AUMID of the Start-menu shortcut that
@@ -67,7 +70,11 @@ async function main(): Promise<void> {
   installAppProtocol({ renderer: paths.renderer, sounds: paths.sounds })
 
   const kv = openKeyValueStore('settings')
-  const settings = new SettingsService(kv, process.env)
+  const provisioning = readProvisioning(provisioningPaths(platform, process.env, process.execPath))
+  for (const p of provisioning.problems) log.warn('provisioning', { problem: p })
+  if (provisioning.source && provisioning.problems.length === 0) log.info('provisioning file in effect', { source: provisioning.source })
+  const settings = new SettingsService(kv, process.env, provisioning)
+  if (settings.removedSecretKey()) log.warn('deleted a saved service-role/secret key from the settings file')
   const secrets = new SafeStorageSecretStore(safeStorage, openKeyValueStore('secrets'), platform, log)
   const view = async (loaded: LoadedSettings) => settingsView(loaded, await secrets.status())
 
@@ -85,9 +92,10 @@ async function main(): Promise<void> {
 
   let tray: TrayController | null = null
 
+  const soundSink = new SoundSink({ player: sound, enabled: () => settings.get().settings.soundEnabled })
   const sinks = [
     new NotificationSink({ platform, showQueue: () => queueWindow.show(), log }),
-    new SoundSink({ player: sound, enabled: () => settings.get().settings.soundEnabled }),
+    soundSink,
     new AttentionSink({
       platform,
       queueWindow: () => queueWindow.existing(),
@@ -128,24 +136,61 @@ async function main(): Promise<void> {
     push(queueWindow.existing()?.webContents, 'engine:snapshot', s)
   })
 
-  registerIpcHandlers({ host, settings, view, log })
+  let sessionPersists = false
+  void secrets.status().then((st) => (sessionPersists = st.protected))
+  const updates = await createUpdateController({
+    isPackaged: app.isPackaged,
+    updateConfigFile: join(app.getPath('userData'), 'app-update.yml'),
+    env: process.env,
+    provisionedFeedUrl: provisioning.values.updateFeedUrl,
+    snapshot: () => host.snapshot(),
+    sessionPersists: () => sessionPersists,
+    onStatus: (st) => push(queueWindow.existing()?.webContents, 'updates:status', st),
+    log: createConsoleLogger('updates'),
+  })
+  host.onSnapshot((s) => updates.onSnapshot(s))
 
-  const engineConfig = (loaded: LoadedSettings): EngineConfig | null =>
-    loaded.configured
-      ? {
-          supabaseUrl: loaded.settings.supabaseUrl,
-          anonKey: loaded.settings.anonKey,
-          dataDir: process.env.BAYALERT_DATA_DIR || join(app.getPath('userData'), 'data'),
-          workstationId: hostname(),
-          appVersion: app.getVersion(),
-          sqliteNativeBinding: sqliteNativeBinding(app.isPackaged, process.env),
-        }
-      : null
+  const firstRun = new FirstRunService({
+    kv,
+    settings,
+    snapshot: () => host.snapshot(),
+    onSnapshot: (l) => host.onSnapshot(l),
+    sound: soundSink,
+    notificationsSupported: () => Notification.isSupported(),
+    secretStorage: () => secrets.status(),
+    loginItem: {
+      supported: () => loginItemSupported(loginEnv),
+      enabled: () => getStartAtLogin(loginEnv),
+      set: (on) => {
+        const now = setStartAtLogin(loginEnv, on)
+        tray?.refresh()
+        return now
+      },
+    },
+    updateStatus: () => updates.status(),
+    provisionedStartAtLogin: provisioning.values.startAtLogin,
+    isPackaged: app.isPackaged,
+    envConfigured: !!process.env.SUPABASE_URL,
+    log,
+  })
+
+  registerIpcHandlers({ host, settings, view, updateStatus: () => updates.status(), firstRun, log })
+
+  const engineConfig = (loaded: LoadedSettings) =>
+    engineConfigFor({
+      loaded,
+      provisioned: provisioning.values,
+      env: process.env,
+      defaultDataDir: join(app.getPath('userData'), 'data'),
+      hostName: hostname(),
+      appVersion: app.getVersion(),
+      sqliteNativeBinding: sqliteNativeBinding(app.isPackaged, process.env),
+    })
 
   let configuredFor = ''
   const reconfigure = async (loaded: LoadedSettings) => {
     const cfg = engineConfig(loaded)
-    const key = cfg ? `${cfg.supabaseUrl} ${cfg.anonKey}` : ''
+    const key = engineConfigKey(cfg)
     if (key === configuredFor) return
     configuredFor = key
     await host.configure(cfg)
@@ -177,6 +222,8 @@ async function main(): Promise<void> {
   const needsAttention = !settings.get().configured || settings.get().problems.length > 0 || snap.user === null
   if (showWhenReady || (!startHidden && needsAttention)) queueWindow.show()
 
+  updates.start()
+
   let quitting = false
   app.on('before-quit', (event) => {
     queueWindow.allowClose()
@@ -184,10 +231,13 @@ async function main(): Promise<void> {
     quitting = true
     event.preventDefault()
     stopPower()
+    // Decided before the engine stops: afterwards its queue (who is waiting) is gone.
+    const installUpdate = updates.installOnQuit()
+    updates.stop()
     void host.stop().finally(() => {
       sound.close()
       tray?.destroy()
-      app.quit()
+      if (!installUpdate || !updates.install(() => app.quit(), false)) app.quit()
     })
   })
 }

@@ -1,8 +1,9 @@
 // Binds every invoke channel of src/shared/ipc.ts to the engine host and settings. The sender check and
 // argument validation happen in typed-ipc.ts before any of these run.
 import type { Logger } from '../core/ports.js'
-import type { SettingsView, SignInResult } from '../shared/ipc.js'
+import type { SettingsView, SignInResult, UpdateStatus } from '../shared/ipc.js'
 import type { EngineHost } from './engine-host.js'
+import type { FirstRunService } from './first-run-service.js'
 import type { LoadedSettings, SettingsService } from './settings.js'
 import { handle } from './typed-ipc.js'
 
@@ -10,10 +11,12 @@ export interface IpcDeps {
   host: EngineHost
   settings: SettingsService
   view: (loaded: LoadedSettings) => Promise<SettingsView>
+  updateStatus: () => UpdateStatus
+  firstRun: FirstRunService
   log: Logger
 }
 
-export function registerIpcHandlers({ host, settings, view, log }: IpcDeps): void {
+export function registerIpcHandlers({ host, settings, view, updateStatus, firstRun, log }: IpcDeps): void {
   handle('engine:get-snapshot', () => host.snapshot(), log)
   handle('queue:acknowledge', (id) => host.acknowledge(id), log)
   handle('queue:accept', (id) => host.accept(id), log)
@@ -25,7 +28,7 @@ export function registerIpcHandlers({ host, settings, view, log }: IpcDeps): voi
     'settings:save',
     async (input) => {
       const r = settings.save(input)
-      return r.ok ? { ok: true as const, settings: await view(r.loaded) } : { ok: false as const, problems: r.problems }
+      return r.ok ? { ok: true as const, settings: await view(r.loaded) } : { ok: false as const, problems: r.problems, fields: r.fields }
     },
     log,
   )
@@ -47,4 +50,8 @@ export function registerIpcHandlers({ host, settings, view, log }: IpcDeps): voi
     log,
   )
   handle('session:sign-out', () => host.signOut(), log)
+  handle('updates:get-status', () => updateStatus(), log)
+  handle('first-run:get-state', () => firstRun.state(), log)
+  handle('first-run:test-alert', () => firstRun.testAlert(), log)
+  handle('first-run:finish', (choices) => firstRun.finish(choices), log)
 }

@@ -1,11 +1,14 @@
 // Non-secret settings (supabaseUrl, anonKey, email, sound on/off). Stored through a small key/value port
-// (electron-store in production: settings-store.ts; a Map in tests). Whatever is on disk is validated
-// with the same rules the IPC handler uses; a bad value is replaced by its safe default and the reason is
-// kept in `problems` so the queue window can show it instead of failing silently.
+// (electron-store in production: settings-store.ts; a Map in tests). Every value, wherever it comes from,
+// passes the rules of settings-rules.ts before it is used or saved: a refused URL or key is never handed to
+// the engine and never written, and the reason is kept in `problems` (and by field in `fields`) so the
+// queue window shows it next to the field instead of failing silently.
 // Environment variables (SUPABASE_URL, SUPABASE_ANON_KEY, BAYALERT_EMAIL) override saved values; that is
-// how `npm start` points the app at the local demo backend without touching the user's settings.
-import type { SettingsInput, SettingsView } from '../shared/ipc.js'
-import { anonKeyProblem, isEmail, settingsProblems, supabaseUrlProblem } from '../shared/ipc.js'
+// how `npm start` points the app at the local demo backend without touching the user's settings. An
+// administrator's provisioning file (provisioning.ts) supplies the defaults under both.
+import { isSettingsShape, type FieldProblems, type ProvisioningView, type SettingsField, type SettingsInput, type SettingsView } from '../shared/ipc.js'
+import { NO_PROVISIONING, type Provisioning } from './provisioning.js'
+import { emailProblem, isSecretKey, keyProblem, settingsFieldProblems, trimSettings, urlProblem } from './settings-rules.js'
 
 export interface KeyValueStore {
   get(key: string): unknown
@@ -18,65 +21,136 @@ export const DEFAULT_SETTINGS: SettingsInput = { supabaseUrl: '', anonKey: '', e
 export interface LoadedSettings {
   settings: SettingsInput
   problems: string[]
-  /** True when both the URL and the key are usable (from disk or environment). */
+  fields: FieldProblems
+  /** True when both the URL and the key are usable (from disk, environment or provisioning). */
   configured: boolean
+  /** The provisioning file in effect and the fields whose value comes from it. */
+  provisioning: ProvisioningView
 }
 
-/** Validates a raw stored object field by field, keeping every good value and defaulting the bad ones. */
-export function loadSettings(raw: unknown, env: NodeJS.ProcessEnv = {}): LoadedSettings {
-  const problems: string[] = []
+const ENV_NAME: Record<Exclude<SettingsField, 'soundEnabled'>, string> = {
+  supabaseUrl: 'SUPABASE_URL',
+  anonKey: 'SUPABASE_ANON_KEY',
+  email: 'BAYALERT_EMAIL',
+}
+const RULE: Record<Exclude<SettingsField, 'soundEnabled'>, (v: unknown) => string | null> = {
+  supabaseUrl: urlProblem,
+  anonKey: keyProblem,
+  email: emailProblem,
+}
+
+/**
+ * Validates a raw stored object field by field, keeping every good value and defaulting the bad ones.
+ * Precedence per field: environment > the user's saved settings > the administrator's provisioning file >
+ * built-in default. A refused value falls back to the provisioned one (if any), never to nothing silently.
+ */
+export function loadSettings(raw: unknown, env: NodeJS.ProcessEnv = {}, provisioning: Provisioning = NO_PROVISIONING): LoadedSettings {
+  const problems: string[] = [...provisioning.problems]
+  const fields: FieldProblems = {}
+  const fromProvisioning: SettingsField[] = []
+  const prov = provisioning.values
+  const note = (field: SettingsField, message: string) => {
+    problems.push(message)
+    fields[field] ??= message
+  }
   const obj = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {}
   if (raw !== undefined && raw !== null && obj !== raw) problems.push('Saved settings were not an object and were ignored.')
   const s: SettingsInput = { ...DEFAULT_SETTINGS }
 
-  const url = env.SUPABASE_URL ?? obj.supabaseUrl
-  if (url !== undefined && url !== '') {
-    const p = supabaseUrlProblem(url)
-    if (p) problems.push(`${p} Using no shop until it is fixed.`)
-    else s.supabaseUrl = url as string
+  for (const field of ['supabaseUrl', 'anonKey', 'email'] as const) {
+    const fromEnv = env[ENV_NAME[field]]
+    const value = fromEnv ?? obj[field]
+    const provisioned = field === 'email' ? undefined : prov[field]
+    let use: string | undefined
+    if (value !== undefined && value !== '') {
+      const problem = RULE[field](value)
+      const where = fromEnv !== undefined ? `${ENV_NAME[field]} (environment)` : 'Saved settings'
+      const then = provisioned !== undefined ? "Using the administrator's provisioned value instead." : field === 'email' ? 'It was cleared.' : 'Not used until it is fixed.'
+      if (problem) note(field, `${where}: ${problem} ${then}`)
+      else use = (value as string).trim()
+    }
+    if (use === undefined && provisioned !== undefined) {
+      use = provisioned
+      fromProvisioning.push(field)
+    }
+    if (use !== undefined) s[field] = use
   }
-  const key = env.SUPABASE_ANON_KEY ?? obj.anonKey
-  if (key !== undefined && key !== '') {
-    const p = anonKeyProblem(key)
-    if (p) problems.push(`${p} Using no key until it is fixed.`)
-    else s.anonKey = key as string
+  if (obj.soundEnabled !== undefined && typeof obj.soundEnabled === 'boolean') s.soundEnabled = obj.soundEnabled
+  else {
+    if (obj.soundEnabled !== undefined) note('soundEnabled', `Saved sound setting was not on/off; ${prov.soundEnabled === false ? 'the provisioned value (off) is used' : 'sound is on'}.`)
+    if (prov.soundEnabled !== undefined) {
+      s.soundEnabled = prov.soundEnabled
+      fromProvisioning.push('soundEnabled')
+    }
   }
-  const email = env.BAYALERT_EMAIL ?? obj.email
-  if (email !== undefined && email !== '') {
-    if (isEmail(email)) s.email = email
-    else problems.push('Saved e-mail address is not valid and was cleared.')
+  return {
+    settings: s,
+    problems,
+    fields,
+    configured: s.supabaseUrl !== '' && s.anonKey !== '',
+    provisioning: { source: provisioning.source, fields: fromProvisioning },
   }
-  if (obj.soundEnabled !== undefined) {
-    if (typeof obj.soundEnabled === 'boolean') s.soundEnabled = obj.soundEnabled
-    else problems.push('Saved sound setting was not on/off; sound is on.')
-  }
-  return { settings: s, problems, configured: s.supabaseUrl !== '' && s.anonKey !== '' }
 }
 
 const KEY = 'settings'
 
 export class SettingsService {
+  private removedSecret = false
   private current: LoadedSettings
   private listeners = new Set<(s: LoadedSettings) => void>()
 
   constructor(
     private readonly store: KeyValueStore,
     private readonly env: NodeJS.ProcessEnv = {},
+    private readonly provisioning: Provisioning = NO_PROVISIONING,
   ) {
-    this.current = loadSettings(store.get(KEY), env)
+    this.current = loadSettings(this.withoutSecretKey(store.get(KEY)), env, provisioning)
+    if (this.removedSecret) {
+      const message = 'A secret (service-role) key was saved on this workstation by an earlier version; it bypasses row-level security and has been deleted. Enter the anon (publishable) key.'
+      this.current.problems.unshift(message)
+      this.current.fields.anonKey ??= message
+    }
+  }
+
+  /**
+   * A secret (service-role / sb_secret_) key saved by an older version is deleted from disk, not only
+   * ignored: it bypasses row-level security and must not stay on a workstation. The problem list says so.
+   */
+  private withoutSecretKey(raw: unknown): unknown {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw
+    const { anonKey, ...rest } = raw as Record<string, unknown>
+    if (typeof anonKey !== 'string' || !isSecretKey(anonKey)) return raw
+    this.store.set(KEY, rest)
+    this.removedSecret = true
+    return rest
   }
 
   get(): LoadedSettings {
     return this.current
   }
 
-  /** Validates strictly (the renderer gets the problems back) and only then writes. */
-  save(input: unknown): { ok: true; loaded: LoadedSettings } | { ok: false; problems: string[] } {
-    const problems = settingsProblems(input)
-    if (problems.length) return { ok: false, problems }
-    const s = input as SettingsInput
-    this.store.set(KEY, { supabaseUrl: s.supabaseUrl, anonKey: s.anonKey, email: s.email, soundEnabled: s.soundEnabled })
-    this.current = loadSettings(this.store.get(KEY), this.env)
+  /** True when start-up deleted a saved secret key (the host logs it once; the window lists it). */
+  removedSecretKey(): boolean {
+    return this.removedSecret
+  }
+
+  /** Validates strictly (the renderer gets one message per bad field back) and only then writes. */
+  save(input: unknown): { ok: true; loaded: LoadedSettings } | { ok: false; problems: string[]; fields: FieldProblems } {
+    // The IPC layer checks the shape already; checked again because sign-in and first run call this too.
+    if (!isSettingsShape(input)) return { ok: false, problems: ['Settings must have exactly supabaseUrl, anonKey, email and soundEnabled.'], fields: {} }
+    const s = trimSettings(input)
+    const fields = settingsFieldProblems(s)
+    const problems = Object.values(fields)
+    if (problems.length) return { ok: false, problems, fields }
+    // A value equal to the provisioned one is not stored: it keeps following the administrator's file, so a
+    // later change there (a new shop URL) reaches this workstation instead of being masked by a copy.
+    const prov = this.provisioning.values
+    const stored: Partial<SettingsInput> = { email: s.email }
+    if (s.supabaseUrl !== prov.supabaseUrl) stored.supabaseUrl = s.supabaseUrl
+    if (s.anonKey !== prov.anonKey) stored.anonKey = s.anonKey
+    if (s.soundEnabled !== prov.soundEnabled) stored.soundEnabled = s.soundEnabled
+    this.store.set(KEY, stored)
+    this.current = loadSettings(this.store.get(KEY), this.env, this.provisioning)
     for (const l of this.listeners) l(this.current)
     return { ok: true, loaded: this.current }
   }
@@ -88,5 +162,12 @@ export class SettingsService {
 }
 
 export function settingsView(loaded: LoadedSettings, secretStorage: SettingsView['secretStorage']): SettingsView {
-  return { ...loaded.settings, problems: [...loaded.problems], secretStorage, configured: loaded.configured }
+  return {
+    ...loaded.settings,
+    problems: [...loaded.problems],
+    fields: { ...loaded.fields },
+    secretStorage,
+    configured: loaded.configured,
+    provisioning: { source: loaded.provisioning.source, fields: [...loaded.provisioning.fields] },
+  }
 }

@@ -34,6 +34,11 @@ export const bayalert: BayAlertBridge = {
     signIn: (email, password) => invoke('session:sign-in', email, password),
     signOut: () => invoke('session:sign-out'),
     onSettingsChanged: (listener) => subscribe('settings:changed', listener),
+    getUpdateStatus: () => invoke('updates:get-status'),
+    onUpdateStatus: (listener) => subscribe('updates:status', listener),
+    getFirstRunState: () => invoke('first-run:get-state'),
+    testAlert: () => invoke('first-run:test-alert'),
+    finishFirstRun: (choices) => invoke('first-run:finish', choices),
   },
 }
 

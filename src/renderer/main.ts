@@ -1,8 +1,9 @@
 // The queue window. Talks only to window.bayalert (preload over IPC in Electron, the loopback bridge
 // headless). Every customer-supplied string goes into the DOM through textContent — never innerHTML — and
 // each lives in its own bidi-isolated element so an RTL override cannot reorder the text around it.
-import type { InAppAlert, SettingsView } from '../shared/ipc.js'
+import type { FieldProblems, InAppAlert, SettingsView, UpdateStatus } from '../shared/ipc.js'
 import type { EngineSnapshot, PauseRequest, QueueItem } from '../shared/types.js'
+import { startFirstRun } from './first-run.js'
 import { excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
 
 const api = window.bayalert
@@ -147,12 +148,35 @@ function wirePause(): void {
   $('reconnect').addEventListener('click', () => void run(() => api.reconnectNow(), 'Could not reconnect'))
 }
 
+/** The problems shown next to a form field; the list above the form keeps all the others. */
+function listedProblems(problems: string[], fields: FieldProblems): string[] {
+  const shown = new Set([...document.querySelectorAll<HTMLElement>('#settings-form .field-problem')].map((p) => fields[p.dataset.field as keyof FieldProblems]))
+  return problems.filter((p) => !shown.has(p))
+}
+
+/** One message next to each field it belongs to; fields without a problem show nothing. */
+function renderFieldProblems(fields: FieldProblems): void {
+  for (const p of document.querySelectorAll<HTMLElement>('#settings-form .field-problem')) {
+    const message = fields[p.dataset.field as keyof FieldProblems] ?? ''
+    p.textContent = message
+    p.hidden = message === ''
+  }
+}
+
 function renderSettings(v: SettingsView): void {
   ;($('s-url') as HTMLInputElement).value = v.supabaseUrl
   ;($('s-key') as HTMLInputElement).value = v.anonKey
   ;($('s-email') as HTMLInputElement).value = v.email
   ;($('s-sound') as HTMLInputElement).checked = v.soundEnabled
-  $('settings-problems').replaceChildren(...v.problems.map((p) => el('li', undefined, p)))
+  // Field problems sit next to their field; the list keeps only those that belong to no field.
+  $('settings-problems').replaceChildren(...listedProblems(v.problems, v.fields).map((p) => el('li', undefined, p)))
+  renderFieldProblems(v.fields)
+  const prov = $('provisioning-note')
+  const names: Record<string, string> = { supabaseUrl: 'shop URL', anonKey: 'anon key', email: 'e-mail', soundEnabled: 'sound' }
+  prov.textContent = v.provisioning.source
+    ? `Your administrator's file ${v.provisioning.source} provides the defaults${v.provisioning.fields.length ? ` (in use: ${v.provisioning.fields.map((f) => names[f]).join(', ')})` : ''}. What you save here wins on this workstation.`
+    : ''
+  prov.hidden = !v.provisioning.source
   const warn = $('secret-warning')
   warn.textContent = v.secretStorage.message ?? ''
   warn.hidden = !v.secretStorage.message
@@ -166,6 +190,9 @@ function wireSettings(): void {
   $('settings').hidden = false
   void host.getSettings().then(renderSettings, (e) => showMessage(`Settings unavailable: ${String(e)}`, 'error'))
   host.onSettingsChanged(renderSettings)
+  const showUpdate = (u: UpdateStatus) => ($('update-status').textContent = u.text)
+  void host.getUpdateStatus().then(showUpdate, (e) => showUpdate({ phase: 'error', version: null, text: `Update status unavailable: ${String(e)}` }))
+  host.onUpdateStatus(showUpdate)
   $('settings-form').addEventListener('submit', (ev) => {
     ev.preventDefault()
     const input = {
@@ -180,8 +207,9 @@ function wireSettings(): void {
         renderSettings(r.settings)
         showMessage('Settings saved.')
       } else {
-        $('settings-problems').replaceChildren(...r.problems.map((p) => el('li', undefined, p)))
-        showMessage('Settings not saved — see the problems listed.', 'error')
+        renderFieldProblems(r.fields)
+        $('settings-problems').replaceChildren(...listedProblems(r.problems, r.fields).map((p) => el('li', undefined, p)))
+        showMessage('Settings not saved — see the message next to the field.', 'error')
       }
     }, 'Could not save settings')
   })
@@ -211,6 +239,11 @@ async function start(): Promise<void> {
     render(await api.getSnapshot())
   } catch (err) {
     showMessage(`Could not load the queue: ${err instanceof Error ? err.message : String(err)}`, 'error')
+  }
+  if (api.host) {
+    await startFirstRun(api.host, () => snapshot?.user != null).catch((err) =>
+      showMessage(`Could not open the first-run steps: ${err instanceof Error ? err.message : String(err)}`, 'error'),
+    )
   }
   window.setInterval(tick, 15_000)
 }

@@ -12,15 +12,28 @@ export interface SettingsInput {
   soundEnabled: boolean
 }
 
+export type SettingsField = keyof SettingsInput
+/** One sentence per field, shown next to that field in the settings form. */
+export type FieldProblems = Partial<Record<SettingsField, string>>
+
 export interface SettingsView extends SettingsInput {
   /** Human-readable problems with the saved settings (bad values were replaced by safe defaults). */
   problems: string[]
+  /** The same problems, by the field they belong to (for the message next to the field). */
+  fields: FieldProblems
   /** Whether secrets are really encrypted at rest (false on Linux without a keyring: `basic_text`). */
   secretStorage: { protected: boolean; backend: string; message: string | null }
   configured: boolean
+  provisioning: ProvisioningView
 }
 
-export type SaveSettingsResult = { ok: true; settings: SettingsView } | { ok: false; problems: string[] }
+/** The administrator's provisioning file in effect (null: none) and the fields whose value comes from it. */
+export interface ProvisioningView {
+  source: string | null
+  fields: SettingsField[]
+}
+
+export type SaveSettingsResult = { ok: true; settings: SettingsView } | { ok: false; problems: string[]; fields: FieldProblems }
 export type SignInResult = { ok: true } | { ok: false; message: string }
 
 /** Shown in the queue window when the in-app sink fires (the tray and notification carry the rest). */
@@ -29,6 +42,41 @@ export interface InAppAlert {
   body: string
   requestId: string | null
   at: number
+}
+
+/** What the window says about updates (update-policy.ts decides; updater.ts reports). */
+export interface UpdateStatus {
+  phase: 'off' | 'idle' | 'checking' | 'downloading' | 'downloaded' | 'error'
+  version: string | null
+  text: string
+}
+
+export type FirstRunStep = 'connect' | 'sign-in' | 'test-alert' | 'finish'
+
+/** What the queue window needs to open on the first-run panel (step null: no panel). */
+export interface FirstRunState {
+  step: FirstRunStep | null
+  startAtLoginDefault: boolean
+  loginItemSupported: boolean
+}
+
+export interface TestAlertResult {
+  /** The sound sink was asked to play (false: sound is off in the settings). */
+  played: boolean
+  message: string
+}
+
+/** The mechanic's choices at the end of first run. */
+export interface FirstRunChoices {
+  startAtLogin: boolean
+  soundHeard: boolean | null
+}
+
+/** One doctor-like check, as the first-run panel lists them. */
+export interface Check {
+  name: string
+  status: 'ok' | 'warn' | 'fail'
+  detail: string
 }
 
 export const SOUND_NAMES = ['request', 'health'] as const
@@ -46,6 +94,10 @@ export interface InvokeChannels {
   'settings:save': { args: [settings: SettingsInput]; result: SaveSettingsResult }
   'session:sign-in': { args: [email: string, password: string]; result: SignInResult }
   'session:sign-out': { args: []; result: void }
+  'updates:get-status': { args: []; result: UpdateStatus }
+  'first-run:get-state': { args: []; result: FirstRunState }
+  'first-run:test-alert': { args: []; result: TestAlertResult }
+  'first-run:finish': { args: [choices: FirstRunChoices]; result: Check[] }
 }
 export type InvokeChannel = keyof InvokeChannels
 
@@ -55,6 +107,7 @@ export interface PushChannels {
   'alert:in-app': [alert: InAppAlert]
   'settings:changed': [settings: SettingsView]
   'sound:play': [sound: SoundName]
+  'updates:status': [status: UpdateStatus]
 }
 export type PushChannel = keyof PushChannels
 
@@ -76,6 +129,11 @@ export interface BayAlertHostApi {
   signIn(email: string, password: string): Promise<SignInResult>
   signOut(): Promise<void>
   onSettingsChanged(listener: (settings: SettingsView) => void): () => void
+  getUpdateStatus(): Promise<UpdateStatus>
+  onUpdateStatus(listener: (status: UpdateStatus) => void): () => void
+  getFirstRunState(): Promise<FirstRunState>
+  testAlert(): Promise<TestAlertResult>
+  finishFirstRun(choices: FirstRunChoices): Promise<Check[]>
 }
 
 /** What `window.bayalert` is: the BayAlertApi plus optional extras a host may offer. */
@@ -141,31 +199,22 @@ export function supabaseUrlProblem(v: unknown): string | null {
   return 'Supabase URL must use https:// (plain http:// is allowed only for a local backend on 127.0.0.1).'
 }
 
-const ANON_KEY_RE = /^[A-Za-z0-9_.=+/-]+$/
-export function anonKeyProblem(v: unknown): string | null {
-  if (typeof v !== 'string' || v.length === 0) return 'Anon key is empty.'
-  if (v.length > 4096 || !ANON_KEY_RE.test(v)) return 'Anon key has characters a Supabase key never has.'
-  return null
-}
+export const SETTINGS_LIMITS = { supabaseUrl: 2048, anonKey: 4096, email: 254 } as const
 
-/** Problems with a settings object (empty array: valid). Unknown keys are a problem too. */
-export function settingsProblems(v: unknown): string[] {
-  if (!isPlainObject(v)) return ['Settings must be an object.']
-  if (!hasExactKeys(v, ['supabaseUrl', 'anonKey', 'email', 'soundEnabled'])) {
-    return ['Settings must have exactly supabaseUrl, anonKey, email and soundEnabled.']
-  }
-  const problems: string[] = []
-  const u = supabaseUrlProblem(v.supabaseUrl)
-  if (u) problems.push(u)
-  const k = anonKeyProblem(v.anonKey)
-  if (k) problems.push(k)
-  if (v.email !== '' && !isEmail(v.email)) problems.push('E-mail address is not valid.')
-  if (typeof v.soundEnabled !== 'boolean') problems.push('Sound on/off must be true or false.')
-  return problems
-}
-
-export function isSettingsInput(v: unknown): v is SettingsInput {
-  return settingsProblems(v).length === 0
+/**
+ * The shape the IPC layer accepts for settings: exactly the four keys, strings within their size limits and
+ * a boolean. The content (https, which kind of key, e-mail form) is judged by the main process, which
+ * answers with one message per field instead of an "invalid arguments" error the mechanic cannot act on.
+ */
+export function isSettingsShape(v: unknown): v is SettingsInput {
+  if (!isPlainObject(v) || !hasExactKeys(v, ['supabaseUrl', 'anonKey', 'email', 'soundEnabled'])) return false
+  const str = (x: unknown, max: number) => typeof x === 'string' && x.length <= max
+  return (
+    str(v.supabaseUrl, SETTINGS_LIMITS.supabaseUrl) &&
+    str(v.anonKey, SETTINGS_LIMITS.anonKey) &&
+    str(v.email, SETTINGS_LIMITS.email) &&
+    typeof v.soundEnabled === 'boolean'
+  )
 }
 
 type ArgsValidator<C extends InvokeChannel> = (args: readonly unknown[]) => args is InvokeChannels[C]['args']
@@ -182,9 +231,23 @@ export const ARG_VALIDATORS: { [C in InvokeChannel]: ArgsValidator<C> } = {
   'alerts:resume': none,
   'link:reconnect': none,
   'settings:get': none,
-  'settings:save': (a): a is [SettingsInput] => a.length === 1 && isSettingsInput(a[0]),
+  'settings:save': (a): a is [SettingsInput] => a.length === 1 && isSettingsShape(a[0]),
   'session:sign-in': (a): a is [string, string] => a.length === 2 && isEmail(a[0]) && isPassword(a[1]),
   'session:sign-out': none,
+  'updates:get-status': none,
+  'first-run:get-state': none,
+  'first-run:test-alert': none,
+  'first-run:finish': (a): a is [FirstRunChoices] => a.length === 1 && isFirstRunChoices(a[0]),
+}
+
+/** Exactly {startAtLogin: boolean, soundHeard: boolean | null}. */
+export function isFirstRunChoices(v: unknown): v is FirstRunChoices {
+  return (
+    isPlainObject(v) &&
+    hasExactKeys(v, ['startAtLogin', 'soundHeard']) &&
+    typeof v.startAtLogin === 'boolean' &&
+    (v.soundHeard === null || typeof v.soundHeard === 'boolean')
+  )
 }
 
 export function isQueueChannel(v: unknown): v is QueueChannel {

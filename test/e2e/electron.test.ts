@@ -47,6 +47,8 @@ describe('Electron app', () => {
       await page.locator('#link-state').waitFor({ timeout: 10_000 })
       expect(await page.locator('#link-state').textContent()).toBe('Signed out')
       expect(await page.locator('#settings').isVisible()).toBe(true)
+      // No shop and not npm start's demo environment: the first-run panel opens on "connect".
+      await page.locator('#first-run[data-step="connect"]').waitFor({ timeout: 10_000 })
       // Security: no Node in the page, and navigation away is blocked.
       expect(await page.evaluate(() => typeof (globalThis as any).require)).toBe('undefined')
       expect(await page.evaluate(() => typeof (globalThis as any).bayalert.getSnapshot)).toBe('function')

@@ -141,6 +141,7 @@ describe('doctor --json', () => {
     expect(r.check('data dir + store').detail).toContain(e.BAYALERT_DATA_DIR)
     expect(r.check('auth').detail).toContain(e.BAYALERT_EMAIL)
     expect(r.check('realtime').detail).toMatch(/system ok/)
+    expect(r.check('realtime').detail).toMatch(/public session_requests_feed .*hints only.* private shop:requests/)
     expect(r.check('flags').detail).toMatch(/mech_new_request_alerts=on/)
     for (const f of ['mech_audio_alerts', 'mech_browser_notifications', 'mech_visual_indicators']) expect(r.check('flags').detail).toContain(`${f}=on`)
     expect(r.check('sinks').detail).toMatch(/terminal/)
@@ -193,6 +194,28 @@ describe.concurrent('doctor --json: realtime not live', () => {
     expect(r.check('realtime')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/not live within \d+ s: \[(offline|connecting)\] Cannot connect to Realtime .*503/) })
     for (const n of ['auth', 'rls: queued_requests', 'rls: is_mechanic', 'rls: feature_flags', 'workstation_health']) expect(r.check(n).status, n).toBe('ok')
     await expectNoSecrets(r, e, refusing)
+  })
+})
+
+describe('doctor --json: a private-only project', () => {
+  let privateOnly: Backend
+  beforeAll(async () => {
+    privateOnly = await backend({ privateOnly: true })
+  }, 120_000)
+  afterAll(async () => {
+    await privateOnly?.stop()
+  })
+
+  it('public channels refused: exit 0; realtime passes and explains it uses the private channel alone, without the public hints', async () => {
+    const e = env({}, privateOnly)
+    const r = await doctor(e)
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    expect(r.report.checks.filter((c) => c.status === 'fail' || c.status === 'skip')).toEqual([])
+    expect(r.check('realtime').status).toBe('ok')
+    expect(r.check('realtime').detail).toMatch(/private shop:requests joined with postgres_changes on it, confirmed \(system ok\)/)
+    expect(r.check('realtime').detail).toMatch(/private channels only \(the server refused session_requests_feed: PrivateOnly: This project only allows private channels\)/)
+    expect(r.check('realtime').detail).toMatch(/not an error/)
+    await expectNoSecrets(r, e, privateOnly)
   })
 })
 

@@ -11,7 +11,7 @@ import type { Clock, Logger } from '../ports.js'
 import { backoffDelay, type BackoffPolicy } from '../link/backoff.js'
 import { describeRestError, restCall, type RestError } from '../link/rest.js'
 import type { TimerRegistry } from '../link/timers.js'
-import { parseRow } from './parse.js'
+import { isUuid, parseRow } from './parse.js'
 
 export interface DetailsOptions {
   client: SupabaseClient
@@ -55,7 +55,7 @@ export class DetailsFetcher {
   private readonly jobs = new Map<string, Job>()
   private batch: { ids: Set<string>; waiters: ((r: Map<string, Partial<RequestDetails> | string> | RestError) => void)[] } | null = null
   private stopped = false
-  readonly stats = { rpcCalls: 0, rpcFailures: 0, gaveUp: 0 }
+  readonly stats = { rpcCalls: 0, rpcFailures: 0, gaveUp: 0, splitBatches: 0 }
   private readonly timeoutMs: number
   private readonly batchWindowMs: number
   private readonly retry: BackoffPolicy
@@ -74,6 +74,12 @@ export class DetailsFetcher {
    * promise settles after the first attempt instead (immediately a failure if a job was already running).
    */
   want(requestId: string, listener?: (o: DetailsOutcome) => void, firstTryOnly = false): Promise<DetailsOutcome> {
+    if (!isUuid(requestId)) {
+      // The parsers never hand one over; if a caller does, it must not spoil a batch (see callRpc).
+      const o: DetailsOutcome = { ok: false, cause: 'not a uuid; details are never asked for it', final: true }
+      listener?.(o)
+      return Promise.resolve(o)
+    }
     let job = this.jobs.get(requestId)
     if (!job) {
       let resolve!: (o: DetailsOutcome) => void
@@ -176,6 +182,10 @@ export class DetailsFetcher {
     if (!res.ok) {
       this.stats.rpcFailures++
       this.o.onFetch?.(false, res.ms, `request_details: ${describeRestError(res.error)}`)
+      // The server refused the request itself (e.g. 22P02 for one bad element of the uuid[]): the
+      // batch fails as a whole, so ask for each id alone and let the real requests have their details.
+      // Not for outages, timeouts or RLS: those would fail singly too, N times over.
+      if (ids.length > 1 && res.error.kind === 'other' && res.error.status >= 400 && res.error.status < 500) return this.callSingly(ids)
       return res.error
     }
     this.o.onFetch?.(true, res.ms)
@@ -191,6 +201,20 @@ export class DetailsFetcher {
         continue
       }
       out.set(row.requestId, row.details)
+    }
+    return out
+  }
+
+  private async callSingly(ids: string[]): Promise<Map<string, Partial<RequestDetails> | string>> {
+    this.stats.splitBatches++
+    this.o.log.warn('details: the server refused a batch; asking for each request alone', { ids: ids.length })
+    const out = new Map<string, Partial<RequestDetails> | string>()
+    const results = await Promise.all(ids.map((id) => this.callRpc([id]).then((r) => [id, r] as const)))
+    for (const [id, r] of results) {
+      if (r instanceof Map) {
+        const got = r.get(id)
+        if (got !== undefined) out.set(id, got)
+      } else out.set(id, describeRestError(r))
     }
     return out
   }

@@ -1,8 +1,12 @@
-// The feed: three sources → one ordered stream of RequestFacts into the desk (shared/design.md, "Feed").
-//   link events ─ parse ─┬─ rejected → desk (recorded) + a reconcile soon (something changed we could not read)
-//                        └─ per-request chain → details (≤ firstWaitMs) → desk.ingest
-//   confirmed subscription / resume / network / timer → reconcile → desk.reconcile
+// The feed: the trusted sources → one ordered stream of RequestFacts into the desk.
+//   trusted events (private shop:requests broadcast, postgres_changes) ─ parse ─┬─ rejected → desk (recorded) + a reconcile soon
+//                                                                               └─ per-request chain → details (≤ firstWaitMs) → desk.ingest
+//   public session_requests_feed (anyone with the anon key can post) ─ parse → a hint: at most a rate-limited reconcile (hints.ts)
+//   confirmed subscription / resume / network / timer / hint → reconcile → desk.reconcile
 //   feature_flags changes / reads → desk.setFlags
+// Only what the server confirms through RLS rings, retracts or enriches: a read, the private database
+// broadcast, postgres_changes. postgres_changes events the server refuses (`errors`, no record) are
+// recorded, counted, reconciled and shown as degraded instead of dropped.
 // Facts about one request are applied in arrival order (a chain per request id): a "removed" that
 // arrives while a "queued" is still waiting for its details must not be applied first, or the late
 // "queued" would put a taken request back on screen.
@@ -18,12 +22,13 @@ import type { LinkSupervisor } from '../link/supervisor.js'
 import { describeRestError, restCall } from '../link/rest.js'
 import type { TimerRegistry } from '../link/timers.js'
 import { DetailsFetcher, usableDetails, type DetailsOutcome } from './details.js'
-import { completeDetails, parseBroadcast, parseFlagChange, parseFlagRows, parsePostgresChange, type ParseResult } from './parse.js'
+import { changeErrors, completeDetails, parseBroadcast, parseFlagChange, parseFlagRows, parsePostgresChange, type ParseResult } from './parse.js'
 import { Reconciler, type ReconcileTrigger } from './reconcile.js'
+import { HintGate, RejectBudget } from './hints.js'
 
 /** Which delivery paths reach the desk. All on in production; benchmarks switch all but one off to measure it alone. */
 export interface DeliveryPaths {
-  /** The shop backend's legacy `session_requests_feed` broadcast. */
+  /** Hints from the shop backend's legacy public `session_requests_feed` broadcast (they may trigger a read, never ring). */
   broadcast: boolean
   /** The database-side broadcast (`shop:requests`). */
   dbBroadcast: boolean
@@ -51,7 +56,10 @@ export interface FeedOptions {
   random?: () => number
   /** Default: all on. The channels are joined either way; events of a path that is off are ignored. */
   paths?: Partial<DeliveryPaths>
-  /** Degraded reason from reconcile failures (null = fine). */
+  /** Public-topic hints: the wait before deciding (default 300 ms) and at most one hint-triggered read per (default 10 s). */
+  hintDebounceMs?: number
+  hintMinIntervalMs?: number
+  /** Degraded reason (null = fine): reconcile failures, postgres_changes refused by the server. */
   onProblem(reason: string | null): void
 }
 
@@ -68,7 +76,12 @@ export class Feed {
   private cancelSoon: (() => void) | null = null
   private readonly firstWaitMs: number
   readonly paths: DeliveryPaths
-  readonly stats = { basicAlerts: 0, enrichedLater: 0, detailsGaveUp: 0, rejected: 0, ignored: 0 }
+  readonly hints: HintGate
+  private readonly publicRejects: RejectBudget
+  readonly stats = { basicAlerts: 0, enrichedLater: 0, detailsGaveUp: 0, rejected: 0, ignored: 0, changesRefused: 0 }
+  private reconcileProblem: string | null = null
+  /** table → why its postgres_changes are refused; cleared by the next good event of that table. */
+  private readonly refused = new Map<string, string>()
 
   constructor(private readonly o: FeedOptions) {
     this.firstWaitMs = o.firstWaitMs ?? 600
@@ -90,20 +103,50 @@ export class Feed {
       clock: o.clock,
       timers: o.timers,
       apply: (snap) => this.applySnapshot(snap),
-      onHealth: (reason) => o.onProblem(reason),
+      onHealth: (reason) => {
+        this.reconcileProblem = reason
+        this.reportProblem()
+      },
       onFetch,
       alsoRun: () => this.readFlags(),
       safetyIntervalMs: o.safetyReconcileMs,
       timeoutMs: o.reconcileTimeoutMs,
       random: o.random,
     })
+    this.hints = new HintGate({
+      clock: o.clock,
+      timers: o.timers,
+      confirmed: (h) => {
+        try {
+          return (this.o.store.getQueueRow(h.requestId) !== undefined) === (h.kind === 'new')
+        } catch (e) {
+          // The local store cannot say: the server can. Look.
+          o.log.warn('feed: could not check a hint against the local queue; reading the queue', { cause: String((e as Error)?.message ?? e) })
+          return false
+        }
+      },
+      look: () => this.reconciler.request('hint'),
+      count: (key) => o.health.count(key),
+      debounceMs: o.hintDebounceMs,
+      minIntervalMs: o.hintMinIntervalMs,
+    })
+    this.publicRejects = new RejectBudget(o.clock, (count) =>
+      o.log.warn('feed: malformed messages on the public topic were counted but not recorded one by one', { count }),
+    )
     this.offs.push(
       o.link.on('broadcast', (source, msg, at) => {
-        if (source === 'broadcast' ? this.paths.broadcast : this.paths.dbBroadcast) this.take(parseBroadcast(source, msg, at))
+        if (source === 'broadcast') {
+          if (this.paths.broadcast) this.takeHint(parseBroadcast(source, msg, at))
+        } else if (this.paths.dbBroadcast) this.take(parseBroadcast(source, msg, at))
       }),
       o.link.on('postgresChange', (table, msg, at) => {
         if (table === 'feature_flags') this.onFlagChange(msg)
-        else if (this.paths.postgresChanges) this.take(parsePostgresChange(msg, at))
+        else if (this.paths.postgresChanges) {
+          const errors = changeErrors(msg)
+          if (errors) this.changesRefused(table, errors)
+          else this.changesAccepted(table)
+          this.take(parsePostgresChange(msg, at))
+        }
       }),
       o.link.on('confirmed', (why) => this.reconciler.request(why === 'subscribed' ? 'subscribed' : 'manual')),
     )
@@ -122,6 +165,8 @@ export class Feed {
 
   disable(): void {
     this.reconciler.disable()
+    this.reconcileProblem = null
+    this.refused.clear()
     this.o.onProblem(null)
   }
 
@@ -143,6 +188,7 @@ export class Feed {
     for (const off of this.offs.splice(0)) off()
     this.cancelSoon?.()
     this.details.stop()
+    this.hints.stop()
     this.reconciler.stop()
     for (const wake of this.waiters.values()) wake({})
     this.waiters.clear()
@@ -173,6 +219,56 @@ export class Feed {
     }
     if (fact.kind === 'removed') this.details.cancel(fact.requestId)
     this.chain(fact.requestId, () => this.handle(fact))
+  }
+
+  /**
+   * A message on the public topic: validated like any input (garbage is recorded as rejected), then at
+   * most a hint. It never reaches the desk as a fact, and a rejected one does not trigger a read either:
+   * an outsider's garbage must not cost the shop reads.
+   */
+  private takeHint(r: ParseResult): void {
+    if (this.stopped) return
+    if ('ignored' in r) {
+      this.stats.ignored++
+      this.o.health.count('feed:ignored')
+      return
+    }
+    const fact = r.fact
+    if (fact.kind === 'rejected') {
+      this.stats.rejected++
+      if (this.publicRejects.allow()) this.ingest(fact)
+      else this.o.health.count('broadcast:rejected') // what the desk counts for a recorded one
+      return
+    }
+    if (fact.kind === 'queued' || fact.kind === 'removed') {
+      this.o.log.debug('feed: hint from the public topic', { kind: fact.kind, requestId: fact.requestId })
+      this.hints.take({ kind: fact.kind === 'queued' ? 'new' : 'removed', requestId: fact.requestId })
+    }
+  }
+
+  /** The server refused to send a table's changes (no record): the queue must come from reads until it is fixed. */
+  private changesRefused(table: string, errors: string[]): void {
+    this.stats.changesRefused++
+    this.o.health.count('postgres_changes:refused')
+    const grants = errors.some((e) => /\b401\b/.test(e)) ? " — the table's grants are missing?" : ''
+    const reason = `postgres_changes refused by the server: ${errors.join('; ')}${grants} (public.${table.slice(0, 64)})`
+    if (this.refused.get(table) !== reason) {
+      this.o.log.error('feed: postgres_changes refused by the server; reading the queue instead', { table, errors })
+      this.refused.set(table, reason)
+      this.reportProblem()
+    }
+  }
+
+  private changesAccepted(table: string): void {
+    if (!this.refused.delete(table)) return
+    this.o.log.info('feed: postgres_changes delivered again', { table })
+    this.reportProblem()
+  }
+
+  private reportProblem(): void {
+    const parts = [...this.refused.values()]
+    if (this.reconcileProblem) parts.push(this.reconcileProblem)
+    this.o.onProblem(parts.length ? parts.join('; ') : null)
   }
 
   private chain(requestId: string, fn: () => Promise<void> | void): void {
@@ -295,6 +391,8 @@ export class Feed {
   private onFlagChange(msg: unknown): void {
     if (this.stopped) return
     const r = parseFlagChange(msg)
+    if ('reread' in r && r.refused) this.changesRefused('feature_flags', r.refused)
+    else this.changesAccepted('feature_flags')
     if ('ignored' in r) return
     if ('reread' in r) {
       this.o.log.info('feed: re-reading feature flags', { why: r.reread })

@@ -15,7 +15,7 @@
 import type { FeatureFlags, FactSource, RequestDetails } from '../../shared/types.js'
 import type { QueuedFact, RejectedFact, RemovedFact, RequestFact } from '../facts.js'
 import { canonicalTime } from '../store/keys.js'
-import { FIELD_LIMITS, safeText, validRequestId } from '../alerts/safe-text.js'
+import { FIELD_LIMITS, safeText } from '../alerts/safe-text.js'
 
 export type ParseResult = { fact: RequestFact } | { ignored: string }
 
@@ -30,6 +30,18 @@ export function rawText(value: unknown): string {
     s = `[unserializable: ${(e as Error).message}]`
   }
   return s.length > RAW_LIMIT ? `${s.slice(0, RAW_LIMIT)}…(${s.length} chars)` : s
+}
+
+/**
+ * Request and session ids are Postgres uuids (session_assignments.id, sessions.id). Anything else is
+ * rejected here, at the boundary, so it never reaches `request_details(p_ids uuid[])`: one malformed
+ * id in a batch makes Postgres refuse the whole array (22P02 invalid input syntax for type uuid) and
+ * would take the real requests' details down with it. Any version/variant is accepted, either case.
+ */
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && value.length === 36 && UUID_RE.test(value)
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -136,12 +148,12 @@ export function parseRow(row: unknown, idKeys: string[] = ID_KEYS): ParsedRow | 
   const id = f.get(...idKeys)
   if (id === undefined || id === null || id === '') return 'request has no id'
   if (typeof id !== 'string') return `request id is a ${typeof id}, not a string`
-  if (!validRequestId(id)) return 'request id has unexpected characters or length'
+  if (!isUuid(id)) return 'request id is not a uuid'
 
   const sessionRaw = f.get(...SESSION_KEYS)
   let sessionId: string | null = null
   if (sessionRaw !== undefined && sessionRaw !== null) {
-    if (typeof sessionRaw !== 'string' || !validRequestId(sessionRaw)) return 'session_id is not a valid id string'
+    if (!isUuid(sessionRaw)) return 'session_id is not a uuid'
     sessionId = sessionRaw
   }
 
@@ -302,6 +314,21 @@ export function parseBroadcast(source: 'broadcast' | 'db-broadcast', msg: unknow
 // --- postgres_changes on public.session_assignments ---------------------------------------------------
 
 /**
+ * The server's `errors` on a postgres_changes event, as readable lines, or null when it sent none.
+ * Realtime sends `"Error 401: Unauthorized"` with no record when the subscriber's role cannot SELECT the
+ * table's primary key (new Supabase projects grant nothing by default), `"Error 413: Payload Too Large"`
+ * with values trimmed, `"Error 400: Bad Request, no primary key"` (supabase/realtime apply_rls).
+ */
+export function changeErrors(msg: unknown): string[] | null {
+  if (!isRecord(msg)) return null
+  const e = msg.errors
+  if (e === null || e === undefined) return null
+  const list = Array.isArray(e) ? e : [e]
+  if (list.length === 0) return null
+  return list.slice(0, 5).map((x) => safeText(typeof x === 'string' ? x : rawText(x), 200) ?? '(unreadable error)')
+}
+
+/**
  * `{ schema, table, commit_timestamp, eventType, new, old, errors }` (wire §3). A transition *to*
  * queued is a QueuedFact; an UPDATE to any other status or a DELETE (old = PK only under RLS, §9 #11)
  * is a RemovedFact — an unknown id is a no-op downstream. Details are never in these rows.
@@ -314,17 +341,15 @@ export function parsePostgresChange(msg: unknown, receivedAt: number): ParseResu
   const type = typeof typeRaw === 'string' ? typeRaw.trim().toUpperCase() : ''
   const newRec = isRecord(msg.new) ? msg.new : {}
   const oldRec = isRecord(msg.old) ? msg.old : {}
-  const anyId = [newRec.id, oldRec.id].find((v) => typeof v === 'string' && validRequestId(v)) as string | undefined
+  const anyId = [newRec.id, oldRec.id].find(isUuid)
   const eventId = `pg:${typeof msg.commit_timestamp === 'string' ? msg.commit_timestamp.slice(0, 40) : receivedAt}:${anyId ?? localEventId('x', receivedAt)}:${type || '?'}`
 
   if (typeof msg.table === 'string' && msg.table !== 'session_assignments') {
     return { ignored: `postgres_changes for table ${msg.table.slice(0, 64)}` }
   }
-  // errors: "Error 401: Unauthorized" (no record sent), "Error 413: Payload Too Large" (values trimmed),
-  // "Error 400: Bad Request, no primary key" — wire §3. We cannot trust the row; the caller reconciles.
-  if (Array.isArray(msg.errors) ? msg.errors.length > 0 : msg.errors !== null && msg.errors !== undefined) {
-    return rejected(source, eventId, receivedAt, `server reported errors: ${rawText(msg.errors).slice(0, 200)}`, msg, commitTs)
-  }
+  // We cannot trust the row of an event that carries errors; the caller reconciles (and says so).
+  const errors = changeErrors(msg)
+  if (errors) return rejected(source, eventId, receivedAt, `postgres_changes refused by the server: ${errors.join('; ')}`, msg, commitTs)
   if (type !== 'INSERT' && type !== 'UPDATE' && type !== 'DELETE') {
     return rejected(source, eventId, receivedAt, `unknown eventType ${typeof typeRaw === 'string' ? `"${typeRaw.slice(0, 20)}"` : `(a ${typeof typeRaw})`}`, msg, commitTs)
   }
@@ -410,10 +435,11 @@ export function parseFlagRows(rows: unknown): { flags: Partial<FeatureFlags>; pr
  * postgres_changes on feature_flags. INSERT/UPDATE carry the row; a DELETE carries only the key, and
  * a deleted flag falls back to its default — so the caller re-reads the table instead of guessing.
  */
-export function parseFlagChange(msg: unknown): { flags: Partial<FeatureFlags> } | { reread: string } | { ignored: string } {
+export function parseFlagChange(msg: unknown): { flags: Partial<FeatureFlags> } | { reread: string; refused?: string[] } | { ignored: string } {
   if (!isRecord(msg)) return { reread: 'feature_flags change is not an object' }
   const type = typeof msg.eventType === 'string' ? msg.eventType.toUpperCase() : ''
-  if (Array.isArray(msg.errors) && msg.errors.length > 0) return { reread: `feature_flags change had errors: ${rawText(msg.errors).slice(0, 120)}` }
+  const errors = changeErrors(msg)
+  if (errors) return { reread: `feature_flags change refused by the server: ${errors.join('; ')}`, refused: errors }
   if (type === 'DELETE') return { reread: 'a feature flag was deleted' }
   if (type !== 'INSERT' && type !== 'UPDATE') return { reread: `feature_flags change of unknown type ${rawText(msg.eventType).slice(0, 20)}` }
   const { flags, problems } = parseFlagRows([msg.new])

@@ -4,12 +4,16 @@
 //
 // Channels (as few as the protocol allows — a channel has one topic and one private flag):
 //   feed  `session_requests_feed` (public): the shop backend's legacy broadcast (new_request /
-//         request_accepted / request_cancelled) AND the postgres_changes bindings on
-//         public.session_assignments and public.feature_flags.
+//         request_accepted / request_cancelled — untrusted hints, anyone with the anon key can post)
+//         AND the postgres_changes bindings on public.session_assignments and public.feature_flags.
 //   shop  `shop:requests` (private): the database-side broadcast our migration's trigger sends.
-// The postgres_changes bindings sit on the public channel on purpose: a private join depends on the
+// The postgres_changes bindings sit on the public channel by default: a private join depends on the
 // realtime.messages RLS policy; if that policy is missing or wrong the shop channel fails, and the
 // persistent path must not fail with it.
+// Private-only projects ("allow public access" off in the Realtime settings) refuse every public join
+// with "PrivateOnly: This project only allows private channels". Once seen, the link uses ONE channel:
+// `shop:requests` carrying the postgres_changes bindings too (the private join is what RLS on
+// realtime.messages allows for mechanics); the public hints are then simply not heard.
 //
 // Recovery. Socket-level losses (close, heartbeat timeout) are left to phoenix's own reconnect, which
 // builds a fresh socket with our jittered, capped reconnectAfterMs and rejoins the channels; the
@@ -84,8 +88,10 @@ interface ChanSlot {
   name: 'feed' | 'shop'
   topic: string
   ch: RealtimeChannel
+  /** This channel carries the postgres_changes bindings (exactly one channel does). */
+  pg: boolean
   subscribed: boolean
-  /** feed only: postgres_changes confirmed by the `system` ok message since the last SUBSCRIBED. */
+  /** pg only: postgres_changes confirmed by the `system` ok message since the last SUBSCRIBED. */
   pgOk: boolean
   error: string | null
 }
@@ -124,6 +130,8 @@ export class LinkSupervisor {
   private explicitSignOut = false
   private current: LinkState
   private user: LinkUser | null = null
+  /** The project refused a public join with PrivateOnly: one private channel from now on. */
+  private publicRefused: string | null = null
 
   // rebuild scheduling
   private running: Promise<void> | null = null
@@ -218,6 +226,17 @@ export class LinkSupervisor {
 
   get isLive(): boolean {
     return this.current.state === 'live'
+  }
+
+  /**
+   * The channels in use: the public `session_requests_feed` (postgres_changes + the legacy hints) and the
+   * private `shop:requests`, or — on a project that refuses public channels — the private one alone with
+   * postgres_changes on it. `publicRefused` is the server's reason, for doctor and the logs.
+   */
+  get channelLayout(): { privateOnly: boolean; channels: string[]; postgresChangesOn: string; publicRefused: string | null } {
+    return this.publicRefused
+      ? { privateOnly: true, channels: [SHOP_TOPIC], postgresChangesOn: SHOP_TOPIC, publicRefused: this.publicRefused }
+      : { privateOnly: false, channels: [FEED_TOPIC, SHOP_TOPIC], postgresChangesOn: FEED_TOPIC, publicRefused: null }
   }
 
   /** Channels this supervisor owns that are registered with the realtime client (tests assert ≤ 2). */
@@ -445,23 +464,23 @@ export class LinkSupervisor {
     // 4. New channels.
     this.systemError = null
     this.lastShutdown = null
-    this.slots = [this.makeChannel('feed', gen), this.makeChannel('shop', gen)]
+    this.slots = this.publicRefused ? [this.makeChannel('shop', gen, true)] : [this.makeChannel('feed', gen, true), this.makeChannel('shop', gen, false)]
     this.recompute()
     this.armStuck(gen)
     return null
   }
 
-  private makeChannel(name: 'feed' | 'shop', gen: number): ChanSlot {
+  private makeChannel(name: 'feed' | 'shop', gen: number, pg: boolean): ChanSlot {
     const rt = this.client.realtime
     const topic = name === 'feed' ? FEED_TOPIC : SHOP_TOPIC
     const ch = rt.channel(topic, { config: { private: name === 'shop', broadcast: { self: false, ack: false } } })
-    const slot: ChanSlot = { name, topic, ch, subscribed: false, pgOk: false, error: null }
+    const slot: ChanSlot = { name, topic, ch, pg, subscribed: false, pgOk: false, error: null }
     const live = () => gen === this.gen && !this.stopped
     ch.on('broadcast', { event: '*' }, (msg: unknown) => {
       if (!live()) return
       this.emit('broadcast', name === 'feed' ? 'broadcast' : 'db-broadcast', msg, this.deps.clock.now())
     })
-    if (name === 'feed') {
+    if (pg) {
       ch.on('postgres_changes', { event: '*', schema: 'public', table: 'session_assignments' }, (msg: unknown) => {
         if (live()) this.emit('postgresChange', 'session_assignments', msg, this.deps.clock.now())
       })
@@ -489,7 +508,7 @@ export class LinkSupervisor {
         slot.error = null
         // SUBSCRIBED is premature for postgres_changes (§9 #7): wait for the system ok message.
         slot.pgOk = false
-        if (slot.name === 'feed') this.armSystemOk(gen)
+        if (slot.pg) this.armSystemOk(gen)
         break
       }
       case 'CHANNEL_ERROR': {
@@ -499,6 +518,14 @@ export class LinkSupervisor {
         slot.error = cause || 'channel error'
         // A join error reply carries the server's reason as `cause` (wire §2); socket-level errors do not.
         const joinError = !!(err as { cause?: unknown } | undefined)?.cause || /mismatch between server and client bindings/.test(cause)
+        if (joinError && slot.name === 'feed' && /^PrivateOnly\b/i.test(cause)) {
+          // Not a failure: the project allows private channels only. Rebuild at once with the one private
+          // channel carrying postgres_changes (no backoff: nothing is wrong with the server).
+          this.publicRefused = cause
+          this.deps.log.info('link: this project refuses public channels; using the private channel alone', { topic: slot.topic, cause })
+          this.recoverNow('This project allows private channels only; joining the private channel alone', { refresh: false, hard: false })
+          return
+        }
         if (joinError) {
           this.deps.log.warn('link: channel join refused', { topic: slot.topic, cause })
           // Most join refusals are token problems (expired, not yet refreshed): refresh first.
@@ -542,7 +569,7 @@ export class LinkSupervisor {
     const text = typeof m.message === 'string' ? redactText(m.message).slice(0, 300) : ''
     if (m.extension === 'postgres_changes') {
       if (m.status === 'ok') {
-        if (slot.name !== 'feed') return
+        if (!slot.pg) return
         slot.pgOk = true
         this.systemError = null
         this.cancelSystemOk?.()
@@ -579,7 +606,7 @@ export class LinkSupervisor {
     this.cancelSystemOk = this.timers.after(this.cfg.systemOkTimeoutMs, () => {
       this.cancelSystemOk = null
       if (gen !== this.gen) return
-      const feed = this.slots.find((s) => s.name === 'feed')
+      const feed = this.slots.find((s) => s.pg)
       if (!feed || feed.pgOk || !feed.subscribed) return
       this.systemError = `The database subscription was not confirmed within ${Math.round(this.cfg.systemOkTimeoutMs / 1000)} s`
       this.deps.log.warn('link: no system ok after SUBSCRIBED', { timeoutMs: this.cfg.systemOkTimeoutMs })
@@ -821,8 +848,8 @@ export class LinkSupervisor {
   private recompute(): void {
     if (this.stopped || this.signedOut) return
     if (this.running && this.slots.length === 0) return // rebuild in progress: it set 'connecting'
-    const feed = this.slots.find((s) => s.name === 'feed')
-    const shop = this.slots.find((s) => s.name === 'shop')
+    const pgSlot = this.slots.find((s) => s.pg)
+    const allJoined = this.slots.length > 0 && this.slots.every((s) => s.subscribed)
     const now = this.deps.clock.now()
     if (!this.socketOpen) {
       if (this.socketReason || this.reconnectAt) {
@@ -834,17 +861,22 @@ export class LinkSupervisor {
       }
       return
     }
-    if (feed?.subscribed && feed.pgOk && shop?.subscribed) {
+    if (allJoined && pgSlot?.pgOk) {
       this.attempt = 0
       this.cancelStuck?.()
       this.cancelStuck = null
-      this.setState('live', 'Connected; listening for requests')
+      this.setState(
+        'live',
+        this.publicRefused
+          ? `Connected; listening for requests on the private channel ${SHOP_TOPIC} (this project allows private channels only, so the shop backend's public ${FEED_TOPIC} hints are not heard)`
+          : 'Connected; listening for requests',
+      )
       return
     }
     if (this.systemError) return this.setState('degraded', this.systemError)
     const failing = this.slots.find((s) => s.error)
     if (failing && this.current.state === 'degraded') return // keep the scheduled-retry reason
-    if (feed?.subscribed && !feed.pgOk && shop?.subscribed) return this.setState('connecting', 'Joined; waiting for the database to confirm the subscription')
+    if (allJoined && pgSlot && !pgSlot.pgOk) return this.setState('connecting', 'Joined; waiting for the database to confirm the subscription')
     if (failing) return this.setState('connecting', `Rejoining (${failing.error})`)
     this.setState('connecting', 'Joining channels…')
   }

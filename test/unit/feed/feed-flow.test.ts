@@ -33,6 +33,10 @@ function fakeClient(rpc: Handler, tables: Record<string, unknown[]> = {}): Supab
   } as unknown as SupabaseClient
 }
 
+/** Request ids are uuids (the parsers reject anything else); R0…R9 for readability. */
+const rid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
+const [R0, R1, R2, R3, R4] = [0, 1, 2, 3, 4].map(rid) as [string, string, string, string, string]
+
 const row = (id: string, q = '2026-01-01T10:00:00.000001+00:00') => ({
   id,
   session_id: null,
@@ -58,9 +62,9 @@ describe('DetailsFetcher', () => {
       clock,
       timers,
     })
-    const [a, b] = await Promise.all([f.want('r1'), f.want('r2')])
-    expect(calls).toEqual([['r1', 'r2']])
-    expect(a).toMatchObject({ ok: true, details: { customerName: 'Name r1', vehicle: '2001 Ford Ka' } })
+    const [a, b] = await Promise.all([f.want(R1), f.want(R2)])
+    expect(calls).toEqual([[R1, R2]])
+    expect(a).toMatchObject({ ok: true, details: { customerName: `Name ${R1}`, vehicle: '2001 Ford Ka' } })
     expect(b.ok).toBe(true)
     timers.closeAll()
   })
@@ -81,9 +85,9 @@ describe('DetailsFetcher', () => {
       maxAttempts: 4,
       onFetch: (ok) => fetches.push(ok),
     })
-    const first = await f.want('r1', undefined, true)
+    const first = await f.want(R1, undefined, true)
     expect(first).toMatchObject({ ok: false, final: false, cause: expect.stringContaining('503') })
-    const done = await f.want('r1')
+    const done = await f.want(R1)
     expect(done).toMatchObject({ ok: false, final: true })
     expect(n).toBe(4)
     expect(fetches).toEqual([false, false, false, false])
@@ -94,13 +98,13 @@ describe('DetailsFetcher', () => {
   it('a row whose details are all null (RLS on intakes) is a cause, not details', async () => {
     const timers = new TimerRegistry()
     const f = new DetailsFetcher({
-      client: fakeClient(() => ({ data: [{ id: 'r1', status: 'queued', customer_name: null, concern: null, vehicle_make: null, vehicle_model: null, vehicle_year: null }], error: null, status: 200 })),
+      client: fakeClient(() => ({ data: [{ id: R1, status: 'queued', customer_name: null, concern: null, vehicle_make: null, vehicle_model: null, vehicle_year: null }], error: null, status: 200 })),
       log: quiet,
       clock,
       timers,
       maxAttempts: 1,
     })
-    expect(await f.want('r1')).toMatchObject({ ok: false, cause: expect.stringMatching(/row-level security/) })
+    expect(await f.want(R1)).toMatchObject({ ok: false, cause: expect.stringMatching(/row-level security/) })
     timers.closeAll()
   })
 })
@@ -108,7 +112,7 @@ describe('DetailsFetcher', () => {
 describe('Reconciler', () => {
   it('pages by (queued_at, id) and hands over one complete snapshot', async () => {
     const timers = new TimerRegistry()
-    const all = Array.from({ length: 5 }, (_, i) => row(`r${i}`, `2026-01-01T10:00:0${i}.000000+00:00`))
+    const all = Array.from({ length: 5 }, (_, i) => row(rid(i), `2026-01-01T10:00:0${i}.000000+00:00`))
     const seen: Record<string, unknown>[] = []
     const snaps: QueueSnapshot[] = []
     const r = new Reconciler({
@@ -127,10 +131,10 @@ describe('Reconciler', () => {
     r.enable()
     r.request('manual')
     await r.idle()
-    expect(seen.map((a) => a.p_after_id)).toEqual([null, 'r1', 'r3'])
+    expect(seen.map((a) => a.p_after_id)).toEqual([null, R1, R3])
     expect(snaps).toHaveLength(1)
-    expect(snaps[0]!.requests.map((q) => q.requestId)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4'])
-    expect(snaps[0]!.requests[0]!.details).toMatchObject({ customerName: 'Name r0' })
+    expect(snaps[0]!.requests.map((q) => q.requestId)).toEqual([R0, R1, R2, R3, R4])
+    expect(snaps[0]!.requests[0]!.details).toMatchObject({ customerName: `Name ${R0}` })
     r.stop()
     timers.closeAll()
   })
@@ -198,8 +202,8 @@ describe('Feed ordering', () => {
       onProblem: () => {},
     })
     const pg = (type: string, rec: Record<string, unknown>) => ({ schema: 'public', table: 'session_assignments', commit_timestamp: '2026-01-01T10:00:00Z', eventType: type, new: rec, old: { id: rec.id }, errors: null })
-    listeners.postgresChange!('session_assignments', pg('INSERT', { id: 'r1', status: 'queued', queued_at: '2026-01-01T10:00:00Z' }), Date.now())
-    listeners.postgresChange!('session_assignments', pg('UPDATE', { id: 'r1', status: 'accepted' }), Date.now())
+    listeners.postgresChange!('session_assignments', pg('INSERT', { id: R1, status: 'queued', queued_at: '2026-01-01T10:00:00Z' }), Date.now())
+    listeners.postgresChange!('session_assignments', pg('UPDATE', { id: R1, status: 'accepted' }), Date.now())
     await new Promise((r) => setTimeout(r, 30))
     expect(ingested).toHaveLength(0) // the removal waits behind the queued fact
     release()
@@ -228,11 +232,11 @@ describe('Feed ordering', () => {
       onProblem: () => {},
     })
     const t0 = Date.now()
-    listeners.postgresChange!('session_assignments', { table: 'session_assignments', eventType: 'INSERT', new: { id: 'r1', status: 'queued' }, old: {}, errors: null, commit_timestamp: null }, t0)
-    listeners.broadcast!('db-broadcast', { type: 'broadcast', event: 'new_request', payload: { request: row('r1') }, meta: { id: 'm1' } }, t0)
+    listeners.postgresChange!('session_assignments', { table: 'session_assignments', eventType: 'INSERT', new: { id: R1, status: 'queued' }, old: {}, errors: null, commit_timestamp: null }, t0)
+    listeners.broadcast!('db-broadcast', { type: 'broadcast', event: 'new_request', payload: { request: row(R1) }, meta: { id: 'm1' } }, t0)
     await feed.idle()
     expect(Date.now() - t0).toBeLessThan(1000)
-    expect(ingested[0]).toMatchObject({ kind: 'queued', source: 'postgres_changes', details: { customerName: 'Name r1' } })
+    expect(ingested[0]).toMatchObject({ kind: 'queued', source: 'postgres_changes', details: { customerName: `Name ${R1}` } })
     expect(ingested[1]).toMatchObject({ kind: 'queued', source: 'db-broadcast' })
     feed.stop()
     timers.closeAll()

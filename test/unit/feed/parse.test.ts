@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import {
   broadcastEventKind,
+  changeErrors,
   hasFullDetails,
+  isUuid,
   parseBroadcast,
   parseFlagChange,
   parseFlagRows,
@@ -12,6 +14,7 @@ import {
 import type { QueuedFact, RejectedFact, RemovedFact } from '../../../src/core/facts.js'
 
 const ID = '9f1c2d3e-0000-4000-8000-000000000001'
+const SID = 'a1b2c3d4-0000-4000-8000-000000000002'
 const T = '2026-08-21T12:00:00.120318+00:00'
 const now = 1_700_000_000_000
 
@@ -70,12 +73,12 @@ describe('broadcast parser', () => {
     const f = queued(
       parseBroadcast(
         'broadcast',
-        bc('new_request', { request: { id: ID, sessionId: 's-1', queuedAt: T, customerName: 'Ann', vehicle: 'Van', concern: 'Noise', sessionType: 'chat', Status: 'QUEUED' } }),
+        bc('new_request', { request: { id: ID, sessionId: SID, queuedAt: T, customerName: 'Ann', vehicle: 'Van', concern: 'Noise', sessionType: 'chat', Status: 'QUEUED' } }),
         now,
       ),
     )
     expect(f.details).toEqual({ customerName: 'Ann', vehicle: 'Van', concern: 'Noise', sessionType: 'chat' })
-    expect(f.sessionId).toBe('s-1')
+    expect(f.sessionId).toBe(SID)
   })
 
   it('accepts the legacy flat shape only with an explicit request id key', () => {
@@ -146,6 +149,11 @@ describe('broadcast parser', () => {
     ['a numeric status', bc('new_request', { request: request({ status: 1 }) })],
     ['a non-queued status on new_request', bc('new_request', { request: request({ status: 'accepted' }) })],
     ['a numeric session id', bc('new_request', { request: request({ session_id: 7 }) })],
+    ['an id that is not a uuid', bc('new_request', { request: request({ id: 'r-1' }) })],
+    ['a uuid with one character too many', bc('new_request', { request: request({ id: `${ID}0` }) })],
+    ['a uuid without its dashes', bc('new_request', { request: request({ id: ID.replace(/-/g, '') }) })],
+    ['a session id that is not a uuid', bc('new_request', { request: request({ session_id: 's-1' }) })],
+    ['a cancel whose id is not a uuid', bc('request_cancelled', { request: { id: 'not-a-uuid' } })],
     ['an accepted event without id', bc('request_accepted', { request: {} })],
   ]
   it.each(hostile)('rejects %s with a reason', (_name, msg) => {
@@ -179,7 +187,7 @@ describe('postgres_changes parser', () => {
   const base = { schema: 'public', table: 'session_assignments', commit_timestamp: '2026-08-21T12:00:00.123Z', errors: null }
 
   it('INSERT queued → QueuedFact without details', () => {
-    const f = queued(parsePostgresChange({ ...base, eventType: 'INSERT', new: { id: ID, status: 'queued', queued_at: T, session_id: 's1' }, old: {} }, now))
+    const f = queued(parsePostgresChange({ ...base, eventType: 'INSERT', new: { id: ID, status: 'queued', queued_at: T, session_id: SID }, old: {} }, now))
     expect(f).toMatchObject({ source: 'postgres_changes', requestId: ID, details: null, commitTs: '2026-08-21T12:00:00.123000Z' })
     expect(f.eventId).toContain(ID)
   })
@@ -222,6 +230,55 @@ describe('postgres_changes parser', () => {
 
   it('ignores other tables', () => {
     expect(parsePostgresChange({ ...base, table: 'feature_flags', eventType: 'UPDATE', new: {}, old: {} }, now)).toHaveProperty('ignored')
+  })
+})
+
+describe('ids are uuids, at every source', () => {
+  it('isUuid: any version, either case; nothing longer, shorter, or with other characters', () => {
+    expect(isUuid(ID)).toBe(true)
+    expect(isUuid(ID.toUpperCase())).toBe(true)
+    expect(isUuid('00000000-0000-0000-0000-000000000000')).toBe(true)
+    expect(isUuid(ID.slice(0, 35))).toBe(false)
+    expect(isUuid(`${ID} `)).toBe(false)
+    expect(isUuid(`{${ID}}`)).toBe(false)
+    expect(isUuid(ID.replace('9', 'g'))).toBe(false)
+    expect(isUuid(ID.replace(/-/g, ''))).toBe(false)
+    expect(isUuid('9f1c2d3e0-000-4000-8000-000000000001')).toBe(false) // right length, dash misplaced
+    expect(isUuid(null)).toBe(false)
+    expect(isUuid(1)).toBe(false)
+  })
+
+  it('a non-uuid id is rejected with its reason from broadcasts, postgres_changes and REST rows', () => {
+    expect(rejectedFact(parseBroadcast('db-broadcast', bc('new_request', { request: request({ id: "x'); drop table--" }) }), now)).reason).toBe('request id is not a uuid')
+    const pg = parsePostgresChange({ schema: 'public', table: 'session_assignments', commit_timestamp: T, eventType: 'INSERT', new: { id: 'r1', status: 'queued' }, old: {}, errors: null }, now)
+    expect('fact' in pg && pg.fact.kind === 'rejected' && pg.fact.reason).toBe('INSERT: request id is not a uuid')
+    const del = parsePostgresChange({ schema: 'public', table: 'session_assignments', commit_timestamp: T, eventType: 'DELETE', new: {}, old: { id: 'r1' } }, now)
+    expect('fact' in del && del.fact.kind === 'rejected' && del.fact.reason).toBe('DELETE: request id is not a uuid')
+    expect(parseRow(request({ id: 'r1' }))).toBe('request id is not a uuid')
+    expect(parseRow(request({ session_id: 'abc' }))).toBe('session_id is not a uuid')
+    expect(parseRow(request({ session_id: null }))).toMatchObject({ requestId: ID, sessionId: null })
+  })
+})
+
+describe('postgres_changes errors from the server', () => {
+  it('changeErrors: the server\'s lines, or null when it sent none', () => {
+    expect(changeErrors({ errors: null })).toBeNull()
+    expect(changeErrors({ errors: [] })).toBeNull()
+    expect(changeErrors({})).toBeNull()
+    expect(changeErrors('x')).toBeNull()
+    expect(changeErrors({ errors: ['Error 401: Unauthorized'] })).toEqual(['Error 401: Unauthorized'])
+    expect(changeErrors({ errors: 'Error 413: Payload Too Large' })).toEqual(['Error 413: Payload Too Large'])
+    expect(changeErrors({ errors: [{ code: 1 }] })).toEqual(['{"code":1}'])
+    expect(changeErrors({ errors: ['a\u001b[31mb'] })![0]).not.toContain('\u001b')
+  })
+
+  it('a refused event is rejected with the server\'s reason', () => {
+    const r = parsePostgresChange({ schema: 'public', table: 'session_assignments', commit_timestamp: T, eventType: 'INSERT', errors: ['Error 401: Unauthorized'] }, now)
+    expect('fact' in r && r.fact.kind === 'rejected' && r.fact.reason).toBe('postgres_changes refused by the server: Error 401: Unauthorized')
+    expect(parseFlagChange({ eventType: 'UPDATE', errors: ['Error 401: Unauthorized'] })).toEqual({
+      reread: 'feature_flags change refused by the server: Error 401: Unauthorized',
+      refused: ['Error 401: Unauthorized'],
+    })
   })
 })
 

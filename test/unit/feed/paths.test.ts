@@ -9,6 +9,13 @@ import { DEFAULT_FLAGS } from '../../../src/shared/types.js'
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} }
 
+const R9 = '00000000-0000-4000-8000-000000000009'
+/** A stable uuid per label (the parsers accept uuids only). */
+const uuidOf = (label: string) => {
+  const hex = Buffer.from(label).toString('hex').padEnd(12, '0').slice(0, 12)
+  return `00000000-0000-4000-8000-${hex}`
+}
+
 const row = (id: string) => ({
   id,
   session_id: null,
@@ -35,7 +42,7 @@ function setup(paths?: Partial<DeliveryPaths>) {
   const client = {
     rpc: (name: string, a: Record<string, unknown>) => {
       rpcs.push(name)
-      if (name === 'queued_requests') return answer([row('r9')])
+      if (name === 'queued_requests') return answer([row(R9)])
       return answer(((a.p_ids as string[]) ?? []).map(row))
     },
     from: (t: string) => ({ select: () => (tables.push(t), answer([])) }),
@@ -61,9 +68,9 @@ function setup(paths?: Partial<DeliveryPaths>) {
   })
   const now = Date.now()
   const deliverAll = (id: string) => {
-    listeners.broadcast!('broadcast', { event: 'new_request', payload: { request: row(`${id}-legacy`) } }, now)
-    listeners.broadcast!('db-broadcast', { event: 'new_request', payload: { request: row(`${id}-db`) }, meta: { id: 'm' } }, now)
-    listeners.postgresChange!('session_assignments', { table: 'session_assignments', eventType: 'INSERT', new: { id: `${id}-pg`, status: 'queued' }, old: {}, errors: null, commit_timestamp: null }, now)
+    listeners.broadcast!('broadcast', { event: 'new_request', payload: { request: row(uuidOf(`${id}-legacy`)) } }, now)
+    listeners.broadcast!('db-broadcast', { event: 'new_request', payload: { request: row(uuidOf(`${id}-db`)) }, meta: { id: 'm' } }, now)
+    listeners.postgresChange!('session_assignments', { table: 'session_assignments', eventType: 'INSERT', new: { id: uuidOf(`${id}-pg`), status: 'queued' }, old: {}, errors: null, commit_timestamp: null }, now)
   }
   const done = async () => {
     await feed.idle()
@@ -74,28 +81,30 @@ function setup(paths?: Partial<DeliveryPaths>) {
 }
 
 describe('delivery paths', () => {
-  it('all on by default: every source reaches the desk and enable() reconciles', async () => {
+  it('all on by default: the trusted sources reach the desk, the public topic is a hint, and enable() reconciles', async () => {
     const t = setup()
     t.feed.enable('startup')
     t.deliverAll('a')
     await t.feed.idle()
-    expect(t.ingested.map((f) => f.source).sort()).toEqual(['broadcast', 'db-broadcast', 'postgres_changes'])
+    expect(t.ingested.map((f) => f.source).sort()).toEqual(['db-broadcast', 'postgres_changes'])
+    expect(t.feed.hints.stats.hints).toBe(1)
     expect(t.snapshots.map((s) => s.trigger)).toEqual(['startup'])
     await t.done()
   })
 
-  it('each path alone: only its facts reach the desk', async () => {
-    const alone: [keyof DeliveryPaths, string][] = [
-      ['broadcast', 'broadcast'],
-      ['dbBroadcast', 'db-broadcast'],
-      ['postgresChanges', 'postgres_changes'],
+  it('each path alone: only its facts reach the desk; the public topic alone only hints', async () => {
+    const alone: [keyof DeliveryPaths, string[], number][] = [
+      ['broadcast', [], 1],
+      ['dbBroadcast', ['db-broadcast'], 0],
+      ['postgresChanges', ['postgres_changes'], 0],
     ]
-    for (const [path, source] of alone) {
+    for (const [path, sources, hints] of alone) {
       const t = setup({ broadcast: false, dbBroadcast: false, postgresChanges: false, reconcile: false, [path]: true })
       t.feed.enable('startup')
       t.deliverAll('a')
       await t.feed.idle()
-      expect(t.ingested.map((f) => f.source)).toEqual([source])
+      expect(t.ingested.map((f) => f.source)).toEqual(sources)
+      expect(t.feed.hints.stats.hints).toBe(hints)
       expect(t.snapshots).toEqual([])
       expect(t.rpcs).not.toContain('queued_requests')
       await t.done()
@@ -123,8 +132,8 @@ describe('delivery paths', () => {
     await t.feed.idle()
     expect(t.ingested).toEqual([])
     expect(t.snapshots.map((s) => [s.trigger, s.requests.map((r) => r.requestId)])).toEqual([
-      ['startup', ['r9']],
-      ['manual', ['r9']],
+      ['startup', [R9]],
+      ['manual', [R9]],
     ])
     await t.done()
   })

@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest'
 import * as electron from '../../mocks/electron.js'
 import { FakeEngine } from '../../mocks/fake-engine.js'
 import type { EngineConfig, EnginePorts } from '../../../src/core/engine-api.js'
+import { LOCAL_DEFAULTS } from '../../../src/core/config.js'
 
 vi.mock('electron', () => import('../../mocks/electron.js'))
 const made: Array<{ config: EngineConfig; ports: EnginePorts; engine: FakeEngine }> = []
@@ -26,14 +27,14 @@ describe('main composition', () => {
   it('wires security, protocol, tray, engine, sinks, IPC, power and quit', async () => {
     electron.resetElectronMock()
     vi.stubEnv('SUPABASE_URL', 'http://127.0.0.1:54321')
-    vi.stubEnv('SUPABASE_ANON_KEY', 'anon.key')
+    vi.stubEnv('SUPABASE_ANON_KEY', LOCAL_DEFAULTS.anonKey)
     vi.stubEnv('BAYALERT_EMAIL', 'mechanic1@bayalert.test')
     vi.stubEnv('BAYALERT_PASSWORD', 'demo-pw')
     vi.stubEnv('BAYALERT_DATA_DIR', '/tmp/bayalert-index-test')
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     try {
       await import('../../../src/main/index.js')
-      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(10)
+      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(14)
       await expect.poll(() => made[0]?.engine.calls.some((c) => c.cmd === 'signIn'), { timeout: 5000 }).toBe(true)
 
       expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) })])
@@ -41,9 +42,14 @@ describe('main composition', () => {
       expect(electron.session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled()
       expect(electron.protocol.handle).toHaveBeenCalledWith('app', expect.any(Function))
       expect(electron.FakeTray.instances).toHaveLength(1)
+      // Unpackaged: no updater is loaded and the window is told why.
+      await expect(electron.ipcMain.handlers.get('updates:get-status')!({ senderFrame: { url: 'app://bundle/index.html' } })).resolves.toMatchObject({
+        phase: 'off',
+        text: expect.stringMatching(/development build/),
+      })
 
       const { config, ports, engine } = made[0]!
-      expect(config).toMatchObject({ supabaseUrl: 'http://127.0.0.1:54321', anonKey: 'anon.key', dataDir: '/tmp/bayalert-index-test' })
+      expect(config).toMatchObject({ supabaseUrl: 'http://127.0.0.1:54321', anonKey: LOCAL_DEFAULTS.anonKey, dataDir: '/tmp/bayalert-index-test' })
       expect(ports.sinks.map((s) => `${s.name}:${s.tier}`)).toEqual(['notification:notification', 'sound:sound', 'attention:attention', 'in-app:in-app'])
       expect(engine.calls.slice(0, 2)).toEqual([{ cmd: 'start' }, { cmd: 'signIn', email: 'mechanic1@bayalert.test' }])
       // The password never reaches the log.

@@ -6,8 +6,10 @@ vi.mock('electron', () => import('../../mocks/electron.js'))
 
 const { registerIpcHandlers } = await import('../../../src/main/ipc-handlers.js')
 const { EngineHost } = await import('../../../src/main/engine-host.js')
+const { FirstRunService } = await import('../../../src/main/first-run-service.js')
 const { SettingsService, settingsView } = await import('../../../src/main/settings.js')
 const { isTrustedSender, push } = await import('../../../src/main/typed-ipc.js')
+const { LOCAL_DEFAULTS } = await import('../../../src/core/config.js')
 
 const trusted = { senderFrame: { url: 'app://bundle/index.html' } }
 const lines: string[] = []
@@ -25,8 +27,23 @@ async function setup() {
   engine = new FakeEngine({ queue: [makeItem({ requestId: 'r-1' })] })
   const host = new EngineHost(() => engine, log)
   await host.configure({ supabaseUrl: 'http://127.0.0.1:1', anonKey: 'k', dataDir: '/tmp/x', workstationId: 'w', appVersion: '0' })
-  const settings = new SettingsService(memoryKv(), { SUPABASE_URL: 'http://127.0.0.1:54321', SUPABASE_ANON_KEY: 'anon.key' })
-  registerIpcHandlers({ host, settings, view: async (l) => settingsView(l, { protected: true, backend: 'test', message: null }), log })
+  const settings = new SettingsService(memoryKv(), { SUPABASE_URL: 'http://127.0.0.1:54321', SUPABASE_ANON_KEY: LOCAL_DEFAULTS.anonKey })
+  const firstRun = new FirstRunService({
+    kv: memoryKv(),
+    settings,
+    snapshot: () => host.snapshot(),
+    onSnapshot: (l) => host.onSnapshot(l),
+    sound: { name: 'sound', tier: 'sound', alert: vi.fn() },
+    notificationsSupported: () => true,
+    secretStorage: async () => ({ protected: true, backend: 'test', message: null }),
+    loginItem: { supported: () => false, enabled: () => false, set: () => false },
+    updateStatus: () => ({ phase: 'off', version: null, text: 'Updates are off: test.' }),
+    provisionedStartAtLogin: undefined,
+    isPackaged: true,
+    envConfigured: false,
+    log,
+  })
+  registerIpcHandlers({ host, settings, firstRun, view: async (l) => settingsView(l, { protected: true, backend: 'test', message: null }), updateStatus: () => ({ phase: 'off', version: null, text: 'Updates are off: test.' }), log })
 }
 const call = (channel: string, event: unknown, ...args: unknown[]): Promise<any> => Promise.resolve(electron.ipcMain.handlers.get(channel)!(event, ...args))
 
@@ -46,7 +63,7 @@ describe('isTrustedSender', () => {
 describe('handlers', () => {
   it('registers every contract channel', () => {
     expect([...electron.ipcMain.handlers.keys()].sort()).toEqual(
-      ['alerts:pause', 'alerts:resume', 'engine:get-snapshot', 'link:reconnect', 'queue:accept', 'queue:acknowledge', 'session:sign-in', 'session:sign-out', 'settings:get', 'settings:save'].sort(),
+      ['alerts:pause', 'alerts:resume', 'engine:get-snapshot', 'link:reconnect', 'queue:accept', 'queue:acknowledge', 'session:sign-in', 'session:sign-out', 'settings:get', 'settings:save', 'updates:get-status', 'first-run:get-state', 'first-run:test-alert', 'first-run:finish'].sort(),
     )
   })
 
@@ -95,10 +112,14 @@ describe('handlers', () => {
     ['alerts:pause', [[15]]],
     ['alerts:pause', [null]],
     ['alerts:resume', ['now']],
-    ['settings:save', [{ supabaseUrl: 'javascript:alert(1)', anonKey: 'k', email: '', soundEnabled: true }]],
+    ['settings:save', [{ supabaseUrl: 'javascript:alert(1)', anonKey: 'k', email: '', soundEnabled: 'yes' }]],
     ['settings:save', [{ supabaseUrl: 'https://x.supabase.co', anonKey: 'k', email: '', soundEnabled: true, extra: 1 }]],
     ['session:sign-in', ['not-an-email', 'pw']],
     ['session:sign-in', ['a@b.co', '']],
+    ['first-run:finish', [{ startAtLogin: 'yes', soundHeard: null }]],
+    ['first-run:finish', [{ startAtLogin: true }]],
+    ['first-run:finish', [{ startAtLogin: true, soundHeard: null, extra: 1 }]],
+    ['first-run:test-alert', ['now']],
   ])('rejects %s with %j', async (channel, args) => {
     await expect(call(channel, trusted, ...args)).rejects.toThrow(/invalid arguments/)
     expect(engine.calls.filter((c) => c.cmd !== 'start')).toEqual([])
@@ -115,6 +136,12 @@ describe('handlers', () => {
     expect(engine.calls).toContainEqual({ cmd: 'signIn', email: 'mech@shop.example' })
     const view = await call('settings:get', trusted)
     expect(view).toMatchObject({ supabaseUrl: 'http://127.0.0.1:54321', configured: true, secretStorage: { protected: true } })
+    // Well-formed but unusable content comes back as a message per field (test/unit/main/settings-keys.test.ts has the table).
+    expect(await call('settings:save', trusted, { supabaseUrl: 'javascript:alert(1)', anonKey: LOCAL_DEFAULTS.anonKey, email: '', soundEnabled: true })).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/https/)],
+      fields: { supabaseUrl: expect.stringMatching(/https/) },
+    })
   })
 })
 

@@ -1,0 +1,45 @@
+/** @vitest-environment node */
+// The Electron host's engine configuration: nothing until a shop is configured; workstation id and data dir
+// from the environment first, then the provisioning file, then the defaults.
+import { describe, expect, it } from 'vitest'
+import { engineConfigFor, engineConfigKey } from '../../../src/main/engine-config.js'
+import { loadSettings } from '../../../src/main/settings.js'
+
+const loaded = loadSettings({ supabaseUrl: 'https://shop.supabase.co', anonKey: 'sb_publishable_abc' })
+const base = { loaded, provisioned: {}, env: {}, defaultDataDir: '/home/m/.config/bayalert/data', hostName: 'bay3-pc', appVersion: '1.2.3' }
+
+describe('engineConfigFor', () => {
+  it('no engine while no shop is configured', () => {
+    expect(engineConfigFor({ ...base, loaded: loadSettings(undefined) })).toBeNull()
+    expect(engineConfigKey(null)).toBe('')
+  })
+  it('defaults: host name, default data dir, the engine’s own repeat interval', () => {
+    expect(engineConfigFor(base)).toEqual({
+      supabaseUrl: 'https://shop.supabase.co',
+      anonKey: 'sb_publishable_abc',
+      dataDir: '/home/m/.config/bayalert/data',
+      workstationId: 'bay3-pc',
+      appVersion: '1.2.3',
+    })
+  })
+  it('provisioned workstation name and repeat interval; the environment wins over both', () => {
+    const provisioned = { workstationName: 'Bay 3', repeatIntervalSeconds: 90 }
+    expect(engineConfigFor({ ...base, provisioned })).toMatchObject({ workstationId: 'Bay 3', repeatIntervalMs: 90_000 })
+    expect(engineConfigFor({ ...base, provisioned, env: { BAYALERT_WORKSTATION_ID: 'env-id', BAYALERT_DATA_DIR: '/data' } })).toMatchObject({
+      workstationId: 'env-id',
+      dataDir: '/data',
+      repeatIntervalMs: 90_000,
+    })
+  })
+  it('passes the Electron build of better-sqlite3 on when there is one', () => {
+    expect(engineConfigFor({ ...base, sqliteNativeBinding: '/repo/.cache/better-sqlite3/x.node' })?.sqliteNativeBinding).toBe('/repo/.cache/better-sqlite3/x.node')
+    expect(engineConfigFor(base)).not.toHaveProperty('sqliteNativeBinding')
+  })
+  it('a change of any engine-fixed value changes the key (a new engine is started)', () => {
+    const k = engineConfigKey(engineConfigFor(base))
+    expect(engineConfigKey(engineConfigFor(base))).toBe(k)
+    expect(engineConfigKey(engineConfigFor({ ...base, provisioned: { workstationName: 'Bay 4' } }))).not.toBe(k)
+    expect(engineConfigKey(engineConfigFor({ ...base, provisioned: { repeatIntervalSeconds: 30 } }))).not.toBe(k)
+    expect(engineConfigKey(engineConfigFor({ ...base, loaded: loadSettings({ supabaseUrl: 'https://shop.supabase.co', anonKey: 'sb_publishable_xyz' }) }))).not.toBe(k)
+  })
+})
