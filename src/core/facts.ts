@@ -1,4 +1,4 @@
-// The feed's output: one stream of request facts from three sources (shared/design.md, "Feed").
+// The feed's output: one stream of request facts from three sources.
 // Everything upstream (broadcast, db-broadcast, postgres_changes, reconcile) is parsed into these
 // shapes; everything downstream (store, alert pipeline) consumes only these.
 import type { FactSource, RequestDetails } from '../shared/types.js'

@@ -27,7 +27,7 @@ export interface Alert {
   latencyMs: number | null
 }
 
-/** Which feature flag gates a sink (shared/design.md, "Alert pipeline"). */
+/** Which feature flag gates a sink (TIER_FLAG; 'in-app' and 'terminal' only obey the master switch). */
 export type SinkTier = 'notification' | 'sound' | 'attention' | 'in-app' | 'terminal'
 
 export const TIER_FLAG: Record<SinkTier, keyof FeatureFlags | null> = {
