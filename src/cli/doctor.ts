@@ -12,8 +12,9 @@ import { DEFAULT_FLAGS, type LinkState } from '../shared/types.js'
 import type { Logger } from '../core/ports.js'
 import { systemClock } from '../core/ports.js'
 import { detectNotifier } from './notifier.js'
-import { isMainModule, parseArgs, resolveSettings, type DataDirSource } from './settings.js'
+import { isMainModule, parseArgs, resolveSettings } from './settings.js'
 import { MemorySecretStore } from '../core/memory-secret-store.js'
+import type { DataDirSource } from './settings.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip'
 export interface Check {
