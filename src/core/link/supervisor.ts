@@ -1,6 +1,7 @@
 // The link supervisor: owns the one supabase-js client, its one socket and its two channels, and turns
 // everything that can go wrong with them into a visible state with a readable reason
-// (shared/design.md, "Link supervisor"; shared/reference/supabase-wire.md §5 and §9).
+// (supabase-js's realtime-js client; each known Realtime failure it works around is named below by its
+// GitHub issue).
 //
 // Channels (as few as the protocol allows — a channel has one topic and one private flag):
 //   feed  `session_requests_feed` (public): the shop backend's legacy broadcast (new_request /
@@ -18,9 +19,10 @@
 // Recovery. Socket-level losses (close, heartbeat timeout) are left to phoenix's own reconnect, which
 // builds a fresh socket with our jittered, capped reconnectAfterMs and rejoins the channels; the
 // `system` ok message after each rejoin triggers a reconcile. Everything else is a *rebuild*:
-// refresh the session if asked (resume first — §9 #3, #5), `await realtime.setAuth()` (§9 #1), close the
-// socket, `await removeChannel` every channel (§9 #2, #5), create new channel instances, subscribe.
-// Rebuilds are serialized, jittered and capped (§9 #8), and every timer is tracked.
+// refresh the session if asked (resume first — supabase/supabase-js#2613, supabase/realtime#1414),
+// `await realtime.setAuth()` (supabase/supabase-js#1553), close the socket, `await removeChannel` every
+// channel (supabase/realtime-js#274, supabase/realtime#1414), create new channel instances, subscribe.
+// Rebuilds are serialized, jittered and capped (supabase/supabase-js#1559), and every timer is tracked.
 import WebSocketImpl from 'ws'
 import { createClient, type RealtimeChannel, type Session, type SupabaseClient } from '@supabase/supabase-js'
 import type { LinkState, LinkStateName } from '../../shared/types.js'
@@ -40,9 +42,10 @@ export interface LinkConfig {
   supabaseUrl: string
   anonKey: string
   /** Realtime heartbeat; a dead link is noticed within 2× this (default 4 s → ≤ 8 s, under the 10 s goal with slack for a busy
-   *  event loop; library default 25 s → up to 50 s, wire §5.1). */
+   *  event loop; library default 25 s → up to 50 s, realtime-js RealtimeClient). */
   heartbeatIntervalMs?: number
-  /** Join / push timeout (library default 10 s; shorter turns real join errors into TIMED_OUT, §9 #8). */
+  /** Join / push timeout (library default 10 s; shorter turns real join errors, sent after the server's
+   *  5 s backoff, into TIMED_OUT). */
   joinTimeoutMs?: number
   /** After SUBSCRIBED, how long to wait for the postgres_changes `system` ok before calling it degraded. */
   systemOkTimeoutMs?: number
@@ -69,7 +72,8 @@ export interface LinkEvents {
   state(s: LinkState): void
   broadcast(source: 'broadcast' | 'db-broadcast', msg: unknown, receivedAt: number): void
   postgresChange(table: string, msg: unknown, receivedAt: number): void
-  /** The database subscription is confirmed (system ok): time to reconcile (§9 #6, #7). */
+  /** The database subscription is confirmed (system ok): time to reconcile (supabase/realtime#570,
+   *  supabase/realtime-js#525). */
   confirmed(why: string): void
   user(u: LinkUser | null): void
 }
@@ -197,13 +201,13 @@ export class LinkSupervisor {
         timeout: this.cfg.joinTimeoutMs,
         reconnectAfterMs: (tries: number) => this.onReconnectScheduled(tries),
         heartbeatCallback: (status: string) => this.onHeartbeat(status),
-        // Node < 22 has no global WebSocket (wire §5.7).
+        // Node < 22 has no global WebSocket: realtime-js needs a transport handed in.
         ...(config.transport
           ? { transport: config.transport as never }
           : typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function'
             ? {}
             : { transport: WebSocketImpl as never }),
-        // Never `worker: true` outside a renderer: no heartbeats at all in Node (wire §5.6).
+        // Never `worker: true` outside a renderer: realtime-js then sends no heartbeats at all in Node.
       },
     })
     this.hookSocket()
@@ -310,7 +314,8 @@ export class LinkSupervisor {
     this.recoverNow(why, { refresh: false, hard: true })
   }
 
-  /** OS resume / unlock: refresh the session FIRST, then a fresh socket (wire §9 #3, #5). */
+  /** OS resume / unlock: refresh the session FIRST, then a fresh socket (supabase/supabase-js#2613,
+   *  supabase/realtime#1414). */
   notifyResume(): void {
     this.recoverNow('Woke from sleep', { refresh: true, hard: true })
   }
@@ -428,7 +433,8 @@ export class LinkSupervisor {
     this.deps.log.info('link: rebuilding', { why, refresh: opts.refresh, hard: opts.hard, attempt: this.attempt })
 
     // 1. A session that is valid *now*. On resume the cached token may have expired while asleep,
-    //    and every rejoin would carry it (§9 #3): refresh before anything touches the socket.
+    //    and every rejoin would carry it (supabase/supabase-js#2613): refresh before anything touches
+    //    the socket.
     if (opts.refresh) {
       const { error } = await this.client.auth.refreshSession()
       if (gen !== this.gen || this.stopped) return null
@@ -453,11 +459,12 @@ export class LinkSupervisor {
     }
     this.setUser(data.session)
 
-    // 2. The socket must carry the user's JWT in the join, or RLS silently filters everything (§9 #1).
+    // 2. The socket must carry the user's JWT in the join, or RLS silently filters everything
+    //    (supabase/supabase-js#1553).
     await this.client.realtime.setAuth()
     if (gen !== this.gen || this.stopped) return null
 
-    // 3. Fresh socket, no leftover channel instances (§9 #2, #5).
+    // 3. Fresh socket, no leftover channel instances (supabase/realtime-js#274, supabase/realtime#1414).
     await this.teardownChannels(opts.hard)
     if (gen !== this.gen || this.stopped) return null
 
@@ -506,7 +513,8 @@ export class LinkSupervisor {
       case 'SUBSCRIBED': {
         slot.subscribed = true
         slot.error = null
-        // SUBSCRIBED is premature for postgres_changes (§9 #7): wait for the system ok message.
+        // SUBSCRIBED is premature for postgres_changes (supabase/realtime-js#525): wait for the system ok
+        // message.
         slot.pgOk = false
         if (slot.pg) this.armSystemOk(gen)
         break
@@ -516,7 +524,8 @@ export class LinkSupervisor {
         slot.subscribed = false
         slot.pgOk = false
         slot.error = cause || 'channel error'
-        // A join error reply carries the server's reason as `cause` (wire §2); socket-level errors do not.
+        // A join error reply carries the server's reason as `cause` (supabase/realtime
+        // realtime_channel.ex); socket-level errors do not.
         const joinError = !!(err as { cause?: unknown } | undefined)?.cause || /mismatch between server and client bindings/.test(cause)
         if (joinError && slot.name === 'feed' && /^PrivateOnly\b/i.test(cause)) {
           // Not a failure: the project allows private channels only. Rebuild at once with the one private
@@ -543,14 +552,14 @@ export class LinkSupervisor {
         slot.pgOk = false
         slot.error = 'join timed out'
         // A join that gets no answer on an "open" socket is the half-open/dead-socket signature
-        // (§9 #5, #8): a fresh socket, not another rejoin on the same one.
+        // (supabase/realtime#1414, supabase/supabase-js#1559): a fresh socket, not another rejoin on the same one.
         this.deps.log.warn('link: channel join timed out', { topic: slot.topic })
         this.scheduleRebuild(`Joining ${slot.topic} timed out`, { refresh: false, hard: true })
         break
       }
       case 'CLOSED': {
         // Only the server closes our channels while this generation is current (token expired,
-        // permission revoked): the channel is gone for good and must be recreated (§9 #2).
+        // permission revoked): the channel is gone for good and must be recreated (supabase/realtime-js#274).
         this.stats.serverCloses++
         slot.subscribed = false
         slot.pgOk = false
@@ -577,11 +586,12 @@ export class LinkSupervisor {
         this.stats.confirmations++
         this.recompute()
         // Every confirmation — first join, rejoin after a drop, re-subscribe after a token refresh —
-        // may have a gap behind it: reconcile (§9 #6, #7).
+        // may have a gap behind it: reconcile (supabase/realtime#570, supabase/realtime-js#525).
         this.emit('confirmed', 'subscribed')
       } else {
         // "Unable to subscribe to changes…" / "unable to connect to the project database": the channel
-        // stays SUBSCRIBED and no events arrive (wire §2). The server may retry on its own (a later ok
+        // stays SUBSCRIBED and no events arrive (supabase/realtime realtime_channel.ex). The server may
+        // retry on its own (a later ok
         // makes us live again and cancels nothing but the pending rebuild); if it does not, a fresh
         // subscription after a backoff does.
         slot.pgOk = false
@@ -593,7 +603,7 @@ export class LinkSupervisor {
       return
     }
     if (m.status === 'error') {
-      // A shutdown notice; phx_close follows (wire §2 "system messages").
+      // A shutdown notice; phx_close follows (supabase/realtime realtime_channel.ex).
       this.lastShutdown = text || 'shutdown'
       this.deps.log.warn('link: server shutting channel down', { topic: slot.topic, message: text })
     } else if (/server requested disconnect/i.test(text)) {
@@ -693,7 +703,7 @@ export class LinkSupervisor {
         if (session) this.setUser(session)
         this.lastRefreshFailure = null
         // A new token is the likely cure for a link that is down for token reasons. When the link is
-        // live, supabase-js has already pushed the token to the joined channels (wire §5.5) and the
+        // live, supabase-js has already pushed the token to the joined channels (realtime-js setAuth) and the
         // server re-confirms with a system ok — no need to churn hundreds of sockets every hour.
         // Only a link that is failing (a retry is scheduled, or a channel was refused/closed/errored) is
         // cured by it: a link that is still joining must be left alone. With tokens that live less than
@@ -718,7 +728,7 @@ export class LinkSupervisor {
 
   /**
    * Watches refresh responses: a 4xx refresh means the session is dead even when auth-js keeps it
-   * because the access token has not expired yet (wire §8) — we show signed-out instead of running
+   * because the access token has not expired yet — we show signed-out instead of running
    * on until the token dies mid-shift.
    */
   private readonly observingFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
@@ -809,7 +819,7 @@ export class LinkSupervisor {
 
   /**
    * Closes the socket and removes every channel instance. The socket goes first so that each leave
-   * is acknowledged locally instead of waiting 10 s for a reply on a dead link (wire §5.4).
+   * is acknowledged locally instead of waiting 10 s for a reply on a dead link (realtime-js's push timeout).
    */
   private async teardownChannels(hard: boolean): Promise<void> {
     const rt = this.client.realtime
