@@ -19,6 +19,7 @@ import { attachOutput, BellSink, TerminalOutput, TerminalSink } from './output.j
 import { appVersion, isMainModule, parseArgs, resolveSettings, stderrLogger, workstationId } from './settings.js'
 import { DEFAULT_RENDERER_DIR, startUiServer, type UiServer } from './ui-server.js'
 import { ensureUiBuilt } from './ui-build.js'
+import { UiPushSink } from './ui-sink.js'
 
 const USAGE = `Usage: npm run headless -- [options]
 
@@ -90,6 +91,9 @@ export async function main(argv: string[]): Promise<number> {
   const log = hostLog.logger('headless', stderrLogger(args.verbose, args.json))
   const secrets = new FileSecretStore(settings.dataDir, log)
   const sinks: AlertSink[] = [new TerminalSink(out)]
+  // The queue UI is one more sink of the pipeline (attached once its server listens).
+  const uiSink = args.noUi ? null : new UiPushSink()
+  if (uiSink) sinks.push(uiSink)
   if (tty) sinks.push(new BellSink((s) => process.stdout.write(s)))
   const notifier = detectNotifier()
   if (notifier.kind && notifier.command) sinks.push(new OsNotifierSink({ ...notifier, command: notifier.command }))
@@ -143,7 +147,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
 
-  if (!args.noUi) ui = await startUi(engine, args.uiPort, say, log)
+  if (uiSink) ui = await startUi(engine, uiSink, args.uiPort, say, log)
   if (ui) {
     // Other programs parse these two lines (so no "bayalert: " prefix: a line starts with its name); each
     // URL carries the secret that unlocks its view. Stderr only: never in the --json stream or a log.
@@ -159,10 +163,10 @@ export async function main(argv: string[]): Promise<number> {
   return 0
 }
 
-async function startUi(engine: EngineHandle, port: number | null, say: (m: string) => void, log: Logger): Promise<UiServer | null> {
+async function startUi(engine: EngineHandle, alerts: UiPushSink, port: number | null, say: (m: string) => void, log: Logger): Promise<UiServer | null> {
   await ensureUiBuilt(DEFAULT_RENDERER_DIR, say)
   try {
-    return await startUiServer({ engine, port: port ?? 0, host: '127.0.0.1', log })
+    return await startUiServer({ engine, alerts, port: port ?? 0, host: '127.0.0.1', log })
   } catch (e) {
     say(`could not start the queue UI (${(e as Error).message}); running without it`)
     return null

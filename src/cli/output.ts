@@ -3,7 +3,7 @@
 //          (stdout stays machine-readable: logs and notices go to stderr);
 //  text    event lines, plus a live queue + state line redrawn in place when stdout is a TTY (ANSI).
 // Alerts reach the terminal as an AlertSink (tier 'terminal'), so they are exactly what the pipeline
-// delivered; state/queue/health/error come from engine events.
+// delivered; state/queue/health/error and alert updates (enrichment) come from engine events.
 import type { Alert, AlertSink } from '../core/ports.js'
 import type { EngineHandle } from '../core/engine-api.js'
 import type { EngineSnapshot, HealthSummary, LinkState, QueueItem } from '../shared/types.js'
@@ -96,6 +96,8 @@ export class TerminalOutput {
 
   private status = ''
   private lastQueueKey = ''
+  /** JSON mode: alert texts replaced since the last queue line, sent with the next one. */
+  private pendingUpdates: Record<string, unknown>[] = []
   constructor(private readonly o: OutputOptions) {}
 
   private colour(s: string, c: string): string {
@@ -135,11 +137,14 @@ export class TerminalOutput {
 
   /**
    * Details arrived for a request that rang basic. Text mode: one line with the full text. JSON mode:
-   * nothing here — the type set stays state|alert|retract|queue|health|error, and the enrichment
-   * already shows as the next `queue` line (its detail turns 'full').
+   * no new type (the set stays state|alert|retract|queue|health|error): the new text rides as
+   * `updates` on the next `queue` line, the one the enrichment itself causes (its detail turns 'full').
    */
   update(a: Alert): void {
-    if (this.o.json) return
+    if (this.o.json) {
+      this.pendingUpdates.push({ requestId: a.requestId ?? null, kind: a.kind, detail: a.detail, title: a.title, body: a.body })
+      return
+    }
     this.line(`${this.colour(new Date().toLocaleTimeString(), C.dim)} ${this.colour('↻ details', C.cyan)} ${a.title} — ${a.body}`)
   }
 
@@ -176,9 +181,11 @@ export class TerminalOutput {
     for (const id of this.names.keys()) if (!present.has(id) && !this.withdrawing.has(id)) this.names.delete(id)
     for (const id of this.acknowledgedShown) if (!present.has(id)) this.acknowledgedShown.delete(id)
     const key = JSON.stringify(items.map((q) => [q.requestId, q.detail, q.acknowledged, q.confirmed]))
-    if (key === this.lastQueueKey) return
+    if (key === this.lastQueueKey && this.pendingUpdates.length === 0) return
     this.lastQueueKey = key
-    this.emit('queue', queueFields(items))
+    const updates = this.pendingUpdates
+    this.pendingUpdates = []
+    this.emit('queue', { ...queueFields(items), ...(updates.length ? { updates } : {}) })
   }
 
   health(h: HealthSummary): void {
@@ -213,9 +220,6 @@ export class TerminalSink implements AlertSink {
   alert(a: Alert): void {
     this.out.alert(a)
   }
-  update(a: Alert): void {
-    this.out.update(a)
-  }
   retract(requestId: string): void {
     this.out.retract(requestId)
   }
@@ -235,6 +239,8 @@ export class BellSink implements AlertSink {
 export function attachOutput(engine: EngineHandle, out: TerminalOutput): () => void {
   const offs = [
     engine.on('state', (s) => out.state(s)),
+    // Not through TerminalSink: the engine's own event, the path every UI shares.
+    engine.on('update', (a) => out.update(a)),
     engine.on('snapshot', (s) => {
       out.queue(s.queue)
       out.redraw(s)

@@ -25,6 +25,7 @@ import type { Logger } from '../core/ports.js'
 import { decodeRequestPath, extensionOf, resolveInside, UI_CONTENT_TYPES } from '../core/static-files.js'
 import { ARG_VALIDATORS, describeArgs, isQueueChannel, type InAppAlert, type QueueChannel } from '../shared/ipc.js'
 import { createUiAccess, KEY_PARAM, type UiScope } from './ui-access.js'
+import type { UiPushSink } from './ui-sink.js'
 
 export interface UiServerOptions {
   engine: EngineHandle
@@ -36,6 +37,11 @@ export interface UiServerOptions {
   log?: Logger
   /** Command body cap in bytes (default 16 KiB; the largest valid command is well under 1 KiB). */
   maxBodyBytes?: number
+  /**
+   * The sink the host registered with the engine's alert pipeline: alerts and updates reach the page
+   * through it (the same path as every other sink); without one the page gets snapshots only.
+   */
+  alerts?: UiPushSink
 }
 
 export interface UiServer {
@@ -355,10 +361,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
 
   const unsubscribe = [
     engine.on('snapshot', (snapshot) => broadcast({ type: 'snapshot', snapshot })),
-    engine.on('alert', (a) => {
-      const alert: InAppAlert = { title: a.title, body: a.body, requestId: a.requestId ?? null, at: Date.now() }
-      broadcast({ type: 'alert', alert })
-    }),
+    ...(opts.alerts ? [opts.alerts.attach((alert: InAppAlert) => broadcast({ type: 'alert', alert }))] : []),
   ]
 
   await new Promise<void>((resolveListen, reject) => {

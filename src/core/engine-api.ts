@@ -6,6 +6,8 @@ import type { Alert, AlertSink, Clock, Logger, RetractWhy, SecretStore } from '.
 export interface EngineEvents {
   snapshot: EngineSnapshot
   alert: Alert
+  /** A shown request's alert text changed (details arrived after a basic ring); not a ring. */
+  update: Alert
   retract: { requestId: string; why: RetractWhy }
   state: LinkState
   health: HealthSummary

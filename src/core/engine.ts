@@ -51,7 +51,7 @@ export class Engine implements EngineHandle {
   feed: Feed | null = null
   readonly timers = new TimerRegistry()
   private readonly clock: Clock
-  private readonly listeners: Listeners = { snapshot: new Set(), alert: new Set(), retract: new Set(), state: new Set(), health: new Set(), error: new Set() }
+  private readonly listeners: Listeners = { snapshot: new Set(), alert: new Set(), update: new Set(), retract: new Set(), state: new Set(), health: new Set(), error: new Set() }
   private started: Promise<void> | null = null
   private stopped = false
   private displayed: LinkState
@@ -101,6 +101,7 @@ export class Engine implements EngineHandle {
     this.offs.push(
       desk.on('queue', () => this.queueSnapshot()),
       desk.on('alert', (a) => this.emit('alert', a)),
+      desk.on('update', (a) => this.emit('update', a)),
       desk.on('retract', (r) => this.emit('retract', { ...r, why: store.isOpen ? whyRetracted(store, r.requestId) : 'removed' })),
       desk.on('pause', () => this.queueSnapshot()),
       desk.on('flags', () => this.queueSnapshot()),

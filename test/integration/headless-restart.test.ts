@@ -236,6 +236,35 @@ describe('headless', () => {
     }
   })
 
+  it('--json shows an enrichment: a basic ring, then the queue line that carries the full text as `updates`', async () => {
+    const env = {
+      SUPABASE_URL: b.url,
+      SUPABASE_ANON_KEY: b.anonKey,
+      BAYALERT_EMAIL: b.demoUsers[1]!.email,
+      BAYALERT_PASSWORD: b.demoUsers[1]!.password,
+      BAYALERT_DATA_DIR: mkdtempSync(join(tmpdir(), 'bayalert-enrich-')),
+    }
+    const c = headless(env, ['--json', '--no-ui'])
+    try {
+      await c.waitLine((l) => l.type === 'state' && l.state === 'live', 30_000, 'live')
+      // Only postgres_changes (ids) gets through, and the details read fails twice: the ring is basic.
+      b.faults.realtimeMessages({ kind: 'broadcast', action: 'drop', count: 10 })
+      b.faults.restErrors({ status: 503, count: 2, path: '/rpc/request_details' })
+      const r = await createRequest(b, { name: 'Late Details Lee', concern: 'Rattle' })
+      const rang = await c.waitLine((l) => l.type === 'alert' && l.requestId === r.id, 5000, 'the basic ring')
+      expect(rang.detail).toBe('basic')
+      const line = await c.waitLine((l) => l.type === 'queue' && Array.isArray(l.updates), 15_000, 'the enrichment')
+      expect(line.updates).toEqual([{ requestId: r.id, kind: 'request', detail: 'full', title: 'New request: Late Details Lee', body: expect.stringContaining('Rattle') }])
+      expect((line.items as { requestId: string; detail: string }[]).find((q) => q.requestId === r.id)?.detail).toBe('full')
+      expect(c.lines.filter((l) => l.type === 'alert' && l.requestId === r.id)).toHaveLength(1) // not a second ring
+    } finally {
+      b.faults.clear({ quiet: true })
+      c.proc.kill('SIGTERM')
+      await c.exit
+      rmSync(env.BAYALERT_DATA_DIR, { recursive: true, force: true })
+    }
+  })
+
   it('--no-ui prints neither URL line', async () => {
     const env = {
       SUPABASE_URL: b.url,

@@ -9,9 +9,12 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { startUiServer, type UiServer } from '../../src/cli/ui-server.js'
+import { UiPushSink } from '../../src/cli/ui-sink.js'
 import { FakeEngine, makeItem } from '../mocks/fake-engine.js'
 
 const CHROMIUM = '/usr/bin/chromium'
+/** The sink the headless host registers with the alert pipeline: the page hears alerts through it. */
+const alerts = new UiPushSink()
 const haveChromium = existsSync(CHROMIUM)
 const SHOT_DIR = resolve('test/artifacts')
 
@@ -40,7 +43,7 @@ describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (ski
         makeItem({ requestId: 'r-3', detail: 'basic', details: { customerName: null, vehicle: null, concern: null, sessionType: null }, queuedAt: new Date(Date.now() - 12 * 60_000).toISOString() }),
       ],
     })
-    server = await startUiServer({ engine, host: '127.0.0.1', port: 0, rendererDir: outDir })
+    server = await startUiServer({ engine, alerts, host: '127.0.0.1', port: 0, rendererDir: outDir })
     const { chromium } = await import('playwright-core')
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -167,7 +170,7 @@ describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (ski
       paused: null,
       queue: [engine.snap.queue[0]!, makeItem({ requestId: 'r-9', details: { customerName: 'Sam Lee', vehicle: '2019 Ford F-150', concern: 'Check engine light', sessionType: null } })],
     })
-    engine.emit('alert', { kind: 'request', requestId: 'r-9', title: 'Sam Lee is waiting', body: '2019 Ford F-150 — Check engine light', detail: 'full', items: [], latencyMs: 40 })
+    alerts.alert({ kind: 'request', requestId: 'r-9', title: 'Sam Lee is waiting', body: '2019 Ford F-150 — Check engine light', detail: 'full', items: [], latencyMs: 40 })
     await page.locator('li[data-request-id="r-9"].fresh').waitFor({ timeout: 5000 })
     expect(await page.locator('#queue li').count()).toBe(2)
     await expect(page.locator('#alert-title').textContent()).resolves.toBe('Sam Lee is waiting')

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { injectBridge, LOCKED_PAGE, startUiServer, type UiServer } from '../../src/cli/ui-server.js'
+import { UiPushSink } from '../../src/cli/ui-sink.js'
 import { QUEUE_CHANNELS } from '../../src/shared/ipc.js'
 import { FakeEngine, makeItem } from '../mocks/fake-engine.js'
 
@@ -27,6 +28,8 @@ const CUSTOMER = 'Dana Ortiz'
 const USER = 'mechanic1@demo.bayalert.test'
 
 let engine: FakeEngine
+/** The sink the headless host registers with the pipeline; alerts reach the page through it. */
+const alerts = new UiPushSink()
 let server: UiServer
 let port: number
 let queueKey: string
@@ -36,7 +39,7 @@ let cookie: string
 let wallCookie: string
 beforeAll(async () => {
   engine = new FakeEngine({ queue: [makeItem({ requestId: 'r-1' })] })
-  server = await startUiServer({ engine, host: '127.0.0.1', port: 0, rendererDir: dir })
+  server = await startUiServer({ engine, alerts, host: '127.0.0.1', port: 0, rendererDir: dir })
   port = Number(new URL(server.url).port)
   queueKey = new URL(server.url).searchParams.get('k')!
   wallKey = new URL(server.wallboardUrl).searchParams.get('k')!
@@ -328,14 +331,14 @@ describe('ui-server', () => {
     expect(engine.calls.length).toBe(before)
   })
 
-  it('pushes the current snapshot on connect and every engine snapshot after; refuses foreign WS origins', async () => {
+  it('pushes the current snapshot on connect, every engine snapshot after, and what its alert sink is handed; refuses foreign WS origins', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/api/events`, { origin: `http://127.0.0.1:${port}`, headers: { cookie } })
     const messages: any[] = []
     ws.on('message', (m) => messages.push(JSON.parse(String(m))))
     await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)))
     await expect.poll(() => messages.length, { timeout: 3000 }).toBe(1)
     engine.push({ link: { state: 'offline', reason: 'Network down', since: 1 } })
-    engine.emit('alert', { kind: 'request', requestId: 'r-1', title: 'T', body: 'B', detail: 'full', items: [], latencyMs: null })
+    alerts.alert({ kind: 'request', requestId: 'r-1', title: 'T', body: 'B', detail: 'full', items: [], latencyMs: null })
     await expect.poll(() => messages.length, { timeout: 3000 }).toBe(3)
     expect(messages[1]).toMatchObject({ type: 'snapshot', snapshot: { link: { state: 'offline' } } })
     expect(messages[2]).toMatchObject({ type: 'alert', alert: { title: 'T', requestId: 'r-1' } })

@@ -1,5 +1,10 @@
 // The request desk: consumes RequestFacts and QueueSnapshots, keeps the stored queue, decides what
-// rings, and hands alerts to the pipeline. Rules (shared/design.md, "Store" and "Alert pipeline"):
+// rings, and hands alerts to the pipeline. It composes four parts with the store:
+//   - rules.ts    the rules as pure decisions (versions, tombstones, details, ring/repeat/burst/pause);
+//   - ringer.ts   decisions → alert pipeline calls: live rings, the burst limiter, backlog summaries;
+//   - repeats.ts  repeat until acknowledged (the stored schedule and its one timer);
+//   - silence.ts  flags + pause: what may ring now.
+// The rules, end to end:
 //   - dedup key `<requestId>@<queuedAt>`: a duplicate (any source, across restarts) never rings; a
 //     re-queue (newer queued_at) rings again; a fact without queued_at matches the queued entry of the
 //     same request and fills in the version once one arrives; a millisecond spelling (JS Date) and a
@@ -18,20 +23,24 @@
 //     since this start — a successful reconcile that contains it, or a queued fact about it from a
 //     trusted source (private database broadcast, postgres_changes). A reconcile that lacks it removes it
 //     without a ring. No confirmation within unconfirmedNoticeMs raises one health alert.
+// Facts arrive validated by the parsers (src/core/feed/parse.ts); the desk does not check them again.
 // Every decision and the write that records it happen in one store transaction; side effects (sinks,
 // listeners) run after the commit, so a crash can only lose a ring that is then owed at next start,
 // never ring the same key twice.
-import type { FactSource, FeatureFlags, PauseRequest, PauseUntil, QueueItem, RequestDetails } from '../../shared/types.js'
-import { DEFAULT_FLAGS } from '../../shared/types.js'
-import type { QueueSnapshot, RequestFact } from '../facts.js'
+import type { FeatureFlags, PauseRequest, PauseUntil, QueueItem } from '../../shared/types.js'
+import type { DetailsFact, QueuedFact, QueueSnapshot, RemovedFact, RequestFact } from '../facts.js'
 import type { Alert, Clock, Logger } from '../ports.js'
 import { systemClock } from '../ports.js'
 import type { AlertPipeline } from '../alerts/pipeline.js'
-import { plural, requestAlert, summaryAlert, toQueueItem } from '../alerts/compose.js'
-import { safeDetails, safeText, validRequestId } from '../alerts/safe-text.js'
+import { plural, toQueueItem } from '../alerts/compose.js'
+import { safeText } from '../alerts/safe-text.js'
 import type { HealthMonitor } from '../health/health.js'
-import { canonicalTime, dedupKey, morePreciseVersion, sameVersion, timeMs } from '../store/keys.js'
-import type { EventOutcome, EventRecord, QueueRow, Store, Tombstone } from '../store/store.js'
+import { dedupKey } from '../store/keys.js'
+import type { EventOutcome, QueueRow, Store } from '../store/store.js'
+import { Repeats } from './repeats.js'
+import { Ringer } from './ringer.js'
+import { decideDetails, decideKnown, decideUnknown, newRow } from './rules.js'
+import { Silence } from './silence.js'
 import { systemTimers, type TimerHandle, type Timers } from './timers.js'
 
 export interface DeskOptions {
@@ -79,48 +88,12 @@ export interface ReconcileResult {
   removed: string[]
   unchanged: number
   enriched: number
-  rejected: number
-}
-
-const SOURCES: readonly FactSource[] = ['broadcast', 'db-broadcast', 'postgres_changes', 'reconcile']
-/**
- * Sources whose word the server vouches for through RLS: the private database broadcast, postgres_changes
- * and a read (reconcile). The legacy public topic can be posted to by anyone holding the anon key.
- */
-const CONFIRMING_SOURCES: readonly FactSource[] = ['db-broadcast', 'postgres_changes', 'reconcile']
-const REMOVE_REASONS = ['accepted', 'cancelled', 'deleted', 'other'] as const
-const META_PAUSE = 'pause_until'
-
-/** A fact after validation: ids checked, times canonical, customer strings made safe. */
-interface CleanQueued {
-  source: FactSource
-  eventId: string
-  receivedAt: number
-  commitTs: string | null
-  requestId: string
-  queuedAt: string | null
-  sessionId: string | null
-  details: Partial<RequestDetails>
-  notes: string[]
-}
-
-type Validated =
-  | { ok: true; kind: 'queued'; fact: CleanQueued }
-  | { ok: true; kind: 'removed'; base: CleanBase; requestId: string; reason: string; status: string | null }
-  | { ok: true; kind: 'details'; base: CleanBase; requestId: string; details: Partial<RequestDetails> }
-  | { ok: true; kind: 'rejected'; base: CleanBase; reason: string; requestId: string | null }
-  | { ok: false; base: CleanBase; kind: string; reason: string; requestId: string | null }
-
-interface CleanBase {
-  source: string
-  eventId: string
-  receivedAt: number
-  commitTs: string | null
 }
 
 /** Effects collected inside a transaction and run after it commits. */
 interface Effects {
-  ring: QueueRow[]
+  /** New requests that may ring (not silenced). */
+  ring: string[]
   retract: string[]
   /** Requests that rang basic and were enriched to full: one silent update each after the commit. */
   update: string[]
@@ -131,30 +104,7 @@ interface Effects {
   queueChanged: boolean
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v)
-}
-
-function hasAnyDetail(d: RequestDetails): boolean {
-  return d.customerName !== null || d.vehicle !== null || d.concern !== null
-}
-
-function mergeDetails(old: RequestDetails, add: Partial<RequestDetails>): RequestDetails {
-  // A source that lacks a field (null/absent) never erases what another source told us.
-  return {
-    customerName: add.customerName ?? old.customerName,
-    vehicle: add.vehicle ?? old.vehicle,
-    concern: add.concern ?? old.concern,
-    sessionType: add.sessionType ?? old.sessionType,
-  }
-}
-
-/** The row rang (and still shows) a basic alert, and its new detail level is full. */
-function rangBasic(before: QueueRow, detailAfter: QueueRow['detail']): boolean {
-  return before.detail === 'basic' && detailAfter === 'full' && before.alertCount > 0 && !before.acknowledged
-}
-
-const EMPTY_DETAILS: RequestDetails = { customerName: null, vehicle: null, concern: null, sessionType: null }
+const noEffects = (): Effects => ({ ring: [], retract: [], update: [], confirm: [], owed: [], queueChanged: false })
 
 export class RequestDesk {
   private readonly store: Store
@@ -168,11 +118,10 @@ export class RequestDesk {
   readonly burstWindowMs: number
   readonly burstThreshold: number
   readonly unconfirmedNoticeMs: number
-  /** When the live requests of the current window rang individually (bounded by burstThreshold). */
-  private recentLiveRings: number[] = []
+  private readonly silence: Silence
+  private readonly repeats: Repeats
+  private readonly ringer: Ringer
 
-  private currentFlags: FeatureFlags = { ...DEFAULT_FLAGS }
-  private pauseUntil: PauseUntil = null
   private readonly listeners: { [E in keyof DeskEvents]: Set<(p: DeskEvents[E]) => void> } = {
     queue: new Set(),
     alert: new Set(),
@@ -189,15 +138,12 @@ export class RequestDesk {
   private readonly unconfirmed = new Set<string>()
   private noticeTimer: TimerHandle | null = null
   private currentNotice: string | null = null
-  /** Request ids held for the current burst window (not yet rung; alert_count still 0 in the store). */
-  private readonly pending = new Set<string>()
-  private lastRingAt = -Infinity
-  private burstTimer: TimerHandle | null = null
-  private repeatTimer: TimerHandle | null = null
-  private repeatTimerAt: number | null = null
-  private pauseTimer: TimerHandle | null = null
   private started = false
   private queueEmitScheduled = false
+  /** The last listed queue, valid while neither the store's queue nor the unconfirmed set changed. */
+  private queueCache: { version: number; confirmations: number; items: QueueItem[] } | null = null
+  /** Bumped whenever the unconfirmed set changes (a QueueItem's `confirmed` follows it). */
+  private confirmations = 0
   private stopped = false
 
   constructor(opts: DeskOptions) {
@@ -212,6 +158,31 @@ export class RequestDesk {
     this.burstWindowMs = opts.burstWindowMs ?? 1000
     this.burstThreshold = opts.burstThreshold ?? 3
     this.unconfirmedNoticeMs = opts.unconfirmedNoticeMs ?? 60_000
+    const common = { store: this.store, log: this.log, health: this.health, clock: this.clock, timers: this.timers, unconfirmed: this.unconfirmed }
+    const tuning = { repeatIntervalMs: this.repeatIntervalMs, repeatMaxCount: this.repeatMaxCount }
+    this.silence = new Silence({
+      ...common,
+      onAlertsBack: (phrase) => this.ringer.ringOwed(phrase),
+      onPause: (until) => this.emit('pause', until),
+      onFlags: (flags) => this.emit('flags', flags),
+    })
+    const silenced = () => this.silence.reason()
+    this.repeats = new Repeats({ ...common, ...tuning, silenced, queueChanged: () => this.emitQueue(), deliver: (a) => this.ringer.deliver(a) })
+    this.ringer = new Ringer({
+      ...common,
+      ...tuning,
+      burstWindowMs: this.burstWindowMs,
+      burstThreshold: this.burstThreshold,
+      pipeline: opts.pipeline,
+      silenced,
+      rang: () => {
+        this.repeats.arm()
+        this.emitQueue()
+      },
+      onAlert: (a) => this.emit('alert', a),
+      onUpdate: (a) => this.emit('update', a),
+      onRetract: (requestId) => this.emit('retract', { requestId }),
+    })
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------------
@@ -225,16 +196,9 @@ export class RequestDesk {
   start(): void {
     if (this.started) return
     this.started = true
-    const cached = this.store.loadFlags()
-    if (cached) this.currentFlags = cached.flags
-    const rawPause = this.store.getMeta(META_PAUSE)
-    this.pauseUntil = rawPause === null ? null : rawPause === 'indefinite' ? 'indefinite' : Number(rawPause)
-    if (typeof this.pauseUntil === 'number' && !Number.isFinite(this.pauseUntil)) this.pauseUntil = null
-    if (typeof this.pauseUntil === 'number' && this.pauseUntil <= this.clock.now()) {
-      this.pauseUntil = null
-      this.store.setMeta(META_PAUSE, null)
-    }
+    this.silence.start()
     for (const row of this.store.listQueue()) this.unconfirmed.add(row.requestId)
+    this.confirmations++
     if (this.unconfirmed.size > 0) {
       this.log.info('desk: restored requests wait for the server to confirm them', { count: this.unconfirmed.size })
       this.noticeTimer = this.timers.setTimeout(() => {
@@ -242,17 +206,18 @@ export class RequestDesk {
         this.announceUnconfirmed()
       }, this.unconfirmedNoticeMs)
     }
-    this.armPauseTimer()
-    this.armRepeatTimer()
+    this.repeats.arm()
     this.emitQueue()
   }
 
-  /** Clears every timer. Pending burst alerts stay owed (alert_count 0): after the next start they ring once the server confirms them. */
+  /** Clears every timer. Held burst alerts stay owed (alert_count 0): after the next start they ring once the server confirms them. */
   stop(): void {
     this.stopped = true
-    for (const h of [this.burstTimer, this.repeatTimer, this.pauseTimer, this.noticeTimer]) if (h !== null) this.timers.clearTimeout(h)
-    this.burstTimer = this.repeatTimer = this.pauseTimer = this.noticeTimer = null
-    this.repeatTimerAt = null
+    this.ringer.stop()
+    this.repeats.stop()
+    this.silence.stop()
+    if (this.noticeTimer !== null) this.timers.clearTimeout(this.noticeTimer)
+    this.noticeTimer = null
   }
 
   on<E extends keyof DeskEvents>(event: E, listener: (payload: DeskEvents[E]) => void): () => void {
@@ -263,8 +228,18 @@ export class RequestDesk {
 
   // ---- queries -------------------------------------------------------------------------------------
 
+  /**
+   * The queue as the UIs show it. Computed once per change and shared: the `queue` event, the engine's
+   * snapshot and every host read the same list, so a change costs one store read, not one per reader.
+   * Callers must not mutate it.
+   */
   queue(): QueueItem[] {
-    return this.store.listQueue().map((row) => toQueueItem(row, !this.unconfirmed.has(row.requestId)))
+    const version = this.store.queueVersion
+    if (this.queueCache === null || this.queueCache.version !== version || this.queueCache.confirmations !== this.confirmations) {
+      const items = this.store.listQueue().map((row) => toQueueItem(row, !this.unconfirmed.has(row.requestId)))
+      this.queueCache = { version, confirmations: this.confirmations, items }
+    }
+    return this.queueCache.items
   }
 
   /** "Not connected since start: …" while restored requests stay unconfirmed past the threshold, else null. */
@@ -273,37 +248,36 @@ export class RequestDesk {
   }
 
   flags(): FeatureFlags {
-    return { ...this.currentFlags }
+    return this.silence.flags()
   }
 
   /** The pause state; an expired pause reads as null even if its timer has not fired (laptop slept). */
   paused(): PauseUntil {
-    if (typeof this.pauseUntil === 'number' && this.pauseUntil <= this.clock.now()) this.expirePause()
-    return this.pauseUntil
+    return this.silence.paused()
   }
 
   // ---- facts ---------------------------------------------------------------------------------------
 
   /** Consumes one fact. Never throws: a failure is logged, counted and reported as outcome 'error'. */
   ingest(fact: RequestFact): IngestResult {
-    const effects: Effects = { ring: [], retract: [], update: [], confirm: [], owed: [], queueChanged: false }
+    const effects = noEffects()
     let result: IngestResult
-    // Validation touches no state, so it runs outside the transaction: the source is known even
-    // when the store itself fails.
-    const v = this.validate(fact)
-    const source = v.ok && v.kind === 'queued' ? v.fact.source : v.base.source
     try {
-      result = this.store.transaction(() => this.apply(v, effects))
+      // Facts of one task share one commit (a burst pays one WAL commit, not one per fact); the effects
+      // run once it committed.
+      result = this.store.transactionInGroup(
+        () => this.apply(fact, effects),
+        (committed) => {
+          if (committed) this.afterCommit(effects, 'live')
+          else this.lost(fact.source, 'a fact')
+        },
+      )
     } catch (err) {
-      this.health?.recordEvent(source, 'error')
-      this.log.error('desk: could not process a fact', {
-        source,
-        cause: String((err as Error)?.stack ?? err),
-      })
+      this.health?.recordEvent(fact.source, 'error')
+      this.log.error('desk: could not process a fact', { source: fact.source, cause: String((err as Error)?.stack ?? err) })
       return { outcome: 'error', reason: String((err as Error)?.message ?? err), key: null }
     }
-    this.health?.recordEvent(source, result.outcome)
-    this.afterCommit(effects, 'live')
+    this.health?.recordEvent(fact.source, result.outcome)
     return result
   }
 
@@ -313,26 +287,22 @@ export class RequestDesk {
    * started are removed, tombstoned and retracted. Facts received after snapshot.startedAt win.
    */
   reconcile(snapshot: QueueSnapshot): ReconcileResult {
-    const effects: Effects = { ring: [], retract: [], update: [], confirm: [], owed: [], queueChanged: false }
-    const result: ReconcileResult = { added: [], removed: [], unchanged: 0, enriched: 0, rejected: 0 }
+    const effects = noEffects()
+    const result: ReconcileResult = { added: [], removed: [], unchanged: 0, enriched: 0 }
     const outcomes: string[] = []
     const now = this.clock.now()
-    const startedAt = Number.isFinite(snapshot?.startedAt) ? snapshot.startedAt : now
+    const startedAt = snapshot.startedAt
     try {
-      this.store.transaction(() => {
+      this.store.transactionInGroup(() => {
         const seen = new Set<string>()
-        for (const raw of Array.isArray(snapshot?.requests) ? snapshot.requests : []) {
-          const v = this.validate(raw as RequestFact)
-          if (v.ok && v.kind === 'queued') {
-            seen.add(v.fact.requestId)
-            // The server has it queued now, whatever version it reports: no longer a stale local entry.
-            effects.confirm.push(v.fact.requestId)
-          }
-          const r = this.apply(v, effects, startedAt)
+        for (const fact of snapshot.requests) {
+          seen.add(fact.requestId)
+          // The server has it queued now, whatever version it reports: no longer a stale local entry.
+          effects.confirm.push(fact.requestId)
+          const r = this.applyQueued(fact, effects, startedAt)
           outcomes.push(r.outcome)
-          if ((r.outcome === 'alerted' || r.outcome === 'enqueued-silent') && v.ok && v.kind === 'queued') result.added.push(v.fact.requestId)
+          if (r.outcome === 'alerted' || r.outcome === 'enqueued-silent') result.added.push(fact.requestId)
           else if (r.outcome === 'enriched') result.enriched++
-          else if (r.outcome === 'rejected') result.rejected++
           else result.unchanged++
         }
         for (const row of this.store.listQueue()) {
@@ -353,374 +323,190 @@ export class RequestDesk {
           outcomes.push('retracted')
           result.removed.push(row.requestId)
         }
+      }, (ok) => {
+        if (ok) this.afterCommit(effects, 'reconcile', snapshot.trigger)
+        else this.lost('reconcile', 'a reconcile')
       })
     } catch (err) {
       this.health?.recordEvent('reconcile', 'error')
-      this.log.error('desk: reconcile failed; the local queue is unchanged', {
-        trigger: snapshot?.trigger,
-        cause: String((err as Error)?.stack ?? err),
-      })
-      return { added: [], removed: [], unchanged: 0, enriched: 0, rejected: 0 }
+      this.log.error('desk: reconcile failed; the local queue is unchanged', { trigger: snapshot.trigger, cause: String((err as Error)?.stack ?? err) })
+      return { added: [], removed: [], unchanged: 0, enriched: 0 }
     }
     for (const o of outcomes) this.health?.recordEvent('reconcile', o)
     if (result.added.length || result.removed.length) {
-      this.log.info('desk: reconciled', {
-        trigger: snapshot.trigger,
-        added: result.added.length,
-        removed: result.removed.length,
-        unchanged: result.unchanged,
-      })
+      this.log.info('desk: reconciled', { trigger: snapshot.trigger, added: result.added.length, removed: result.removed.length, unchanged: result.unchanged })
     }
-    this.afterCommit(effects, 'reconcile', snapshot.trigger)
     return result
+  }
+
+  /** A group commit failed after the facts were decided: their writes are gone, and nothing of them rang. */
+  private lost(source: string, what: string): void {
+    this.health?.recordEvent(source, 'error')
+    this.log.error(`desk: ${what} was decided but its transaction did not commit; the next reconcile restores the queue`, { source })
   }
 
   // ---- commands ------------------------------------------------------------------------------------
 
   /** Stops repeats for the request and withdraws its alert; it stays in the queue. */
   acknowledge(requestId: string): boolean {
-    const row = typeof requestId === 'string' ? this.store.getQueueRow(requestId) : undefined
+    const row = this.store.getQueueRow(requestId)
     if (!row) return false
-    this.pending.delete(requestId)
+    this.ringer.forget(requestId)
     if (!row.acknowledged) {
       this.store.putQueueRow({ ...row, acknowledged: true, nextRepeatAt: null })
-      this.armRepeatTimer()
+      this.repeats.arm()
       this.emitQueue()
     }
-    this.emitRetract(requestId)
+    this.ringer.retract(requestId)
     return true
   }
 
+  /** Pauses alerts for 15 or 60 minutes or until resumed; anything else is a RangeError. */
   pause(request: PauseRequest): PauseUntil {
-    // Commands can arrive over IPC/HTTP: check the shape at runtime, not only in the types.
-    const req: Record<string, unknown> | null = isObject(request) ? request : null
-    let until: PauseUntil
-    if (req?.indefinite === true) until = 'indefinite'
-    else {
-      const minutes = req?.minutes
-      if (typeof minutes !== 'number' || !Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60) {
-        throw new RangeError(`pause: expected { minutes: 15 | 60 } or { indefinite: true }, got ${safeText(JSON.stringify(request), 80)}`)
-      }
-      until = this.clock.now() + minutes * 60_000
-    }
-    this.pauseUntil = until
-    this.store.setMeta(META_PAUSE, String(until))
-    this.log.info('desk: alerts paused', { until })
-    this.armPauseTimer()
-    this.emit('pause', until)
-    return until
+    return this.silence.pause(request)
   }
 
   resume(): void {
-    if (this.pauseUntil === null) return
-    this.endPause('desk: alerts resumed')
-    this.ringOwed('waited while alerts were paused')
+    this.silence.resume()
   }
 
   /** New flags from the server (or the cache). Cached for an offline start. */
   setFlags(flags: FeatureFlags): void {
-    const next = { ...this.currentFlags }
-    for (const name of Object.keys(DEFAULT_FLAGS) as (keyof FeatureFlags)[]) {
-      const v = (flags as unknown as Record<string, unknown>)?.[name]
-      if (typeof v === 'boolean') next[name] = v
-      else this.log.warn('desk: ignoring a flag that is not a boolean', { name, value: safeText(String(v), 40) })
-    }
-    const wasOff = !this.currentFlags.mech_new_request_alerts
-    this.currentFlags = next
-    this.store.saveFlags(next, this.clock.now())
-    this.emit('flags', { ...next })
-    if (wasOff && next.mech_new_request_alerts) this.ringOwed('waited while alerts were switched off')
+    this.silence.setFlags(flags)
   }
 
-  // ---- validation ----------------------------------------------------------------------------------
+  // ---- applying decisions --------------------------------------------------------------------------
 
-  private validate(fact: RequestFact): Validated {
-    const f: Record<string, unknown> = isObject(fact) ? fact : {}
-    const receivedAt = typeof f.receivedAt === 'number' && Number.isFinite(f.receivedAt) ? f.receivedAt : this.clock.now()
-    const source = typeof f.source === 'string' && (SOURCES as readonly string[]).includes(f.source) ? f.source : null
-    const eventId = safeText(f.eventId, 200) ?? `local:${receivedAt}`
-    const base: CleanBase = {
-      source: source ?? (safeText(f.source, 40) ?? 'unknown'),
-      eventId,
-      receivedAt,
-      commitTs: canonicalTime(f.commitTs),
-    }
-    const kind = typeof f.kind === 'string' ? f.kind : null
-    const rid = validRequestId(f.requestId) ? f.requestId : null
-    const bad = (reason: string): Validated => ({ ok: false, base, kind: safeText(kind, 20) ?? 'invalid', reason, requestId: rid })
-    if (!isObject(fact)) return bad('fact is not an object')
-    if (source === null) return bad(`unknown source ${safeText(JSON.stringify(f.source) ?? 'undefined', 40)}`)
-    if (kind === 'rejected') {
-      return { ok: true, kind: 'rejected', base, reason: safeText(f.reason, 500) ?? 'no reason given', requestId: rid }
-    }
-    if (kind !== 'queued' && kind !== 'removed' && kind !== 'details') {
-      return bad(`unknown kind ${safeText(JSON.stringify(kind) ?? 'undefined', 40)}`)
-    }
-    if (rid === null) {
-      const got = f.requestId === undefined ? 'missing' : `${typeof f.requestId} ${safeText(JSON.stringify(f.requestId) ?? '', 60)}`
-      return bad(`requestId must be a non-empty id string (got ${got})`)
-    }
-    if (kind === 'removed') {
-      const reason = (REMOVE_REASONS as readonly unknown[]).includes(f.reason) ? (f.reason as string) : 'other'
-      return { ok: true, kind, base, requestId: rid, reason, status: safeText(f.status, 40) }
-    }
-    if (kind === 'details') {
-      if (!isObject(f.details)) return bad(`details must be an object (got ${f.details === null ? 'null' : typeof f.details})`)
-      return { ok: true, kind, base, requestId: rid, details: safeDetails(f.details) }
-    }
-    // queued: a wrong-typed optional field is dropped with a note, not a rejection — the request id is
-    // good, and dropping the request would be exactly the silent miss the old dashboard had.
-    const notes: string[] = []
-    let queuedAt: string | null = null
-    if (f.queuedAt !== null && f.queuedAt !== undefined) {
-      queuedAt = canonicalTime(f.queuedAt)
-      if (queuedAt === null) notes.push(`queuedAt ignored (not a timestamp: ${safeText(JSON.stringify(f.queuedAt), 40)})`)
-    }
-    let sessionId: string | null = null
-    if (f.sessionId !== null && f.sessionId !== undefined) {
-      sessionId = validRequestId(f.sessionId) ? f.sessionId : null
-      if (sessionId === null) notes.push('sessionId ignored (not an id string)')
-    }
-    if (f.details !== null && f.details !== undefined && !isObject(f.details)) notes.push('details ignored (not an object)')
-    const details = safeDetails(f.details)
-    for (const k of Object.keys(details) as (keyof RequestDetails)[]) {
-      const rawV = (f.details as Record<string, unknown>)[k]
-      if (rawV !== null && rawV !== undefined && details[k] === null) notes.push(`${k} dropped (${typeof rawV})`)
-      else if (typeof rawV === 'string' && details[k] !== rawV) notes.push(`${k} made safe`)
-    }
-    return {
-      ok: true,
-      kind: 'queued',
-      fact: { source: source as FactSource, eventId, receivedAt, commitTs: base.commitTs, requestId: rid, queuedAt, sessionId, details, notes },
-    }
-  }
-
-  // ---- the rules -----------------------------------------------------------------------------------
-
-  /** Applies one validated fact inside the caller's transaction. snapshotAt: set when reconciling. */
-  private apply(v: Validated, effects: Effects, snapshotAt?: number): IngestResult {
-    const record = (
-      base: { source: string; eventId: string; receivedAt: number },
-      kind: string,
-      requestId: string | null,
-      key: string | null,
-      outcome: EventOutcome,
-      reason: string | null,
-    ): IngestResult => {
-      const e: EventRecord = { receivedAt: base.receivedAt, source: base.source, eventId: base.eventId, kind, requestId, dedupKey: key, outcome, reason }
-      this.store.recordEvent(e)
-      if (outcome === 'rejected') this.log.warn('desk: rejected an event', { source: base.source, eventId: base.eventId, reason })
-      return { outcome, reason, key }
-    }
-    if (!v.ok) return record(v.base, v.kind, v.requestId, null, 'rejected', v.reason)
-    switch (v.kind) {
-      case 'rejected':
-        return record(v.base, 'rejected', v.requestId, null, 'rejected', v.reason)
-      case 'removed': {
-        const row = this.store.getQueueRow(v.requestId)
-        if (row) {
-          this.removeRow(row, { removedAt: v.base.receivedAt, removedCommitTs: v.base.commitTs, reason: v.reason }, effects)
-          return record(v.base, 'removed', v.requestId, row.key, 'removed', v.reason)
-        }
-        if (this.store.tombstonesFor(v.requestId).length > 0) {
-          return record(v.base, 'removed', v.requestId, null, 'duplicate', 'already removed')
-        }
-        // Out of order (the removal overtook the queued event): tombstone the unknown version so the
-        // late queued event does not ring for a request that is already gone.
-        const key = dedupKey(v.requestId, null)
-        this.store.putTombstone({ key, requestId: v.requestId, queuedAt: null, removedAt: v.base.receivedAt, removedCommitTs: v.base.commitTs, reason: v.reason })
-        return record(v.base, 'removed', v.requestId, key, 'removed', `${v.reason}; was not in the local queue (tombstoned)`)
+  /** Applies one fact inside the caller's transaction and records it in the event log. */
+  private apply(fact: RequestFact, effects: Effects): IngestResult {
+    switch (fact.kind) {
+      case 'rejected': {
+        const r = this.record(fact, null, null, 'rejected', fact.reason)
+        this.log.warn('desk: rejected an event', { source: fact.source, reason: r.reason })
+        return r
       }
-      case 'details': {
-        const row = this.store.getQueueRow(v.requestId)
-        if (!row) return record(v.base, 'details', v.requestId, null, 'stale', 'request is not in the queue')
-        const details = mergeDetails(row.details, v.details)
-        const detail = hasAnyDetail(details) ? 'full' : row.detail
-        if (JSON.stringify(details) === JSON.stringify(row.details) && detail === row.detail) {
-          return record(v.base, 'details', v.requestId, row.key, 'duplicate', 'details unchanged')
-        }
-        this.store.putQueueRow({ ...row, details, detail })
-        effects.queueChanged = true
-        if (rangBasic(row, detail)) effects.update.push(row.requestId)
-        return record(v.base, 'details', v.requestId, row.key, 'enriched', row.detail === 'basic' ? 'basic → full' : 'details updated')
-      }
+      case 'removed':
+        return this.applyRemoved(fact, effects)
+      case 'details':
+        return this.applyDetails(fact, effects)
       case 'queued':
-        return this.applyQueued(v.fact, effects, record, snapshotAt)
+        return this.applyQueued(fact, effects)
     }
   }
 
-  private applyQueued(
-    f: CleanQueued,
-    effects: Effects,
-    record: (base: CleanQueued, kind: string, requestId: string | null, key: string | null, outcome: EventOutcome, reason: string | null) => IngestResult,
-    snapshotAt: number | undefined,
-  ): IngestResult {
-    const key = dedupKey(f.requestId, f.queuedAt)
-    const note = f.notes.length ? f.notes.join('; ') : null
-    const withNote = (r: string | null) => (note ? (r ? `${r}; ${note}` : note) : r)
+  private record(fact: RequestFact, requestId: string | null, key: string | null, outcome: EventOutcome, reason: string | null): IngestResult {
+    // The event id and a rejection's reason are not validated input but the parser's words about it, and
+    // they quote it (a broadcast's meta.id, an unknown event name): made safe text here, where they are
+    // written to the event log that doctor and the logs show.
+    const eventId = safeText(fact.eventId, 200) ?? `local:${fact.receivedAt}`
+    const why = fact.kind === 'rejected' ? (safeText(reason, 500) ?? 'no reason given') : reason
+    this.store.recordEvent({ receivedAt: fact.receivedAt, source: fact.source, eventId, kind: fact.kind, requestId, dedupKey: key, outcome, reason: why })
+    return { outcome, reason: why, key }
+  }
+
+  private applyRemoved(f: RemovedFact, effects: Effects): IngestResult {
     const row = this.store.getQueueRow(f.requestId)
     if (row) {
-      // Same version when either side does not know it yet, or when the two agree (to the millisecond
-      // if one of them may have been truncated by a JS Date — see sameVersion).
-      const same = f.queuedAt === null || row.queuedAt === null || sameVersion(row.queuedAt, f.queuedAt)
-      if (same) {
-        const confirming = this.unconfirmed.has(f.requestId) && CONFIRMING_SOURCES.includes(f.source)
-        if (confirming) {
-          effects.confirm.push(f.requestId)
-          effects.queueChanged = true
-          if (row.alertCount === 0 && !row.acknowledged) effects.owed.push(f.requestId)
-        }
-        const details = mergeDetails(row.details, f.details)
-        const detail = row.detail === 'full' || hasAnyDetail(details) ? 'full' : 'basic'
-        const version =
-          f.queuedAt === null ? row.queuedAt : row.queuedAt === null ? f.queuedAt : morePreciseVersion(row.queuedAt, f.queuedAt)
-        const fillVersion = row.queuedAt === null && version !== null
-        // A millisecond spelling seen first is replaced by the exact one, so the key (and its tombstone
-        // later) carries the version as Postgres has it and exact-match checks keep working.
-        const refineVersion = row.queuedAt !== null && version !== row.queuedAt
-        const enriched = JSON.stringify(details) !== JSON.stringify(row.details)
-        if (!fillVersion && !refineVersion && !enriched && (row.sessionId !== null || f.sessionId === null)) {
-          return record(f, 'queued', f.requestId, row.key, 'duplicate', withNote(null))
-        }
-        const next: QueueRow = {
-          ...row,
-          key: fillVersion || refineVersion ? dedupKey(f.requestId, version) : row.key,
-          queuedAt: version,
-          sessionId: row.sessionId ?? f.sessionId,
-          details,
-          detail,
-          commitTs: row.commitTs ?? f.commitTs,
-        }
-        this.store.putQueueRow(next)
+      this.removeRow(row, { removedAt: f.receivedAt, removedCommitTs: f.commitTs, reason: f.reason }, effects)
+      return this.record(f, f.requestId, row.key, 'removed', f.reason)
+    }
+    if (this.store.tombstonesFor(f.requestId).length > 0) return this.record(f, f.requestId, null, 'duplicate', 'already removed')
+    // Out of order (the removal overtook the queued event): tombstone the unknown version so the late
+    // queued event does not ring for a request that is already gone.
+    const key = dedupKey(f.requestId, null)
+    this.store.putTombstone({ key, requestId: f.requestId, queuedAt: null, removedAt: f.receivedAt, removedCommitTs: f.commitTs, reason: f.reason })
+    return this.record(f, f.requestId, key, 'removed', `${f.reason}; was not in the local queue (tombstoned)`)
+  }
+
+  private applyDetails(f: DetailsFact, effects: Effects): IngestResult {
+    const row = this.store.getQueueRow(f.requestId)
+    if (!row) return this.record(f, f.requestId, null, 'stale', 'request is not in the queue')
+    const d = decideDetails(row, f.details)
+    if (!d.next) return this.record(f, f.requestId, row.key, 'duplicate', d.reason)
+    this.store.putQueueRow(d.next)
+    effects.queueChanged = true
+    if (d.update) effects.update.push(row.requestId)
+    return this.record(f, f.requestId, row.key, 'enriched', d.reason)
+  }
+
+  /** snapshotAt: set when reconciling (see decideUnknown). */
+  private applyQueued(f: QueuedFact, effects: Effects, snapshotAt?: number): IngestResult {
+    const key = dedupKey(f.requestId, f.queuedAt)
+    const row = this.store.getQueueRow(f.requestId)
+    if (row) {
+      const d = decideKnown(f, row, this.unconfirmed.has(f.requestId))
+      if (d.kind === 'stale') return this.record(f, f.requestId, key, 'stale', d.reason)
+      if (d.kind === 'requeue') {
+        this.store.putTombstone(d.tombstone)
+        return this.enqueue(f, key, effects, 're-queued')
+      }
+      if (d.confirm) {
+        effects.confirm.push(f.requestId)
         effects.queueChanged = true
-        if (rangBasic(row, detail)) effects.update.push(row.requestId)
-        const reason = [fillVersion ? 'version filled in' : null, refineVersion ? 'version made precise' : null, enriched ? 'details added' : null].filter(Boolean).join(', ')
-        return record(f, 'queued', f.requestId, next.key, enriched ? 'enriched' : 'duplicate', withNote(reason || null))
+        if (d.owed) effects.owed.push(f.requestId)
       }
-      if (f.queuedAt! < row.queuedAt!) {
-        return record(f, 'queued', f.requestId, key, 'stale', withNote(`older than the queued version ${row.queuedAt}`))
-      }
-      // A newer queued_at: the request left the queue and came back (we missed the removal). The old
-      // version is tombstoned and the new one rings.
-      this.store.putTombstone({ key: row.key, requestId: row.requestId, queuedAt: row.queuedAt, removedAt: f.receivedAt, removedCommitTs: null, reason: 're-queued' })
-      return this.enqueue(f, key, effects, record, withNote('re-queued'))
+      if (!d.next) return this.record(f, f.requestId, row.key, d.outcome, d.reason)
+      this.store.putQueueRow(d.next)
+      effects.queueChanged = true
+      if (d.update) effects.update.push(f.requestId)
+      return this.record(f, f.requestId, d.next.key, d.outcome, d.reason)
     }
-    const blocking = this.blockingTombstone(f, key, snapshotAt)
-    if (blocking) return record(f, 'queued', f.requestId, key, 'stale', withNote(blocking))
-    return this.enqueue(f, key, effects, record, note)
+    const tombs = this.store.tombstonesFor(f.requestId)
+    if (tombs.length > 0) {
+      const d = decideUnknown(f, key, tombs, snapshotAt)
+      for (const k of d.expired) this.store.deleteTombstone(k)
+      if (d.blockedBecause) return this.record(f, f.requestId, key, 'stale', d.blockedBecause)
+    }
+    return this.enqueue(f, key, effects, null)
   }
 
-  /** Why a queued fact for a request not in the queue must not re-add it, or null. */
-  private blockingTombstone(f: CleanQueued, key: string, snapshotAt: number | undefined): string | null {
-    let tombs: Tombstone[] = this.store.tombstonesFor(f.requestId)
-    if (tombs.length === 0) return null
-    if (snapshotAt !== undefined) {
-      // Reconcile: the server's current queue is the authority over removals we heard about before
-      // the read started (missing a waiting request is worse than ringing once more). Removals heard
-      // after the read started are newer than the snapshot and win.
-      const older = tombs.filter((t) => t.removedAt < snapshotAt)
-      for (const t of older) this.store.deleteTombstone(t.key)
-      tombs = tombs.filter((t) => t.removedAt >= snapshotAt)
-      if (tombs.length === 0) return null
-    }
-    if (f.queuedAt === null) return 'request was removed and this event carries no version'
-    for (const t of tombs) {
-      if (t.key === key || (t.queuedAt !== null && sameVersion(t.queuedAt, f.queuedAt))) {
-        return `version already removed (${t.reason ?? 'removed'})`
-      }
-      if (t.queuedAt !== null && f.queuedAt <= t.queuedAt) return 'older than a removed version'
-      if (t.removedCommitTs !== null && f.queuedAt <= t.removedCommitTs) return 'queued before its removal was committed'
-    }
-    return null
-  }
-
-  private enqueue(
-    f: CleanQueued,
-    key: string,
-    effects: Effects,
-    record: (base: CleanQueued, kind: string, requestId: string | null, key: string | null, outcome: EventOutcome, reason: string | null) => IngestResult,
-    reason: string | null,
-  ): IngestResult {
-    const details = mergeDetails(EMPTY_DETAILS, f.details)
-    const row: QueueRow = {
-      requestId: f.requestId,
-      key,
-      sessionId: f.sessionId,
-      queuedAt: f.queuedAt,
-      details,
-      detail: hasAnyDetail(details) ? 'full' : 'basic',
-      acknowledged: false,
-      alertCount: 0,
-      nextRepeatAt: null,
-      firstSeenAt: f.receivedAt,
-      firstSource: f.source,
-      lastAlertAt: null,
-      commitTs: f.commitTs,
-    }
-    this.store.putQueueRow(row)
+  private enqueue(f: QueuedFact, key: string, effects: Effects, reason: string | null): IngestResult {
+    this.store.putQueueRow(newRow(f, key))
     effects.queueChanged = true
     // A version first seen in this run is not a stale local entry (it replaces a restored one, if any).
     effects.confirm.push(f.requestId)
-    const silenced = this.silencedBecause()
-    if (silenced) return record(f, 'queued', f.requestId, key, 'enqueued-silent', reason ? `${silenced}; ${reason}` : silenced)
-    effects.ring.push(row)
-    return record(f, 'queued', f.requestId, key, 'alerted', reason)
+    const silenced = this.silence.reason()
+    if (silenced) return this.record(f, f.requestId, key, 'enqueued-silent', reason ? `${silenced}; ${reason}` : silenced)
+    effects.ring.push(f.requestId)
+    return this.record(f, f.requestId, key, 'alerted', reason)
   }
 
   private removeRow(row: QueueRow, t: { removedAt: number; removedCommitTs: string | null; reason: string }, effects: Effects): void {
     this.store.deleteQueueRow(row.requestId)
     this.store.putTombstone({ key: row.key, requestId: row.requestId, queuedAt: row.queuedAt, removedAt: t.removedAt, removedCommitTs: t.removedCommitTs, reason: t.reason })
-    this.pending.delete(row.requestId)
+    this.ringer.forget(row.requestId)
     effects.retract.push(row.requestId)
     effects.queueChanged = true
   }
 
-  private silencedBecause(): string | null {
-    if (!this.currentFlags.mech_new_request_alerts) return 'mech_new_request_alerts off'
-    const p = this.paused()
-    if (p !== null) return p === 'indefinite' ? 'paused' : `paused until ${new Date(p).toISOString()}`
-    return null
-  }
-
-  // ---- ringing -------------------------------------------------------------------------------------
+  // ---- after the commit ----------------------------------------------------------------------------
 
   private afterCommit(effects: Effects, context: 'live' | 'reconcile', trigger?: QueueSnapshot['trigger']): void {
+    // Committed after stop() (the store closing commits the last group): nothing rings any more; what was
+    // decided is stored, and a ring it owes rings after the next start.
+    if (this.stopped) return
     this.settleConfirmations(effects)
-    for (const id of effects.retract) this.emitRetract(id)
+    for (const id of effects.retract) this.ringer.retract(id)
     if (effects.queueChanged) this.emitQueue()
-    for (const id of new Set(effects.update)) this.sendUpdate(id)
+    for (const id of new Set(effects.update)) this.ringer.sendUpdate(id)
     // Confirmed restored requests that never rang are owed one ring: a backlog (no link latency).
     const owed = effects.owed.filter((id) => !effects.retract.includes(id))
-    if (owed.length > 0 && context === 'live') {
-      for (const id of owed) this.pending.add(id)
-      this.flushBurst('waited while BayAlert was not ringing', 'backlog')
-    }
-    if (effects.ring.length === 0 && (context === 'live' || owed.length === 0)) {
-      if (context === 'reconcile' && this.pending.size > 0) this.flushBurst(null, 'live')
+    if (context === 'live') {
+      if (owed.length > 0) this.ringer.ringTogether(owed, 'waited while BayAlert was not ringing', 'backlog')
+      if (effects.ring.length > 0) this.ringer.ringLive(effects.ring)
       return
     }
-    const now = this.clock.now()
-    if (context === 'live') {
-      // Each new customer must be heard within a second, so two or three requests arriving together
-      // still ring one by one; only a real burst beyond burstThreshold in one window is held and rung
-      // as one summary (the stale-toast storm users of other notifiers complain about).
-      this.recentLiveRings = this.recentLiveRings.filter((t) => now - t < this.burstWindowMs)
-      if (this.pending.size === 0 && this.recentLiveRings.length + effects.ring.length <= this.burstThreshold) {
-        for (const r of effects.ring) {
-          this.recentLiveRings.push(now)
-          this.ringNow([r.requestId], null, 'live')
-        }
-        return
-      }
-      for (const r of effects.ring) this.pending.add(r.requestId)
-      this.armBurstTimer(now)
+    if (effects.ring.length === 0 && owed.length === 0) {
+      if (this.ringer.heldCount > 0) this.ringer.ringTogether([], null, 'live')
       return
     }
     // Reconcile: everything new and owed (plus anything held in the burst window) rings as one alert now.
-    for (const r of effects.ring) this.pending.add(r.requestId)
-    for (const id of owed) this.pending.add(id)
     const offline = owed.length > 0 || trigger === 'startup' || trigger === 'resume' || trigger === 'network' || trigger === 'subscribed'
-    this.flushBurst(offline ? 'waited while you were offline' : 'found waiting in the queue', trigger === 'startup' || owed.length > 0 ? 'backlog' : 'found')
+    this.ringer.ringTogether(
+      [...effects.ring, ...owed],
+      offline ? 'waited while you were offline' : 'found waiting in the queue',
+      trigger === 'startup' || owed.length > 0 ? 'backlog' : 'found',
+    )
   }
 
   /**
@@ -733,8 +519,9 @@ export class RequestDesk {
     let changed = false
     for (const id of [...effects.confirm, ...effects.retract]) if (this.unconfirmed.delete(id)) changed = true
     if (!changed) return
+    this.confirmations++
     effects.queueChanged = true
-    this.armRepeatTimer()
+    this.repeats.arm()
     if (this.unconfirmed.size > 0) {
       if (this.currentNotice !== null) this.setNotice(this.noticeText())
       return
@@ -768,233 +555,6 @@ export class RequestDesk {
     this.emit('notice', notice)
   }
 
-  private armBurstTimer(now: number): void {
-    if (this.burstTimer !== null || this.stopped) return
-    const at = Math.max(now, this.lastRingAt + this.burstWindowMs)
-    this.burstTimer = this.timers.setTimeout(() => {
-      this.burstTimer = null
-      this.flushBurst(null, 'live')
-    }, Math.max(0, at - now))
-  }
-
-  /** Rings everything pending as one alert (individual if only one). */
-  private flushBurst(phrase: string | null, latencyFrom: 'live' | 'found' | 'backlog'): void {
-    if (this.burstTimer !== null) {
-      this.timers.clearTimeout(this.burstTimer)
-      this.burstTimer = null
-    }
-    const ids = [...this.pending]
-    this.pending.clear()
-    if (ids.length === 0) return
-    const summaryTitle = (n: number) =>
-      phrase ? `${plural(n, 'request', 'requests')} ${phrase}` : plural(n, 'new request', 'new requests')
-    this.ringNow(ids, summaryTitle, latencyFrom)
-  }
-
-  /** Requests queued but never rung (silenced, or held when the app stopped) ring once as a summary. */
-  private ringOwed(phrase: string): void {
-    if (this.silencedBecause() !== null || this.stopped) return
-    for (const r of this.store.listQueue()) {
-      if (!r.acknowledged && r.alertCount === 0 && !this.unconfirmed.has(r.requestId)) this.pending.add(r.requestId)
-    }
-    if (this.pending.size > 0) this.flushBurst(phrase, 'backlog')
-  }
-
-  /**
-   * Marks the requests as rung (count, schedule) in one transaction, then delivers one alert.
-   * latencyFrom: 'live' → commit→alert latency is measured; a backlog found at startup is not link
-   * latency and is left out of the histogram.
-   */
-  private ringNow(ids: string[], summaryTitle: ((n: number) => string) | null, latencyFrom: 'live' | 'found' | 'backlog'): void {
-    const silenced = this.silencedBecause()
-    if (silenced) return // stays owed (alert_count 0) and rings on resume / flag on
-    const now = this.clock.now()
-    let rows: QueueRow[]
-    try {
-      rows = this.store.transaction(() => {
-        const out: QueueRow[] = []
-        for (const id of ids) {
-          const row = this.store.getQueueRow(id)
-          // Not confirmed since start: never rings (it rings, if still owed, once confirmed).
-          if (!row || row.acknowledged || row.alertCount > 0 || this.unconfirmed.has(id)) continue
-          const next: QueueRow = {
-            ...row,
-            alertCount: 1,
-            lastAlertAt: now,
-            nextRepeatAt: this.repeatMaxCount > 0 ? now + this.repeatIntervalMs : null,
-          }
-          this.store.putQueueRow(next)
-          out.push(next)
-        }
-        return out
-      })
-    } catch (err) {
-      this.health?.count('store:error')
-      this.log.error('desk: could not mark requests as alerted; alerting anyway', { cause: String((err as Error)?.message ?? err) })
-      rows = ids.map((id) => this.store.getQueueRow(id)).filter((r): r is QueueRow => !!r)
-    }
-    if (rows.length === 0) return
-    this.lastRingAt = now
-    const latencies = rows.map((r) => {
-      const t = timeMs(r.commitTs ?? r.queuedAt)
-      return t === null ? null : now - t
-    })
-    let alert: Alert
-    if (rows.length === 1) {
-      alert = requestAlert(rows[0]!, 'request', now, latencyFrom === 'backlog' ? null : latencies[0]!)
-    } else {
-      const known = latencies.filter((l): l is number => l !== null)
-      // A live burst's latency is its slowest member's; a backlog summary has no link latency.
-      const lat = latencyFrom === 'live' && known.length ? Math.max(...known) : null
-      alert = summaryAlert(rows, 'summary', (summaryTitle ?? ((n) => plural(n, 'new request', 'new requests')))(rows.length), lat)
-    }
-    this.armRepeatTimer()
-    this.emitQueue()
-    this.deliver(alert)
-  }
-
-  /**
-   * One silent update for a request that rang basic and now has its details. Re-read after the commit:
-   * only a request still queued, rung and unacknowledged is updated. Silenced (flag off, paused) → no
-   * update: a replaced notification still pops up on most platforms, and the next repeat after the
-   * silence carries the full text anyway.
-   */
-  private sendUpdate(requestId: string): void {
-    let alert: Alert
-    try {
-      if (this.silencedBecause() !== null) return
-      const row = this.store.getQueueRow(requestId)
-      if (!row || row.acknowledged || row.alertCount === 0 || row.detail !== 'full' || this.unconfirmed.has(requestId)) return
-      // The kind the sinks show now: the first ring, or a repeat ("Still waiting …") after one.
-      alert = requestAlert(row, row.alertCount > 1 ? 'repeat' : 'request', this.clock.now(), null)
-    } catch (err) {
-      // ingest/reconcile never throw; a lost update only leaves the basic text on screen.
-      this.health?.count('store:error')
-      this.log.error('desk: could not prepare an alert update', { cause: String((err as Error)?.message ?? err) })
-      return
-    }
-    this.emit('update', alert)
-    this.pipeline.update(alert).catch((err) => {
-      this.health?.count('alert:pipeline-error')
-      this.log.error('desk: alert pipeline rejected an update', { cause: String((err as Error)?.stack ?? err) })
-    })
-  }
-
-  private deliver(alert: Alert): void {
-    this.emit('alert', alert)
-    this.pipeline.deliver(alert).catch((err) => {
-      // deliver() never rejects by contract; this is the belt to its braces.
-      this.health?.count('alert:pipeline-error')
-      this.log.error('desk: alert pipeline rejected', { cause: String((err as Error)?.stack ?? err) })
-    })
-  }
-
-  // ---- repeats -------------------------------------------------------------------------------------
-
-  private armRepeatTimer(): void {
-    if (this.stopped) return
-    const at = this.nextConfirmedRepeatAt()
-    if (at === this.repeatTimerAt && this.repeatTimer !== null) return
-    if (this.repeatTimer !== null) this.timers.clearTimeout(this.repeatTimer)
-    this.repeatTimer = null
-    this.repeatTimerAt = at
-    if (at === null) return
-    this.repeatTimer = this.timers.setTimeout(() => {
-      this.repeatTimer = null
-      this.repeatTimerAt = null
-      this.fireRepeats()
-    }, Math.max(0, at - this.clock.now()))
-  }
-
-  /**
-   * The next repeat among confirmed requests. Unconfirmed ones keep their stored schedule untouched
-   * (a repeat that came due while unconfirmed rings as soon as the server confirms the request).
-   */
-  private nextConfirmedRepeatAt(): number | null {
-    if (this.unconfirmed.size === 0) return this.store.nextRepeatAt()
-    let at: number | null = null
-    for (const r of this.store.listQueue()) {
-      if (r.acknowledged || r.nextRepeatAt === null || this.unconfirmed.has(r.requestId)) continue
-      if (at === null || r.nextRepeatAt < at) at = r.nextRepeatAt
-    }
-    return at
-  }
-
-  private fireRepeats(): void {
-    if (this.stopped) return
-    const now = this.clock.now()
-    const silenced = this.silencedBecause()
-    let rung: QueueRow[] = []
-    try {
-      rung = this.store.transaction(() => {
-        const out: QueueRow[] = []
-        for (const row of this.store.dueRepeats(now)) {
-          if (this.unconfirmed.has(row.requestId)) continue
-          if (silenced) {
-            // A pause/flag-off defers repeats without spending them.
-            this.store.putQueueRow({ ...row, nextRepeatAt: now + this.repeatIntervalMs })
-            continue
-          }
-          const repeatsDone = Math.max(0, row.alertCount - 1)
-          if (repeatsDone >= this.repeatMaxCount) {
-            this.store.putQueueRow({ ...row, nextRepeatAt: null })
-            continue
-          }
-          const alertCount = row.alertCount + 1
-          const next: QueueRow = {
-            ...row,
-            alertCount,
-            lastAlertAt: now,
-            nextRepeatAt: alertCount - 1 >= this.repeatMaxCount ? null : now + this.repeatIntervalMs,
-          }
-          this.store.putQueueRow(next)
-          out.push(next)
-        }
-        return out
-      })
-    } catch (err) {
-      this.health?.count('store:error')
-      this.log.error('desk: repeat failed', { cause: String((err as Error)?.message ?? err) })
-    }
-    this.armRepeatTimer()
-    if (rung.length === 0) return
-    this.emitQueue()
-    const alert =
-      rung.length === 1
-        ? requestAlert(rung[0]!, 'repeat', now, null)
-        : summaryAlert(rung, 'repeat', `${plural(rung.length, 'request is', 'requests are')} still waiting`, null)
-    this.deliver(alert)
-  }
-
-  // ---- pause ---------------------------------------------------------------------------------------
-
-  private armPauseTimer(): void {
-    if (this.pauseTimer !== null) this.timers.clearTimeout(this.pauseTimer)
-    this.pauseTimer = null
-    if (typeof this.pauseUntil !== 'number' || this.stopped) return
-    this.pauseTimer = this.timers.setTimeout(() => {
-      this.pauseTimer = null
-      this.paused() // expires it if due (the clock, not the timer, is the authority)
-      if (typeof this.pauseUntil === 'number') this.armPauseTimer()
-    }, Math.max(0, this.pauseUntil - this.clock.now()))
-  }
-
-  private expirePause(): void {
-    this.endPause('desk: pause ended')
-    // Deferred: paused() can be called from inside a transaction; ring after it.
-    queueMicrotask(() => this.ringOwed('waited while alerts were paused'))
-  }
-
-  /** Clears the pause (memory, store, timer) and tells listeners; the caller rings what is owed. */
-  private endPause(logLine: string): void {
-    this.log.info(logLine)
-    this.pauseUntil = null
-    this.store.setMeta(META_PAUSE, null)
-    if (this.pauseTimer !== null) this.timers.clearTimeout(this.pauseTimer)
-    this.pauseTimer = null
-    this.emit('pause', null)
-  }
-
   // ---- events --------------------------------------------------------------------------------------
 
   /**
@@ -1014,12 +574,6 @@ export class RequestDesk {
     })
   }
 
-  private emitRetract(requestId: string): void {
-    this.emit('retract', { requestId })
-    // Failures are recorded inside: fanOut() logs, counts (sink:retract-error) and stores each failed sink call.
-    this.pipeline.retract(requestId).catch(() => undefined)
-  }
-
   private emit<E extends keyof DeskEvents>(event: E, payload: DeskEvents[E]): void {
     for (const l of [...this.listeners[event]] as ((p: DeskEvents[E]) => void)[]) {
       try {
@@ -1031,4 +585,3 @@ export class RequestDesk {
     }
   }
 }
-

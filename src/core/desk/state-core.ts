@@ -99,6 +99,8 @@ export function openStateCore(opts: StateCoreOptions): StateCore {
       closed = true
       if (pruneTimer !== null) timers.clearTimeout(pruneTimer)
       offHealth()
+      // Facts decided in this task get their effects (rings, retracts) while everything is still up.
+      store.commitGroup()
       desk!.stop()
       store.close()
     },

@@ -11,6 +11,9 @@ import { EXPECTED_COLUMNS, MIGRATIONS, SCHEMA_VERSION } from './schema.js'
 
 type Db = Database.Database
 
+/** Calls that may share one group commit before it commits without waiting for the task to end. */
+const GROUP_MAX = 256
+
 /**
  * A queue item as stored (queuedAt in its canonical form, see keys.ts), with the desk's own bookkeeping.
  * Whether the server confirmed it since this start is not stored: it is a fact about this run (the desk's).
@@ -206,6 +209,9 @@ export class Store {
   private closed = false
   private readonly st: ReturnType<Store['prepare']>
   private readonly runInTx: (fn: () => unknown) => unknown
+  private queueWrites = 0
+  /** The open group commit (transactionInGroup), or null. */
+  private group: { calls: number; afterCommit: ((committed: boolean) => void)[] } | null = null
 
   private constructor(db: Db, opts: StoreOptions, movedAsideTo: string | null) {
     this.db = db
@@ -372,6 +378,54 @@ export class Store {
     return this.runInTx(fn) as T
   }
 
+  /**
+   * Group commit: runs fn in a savepoint of one transaction shared by every such call in the current task,
+   * committed by a microtask queued behind them (or at once when GROUP_MAX calls joined). In WAL mode a
+   * fact's cost is its commit (every dirty page written to the WAL), not its statements, so a burst of
+   * facts pays one commit instead of one each. `afterCommit(true)` runs, in call order, once the shared
+   * transaction committed — side effects still follow the durable write; `afterCommit(false)` if that
+   * commit failed (the group's writes are lost and must be reported). A call whose fn throws rolls back its
+   * own savepoint only and queues nothing. Called inside someone else's transaction, fn is a plain savepoint
+   * of it and afterCommit(true) runs right away, as for `transaction`.
+   */
+  transactionInGroup<T>(fn: () => T, afterCommit: (committed: boolean) => void): T {
+    if (this.group === null && this.db.inTransaction) {
+      const r = this.runInTx(fn) as T
+      afterCommit(true)
+      return r
+    }
+    if (this.group === null) {
+      this.db.exec('BEGIN')
+      this.group = { calls: 0, afterCommit: [] }
+      queueMicrotask(() => this.commitGroup())
+    }
+    const group = this.group
+    const r = this.runInTx(fn) as T
+    group.afterCommit.push(afterCommit)
+    if (++group.calls >= GROUP_MAX) this.commitGroup()
+    return r
+  }
+
+  /** Commits the open group (if any) now, then runs its afterCommit callbacks in call order. */
+  commitGroup(): void {
+    const group = this.group
+    if (group === null) return
+    this.group = null
+    let committed = false
+    try {
+      this.db.exec('COMMIT')
+      committed = true
+    } catch (err) {
+      this.log.error('store: a group commit failed; its writes are rolled back', { calls: group.calls, cause: String((err as Error)?.message ?? err) })
+      try {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK')
+      } catch {
+        // The connection is unusable (closed underneath, disk gone); the next call reports that itself.
+      }
+    }
+    for (const after of group.afterCommit) after(committed)
+  }
+
   // ---- queue ---------------------------------------------------------------------------------------
   getQueueRow(requestId: string): QueueRow | undefined {
     const r = this.st.getQueue.get(requestId) as Record<string, unknown> | undefined
@@ -386,7 +440,16 @@ export class Store {
     return (this.st.countQueue.get() as { n: number }).n
   }
 
+  /**
+   * Bumped by every queue write (even one a rollback undoes): a reader that caches the listed queue
+   * re-reads only when this moved, instead of once per listener per change.
+   */
+  get queueVersion(): number {
+    return this.queueWrites
+  }
+
   putQueueRow(row: QueueRow): void {
+    this.queueWrites++
     this.st.upsertQueue.run({
       requestId: row.requestId,
       key: row.key,
@@ -408,6 +471,7 @@ export class Store {
   }
 
   deleteQueueRow(requestId: string): boolean {
+    this.queueWrites++
     return this.st.deleteQueue.run(requestId).changes > 0
   }
 
@@ -556,6 +620,8 @@ export class Store {
 
   close(): void {
     if (this.closed) return
+    // What the current task decided is kept, and its side effects run while the store is still open.
+    this.commitGroup()
     this.closed = true
     this.db.close()
   }

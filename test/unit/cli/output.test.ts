@@ -1,5 +1,5 @@
-// Headless terminal output: an update (details arrived after a basic ring) is a text line only; in
-// --json mode it adds no line and no new type (the enrichment shows as the next `queue` line).
+// Headless terminal output: an update (details arrived after a basic ring) is a text line in text mode;
+// in --json mode it adds no new type: it rides as `updates` on the next `queue` line.
 import { describe, expect, it } from 'vitest'
 import type { Alert } from '../../../src/core/ports.js'
 import { TerminalOutput, TerminalSink } from '../../../src/cli/output.js'
@@ -8,20 +8,31 @@ const alert = (over: Partial<Alert> = {}): Alert => ({
   kind: 'request', requestId: 'r1', key: 'r1@t', title: 'New request: Dana Diaz', body: '2015 Ford F-150 · Check engine light', detail: 'full', items: [], latencyMs: null, ...over,
 })
 
-describe('TerminalSink.update', () => {
+describe('TerminalOutput.update', () => {
   it('text mode: one line with the full text', () => {
     const lines: string[] = []
-    new TerminalSink(new TerminalOutput({ json: false, tty: false, out: (l) => lines.push(l) })).update(alert())
+    new TerminalOutput({ json: false, tty: false, out: (l) => lines.push(l) }).update(alert())
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(/↻ details New request: Dana Diaz — 2015 Ford F-150 · Check engine light$/)
   })
-  it('JSON mode: nothing (the type set stays state|alert|retract|queue|health|error)', () => {
+  it('JSON mode: no line of its own; the next queue line carries it, even when the queue key did not move, and only once', async () => {
+    const { makeItem } = await import('../../mocks/fake-engine.js')
     const lines: string[] = []
-    const sink = new TerminalSink(new TerminalOutput({ json: true, tty: false, out: (l) => lines.push(l) }))
-    sink.update(alert())
-    expect(lines).toEqual([])
-    sink.alert(alert())
-    expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'alert', title: 'New request: Dana Diaz' })
+    const out = new TerminalOutput({ json: true, tty: false, out: (l) => lines.push(l) })
+    const item = makeItem({ requestId: 'r1', detail: 'full' })
+    out.queue([item])
+    out.update(alert())
+    expect(lines).toHaveLength(1)
+    out.queue([item])
+    out.queue([item])
+    const parsed = lines.map((l) => JSON.parse(l) as { type: string; updates?: unknown[] })
+    expect(parsed.map((l) => l.type)).toEqual(['queue', 'queue'])
+    expect(parsed[0]!.updates).toBeUndefined()
+    expect(parsed[1]!.updates).toEqual([{ requestId: 'r1', kind: 'request', detail: 'full', title: 'New request: Dana Diaz', body: '2015 Ford F-150 · Check engine light' }])
+  })
+  it('the terminal sink is not a second path for updates (the engine event is)', () => {
+    const sink = new TerminalSink(new TerminalOutput({ json: true, tty: false, out: () => {} }))
+    expect((sink as { update?: unknown }).update).toBeUndefined()
   })
 })
 

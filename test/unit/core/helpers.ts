@@ -7,6 +7,7 @@ import { vi } from 'vitest'
 import type { FactSource } from '../../../src/shared/types.js'
 import type { QueuedFact, RemovedFact, DetailsFact, RejectedFact } from '../../../src/core/facts.js'
 import type { Alert, AlertSink, Logger, SinkTier } from '../../../src/core/ports.js'
+import { canonicalTime } from '../../../src/core/store/keys.js'
 import { openStateCore, type StateCore, type StateCoreOptions } from '../../../src/core/desk/state-core.js'
 
 export interface LogLine {
@@ -76,8 +77,12 @@ export function allTierSinks(): Record<SinkTier, RecordingSink> {
 let seq = 0
 export const T0 = Date.parse('2026-03-02T09:00:00.000Z')
 
+/**
+ * A queued fact as the parsers deliver it: times canonical (canonicalTime), whatever spelling a test
+ * writes — the desk does not re-validate what the parsers validated.
+ */
 export function queued(requestId: string, over: Partial<QueuedFact> = {}): QueuedFact {
-  return {
+  const f: QueuedFact = {
     kind: 'queued',
     source: 'postgres_changes',
     eventId: `ev-${++seq}`,
@@ -89,6 +94,7 @@ export function queued(requestId: string, over: Partial<QueuedFact> = {}): Queue
     details: { customerName: `Customer ${requestId}`, vehicle: '2019 Honda Civic', concern: 'Brakes squeal', sessionType: 'video' },
     ...over,
   }
+  return { ...f, queuedAt: canonicalTime(f.queuedAt), commitTs: canonicalTime(f.commitTs) }
 }
 
 export function removed(requestId: string, over: Partial<RemovedFact> = {}): RemovedFact {

@@ -280,3 +280,81 @@ describe('throughput', () => {
     expect(b.deskFactsPerSec).toBeGreaterThan(1_000)
   })
 })
+
+describe('group commit (transactionInGroup)', () => {
+  /** What another connection to the same file sees: only committed events. */
+  const committedEvents = () => {
+    const other = new Database(path, { readonly: true })
+    try {
+      return (other.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n
+    } finally {
+      other.close()
+    }
+  }
+
+  it('calls of one task share one commit; their afterCommit callbacks run after it, in order', async () => {
+    const s = Store.open({ path, log })
+    const seen: string[] = []
+    for (let i = 0; i < 3; i++) s.transactionInGroup(() => s.recordEvent(ev(i)), (ok) => seen.push(`${i}:${ok}`))
+    expect(seen).toEqual([])
+    expect(committedEvents()).toBe(0) // still one open transaction
+    await Promise.resolve()
+    expect(seen).toEqual(['0:true', '1:true', '2:true'])
+    expect(committedEvents()).toBe(3)
+    s.close()
+  })
+
+  it('a call that throws rolls back its own writes only and queues no callback', async () => {
+    const s = Store.open({ path, log })
+    const seen: number[] = []
+    s.transactionInGroup(() => s.recordEvent(ev(1)), () => seen.push(1))
+    expect(() =>
+      s.transactionInGroup(
+        () => {
+          s.recordEvent(ev(2))
+          throw new Error('boom')
+        },
+        () => seen.push(2),
+      ),
+    ).toThrow('boom')
+    s.transactionInGroup(() => s.recordEvent(ev(3)), () => seen.push(3))
+    await Promise.resolve()
+    expect(seen).toEqual([1, 3])
+    expect(s.recentEvents().map((e) => e.eventId).sort()).toEqual(['e1', 'e3'])
+    s.close()
+  })
+
+  it('a long synchronous burst commits every 256 calls without waiting for the task to end', () => {
+    const s = Store.open({ path, log })
+    let committed = 0
+    for (let i = 0; i < 600; i++) s.transactionInGroup(() => s.recordEvent(ev(i)), () => committed++)
+    expect(committed).toBe(512)
+    expect(committedEvents()).toBe(512)
+    s.close()
+    expect(committed).toBe(600) // close() commits the rest and runs its callbacks first
+    expect(committedEvents()).toBe(600)
+  })
+
+  it('a failed commit is reported to every callback as not committed, and logged', async () => {
+    const s = Store.open({ path, log })
+    const seen: boolean[] = []
+    s.transactionInGroup(() => s.recordEvent(ev(1)), (ok) => seen.push(ok))
+    // A commit that cannot happen: the transaction was ended underneath the group.
+    ;(s as unknown as { db: Database.Database }).db.exec('ROLLBACK')
+    await Promise.resolve()
+    expect(seen).toEqual([false])
+    expect(log.errors().some((l) => /group commit failed/.test(l.msg))).toBe(true)
+    s.close()
+  })
+
+  it('inside an ordinary transaction it is a plain savepoint and its callback runs at once', () => {
+    const s = Store.open({ path, log })
+    const seen: number[] = []
+    s.transaction(() => {
+      s.transactionInGroup(() => s.recordEvent(ev(1)), () => seen.push(1))
+      expect(seen).toEqual([1])
+    })
+    expect(committedEvents()).toBe(1)
+    s.close()
+  })
+})

@@ -1,8 +1,9 @@
 // The request desk's rules, end to end through a real SQLite file: facts in, sinks called.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { DEFAULT_FLAGS } from '../../../src/shared/types.js'
-import type { QueueSnapshot } from '../../../src/core/facts.js'
-import { T0, details, harness, queued, rejected, removed, settle, type Harness } from './helpers.js'
+import { DEFAULT_FLAGS } from '../../../../src/shared/types.js'
+import type { QueueSnapshot } from '../../../../src/core/facts.js'
+import { parseBroadcast } from '../../../../src/core/feed/parse.js'
+import { T0, details, harness, queued, rejected, removed, settle, type Harness } from '../helpers.js'
 
 let h: Harness
 beforeEach(() => {
@@ -96,11 +97,47 @@ describe('new requests and duplicates', () => {
   it('after removal, removed → re-queued with a new version rings again', async () => {
     const d = h.core.desk
     d.ingest(queued('r1'))
+    await settle()
     d.ingest(removed('r1', { reason: 'cancelled' }))
     vi.advanceTimersByTime(3000)
     expect(d.ingest(queued('r1', { queuedAt: '2026-03-02T09:00:02Z' })).outcome).toBe('alerted')
     await settle()
     expect(h.alerts().filter((a) => a.kind === 'request')).toHaveLength(2)
+  })
+
+  it('closing commits the facts of the current task and rings what they decided; after stop() a commit rings nothing', async () => {
+    const seen: string[] = []
+    h.core.desk.on('alert', (a) => seen.push(a.requestId!))
+    h.core.desk.ingest(queued('r1'))
+    h.core.close()
+    expect(seen).toEqual(['r1'])
+    const later = h.restart()
+    const after: string[] = []
+    later.desk.on('alert', (a) => after.push(a.requestId!))
+    later.desk.reconcile(snapshot([queued('r1')])) // confirms it: it rang before, so no ring now
+    later.desk.ingest(queued('r2'))
+    later.desk.stop()
+    later.store.commitGroup()
+    await settle()
+    expect(after).toEqual([])
+    expect(later.store.getQueueRow('r2')).toMatchObject({ alertCount: 0 }) // stored, owed after the next start
+    expect(later.store.getQueueRow('r1')).toMatchObject({ alertCount: 1 })
+  })
+
+  it('facts of one task share one commit; a request queued and removed within it never rings (like a held one that left)', async () => {
+    const d = h.core.desk
+    const commits = vi.spyOn(h.core.store, 'transactionInGroup')
+    expect(d.ingest(queued('r1')).outcome).toBe('alerted')
+    expect(d.ingest(removed('r1')).outcome).toBe('removed')
+    expect(d.ingest(queued('r2')).outcome).toBe('alerted')
+    // Nothing rang or retracted before the shared commit.
+    expect(h.alerts()).toHaveLength(0)
+    expect(h.sinks.notification.retracts).toEqual([])
+    await settle()
+    expect(commits).toHaveBeenCalledTimes(3)
+    expect(h.alerts().map((a) => a.requestId)).toEqual(['r2'])
+    expect(h.sinks.notification.retracts).toEqual(['r1'])
+    expect(h.core.store.recentEvents().map((e) => `${e.requestId}:${e.outcome}`).reverse()).toEqual(['r1:alerted', 'r1:removed', 'r2:alerted'])
   })
 })
 
@@ -280,38 +317,23 @@ describe('details and rejected facts', () => {
     expect(h.alerts()).toHaveLength(0)
     expect(h.core.desk.queue()).toHaveLength(0)
     expect(h.core.health.summary().counters['broadcast:rejected']).toBe(1)
-  })
-
-  it.each([
-    ['a number request id', { requestId: 42 }, /requestId must be a non-empty id string \(got number 42\)/],
-    ['an object request id', { requestId: { id: 'x' } }, /requestId must be a non-empty id string/],
-    ['a missing request id', { requestId: undefined }, /got missing/],
-    ['an id with markup', { requestId: '<img src=x>' }, /requestId must be/],
-    ['an unknown source', { source: 'carrier-pigeon' }, /unknown source "carrier-pigeon"/],
-    ['an unknown kind', { kind: 'INSERT' }, /unknown kind "INSERT"/],
-  ])('a fact with %s is rejected with the reason', async (_n, patch, reason) => {
-    const r = h.core.desk.ingest({ ...queued('r1'), ...patch } as never)
-    await settle()
-    expect(r.outcome).toBe('rejected')
-    expect(r.reason).toMatch(reason)
-    expect(h.core.store.recentEvents(1)[0]!.outcome).toBe('rejected')
-    expect(h.alerts()).toHaveLength(0)
     expect(h.log.lines.some((l) => l.level === 'warn' && l.msg === 'desk: rejected an event')).toBe(true)
   })
 
-  it('non-objects are rejected, never thrown', () => {
-    for (const bad of [null, undefined, 'queued', 7, []]) expect(h.core.desk.ingest(bad as never).outcome).toBe('rejected')
+  it("a rejection's reason and an event id that quote hostile input are logged as safe text", async () => {
+    const hostile = 'unknown broadcast event "new_request\u0000\u202E\u001b[2J"'
+    const r = h.core.desk.ingest({ ...rejected(hostile), eventId: 'broadcast:\u202Eevil\u0007' })
+    const e = h.core.store.recentEvents(1)[0]!
+    for (const s of [r.reason!, e.reason!, e.eventId]) expect(s).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/)
+    expect(e.reason).toBe('unknown broadcast event "new_request [2J"')
+    expect(e.eventId).toBe('broadcast:evil')
+    const warned = h.log.lines.find((l) => l.msg === 'desk: rejected an event')!
+    expect(warned.fields).toMatchObject({ reason: 'unknown broadcast event "new_request [2J"' })
   })
 
-  it('wrongly typed optional fields are dropped with a note, and the request still rings', async () => {
-    const r = h.core.desk.ingest(
-      queued('r1', { queuedAt: 12345 as never, sessionId: { x: 1 } as never, details: { customerName: ['a'], vehicle: 2019, concern: null } as never }),
-    )
-    await settle()
-    expect(r.outcome).toBe('alerted')
-    expect(r.reason).toMatch(/queuedAt ignored.*sessionId ignored.*customerName dropped \(object\)/)
-    expect(h.core.desk.queue()[0]).toMatchObject({ queuedAt: null, sessionId: null, details: { customerName: null, vehicle: '2019' } })
-  })
+  // Malformed facts (bad ids, unknown sources or kinds, wrongly typed fields) never reach the desk: the
+  // parsers reject them at the boundary (test/unit/feed/parse.test.ts) and the desk only records the
+  // rejection, as above.
 })
 
 describe('enrichment after a basic ring (silent update)', () => {
@@ -433,21 +455,31 @@ describe('enrichment after a basic ring (silent update)', () => {
 })
 
 describe('hostile strings', () => {
-  it('control chars, bidi overrides, markup and a 1 MB concern are made safe everywhere, and the event recorded', async () => {
+  it('control chars, bidi overrides, markup and a 1 MB concern arriving on the wire are safe in the queue and the alert', async () => {
+    // Made safe once, at the parser boundary; the desk stores and rings what the parser hands over.
     const megabyte = 'A'.repeat(1024 * 1024)
-    const r = h.core.desk.ingest(
-      queued('r1', {
-        details: {
-          customerName: 'Bob\u202Egnp.exe\u202C \u001b[31mRED\u001b[0m\r\nX\u0000',
-          vehicle: '<script>alert(1)</script>',
-          concern: megabyte,
-          sessionType: '\u200Bvideo\uFEFF',
+    const parsed = parseBroadcast(
+      'broadcast',
+      {
+        event: 'new_request',
+        payload: {
+          request: {
+            id: 'r1',
+            status: 'queued',
+            queued_at: '2026-03-02T08:59:59.500000+00:00',
+            customer_name: 'Bob\u202Egnp.exe\u202C \u001b[31mRED\u001b[0m\r\nX\u0000',
+            vehicle: '<script>alert(1)</script>',
+            concern: megabyte,
+            session_type: '\u200Bvideo\uFEFF',
+          },
         },
-      }),
+      },
+      Date.now(),
     )
+    if (!('fact' in parsed)) throw new Error(`not parsed: ${parsed.ignored}`)
+    const r = h.core.desk.ingest(parsed.fact)
     await settle()
     expect(r.outcome).toBe('alerted')
-    expect(r.reason).toMatch(/customerName made safe.*concern made safe/)
     const item = h.core.desk.queue()[0]!
     const a = h.alerts()[0]!
     for (const s of [item.details.customerName!, item.details.vehicle!, item.details.concern!, a.title, a.body]) {
@@ -487,12 +519,6 @@ describe('flags', () => {
     h.core.desk.setFlags({ ...DEFAULT_FLAGS, mech_audio_alerts: false })
     h.restart()
     expect(h.core.desk.flags()).toEqual({ ...DEFAULT_FLAGS, mech_audio_alerts: false })
-  })
-
-  it('a non-boolean flag value is ignored with a warning, not coerced', () => {
-    h.core.desk.setFlags({ ...DEFAULT_FLAGS, mech_new_request_alerts: 'false' as never })
-    expect(h.core.desk.flags().mech_new_request_alerts).toBe(true)
-    expect(h.log.lines.some((l) => l.level === 'warn' && /not a boolean/.test(l.msg))).toBe(true)
   })
 })
 
