@@ -9,7 +9,6 @@ import type { Clock } from './ports.js'
 import { systemClock } from './ports.js'
 import { SERVER_TEXT_MAX, serverText } from './server-text.js'
 import { openStateCore, type StateCore, type StateCoreOptions } from './desk/state-core.js'
-import { whyRetracted } from './desk/retract-why.js'
 import { isUuid } from './feed/parse.js'
 import { LinkSupervisor, type LinkConfig } from './link/supervisor.js'
 import { describeRestError, restCall } from './link/rest.js'
@@ -97,12 +96,12 @@ export class Engine implements EngineHandle {
       this.emit('error', { message, cause: String((e as Error)?.stack ?? e) })
       throw new Error(message)
     }
-    const { desk, health, store } = this.core
+    const { desk, health } = this.core
     this.offs.push(
       desk.on('queue', () => this.queueSnapshot()),
       desk.on('alert', (a) => this.emit('alert', a)),
       desk.on('update', (a) => this.emit('update', a)),
-      desk.on('retract', (r) => this.emit('retract', { ...r, why: store.isOpen ? whyRetracted(store, r.requestId) : 'removed' })),
+      desk.on('retract', (r) => this.emit('retract', r)),
       desk.on('pause', () => this.queueSnapshot()),
       desk.on('flags', () => this.queueSnapshot()),
       desk.on('notice', () => this.refreshState()),

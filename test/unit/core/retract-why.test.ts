@@ -1,9 +1,10 @@
-// Why an alert was withdrawn, read from the store right after the desk's retract, so a host can put it in
-// words ("Maria Gonzalez cancelled") instead of printing a request id: taken, cancelled, removed (deleted,
-// other statuses, gone at a reconcile) or acknowledged here. Real desk and SQLite through the shared harness.
+// The desk says why each alert was withdrawn, so a host can put it in words ("Maria Gonzalez cancelled")
+// instead of printing a request id: taken, cancelled, removed (deleted, other statuses, gone at a reconcile)
+// or acknowledged here — each removal's own reason, also when several land in one group commit. Real desk
+// and SQLite through the shared harness.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { RetractWhy } from '../../../src/core/ports.js'
-import { retractWhy, whyRetracted } from '../../../src/core/desk/retract-why.js'
+import { retractWhy } from '../../../src/core/desk/retract-why.js'
 import { T0, harness, queued, removed, settle, type Harness } from './helpers.js'
 
 let h: Harness
@@ -12,15 +13,14 @@ beforeEach(() => {
   vi.useFakeTimers({ now: T0 })
   h = harness()
   seen = []
-  // As the engine does: asked at the moment the desk retracts.
-  h.core.desk.on('retract', (e) => seen.push({ requestId: e.requestId, why: whyRetracted(h.core.store, e.requestId) }))
+  h.core.desk.on('retract', (e) => seen.push(e))
 })
 afterEach(() => {
   h.dispose()
   vi.useRealTimers()
 })
 
-describe('whyRetracted, asked when the desk retracts', () => {
+describe('retract events carry why', () => {
   it.each([
     ['accepted', 'taken'],
     ['cancelled', 'cancelled'],
@@ -71,8 +71,13 @@ describe('whyRetracted, asked when the desk retracts', () => {
     expect(seen.map((s) => s.why)).toEqual(['cancelled', 'taken'])
   })
 
-  it('an unknown request id is removed (no tombstone, not queued)', () => {
-    expect(whyRetracted(h.core.store, 'nobody')).toBe('removed')
+  it('a removal heard from two paths is announced once', async () => {
+    h.core.desk.ingest(queued('r1'))
+    await settle()
+    h.core.desk.ingest(removed('r1', { reason: 'cancelled', source: 'broadcast' }))
+    h.core.desk.ingest(removed('r1', { reason: 'cancelled', source: 'db-broadcast' }))
+    await settle()
+    expect(seen).toEqual([{ requestId: 'r1', why: 'cancelled' }])
   })
 })
 
