@@ -1,7 +1,7 @@
 /// <reference types="vitest/config" />
 // One file builds the three Electron targets (Vite Environment API) and configures vitest.
-// electron-vite cannot read a file named vite.config.ts (shared/reference/electron-notes.md §0.2),
-// so this is plain Vite: main and preload are 'server' environments, the renderer is the client.
+// electron-vite cannot read a file named vite.config.ts (electron-vite 6's loadConfigFromFile throws
+// "config file cannot be named vite.config.ts"; it reads only electron.vite.config.*), so this is plain Vite: main and preload are 'server' environments, the renderer is the client.
 import { defineConfig } from 'vite'
 import { builtinModules } from 'node:module'
 import { resolve } from 'node:path'

@@ -6,7 +6,9 @@
 //   1. vite build (main, preload, renderer)
 //   2. no SUPABASE_URL in the environment and no saved settings → start the local shop backend
 //      (`npm run backend`: prints SUPABASE_URL=…, SUPABASE_ANON_KEY=…, DEMO_MECHANIC_1=email:password,
-//      then READY) and sign in as the demo mechanic
+//      then READY) and sign in as the demo mechanic. The shop's database and the app's store both live
+//      under .bayalert/demo (scripts/launcher/demo-shop.mjs), so a restart continues the same shop;
+//      --reset-demo (or BAYALERT_RESET_DEMO=1) deletes both first.
 //   3. decide Electron or headless (scripts/launcher/plan.mjs): where the Electron binary is missing, run
 //      Electron's own installer; make better-sqlite3 for Electron's ABI into .cache/ when missing; when either
 //      cannot be done, say why in one line and run `npm run headless` with the same environment.
@@ -18,6 +20,7 @@ import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { demoDirs, parseStartArgs, prepareDemoDirs, resetDemo } from './launcher/demo-shop.mjs'
 import { planLaunch } from './launcher/plan.mjs'
 import { runProcess } from './launcher/run-process.mjs'
 
@@ -125,7 +128,22 @@ function startBackend(env) {
   })
 }
 
+const USAGE = `Usage: npm start [-- --reset-demo]
+
+  --reset-demo   with no shop configured: delete the demo shop's database and the app's demo queue and
+                 session (.bayalert/demo), then start afresh (also BAYALERT_RESET_DEMO=1)`
+
 async function main() {
+  const args = parseStartArgs(process.argv.slice(2), process.env)
+  if (args.help) {
+    console.log(USAGE)
+    process.exit(0)
+  }
+  if (args.problems.length) {
+    for (const p of args.problems) say(p)
+    console.error(USAGE)
+    process.exit(2)
+  }
   say('Building (vite build)…')
   const build = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' })
   if (build.status !== 0) {
@@ -136,7 +154,24 @@ async function main() {
   const plan = await planLaunch({ root, env: process.env, runProcess, say, isTTY: Boolean(process.stdout.isTTY) })
   const env = plan.mode === 'electron' ? plan.env : { ...process.env }
   const configured = Boolean(env.SUPABASE_URL) || (plan.mode === 'electron' && savedSettingsUrl() !== null)
+  if (configured && args.resetDemo) say('--reset-demo: a shop is configured (SUPABASE_URL or saved settings), so there is no demo to reset; nothing deleted.')
   if (!configured) {
+    // Keep demo data apart from a real workstation's store, and the demo shop's database beside it.
+    const dirs = demoDirs(root, env)
+    if (args.resetDemo) {
+      const reset = resetDemo(dirs)
+      if (!reset.ok) {
+        say(`Cannot reset the demo: ${reset.reason}.`)
+        await shutdown(2)
+      }
+      say(reset.removed.length ? `Demo reset: deleted ${reset.removed.length} item(s) under ${dirs.dataDir} and ${dirs.shopDir}; the shop and the queue start empty.` : 'Demo reset: there was no demo data yet.')
+    }
+    env.BAYALERT_DATA_DIR = dirs.dataDir
+    const unkeepable = prepareDemoDirs(dirs, { root, isRoot: process.getuid?.() === 0 })
+    if (unkeepable) {
+      delete env.BAYALERT_BACKEND_DIR
+      say(`The demo shop starts empty on every start: ${unkeepable}. Set BAYALERT_BACKEND_DIR to a directory it can enter to keep it.`)
+    } else env.BAYALERT_BACKEND_DIR = dirs.shopDir
     const vars = await startBackend(env).catch(async (err) => {
       say(`Could not start the local shop backend: ${err.message}`)
       await shutdown(1)
@@ -149,13 +184,16 @@ async function main() {
       env.BAYALERT_EMAIL = demo.slice(0, i)
       env.BAYALERT_PASSWORD = demo.slice(i + 1)
     }
-    // Keep demo data apart from a real workstation's store.
-    env.BAYALERT_DATA_DIR ??= join(root, '.bayalert', 'demo')
     if (!env.SUPABASE_URL || !env.SUPABASE_ANON_KEY) {
       say('The backend did not print SUPABASE_URL and SUPABASE_ANON_KEY.')
       await shutdown(1)
     }
     say(`Demo shop at ${env.SUPABASE_URL}; signing in as ${env.BAYALERT_EMAIL ?? '(no demo mechanic printed)'}. Add requests with: npm run simulate -- --count 3`)
+    say(
+      env.BAYALERT_BACKEND_DIR
+        ? `Demo data (shop and queue) is kept in ${dirs.dataDir}; start over with: npm start -- --reset-demo`
+        : `The app's demo queue is kept in ${dirs.dataDir}; start over with: npm start -- --reset-demo`,
+    )
   }
 
   let app

@@ -1,5 +1,5 @@
-// The old browser dashboard's alert logic, reproduced for the benchmark baseline
-// (shared/reference/dashboard-postmortem.md, "The New System (postgres_changes)"): one postgres_changes
+// The old browser dashboard's alert logic, reproduced for the benchmark baseline (the shop's mechanic
+// dashboard after its move from broadcast to postgres_changes, as its post-mortem describes it): one postgres_changes
 // subscription on session_assignments, then two sequential single-row fetches (session, then intake)
 // before the alert fires. Kept faithful on purpose — including the `return` on a failed fetch — so that
 // `latency.oldDashboard` measures what mechanics actually had. Never used by the app.

@@ -16,6 +16,7 @@ import { detectNotifier } from './notifier.js'
 import { exportHeadlessDiagnostics, takeExportArg } from './diagnostics.js'
 import { appVersion, isMainModule, parseArgs, resolveSettings } from './settings.js'
 import { MemorySecretStore } from '../core/memory-secret-store.js'
+import type { DataDirSource } from './settings.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip'
 export interface Check {
@@ -32,7 +33,8 @@ export async function runDoctor(argv: string[], opts: { realtimeDeadlineMs?: num
   const add = (c: Check) => checks.push(c)
   const args = parseArgs(argv)
   for (const p of args.problems) add({ name: 'arguments', status: 'fail', detail: p })
-  const { settings: raw, usingLocalDefaults } = resolveSettings(args)
+  // The same resolution as headless (and as npm start's demo): the store checked is the one the app uses.
+  const { settings: raw, usingLocalDefaults, dataDirSource } = resolveSettings(args)
   const v = validateSettings(raw)
   if (!v.ok) {
     for (const p of v.problems) add({ name: `config: ${p.field}`, status: 'fail', detail: p.message })
@@ -45,7 +47,7 @@ export async function runDoctor(argv: string[], opts: { realtimeDeadlineMs?: num
     status: 'ok',
     detail: `${s.supabaseUrl} with an ${s.keyKind === 'publishable' ? 'sb_publishable_ key' : 'anon JWT'} as ${s.email}${usingLocalDefaults ? ' (local backend defaults)' : ''}`,
   })
-  add(checkStore(s))
+  add(checkStore(s, dataDirSource))
   add(checkSinks())
 
   const t0 = Date.now()
@@ -106,15 +108,24 @@ export async function runDoctor(argv: string[], opts: { realtimeDeadlineMs?: num
   return { checks, ok: checks.every((c) => c.status !== 'fail') }
 }
 
-function checkStore(s: ValidSettings): Check {
+/** Why this data directory: said in the check, so a doctor run beside an app shows it checked that app's store. */
+export const DATA_DIR_SOURCE_TEXT: Record<DataDirSource, string> = {
+  '--data-dir': 'from --data-dir',
+  BAYALERT_DATA_DIR: 'from BAYALERT_DATA_DIR',
+  demo: "the demo's, as npm start and headless use with no shop configured",
+  default: "headless default; the tray app keeps its own in its user-data directory unless BAYALERT_DATA_DIR is set",
+}
+
+export function checkStore(s: Pick<ValidSettings, 'dataDir'>, source: DataDirSource): Check {
   const t0 = Date.now()
+  const which = `${s.dataDir} (${DATA_DIR_SOURCE_TEXT[source]})`
   try {
     const store = Store.open({ path: join(s.dataDir, 'bayalert.db'), log: quiet, clock: systemClock })
     const n = store.listQueue().length
     store.close()
-    return { name: 'data dir + store', status: 'ok', detail: `${s.dataDir} writable; store opens (${n} request(s) in the local queue)`, ms: Date.now() - t0 }
+    return { name: 'data dir + store', status: 'ok', detail: `${which} writable; store opens (${n} request(s) in the local queue)`, ms: Date.now() - t0 }
   } catch (e) {
-    return { name: 'data dir + store', status: 'fail', detail: `the store in ${s.dataDir} does not open: ${(e as Error).message}`, ms: Date.now() - t0 }
+    return { name: 'data dir + store', status: 'fail', detail: `the store in ${which} does not open: ${(e as Error).message}`, ms: Date.now() - t0 }
   }
 }
 

@@ -32,7 +32,8 @@ const USAGE = `Usage: npm run headless -- [options]
                     override SUPABASE_URL, SUPABASE_ANON_KEY, BAYALERT_EMAIL, BAYALERT_PASSWORD, BAYALERT_DATA_DIR
                     (prefer the environment for the password: flags show up in process lists)
 
-With no configuration at all it connects to the local shop backend (npm run backend) as the demo mechanic.`
+With no configuration at all it connects to the local shop backend (npm run backend) as the demo mechanic,
+keeping its data in .bayalert/demo (the directory npm start's demo uses).`
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv)

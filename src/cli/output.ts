@@ -7,6 +7,7 @@
 import type { Alert, AlertSink } from '../core/ports.js'
 import type { EngineHandle } from '../core/engine-api.js'
 import type { EngineSnapshot, HealthSummary, LinkState, QueueItem } from '../shared/types.js'
+import type { RetractWhy } from '../core/ports.js'
 
 export type Writer = (line: string) => void
 
@@ -33,6 +34,19 @@ const STATE_COLOUR: Record<LinkState['state'], string> = {
   connecting: C.cyan,
   offline: C.red,
   'signed-out': C.red,
+}
+
+/** What a withdrawn alert's line says after the customer's name. */
+export const RETRACT_TEXT: Record<RetractWhy, string> = {
+  taken: 'taken',
+  cancelled: 'cancelled',
+  removed: 'left the queue',
+  acknowledged: 'acknowledged',
+}
+
+/** Who a line is about: the customer's name, or a short id while the details are unknown. */
+export function requestLabel(requestId: string, customerName: string | null | undefined): string {
+  return customerName || `request ${requestId.slice(0, 8)}`
 }
 
 export function alertFields(a: Alert): Record<string, unknown> {
@@ -71,6 +85,15 @@ function healthFields(h: HealthSummary): Record<string, unknown> {
 }
 
 export class TerminalOutput {
+  // A withdrawn alert is one line naming the customer and what happened ("Maria Gonzalez cancelled"): the
+  // engine's retract event says why, the queue says who, and the sink's retract writes the line.
+  /** Customer names of the requests in the queue (and of those rung since), by request id. */
+  private readonly names = new Map<string, string>()
+  /** Why and who for retracts announced by the engine and not yet written by the sink. */
+  private readonly withdrawing = new Map<string, { why: RetractWhy; name: string | undefined }>()
+  /** Requests whose acknowledgement was already written (acknowledging twice is one event). */
+  private readonly acknowledgedShown = new Set<string>()
+
   private status = ''
   private lastQueueKey = ''
   /** JSON mode: alert texts replaced since the last queue line, sent with the next one. */
@@ -105,6 +128,7 @@ export class TerminalOutput {
   }
 
   alert(a: Alert): void {
+    for (const q of a.items) if (q.details.customerName) this.names.set(q.requestId, q.details.customerName)
     const time = new Date().toLocaleTimeString()
     const tag = a.kind === 'health' ? this.colour('⚠ health', C.yellow) : this.colour(`🔔 ${a.kind}`, C.bold)
     const lat = a.latencyMs !== null ? this.colour(` (${a.latencyMs} ms)`, C.dim) : ''
@@ -124,11 +148,38 @@ export class TerminalOutput {
     this.line(`${this.colour(new Date().toLocaleTimeString(), C.dim)} ${this.colour('↻ details', C.cyan)} ${a.title} — ${a.body}`)
   }
 
+  /**
+   * The engine announced a retract (before its sinks are called): remember why, and the name while the
+   * queue still has it — the queue update that drops the request may reach us before the sink does.
+   */
+  withdrawn(e: { requestId: string; why: RetractWhy }): void {
+    this.withdrawing.set(e.requestId, { why: e.why, name: this.names.get(e.requestId) })
+  }
+
+  /** The sink's retract. JSON: one line per call (why and customerName added when known). Text: one line per event. */
   retract(requestId: string): void {
-    this.emit('retract', { requestId }, `${this.colour(new Date().toLocaleTimeString(), C.dim)} ✓ ${requestId} left the queue or was acknowledged`)
+    const known = this.withdrawing.get(requestId)
+    this.withdrawing.delete(requestId)
+    const name = known?.name ?? this.names.get(requestId)
+    const why = known?.why
+    if (why !== undefined && why !== 'acknowledged') {
+      this.names.delete(requestId)
+      this.acknowledgedShown.delete(requestId)
+    }
+    const fields = { requestId, ...(why ? { why } : {}), ...(name ? { customerName: name } : {}) }
+    if (!this.o.json && why === 'acknowledged') {
+      if (this.acknowledgedShown.has(requestId)) return
+      this.acknowledgedShown.add(requestId)
+    }
+    const what = why ? RETRACT_TEXT[why] : 'left the queue or was acknowledged'
+    this.emit('retract', fields, `${this.colour(new Date().toLocaleTimeString(), C.dim)} ✓ ${requestLabel(requestId, name)} ${what}`)
   }
 
   queue(items: QueueItem[]): void {
+    const present = new Set(items.map((q) => q.requestId))
+    for (const q of items) if (q.details.customerName) this.names.set(q.requestId, q.details.customerName)
+    for (const id of this.names.keys()) if (!present.has(id) && !this.withdrawing.has(id)) this.names.delete(id)
+    for (const id of this.acknowledgedShown) if (!present.has(id)) this.acknowledgedShown.delete(id)
     const key = JSON.stringify(items.map((q) => [q.requestId, q.detail, q.acknowledged, q.confirmed]))
     if (key === this.lastQueueKey && this.pendingUpdates.length === 0) return
     this.lastQueueKey = key
@@ -196,6 +247,7 @@ export function attachOutput(engine: EngineHandle, out: TerminalOutput): () => v
     }),
     engine.on('health', (h) => out.health(h)),
     engine.on('error', (e) => out.error(e.message, e.cause)),
+    engine.on('retract', (r) => out.withdrawn(r)),
   ]
   return () => offs.forEach((f) => f())
 }

@@ -52,20 +52,45 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
   return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'bayalert', 'headless')
 }
 
-/** Flags, then environment, then (only when no shop is configured at all) the local backend defaults. */
-export function resolveSettings(args: CliArgs, env: NodeJS.ProcessEnv = process.env): { settings: RawSettings; usingLocalDefaults: boolean } {
+/**
+ * The demo's data directory, `.bayalert/demo` in this repository: where `npm start` keeps the app's store
+ * (and the demo shop's database) when no shop is configured — scripts/launcher/demo-shop.mjs names the
+ * same directory. Headless and doctor use it whenever they fall back to the local backend's defaults, so
+ * `npm run doctor` beside a running demo checks the store that demo uses.
+ */
+export const DEMO_DATA_DIR = fileURLToPath(new URL('../../.bayalert/demo', import.meta.url))
+
+/** Where the data directory came from, for messages that say which one is used and why. */
+export type DataDirSource = '--data-dir' | 'BAYALERT_DATA_DIR' | 'demo' | 'default'
+
+/**
+ * Flags, then environment, then (only when no shop is configured at all) the local backend defaults.
+ * The data directory: --data-dir, BAYALERT_DATA_DIR, the demo's (no shop configured), the headless default.
+ */
+export function resolveSettings(
+  args: CliArgs,
+  env: NodeJS.ProcessEnv = process.env,
+): { settings: RawSettings; usingLocalDefaults: boolean; dataDirSource: DataDirSource } {
   const s: RawSettings = {
     supabaseUrl: args.settings.supabaseUrl ?? env.SUPABASE_URL,
     anonKey: args.settings.anonKey ?? env.SUPABASE_ANON_KEY,
     email: args.settings.email ?? env.BAYALERT_EMAIL,
     password: args.settings.password ?? env.BAYALERT_PASSWORD,
-    dataDir: args.settings.dataDir ?? env.BAYALERT_DATA_DIR ?? defaultDataDir(env),
   }
   const nothingConfigured = !s.supabaseUrl && !s.anonKey && !s.email && !s.password
+  const [dataDir, dataDirSource]: [string, DataDirSource] =
+    args.settings.dataDir != null
+      ? [args.settings.dataDir, '--data-dir']
+      : env.BAYALERT_DATA_DIR
+        ? [env.BAYALERT_DATA_DIR, 'BAYALERT_DATA_DIR']
+        : nothingConfigured
+          ? [DEMO_DATA_DIR, 'demo']
+          : [defaultDataDir(env), 'default']
+  s.dataDir = dataDir
   if (nothingConfigured) {
-    return { settings: { ...s, ...LOCAL_DEFAULTS }, usingLocalDefaults: true }
+    return { settings: { ...s, ...LOCAL_DEFAULTS }, usingLocalDefaults: true, dataDirSource }
   }
-  return { settings: s, usingLocalDefaults: false }
+  return { settings: s, usingLocalDefaults: false, dataDirSource }
 }
 
 /** True when the module at `moduleUrl` (its import.meta.url) is the script node was started with. */

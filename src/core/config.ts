@@ -8,7 +8,7 @@ import { safeText } from './alerts/safe-text.js'
 export const LOCAL_DEFAULTS = {
   supabaseUrl: 'http://127.0.0.1:54321',
   // The Supabase CLI's public demo anon key: {"iss":"supabase-demo","role":"anon","exp":1983812996}
-  // (shared/reference/supabase-wire.md §8). It is not a secret: it only works against a local stack.
+  // (what `supabase start` prints for every local stack). It is not a secret: it only works against a local stack.
   anonKey:
     'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0',
   // DEMO_MECHANICS[0] of the local backend (test/backend/demo.ts).

@@ -1,6 +1,6 @@
 // The engine: link supervisor + feed + state core (store, desk, alert pipeline, health), behind the
 // small command surface of engine-api.ts. Data flows one way — link → feed → desk → alerts → sinks —
-// and the hosts (Electron main, headless CLI, tests) only see EngineHandle (shared/design.md).
+// and the hosts (Electron main, headless CLI, tests) only see EngineHandle.
 import { join } from 'node:path'
 import type { AcceptResult, EngineSnapshot, HealthSummary, LinkState, PauseRequest } from '../shared/types.js'
 import { DEFAULT_FLAGS } from '../shared/types.js'

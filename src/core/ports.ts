@@ -27,7 +27,7 @@ export interface Alert {
   latencyMs: number | null
 }
 
-/** Which feature flag gates a sink (shared/design.md, "Alert pipeline"). */
+/** Which feature flag gates a sink (TIER_FLAG; 'in-app' and 'terminal' only obey the master switch). */
 export type SinkTier = 'notification' | 'sound' | 'attention' | 'in-app' | 'terminal'
 
 export const TIER_FLAG: Record<SinkTier, keyof FeatureFlags | null> = {
@@ -37,6 +37,12 @@ export const TIER_FLAG: Record<SinkTier, keyof FeatureFlags | null> = {
   'in-app': null,
   terminal: null,
 }
+
+/**
+ * Why a request's alert was withdrawn: another mechanic (or this one) took it, the customer cancelled, it
+ * was deleted or is no longer in the server's queue ('removed'), or it was acknowledged here (it stays queued).
+ */
+export type RetractWhy = 'taken' | 'cancelled' | 'removed' | 'acknowledged'
 
 export interface AlertSink {
   readonly name: string

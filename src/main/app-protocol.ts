@@ -1,6 +1,7 @@
-// Serves the renderer bundle through app://bundle/ instead of file:// (security checklist #18,
-// electron-notes §3): a standard, secure scheme gives the page a real origin for CSP 'self', and the
-// handler decides exactly which files are reachable. Paths that escape the root are refused.
+// Serves the renderer bundle through app://bundle/ instead of file:// (Electron's security checklist,
+// "Use a custom protocol instead of file://": https://www.electronjs.org/docs/latest/tutorial/security):
+// a standard, secure scheme gives the page a real origin for CSP 'self', and the handler decides exactly
+// which files are reachable. Paths that escape the root are refused.
 import { protocol, net } from 'electron'
 import { pathToFileURL } from 'node:url'
 import { decodeRequestPath, extensionOf, resolveInside, UI_CONTENT_TYPES } from '../core/static-files.js'

@@ -1,4 +1,5 @@
-// AlertSink → the queue window. A request must stay on screen until someone takes it (design.md), so a
+// AlertSink → the queue window. A request stays on screen until someone takes it (BayAlert's promise:
+// none missed, none forgotten), so a
 // request alert brings the queue window up without stealing focus (showInactive) and tells the page
 // which request rang so it can highlight it. The list itself comes from snapshot pushes, not from here.
 import type { Alert, AlertSink } from '../core/ports.js'

@@ -1,4 +1,5 @@
-// Start at login, per platform (electron-notes §5 "Login item"; zulip and stretchly branch the same way).
+// Start at login, per platform (Electron's app.setLoginItemSettings, https://www.electronjs.org/docs/latest/api/app;
+// zulip and stretchly branch the same way).
 // - darwin, win32: app.setLoginItemSettings (typed @platform darwin,win32). macOS 13+: 'mainAppService'.
 //   Windows: '--hidden' so a login start goes straight to the tray.
 // - linux: a freedesktop autostart entry in $XDG_CONFIG_HOME/autostart (app.getPath('appData') is

@@ -4,7 +4,8 @@
 //   allActiveNotifications for the same reason).
 // - Linux: urgency 'critical' so libnotify servers keep it on screen instead of expiring it.
 // - Windows: toasts need app.setAppUserModelId() matching the Start-menu shortcut (index.ts; electron#10864)
-//   and are swallowed by Focus Assist without any error (anchors §2.4) — we cannot detect that here.
+//   and are swallowed by Focus Assist without any error (chrisknepper/android-messages-desktop#34) — we
+//   cannot detect that here.
 // - The sound sink owns audio, so notifications are silent: one ring per request, not two.
 // - update(): a request that rang basic ("Details are still loading") got its details. Electron cannot
 //   change a shown notification's text, so the old one is closed and a new silent one with the full text

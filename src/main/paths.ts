@@ -1,6 +1,6 @@
 // Where the built bundle and the shipped resources live. main is bundled to out/main/index.cjs, so
 // __dirname is out/main. Sounds and tray icons ship via electron-builder extraResources (outside the asar)
-// and are read from the source tree when unpackaged (electron-notes §5 "Sound").
+// and are read from the source tree when unpackaged (process.resourcesPath only holds them once packaged).
 import { join } from 'node:path'
 
 export interface AppPaths {

@@ -1,5 +1,6 @@
-// OS power and network signals → engine (electron-notes §5 powerMonitor / online state; anchors §1c:
-// "on powerMonitor resume/unlock force reconnect and backfill").
+// OS power and network signals → engine (https://www.electronjs.org/docs/latest/api/power-monitor): on
+// resume/unlock force a reconnect and backfill, as tray notifiers such as ntfy Desktop do — a socket can
+// look open after sleep with the peer gone (supabase/realtime#1414), and the heartbeat alone notices late.
 // - resume everywhere; unlock-screen only fires on darwin/win32 (a long lock can stall the socket too).
 // - suspend → notifySuspend so the engine stops its timers instead of declaring the link dead on wake.
 // - net.isOnline() has no events and "true is inconclusive": poll it only while the link is not live,

@@ -1,6 +1,6 @@
 // SecretStore on Electron safeStorage (the engine keeps the Supabase session through this port).
 // - Async API only: the sync encryptString/decryptString/isEncryptionAvailable are deprecated in
-//   Electron 45 (electron-notes §5). Only usable after app 'ready'.
+//   Electron 45 (https://www.electronjs.org/docs/latest/api/safe-storage). Only usable after app 'ready'.
 // - Linux: getSelectedStorageBackend() === 'basic_text' means no keyring (no gnome-keyring/kwallet): the
 //   "encryption" uses a hard-coded key, so the data is effectively plaintext. We still store it (the app
 //   must survive a restart without asking for the password at every boot) but say so plainly in the log

@@ -1,8 +1,9 @@
 // The tray icon: adapts the engine's snapshot to one Tray (icon per link state, attention variant,
-// tooltip, context menu). Linux notes (electron-notes §5, anchors §2.3): the icon may be invisible on
-// vanilla GNOME without the AppIndicator extension, clicks may never arrive, and every setImage makes the
-// StatusNotifier host redraw (flicker, super-productivity#8484) — so the image is only set when the file
-// actually changes, and the menu is re-set after every change because Linux ignores in-place edits.
+// tooltip, context menu). Linux notes: the icon may be invisible on vanilla GNOME without the
+// AppIndicator extension (hovancik/stretchly#34), clicks may never arrive (electron/electron#6773), and
+// every setImage makes the StatusNotifier host redraw (flicker, super-productivity#8484) — so the image is
+// only set when the file actually changes, and the menu is re-set after every change because Linux ignores
+// in-place edits.
 import { Menu, Tray, nativeImage } from 'electron'
 import { join } from 'node:path'
 import type { EngineSnapshot } from '../shared/types.js'

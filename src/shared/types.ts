@@ -1,7 +1,7 @@
 // Types shared by the engine, the hosts and the renderer. Pure data: no imports, no behaviour.
 // The renderer only ever sees these shapes (through the preload bridge or the loopback server).
 
-/** The link supervisor's states (shared/design.md, "Link supervisor"). */
+/** The link supervisor's states (src/core/link/supervisor.ts). */
 export type LinkStateName = 'signed-out' | 'connecting' | 'live' | 'degraded' | 'offline'
 
 /** The word a mechanic sees for each state (tray tooltip/menu and the queue window). */

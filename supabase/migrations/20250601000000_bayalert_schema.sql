@@ -45,7 +45,8 @@ create index if not exists session_assignments_mechanic_id_idx on public.session
 create index if not exists session_assignments_queue_idx
   on public.session_assignments (queued_at, id) where status = 'queued';
 -- Full old rows in change events, so "was queued, now is not" is visible to postgres_changes subscribers
--- (wire doc §9 #11: otherwise old_record carries only the primary key).
+-- (otherwise a change's old record carries only the primary key:
+-- https://supabase.com/docs/guides/realtime/postgres-changes, "Receiving old records").
 alter table public.session_assignments replica identity full;
 
 create table if not exists public.feature_flags (

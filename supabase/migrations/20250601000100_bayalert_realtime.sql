@@ -2,7 +2,8 @@
 -- realtime.messages, publication supabase_realtime — present on every Supabase project).
 
 -- Database-side broadcast with the complete payload on the private topic 'shop:requests'
--- (wire doc §4.4: realtime.send never fails the caller's transaction; messages go out only after commit).
+-- (realtime.send never fails the caller's transaction, and its messages go out only after the commit:
+-- https://supabase.com/docs/guides/realtime/broadcast).
 -- SECURITY DEFINER: the writer may be a mechanic (accept_request runs as them) who cannot read every joined row
 -- nor insert into realtime.messages; the broadcast must not depend on who wrote.
 create or replace function public.broadcast_session_assignment() returns trigger
@@ -51,13 +52,15 @@ create trigger session_assignments_broadcast
   after insert or update or delete on public.session_assignments
   for each row execute function public.broadcast_session_assignment();
 
--- Private-channel authorization (wire doc §4.4): mechanics may join and read topic 'shop:requests'.
+-- Private-channel authorization (RLS on realtime.messages, https://supabase.com/docs/guides/realtime/authorization):
+-- mechanics may join and read topic 'shop:requests'.
 drop policy if exists "mechanics receive shop:requests" on realtime.messages;
 create policy "mechanics receive shop:requests" on realtime.messages
   for select to authenticated
   using (realtime.topic() = 'shop:requests' and extension = 'broadcast' and public.is_mechanic());
 
--- postgres_changes need the tables in the publication (wire doc §9 #9).
+-- postgres_changes need the tables in the publication; without it a subscription is confirmed but no change
+-- ever arrives (https://supabase.com/docs/guides/realtime/postgres-changes).
 do $$
 begin
   if not exists (select 1 from pg_publication_tables

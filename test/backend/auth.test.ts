@@ -1,4 +1,4 @@
-// GoTrue subset through the real supabase-js client (wire doc §8) + JWT verification messages (§1/§2).
+// GoTrue subset through the real supabase-js client (supabase/auth, the GoTrue server) + JWT verification messages (Phoenix socket protocol, supabase/realtime realtime_channel.ex).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBackend, type Backend } from './index.js'
 import { signJwt, verifyJwtWithSecret, JwtService, DEMO_ANON_KEY, DEMO_SERVICE_ROLE_KEY, DEMO_JWT_SECRET, verifyJwt } from './jwt.js'
@@ -59,7 +59,7 @@ describe('JWT', () => {
 })
 
 describe('GoTrue', () => {
-  it('password sign-in returns the session and claims of wire doc §8', async () => {
+  it('password sign-in returns the session and claims GoTrue (supabase/auth) issues', async () => {
     const u = b.demoUsers[0]
     const c = anonClient(b)
     const { data, error } = await c.auth.signInWithPassword({ email: u.email, password: u.password })

@@ -1,5 +1,6 @@
-// `npm run backend`: the local shop backend in the foreground (design.md "Contracts").
-// stdout carries only KEY=value lines and then READY, so scripts can parse it; logs go to stderr.
+// `npm run backend`: the local shop backend in the foreground.
+// stdout carries only KEY=value lines and then READY — a contract: npm start and scripts parse it, so lines
+// are only ever added, never renamed; logs go to stderr.
 //   BAYALERT_BACKEND_DIR=dir   keep the database between runs (demo data survives)
 //   BAYALERT_BACKEND_PORT=n    port (default 54321; 0 = ephemeral)
 //   BAYALERT_BACKEND_PRIVATE_ONLY=1   realtime refuses public joins (a project with "allow public access" off)

@@ -1,4 +1,4 @@
-// Fault knobs for REST/auth (wire doc §10), the control API, and a PostgreSQL restart on a dedicated cluster.
+// Fault knobs for REST/auth (faults a real project shows), the control API, and a PostgreSQL restart on a dedicated cluster.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBackend, type Backend } from './index.js'
 import { anonClient, serviceClient, signedIn, sleep } from './helpers.js'
@@ -135,7 +135,7 @@ describe('restartPostgres', () => {
       expect(['PGRST000', 'PGRST001']).toContain(r.error?.code)
       const h = await (await fetch(`${d.url}/_control/health`, { headers: { Authorization: `Bearer ${d.serviceRoleKey}` } })).json()
       expect(h).toMatchObject({ ok: false, db: 'down' })
-      // GoTrue answers 500 (auth-js retries 5xx and keeps the session, wire doc §8).
+      // GoTrue answers 500 (auth-js retries 5xx and keeps the session, supabase/auth).
       const signIn = await fetch(`${d.url}/auth/v1/token?grant_type=password`, {
         method: 'POST',
         headers: { apikey: d.anonKey, 'Content-Type': 'application/json' },

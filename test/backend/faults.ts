@@ -1,4 +1,4 @@
-// Fault injection for the local backend (wire doc §10), usable in code (`backend.faults.*`) and over HTTP
+// Fault injection for the local backend (faults a real project shows), usable in code (`backend.faults.*`) and over HTTP
 // (`POST /_control/faults/<knob>`, service-role key only). Every timed fault ends by itself; `clear()` ends all.
 import type { Log } from './http.js'
 import type { JwtService } from './jwt.js'
@@ -22,7 +22,7 @@ export interface AuthErrorFault {
   status: number
   count?: number
   durationMs?: number
-  /** Only this grant, e.g. 'refresh_token' (GoTrue 500 on refresh, wire doc §10). */
+  /** Only this grant, e.g. 'refresh_token' (GoTrue 500 on refresh). */
   grant?: string
   code?: string
   message?: string
@@ -120,7 +120,7 @@ export class Faults {
   expireTokens(): void {
     this.hooks.log('fault: expireTokens')
     this.hooks.jwt.expireAllNow()
-    // Realtime re-checks tokens on a timer (wire doc §5.5); make it look now.
+    // Realtime re-checks tokens on a timer (realtime_channel.ex token checks); make it look now.
     const r = this.hooks.realtime()
     if (r) {
       Promise.resolve()

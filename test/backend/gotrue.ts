@@ -1,4 +1,4 @@
-// GoTrue subset (base /auth/v1), wire doc §8: password and refresh_token grants with rotation and the reuse
+// GoTrue subset (base /auth/v1; the supabase/auth server): password and refresh_token grants with rotation and the reuse
 // interval, /user, /logout, /settings, /health. State lives in Postgres (auth.users / auth.sessions /
 // auth.refresh_tokens from sql/platform.sql) so it survives a restart of the backend with a persistent dir.
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -18,7 +18,7 @@ export interface GoTrueOptions {
   log: Log
 }
 
-// Every GoTrue response carries the API version; with it, errors use the {code, message} form (wire doc §8).
+// Every GoTrue response carries the API version; with it, errors use the {code, message} form (supabase/auth, the GoTrue server).
 const API_VERSION = { 'X-Supabase-Api-Version': '2024-01-01' }
 
 const authError = (status: number, code: string, message: string) => new HttpError(status, { code, message }, API_VERSION)
@@ -273,7 +273,7 @@ export function createGoTrue(opts: GoTrueOptions) {
     } catch (e) {
       if (e instanceof HttpError) throw e
       log(`auth: ${req.method} /auth/v1${path} failed: ${(e as Error).message}`)
-      // auth-js retries 5xx with backoff and keeps the session (wire doc §8).
+      // auth-js retries 5xx with backoff and keeps the session (supabase/auth, the GoTrue server).
       throw authError(500, 'unexpected_failure', `Database error: ${(e as Error).message}`)
     }
   }

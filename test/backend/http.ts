@@ -39,7 +39,7 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
   res.end()
 }
 
-/** The API key a request carries: `apikey` header, else `?apikey=` (wire doc §4.3 keeps it in the query). */
+/** The API key a request carries: `apikey` header, else `?apikey=` (Realtime REST broadcast, supabase.com/docs/guides/realtime/broadcast keeps it in the query). */
 export function apiKeyOf(req: IncomingMessage, url: URL): string | null {
   const h = req.headers['apikey']
   if (typeof h === 'string' && h) return h

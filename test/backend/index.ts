@@ -25,7 +25,7 @@ export interface BackendOptions {
   tokenLifetimeSec?: number
   /** GoTrue refresh-token reuse interval in seconds (default 10). */
   refreshReuseIntervalSec?: number
-  /** Delay before the realtime "Subscribed to PostgreSQL" system message (wire doc §9 #7). */
+  /** Delay before the realtime "Subscribed to PostgreSQL" system message (supabase/realtime-js#525). */
   systemMessageDelayMs?: number
   /** Emulated realtime polling latency (default off). */
   realtimeLatencyMs?: number
@@ -106,7 +106,7 @@ function gatewayCheck(req: IncomingMessage, url: URL, jwt: JwtService): void {
   }
 }
 
-/** PostgREST's view of the caller: Authorization bearer, else the apikey (wire doc §7). */
+/** PostgREST's view of the caller: Authorization bearer, else the apikey (PostgREST, docs.postgrest.org). */
 function restClaims(req: IncomingMessage, url: URL, jwt: JwtService): JwtClaims {
   const token = bearerOf(req) ?? apiKeyOf(req, url)!
   const v = jwt.verify(token)

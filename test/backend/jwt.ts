@@ -1,6 +1,6 @@
-// HS256 JWTs shared by the fake GoTrue, PostgREST and Realtime (wire doc §8: one secret for all three).
+// HS256 JWTs shared by the fake GoTrue, PostgREST and Realtime (one secret for all three, as on a Supabase project).
 // Written on node:crypto rather than a JWT library so that every rejection carries exactly the reason
-// string the real Realtime server sends (wire doc §1/§2), which the app and the realtime fake surface verbatim.
+// string the real Realtime server sends (Phoenix socket protocol, supabase/realtime realtime_channel.ex), which the app and the realtime fake surface verbatim.
 import { createHmac, timingSafeEqual } from 'node:crypto'
 
 /** The well-known demo secret of `supabase start`; never use it for anything real. */
@@ -22,8 +22,8 @@ export type JwtClaims = Record<string, unknown> & {
 
 /**
  * Why a token was refused. `kind` maps onto the real servers' error families:
- * - Realtime: `${kind}: ${message}` is the join/system reason (wire doc §2, e.g. "InvalidJWTToken: Token has expired 12 seconds ago");
- * - PostgREST: `expired` → 401 PGRST303 "JWT expired", anything else → 401 PGRST301 (wire doc §7);
+ * - Realtime: `${kind}: ${message}` is the join/system reason (supabase/realtime realtime_channel.ex, e.g. "InvalidJWTToken: Token has expired 12 seconds ago");
+ * - PostgREST: `expired` → 401 PGRST303 "JWT expired", anything else → 401 PGRST301 (PostgREST, docs.postgrest.org);
  * - GoTrue: 403 bad_jwt.
  */
 export class JwtError extends Error {
@@ -78,7 +78,7 @@ export function verifyJwtWithSecret(token: string, secret: string, nowMs = Date.
   if (got.length !== expect.length || !timingSafeEqual(got, expect)) {
     return { ok: false, error: new JwtError('JwtSignatureError', 'Failed to validate JWT signature') }
   }
-  // Realtime requires both (wire doc §8) and `iat`, if present, must be a number.
+  // Realtime requires both (supabase/auth, the GoTrue server) and `iat`, if present, must be a number.
   if (typeof claims.role !== 'string' || typeof claims.exp !== 'number' || ('iat' in claims && typeof claims.iat !== 'number')) {
     return { ok: false, error: new JwtError('InvalidJWTToken', 'Fields `role` and `exp` are required in JWT') }
   }
@@ -95,7 +95,7 @@ function expiredError(secondsAgo: number): JwtError {
 
 /**
  * The backend's token service: signing with the shared secret, verification, and the "expire all tokens now"
- * fault (wire doc §10: expired JWT → PGRST303 / Realtime "Token has expired"). The anon and service-role keys are
+ * fault (expired JWT → PGRST303 / Realtime "Token has expired"). The anon and service-role keys are
  * never expired by the fault — on a real project they are long-lived and the fault models a user session going stale.
  */
 export class JwtService {

@@ -1,4 +1,4 @@
-// PostgREST subset (base /rest/v1), wire doc §7. Every request runs in one transaction as the JWT's role with
+// PostgREST subset (base /rest/v1; docs.postgrest.org). Every request runs in one transaction as the JWT's role with
 // `request.jwt.claims` set (`set_config('role', …, true)` is SET LOCAL ROLE), exactly like PostgREST, so RLS and
 // grants decide what the caller sees and Postgres produces the real error codes. Identifiers are validated
 // against a schema cache and quoted; every value is a bind parameter.
@@ -355,7 +355,7 @@ export function restErrorFor(e: unknown, role: string, log: Log): HttpError {
   if (e instanceof HttpError) return e
   const err = e as { code?: string; message?: string; detail?: string; hint?: string }
   const msg = err?.message ?? String(e)
-  // The database is down or restarting: 503, which supabase-js retries for GETs (wire doc §7).
+  // The database is down or restarting: 503, which supabase-js retries for GETs (PostgREST, docs.postgrest.org).
   if (
     (err.code && CONNECTION_CODES.has(err.code)) ||
     /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/.test(msg)
@@ -454,7 +454,7 @@ export function createPostgrest(opts: PostgrestOptions) {
     return /application\/vnd\.pgrst\.object/.test(String(req.headers['accept'] ?? ''))
   }
 
-  /** Send rows (a JSON array text) honouring `.single()` (406 PGRST116, wire doc §7). */
+  /** Send rows (a JSON array text) honouring `.single()` (406 PGRST116, PostgREST, docs.postgrest.org). */
   function sendRows(req: IncomingMessage, res: ServerResponse, status: number, json: string, n: number, extra: Record<string, string> = {}) {
     if (wantsObject(req)) {
       if (n !== 1) {

@@ -1,4 +1,4 @@
-// PostgREST subset + the shop migrations (RLS, RPCs, triggers) through the real supabase-js client (wire doc §7).
+// PostgREST subset + the shop migrations (RLS, RPCs, triggers) through the real supabase-js client (PostgREST, docs.postgrest.org).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { startBackend, type Backend } from './index.js'

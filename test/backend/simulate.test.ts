@@ -57,7 +57,7 @@ describe('requests reach mechanics', () => {
     const mech = await signedIn(b, b.demoUsers[0])
     const desk = await signedIn(b, b.frontDeskUser)
     clients.push(mech, desk)
-    await mech.realtime.setAuth() // wire doc §9 #1: join with the user token
+    await mech.realtime.setAuth() // supabase/supabase-js#1553: join with the user token
     await desk.realtime.setAuth()
 
     const shop: { event: string; payload: { request: RequestRow } }[] = []

@@ -1,6 +1,6 @@
 // Customers for the local shop backend (and, over REST, for a real project): each request is an intake + a
 // session + a queued assignment written in ONE transaction, then — as the shop's own backend still does today
-// (shared/reference/dashboard-postmortem.md, "Backend Still Calls Deprecated Broadcast") — the legacy
+// (its post-mortem: after the move to postgres_changes the backend still calls the deprecated broadcast) — the legacy
 // `session_requests_feed` broadcast `new_request` with payload `{ request: {...} }` over the Realtime HTTP API.
 //
 //   npm run simulate -- --count N [--interval ms] [--url URL --service-key KEY] [--no-broadcast]
@@ -144,7 +144,7 @@ function serviceClient(t: SimTarget): SupabaseClient {
 
 /**
  * The legacy broadcast on the public `session_requests_feed` topic, exactly as supabase-js `channel.send()` posts
- * it when the channel is not joined (wire doc §4.3). Returns the HTTP status (202 expected).
+ * it when the channel is not joined (Realtime REST broadcast, supabase.com/docs/guides/realtime/broadcast). Returns the HTTP status (202 expected).
  */
 export async function sendLegacyBroadcast(t: SimTarget, event: 'new_request' | 'request_accepted' | 'request_cancelled', request: RequestRow): Promise<number> {
   const { url, key, log } = resolve(t)

@@ -15,7 +15,8 @@ function itemOf(t: TestEngine, id: string) {
 describe('a queued request', () => {
   it('rings once within a second with full details via the broadcast path alone', async () => {
     const t = await live()
-    // postgres_changes lost (e.g. the §9 #7 gap): the db-broadcast alone must do it.
+    // postgres_changes lost (e.g. a commit between the join reply and "Subscribed to PostgreSQL"): the
+    // db-broadcast alone must do it.
     b.faults.realtimeMessages({ kind: 'postgres_changes', action: 'drop', count: 10 })
     const t0 = Date.now()
     const r = await createRequest(b, { name: 'Broadcast Only' })
@@ -84,20 +85,26 @@ describe('a queued request', () => {
   it('is retracted when another mechanic accepts it, and that mechanic is told it is taken', async () => {
     const a = await live({ user: 0 })
     const other = await live({ user: 1 })
+    const why: string[] = []
+    a.engine.on('retract', (e) => why.push(`${e.requestId === r.id ? 'r' : e.requestId} ${e.why}`))
     const r = await createRequest(b)
     await until(() => a.sink.rung().includes(r.id) && other.sink.rung().includes(r.id), 2000, 'both ring')
     expect(await other.engine.accept(r.id)).toEqual({ ok: true })
     await until(() => a.sink.retracts.includes(r.id) && !itemOf(a, r.id), 2000, 'retract on A')
+    expect(why).toEqual(['r taken'])
     const second = await a.engine.accept(r.id)
     expect(second).toMatchObject({ ok: false, reason: 'already-taken' })
   })
 
   it('a cancel (status change) removes it from the queue', async () => {
     const t = await live()
+    const why: string[] = []
+    t.engine.on('retract', (e) => why.push(e.why))
     const r = await createRequest(b)
     await until(() => !!itemOf(t, r.id), 2000, 'queued')
     await setStatus(b, r.id, 'cancelled')
     await until(() => !itemOf(t, r.id) && t.sink.retracts.includes(r.id), 2000, 'removed')
+    expect(why).toEqual(['cancelled'])
   })
 })
 

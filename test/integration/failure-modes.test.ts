@@ -1,7 +1,7 @@
 // Failure modes, end to end, as a mechanic sees them: rang once (with details, or basic then enriched in
 // place), retracted when taken, the state and its reason shown. Each test names the failure it proves —
-// the old dashboard's post-mortem (shared/reference/dashboard-postmortem.md) or the wire notes' §9/§10
-// (shared/reference/supabase-wire.md). Real backend, real supabase-js, real SQLite; faults from the
+// the old dashboard's post-mortem (silent fetch failures, a bypassed flag check, a deprecated broadcast still
+// sent) or a known Supabase Realtime failure (the GitHub issue is named where there is one). Real backend, real supabase-js, real SQLite; faults from the
 // backend's knobs (test/backend/README.md).
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
@@ -51,7 +51,8 @@ const ROW_SQL = `select a.id, a.session_id, a.status, a.mechanic_id, a.queued_at
   where a.id = $1`
 const jsonRow = (r: Record<string, unknown>): RequestRow => JSON.parse(JSON.stringify(r, (_k, v) => (v instanceof Date ? v.toISOString() : v))) as RequestRow
 
-/** The legacy `session_requests_feed` broadcast, with any event and any payload (wire §4.3). Returns the HTTP status. */
+/** The legacy `session_requests_feed` broadcast, with any event and any payload (Realtime's HTTP broadcast endpoint,
+ * POST /realtime/v1/api/broadcast: https://supabase.com/docs/guides/realtime/broadcast). Returns the HTTP status. */
 async function legacyBroadcast(messages: { event: string; payload: unknown }[]): Promise<number> {
   const res = await fetch(`${b.url}/realtime/v1/api/broadcast?apikey=${encodeURIComponent(b.serviceRoleKey)}&vsn=2.0.0`, {
     method: 'POST',
@@ -295,7 +296,7 @@ describe('bad input on every path (post-mortem Issues 4 and 5)', () => {
   })
 })
 
-describe('events lost with no replay (§9 #6)', () => {
+describe('events lost with no replay (postgres_changes, supabase/realtime#570)', () => {
   it('both postgres_changes and broadcast dropped for a request: the safety reconcile finds it and rings once', async () => {
     const t = await live({ config: { safetyReconcileMs: 1500 } })
     b.faults.realtimeMessages({ kind: 'postgres_changes', action: 'drop', count: 1 })
@@ -315,7 +316,7 @@ describe('events lost with no replay (§9 #6)', () => {
   })
 })
 
-describe('DELETE semantics (§9 #11)', () => {
+describe('DELETE semantics (old record is the primary key only, supabase/realtime#397)', () => {
   it('deleting a queued assignment retracts it; the DELETE carries only the primary key; an unknown PK is a no-op', async () => {
     const t = await live()
     await onFallback(t)
@@ -344,7 +345,7 @@ describe('DELETE semantics (§9 #11)', () => {
   })
 })
 
-describe('private channel refused by RLS (§9 #9)', () => {
+describe('private channel refused by RLS (supabase/supabase#35195)', () => {
   it('no realtime.messages read policy: degraded with a reason naming shop:requests; requests still ring via postgres_changes', async () => {
     await b.sql.query(`drop policy if exists "mechanics receive shop:requests" on realtime.messages`)
     let restored = false
@@ -376,7 +377,7 @@ describe('private channel refused by RLS (§9 #9)', () => {
   })
 })
 
-describe('auth outage (§10: GoTrue 500 on refresh)', () => {
+describe('auth outage (GoTrue 500 on refresh)', () => {
   it('short-lived tokens and a refresh outage: the session is kept, and once GoTrue is back the link is live and requests ring', async () => {
     const b2 = await backend({ tokenLifetimeSec: 3 })
     try {
@@ -405,7 +406,7 @@ describe('auth outage (§10: GoTrue 500 on refresh)', () => {
   }, 60_000)
 })
 
-describe('stale JWT after wake (§9 #3)', () => {
+describe('stale JWT after wake (supabase/supabase-js#2613)', () => {
   it('expired tokens + resume: refreshes first, live again within seconds, no InvalidJWTToken rejoin loop', async () => {
     const t = await live()
     const states = recordStates(t)
@@ -428,7 +429,7 @@ describe('stale JWT after wake (§9 #3)', () => {
   })
 })
 
-describe('channel crash (§10 phx_error)', () => {
+describe('channel crash (phx_error)', () => {
   it('phx_error on the channel: it rejoins, live again, a request committed meanwhile rings once', async () => {
     const t = await live()
     const faults = b.realtime!.faults

@@ -1,4 +1,5 @@
-// Premature SUBSCRIBED (wire §9 #7): the join reply comes before "Subscribed to PostgreSQL"; a commit in
+// Premature SUBSCRIBED (supabase/realtime-js#525, supabase/realtime#281): the join reply comes before
+// "Subscribed to PostgreSQL"; a commit in
 // that gap gets no postgres_changes event. The reconcile on the system ok message must pick it up.
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'

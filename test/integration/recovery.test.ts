@@ -27,7 +27,8 @@ describe('reconnect', () => {
   it('after dropped sockets, requests committed while down are reconciled and ring as one summary', async () => {
     const t = await live()
     const check = watchLeaks(t)
-    // Sockets die and stay refused for 3 s: realtime delivers nothing in that time (temporary slot, §6).
+    // Sockets die and stay refused for 3 s: realtime delivers nothing in that time (postgres_changes has no replay: the real server reads
+    // a temporary replication slot, so changes made while a client is away are never sent to it).
     b.faults.refuseConnections({ ms: 3000 })
     b.faults.dropSockets()
     await waitForState(t.engine, 'offline', 3000)
@@ -123,7 +124,7 @@ describe('tokens and sessions', () => {
     expect(t.engine.snapshot().link).toMatchObject({ state: 'signed-out', reason: expect.stringMatching(/Invalid login credentials/) })
   })
 
-  it('a restored session restarts without signing in, and joins with the user token (§9 #1)', async () => {
+  it('a restored session restarts without signing in, and joins with the user token (not the anon apikey that supabase-js sends when subscribe() does not wait for setAuth)', async () => {
     const first = await live()
     const secrets = first.secrets
     await first.stop()

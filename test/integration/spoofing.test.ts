@@ -40,7 +40,7 @@ function repeats(t: TestEngine, id: string): number {
   return t.sink.alerts.filter((a) => a.kind === 'repeat' && (a.requestId === id || a.summaryOf?.includes(id))).length
 }
 
-/** Realtime's HTTP broadcast API with the anon key only (wire §4.3). */
+/** Realtime's HTTP broadcast API (https://supabase.com/docs/guides/realtime/broadcast) with the anon key only. */
 async function postAsOutsider(event: string, payload: unknown, topic = 'session_requests_feed', isPrivate = false): Promise<number> {
   const res = await fetch(`${b.url}/realtime/v1/api/broadcast?apikey=${encodeURIComponent(b.anonKey)}&vsn=2.0.0`, {
     method: 'POST',

@@ -29,7 +29,7 @@
 // never ring the same key twice.
 import type { FeatureFlags, PauseRequest, PauseUntil, QueueItem } from '../../shared/types.js'
 import type { DetailsFact, QueuedFact, QueueSnapshot, RemovedFact, RequestFact } from '../facts.js'
-import type { Alert, Clock, Logger } from '../ports.js'
+import type { Alert, Clock, Logger, RetractWhy } from '../ports.js'
 import { systemClock } from '../ports.js'
 import type { AlertPipeline } from '../alerts/pipeline.js'
 import { plural, toQueueItem } from '../alerts/compose.js'
@@ -42,6 +42,7 @@ import { Ringer } from './ringer.js'
 import { decideDetails, decideKnown, decideUnknown, newRow } from './rules.js'
 import { Silence } from './silence.js'
 import { systemTimers, type TimerHandle, type Timers } from './timers.js'
+import { retractWhy } from './retract-why.js'
 
 export interface DeskOptions {
   store: Store
@@ -70,7 +71,8 @@ export interface DeskEvents {
   alert: Alert
   /** A rung request's alert text changed (basic → full); not a ring. */
   update: Alert
-  retract: { requestId: string }
+  /** why: taken, cancelled, removed (deleted, or gone at a reconcile) or acknowledged here (still queued). */
+  retract: { requestId: string; why: RetractWhy }
   pause: PauseUntil
   flags: FeatureFlags
   /** The offline-start notice ("Not connected since start: …"), or null once everything is confirmed. */
@@ -95,6 +97,8 @@ interface Effects {
   /** New requests that may ring (not silenced). */
   ring: string[]
   retract: string[]
+  /** Why each request in `retract` left the queue (its removal's reason, in the hosts' words). */
+  retractWhy: Map<string, RetractWhy>
   /** Requests that rang basic and were enriched to full: one silent update each after the commit. */
   update: string[]
   /** Restored requests the server confirmed (or that this run replaced with a new version). */
@@ -104,7 +108,7 @@ interface Effects {
   queueChanged: boolean
 }
 
-const noEffects = (): Effects => ({ ring: [], retract: [], update: [], confirm: [], owed: [], queueChanged: false })
+const noEffects = (): Effects => ({ ring: [], retract: [], retractWhy: new Map(), update: [], confirm: [], owed: [], queueChanged: false })
 
 export class RequestDesk {
   private readonly store: Store
@@ -181,7 +185,7 @@ export class RequestDesk {
       },
       onAlert: (a) => this.emit('alert', a),
       onUpdate: (a) => this.emit('update', a),
-      onRetract: (requestId) => this.emit('retract', { requestId }),
+      onRetract: (requestId, why) => this.emit('retract', { requestId, why }),
     })
   }
 
@@ -357,7 +361,7 @@ export class RequestDesk {
       this.repeats.arm()
       this.emitQueue()
     }
-    this.ringer.retract(requestId)
+    this.ringer.retract(requestId, 'acknowledged')
     return true
   }
 
@@ -476,6 +480,7 @@ export class RequestDesk {
     this.store.putTombstone({ key: row.key, requestId: row.requestId, queuedAt: row.queuedAt, removedAt: t.removedAt, removedCommitTs: t.removedCommitTs, reason: t.reason })
     this.ringer.forget(row.requestId)
     effects.retract.push(row.requestId)
+    effects.retractWhy.set(row.requestId, retractWhy(t.reason))
     effects.queueChanged = true
   }
 
@@ -486,7 +491,7 @@ export class RequestDesk {
     // decided is stored, and a ring it owes rings after the next start.
     if (this.stopped) return
     this.settleConfirmations(effects)
-    for (const id of effects.retract) this.ringer.retract(id)
+    for (const id of effects.retract) this.ringer.retract(id, effects.retractWhy.get(id) ?? 'removed')
     if (effects.queueChanged) this.emitQueue()
     for (const id of new Set(effects.update)) this.ringer.sendUpdate(id)
     // Confirmed restored requests that never rang are owed one ring: a backlog (no link latency).

@@ -3,7 +3,7 @@
 // ends; a backlog (reconcile, owed rings) rings as one summary at once. Each ring is recorded (count,
 // repeat schedule) in one store transaction before the alert is delivered, so a crash can lose a ring
 // (owed at next start) but never ring the same key twice.
-import type { Alert, Clock, Logger } from '../ports.js'
+import type { Alert, Clock, Logger, RetractWhy } from '../ports.js'
 import type { AlertPipeline } from '../alerts/pipeline.js'
 import { plural, requestAlert, summaryAlert } from '../alerts/compose.js'
 import type { HealthMonitor } from '../health/health.js'
@@ -30,7 +30,7 @@ export interface RingerOptions extends RingTuning, BurstTuning {
   rang: () => void
   onAlert: (alert: Alert) => void
   onUpdate: (alert: Alert) => void
-  onRetract: (requestId: string) => void
+  onRetract: (requestId: string, why: RetractWhy) => void
 }
 
 export class Ringer {
@@ -115,8 +115,9 @@ export class Ringer {
     })
   }
 
-  retract(requestId: string): void {
-    this.o.onRetract(requestId)
+  /** why: what the hosts say about it ("… taken", "… acknowledged"); the sinks only withdraw. */
+  retract(requestId: string, why: RetractWhy): void {
+    this.o.onRetract(requestId, why)
     // Failures are recorded inside: fanOut() logs, counts (sink:retract-error) and stores each failed sink call.
     this.o.pipeline.retract(requestId).catch(() => undefined)
   }

@@ -1,7 +1,7 @@
 // Parsers: every raw event from the three sources becomes a RequestFact (src/core/facts.ts), or is
 // ignored with a stated reason when it is irrelevant (e.g. an INSERT of a non-queued assignment).
 // Nothing here throws: hostile, malformed or wrongly-typed input becomes a RejectedFact with a reason
-// (the old dashboard's failures, shared/reference/dashboard-postmortem.md, were all silent).
+// (the old dashboard's failures — a fetch that returned early, a skipped flag check — were all silent).
 //
 // Tolerance rules, and why:
 // - Event names and field names are matched case-insensitively and with or without `_`/`-`
@@ -273,10 +273,10 @@ function localEventId(prefix: string, receivedAt: number): string {
 
 /**
  * One broadcast message as supabase-js hands it to the callback:
- * `{ type: 'broadcast', event, payload, meta? }` (shared/reference/supabase-wire.md §4.2).
+ * `{ type: 'broadcast', event, payload, meta? }` (https://supabase.com/docs/guides/realtime/broadcast).
  * The payload is `{ request: {...} }`; the legacy backend's flat `{ requestId, customerName, ... }`
  * shape (post-mortem, "The Old System") is accepted too, but only with an explicit request-id key,
- * because a db-broadcast payload's top-level `id` is the *message* id that realtime.send adds (§4.4).
+ * because a db-broadcast payload's top-level `id` is the *message* id that realtime.send adds.
  */
 export function parseBroadcast(source: 'broadcast' | 'db-broadcast', msg: unknown, receivedAt: number): ParseResult {
   const fallbackId = localEventId(source, receivedAt)
@@ -352,8 +352,9 @@ export function changeErrors(msg: unknown): string[] | null {
 }
 
 /**
- * `{ schema, table, commit_timestamp, eventType, new, old, errors }` (wire §3). A transition *to*
- * queued is a QueuedFact; an UPDATE to any other status or a DELETE (old = PK only under RLS, §9 #11)
+ * `{ schema, table, commit_timestamp, eventType, new, old, errors }` (supabase-js's postgres_changes
+ * payload). A transition *to* queued is a QueuedFact; an UPDATE to any other status or a DELETE (old =
+ * primary key only under RLS, supabase/realtime#397)
  * is a RemovedFact — an unknown id is a no-op downstream. Details are never in these rows.
  */
 export function parsePostgresChange(msg: unknown, receivedAt: number): ParseResult {

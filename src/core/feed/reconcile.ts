@@ -1,6 +1,7 @@
 // Reconcile: read the server's whole current queue and hand it to the desk as one QueueSnapshot, so the
-// local queue becomes equal to it. postgres_changes has no replay (temporary slot, wire §6, §9 #6) and
-// SUBSCRIBED is premature (§9 #7): this is what recovers everything missed while disconnected or
+// local queue becomes equal to it. postgres_changes has no replay (the server reads a temporary
+// replication slot; supabase/realtime#570) and SUBSCRIBED comes before the database subscription is ready
+// (supabase/realtime-js#525): this is what recovers everything missed while disconnected or
 // rejoining. Runs after every confirmed subscription, on resume, on network return, on a safety timer
 // and whenever an event could not be understood.
 //

@@ -1,6 +1,6 @@
 // Jittered, capped exponential backoff. Hundreds of workstations share one Supabase project with
-// per-project quotas (Pro: 500 connections, 500 joins/s — https://supabase.com/docs/guides/realtime/quotas): after a
-// server restart they all lose the socket in the same instant, so the retry times must spread out
+// per-project quotas (Pro: 500 connections, 500 joins/s — https://supabase.com/docs/guides/realtime/limits):
+// after a server restart they all lose the socket in the same instant, so the retry times must spread out
 // (±jitter) and stop growing at a cap instead of hammering or going silent.
 
 export interface BackoffPolicy {

@@ -1,5 +1,5 @@
 // PostgREST calls with a hard deadline and no hidden retries. supabase-js retries GETs on 503/520 with
-// 1+2+4 s delays (wire §7), which would hold a first alert for ~7 s; our callers own their retry
+// 1+2+4 s delays (postgrest-js's built-in retry), which would hold a first alert for ~7 s; our callers own their retry
 // policy (feed/details.ts, feed/reconcile.ts), so every call here is `.retry(false)` + an abort timer.
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { serverText } from '../server-text.js'
@@ -62,8 +62,8 @@ type Builder = PromiseLike<{ data: unknown; error: RawError | null; status: numb
 }
 
 /**
- * Runs one PostgREST request built by `build` with a deadline. An expired JWT (401 PGRST303, wire §7:
- * "app should refresh and retry") gets one session refresh and one retry.
+ * Runs one PostgREST request built by `build` with a deadline. An expired JWT (401 PGRST303 "JWT expired",
+ * https://docs.postgrest.org/en/stable/references/errors.html) gets one session refresh and one retry.
  */
 export async function restCall<T>(client: SupabaseClient, build: (c: SupabaseClient) => unknown, timeoutMs: number): Promise<RestResult<T>> {
   const started = Date.now()

@@ -1,8 +1,9 @@
-// Count badge, per platform (electron-notes §5 "Badge count"; mattermost src/app/system/badge.ts).
+// Count badge, per platform (Electron's app.setBadgeCount, https://www.electronjs.org/docs/latest/api/app;
+// mattermost desktop's src/app/system/badge.ts).
 // - darwin, linux: app.setBadgeCount (linux: only docks speaking the Unity LauncherEntry D-Bus API show it,
 //   and only when package.json desktopName matches the installed .desktop file).
-// - win32: no badge API; the taskbar overlay icon on the queue window (needs a taskbar button — anchors
-//   §2.4, mattermost#1265: invisible with small taskbar buttons). The tray's red-dot variant is set on
+// - win32: no badge API; the taskbar overlay icon on the queue window (needs a taskbar button —
+//   mattermost/desktop#1265: invisible with small taskbar buttons). The tray's red-dot variant is set on
 //   every platform because it is the one indicator a tray-only app always has.
 export interface BadgeTarget {
   setBadgeCount(count: number): void

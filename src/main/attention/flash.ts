@@ -1,4 +1,5 @@
-// "Look here" per platform (electron-notes §5; mattermost notifications/index.ts):
+// "Look here" per platform (BrowserWindow.flashFrame, app.dock.bounce in Electron's API docs; mattermost
+// desktop's notifications/index.ts does the same):
 // - win32, linux: BrowserWindow.flashFrame (Windows flashes the taskbar button, Linux sets the urgency
 //   hint). It only shows when the window has a taskbar presence, and is pointless while it is focused.
 // - darwin: app.dock.bounce('informational') — bounces once; 'critical' would bounce until focus, which a

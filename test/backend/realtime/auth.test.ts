@@ -1,4 +1,4 @@
-// Identity, token refresh and expiry on realtime channels (wire doc §1, §2, §5.5, §9 #1, #2). What an access_token
+// Identity, token refresh and expiry on realtime channels (Phoenix socket protocol, supabase/realtime realtime_channel.ex, realtime_channel.ex token checks, supabase/supabase-js#1553, supabase/realtime-js#274). What an access_token
 // push that loses read access or carries a bad signature answers is in access-token.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RealtimeChannel } from '@supabase/supabase-js'
@@ -61,7 +61,7 @@ describe('realtime auth', () => {
     const me = await h.user()
     const stale = h.jwt.sign({ sub: me.id, role: 'authenticated', exp: Math.floor(Date.now() / 1000) - 12 })
     const c = await h.client()
-    // Put the stale token straight into the join payload, as a rejoin with a cached token does (§9 #3).
+    // Put the stale token straight into the join payload, as a rejoin with a cached token does (supabase/supabase-js#2613).
     ;(c.realtime as unknown as { accessTokenValue: string }).accessTokenValue = stale
     const ch = c.channel('auth-expired')
     const t = track(ch)

@@ -1,5 +1,5 @@
 // The realtime fake inside startBackend (one HTTP port with GoTrue and PostgREST), driven the way the app drives
-// it: password sign-in, `await realtime.setAuth()` before subscribing (§9 #1), one channel with postgres_changes
+// it: password sign-in, `await realtime.setAuth()` before subscribing (supabase/supabase-js#1553), one channel with postgres_changes
 // plus the private shop:requests broadcast. Also: PostgreSQL restarting underneath the realtime server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'

@@ -1,4 +1,4 @@
-// Broadcast through the real supabase-js client (wire doc §4): socket self/ack, HTTP batch and per-event
+// Broadcast through the real supabase-js client (supabase.com/docs/guides/realtime/broadcast): socket self/ack, HTTP batch and per-event
 // endpoints, database broadcasts (the shop:requests trigger), private channels under realtime.messages RLS.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RealtimeChannel } from '@supabase/supabase-js'

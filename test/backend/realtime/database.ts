@@ -1,6 +1,6 @@
 // The realtime fake's side of PostgreSQL: the LISTEN connection that receives captured changes and database
-// broadcasts (test/backend/sql/realtime.sql), table metadata, the per-subscriber filter/RLS check (wire doc §6)
-// and the private-channel authorisation probes (wire doc §4.4).
+// broadcasts (test/backend/sql/realtime.sql), table metadata, the per-subscriber filter/RLS check (supabase/realtime postgres_cdc_rls)
+// and the private-channel authorisation probes (broadcast from the database, supabase.com/docs/guides/realtime/broadcast).
 import pg from 'pg'
 import type { Logger } from './log.js'
 import type { ParsedFilter } from './protocol.js'
@@ -352,7 +352,7 @@ export class RealtimeDatabase {
     return out
   }
 
-  /** Broadcast rows to replay (§4.4): newest `limit` since `sinceMs`, within the 72 h retention, oldest first. */
+  /** Broadcast rows to replay (broadcast from the database, supabase.com/docs/guides/realtime/broadcast): newest `limit` since `sinceMs`, within the 72 h retention, oldest first. */
   async replay(topic: string, sinceMs: number, limit: number): Promise<Array<{ id: string; event: string; payload: unknown }>> {
     if (limit <= 0) return []
     const r = await this.pool.query(

@@ -1,4 +1,4 @@
-// Fault knobs and the client reactions wire doc §10 expects, with the real supabase-js client.
+// Fault knobs and the client reactions to the real faults they mirror, with the real supabase-js client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js'
 import { startHarness, waitFor, sleep, type Harness } from './harness.js'

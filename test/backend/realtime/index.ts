@@ -1,6 +1,7 @@
 // Local Supabase Realtime subset: Phoenix channels over `ws`, postgres_changes from trigger capture, broadcast
 // (socket, HTTP API, database), private channels under realtime.messages RLS, token refresh/expiry, fault knobs.
-// Every behaviour cites the wire doc (/work/shared/reference/supabase-wire.md, "§n").
+// Each behaviour names its public source: supabase/realtime (realtime_channel.ex, user_socket.ex, the
+// postgres_cdc_rls extension), Phoenix's socket protocol, realtime-js, the Supabase Realtime docs, or an issue.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, WebSocket, type RawData } from 'ws'
@@ -23,9 +24,9 @@ export interface RealtimeServerOptions {
   connectionString: string
   jwt: { verify(token: string): JwtResult | Promise<JwtResult> }
   log?: LogInput
-  /** Delay between the join reply and "Subscribed to PostgreSQL" (§2, §5.8). Default 10 ms; 1000–3000 reproduces §9 #7. */
+  /** Delay between the join reply and "Subscribed to PostgreSQL" (supabase/realtime realtime_channel.ex, supabase/realtime-js#525). Default 10 ms; 1000–3000 reproduces supabase/realtime-js#525. */
   systemMessageDelayMs?: number
-  /** Emulate the ≈100 ms slot polling (§6): changes wait for the next poll tick. Default 0 (off). */
+  /** Emulate the ≈100 ms slot polling (supabase/realtime postgres_cdc_rls): changes wait for the next poll tick. Default 0 (off). */
   pollLatencyMs?: number
   /**
    * Sleep before every join error reply; the real server sleeps CHANNEL_ERROR_BACKOFF_MS = 5000 ms
@@ -33,11 +34,11 @@ export interface RealtimeServerOptions {
    * tests stay fast.
    */
   joinErrorBackoffMs?: number
-  /** Sleep before refusing a websocket upgrade; the real server sleeps 2000 ms (§1). Default 0. */
+  /** Sleep before refusing a websocket upgrade; the real server sleeps 2000 ms (Phoenix socket protocol). Default 0. */
   connectErrorBackoffMs?: number
-  /** Close sockets that sent nothing for this long (§1: Phoenix timeout 60 s). */
+  /** Close sockets that sent nothing for this long (Phoenix socket protocol: Phoenix timeout 60 s). */
   idleTimeoutMs?: number
-  /** Cap of the per-channel token re-check timer (§5.5: min(5 min, exp − now)). */
+  /** Cap of the per-channel token re-check timer (realtime_channel.ex token checks: min(5 min, exp − now)). */
   tokenRecheckMaxMs?: number
   /**
    * The project's "allow public access" is off: a join without `config.private: true` is refused with
@@ -50,11 +51,11 @@ export interface RealtimeServerOptions {
 export type MessageFault = { kind: 'postgres_changes' | 'broadcast'; action: 'delay' | 'drop' | 'duplicate'; count: number; delayMs?: number }
 
 export interface RealtimeFaults {
-  /** Terminate every socket: the client sees close 1006 (§10). */
+  /** Terminate every socket: the client sees close 1006. */
   dropSockets(): void
   /** Refuse websocket upgrades for `ms` (HTTP 503 `{"error":…}`; mode 'reset' destroys the TCP socket instead). */
   refuseConnections(ms: number, mode?: 'http' | 'reset'): void
-  /** Sockets stay open but nothing is answered or delivered for `ms` (heartbeats unanswered, §10). */
+  /** Sockets stay open but nothing is answered or delivered for `ms` (heartbeats unanswered). */
   halfOpen(ms: number): void
   /** The next `count` postgres_changes events / broadcast messages are delayed, dropped or duplicated. */
   messages(f: MessageFault): void
@@ -62,7 +63,7 @@ export interface RealtimeFaults {
   setLatency(ms: number): void
   /** Re-check every channel's token now (after the JWT service's "expire all tokens now"). */
   recheckTokens(): Promise<void>
-  /** Crash channels: phx_error to each (optionally only topics containing `topicPart`); clients rejoin (§10). */
+  /** Crash channels: phx_error to each (optionally only topics containing `topicPart`); clients rejoin. */
   crashChannels(topicPart?: string): void
   /** Turn "public access off" on or off for joins from now on (joined channels stay); `clear()` restores the option. */
   setPrivateOnly(on: boolean): void
@@ -75,7 +76,7 @@ export interface RealtimeServer {
   /** True if the request was a Realtime HTTP API request (/realtime/v1/api/broadcast*) and has been answered. */
   handleHttp(req: IncomingMessage, res: ServerResponse): Promise<boolean>
   faults: RealtimeFaults
-  /** Drop all sockets and rebuild state (new listener); nothing is replayed (§6). */
+  /** Drop all sockets and rebuild state (new listener); nothing is replayed (supabase/realtime postgres_cdc_rls). */
   restart(): Promise<void>
   close(): Promise<void>
   /** Introspection for tests and `doctor`. */
@@ -101,7 +102,7 @@ export interface RealtimeUsage {
 
 interface Binding {
   id: number
-  /** Echoed to the client unchanged (§2, §9 #15). */
+  /** Echoed to the client unchanged (supabase/realtime realtime_channel.ex, supabase/supabase#10110). */
   params: Record<string, unknown>
   event: string
   schema: string
@@ -131,11 +132,11 @@ interface Channel {
   private: boolean
   self: boolean
   ack: boolean
-  /** The token the identity came from (access_token, user_token or the socket apikey, §2). */
+  /** The token the identity came from (access_token, user_token or the socket apikey, supabase/realtime realtime_channel.ex). */
   token: string
   claims: JwtClaims
   bindings: Binding[]
-  /** Time the pg subscription became live; changes received before it are not delivered (§5.8). */
+  /** Time the pg subscription became live; changes received before it are not delivered (supabase/realtime-js#525). */
   pgActiveSince: number | null
   pgGen: number
   writeAllowed: Promise<boolean> | null
@@ -190,7 +191,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     faultTimers.add(t)
   }
 
-  // ── ordered delivery ── Database events go out in commit order (NOTIFY order, §6); client/HTTP broadcasts in
+  // ── ordered delivery ── Database events go out in commit order (NOTIFY order, supabase/realtime postgres_cdc_rls); client/HTTP broadcasts in
   // arrival order. Preparation (RLS checks) runs concurrently, emission strictly in order.
   const makeQueue = () => {
     let tail: Promise<void> = Promise.resolve()
@@ -215,8 +216,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       dbQueue(prepareCaptured(item, receivedAt))
     },
     onListenerDown(err) {
-      // The change feed is gone: tell every pg subscriber, as a subscription failure (§2 system error variants).
-      // When the listener is back they get "Subscribed to PostgreSQL" again — their cue to backfill (§9 #6).
+      // The change feed is gone: tell every pg subscriber, as a subscription failure (supabase/realtime realtime_channel.ex system error variants).
+      // When the listener is back they get "Subscribed to PostgreSQL" again — their cue to backfill (supabase/realtime#570).
       for (const ch of allChannels()) {
         if (ch.bindings.length === 0 || ch.pgActiveSince === null) continue
         ch.pgActiveSince = null
@@ -278,7 +279,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   }
 
   function pushSystem(ch: Channel, extension: string, status: 'ok' | 'error', message: string): void {
-    // Server pushes carry join_ref with ref null (§1).
+    // Server pushes carry join_ref with ref null (Phoenix socket protocol).
     send(ch.conn, { join_ref: ch.joinRef, ref: null, topic: ch.topic, event: 'system', payload: { extension, status, message, channel: ch.sub } })
   }
 
@@ -292,13 +293,13 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     if (ch.conn.channels.get(ch.topic) === ch) ch.conn.channels.delete(ch.topic)
   }
 
-  /** Normal stop → phx_close; crash → phx_error; both with [join_ref, join_ref, topic, event, {}] (§2). */
+  /** Normal stop → phx_close; crash → phx_error; both with [join_ref, join_ref, topic, event, {}] (supabase/realtime realtime_channel.ex). */
   function closeChannel(ch: Channel, event: 'phx_close' | 'phx_error'): void {
     disposeChannel(ch)
     send(ch.conn, { join_ref: ch.joinRef, ref: ch.joinRef, topic: ch.topic, event, payload: {} })
   }
 
-  /** system error then phx_close: the client reports CLOSED and never rejoins (§2, §5.4, §9 #2). */
+  /** system error then phx_close: the client reports CLOSED and never rejoins (supabase/realtime realtime_channel.ex, realtime-js RealtimeClient, supabase/realtime-js#274). */
   function shutdown(ch: Channel, message: string): void {
     if (ch.closed) return
     log.info(`realtime: shutting down channel ${ch.sub} on socket ${ch.conn.id}: ${message}`)
@@ -363,7 +364,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
 
   const canReadAny = (p: ReadPolicies) => p.broadcast || p.presence
 
-  // ── postgres_changes subscription (asynchronous after the join reply, §2) ──
+  // ── postgres_changes subscription (asynchronous after the join reply, supabase/realtime realtime_channel.ex) ──
   function schedulePgSubscribe(ch: Channel, delayMs = systemDelay): void {
     const gen = ++ch.pgGen
     if (ch.pgTimer) clearTimeout(ch.pgTimer)
@@ -384,7 +385,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       if (ch.closed || gen !== ch.pgGen) return
     }
     if (!db.listening) {
-      // Transient: retried like the real server does (§2 "retried every 5–10 s"; shorter here).
+      // Transient: retried like the real server does (supabase/realtime realtime_channel.ex "retried every 5–10 s"; shorter here).
       log.warn(`realtime: cannot subscribe ${ch.sub} to PostgreSQL yet (listener down); retrying`)
       schedulePgSubscribe(ch, 1000)
       return
@@ -434,7 +435,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
 
   function failPg(ch: Channel, gen: number, message: string, cause: string): void {
     if (ch.closed || gen !== ch.pgGen) return
-    // The channel stays joined and nothing is ever delivered (§2).
+    // The channel stays joined and nothing is ever delivered (supabase/realtime realtime_channel.ex).
     ch.pgActiveSince = null
     log.warn(`realtime: postgres_changes subscription of ${ch.sub} refused: ${cause}`)
     pushSystem(ch, 'postgres_changes', 'error', message)
@@ -448,7 +449,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       .catch((e) => {
         log.error(`realtime: handling a message on ${topic} crashed: ${(e as Error).stack ?? e}`)
         const ch = conn.channels.get(topic)
-        if (ch) closeChannel(ch, 'phx_error') // a crashed channel process → phx_error (§2)
+        if (ch) closeChannel(ch, 'phx_error') // a crashed channel process → phx_error (supabase/realtime realtime_channel.ex)
       })
       .finally(() => {
         if (conn.chains.get(topic) === next) conn.chains.delete(topic)
@@ -504,7 +505,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       case 'access_token':
         return handleAccessToken(ch, payload)
       case 'broadcast':
-        // Text broadcast push (vsn 1, or vsn 2 with a non-JSON-object payload): {type, event, payload} (§4.1).
+        // Text broadcast push (vsn 1, or vsn 2 with a non-JSON-object payload): {type, event, payload} (supabase.com/docs/guides/realtime/broadcast).
         if (typeof payload.event !== 'string') return log.warn(`realtime: broadcast without an event on ${m.topic}; ignored`)
         return handleBroadcastPush(conn, m, { event: payload.event, payload: payload.payload, binary: false })
       case 'presence':
@@ -517,14 +518,14 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
 
   async function joinError(conn: Conn, m: PhxMessage, reason: string): Promise<void> {
     log.info(`realtime: join of ${m.topic} on socket ${conn.id} refused: ${reason}`)
-    // The real server sleeps CHANNEL_ERROR_BACKOFF_MS before any join error (§2).
+    // The real server sleeps CHANNEL_ERROR_BACKOFF_MS before any join error (supabase/realtime realtime_channel.ex).
     if (joinErrorBackoff > 0) await sleep(joinErrorBackoff)
     reply(conn, m, 'error', { reason })
   }
 
   async function handleJoin(conn: Conn, m: PhxMessage): Promise<void> {
     const old = conn.channels.get(m.topic)
-    if (old) closeChannel(old, 'phx_close') // second join on the same topic closes the old channel (§2)
+    if (old) closeChannel(old, 'phx_close') // second join on the same topic closes the old channel (supabase/realtime realtime_channel.ex)
     if (!m.topic.startsWith(TOPIC_PREFIX)) return replyUnmatched(conn, m)
     const sub = m.topic.slice(TOPIC_PREFIX.length)
     if (!sub) return joinError(conn, m, 'TopicNameRequired: You must provide a topic name')
@@ -534,7 +535,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     // The real server checks this before it looks at the token at all: a public join is refused whatever it carries.
     if (privateOnly && !isPrivate) return joinError(conn, m, 'PrivateOnly: This project only allows private channels')
 
-    // Identity: access_token → user_token → socket apikey; `sb_…` keys mean "use the apikey" (§2, §9 #1).
+    // Identity: access_token → user_token → socket apikey; `sb_…` keys mean "use the apikey" (supabase/realtime realtime_channel.ex, supabase/supabase-js#1553).
     let token = [payload.access_token, payload.user_token].find((t): t is string => typeof t === 'string' && t.length > 0) ?? conn.apikey
     if (token.startsWith('sb_')) token = conn.apikey
     const res = await verify(token)
@@ -552,7 +553,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       policies = read
     }
 
-    // Broadcast replay, private channels only (§4.4): the last `limit` (default 10, max 25) broadcast rows since
+    // Broadcast replay, private channels only (broadcast from the database, supabase.com/docs/guides/realtime/broadcast): the last `limit` (default 10, max 25) broadcast rows since
     // `since` (epoch ms), kept 72 h, sent right after the join reply with meta {replayed: true, id}.
     const bcConfig = (config.broadcast && typeof config.broadcast === 'object' ? config.broadcast : {}) as Record<string, unknown>
     let replayRows: Array<{ id: string; event: string; payload: unknown }> = []
@@ -610,7 +611,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       closed: false,
     }
     conn.channels.set(m.topic, ch)
-    // The reply echoes every binding unchanged, in request order, plus its id (§2).
+    // The reply echoes every binding unchanged, in request order, plus its id (supabase/realtime realtime_channel.ex).
     reply(conn, m, 'ok', { postgres_changes: bindings.map((b) => ({ ...b.params, id: b.id })) })
     if (presenceEnabled) send(conn, { join_ref: ch.joinRef, ref: null, topic: ch.topic, event: 'presence_state', payload: {} })
     for (const row of replayRows) sendBroadcastFrame(ch, { event: row.event, payload: row.payload, binary: false, textOnly: false, meta: { replayed: true, id: row.id } })
@@ -667,7 +668,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     if (!ch) return replyUnmatched(conn, m)
     if (isStale(ch, m)) return
     if (ch.private) {
-      // Write permission is checked once, on the first send, as an INSERT under RLS (§4.4).
+      // Write permission is checked once, on the first send, as an INSERT under RLS (broadcast from the database, supabase.com/docs/guides/realtime/broadcast).
       if (!ch.writeAllowed) {
         ch.writeAllowed = db.canWrite(ch.sub, ch.claims).catch((e) => {
           log.warn(`realtime: write authorisation of ${ch.sub} failed: ${(e as Error).message}`)
@@ -676,7 +677,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
         })
       }
       if (!(await ch.writeAllowed)) {
-        // No reply at all: with ack the client sees 'timed out' (§4.1).
+        // No reply at all: with ack the client sees 'timed out' (supabase.com/docs/guides/realtime/broadcast).
         log.info(`realtime: ${ch.sub}: broadcast "${b.event}" dropped, no write permission for role ${String(ch.claims.role)}`)
         return
       }
@@ -710,7 +711,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   function emitBroadcast(b: BroadcastMsg): Promise<void> {
     const targets: Channel[] = []
     for (const ch of allChannels()) {
-      // A public channel never gets private messages and vice versa (§4.4).
+      // A public channel never gets private messages and vice versa (broadcast from the database, supabase.com/docs/guides/realtime/broadcast).
       if (ch.sub !== b.topic || ch.private !== b.private) continue
       if (ch === b.sender && !ch.self) continue
       // Joined on presence read alone: broadcasts are withheld ("Broadcast message ignored" on the real server).
@@ -726,7 +727,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
 
   function sendBroadcastFrame(ch: Channel, b: { event: string; payload: unknown; binary: boolean; textOnly: boolean; meta: Record<string, unknown> | null }): void {
     const conn = ch.conn
-    // Kind-4 binary for v2 sockets when the message came from a v2 client or the database; text otherwise (§4.2).
+    // Kind-4 binary for v2 sockets when the message came from a v2 client or the database; text otherwise (supabase.com/docs/guides/realtime/broadcast).
     if (conn.vsn === '2.0.0' && (!b.textOnly || b.binary)) {
       const frame = encodeUserBroadcast(ch.topic, b.event, b.payload, b.meta)
       if (frame) return sendRaw(conn, frame)
@@ -740,7 +741,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     send(conn, { join_ref: null, ref: null, topic: ch.topic, event: 'broadcast', payload })
   }
 
-  // ── postgres_changes delivery (§3, §6) ──
+  // ── postgres_changes delivery (supabase/realtime postgres_cdc_rls) ──
   async function waitForPollTick(): Promise<void> {
     if (pollLatency <= 0) return
     const now = Date.now()
@@ -757,7 +758,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   }
 
   function prepareDbBroadcast(c: CapturedBroadcast): () => Promise<void> {
-    // Database messages carry meta {"id": <uuid>} (§4.2).
+    // Database messages carry meta {"id": <uuid>} (supabase.com/docs/guides/realtime/broadcast).
     return () => emitBroadcast({ topic: c.topic, event: c.event, payload: c.payload, binary: false, private: c.private, source: 'db', meta: { id: c.id }, sender: null })
   }
 
@@ -768,10 +769,10 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   }
 
   async function prepareChange(c: CapturedChange, receivedAt: number): Promise<(() => Promise<void>) | null> {
-    // Candidates: channels whose pg subscription was live when the commit reached us (§5.8: a commit before
+    // Candidates: channels whose pg subscription was live when the commit reached us (supabase/realtime-js#525: a commit before
     // "Subscribed to PostgreSQL" is lost).
     const cands: Array<{ ch: Channel; bindings: Binding[] }> = []
-    // wal2json is asked only for the actions the publication publishes (§6 list_changes).
+    // wal2json is asked only for the actions the publication publishes (supabase/realtime postgres_cdc_rls list_changes).
     if (!db.publishes[c.type]) return null
     for (const ch of allChannels()) {
       if (ch.pgActiveSince === null || ch.pgActiveSince > receivedAt) continue
@@ -787,14 +788,14 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     }
     const m = meta
     const pkRec = pick(c.type === 'DELETE' ? c.old : c.record, (k) => m.pk.includes(k))
-    // Old identity: PK only unless REPLICA IDENTITY FULL; DELETE on an RLS table is always PK-only (§3).
+    // Old identity: PK only unless REPLICA IDENTITY FULL; DELETE on an RLS table is always PK-only (supabase/realtime postgres_cdc_rls).
     const identity = (): Record<string, unknown> => {
       if (m.replident === 'f' && !(c.type === 'DELETE' && m.rls)) return c.old ?? {}
       if (m.replident === 'n') return {}
       return pick(c.old, (k) => m.pk.includes(k))
     }
     const oldIdentity = c.type === 'INSERT' ? null : identity()
-    // INSERT/UPDATE filters run on the new row, DELETE on the old identity (§6).
+    // INSERT/UPDATE filters run on the new row, DELETE on the old identity (supabase/realtime postgres_cdc_rls).
     const filterRec = c.type === 'DELETE' ? oldIdentity : c.record
 
     const roles = new Map<string, Set<string>>()
@@ -805,7 +806,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
 
     // apply_rls checks the role's privileges before anything else: with no primary key (400), or a primary key
     // the role may not SELECT (401), every subscriber of that role gets the error frame, unfiltered and without
-    // the RLS query (which would fail with 42501 anyway). Wire doc §3/§6; supabase/realtime `realtime.apply_rls`.
+    // the RLS query (which would fail with 42501 anyway). As supabase/realtime postgres_cdc_rls and `realtime.apply_rls` do.
     const errorFor = (role: string): string | null => {
       if (c.type === 'DELETE') return null
       if (m.pk.length === 0) return 'Error 400: Bad Request, no primary key'
@@ -866,7 +867,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     for (const { ch, bindings } of cands) {
       const ids = bindings.filter((b) => !needSql(ch, b) || visible.get(queries.get(keyOf(ch, b))!.key) === true).map((b) => b.id)
       if (ids.length === 0) continue
-      // One frame per channel carrying every matching binding id (§3).
+      // One frame per channel carrying every matching binding id (supabase/realtime postgres_cdc_rls).
       deliveries.push({ ch, frame: { join_ref: null, ref: null, topic: ch.topic, event: 'postgres_changes', payload: { ids: [...new Set(ids)], data: dataFor(String(ch.claims.role)) } } })
     }
     if (deliveries.length === 0) return null
@@ -957,7 +958,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     for (const ch of [...conn.channels.values()]) disposeChannel(ch)
   }
 
-  // Phoenix closes a socket that sent nothing for `timeout` (§1).
+  // Phoenix closes a socket that sent nothing for `timeout` (Phoenix socket protocol).
   const idleTimer = setInterval(
     () => {
       const now = Date.now()
@@ -973,7 +974,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   )
   idleTimer.unref()
 
-  // ── HTTP API (§4.3) ──
+  // ── HTTP API (Realtime REST broadcast, supabase.com/docs/guides/realtime/broadcast) ──
   function json(res: ServerResponse, status: number, body: unknown): void {
     const text = JSON.stringify(body)
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) })
@@ -1053,7 +1054,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       const writeCache = new Map<string, boolean>()
       for (const msg of messages) {
         if (msg.private) {
-          // Private messages the caller may not write are skipped silently; the answer is still 202 (§4.3).
+          // Private messages the caller may not write are skipped silently; the answer is still 202 (Realtime REST broadcast, supabase.com/docs/guides/realtime/broadcast).
           let ok = writeCache.get(msg.topic)
           if (ok === undefined) {
             ok = await db.canWrite(msg.topic, claims).catch((e) => {

@@ -1,5 +1,5 @@
 // Commit → postgres_changes delivery latency on loopback with the real client (the backend must never be the
-// bottleneck next to the ≈100–600 ms of hosted Realtime, wire doc §6). Realistic path: a mechanic's JWT, RLS on
+// bottleneck next to the ≈100–600 ms of hosted Realtime, supabase/realtime postgres_cdc_rls). Realistic path: a mechanic's JWT, RLS on
 // session_assignments (one visibility query per change), the shop:requests broadcast trigger firing too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { performance } from 'node:perf_hooks'
@@ -49,7 +49,7 @@ describe('latency', () => {
   }, 60_000)
 })
 
-describe('pollLatencyMs (≈100 ms slot polling, §6)', () => {
+describe('pollLatencyMs (≈100 ms slot polling, supabase/realtime postgres_cdc_rls)', () => {
   let h: Harness
   beforeAll(async () => {
     h = await startHarness({ pollLatencyMs: 100 })

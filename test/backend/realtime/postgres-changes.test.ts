@@ -1,5 +1,5 @@
 // postgres_changes through the real supabase-js client against the realtime fake and a real PostgreSQL
-// (wire doc §2 join/system, §3 payloads, §6 filters and RLS, §5.8/§9 #7 premature SUBSCRIBED).
+// (supabase/realtime realtime_channel.ex join/system, supabase/realtime postgres_cdc_rls payloads, supabase/realtime postgres_cdc_rls filters and RLS, supabase/realtime-js#525/supabase/realtime-js#525 premature SUBSCRIBED).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RealtimeChannel, RealtimePostgresChangesPayload } from '@supabase/supabase-js'
 import { startHarness, waitFor, sleep, type Harness } from './harness.js'
@@ -61,7 +61,7 @@ describe('postgres_changes', () => {
     const sid = await newSession(h)
     const ins = await h.sql.query("insert into public.session_assignments (session_id, status) values ($1, 'queued') returning id", [sid])
     const id = ins.rows[0].id
-    // Wait for each event before the next write: RLS runs against the row as it is at delivery time (§6), so an
+    // Wait for each event before the next write: RLS runs against the row as it is at delivery time (supabase/realtime postgres_cdc_rls), so an
     // INSERT whose row is already deleted when it is checked would (correctly) never arrive.
     await waitFor('INSERT', () => got.length >= 1)
     await h.sql.query("update public.session_assignments set status = 'accepted', mechanic_id = $2 where id = $1", [id, me.id])
@@ -164,8 +164,8 @@ describe('postgres_changes', () => {
     await c.removeChannel(ch)
   })
 
-  it('anon (no user token: the join falls back to the apikey, §9 #1) sees nothing of session_assignments', async () => {
-    const c = await h.client() // no user token: the join falls back to the anon apikey (§9 #1)
+  it('anon (no user token: the join falls back to the apikey, supabase/supabase-js#1553) sees nothing of session_assignments', async () => {
+    const c = await h.client() // no user token: the join falls back to the anon apikey (supabase/supabase-js#1553)
     const got: Change[] = []
     const ch = c.channel('pg-anon').on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'session_assignments' }, (p) => got.push(p))
     const t = track(ch)
@@ -285,7 +285,7 @@ describe('postgres_changes', () => {
   })
 })
 
-describe('premature SUBSCRIBED (§5.8, §9 #7)', () => {
+describe('premature SUBSCRIBED (supabase/realtime-js#525)', () => {
   let h: Harness
   beforeAll(async () => {
     h = await startHarness({ systemMessageDelayMs: 1200 })

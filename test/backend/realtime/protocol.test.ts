@@ -1,4 +1,4 @@
-// Exact frame shapes and bad input over raw `ws` (wire doc §1, §2, §3, §4). The fake must answer like Phoenix or
+// Exact frame shapes and bad input over raw `ws` (Phoenix socket protocol, supabase/realtime realtime_channel.ex, supabase/realtime postgres_cdc_rls, supabase.com/docs/guides/realtime/broadcast). The fake must answer like Phoenix or
 // log and ignore — never crash.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
@@ -39,7 +39,7 @@ class Raw {
 const isArr = (f: Frame): f is unknown[] => Array.isArray(f)
 
 describe('codec', () => {
-  it('kind 3 / kind 4 round trip and the captured frame from the wire doc', () => {
+  it('kind 3 / kind 4 round trip and a frame captured from the hosted service', () => {
     const push = encodeBroadcastPush('6', '7', 'realtime:mechanic:u1', 'ping', { hello: 1 })
     expect(push.subarray(0, 7)).toEqual(Buffer.from([3, 1, 1, 20, 4, 0, 1]))
     const d = decodeBinary(push)
@@ -233,7 +233,7 @@ describe('raw protocol', () => {
     expect(((await r.next('no role', (f) => isArr(f) && f[1] === '2')) as unknown[])[4]).toEqual({ status: 'error', response: { reason: 'InvalidJWTToken: Fields `role` and `exp` are required in JWT' } })
     r.send(['3', '3', 'realtime:', 'phx_join', { config: {} }])
     expect(((await r.next('topic', (f) => isArr(f) && f[1] === '3')) as unknown[])[4]).toEqual({ status: 'error', response: { reason: 'TopicNameRequired: You must provide a topic name' } })
-    // sb_ keys mean "use the socket apikey" (§2).
+    // sb_ keys mean "use the socket apikey" (supabase/realtime realtime_channel.ex).
     r.send(['4', '4', 'realtime:x', 'phx_join', { config: {}, access_token: 'sb_publishable_xyz' }])
     expect(((await r.next('sb_ key', (f) => isArr(f) && f[1] === '4')) as unknown[])[4]).toMatchObject({ status: 'ok' })
     r.ws.close()

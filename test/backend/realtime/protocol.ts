@@ -1,4 +1,4 @@
-// Phoenix wire codec for the realtime fake (wire doc §1).
+// Phoenix wire codec for the realtime fake (Phoenix socket protocol).
 // vsn 2.0.0: text frames are JSON arrays [join_ref, ref, topic, event, payload]; client broadcasts arrive as binary
 // kind 3, server broadcasts may go out as binary kind 4. vsn 1.0.0: JSON objects, never binary.
 
@@ -55,7 +55,7 @@ export function encodeText(vsn: Vsn, m: PhxMessage): string {
   return JSON.stringify({ join_ref: m.join_ref, ref: m.ref, topic: m.topic, event: m.event, payload: m.payload })
 }
 
-/** Decode a client binary frame. Only kind 3 exists client→server (wire doc §1). */
+/** Decode a client binary frame. Only kind 3 exists client→server (Phoenix socket protocol). */
 export function decodeBinary(buf: Buffer): DecodeResult<BinaryBroadcastPush> {
   if (buf.length < 1) return { ok: false, error: 'empty binary frame' }
   const kind = buf[0]
@@ -129,7 +129,7 @@ export function decodeUserBroadcast(buf: Buffer): { topic: string; event: string
 
 /**
  * Stable integer id for a postgres_changes binding. The real server uses :erlang.phash2(params) (range 0..2^27-1);
- * any stable hash of the params works, as long as identical params give the same id (wire doc §2).
+ * any stable hash of the params works, as long as identical params give the same id (supabase/realtime realtime_channel.ex).
  */
 export function bindingId(params: unknown): number {
   const text = canonicalJson(params)
@@ -157,11 +157,11 @@ export type FilterOp = 'eq' | 'neq' | 'lt' | 'lte' | 'gt' | 'gte' | 'in'
 export interface ParsedFilter {
   column: string
   op: FilterOp
-  /** For `in`, a Postgres array literal `{a,b,c}` (how the real server stores it, wire doc §6). */
+  /** For `in`, a Postgres array literal `{a,b,c}` (how the real server stores it, supabase/realtime postgres_cdc_rls). */
   value: string
 }
 
-/** `col=op.value` with the seven operators hosted Realtime accepts (wire doc §6). */
+/** `col=op.value` with the seven operators hosted Realtime accepts (supabase/realtime postgres_cdc_rls). */
 export function parseFilter(filter: string): DecodeResult<ParsedFilter> {
   const m = /^([^=]+)=(eq|neq|lt|lte|gt|gte|in)\.(.*)$/s.exec(filter)
   if (!m) return { ok: false, error: filter }

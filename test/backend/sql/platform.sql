@@ -2,7 +2,7 @@
 -- unchanged on a real project, where all of this already exists).
 -- What is emulated, and why:
 --   * roles anon / authenticated / service_role (+ authenticator) — PostgREST does `set local role <jwt.role>`
---     (wire doc §8: "PostgREST uses `role` for SET ROLE"), so RLS applies to the real roles;
+--     (PostgREST uses the JWT `role` claim for SET ROLE: docs.postgrest.org, "Authentication"), so RLS applies to the real roles;
 --   * schema auth: auth.users / sessions / refresh_tokens as the fake GoTrue's store, and auth.uid(), auth.role(),
 --     auth.email(), auth.jwt() reading `request.jwt.claims` exactly like Supabase's definitions;
 --   * grants as a NEW Supabase project has them: usage on schema public for the API roles, and no automatic
@@ -72,7 +72,7 @@ create table if not exists auth.sessions (
   not_after timestamptz
 );
 
--- GoTrue keeps the whole rotation chain: `parent` is the token this one replaced (reuse detection, wire doc §8).
+-- GoTrue keeps the whole rotation chain: `parent` is the token this one replaced (reuse detection, supabase/auth).
 create table if not exists auth.refresh_tokens (
   id bigserial primary key,
   token varchar(255) unique not null,

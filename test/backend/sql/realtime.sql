@@ -2,10 +2,10 @@
 -- Applied after platform.sql and before supabase/migrations/* (see test/backend/realtime/README section).
 --
 -- Two halves:
---   1. What a real Supabase project has (wire doc §4.4, definitions follow supabase/realtime's squashed tenant
+--   1. What a real Supabase project has (broadcast from the database, supabase.com/docs/guides/realtime/broadcast, definitions follow supabase/realtime's squashed tenant
 --      migrations): schema `realtime`, `realtime.messages` with RLS, `realtime.topic()`, `realtime.send()`,
 --      `realtime.broadcast_changes()`, publication `supabase_realtime`, the grants.
---   2. The fake's change capture (no wal2json here, wire doc §6): AFTER ROW triggers on every table in the
+--   2. The fake's change capture (no wal2json here, supabase/realtime postgres_cdc_rls): AFTER ROW triggers on every table in the
 --      publication plus an AFTER INSERT trigger on realtime.messages, all reporting through pg_notify. NOTIFY is
 --      delivered only at commit and in commit order, exactly the guarantees the real logical-slot poller gives.
 -- Idempotent: safe to apply twice.
@@ -43,7 +43,7 @@ create index if not exists messages_inserted_at_topic_index
 alter table realtime.messages enable row level security;
 
 -- Security invoker, like the real one: the INSERT runs under the caller's RLS on realtime.messages, and any
--- failure is only a WARNING so the caller's transaction never fails (wire doc §4.4).
+-- failure is only a WARNING so the caller's transaction never fails (broadcast from the database, supabase.com/docs/guides/realtime/broadcast).
 create or replace function realtime.send(payload jsonb, event text, topic text, private boolean default true) returns void
   language plpgsql
   as $$
@@ -129,7 +129,7 @@ create table if not exists realtime.capture_overflow (
 revoke all on realtime.capture_overflow from public;
 
 -- Rows over poll_max_record_bytes (1 MiB) are reported with "Error 413" and only their values of 64 bytes or
--- less (wire doc §3); trimming here keeps the notification small.
+-- less (supabase/realtime postgres_cdc_rls); trimming here keeps the notification small.
 create or replace function realtime.capture_trim(rec jsonb) returns jsonb
   language sql immutable
   as $$ select coalesce(jsonb_object_agg(key, value), '{}'::jsonb) from jsonb_each(rec) where octet_length(value::text) <= 64 $$;
@@ -157,7 +157,7 @@ end;
 $$;
 
 -- One AFTER ROW trigger per published table. SECURITY DEFINER so any writer role can emit; timezone pinned to
--- UTC so to_jsonb(timestamptz) gives "…+00:00" whatever the writer's session says (wire doc §3).
+-- UTC so to_jsonb(timestamptz) gives "…+00:00" whatever the writer's session says (supabase/realtime postgres_cdc_rls).
 create or replace function realtime.capture_change() returns trigger
   language plpgsql security definer
   set search_path = pg_catalog, realtime
@@ -185,7 +185,7 @@ begin
 end;
 $$;
 
--- Database broadcasts (realtime.send / broadcast_changes) go out after commit as kind-4 frames (wire doc §4.4).
+-- Database broadcasts (realtime.send / broadcast_changes) go out after commit as kind-4 frames (broadcast from the database, supabase.com/docs/guides/realtime/broadcast).
 create or replace function realtime.capture_message() returns trigger
   language plpgsql security definer
   set search_path = pg_catalog, realtime
@@ -289,7 +289,7 @@ end $$;
 
 select realtime.sync_capture_triggers();
 
--- Used by the server for each change (wire doc §6 `apply_rls`): per subscriber, typed filter comparison
+-- Used by the server for each change (supabase/realtime postgres_cdc_rls `apply_rls`): per subscriber, typed filter comparison
 -- (`val::coltype op filterval::coltype`, the column must be present or the row is not visible), then for
 -- non-DELETE changes on RLS tables `select exists(... where pk = …)` as the subscriber's role and claims, against
 -- the row as it is NOW. Each subscriber is isolated in its own subtransaction so one bad filter cannot hide the

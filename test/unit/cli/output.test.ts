@@ -50,3 +50,104 @@ describe('TerminalOutput.queue', () => {
     expect(items.map((l) => l.items.map((i) => [i.requestId, i.confirmed]))).toEqual([[['r1', false]], [['r1', true]]])
   })
 })
+
+// A withdrawn alert in the terminal: one line naming the customer and what happened, never the request id
+// twice. The engine's retract event says why; the queue says who; the sink's retract writes the line.
+describe('withdrawn alerts as terminal lines', () => {
+  const ID = '6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab'
+  const setup = async (json = false) => {
+    const { FakeEngine, makeItem } = await import('../../mocks/fake-engine.js')
+    const { attachOutput } = await import('../../../src/cli/output.js')
+    const lines: string[] = []
+    const out = new TerminalOutput({ json, tty: false, out: (l) => lines.push(l) })
+    const engine = new FakeEngine()
+    attachOutput(engine, out)
+    const sink = new TerminalSink(out)
+    const maria = makeItem({ requestId: ID, details: { customerName: 'Maria Gonzalez', vehicle: '2018 Toyota Camry', concern: 'Brakes', sessionType: 'video' } })
+    engine.push({ queue: [maria] })
+    lines.length = 0
+    return { engine, sink, lines, maria }
+  }
+
+  it.each([
+    ['taken', 'Maria Gonzalez taken'],
+    ['cancelled', 'Maria Gonzalez cancelled'],
+    ['removed', 'Maria Gonzalez left the queue'],
+    ['acknowledged', 'Maria Gonzalez acknowledged'],
+  ] as const)('%s: one line "%s", without the request id', async (why, text) => {
+    const { engine, sink, lines } = await setup()
+    engine.emit('retract', { requestId: ID, why })
+    if (why !== 'acknowledged') engine.push({ queue: [] }) // the queue drops it before the sink is called
+    sink.retract(ID)
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(new RegExp(`✓ ${text}$`))
+    expect(lines[0]).not.toContain(ID.slice(0, 8))
+  })
+
+  it('acknowledging twice is one line; the request taken afterwards is a second one', async () => {
+    const { engine, sink, lines, maria } = await setup()
+    for (let i = 0; i < 2; i++) {
+      engine.emit('retract', { requestId: ID, why: 'acknowledged' })
+      engine.push({ queue: [{ ...maria, acknowledged: true }] })
+      sink.retract(ID)
+    }
+    engine.emit('retract', { requestId: ID, why: 'taken' })
+    engine.push({ queue: [] })
+    sink.retract(ID)
+    expect(lines.map((l) => l.slice(l.indexOf('✓')))).toEqual(['✓ Maria Gonzalez acknowledged', '✓ Maria Gonzalez taken'])
+  })
+
+  it('a request re-queued after it was taken is acknowledged anew', async () => {
+    const { engine, sink, lines, maria } = await setup()
+    engine.emit('retract', { requestId: ID, why: 'acknowledged' })
+    sink.retract(ID)
+    engine.emit('retract', { requestId: ID, why: 'removed' })
+    engine.push({ queue: [] })
+    sink.retract(ID)
+    engine.push({ queue: [maria] })
+    engine.emit('retract', { requestId: ID, why: 'acknowledged' })
+    sink.retract(ID)
+    expect(lines.map((l) => l.slice(l.indexOf('✓')))).toEqual(['✓ Maria Gonzalez acknowledged', '✓ Maria Gonzalez left the queue', '✓ Maria Gonzalez acknowledged'])
+  })
+
+  it('a request whose details never came is named by a short id', async () => {
+    const { engine, sink, lines, maria } = await setup()
+    const basic = { ...maria, requestId: '0a1b2c3d-0000-4000-8000-000000000000', detail: 'basic' as const, details: { customerName: null, vehicle: null, concern: null, sessionType: null } }
+    engine.push({ queue: [maria, basic] })
+    engine.emit('retract', { requestId: basic.requestId, why: 'cancelled' })
+    sink.retract(basic.requestId)
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/✓ request 0a1b2c3d cancelled$/)
+  })
+
+  it('a name learnt from the alert itself is used when no queue line named it', async () => {
+    const lines: string[] = []
+    const out = new TerminalOutput({ json: false, tty: false, out: (l) => lines.push(l) })
+    const { makeItem } = await import('../../mocks/fake-engine.js')
+    const item = makeItem({ requestId: 'r9', details: { customerName: 'Ana Lima', vehicle: null, concern: null, sessionType: null } })
+    out.alert(alert({ requestId: 'r9', items: [item] }))
+    out.withdrawn({ requestId: 'r9', why: 'taken' })
+    out.retract('r9')
+    expect(lines[1]).toMatch(/✓ Ana Lima taken$/)
+  })
+
+  it('without the engine event (a host that does not attach it) the line still names the customer', async () => {
+    const { sink, lines } = await setup()
+    sink.retract(ID)
+    expect(lines[0]).toMatch(/✓ Maria Gonzalez left the queue or was acknowledged$/)
+  })
+
+  it('JSON mode: every retract keeps requestId and adds why and customerName', async () => {
+    const { engine, sink, lines } = await setup(true)
+    lines.length = 0
+    for (let i = 0; i < 2; i++) {
+      engine.emit('retract', { requestId: ID, why: 'acknowledged' })
+      sink.retract(ID)
+    }
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(parsed.map(({ ts: _ts, ...rest }) => rest)).toEqual([
+      { type: 'retract', requestId: ID, why: 'acknowledged', customerName: 'Maria Gonzalez' },
+      { type: 'retract', requestId: ID, why: 'acknowledged', customerName: 'Maria Gonzalez' },
+    ])
+  })
+})

@@ -203,7 +203,7 @@ describe('postgres_changes parser', () => {
     expect(removed(parsePostgresChange({ ...base, eventType: 'UPDATE', new: { id: ID, status: 'cancelled' }, old: { id: ID } }, now)).reason).toBe('cancelled')
   })
 
-  it('DELETE with a PK-only old record → RemovedFact (wire §9 #11)', () => {
+  it('DELETE with a PK-only old record (what a DELETE carries under RLS) → RemovedFact', () => {
     expect(removed(parsePostgresChange({ ...base, eventType: 'DELETE', new: {}, old: { id: ID } }, now))).toMatchObject({ reason: 'deleted', requestId: ID })
   })
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { keyProblem, LOCAL_DEFAULTS } from '../../../src/core/config.js'
 import { createEngine } from '../../../src/core/engine.js'
 import { LinkSupervisor, SignInError } from '../../../src/core/link/supervisor.js'
@@ -92,11 +92,22 @@ describe('LinkSupervisor key refusal', () => {
     const link = new LinkSupervisor({ supabaseUrl: url, anonKey: ` ${LOCAL_DEFAULTS.anonKey}\n` }, { secrets: new MemorySecretStore(), log, clock: systemClock })
     expect(link.keyRefusal).toBeNull()
     await link.start()
-    const err = await link.signIn('m@shop.test', 'pw').then(() => null, (e: unknown) => e)
-    expect(err).toMatchObject({ kind: 'network' })
-    await settle(100)
-    expect(connections).toBeGreaterThan(0)
-    await link.stop()
+    // auth-js console.error()s the network failure; the supervisor hands it a one-line error (no stack).
+    const consoleError = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    try {
+      const err = await link.signIn('m@shop.test', 'pw').then(() => null, (e: unknown) => e)
+      expect(err).toMatchObject({ kind: 'network' })
+      await settle(100)
+      expect(connections).toBeGreaterThan(0)
+      expect(consoleError).toHaveBeenCalled()
+      for (const [logged] of consoleError.mock.calls) {
+        expect(logged).toBeInstanceOf(TypeError)
+        expect((logged as Error).stack).toMatch(/^TypeError: fetch failed( \([^)]+\))?$/)
+      }
+    } finally {
+      consoleError.mockRestore()
+      await link.stop()
+    }
   })
 
   it('through the engine every host builds (tray app, headless, doctor): the snapshot says why, nothing is sent', async () => {

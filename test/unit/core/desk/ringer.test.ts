@@ -52,7 +52,7 @@ beforeEach(() => {
     rang: () => rang++,
     onAlert: (alert) => alerts.push({ at: Date.now(), alert }),
     onUpdate: () => {},
-    onRetract: (id) => retracts.push(id),
+    onRetract: (id, why) => retracts.push(`${id} ${why}`),
   })
 })
 afterEach(() => {
@@ -153,10 +153,10 @@ describe('backlog and owed rings', () => {
     expect(alerts[0]!.alert).toMatchObject({ title: '2 requests waited while alerts were switched off', summaryOf: ['owed1', 'owed2'] })
   })
 
-  it('retract reaches the listeners and the sinks', async () => {
-    ringer.retract('a')
+  it('retract reaches the listeners, with why, and the sinks', async () => {
+    ringer.retract('a', 'cancelled')
     await vi.advanceTimersByTimeAsync(0)
-    expect(retracts).toEqual(['a'])
+    expect(retracts).toEqual(['a cancelled'])
     expect(sink.retracts).toEqual(['a'])
   })
 })
