@@ -11,10 +11,13 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startUiServer, type UiServer } from '../../src/cli/ui-server.js'
+import { UiPushSink } from '../../src/cli/ui-sink.js'
 import type { AcceptResult, QueueItem } from '../../src/shared/types.js'
 import { FakeEngine, makeItem } from '../mocks/fake-engine.js'
 
 const CHROMIUM = '/usr/bin/chromium'
+/** The sink the headless host registers with the alert pipeline: the page hears alerts only through it. */
+const alerts = new UiPushSink()
 const haveChromium = existsSync(CHROMIUM)
 const ARTIFACTS = resolve('test/artifacts')
 
@@ -94,7 +97,7 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
     const builder = await createBuilder({ configFile: resolve('vite.config.ts'), logLevel: 'warn', build: { outDir } })
     await builder.build(builder.environments.client!)
     engine = new FakeEngine({ queue: QUEUE })
-    server = await startUiServer({ engine, host: '127.0.0.1', port: 0, rendererDir: outDir })
+    server = await startUiServer({ engine, alerts, host: '127.0.0.1', port: 0, rendererDir: outDir })
     const { chromium } = await import('playwright-core')
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -222,7 +225,7 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
       await page.locator('#message').evaluate((m) => ((m as any).hidden = true))
       await page.locator('#alert-banner').evaluate((m) => ((m as any).hidden = true))
       const before = await cardBoxes()
-      engine.emit('alert', { kind: 'request', requestId: 'r-dana', title: 'Dana Ortiz is waiting', body: '2016 Toyota Corolla', detail: 'full', items: [], latencyMs: 1 })
+      alerts.alert({ kind: 'request', requestId: 'r-dana', title: 'Dana Ortiz is waiting', body: '2016 Toyota Corolla', detail: 'full', items: [], latencyMs: 1 })
       await page.locator('#alert-banner:not([hidden])').waitFor({ timeout: 5000 })
       const original = engine.acknowledge.bind(engine)
       engine.acknowledge = async () => {
@@ -333,10 +336,10 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
         expect(await rgb(p, 'li[data-request-id="r-clock"]', 'borderLeftColor')).toBe('rgb(255, 90, 95)')
 
         // Alert A, then 10 s later alert B: A's 15-s timer must not hide B's banner 5 s after it came.
-        engine.emit('alert', { kind: 'request', requestId: 'r-clock', title: 'Ana Ruiz is waiting', body: 'A', detail: 'full', items: [], latencyMs: 1 })
+        alerts.alert({ kind: 'request', requestId: 'r-clock', title: 'Ana Ruiz is waiting', body: 'A', detail: 'full', items: [], latencyMs: 1 })
         await p.locator('#alert-title', { hasText: 'Ana Ruiz is waiting' }).waitFor({ timeout: 5000 })
         await p.clock.runFor(10_000)
-        engine.emit('alert', { kind: 'request', requestId: 'r-clock', title: 'Ana Ruiz is still waiting', body: 'B', detail: 'full', items: [], latencyMs: 1 })
+        alerts.alert({ kind: 'request', requestId: 'r-clock', title: 'Ana Ruiz is still waiting', body: 'B', detail: 'full', items: [], latencyMs: 1 })
         await p.locator('#alert-title', { hasText: 'Ana Ruiz is still waiting' }).waitFor({ timeout: 5000 })
         await p.clock.runFor(6_000)
         expect(await p.locator('#alert-banner').isVisible()).toBe(true)

@@ -106,6 +106,7 @@ describe('stop()', () => {
   it('no repeat rings after stop()', async () => {
     const log = ringLog()
     h.core.desk.ingest(queued(U(1)))
+    await settle() // the first ring follows the group commit, one microtask after ingest
     h.core.desk.stop()
     await vi.advanceTimersByTimeAsync(30 * MIN)
     expect(log.map((l) => l.kind)).toEqual(['request'])
@@ -114,6 +115,7 @@ describe('stop()', () => {
   it('requests held in a burst window do not ring after stop(); they stay owed (never rung) for the next start', async () => {
     const log = ringLog()
     for (let i = 1; i <= 5; i++) h.core.desk.ingest(queued(U(i)))
+    await settle() // rings follow the group commit
     expect(log).toHaveLength(3) // the threshold rings one by one; the rest is held
     h.core.desk.stop()
     await vi.advanceTimersByTimeAsync(10_000)
@@ -138,6 +140,7 @@ describe('the burst window', () => {
   it('up to the threshold ring at once; the rest of a burst rings as one summary when the window ends', async () => {
     const log = ringLog()
     for (let i = 1; i <= 5; i++) h.core.desk.ingest(queued(U(i)))
+    await settle() // rings follow the group commit, at the same instant
     expect(log.map((l) => [l.at, l.kind])).toEqual([
       [0, 'request'],
       [0, 'request'],
@@ -154,6 +157,7 @@ describe('the burst window', () => {
     for (let i = 1; i <= 3; i++) h.core.desk.ingest(queued(U(i)))
     await vi.advanceTimersByTimeAsync(1000)
     h.core.desk.ingest(queued(U(4)))
+    await settle() // the ring follows the group commit, at the same instant
     expect(log.map((l) => [l.at, l.kind, l.ids])).toContainEqual([1000, 'request', [U(4)]])
     expect(log).toHaveLength(4)
   })
@@ -174,9 +178,11 @@ describe('a request that comes back', () => {
     const log = ringLog()
     const d = h.core.desk
     d.ingest(queued(U(1), { queuedAt: '2026-03-02T08:00:00.000001Z' }))
+    await settle() // separate tasks: a removal in the same task as its queued fact means it never rang
     d.ingest(removed(U(1)))
     await vi.advanceTimersByTimeAsync(1000)
     d.ingest(queued(U(1), { queuedAt: '2026-03-02T08:30:00.000001Z' }))
+    await settle()
     expect(log.map((l) => l.kind)).toEqual(['request', 'request'])
     expect(d.queue().map((q) => q.queuedAt)).toEqual(['2026-03-02T08:30:00.000001Z'])
   })
@@ -185,8 +191,10 @@ describe('a request that comes back', () => {
     const log = ringLog()
     const d = h.core.desk
     d.ingest(queued(U(1), { queuedAt: '2026-03-02T08:00:00.000001Z' }))
+    await settle() // it rang before the removal (separate tasks)
     d.ingest(removed(U(1)))
     expect(d.ingest(queued(U(1), { queuedAt: '2026-03-02T08:00:00.000001Z' })).outcome).toBe('stale')
+    await settle()
     expect(log).toHaveLength(1)
   })
 
@@ -194,10 +202,12 @@ describe('a request that comes back', () => {
     const log = ringLog()
     const d = h.core.desk
     d.ingest(queued(U(1)))
+    await settle() // it rang before the removal (separate tasks)
     d.ingest(removed(U(1)))
     await vi.advanceTimersByTimeAsync(5000)
     const snap: QueueSnapshot = { trigger: 'timer', startedAt: Date.now(), requests: [{ ...queued(U(1)), source: 'reconcile' }] }
     expect(d.reconcile(snap).added).toEqual([U(1)])
+    await settle()
     expect(log.map((l) => l.kind)).toEqual(['request', 'request'])
   })
 

@@ -458,13 +458,15 @@ describe('hostile strings', () => {
   it('control chars, bidi overrides, markup and a 1 MB concern arriving on the wire are safe in the queue and the alert', async () => {
     // Made safe once, at the parser boundary; the desk stores and rings what the parser hands over.
     const megabyte = 'A'.repeat(1024 * 1024)
+    // A well-formed id: the parser refuses a request id that is not a uuid before any text is looked at.
+    const HOSTILE_ID = '00000000-0000-4000-8000-00000000000a'
     const parsed = parseBroadcast(
       'broadcast',
       {
         event: 'new_request',
         payload: {
           request: {
-            id: 'r1',
+            id: HOSTILE_ID,
             status: 'queued',
             queued_at: '2026-03-02T08:59:59.500000+00:00',
             customer_name: 'Bob\u202Egnp.exe\u202C \u001b[31mRED\u001b[0m\r\nX\u0000',
@@ -492,7 +494,7 @@ describe('hostile strings', () => {
     expect(item.details.sessionType).toBe('video')
     expect(a.body.length).toBeLessThanOrEqual(400)
     expect(JSON.stringify(h.core.desk.queue()).length).toBeLessThan(2000)
-    expect(h.core.store.recentEvents(1)[0]).toMatchObject({ outcome: 'alerted', requestId: 'r1' })
+    expect(h.core.store.recentEvents(1)[0]).toMatchObject({ outcome: 'alerted', requestId: HOSTILE_ID })
   })
 })
 
