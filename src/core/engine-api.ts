@@ -52,6 +52,11 @@ export interface EngineConfig {
   safetyReconcileMs?: number
   repeatIntervalMs?: number
   repeatMaxCount?: number
+  /**
+   * Channel joins per second the shop's Supabase plan allows (default 100, Free; Pro 500): after losing the server
+   * the fleet spreads its rejoins to stay under it (hosts read BAYALERT_JOIN_BUDGET).
+   */
+  joinBudgetPerSec?: number
 }
 
 export interface EnginePorts {
