@@ -49,6 +49,10 @@ export interface EngineConfig {
   sqliteNativeBinding?: string
   /** Optional overrides; defaults live in the engine. */
   heartbeatIntervalMs?: number
+  /**
+   * How often the workstation makes sure its queue is the server's (default 60 s): the period of the check-in, which
+   * reads the queue only when the server's queue version moved — or, on a project without check_in, of a full read.
+   */
   safetyReconcileMs?: number
   repeatIntervalMs?: number
   repeatMaxCount?: number

@@ -31,7 +31,7 @@ export interface EngineTuning {
   detailsTimeoutMs?: number
   detailsMaxAttempts?: number
   reconcileTimeoutMs?: number
-  /** Check-in period: heartbeat row + queue version + flags (default 60 s; 0 disables, and the safety reconcile stays on). */
+  /** Check-in period: heartbeat row + queue version + flags (default config.safetyReconcileMs, else 60 s; 0 disables, and the safety reconcile stays on). */
   workstationHeartbeatMs?: number
   /** After a queue version moved with no private broadcast, how long to wait for it (default min(5 s, period / 2)). */
   checkInGraceMs?: number
@@ -164,7 +164,9 @@ export class Engine implements EngineHandle {
       log,
       clock: this.clock,
       timers: this.timers,
-      periodMs: tuning.workstationHeartbeatMs,
+      // How often the workstation makes sure its queue is the server's: the check-in now does what the safety
+      // reconcile timer did, so a host's safetyReconcileMs sets its period too.
+      periodMs: tuning.workstationHeartbeatMs ?? config.safetyReconcileMs,
       graceMs: tuning.checkInGraceMs,
       count: (key) => health.count(key),
       userId: () => link.currentUser?.id ?? null,

@@ -173,7 +173,8 @@ export class CheckInLoop {
       return true
     }
     const { moved, verdict } = this.path.checkIn(answer.queueVersion)
-    if (moved) this.reconcile()
+    // 'first': nothing to compare with, and a change may have slipped in since the last read (sign-in, rejoin).
+    if (moved || verdict === 'first') this.reconcile()
     this.act(verdict)
     return true
   }
