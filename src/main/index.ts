@@ -8,6 +8,7 @@ import { installApplicationMenu } from './app-menu.js'
 import { installAppProtocol, registerAppScheme } from './app-protocol.js'
 import { AttentionSink } from './attention-sink.js'
 import { engineConfigFor, engineConfigKey } from './engine-config.js'
+import { parseJoinBudget } from '../core/link/join-window.js'
 import { EngineHost } from './engine-host.js'
 import { FirstRunService } from './first-run-service.js'
 import { InAppSink } from './in-app-sink.js'
@@ -176,6 +177,8 @@ async function main(): Promise<void> {
 
   registerIpcHandlers({ host, settings, view, updateStatus: () => updates.status(), firstRun, log })
 
+  const joinBudget = parseJoinBudget(process.env.BAYALERT_JOIN_BUDGET)
+  if (joinBudget.problem) log.warn(joinBudget.problem)
   const engineConfig = (loaded: LoadedSettings) =>
     engineConfigFor({
       loaded,
