@@ -123,14 +123,13 @@ export class Engine implements EngineHandle {
     )
     desk.start()
 
-    const budget = config.joinBudgetPerSec ?? DEFAULT_JOIN_BUDGET_PER_SEC
     // joinWindowMs: read by the link before it rejoins after losing the server (LinkConfig's optional hook).
     const linkConfig: LinkConfig & { joinWindowMs?: () => number } = {
       supabaseUrl: config.supabaseUrl,
       anonKey: config.anonKey,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       random: tuning.random,
-      joinWindowMs: () => joinWindowMs(this.checkIn?.workstations ?? 0, budget, JOINS_PER_WORKSTATION),
+      joinWindowMs: () => this.joinWindowMs(),
       ...tuning.link,
     }
     const link = new LinkSupervisor(linkConfig, { secrets: ports.secrets, log, clock: this.clock })
@@ -357,6 +356,11 @@ export class Engine implements EngineHandle {
         this.ports.log.error('engine: snapshot failed', { cause: String(e) })
       }
     })
+  }
+
+  /** How long the link may spread its rejoins over: sized by the shop's workstations at the last check-in. */
+  joinWindowMs(): number {
+    return joinWindowMs(this.checkIn?.workstations ?? 0, this.config.joinBudgetPerSec ?? DEFAULT_JOIN_BUDGET_PER_SEC, JOINS_PER_WORKSTATION)
   }
 
   // --- check-in ---------------------------------------------------------------------------------------
