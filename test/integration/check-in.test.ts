@@ -104,6 +104,19 @@ describe('check-in', () => {
     expect(t.engine.snapshot().health.counters['private-path:broken']).toBeUndefined()
   })
 
+  it('a failed check-in is logged and counted, and the queue is read instead', async () => {
+    const t = await checkingIn()
+    const runs = t.engine.feed!.reconciler.stats.runs
+    b.faults.restErrors({ status: 503, count: 1, path: '/rpc/check_in' })
+    await until(() => t.log.has(/check-in failed; reading the queue instead/), PERIOD_MS * 3, 'the failure logged')
+    await until(() => t.engine.feed!.reconciler.stats.runs > runs, 2000, 'the queue read instead')
+    expect(t.engine.snapshot().health.counters['check-in:failed']).toBe(1)
+    // The next check-in works again: no fallback to the old reads.
+    const ok = t.engine.checkIn!.stats.checkIns
+    await until(() => t.engine.checkIn!.stats.checkIns > ok, PERIOD_MS * 3, 'the next check-in')
+    expect(t.log.has(/no usable check_in function/)).toBe(false)
+  })
+
   // Last in the file: it drops the function from this file's own database.
   it('a project without check_in: one log line, then the heartbeat row, the safety reads and flag reads as before', async () => {
     await b.sql.query('drop function public.check_in(text, text, text, text, jsonb)')
