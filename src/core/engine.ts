@@ -17,12 +17,6 @@ import { Feed, type DeliveryPaths } from './feed/feed.js'
 import { CheckInLoop, type PrivatePathReporter } from './feed/check-in.js'
 import { DEFAULT_JOIN_BUDGET_PER_SEC, joinWindowMs } from './link/join-window.js'
 
-/**
- * Joins one workstation makes when it reconnects, for sizing the rejoin window: its trusted channel plus one
- * fallback (the public topic or postgres_changes) — an overestimate only makes the spread a little wider.
- */
-const JOINS_PER_WORKSTATION = 2
-
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export interface EngineTuning {
   link?: Partial<Omit<LinkConfig, 'supabaseUrl' | 'anonKey'>>
@@ -360,7 +354,9 @@ export class Engine implements EngineHandle {
 
   /** How long the link may spread its rejoins over: sized by the shop's workstations at the last check-in. */
   joinWindowMs(): number {
-    return joinWindowMs(this.checkIn?.workstations ?? 0, this.config.joinBudgetPerSec ?? DEFAULT_JOIN_BUDGET_PER_SEC, JOINS_PER_WORKSTATION)
+    // Each workstation rejoins every channel it has now (one per topic in the link's layout).
+    const joins = Math.max(1, this.link?.channelLayout.channels.length ?? 1)
+    return joinWindowMs(this.checkIn?.workstations ?? 0, this.config.joinBudgetPerSec ?? DEFAULT_JOIN_BUDGET_PER_SEC, joins)
   }
 
   // --- check-in ---------------------------------------------------------------------------------------
