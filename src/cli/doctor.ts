@@ -1,7 +1,8 @@
-// `npm run doctor -- [--json]`: one row per check — config, data dir + store, auth, realtime (join and the
+// `npm run doctor -- [--json] [--export FILE]`: one row per check — config, data dir + store, auth, realtime (join and the
 // postgres_changes `system` ok within a deadline), RLS (queued_requests, feature_flags, is_mechanic),
 // flags, workstation_health, sinks. Non-zero exit if any check fails. It signs in with a session of its
 // own (memory only): reusing the headless session would rotate its refresh token from under it.
+// --export FILE also writes the diagnostics bundle (cli/diagnostics.ts) after the checks.
 import { join } from 'node:path'
 import { validateSettings, type ValidSettings } from '../core/config.js'
 import { FEED_TOPIC, LinkSupervisor, SHOP_TOPIC } from '../core/link/supervisor.js'
@@ -12,7 +13,8 @@ import { DEFAULT_FLAGS, type LinkState } from '../shared/types.js'
 import type { Logger } from '../core/ports.js'
 import { systemClock } from '../core/ports.js'
 import { detectNotifier } from './notifier.js'
-import { isMainModule, parseArgs, resolveSettings } from './settings.js'
+import { exportHeadlessDiagnostics, takeExportArg } from './diagnostics.js'
+import { appVersion, isMainModule, parseArgs, resolveSettings } from './settings.js'
 import { MemorySecretStore } from '../core/memory-secret-store.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip'
@@ -166,11 +168,26 @@ export function formatTable(checks: Check[], tty: boolean): string {
 }
 
 if (isMainModule(import.meta.url)) {
-  const argv = process.argv.slice(2)
+  const { argv, exportPath, problem } = takeExportArg(process.argv.slice(2))
   const json = argv.includes('--json')
+  if (problem) {
+    process.stderr.write(`doctor: ${problem}\n`)
+    process.exit(2)
+  }
   runDoctor(argv.filter((a) => a !== '--json')).then(
     ({ checks, ok }) => {
       process.stdout.write(json ? `${JSON.stringify({ ok, checks })}\n` : `${formatTable(checks, !!process.stdout.isTTY)}\n${ok ? 'all checks passed' : 'some checks FAILED'}\n`)
+      if (exportPath) {
+        // On stderr: with --json, stdout stays the one JSON object other programs parse.
+        try {
+          const { settings, usingLocalDefaults } = resolveSettings(parseArgs(argv.filter((a) => a !== '--json')))
+          exportHeadlessDiagnostics({ path: exportPath, checks, settings, usingLocalDefaults, appVersion: appVersion() })
+          process.stderr.write(`diagnostics written to ${exportPath} (keys, passwords and customer data removed)\n`)
+        } catch (e) {
+          process.stderr.write(`doctor: could not write the diagnostics to ${exportPath}: ${(e as Error).message}\n`)
+          process.exit(1)
+        }
+      }
       process.exit(ok ? 0 : 1)
     },
     (e) => {

@@ -5,11 +5,13 @@
 // SUPABASE_URL / SUPABASE_ANON_KEY / BAYALERT_EMAIL / BAYALERT_PASSWORD / BAYALERT_DATA_DIR; with none at
 // all, the local backend's well-known defaults (`npm run backend`).
 // Exit codes: 0 clean stop, 2 configuration, 3 sign-in refused, 4 server unreachable, 1 anything else.
+import { join } from 'node:path'
 import { validateSettings } from '../core/config.js'
 import { createEngine } from '../core/engine.js'
 import type { EngineHandle } from '../core/engine-api.js'
 import type { AlertSink, Logger } from '../core/ports.js'
 import { SignInError } from '../core/link/supervisor.js'
+import { openHostLog } from '../core/logging/host-log.js'
 import { FileSecretStore } from './secret-file.js'
 import { acquireInstanceLock, heldMessage } from './instance-lock.js'
 import { detectNotifier, OsNotifierSink } from './notifier.js'
@@ -82,7 +84,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (usingLocalDefaults) say(`no shop configured: using the local backend at ${settings.supabaseUrl} as ${settings.email} (start it with \`npm run backend\`)`)
 
-  const log = stderrLogger(args.verbose, args.json)
+  // The log file keeps info lines whatever --verbose says: it is what a person sends when something went wrong.
+  const logDir = join(settings.dataDir, 'logs')
+  const hostLog = openHostLog({ dir: logDir, onFailure: (cause) => say(`cannot write the log file in ${logDir} (${cause}); logging to stderr only until it can`) })
+  const log = hostLog.logger('headless', stderrLogger(args.verbose, args.json))
   const secrets = new FileSecretStore(settings.dataDir, log)
   const sinks: AlertSink[] = [new TerminalSink(out)]
   if (tty) sinks.push(new BellSink((s) => process.stdout.write(s)))
@@ -106,6 +111,7 @@ export async function main(argv: string[]): Promise<number> {
       await ui?.close().catch((e) => log.warn('closing the UI server failed', { cause: String(e) }))
       await engine.stop()
       detach()
+      await hostLog.file.close()
       if (tty) process.stdout.write('\r\x1b[2K')
     })()
     return stopping
@@ -120,6 +126,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await engine.start()
   } catch (e) {
+    log.error('engine start failed', { cause: (e as Error).message })
+    await hostLog.file.close()
     return fail(1, (e as Error).message)
   }
 

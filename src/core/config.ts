@@ -213,6 +213,10 @@ export function redact(value: string | null | undefined): string {
 
 const JWT_RE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+/g
 const SB_KEY_RE = /sb_(?:secret|publishable)_[A-Za-z0-9_-]+/g
+// An opaque bearer credential (RFC 6750 §2.1 b64token) is as secret as a JWT but matches no pattern above,
+// also where no "Authorization:" precedes it (a log message quoting the scheme and token). A JWT already
+// replaced by its redacted form ("eyJh…(redacted N chars)") is left as it is.
+const BEARER_RE = /\bBearer\s+(?![A-Za-z0-9._~+/-]*…)[A-Za-z0-9._~+/-]+=*/gi
 // The value is a whole JSON string (escaped quotes included: `"pa\"ss"` must not leave `ss"` behind) or
 // a bare word; an `Authorization: Bearer <token>` header's value is the token after the scheme.
 const SECRET_FIELD_RE =
@@ -220,11 +224,12 @@ const SECRET_FIELD_RE =
 // User info in a URL (`https://user:password@host`), which a mistyped SUPABASE_URL can carry.
 const URL_USERINFO_RE = /(\/\/)[^\s/?#@]+@/g
 
-/** Removes JWTs, sb_ keys, URL user info and password/token fields from free text (error messages, URLs, bodies). */
+/** Removes JWTs, sb_ keys, Bearer credentials, URL user info and password/token fields from free text (error messages, URLs, bodies). */
 export function redactText(text: string): string {
   return text
     .replace(JWT_RE, (m) => redact(m))
     .replace(SB_KEY_RE, (m) => redact(m))
+    .replace(BEARER_RE, 'Bearer (redacted)')
     .replace(URL_USERINFO_RE, '$1(redacted)@')
     .replace(SECRET_FIELD_RE, (_m, k: string) => `${k}"(redacted)"`)
 }

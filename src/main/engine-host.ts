@@ -29,6 +29,7 @@ export class EngineHost {
   private snapshotListeners = new Set<(s: EngineSnapshot) => void>()
   private alertListeners = new Set<(a: Alert) => void>()
   private generation = 0
+  private hostFault: { reason: string; count: number } | null = null
 
   constructor(
     private readonly factory: EngineFactory,
@@ -43,7 +44,26 @@ export class EngineHost {
   }
 
   snapshot(): EngineSnapshot {
-    return this.engine ? this.engine.snapshot() : this.placeholder
+    return this.withHostFault(this.engine ? this.engine.snapshot() : this.placeholder)
+  }
+
+  /**
+   * A fault of the host itself (main-process exception, a window that keeps crashing), shown as the
+   * health state — the engine's own degraded reason, if any, comes first — and counted in
+   * health.counters['host:fault']. null clears it. Re-emits the snapshot.
+   */
+  setHostFault(fault: { reason: string; count: number } | null): void {
+    this.hostFault = fault
+    this.emitSnapshot(this.engine ? this.engine.snapshot() : this.placeholder)
+  }
+
+  private withHostFault(s: EngineSnapshot): EngineSnapshot {
+    const f = this.hostFault
+    if (!f) return s
+    return {
+      ...s,
+      health: { ...s.health, degradedReason: s.health.degradedReason ?? f.reason, counters: { ...s.health.counters, 'host:fault': f.count } },
+    }
   }
 
   /** Stop the running engine (if any) and start one for `config` (or none, with `reason`). */
@@ -103,7 +123,8 @@ export class EngineHost {
     return () => this.alertListeners.delete(listener)
   }
 
-  private emitSnapshot(s: EngineSnapshot): void {
+  private emitSnapshot(engineSnapshot: EngineSnapshot): void {
+    const s = this.withHostFault(engineSnapshot)
     for (const l of this.snapshotListeners) {
       try {
         l(s)

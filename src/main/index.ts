@@ -7,19 +7,22 @@ import { createEngine } from '../core/engine.js'
 import { installApplicationMenu } from './app-menu.js'
 import { installAppProtocol, registerAppScheme } from './app-protocol.js'
 import { AttentionSink } from './attention-sink.js'
+import { registerDiagnosticsExport, saveDialog } from './diagnostics-export.js'
 import { engineConfigFor, engineConfigKey } from './engine-config.js'
 import { parseJoinBudget } from '../core/link/join-window.js'
 import { EngineHost } from './engine-host.js'
 import { FirstRunService } from './first-run-service.js'
+import { HostFaults } from './host-faults.js'
 import { InAppSink } from './in-app-sink.js'
 import { registerIpcHandlers } from './ipc-handlers.js'
-import { createConsoleLogger } from './logger.js'
+import { openAppLog } from './app-log.js'
 import { getStartAtLogin, HIDDEN_ARG, loginItemSupported, setStartAtLogin, type LoginItemEnv } from './login-item.js'
 import { sqliteNativeBinding } from './native-binding.js'
 import { NotificationSink } from './notification-sink.js'
 import { appPaths } from './paths.js'
 import { provisioningPaths, readProvisioning } from './provisioning.js'
 import { wirePowerEvents } from './power.js'
+import { installProcessGuards } from './process-guards.js'
 import { SafeStorageSecretStore } from './secret-store.js'
 import { hardenWebContents, installSessionSecurity } from './security.js'
 import { settingsView, SettingsService, type LoadedSettings } from './settings.js'
@@ -35,8 +38,19 @@ import { createQueueWindowController } from './windows.js'
 // Must match electron-builder.yml appId: Windows toasts need the AUMID of the Start-menu shortcut that
 // NSIS writes (electron#10864). Call before any window or notification exists.
 const APP_ID = 'com.bayalert.BayAlert'
-const log = createConsoleLogger('main')
+// Before anything can fail: a packaged app's stderr goes nowhere, the log file is what support gets.
+const appLog = openAppLog(app.getPath('userData'))
+const log = appLog.logger('main')
 const platform = process.platform
+
+// Logged with the cause and surfaced as a health state + alert once the sinks exist (the last one
+// before that waits); never Electron's modal error box, never silent.
+let surfaceFault: ((reason: string) => void) | null = null
+let earlyFault: string | null = null
+const faultSink = (reason: string) => (surfaceFault ? surfaceFault(reason) : (earlyFault = reason))
+installProcessGuards(process, log, (f) =>
+  faultSink(`${f.kind === 'uncaught-exception' ? 'An unexpected error' : 'An unhandled failure'} in the app's main process (${f.message}).`),
+)
 
 // Before 'ready' (protocol docs).
 registerAppScheme()
@@ -51,6 +65,7 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function main(): Promise<void> {
+  log.info('starting', { version: app.getVersion(), electron: process.versions.electron ?? null, os: `${platform} ${process.arch}`, logDir: appLog.dir })
   if (platform === 'win32') app.setAppUserModelId(APP_ID)
   const startHidden = process.argv.includes(HIDDEN_ARG)
 
@@ -79,8 +94,8 @@ async function main(): Promise<void> {
   const secrets = new SafeStorageSecretStore(safeStorage, openKeyValueStore('secrets'), platform, log)
   const view = async (loaded: LoadedSettings) => settingsView(loaded, await secrets.status())
 
-  const queueWindow = createQueueWindowController(paths.preload, app.isPackaged)
-  const sound = new SoundWindow(paths.preload, app.isPackaged, log)
+  const queueWindow = createQueueWindowController(paths.preload, app.isPackaged, undefined, { log, onGaveUp: faultSink })
+  const sound = new SoundWindow(paths.preload, app.isPackaged, log, undefined, faultSink)
   sound.open()
 
   const loginEnv: LoginItemEnv = {
@@ -105,13 +120,17 @@ async function main(): Promise<void> {
     }),
     new InAppSink({
       showInactive: () => queueWindow.showInactive(),
-      send: (alert) => push(queueWindow.existing()?.webContents, 'alert:in-app', alert),
+      // Queued until the page has loaded: the first alert is usually what creates the window.
+      send: (alert) => queueWindow.sendWhenReady('alert:in-app', alert),
     }),
   ]
 
   // EngineConfig is fixed per engine, so the host re-creates it on settings changes with the same ports.
-  const engineLog = createConsoleLogger('engine')
+  const engineLog = appLog.logger('engine')
   const host = new EngineHost((config) => createEngine(config, { secrets, sinks, log: engineLog }), log)
+  const hostFaults = new HostFaults({ sinks: () => sinks, flags: () => host.snapshot().flags, log, onChange: (f) => host.setHostFault(f) })
+  surfaceFault = (reason) => hostFaults.report(reason)
+  if (earlyFault) surfaceFault(earlyFault)
 
   tray = new TrayController({
     iconDir: paths.trayIcons,
@@ -147,7 +166,7 @@ async function main(): Promise<void> {
     snapshot: () => host.snapshot(),
     sessionPersists: () => sessionPersists,
     onStatus: (st) => push(queueWindow.existing()?.webContents, 'updates:status', st),
-    log: createConsoleLogger('updates'),
+    log: appLog.logger('updates'),
   })
   host.onSnapshot((s) => updates.onSnapshot(s))
 
@@ -176,6 +195,20 @@ async function main(): Promise<void> {
   })
 
   registerIpcHandlers({ host, settings, view, updateStatus: () => updates.status(), firstRun, log })
+  registerDiagnosticsExport({
+    facts: async () => ({
+      snapshot: host.snapshot(),
+      settings: settings.get(),
+      secretStorage: await secrets.status(),
+      logStats: appLog.host.file.stats(),
+      notificationsSupported: Notification.isSupported(),
+    }),
+    logDir: appLog.dir,
+    appVersion: app.getVersion(),
+    defaultDir: app.getPath('downloads'),
+    choosePath: saveDialog(() => queueWindow.existing()),
+    log,
+  })
 
   const joinBudget = parseJoinBudget(process.env.BAYALERT_JOIN_BUDGET)
   if (joinBudget.problem) log.warn(joinBudget.problem)
@@ -237,10 +270,13 @@ async function main(): Promise<void> {
     // Decided before the engine stops: afterwards its queue (who is waiting) is gone.
     const installUpdate = updates.installOnQuit()
     updates.stop()
-    void host.stop().finally(() => {
-      sound.close()
-      tray?.destroy()
-      if (!installUpdate || !updates.install(() => app.quit(), false)) app.quit()
-    })
+    void host
+      .stop()
+      .finally(() => appLog.host.file.close(2000))
+      .finally(() => {
+        sound.close()
+        tray?.destroy()
+        if (!installUpdate || !updates.install(() => app.quit(), false)) app.quit()
+      })
   })
 }

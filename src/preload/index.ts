@@ -39,6 +39,7 @@ export const bayalert: BayAlertBridge = {
     getFirstRunState: () => invoke('first-run:get-state'),
     testAlert: () => invoke('first-run:test-alert'),
     finishFirstRun: (choices) => invoke('first-run:finish', choices),
+    exportDiagnostics: () => invoke('diagnostics:export'),
   },
 }
 

@@ -47,9 +47,26 @@ export function waitingText(since: number, now: number): string {
   return `waiting ${h} h ${m % 60} min`
 }
 
+/** "14:05": a pause's end in the workstation's local time, 24-hour, whatever the page's locale. */
+export function clockTime(at: number): string {
+  const d = new Date(at)
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`
+}
+
+/** The pause bar's sentence. Paused states name when alerts come back, because a paused workstation is silent. */
 export function pauseText(paused: PauseUntil, now: number): string {
   if (paused === null) return 'Alerts on'
   if (paused === 'indefinite') return 'Alerts paused until you resume'
   const mins = Math.max(1, Math.ceil((paused - now) / 60_000))
-  return `Alerts paused — ${mins} min left`
+  return `Alerts paused until ${clockTime(paused)} (${mins} min left)`
+}
+
+/**
+ * What a card says about missing details: nothing once they are known; "details loading…" only while the
+ * link is up or coming up (the engine is fetching them); otherwise why they are not coming.
+ */
+export function detailText(detail: QueueItem['detail'], link: LinkStateName): string | null {
+  if (detail === 'full') return null
+  if (link === 'live' || link === 'connecting') return 'details loading…'
+  return `details not available (${stateText(link).toLowerCase()})`
 }

@@ -1,10 +1,14 @@
 // The queue window. Talks only to window.bayalert (preload over IPC in Electron, the loopback bridge
 // headless). Every customer-supplied string goes into the DOM through textContent — never innerHTML — and
 // each lives in its own bidi-isolated element so an RTL override cannot reorder the text around it.
+// Snapshots patch the list by request id instead of rebuilding it: the focused button, a button disabled
+// by a click in flight, and the screen reader's place all survive the next snapshot.
 import type { FieldProblems, InAppAlert, SettingsView, UpdateStatus } from '../shared/ipc.js'
-import type { EngineSnapshot, PauseRequest, QueueItem } from '../shared/types.js'
+import type { EngineSnapshot, LinkStateName, PauseRequest, QueueItem } from '../shared/types.js'
+import { URGENCY_TICK_MS, urgencyOf } from '../shared/urgency.js'
 import { startFirstRun } from './first-run.js'
-import { excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
+import { detailText, excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
+import { acknowledgeLabel, announcement, customerName, queueChange, takeLabel } from './queue-model.js'
 
 const api = window.bayalert
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
@@ -19,12 +23,23 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, t
   return node
 }
 
+/** Writes only a changed text, so an unchanged card is not re-read by a screen reader or re-laid out. */
+function setText(node: HTMLElement, text: string): void {
+  if (node.textContent !== text) node.textContent = text
+}
+
+/** The page's one polite live region: arrivals, departures, the link going down or up, action results. */
+function announce(text: string): void {
+  if (text) $('announce').textContent = text
+}
+
 let messageTimer: number | undefined
 function showMessage(text: string, kind: 'info' | 'error' = 'info'): void {
   const m = $('message')
   m.textContent = text
   m.dataset.kind = kind
   m.hidden = text === ''
+  announce(text)
   // Results of an action are transient; the queue and state line are the lasting truth.
   window.clearTimeout(messageTimer)
   messageTimer = window.setTimeout(() => (m.hidden = true), kind === 'error' ? 20_000 : 6_000)
@@ -38,69 +53,180 @@ async function run(action: () => Promise<unknown>, failure: string): Promise<voi
   }
 }
 
-function renderItem(item: QueueItem, now: number): HTMLLIElement {
+// ---------------------------------------------------------------------------------------------------
+// Cards, keyed by request id.
+
+interface Card {
+  li: HTMLLIElement
+  customer: HTMLElement
+  wait: HTMLElement
+  vehicle: HTMLElement
+  concern: HTMLElement
+  meta: HTMLElement
+  take: HTMLButtonElement
+  ack: HTMLButtonElement
+}
+
+const cards = new Map<string, Card>()
+/** Requests with a Take it or Acknowledge in flight: their button stays disabled until the engine answers. */
+const taking = new Set<string>()
+const acknowledging = new Set<string>()
+/** Requests this workstation's Take it has settled (taken, or lost to someone): no second attempt. */
+const settled = new Set<string>()
+
+function createCard(requestId: string): Card {
   const li = el('li', 'item')
-  li.dataset.requestId = item.requestId
-  li.dataset.detail = item.detail
-  if (item.acknowledged) li.classList.add('acknowledged')
-  // Restored from this workstation's store and not yet confirmed by the server since start: it may be
-  // gone already, and it does not ring until confirmed. (=== false: an older engine sends no field.)
-  const unconfirmed = item.confirmed === false
-  if (unconfirmed) li.classList.add('unconfirmed')
-  if (highlight === item.requestId) li.classList.add('fresh')
-
+  li.dataset.requestId = requestId
+  const main = el('div', 'item-main')
   const top = el('div', 'item-top')
-  const customer = el('strong', 'customer iso', safeLine(item.details.customerName) || 'Customer (details loading)')
+  const customer = el('strong', 'customer iso')
   customer.dir = 'auto'
-  const wait = el('span', 'waiting', waitingText(waitingSince(item), now))
-  wait.dataset.since = String(waitingSince(item))
+  const wait = el('span', 'waiting')
   top.append(customer, wait)
-
-  const vehicle = el('div', 'vehicle iso', safeLine(item.details.vehicle))
+  const vehicle = el('div', 'vehicle iso')
   vehicle.dir = 'auto'
-  const concern = el('p', 'concern iso', excerpt(item.details.concern))
+  const concern = el('p', 'concern iso')
   concern.dir = 'auto'
-
   const meta = el('div', 'meta')
-  const detail = el('span', `badge detail-${item.detail}`, item.detail === 'full' ? 'full details' : 'basic — details pending')
-  meta.append(detail)
-  if (unconfirmed) meta.append(el('span', 'badge unconfirmed', 'not confirmed yet'))
-  if (item.acknowledged) meta.append(el('span', 'badge ack', 'acknowledged'))
-  if (item.alertCount > 1) meta.append(el('span', 'badge', `rang ${item.alertCount}×`))
+  main.append(top, vehicle, concern, meta)
 
   const actions = el('div', 'actions')
-  const ack = el('button', 'secondary', item.acknowledged ? 'Acknowledged' : 'Acknowledge')
-  ack.type = 'button'
-  ack.dataset.action = 'acknowledge'
-  ack.disabled = item.acknowledged
-  ack.addEventListener('click', () => void run(() => api.acknowledge(item.requestId), 'Could not acknowledge'))
   const take = el('button', 'primary', 'Take it')
   take.type = 'button'
   take.dataset.action = 'accept'
-  take.addEventListener('click', () => void takeIt(item.requestId, take))
-  actions.append(ack, take)
-
-  li.append(top)
-  if (item.details.vehicle) li.append(vehicle)
-  if (item.details.concern) li.append(concern)
-  li.append(meta, actions)
-  return li
+  take.addEventListener('click', () => void takeIt(requestId))
+  const ack = el('button', 'secondary', 'Acknowledge')
+  ack.type = 'button'
+  ack.dataset.action = 'acknowledge'
+  ack.addEventListener('click', () => void acknowledgeIt(requestId))
+  actions.append(take, ack)
+  li.append(main, actions)
+  return { li, customer, wait, vehicle, concern, meta, take, ack }
 }
 
-async function takeIt(requestId: string, button: HTMLButtonElement): Promise<void> {
-  button.disabled = true
+function updateCard(card: Card, item: QueueItem, link: LinkStateName, now: number): void {
+  const { li } = card
+  li.dataset.detail = item.detail
+  li.classList.toggle('acknowledged', item.acknowledged)
+  // Restored from this workstation's store and not yet confirmed by the server since start: it may be
+  // gone already, and it does not ring until confirmed. (=== false: an older engine sends no field.)
+  const unconfirmed = item.confirmed === false
+  li.classList.toggle('unconfirmed', unconfirmed)
+  li.classList.toggle('fresh', highlight === item.requestId)
+
+  const name = customerName(item)
+  setText(card.customer, name || 'Customer')
+  card.customer.classList.toggle('placeholder', name === '')
+  const since = waitingSince(item)
+  card.wait.dataset.since = String(since)
+  setText(card.wait, waitingText(since, now))
+  li.dataset.urgency = urgencyOf(since, now)
+
+  const vehicle = safeLine(item.details.vehicle)
+  setText(card.vehicle, vehicle)
+  card.vehicle.hidden = vehicle === ''
+  const concern = excerpt(item.details.concern)
+  setText(card.concern, concern)
+  card.concern.hidden = concern === ''
+
+  const badges: Array<[string, string]> = []
+  const detail = detailText(item.detail, link)
+  if (detail) badges.push([`badge detail-${item.detail}`, detail])
+  if (unconfirmed) badges.push(['badge unconfirmed', 'not confirmed yet'])
+  if (item.acknowledged) badges.push(['badge ack', 'acknowledged'])
+  if (item.alertCount > 1) badges.push(['badge', `rang ${item.alertCount}×`])
+  const key = JSON.stringify(badges)
+  if (card.meta.dataset.key !== key) {
+    card.meta.dataset.key = key
+    card.meta.replaceChildren(...badges.map(([cls, text]) => el('span', cls, text)))
+  }
+  card.meta.hidden = badges.length === 0
+
+  setText(card.ack, item.acknowledged ? 'Acknowledged' : 'Acknowledge')
+  card.ack.disabled = item.acknowledged || acknowledging.has(item.requestId)
+  card.ack.setAttribute('aria-label', acknowledgeLabel(item))
+  card.take.disabled = taking.has(item.requestId) || settled.has(item.requestId)
+  card.take.setAttribute('aria-label', takeLabel(item))
+}
+
+function itemById(requestId: string): QueueItem | undefined {
+  return snapshot?.queue.find((i) => i.requestId === requestId)
+}
+
+function refreshCard(requestId: string): void {
+  const card = cards.get(requestId)
+  const item = itemById(requestId)
+  if (card && item && snapshot) updateCard(card, item, snapshot.link.state, Date.now())
+}
+
+async function takeIt(requestId: string): Promise<void> {
+  if (taking.has(requestId) || settled.has(requestId)) return
+  taking.add(requestId)
+  refreshCard(requestId)
   try {
     const r = await api.accept(requestId)
-    if (r.ok) showMessage('Taken — the session is yours.')
-    else showMessage(r.reason === 'already-taken' ? `Someone else took it first. ${r.message}` : r.message, 'error')
+    if (r.ok) {
+      settled.add(requestId)
+      showMessage('Taken — the session is yours.')
+    } else {
+      // Someone else has it, or it is gone: trying again cannot succeed. Offline or an error: it can.
+      if (r.reason === 'already-taken' || r.reason === 'not-found') settled.add(requestId)
+      showMessage(r.reason === 'already-taken' ? `Someone else took it first. ${r.message}` : r.message, 'error')
+    }
   } catch (err) {
     showMessage(`Could not take it: ${err instanceof Error ? err.message : String(err)}`, 'error')
   } finally {
-    button.disabled = false
+    taking.delete(requestId)
+    refreshCard(requestId)
   }
 }
 
+async function acknowledgeIt(requestId: string): Promise<void> {
+  if (acknowledging.has(requestId)) return
+  acknowledging.add(requestId)
+  refreshCard(requestId)
+  try {
+    await run(() => api.acknowledge(requestId), 'Could not acknowledge')
+  } finally {
+    acknowledging.delete(requestId)
+    refreshCard(requestId)
+  }
+}
+
+/** Patches the list to `queue`: cards created, updated, moved and removed by request id. */
+function patchQueue(queue: readonly QueueItem[], link: LinkStateName, now: number): void {
+  const list = $('queue')
+  const wanted = new Set(queue.map((i) => i.requestId))
+  // Where focus goes if its card leaves: the next card that stays, else the list's heading.
+  let focusHome: HTMLElement | null = null
+  for (const [id, card] of cards) {
+    if (wanted.has(id)) continue
+    if (card.li.contains(document.activeElement)) {
+      let next = card.li.nextElementSibling as HTMLElement | null
+      while (next && !wanted.has(next.dataset.requestId ?? '')) next = next.nextElementSibling as HTMLElement | null
+      const nextCard = next ? cards.get(next.dataset.requestId!) : undefined
+      focusHome = [nextCard?.take, nextCard?.ack].find((b) => b && !b.disabled) ?? $('queue-heading')
+    }
+    card.li.remove()
+    cards.delete(id)
+    taking.delete(id)
+    acknowledging.delete(id)
+    settled.delete(id)
+  }
+  let cursor = list.firstElementChild
+  for (const item of queue) {
+    let card = cards.get(item.requestId)
+    if (!card) cards.set(item.requestId, (card = createCard(item.requestId)))
+    updateCard(card, item, link, now)
+    // Move a card only when it is out of place: moving the focused element would drop its focus.
+    if (card.li === cursor) cursor = cursor.nextElementSibling
+    else list.insertBefore(card.li, cursor)
+  }
+  focusHome?.focus()
+}
+
 function render(s: EngineSnapshot): void {
+  const previous = snapshot
   snapshot = s
   const now = Date.now()
   const link = $('link')
@@ -110,30 +236,64 @@ function render(s: EngineSnapshot): void {
   $('user').textContent = s.user ?? ''
   ;($('reconnect') as HTMLButtonElement).disabled = s.user === null
 
-  $('pause-state').textContent = pauseText(s.paused, now)
-  $('resume').hidden = s.paused === null
-  document.body.dataset.paused = s.paused === null ? 'no' : 'yes'
-
-  const list = $('queue')
-  list.replaceChildren(...s.queue.map((item) => renderItem(item, now)))
+  renderPause(s, now)
+  patchQueue(s.queue, s.link.state, now)
   $('empty').hidden = s.queue.length > 0
   const waiting = s.queue.length
   document.title = waiting > 0 ? `(${waiting}) BayAlert` : 'BayAlert'
+
+  // The first snapshot is what the page shows on opening, not news.
+  if (previous) {
+    const parts = [announcement(queueChange(previous.queue, s.queue), waiting)]
+    const wasLive = previous.link.state === 'live'
+    if (wasLive !== (s.link.state === 'live')) parts.push(`Connection: ${stateText(s.link.state)}.`)
+    announce(parts.filter(Boolean).join(' '))
+  }
 }
 
+/**
+ * The pause bar. Its controls sit in fixed slots: Resume has a slot of its own that is empty (not removed)
+ * when alerts are on, so a double click on Resume lands on nothing instead of on a pause button that slid
+ * under the pointer. A workstation that rings for nothing — paused here, or new-request alerts switched
+ * off for the shop (the mech_new_request_alerts flag) — gets the loud bar: silence must not look calm.
+ */
+function renderPause(s: EngineSnapshot, now: number): void {
+  const resume = $('resume') as HTMLButtonElement
+  const paused = s.paused !== null
+  const switchedOff = s.flags.mech_new_request_alerts === false
+  $('pause-state').textContent = silenceText(s, now)
+  resume.dataset.vacant = paused ? 'no' : 'yes'
+  resume.disabled = !paused
+  document.body.dataset.paused = paused ? 'yes' : 'no'
+  document.body.dataset.silenced = paused || switchedOff ? 'yes' : 'no'
+}
+
+function silenceText(s: EngineSnapshot, now: number): string {
+  if (s.paused === null && s.flags.mech_new_request_alerts === false) return 'Alerts switched off for your shop — new requests still show here'
+  return pauseText(s.paused, now)
+}
+
+/** Waits, their colours and the pause countdown move on between snapshots. */
 function tick(): void {
   const now = Date.now()
-  for (const w of document.querySelectorAll<HTMLElement>('.waiting')) w.textContent = waitingText(Number(w.dataset.since), now)
-  if (snapshot) $('pause-state').textContent = pauseText(snapshot.paused, now)
+  for (const card of cards.values()) {
+    const since = Number(card.wait.dataset.since)
+    setText(card.wait, waitingText(since, now))
+    card.li.dataset.urgency = urgencyOf(since, now)
+  }
+  if (snapshot) $('pause-state').textContent = silenceText(snapshot, now)
 }
 
+let bannerTimer: number | undefined
 function onAlert(a: InAppAlert): void {
   highlight = a.requestId
   $('alert-title').textContent = safeLine(a.title)
   $('alert-body').textContent = excerpt(a.body, 200)
   $('alert-banner').hidden = false
-  if (snapshot) render(snapshot)
-  window.setTimeout(() => {
+  for (const [id, card] of cards) card.li.classList.toggle('fresh', id === highlight)
+  // Each alert gets the banner for its full time: an older alert's timer must not hide a newer one early.
+  window.clearTimeout(bannerTimer)
+  bannerTimer = window.setTimeout(() => {
     $('alert-banner').hidden = true
   }, 15_000)
 }
@@ -226,7 +386,13 @@ function wireSettings(): void {
   $('signout').addEventListener('click', () => void run(() => host.signOut(), 'Could not sign out'))
 }
 
+/** A notice floats over the cards; a tap puts it away before its time is up. */
+function wireNotices(): void {
+  for (const id of ['alert-banner', 'message']) $(id).addEventListener('click', () => ($(id).hidden = true))
+}
+
 async function start(): Promise<void> {
+  wireNotices()
   if (!api) {
     $('link-reason').textContent = 'The BayAlert bridge is missing: open this page from the BayAlert app or its loopback server.'
     return
@@ -245,7 +411,7 @@ async function start(): Promise<void> {
       showMessage(`Could not open the first-run steps: ${err instanceof Error ? err.message : String(err)}`, 'error'),
     )
   }
-  window.setInterval(tick, 15_000)
+  window.setInterval(tick, URGENCY_TICK_MS)
 }
 
 void start()

@@ -1,13 +1,7 @@
 // What the wallboard shows, as pure data: rows sorted by who has waited longest, each with the text to put
-// in its cells (cleaned like every customer string) and how urgent the wait is. No DOM here.
+// in its cells (cleaned like every customer string). Urgency is src/shared/urgency.ts. No DOM here.
 import type { QueueItem } from '../shared/types.js'
 import { excerpt, safeLine, waitingSince } from './format.js'
-
-/** Waits from which a row turns amber and red (the queue window's urgency defaults). */
-export const AMBER_AFTER_MS = 2 * 60_000
-export const RED_AFTER_MS = 5 * 60_000
-
-export type Urgency = 'calm' | 'amber' | 'red'
 
 export interface WallboardRow {
   requestId: string
@@ -16,13 +10,6 @@ export interface WallboardRow {
   what: string
   since: number
   acknowledged: boolean
-}
-
-export function urgencyOf(since: number, now: number): Urgency {
-  const waited = now - since
-  if (waited >= RED_AFTER_MS) return 'red'
-  if (waited >= AMBER_AFTER_MS) return 'amber'
-  return 'calm'
 }
 
 /** Longest wait first; equal waits by request id, so the order never flickers between snapshots. */

@@ -3,7 +3,9 @@
 // Every customer string goes into the DOM through textContent, each in its own bidi-isolated element.
 import type { EngineSnapshot } from '../shared/types.js'
 import { pauseText, stateText } from './format.js'
-import { urgencyOf, wallboardRows, waitShort, type WallboardRow } from './wallboard-model.js'
+import { URGENCY_TICK_MS, urgencyOf } from '../shared/urgency.js'
+import { announcement, queueChange } from './queue-model.js'
+import { wallboardRows, waitShort, type WallboardRow } from './wallboard-model.js'
 
 const api = window.bayalert
 const $ = (id: string) => document.getElementById(id) as HTMLElement
@@ -37,6 +39,7 @@ function renderRow(row: WallboardRow, now: number): HTMLLIElement {
 }
 
 function render(s: EngineSnapshot): void {
+  const previous = snapshot
   snapshot = s
   const now = Date.now()
   const bar = $('board-link')
@@ -51,6 +54,8 @@ function render(s: EngineSnapshot): void {
   $('board').replaceChildren(...rows.map((r) => renderRow(r, now)))
   $('board-empty').hidden = rows.length > 0
   document.title = rows.length > 0 ? `(${rows.length}) BayAlert wallboard` : 'BayAlert wallboard'
+  const news = previous ? announcement(queueChange(previous.queue, s.queue), rows.length) : ''
+  if (news) $('board-announce').textContent = news
 }
 
 /** Waits and their colours move on between snapshots. */
@@ -75,7 +80,7 @@ async function start(): Promise<void> {
   } catch (err) {
     $('board-reason').textContent = `Could not load the queue: ${err instanceof Error ? err.message : String(err)}`
   }
-  window.setInterval(tick, 15_000)
+  window.setInterval(tick, URGENCY_TICK_MS)
 }
 
 void start()

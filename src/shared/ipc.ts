@@ -34,6 +34,8 @@ export interface ProvisioningView {
 }
 
 export type SaveSettingsResult = { ok: true; settings: SettingsView } | { ok: false; problems: string[]; fields: FieldProblems }
+/** "Export diagnostics": where the file was written, or why not (cancelled included). */
+export type DiagnosticsExportResult = { ok: true; path: string } | { ok: false; error: string }
 export type SignInResult = { ok: true } | { ok: false; message: string }
 
 /** Shown in the queue window when the in-app sink fires (the tray and notification carry the rest). */
@@ -98,6 +100,7 @@ export interface InvokeChannels {
   'first-run:get-state': { args: []; result: FirstRunState }
   'first-run:test-alert': { args: []; result: TestAlertResult }
   'first-run:finish': { args: [choices: FirstRunChoices]; result: Check[] }
+  'diagnostics:export': { args: []; result: DiagnosticsExportResult }
 }
 export type InvokeChannel = keyof InvokeChannels
 
@@ -134,6 +137,8 @@ export interface BayAlertHostApi {
   getFirstRunState(): Promise<FirstRunState>
   testAlert(): Promise<TestAlertResult>
   finishFirstRun(choices: FirstRunChoices): Promise<Check[]>
+  /** Save dialog, then one JSON file with secrets and customer data removed. */
+  exportDiagnostics?(): Promise<DiagnosticsExportResult>
 }
 
 /** What `window.bayalert` is: the BayAlertApi plus optional extras a host may offer. */
@@ -238,6 +243,7 @@ export const ARG_VALIDATORS: { [C in InvokeChannel]: ArgsValidator<C> } = {
   'first-run:get-state': none,
   'first-run:test-alert': none,
   'first-run:finish': (a): a is [FirstRunChoices] => a.length === 1 && isFirstRunChoices(a[0]),
+  'diagnostics:export': none,
 }
 
 /** Exactly {startAtLogin: boolean, soundHeard: boolean | null}. */

@@ -16,6 +16,7 @@ export class FakeWebContents extends EventEmitter {
   isDestroyed = vi.fn(() => this.destroyed)
   setWindowOpenHandler = vi.fn()
   loadURL = vi.fn(async () => {})
+  reload = vi.fn()
   executeJavaScript = vi.fn(async () => undefined)
 }
 
@@ -177,7 +178,10 @@ export const protocol = {
 
 export const shell = { beep: vi.fn(), openExternal: vi.fn() }
 
-export const dialog = { showErrorBox: vi.fn() }
+export const dialog = {
+  showErrorBox: vi.fn(),
+  showSaveDialog: vi.fn(async (..._args: unknown[]): Promise<{ canceled: boolean; filePath?: string }> => ({ canceled: true })),
+}
 
 export const session = {
   defaultSession: {

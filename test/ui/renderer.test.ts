@@ -13,7 +13,7 @@ import { FakeEngine, makeItem } from '../mocks/fake-engine.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const haveChromium = existsSync(CHROMIUM)
-const SHOT_DIR = resolve('.tmp')
+const SHOT_DIR = resolve('test/artifacts')
 
 const HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">'
 const RTL_VEHICLE = 'Civic \u202Egnp.exe\u202C 2014'
@@ -93,10 +93,10 @@ describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (ski
     await expect(first.locator('.vehicle').textContent()).resolves.toBe('2014 Honda Civic')
     await expect(first.locator('.concern').textContent()).resolves.toBe('Grinding noise when braking')
     await expect(first.locator('.waiting').textContent()).resolves.toBe('waiting 1 min')
-    await expect(first.locator('.badge').first().textContent()).resolves.toBe('full details')
+    expect(await first.locator('.meta').isVisible()).toBe(false) // details known: nothing to say about them
     const basic = page.locator('li[data-request-id="r-3"]')
     await expect(basic.getAttribute('data-detail')).resolves.toBe('basic')
-    await expect(basic.locator('.badge').first().textContent()).resolves.toBe('basic — details pending')
+    await expect(basic.locator('.badge').first().textContent()).resolves.toBe('details loading…')
     await expect(basic.locator('.waiting').textContent()).resolves.toBe('waiting 12 min')
     await expect(page.locator('#link-state').textContent()).resolves.toBe('Live')
     await expect(page.title()).resolves.toBe('(3) BayAlert')
@@ -110,6 +110,10 @@ describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (ski
     const concern = (await row.locator('.concern').textContent())!
     expect(concern.startsWith('<script>window.__pwned=2</script>')).toBe(true)
     expect(concern.length).toBeLessThanOrEqual(240)
+    // At most four whole lines of it on the card.
+    const [height, lineHeight] = await row.locator('.concern').evaluate((e) => [(e as any).clientHeight, parseFloat((globalThis as any).getComputedStyle(e).lineHeight)])
+    expect(height).toBeLessThanOrEqual(4 * lineHeight + 1)
+    expect(height).toBeGreaterThanOrEqual(4 * lineHeight - 1)
     expect(await page.locator('#queue img, #queue script').count()).toBe(0)
     // The RTL override stays inside its own bidi-isolated element.
     expect(await row.locator('.vehicle').evaluate((e) => (globalThis as any).getComputedStyle(e).unicodeBidi)).toBe('isolate')

@@ -83,6 +83,9 @@ describe.skipIf(!haveChromium)(`wallboard in Chromium${haveChromium ? '' : ' (sk
     expect(urgency).toEqual(['red', 'red', 'amber', 'calm'])
     await expect(page.locator('li[data-request-id="r-basic"] .row-name').textContent()).resolves.toBe('Customer (details loading…)')
     await expect(page.locator('#board-count').textContent()).resolves.toBe('4 waiting')
+    // The queue window's urgency colours (src/renderer/urgency-colors.css), so a card and the board match.
+    const stripes = await page.locator('#board li').evaluateAll((els) => els.map((e) => (globalThis as any).getComputedStyle(e).borderLeftColor))
+    expect(stripes).toEqual(['rgb(255, 90, 95)', 'rgb(255, 90, 95)', 'rgb(240, 180, 41)', 'rgb(47, 191, 113)'])
     await expect(page.locator('#board-state').textContent()).resolves.toBe('Live')
   })
 
@@ -131,6 +134,26 @@ describe.skipIf(!haveChromium)(`wallboard in Chromium${haveChromium ? '' : ' (sk
     await page.screenshot({ path: join(ARTIFACTS, 'wallboard.png'), fullPage: true })
   })
 
+  it('re-colours a row within 5 s of its threshold, without a snapshot', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } })
+    const saved = engine.snap.queue
+    try {
+      await ctx.clock.install({ time: Date.now() })
+      engine.push({ queue: [makeItem({ requestId: 'r-tick', queuedAt: ago(2 - 4 / 60), details: { customerName: 'Ana Ruiz', vehicle: null, concern: null, sessionType: null } })] })
+      const p = await ctx.newPage()
+      await p.goto(server.wallboardUrl, { timeout: 15_000 })
+      const row = p.locator('li[data-request-id="r-tick"]')
+      await row.waitFor({ timeout: 10_000 })
+      await expect(row.getAttribute('data-urgency')).resolves.toBe('calm')
+      await p.clock.runFor(5_500)
+      await expect(row.getAttribute('data-urgency')).resolves.toBe('amber')
+      await expect(row.locator('.row-wait').textContent()).resolves.toBe('2 min')
+    } finally {
+      await ctx.close()
+      engine.push({ queue: saved })
+    }
+  })
+
   it('follows pushes: the link state and its reason, the pause, the queue emptying', async () => {
     engine.push({ link: { state: 'offline', reason: 'Network down: reconnecting in 4 s', since: Date.now() }, paused: 'indefinite' })
     await page.locator('#board-link[data-state="offline"]').waitFor({ timeout: 5000 })
@@ -139,10 +162,25 @@ describe.skipIf(!haveChromium)(`wallboard in Chromium${haveChromium ? '' : ' (sk
     await expect(page.locator('#board-paused').textContent()).resolves.toBe('Alerts paused until you resume')
     mkdirSync(ARTIFACTS, { recursive: true })
     await page.screenshot({ path: join(ARTIFACTS, 'wallboard-offline.png'), fullPage: true })
+    // One polite live region says who left; the list itself is not live (its waits tick every few seconds).
+    const live = await page.locator('[aria-live], [role="status"], [role="alert"], [role="log"]').evaluateAll((els) => els.map((e) => e.id))
+    expect(live).toEqual(['board-announce'])
     engine.push({ link: { state: 'live', reason: 'Connected', since: Date.now() }, paused: null, queue: [] })
+    await expect.poll(() => page.locator('#board-announce').textContent()).toBe('4 requests are no longer waiting. No one is waiting.')
     await page.locator('#board-empty:not([hidden])').waitFor({ timeout: 5000 })
     expect(await page.locator('#board li').count()).toBe(0)
     await expect(page.locator('#board-reason').textContent()).resolves.toBe('')
     await expect(page.title()).resolves.toBe('BayAlert wallboard')
+
+    // A realistic bay for the README's screenshot; the count in the bar follows it.
+    const bay = (id: string, name: string, min: number, vehicle: string, concern: string) =>
+      makeItem({ requestId: id, queuedAt: ago(min), details: { customerName: name, vehicle, concern, sessionType: null } })
+    engine.push({ queue: [
+      bay('b-1', 'Maria Gonzalez', 6.3, '2018 Subaru Outback', 'Check engine light, rough idle'),
+      bay('b-2', 'Dana Ortiz', 3.1, '2014 Honda Civic', 'Grinding noise when braking'),
+      bay('b-3', 'Sam Lee', 0.7, '2019 Ford F-150', 'Tyre pressure warning'),
+    ] })
+    await expect.poll(() => page.locator('#board-count').textContent()).toBe('3 waiting')
+    await page.screenshot({ path: join(ARTIFACTS, 'wallboard-bay.png') })
   })
 })

@@ -53,6 +53,13 @@ describe('the project URL', () => {
     },
   )
 
+  it('plain http to another machine is refused, naming the host (at most 80 characters)', () => {
+    const host = `${'h'.repeat(100)}.example`
+    const [p] = problemsOf({ ...good, supabaseUrl: `http://${host}` })
+    expect(p!.field).toBe('supabaseUrl')
+    expect(p!.message).toContain(`plain http:// to ${'h'.repeat(80)}, which is not this machine`)
+  })
+
   it('a URL that is not http(s) is quoted back (redacted, at most 120 characters) with an example', () => {
     const [p] = problemsOf({ ...good, supabaseUrl: 'ftp://files.example' })
     expect(p!.message).toBe('SUPABASE_URL "ftp://files.example" is not an http(s) URL. Use the project URL, e.g. https://xyz.supabase.co.')
@@ -78,6 +85,16 @@ describe('the key', () => {
     expect(settingsOf({ ...good, anonKey: `  ${key}\n` })).toMatchObject({ anonKey: key, keyKind: 'anon-jwt' })
     expect(settingsOf({ ...good, anonKey: ' sb_publishable_abc ' })).toMatchObject({ anonKey: 'sb_publishable_abc', keyKind: 'publishable' })
     expect(classifyKey('\tsb_secret_abc ')).toEqual({ kind: 'secret' })
+  })
+
+  it('a key of up to 8192 characters is read; a longer one is refused before any decoding', () => {
+    const at = `sb_publishable_${'k'.repeat(8192 - 'sb_publishable_'.length)}`
+    expect(classifyKey(at)).toEqual({ kind: 'publishable' })
+    expect(classifyKey(`${at}k`)).toEqual({ kind: 'invalid' })
+  })
+
+  it('a role made only of invisible characters is shown as "(blank)"', () => {
+    expect(problemsOf({ ...good, anonKey: jwt({ role: '\u200b\u202e' }) })[0]!.message).toContain('role "(blank)"')
   })
 
   it('a key that merely contains a prefix is not that kind of key', () => {

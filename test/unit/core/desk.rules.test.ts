@@ -58,6 +58,32 @@ describe('repeats', () => {
     expect(h.core.desk.queue()[0]!.alertCount).toBe(1)
   })
 
+  it('a maximum lowered across a restart stops a request that has already had that many repeats', async () => {
+    h.restart({ repeatIntervalMs: 2 * MIN, repeatMaxCount: 10 })
+    h.core.desk.ingest(queued(U(1)))
+    await vi.advanceTimersByTimeAsync(4 * MIN) // the first ring and two repeats
+    expect(h.core.desk.queue()[0]!.alertCount).toBe(3)
+    h.restart({ repeatIntervalMs: 2 * MIN, repeatMaxCount: 2 })
+    const log = ringLog()
+    // A restored request repeats only once the server confirms it again (a trusted event about it).
+    expect(h.core.desk.ingest(queued(U(1))).outcome).toBe('duplicate')
+    await vi.advanceTimersByTimeAsync(20 * MIN)
+    expect(log).toEqual([])
+    expect(h.core.desk.queue()[0]!.alertCount).toBe(3)
+  })
+
+  it('a restored request that the server confirms keeps repeating on its stored schedule up to the maximum', async () => {
+    h.restart({ repeatIntervalMs: 2 * MIN, repeatMaxCount: 3 })
+    h.core.desk.ingest(queued(U(1)))
+    await vi.advanceTimersByTimeAsync(4 * MIN)
+    h.restart({ repeatIntervalMs: 2 * MIN, repeatMaxCount: 3 })
+    const log = ringLog()
+    h.core.desk.ingest(queued(U(1)))
+    await vi.advanceTimersByTimeAsync(20 * MIN)
+    expect(log.map((l) => [l.at / MIN, l.kind])).toEqual([[6, 'repeat']])
+    expect(h.core.desk.queue()[0]!.alertCount).toBe(4)
+  })
+
   it('two requests keep their own schedules', async () => {
     h.restart({ repeatIntervalMs: 2 * MIN, repeatMaxCount: 2 })
     const log = ringLog()
@@ -93,6 +119,18 @@ describe('stop()', () => {
     await vi.advanceTimersByTimeAsync(10_000)
     expect(log).toHaveLength(3)
     expect(h.core.desk.queue().filter((q) => q.alertCount === 0).map((q) => q.requestId).sort()).toEqual([U(4), U(5)])
+  })
+})
+
+describe('after stop()', () => {
+  it('requests that still arrive are never flushed from a burst window later', async () => {
+    const log = ringLog()
+    h.core.desk.stop()
+    for (let i = 1; i <= 5; i++) h.core.desk.ingest(queued(U(i)))
+    const atStop = log.length
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(log).toHaveLength(atStop)
+    expect(log.some((l) => l.kind === 'summary')).toBe(false)
   })
 })
 
@@ -173,6 +211,8 @@ describe('a request that comes back', () => {
     const snap: QueueSnapshot = { trigger: 'timer', startedAt, requests: [{ ...queued(U(1)), source: 'reconcile' }] }
     expect(d.reconcile(snap).added).toEqual([])
     expect(d.queue()).toEqual([])
+    // The removal is still remembered: a late live copy of that version does not bring it back either.
+    expect(d.ingest(queued(U(1))).outcome).toBe('stale')
     expect(log).toHaveLength(1)
   })
 })

@@ -5,7 +5,9 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   broadcastEventKind,
+  changeErrors,
   completeDetails,
+  isUuid,
   hasFullDetails,
   normKey,
   parseBroadcast,
@@ -52,6 +54,33 @@ describe('removal reasons: why a request left the queue', () => {
   it.each(['queued', 'on_hold', 'not accepted', 'accepted!', 'not cancelled', 'cancelledx', 'xdeleted', 'in__progress', '', null])('%j is some other reason', (s) =>
     expect(removalReason(s)).toBe('other'),
   )
+})
+
+describe('ids are uuids', () => {
+  it('any version and variant, in either case, hyphenated 8-4-4-4-12', () => {
+    for (const id of [ID, '3F2B8C1E-1D2A-4C1B-9A7E-0F1E2D3C4B5A', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '00000000-0000-0000-0000-000000000000']) expect(isUuid(id)).toBe(true)
+  })
+
+  it('anything else is not: other lengths, other hyphens, other letters, braces, non-strings', () => {
+    for (const id of ['', `${ID}0`, ID.slice(1), ID.replace(/-/g, ''), `{${ID}}`, ID.replace('0000-4000', '00004-000'), ID.replace(/^0/, 'g'), ` ${ID.slice(1)}`, 'x'.repeat(36)]) {
+      expect(isUuid(id)).toBe(false)
+    }
+    for (const id of [1, null, undefined, [ID], { id: ID }]) expect(isUuid(id)).toBe(false)
+  })
+})
+
+describe('server errors on a change', () => {
+  it('none when the message is not an object, or errors is null, absent or an empty list', () => {
+    for (const m of ['x', null, {}, { errors: null }, { errors: undefined }, { errors: [] }]) expect(changeErrors(m)).toBeNull()
+  })
+
+  it('one error or a list of them, as readable lines: at most five, each at most 200 characters', () => {
+    expect(changeErrors({ errors: 'Error 401: Unauthorized' })).toEqual(['Error 401: Unauthorized'])
+    expect(changeErrors({ errors: ['a', 'b', 'c', 'd', 'e', 'f'] })).toEqual(['a', 'b', 'c', 'd', 'e'])
+    expect(changeErrors({ errors: [`x${'y'.repeat(300)}`] })).toEqual([`x${'y'.repeat(198)}…`])
+    expect(changeErrors({ errors: [{ code: 413 }] })).toEqual(['{"code":413}'])
+    expect(changeErrors({ errors: ['\u202e\u0000  ', 'ok'] })).toEqual(['(unreadable error)', 'ok'])
+  })
 })
 
 describe('rows', () => {

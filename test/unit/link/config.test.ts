@@ -133,4 +133,10 @@ describe('redaction', () => {
     expect(out).not.toContain('r-tok-1')
     expect(redact('abcdefghij')).toBe('abcd…(redacted 10 chars)')
   })
+
+  it('removes an opaque Bearer credential (not a JWT) in any letter case (auth schemes are case-insensitive, RFC 7235 §2.1)', () => {
+    expect(redactText('header Authorization: Bearer abc.DEF~g+h/i== sent')).not.toMatch(/abc\.DEF|g\+h\/i/)
+    expect(redactText('bearer op4que-tok3n then')).toBe('Bearer (redacted) then')
+    expect(redactText('Bearer')).toBe('Bearer')
+  })
 })

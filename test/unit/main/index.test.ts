@@ -1,6 +1,9 @@
 /** @vitest-environment node */
 // Composition smoke test: imports the real src/main/index.ts against the electron mock, a fake engine
 // and an in-memory settings store, and checks the wiring a binary-less machine can never see running.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import * as electron from '../../mocks/electron.js'
 import { FakeEngine } from '../../mocks/fake-engine.js'
@@ -32,9 +35,12 @@ describe('main composition', () => {
     vi.stubEnv('BAYALERT_PASSWORD', 'demo-pw')
     vi.stubEnv('BAYALERT_DATA_DIR', '/tmp/bayalert-index-test')
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    const paths = mkdtempSync(join(tmpdir(), 'bayalert-index-'))
+    electron.app.getPath.mockImplementation((name: string) => join(paths, name))
+    const guardsBefore = [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')]
     try {
       await import('../../../src/main/index.js')
-      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(14)
+      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(15)
       await expect.poll(() => made[0]?.engine.calls.some((c) => c.cmd === 'signIn'), { timeout: 5000 }).toBe(true)
 
       expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) })])
@@ -66,19 +72,39 @@ describe('main composition', () => {
       expect(queue!.webContents.send).toHaveBeenCalledWith('engine:snapshot', expect.objectContaining({ link: expect.objectContaining({ state: 'offline' }) }))
       expect(electron.FakeTray.instances[0]!.setImage).toHaveBeenCalled()
 
+      // Process guards are installed (firing them here would reach vitest's own handlers too).
+      expect([process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')]).toEqual(guardsBefore.map((n) => n + 1))
+
+      // The queue page crashing in a loop: reloaded three times, then a health notification says so
+      // and the snapshot carries it as the health state.
+      for (let i = 0; i < 4; i++) queue!.webContents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 1 })
+      expect(queue!.webContents.reload).toHaveBeenCalledTimes(3)
+      const faultNote = electron.FakeNotification.instances.find((n) => n.options.title === 'BayAlert hit an internal problem')
+      expect(faultNote?.options.body).toMatch(/queue window keeps crashing \(crashed\)/)
+      expect(faultNote?.show).toHaveBeenCalled()
+      expect(electron.FakeBrowserWindow.instances).toHaveLength(2) // given up: a fresh one comes with the next show
+
       electron.powerMonitor.emit('resume')
       expect(engine.calls.at(-1)).toEqual({ cmd: 'notifyResume' })
 
-      queue!.show.mockClear()
       electron.app.emit('second-instance')
-      expect(queue!.show).toHaveBeenCalled()
+      const freshQueue = electron.FakeBrowserWindow.instances[2]!
+      expect(freshQueue.loadURL).toHaveBeenCalledWith('app://bundle/index.html')
+      expect(freshQueue.show).toHaveBeenCalled()
 
       const quitEvent = { preventDefault: vi.fn() }
       electron.app.emit('before-quit', quitEvent)
       expect(quitEvent.preventDefault).toHaveBeenCalled()
       await expect.poll(() => electron.app.quit.mock.calls.length, { timeout: 5000 }).toBe(1)
       expect(engine.calls.at(-1)).toEqual({ cmd: 'stop' })
+
+      // The log file in userData/logs has the start line (versions, where the logs are), never the password.
+      const logText = readFileSync(join(paths, 'userData', 'logs', 'bayalert.log'), 'utf8')
+      const first = JSON.parse(logText.split('\n')[0]!)
+      expect(first).toMatchObject({ level: 'info', scope: 'main', msg: 'starting', version: '0.1.0', logDir: join(paths, 'userData', 'logs') })
+      expect(logText).not.toContain('demo-pw')
     } finally {
+      rmSync(paths, { recursive: true, force: true })
       stderr.mockRestore()
       vi.unstubAllEnvs()
     }
