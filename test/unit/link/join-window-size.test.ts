@@ -1,4 +1,4 @@
-// Reconnect storms: how long a workstation may wait to rejoin, from the shop's size and its join budget.
+// Reconnect storms: how long a workstation may wait to rejoin, from the shop's size and its join budget (the link adds a draw from this window to its reconnect delay).
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_JOIN_BUDGET_PER_SEC, MAX_JOIN_WINDOW_MS, joinWindowMs, parseJoinBudget, safeMeanJoinRate } from '../../../src/core/link/join-window.js'
 
