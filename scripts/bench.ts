@@ -1,4 +1,4 @@
-// `npm run bench -- [--json FILE] [--samples N] [--quick] [--verbose]`
+// `npm run bench -- [--json FILE] [--samples N] [--quick] [--verbose] [--fleet K] [--only fleet]`
 // BayAlert's benchmark table (not a test: it never fails on a missed target). Everything runs on loopback
 // against the local shop backend (test/backend, real PostgreSQL + the realtime fake) started in this
 // process, with 20 ms of one-way network latency injected: every realtime server→client frame arrives
@@ -13,6 +13,7 @@ import { benchmarkStore } from '../src/core/store/bench.js'
 import { machine, round1, startBenchEngine, Writer, isLive, waitState, type Pct } from './bench/lib.js'
 import { ALL_OFF, backfill, engineLatency, halfOpenDetection, oldDashboardLatency, outageRecovery, type LatencyOptions } from './bench/phases.js'
 import { measureIdle } from './bench/idle.js'
+import { measureFleet, type FleetResult } from './bench/fleet.js'
 
 interface Args {
   json: string | null
@@ -23,10 +24,17 @@ interface Args {
   /** null → a symmetric link: 2 × latencyMs per REST round trip. */
   restLatencyMs: number | null
   idleMs: number
+  /** Workstations in the fleet part (default 50). */
+  fleet: number
+  /** 'fleet': only the fleet part. */
+  only: 'fleet' | null
+  joinBudget: number
+  /** The fleet's idle window (default 60 s: one production check-in period). */
+  fleetIdleMs: number
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: null, samples: 100, quick: false, verbose: false, latencyMs: 20, restLatencyMs: null, idleMs: 30_000 }
+  const a: Args = { json: null, samples: 100, quick: false, verbose: false, latencyMs: 20, restLatencyMs: null, idleMs: 30_000, fleet: 50, only: null, joinBudget: 100, fleetIdleMs: 60_000 }
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]
     const val = () => {
@@ -46,10 +54,19 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--latency') a.latencyMs = int(val())
     else if (k === '--rest-latency') a.restLatencyMs = int(val())
     else if (k === '--idle-ms') a.idleMs = int(val())
+    else if (k === '--fleet') a.fleet = Math.max(1, Math.round(int(val())))
+    else if (k === '--join-budget') a.joinBudget = Math.max(1, Math.round(int(val())))
+    else if (k === '--fleet-idle-ms') a.fleetIdleMs = int(val())
+    else if (k === '--only') {
+      const v = val()
+      if (v !== 'fleet') throw new Error(`--only: the only part that runs alone is "fleet", got ${v}`)
+      a.only = 'fleet'
+    }
     else if (k === '--help' || k === '-h') {
       process.stdout.write(
         'usage: npm run bench -- [--json FILE] [--samples N (default 100)] [--quick] [--latency MS (realtime, default 20)]\n' +
-          '                        [--rest-latency MS per REST round trip (default 2 × --latency)] [--idle-ms MS (default 30000)] [--verbose]\n',
+          '                        [--rest-latency MS per REST round trip (default 2 × --latency)] [--idle-ms MS (default 30000)] [--verbose]\n' +
+          '                        [--fleet K engines (default 50)] [--join-budget joins/s (default 100)] [--fleet-idle-ms MS (default 60000)] [--only fleet]\n',
       )
       process.exit(0)
     } else throw new Error(`unknown option ${k} (try --help)`)
@@ -83,11 +100,13 @@ async function main(): Promise<void> {
   progress(`machine: ${m.cpu}, ${m.cores} cores, ${m.ramGb} GB RAM, Node ${m.node}`)
 
   // ── store (no network) ──
-  progress('store: benchmarkStore(20000)')
-  const store = benchmarkStore(20_000)
-  figures['store.eventsPerSec'] = store.eventsPerSecSingle
-  figures['desk.factsPerSec'] = store.deskFactsPerSec
-  extra.store = { ...store, figureIs: 'eventsPerSecSingle: store.recordEvent, one autocommit transaction per event (the live path records one event per fact)' }
+  const store = args.only === 'fleet' ? null : benchmarkStore(20_000)
+  if (store) {
+    progress('store: benchmarkStore(20000)')
+    figures['store.eventsPerSec'] = store.eventsPerSecSingle
+    figures['desk.factsPerSec'] = store.deskFactsPerSec
+    extra.store = { ...store, figureIs: 'eventsPerSecSingle: store.recordEvent, one autocommit transaction per event (the live path records one event per fact)' }
+  }
 
   // ── backend ──
   progress('backend: starting (embedded PostgreSQL + GoTrue/PostgREST/Realtime subsets)')
@@ -114,6 +133,15 @@ async function main(): Promise<void> {
     b.faults.realtimeLatency({ ms: args.latencyMs })
     b.faults.restLatency({ ms: restMs })
     await writer.cancelAllQueued()
+
+    if (args.only === 'fleet') {
+      const fleet = await runFleet(b, writer, args, figures, extra)
+      const rows = fleetRows(fleet)
+      const header = [`BayAlert bench (fleet only) — ${new Date().toISOString()}`, `machine: ${m.cpu}, ${m.cores} cores, ${m.ramGb} GB RAM, Node ${m.node}, ${m.platform}`, `network: loopback, realtime +${args.latencyMs} ms per frame, REST +${restMs} ms per round trip`]
+      printTable(header, rows, [])
+      writeJson(args, { m, restMs, figures, rows, extra })
+      return
+    }
 
     // ── latency ──
     const lo: LatencyOptions = { samples: args.samples, warmup: 5, gapMs: 250, burstWindowMs: 200, timeoutMs: 5000, verbose: args.verbose, progress }
@@ -176,6 +204,9 @@ async function main(): Promise<void> {
     figures['idle.rssMb'] = primary?.rssMb ?? null
     extra.idle = { figureFrom: primary?.runner, runs: idle }
 
+    // ── fleet ──
+    const fleet = await runFleet(b, writer, args, figures, extra)
+
     // ── table ──
     const old99 = oldDashboard.p99
     const rows: Row[] = [
@@ -192,10 +223,11 @@ async function main(): Promise<void> {
       { figure: 'detection.halfOpenMs', value: `${half.median} ms (median; trials ${half.trials.join(', ')})`, target: '≤ 10000 ms', status: verdict(half.median === null ? null : half.median <= 10_000) },
       { figure: 'recovery.afterOutageMs', value: `${rec.median} ms (median; trials ${rec.trials.join(', ')})`, target: '≤ 2000 ms', status: verdict(rec.median === null ? null : rec.median <= 2000) },
       { figure: 'backfill.n1000Ms', value: `${bf.median} ms (median; runs ${bf.trials.join(', ')})`, target: '≤ 1000 ms', status: verdict(bf.median === null ? null : bf.median <= 1000) },
-      { figure: 'store.eventsPerSec', value: `${store.eventsPerSecSingle.toLocaleString('en-US')} /s single-event tx (batched ${store.eventsPerSecBatched.toLocaleString('en-US')}, desk.ingest ${store.deskFactsPerSec.toLocaleString('en-US')})`, target: '≥ 20,000 /s', status: verdict(store.eventsPerSecSingle >= 20_000) },
-      { figure: 'desk.factsPerSec', value: `${store.deskFactsPerSec.toLocaleString('en-US')} /s desk.ingest, the full desk path (rules, store, event log, ringer); ${store.deskFactsPerCpuSec.toLocaleString('en-US')} per CPU-second`, target: '≥ 30,000 /s', status: verdict(store.deskFactsPerSec >= 30_000) },
+      { figure: 'store.eventsPerSec', value: `${store!.eventsPerSecSingle.toLocaleString('en-US')} /s single-event tx (batched ${store!.eventsPerSecBatched.toLocaleString('en-US')}, desk.ingest ${store!.deskFactsPerSec.toLocaleString('en-US')})`, target: '≥ 20,000 /s', status: verdict(store!.eventsPerSecSingle >= 20_000) },
+      { figure: 'desk.factsPerSec', value: `${store!.deskFactsPerSec.toLocaleString('en-US')} /s desk.ingest, the full desk path (rules, store, event log, ringer); ${store!.deskFactsPerCpuSec.toLocaleString('en-US')} per CPU-second`, target: '≥ 30,000 /s', status: verdict(store!.deskFactsPerSec >= 30_000) },
       { figure: 'idle.cpuPercent', value: primary?.cpuPercent !== null && primary ? `${primary.cpuPercent} % of a core over ${Math.round(primary.windowMs / 1000)} s` : 'n/a', target: '≤ 0.5 %', status: verdict(primary?.cpuPercent == null ? null : primary.cpuPercent <= 0.5) },
       { figure: 'idle.rssMb', value: primary?.rssMb != null ? `${primary.rssMb} MB (max ${primary.rssMaxMb})` : 'n/a', target: '≤ 120 MB', status: verdict(primary?.rssMb == null ? null : primary.rssMb <= 120) },
+      ...fleetRows(fleet),
     ]
     const header = [
       `BayAlert bench — ${new Date().toISOString()}`,
@@ -203,11 +235,6 @@ async function main(): Promise<void> {
       `network: loopback, ${args.latencyMs} ms one-way latency: realtime +${args.latencyMs} ms per server→client frame; REST +${restMs} ms per round trip`,
       `latency = commit (COMMIT returned to the bench) → alert (engine called the sink's alert()), same process, performance.now()`,
     ]
-    const w1 = Math.max(...rows.map((r) => r.figure.length))
-    const w2 = Math.max(...rows.map((r) => r.value.length))
-    const w3 = Math.max(...rows.map((r) => r.target.length))
-    const line = (a: string, b2: string, c: string, d: string) => `${a.padEnd(w1)}  ${b2.padEnd(w2)}  ${c.padEnd(w3)}  ${d}`
-    const out = [...header, '', line('figure', 'value', 'target', ''), line('-'.repeat(w1), '-'.repeat(w2), '-'.repeat(w3), '----'), ...rows.map((r) => line(r.figure, r.value, r.target, r.status))]
     const notes: string[] = []
     for (const [k, v] of Object.entries(lat)) {
       const bits = [v.missed ? `${v.missed} missed` : '', v.summaries ? `${v.summaries} summaries excluded` : '', v.basic ? `${v.basic} basic (no details)` : ''].filter(Boolean)
@@ -223,26 +250,66 @@ async function main(): Promise<void> {
     notes.push(`  recovery: reconnect (live again) ${rec.reconnectMs.join(', ')} ms after the link was back`)
     notes.push(`  backfill: start+sign-in ${bf.signInMs.join(', ')} ms; last reconcile ${bf.reconcileMs.join(', ')} ms`)
     for (const r of idle) notes.push(`  idle ${r.runner}: ${r.cpuPercent ?? '—'} % CPU (first ${10} s after live: ${r.settleCpuPercent ?? '—'} %), RSS ${r.rssMb ?? '—'} MB (max ${r.rssMaxMb ?? '—'}), live after ${r.liveAfterMs ?? '—'} ms${r.error ? ` — ${r.error}` : ''}`)
-    process.stdout.write(`${out.join('\n')}\n\nnotes:\n${notes.join('\n')}\n`)
-    progress(`done in ${Math.round((performance.now() - t0) / 1000)} s`)
-
-    if (args.json) {
-      const doc = {
-        generatedAt: new Date().toISOString(),
-        machine: m,
-        network: { oneWayLatencyMs: args.latencyMs, realtimeLatencyMs: args.latencyMs, restLatencyMs: restMs, restModel: 'restLatencyMs added once per REST round trip (2 × one-way by default); details.strictRestModel repeats endToEnd/oldDashboard with one-way latency once per round trip' },
-        samplesPerPath: args.samples,
-        durationS: Math.round((performance.now() - t0) / 1000),
-        figures,
-        targets: Object.fromEntries(rows.filter((r) => r.status !== '—').map((r) => [r.figure, { target: r.target, status: r.status }])),
-        details: extra,
-      }
-      writeFileSync(args.json, `${JSON.stringify(doc, null, 2)}\n`)
-      progress(`wrote ${args.json}`)
-    }
+    notes.push(...fleetNotes(fleet))
+    printTable(header, rows, notes)
+    writeJson(args, { m, restMs, figures, rows, extra })
   } finally {
     await stopBackend()
   }
+}
+
+function printTable(header: string[], rows: Row[], notes: string[]): void {
+  const w1 = Math.max(...rows.map((r) => r.figure.length))
+  const w2 = Math.max(...rows.map((r) => r.value.length))
+  const w3 = Math.max(...rows.map((r) => r.target.length))
+  const line = (a: string, b2: string, c: string, d: string) => `${a.padEnd(w1)}  ${b2.padEnd(w2)}  ${c.padEnd(w3)}  ${d}`
+  const out = [...header, '', line('figure', 'value', 'target', ''), line('-'.repeat(w1), '-'.repeat(w2), '-'.repeat(w3), '----'), ...rows.map((r) => line(r.figure, r.value, r.target, r.status))]
+  process.stdout.write(`${out.join('\n')}\n${notes.length ? `\nnotes:\n${notes.join('\n')}\n` : ''}`)
+  progress(`done in ${Math.round((performance.now() - t0) / 1000)} s`)
+}
+
+function writeJson(args: Args, r: { m: ReturnType<typeof machine>; restMs: number; figures: Record<string, unknown>; rows: Row[]; extra: Record<string, unknown> }): void {
+  if (!args.json) return
+  const doc = {
+    generatedAt: new Date().toISOString(),
+    machine: r.m,
+    network: { oneWayLatencyMs: args.latencyMs, realtimeLatencyMs: args.latencyMs, restLatencyMs: r.restMs, restModel: 'restLatencyMs added once per REST round trip (2 × one-way by default); details.strictRestModel repeats endToEnd/oldDashboard with one-way latency once per round trip' },
+    samplesPerPath: args.samples,
+    durationS: Math.round((performance.now() - t0) / 1000),
+    figures: r.figures,
+    targets: Object.fromEntries(r.rows.filter((x) => x.status !== '—').map((x) => [x.figure, { target: x.target, status: x.status }])),
+    details: r.extra,
+  }
+  writeFileSync(args.json, `${JSON.stringify(doc, null, 2)}\n`)
+  progress(`wrote ${args.json}`)
+}
+
+/** K engines in this process; the figures go into `figures` as fleet.* and the whole result into details.fleet. */
+async function runFleet(b: Backend, writer: Writer, args: Args, figures: Record<string, unknown>, extra: Record<string, unknown>): Promise<FleetResult> {
+  progress(`fleet: ${args.fleet} engines, join budget ${args.joinBudget}/s`)
+  const f = await measureFleet(b, writer, { workstations: args.fleet, joinBudgetPerSec: args.joinBudget, idleMs: args.fleetIdleMs, verbose: args.verbose, progress })
+  for (const k of ['workstations', 'joinsPerWorkstation', 'rejoinsPerWorkstation', 'messagesPerRequestPerWorkstation', 'idleRestPerWorkstationPerMin', 'allLiveAfterRestartMs', 'peakJoinsPerSec', 'joinBudgetPerSec'] as const) {
+    figures[`fleet.${k}`] = f[k]
+  }
+  extra.fleet = f
+  return f
+}
+
+function fleetRows(f: FleetResult): Row[] {
+  return [
+    { figure: 'fleet.workstations', value: `${f.workstations} engines in one process (started in ${f.startMs} ms)`, target: '≥ 50', status: verdict(f.workstations >= 50) },
+    { figure: 'fleet.joinsPerWorkstation', value: `${f.joinsPerWorkstation} at start`, target: '', status: '—' },
+    { figure: 'fleet.rejoinsPerWorkstation', value: `${f.rejoinsPerWorkstation} after a realtime restart`, target: '', status: '—' },
+    { figure: 'fleet.messagesPerRequestPerWorkstation', value: `${f.messagesPerRequestPerWorkstation} (over ${f.requests} requests)`, target: '1 (one trusted path)', status: verdict(f.messagesPerRequestPerWorkstation <= 1.05) },
+    { figure: 'fleet.idleRestPerWorkstationPerMin', value: `${f.idleRestPerWorkstationPerMin} (over ${f.idleWindowMs / 1000} s, check-in every ${f.checkInMs / 1000} s)`, target: '≤ 1', status: verdict(f.idleRestPerWorkstationPerMin <= 1) },
+    { figure: 'fleet.allLiveAfterRestartMs', value: f.allLiveAfterRestartMs === null ? `never (${f.notLiveAfterRestart} not live)` : `${f.allLiveAfterRestartMs} ms`, target: '', status: '—' },
+    { figure: 'fleet.peakJoinsPerSec', value: `${f.peakJoinsPerSec} after the restart (at start ${f.peakJoinsPerSecAtStart}, engines started 10 at a time)`, target: `≤ fleet.joinBudgetPerSec (${f.joinBudgetPerSec})`, status: verdict(f.peakJoinsPerSec <= f.joinBudgetPerSec) },
+    { figure: 'fleet.joinBudgetPerSec', value: `${f.joinBudgetPerSec}`, target: '', status: '—' },
+  ]
+}
+
+function fleetNotes(f: FleetResult): string[] {
+  return [`  fleet: ${f.workstations} engines; measured from the backend's /_control/stats (what Supabase bills)`]
 }
 
 main().then(

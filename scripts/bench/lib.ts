@@ -11,6 +11,7 @@ import { fakeCustomer, insertRequest, rng, sendLegacyBroadcast } from '../../tes
 import { Engine, type EngineTuning } from '../../src/core/engine.js'
 import type { Alert, AlertSink, Logger } from '../../src/core/ports.js'
 import type { LinkState } from '../../src/shared/types.js'
+import type { EngineConfig } from '../../src/core/engine-api.js'
 import { MemorySecretStore as MemorySecrets } from '../../src/core/memory-secret-store.js'
 
 export const now = (): number => performance.now()
@@ -120,12 +121,15 @@ export interface BenchEngine {
   stop(): Promise<void>
 }
 
-export async function startBenchEngine(b: Backend, opts: { name: string; tuning?: EngineTuning; user?: number; safetyReconcileMs?: number; verbose?: boolean }): Promise<BenchEngine> {
+export async function startBenchEngine(
+  b: Backend,
+  opts: { name: string; tuning?: EngineTuning; user?: number; safetyReconcileMs?: number; verbose?: boolean; config?: Partial<EngineConfig> },
+): Promise<BenchEngine> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bayalert-bench-'))
   const sink = new TimingSink()
   const log = new BenchLog(opts.name, !!opts.verbose)
   const engine = new Engine(
-    { supabaseUrl: b.url, anonKey: b.anonKey, dataDir, workstationId: `bench-${randomUUID().slice(0, 8)}`, appVersion: 'bench', safetyReconcileMs: opts.safetyReconcileMs },
+    { supabaseUrl: b.url, anonKey: b.anonKey, dataDir, workstationId: `bench-${randomUUID().slice(0, 8)}`, appVersion: 'bench', safetyReconcileMs: opts.safetyReconcileMs, ...opts.config },
     { secrets: new MemorySecrets(), sinks: [sink], log },
     opts.tuning,
   )

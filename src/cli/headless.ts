@@ -20,6 +20,7 @@ import { appVersion, isMainModule, parseArgs, resolveSettings, stderrLogger, wor
 import { DEFAULT_RENDERER_DIR, startUiServer, type UiServer } from './ui-server.js'
 import { ensureUiBuilt } from './ui-build.js'
 import { UiPushSink } from './ui-sink.js'
+import { parseJoinBudget } from '../core/link/join-window.js'
 
 const USAGE = `Usage: npm run headless -- [options]
 
@@ -99,8 +100,10 @@ export async function main(argv: string[]): Promise<number> {
   if (notifier.kind && notifier.command) sinks.push(new OsNotifierSink({ ...notifier, command: notifier.command }))
   else say(`no OS notifier on this machine (${notifier.why}); alerts show in this terminal${args.noUi ? '' : ' and the queue UI'} only`)
 
+  const joinBudget = parseJoinBudget(process.env.BAYALERT_JOIN_BUDGET)
+  if (joinBudget.problem) log.warn(joinBudget.problem)
   const engine = createEngine(
-    { supabaseUrl: settings.supabaseUrl, anonKey: settings.anonKey, dataDir: settings.dataDir, workstationId: workstationId(), appVersion: appVersion() },
+    { supabaseUrl: settings.supabaseUrl, anonKey: settings.anonKey, dataDir: settings.dataDir, workstationId: workstationId(), appVersion: appVersion(), joinBudgetPerSec: joinBudget.budget },
     { secrets, sinks, log },
   )
   const detach = attachOutput(engine, out)

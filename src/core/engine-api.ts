@@ -51,9 +51,18 @@ export interface EngineConfig {
   sqliteNativeBinding?: string
   /** Optional overrides; defaults live in the engine. */
   heartbeatIntervalMs?: number
+  /**
+   * How often the workstation makes sure its queue is the server's (default 60 s): the period of the check-in, which
+   * reads the queue only when the server's queue version moved — or, on a project without check_in, of a full read.
+   */
   safetyReconcileMs?: number
   repeatIntervalMs?: number
   repeatMaxCount?: number
+  /**
+   * Channel joins per second the shop's Supabase plan allows (default 100, Free; Pro 500): after losing the server
+   * the fleet spreads its rejoins to stay under it (hosts read BAYALERT_JOIN_BUDGET).
+   */
+  joinBudgetPerSec?: number
 }
 
 export interface EnginePorts {

@@ -14,6 +14,8 @@ import { LinkSupervisor, type LinkConfig } from './link/supervisor.js'
 import { describeRestError, restCall } from './link/rest.js'
 import { TimerRegistry } from './link/timers.js'
 import { Feed, type DeliveryPaths } from './feed/feed.js'
+import { CheckInLoop, type PrivatePathReporter } from './feed/check-in.js'
+import { DEFAULT_JOIN_BUDGET_PER_SEC, joinWindowMs } from './link/join-window.js'
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export interface EngineTuning {
@@ -23,8 +25,10 @@ export interface EngineTuning {
   detailsTimeoutMs?: number
   detailsMaxAttempts?: number
   reconcileTimeoutMs?: number
-  /** Workstation heartbeat row interval (default 60 s; 0 disables). */
+  /** Check-in period: heartbeat row + queue version + flags (default config.safetyReconcileMs, else 60 s; 0 disables, and the safety reconcile stays on). */
   workstationHeartbeatMs?: number
+  /** After a queue version moved with no private broadcast, how long to wait for it (default min(5 s, period / 2)). */
+  checkInGraceMs?: number
   stateCore?: Partial<Omit<StateCoreOptions, 'dbPath' | 'sinks' | 'log' | 'clock'>>
   random?: () => number
   /** Delivery paths (default all on); the bench runs each alone. */
@@ -56,8 +60,7 @@ export class Engine implements EngineHandle {
   private displayed: LinkState
   private reconcileProblem: string | null = null
   private snapshotQueued = false
-  private heartbeatMissing = false
-  private cancelHeartbeat: (() => void) | null = null
+  checkIn: CheckInLoop | null = null
   private readonly offs: (() => void)[] = []
 
   constructor(
@@ -115,10 +118,16 @@ export class Engine implements EngineHandle {
     )
     desk.start()
 
-    const link = new LinkSupervisor(
-      { supabaseUrl: config.supabaseUrl, anonKey: config.anonKey, heartbeatIntervalMs: config.heartbeatIntervalMs, random: tuning.random, ...tuning.link },
-      { secrets: ports.secrets, log, clock: this.clock },
-    )
+    // joinWindowMs: read by the link before it rejoins after losing the server (LinkConfig's optional hook).
+    const linkConfig: LinkConfig & { joinWindowMs?: () => number } = {
+      supabaseUrl: config.supabaseUrl,
+      anonKey: config.anonKey,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      random: tuning.random,
+      joinWindowMs: () => this.joinWindowMs(),
+      ...tuning.link,
+    }
+    const link = new LinkSupervisor(linkConfig, { secrets: ports.secrets, log, clock: this.clock })
     this.link = link
     this.feed = new Feed({
       link,
@@ -143,16 +152,48 @@ export class Engine implements EngineHandle {
         this.refreshState()
       },
     })
+    const feed = this.feed
+    this.checkIn = new CheckInLoop({
+      client: link.client,
+      log,
+      clock: this.clock,
+      timers: this.timers,
+      // How often the workstation makes sure its queue is the server's: the check-in now does what the safety
+      // reconcile timer did, so a host's safetyReconcileMs sets its period too.
+      periodMs: tuning.workstationHeartbeatMs ?? config.safetyReconcileMs,
+      graceMs: tuning.checkInGraceMs,
+      count: (key) => health.count(key),
+      userId: () => link.currentUser?.id ?? null,
+      row: () => ({
+        workstation_id: config.workstationId,
+        app_version: config.appVersion,
+        state: this.displayed.state,
+        reason: this.displayed.reason.slice(0, 500),
+        counters: health.summary().counters,
+      }),
+      linkLive: () => link.state.state === 'live',
+      reconcile: (trigger) => feed.reconcile(trigger),
+      useCheckIn: (on) => feed.useCheckIn(on),
+      applyFlagRows: (rows) => feed.applyFlagRows(rows),
+      // The link's fallback hooks, where this link has them.
+      privatePath: link as unknown as PrivatePathReporter,
+    })
+    const checkIn = this.checkIn
     this.offs.push(
-      link.on('state', () => this.refreshState()),
+      link.on('state', (s) => {
+        if (s.state !== 'live') checkIn.interrupted()
+        this.refreshState()
+      }),
+      link.on('broadcast', (source) => {
+        if (source === 'db-broadcast') checkIn.broadcast()
+      }),
       link.on('user', (u) => {
         if (u) {
           this.feed?.enable('startup')
-          this.armHeartbeat(2000)
+          checkIn.start(2000)
         } else {
           this.feed?.disable()
-          this.cancelHeartbeat?.()
-          this.cancelHeartbeat = null
+          checkIn.pause()
         }
         this.queueSnapshot()
       }),
@@ -165,6 +206,7 @@ export class Engine implements EngineHandle {
     if (this.stopped) return
     this.stopped = true
     this.timers.closeAll()
+    this.checkIn?.stop()
     // Only waiting for start to settle: its rejection went to start()'s own caller (and a store failure was logged above).
     await this.started?.catch(() => {})
     this.feed?.stop()
@@ -316,44 +358,18 @@ export class Engine implements EngineHandle {
     })
   }
 
-  // --- workstation heartbeat row ------------------------------------------------------------------------
-
-  private armHeartbeat(delayMs: number): void {
-    const every = this.tuning.workstationHeartbeatMs ?? 60_000
-    if (every <= 0 || this.heartbeatMissing) return
-    this.cancelHeartbeat?.()
-    this.cancelHeartbeat = this.timers.after(delayMs, () => {
-      this.cancelHeartbeat = null
-      void this.sendHeartbeat().finally(() => {
-        if (!this.stopped && this.link?.currentUser) this.armHeartbeat(every)
-      })
-    })
+  /** How long the link may spread its rejoins over: sized by the shop's workstations at the last check-in. */
+  joinWindowMs(): number {
+    // Each workstation rejoins every channel it has now (one per topic in the link's layout).
+    const joins = Math.max(1, this.link?.channelLayout.channels.length ?? 1)
+    return joinWindowMs(this.checkIn?.workstations ?? 0, this.config.joinBudgetPerSec ?? DEFAULT_JOIN_BUDGET_PER_SEC, joins)
   }
 
-  /** Upserts this workstation's row for the signed-in mechanic in public.workstation_health (optional table: a missing one is detected once, then skipped). */
+  // --- check-in ---------------------------------------------------------------------------------------
+
+  /** One check-in now (heartbeat row, queue version, flags). Resolves true when the server recorded the heartbeat. */
   async sendHeartbeat(): Promise<boolean> {
-    const link = this.link
-    const user = link?.currentUser
-    if (!link || !user || this.heartbeatMissing || this.stopped) return false
-    const s = this.displayed
-    const row = {
-      workstation_id: this.config.workstationId,
-      mechanic_id: user.id,
-      last_seen: new Date(this.clock.now()).toISOString(),
-      app_version: this.config.appVersion,
-      state: s.state,
-      reason: s.reason.slice(0, 500),
-      counters: this.core?.health.summary().counters ?? {},
-    }
-    const res = await restCall<unknown>(link.client, (c) => c.from('workstation_health').upsert(row, { onConflict: 'workstation_id,mechanic_id' }), 5000)
-    if (res.ok) return true
-    if (res.error.kind === 'missing') {
-      this.heartbeatMissing = true
-      this.ports.log.info('engine: no workstation_health table on this project; workstation heartbeats are off', { cause: describeRestError(res.error) })
-    } else {
-      this.ports.log.warn('engine: workstation heartbeat failed', { cause: describeRestError(res.error) })
-    }
-    return false
+    return (await this.checkIn?.tick()) ?? false
   }
 
   private need(): LinkSupervisor {

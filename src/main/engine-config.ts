@@ -3,6 +3,7 @@
 // BAYALERT_DATA_DIR from the environment first, then the provisioned workstation name and repeat interval,
 // then the built-in defaults (the host name; the engine's own repeat interval).
 import type { EngineConfig } from '../core/engine-api.js'
+import { parseJoinBudget } from '../core/link/join-window.js'
 import type { ProvisionedValues } from './provisioning.js'
 import type { LoadedSettings } from './settings.js'
 
@@ -27,6 +28,8 @@ export function engineConfigFor(i: EngineConfigInputs): EngineConfig | null {
     workstationId: i.env.BAYALERT_WORKSTATION_ID || i.provisioned.workstationName || i.hostName,
     appVersion: i.appVersion,
   }
+  // A bad value falls back to the default here; index.ts logs the problem once at start.
+  if (i.env.BAYALERT_JOIN_BUDGET !== undefined) config.joinBudgetPerSec = parseJoinBudget(i.env.BAYALERT_JOIN_BUDGET).budget
   if (i.sqliteNativeBinding !== undefined) config.sqliteNativeBinding = i.sqliteNativeBinding
   if (i.provisioned.repeatIntervalSeconds !== undefined) config.repeatIntervalMs = i.provisioned.repeatIntervalSeconds * 1000
   return config
@@ -34,5 +37,5 @@ export function engineConfigFor(i: EngineConfigInputs): EngineConfig | null {
 
 /** What identifies a running engine: a change of any of these needs a new engine. */
 export function engineConfigKey(config: EngineConfig | null): string {
-  return config ? JSON.stringify([config.supabaseUrl, config.anonKey, config.dataDir, config.workstationId, config.repeatIntervalMs ?? null]) : ''
+  return config ? JSON.stringify([config.supabaseUrl, config.anonKey, config.dataDir, config.workstationId, config.repeatIntervalMs ?? null, config.joinBudgetPerSec ?? null]) : ''
 }

@@ -9,6 +9,7 @@ import { installAppProtocol, registerAppScheme } from './app-protocol.js'
 import { AttentionSink } from './attention-sink.js'
 import { registerDiagnosticsExport, saveDialog } from './diagnostics-export.js'
 import { engineConfigFor, engineConfigKey } from './engine-config.js'
+import { parseJoinBudget } from '../core/link/join-window.js'
 import { EngineHost } from './engine-host.js'
 import { FirstRunService } from './first-run-service.js'
 import { HostFaults } from './host-faults.js'
@@ -209,6 +210,8 @@ async function main(): Promise<void> {
     log,
   })
 
+  const joinBudget = parseJoinBudget(process.env.BAYALERT_JOIN_BUDGET)
+  if (joinBudget.problem) log.warn(joinBudget.problem)
   const engineConfig = (loaded: LoadedSettings) =>
     engineConfigFor({
       loaded,

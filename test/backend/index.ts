@@ -84,8 +84,8 @@ export interface Backend {
   databaseName: string
   faults: Faults
   realtime: RealtimeServer | null
-  /** The same numbers as `GET /_control/stats`. */
-  stats(): BackendStats
+  /** The same numbers as `GET /_control/stats` (`peakSinceMs` = its `?peakSince=`). */
+  stats(peakSinceMs?: number): BackendStats
   /** Add an account (optionally a mechanic) to this backend's database. */
   createUser(u: { email: string; password: string; name?: string; mechanic?: boolean }): Promise<DemoUser>
   timings: { totalMs: number; clusterMs: number; templateMs: number; databaseMs: number; initdbMs: number; clusterWasWarm: boolean }
@@ -234,10 +234,10 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   // Requests as the gateway sees them (every /rest/v1 and /auth/v1 request, whatever the answer), for /_control/stats.
   const startedAt = new Date().toISOString()
   const requests = { rest: 0, auth: 0 }
-  const noRealtime: RealtimeUsage = { connections: 0, connectionsOpen: 0, joins: 0, messagesOut: 0, messagesIn: 0 }
-  const stats = (): BackendStats => ({
+  const noRealtime: RealtimeUsage = { connections: 0, connectionsOpen: 0, joins: 0, messagesOut: 0, messagesIn: 0, peakJoinsPerSec: 0 }
+  const stats = (peakSinceMs?: number): BackendStats => ({
     since: startedAt,
-    realtime: realtime ? realtime.usage() : noRealtime,
+    realtime: realtime ? realtime.usage(peakSinceMs) : noRealtime,
     rest: { requests: requests.rest },
     auth: { requests: requests.auth },
   })
@@ -315,7 +315,13 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     if (path.startsWith('/_control/')) {
       requireServiceRole(req, url)
       if (path === '/_control/health' && method === 'GET') return sendJson(res, 200, await health())
-      if (path === '/_control/stats' && method === 'GET') return sendJson(res, 200, stats())
+      if (path === '/_control/stats' && method === 'GET') {
+        // ?peakSince=<epoch ms>: peakJoinsPerSec over the joins from then on (e.g. only after a restart).
+        const raw = url.searchParams.get('peakSince')
+        const since = raw === null ? undefined : Number(raw)
+        if (since !== undefined && !Number.isFinite(since)) throw new HttpError(400, { error: 'peakSince must be a number of epoch milliseconds' })
+        return sendJson(res, 200, stats(since))
+      }
       const m = /^\/_control\/faults\/([A-Za-z]+)$/.exec(path)
       if (m && method === 'POST') {
         const text = await readBody(req)

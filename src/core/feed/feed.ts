@@ -80,6 +80,8 @@ export class Feed {
   private readonly publicRejects: RejectBudget
   readonly stats = { basicAlerts: 0, enrichedLater: 0, detailsGaveUp: 0, rejected: 0, ignored: 0, changesRefused: 0 }
   private reconcileProblem: string | null = null
+  /** The check-in brings the flags: reconciles do not read them too. */
+  private flagsFromCheckIn = false
   /** table → why its postgres_changes are refused; cleared by the next good event of that table. */
   private readonly refused = new Map<string, string>()
 
@@ -108,7 +110,7 @@ export class Feed {
         this.reportProblem()
       },
       onFetch,
-      alsoRun: () => this.readFlags(),
+      alsoRun: () => (this.flagsFromCheckIn ? Promise.resolve() : this.readFlags()),
       safetyIntervalMs: o.safetyReconcileMs,
       timeoutMs: o.reconcileTimeoutMs,
       random: o.random,
@@ -172,6 +174,23 @@ export class Feed {
 
   reconcile(trigger: ReconcileTrigger): void {
     this.reconciler.request(trigger)
+  }
+
+  /**
+   * true: a periodic check-in reports the server's queue version and the flags, so the safety timer's reads and the
+   * flags read alongside each reconcile are left out; false (a project without check_in): both as before.
+   */
+  useCheckIn(on: boolean): void {
+    this.flagsFromCheckIn = on
+    this.reconciler.setSafetyTimer(!on)
+  }
+
+  /** Flag rows from the check-in: the same rules as a feature_flags read. */
+  applyFlagRows(rows: unknown[]): void {
+    if (this.stopped) return
+    const { flags, problems } = parseFlagRows(rows)
+    for (const p of problems) this.o.log.warn('feed: feature flag row ignored', { problem: p })
+    this.setFlags({ ...DEFAULT_FLAGS, ...flags })
   }
 
   /** Resolves once queued facts and reconciles have been applied (tests, orderly shutdown). */

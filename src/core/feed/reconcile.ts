@@ -46,6 +46,8 @@ export class Reconciler {
   private cancelSafety: (() => void) | null = null
   private stopped = false
   private enabled = false
+  /** Off while the check-in stands in for it (it reconciles when the server's queue version moves). */
+  private safetyOn = true
   readonly stats = { runs: 0, ok: 0, failed: 0, pages: 0, lastMs: 0, lastCount: 0 }
   private readonly pageSize: number
   private readonly timeoutMs: number
@@ -77,6 +79,16 @@ export class Reconciler {
     this.cancelSafety = null
   }
 
+  /** The periodic safety run on (the default) or off (a check-in decides when to read instead). */
+  setSafetyTimer(on: boolean): void {
+    this.safetyOn = on
+    if (on) this.armSafety()
+    else {
+      this.cancelSafety?.()
+      this.cancelSafety = null
+    }
+  }
+
   /** Requests a run. Coalesces: a request during a run causes exactly one more run after it. */
   request(trigger: ReconcileTrigger): void {
     if (this.stopped || !this.enabled) return
@@ -102,7 +114,8 @@ export class Reconciler {
 
   private armSafety(): void {
     this.cancelSafety?.()
-    if (this.stopped || !this.enabled) return
+    this.cancelSafety = null
+    if (this.stopped || !this.enabled || !this.safetyOn) return
     this.cancelSafety = this.o.timers.after(this.safetyMs, () => {
       this.cancelSafety = null
       this.request('timer')

@@ -8,6 +8,7 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws'
 import type { JwtClaims, JwtResult } from '../jwt.js'
 import { RealtimeDatabase, sleep, type Captured, type CapturedBroadcast, type CapturedChange, type TableMeta, type VisibilityQuery } from './database.js'
 import { toLogger, type LogInput, type Logger } from './log.js'
+import { JoinTimes } from './join-rate.js'
 import {
   bindingId,
   decodeBinary,
@@ -82,7 +83,8 @@ export interface RealtimeServer {
   /** Introspection for tests and `doctor`. */
   stats(): { sockets: number; channels: number; listening: boolean; privateOnly: boolean }
   /** What Supabase bills, counted since the server was created (restart() keeps counting). */
-  usage(): RealtimeUsage
+  /** Counters since start; `peakSinceMs` (epoch ms) limits peakJoinsPerSec to joins from then on. */
+  usage(peakSinceMs?: number): RealtimeUsage
   /** Resolves once the change listener is connected (or after `timeoutMs`, false). */
   ready(timeoutMs?: number): Promise<boolean>
 }
@@ -98,6 +100,12 @@ export interface RealtimeUsage {
   messagesOut: number
   /** Client→server frames received, except heartbeats. */
   messagesIn: number
+  /**
+   * The most phx_join frames received in any 1-second window (sliding, not aligned to clock seconds) since start —
+   * what Supabase's "channel joins per second" quota limits. With `sinceMs` (epoch ms, see usage()), only joins
+   * from then on count (kept for the last 10 minutes, at most 200,000 joins).
+   */
+  peakJoinsPerSec: number
 }
 
 interface Binding {
@@ -166,7 +174,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   const idleTimeout = options.idleTimeoutMs ?? 60_000
   const tokenRecheckMax = options.tokenRecheckMaxMs ?? 5 * 60_000
   let privateOnly = options.privateOnly === true
-  const usage = { connections: 0, joins: 0, messagesOut: 0, messagesIn: 0 }
+  const usage = { connections: 0, joins: 0, messagesOut: 0, messagesIn: 0, peakJoinsPerSec: 0 }
+  const joinTimes = new JoinTimes()
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 })
   const conns = new Set<Conn>()
@@ -481,7 +490,10 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     }
     usage.messagesIn++
     if (m.topic === 'phoenix') return log.warn(`realtime: unknown event ${m.event} on topic phoenix; ignored`)
-    if (m.event === 'phx_join') usage.joins++
+    if (m.event === 'phx_join') {
+      usage.joins++
+      usage.peakJoinsPerSec = Math.max(usage.peakJoinsPerSec, joinTimes.add(Date.now()))
+    }
     enqueue(conn, m.topic, () => handleChannelMessage(conn, m))
   }
 
@@ -1171,8 +1183,9 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       for (const c of conns) channels += c.channels.size
       return { sockets: conns.size, channels, listening: db.listening, privateOnly }
     },
-    usage() {
-      return { ...usage, connectionsOpen: conns.size }
+    usage(peakSinceMs?: number) {
+      const peak = peakSinceMs === undefined ? usage.peakJoinsPerSec : joinTimes.peakSince(peakSinceMs)
+      return { ...usage, peakJoinsPerSec: peak, connectionsOpen: conns.size }
     },
     async ready(timeoutMs = 10_000) {
       let t: NodeJS.Timeout | undefined

@@ -110,6 +110,46 @@ describe('DetailsFetcher', () => {
 })
 
 describe('Reconciler', () => {
+  it('the safety timer reads every interval while on, never while a check-in stands in for it, and again when turned back on', async () => {
+    const timers = new TimerRegistry()
+    const snaps: QueueSnapshot[] = []
+    const r = new Reconciler({
+      client: fakeClient(() => ({ data: [], error: null, status: 200 })),
+      log: quiet,
+      clock,
+      timers,
+      safetyIntervalMs: 20,
+      apply: (s) => snaps.push(s),
+      onHealth: () => {},
+    })
+    const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms))
+    // Timer reads among `from`, waited for with a deadline (a loaded machine delays timers, it does not skip them).
+    const timerReads = async (from: number, n: number) => {
+      for (let i = 0; i < 100 && snaps.slice(from).filter((x) => x.trigger === 'timer').length < n; i++) await sleep(20)
+      await r.idle()
+      return snaps.slice(from).filter((x) => x.trigger === 'timer').length
+    }
+    r.enable()
+    expect(await timerReads(0, 2)).toBeGreaterThanOrEqual(2)
+    r.setSafetyTimer(false)
+    await r.idle()
+    const off = snaps.length
+    await sleep(70)
+    expect(snaps).toHaveLength(off)
+    // Signing out and in again keeps it off: the check-in still stands in.
+    r.disable()
+    r.enable()
+    await sleep(70)
+    expect(snaps).toHaveLength(off)
+    r.request('manual') // other triggers still read
+    await r.idle()
+    expect(snaps).toHaveLength(off + 1)
+    r.setSafetyTimer(true)
+    expect(await timerReads(off + 1, 2)).toBeGreaterThanOrEqual(2)
+    r.stop()
+    timers.closeAll()
+  })
+
   it('pages by (queued_at, id) and hands over one complete snapshot', async () => {
     const timers = new TimerRegistry()
     const all = Array.from({ length: 5 }, (_, i) => row(rid(i), `2026-01-01T10:00:0${i}.000000+00:00`))

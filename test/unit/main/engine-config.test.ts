@@ -41,5 +41,11 @@ describe('engineConfigFor', () => {
     expect(engineConfigKey(engineConfigFor({ ...base, provisioned: { workstationName: 'Bay 4' } }))).not.toBe(k)
     expect(engineConfigKey(engineConfigFor({ ...base, provisioned: { repeatIntervalSeconds: 30 } }))).not.toBe(k)
     expect(engineConfigKey(engineConfigFor({ ...base, loaded: loadSettings({ supabaseUrl: 'https://shop.supabase.co', anonKey: 'sb_publishable_xyz' }) }))).not.toBe(k)
+    expect(engineConfigKey(engineConfigFor({ ...base, env: { BAYALERT_JOIN_BUDGET: '500' } }))).not.toBe(k)
+  })
+  it('BAYALERT_JOIN_BUDGET sets the join budget; a bad value is the default (100), unset leaves it to the engine', () => {
+    expect(engineConfigFor({ ...base, env: { BAYALERT_JOIN_BUDGET: '500' } })?.joinBudgetPerSec).toBe(500)
+    expect(engineConfigFor({ ...base, env: { BAYALERT_JOIN_BUDGET: 'many' } })?.joinBudgetPerSec).toBe(100)
+    expect(engineConfigFor(base)).not.toHaveProperty('joinBudgetPerSec')
   })
 })
