@@ -180,8 +180,9 @@ describe.concurrent('doctor --json: realtime not live', () => {
     expect(r.report.ok).toBe(false)
     expect(r.check('auth').status).toBe('ok')
     expect(r.check('rls: is_mechanic')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/not in public\.mechanics/) })
-    // The private shop:requests channel is refused by realtime.messages RLS; the doctor says so.
-    expect(r.check('realtime')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/not live within \d+ s: \[degraded\] .*refused channel shop:requests.*permission/) })
+    // The private shop:requests channel is refused by realtime.messages RLS; the doctor says so. The link keeps
+    // retrying it, so at the deadline it is either degraded (on the fallback) or connecting (a retry under way).
+    expect(r.check('realtime')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/not live within \d+ s: \[(degraded|connecting)\] .*refused channel shop:requests.*permission/) })
     await expectNoSecrets(r, e)
   })
 
