@@ -1,23 +1,14 @@
 // Repeat until acknowledged: an unacknowledged request that rang rings again every repeatIntervalMs, at most
 // repeatMaxCount times. The schedule lives in the store (queue.next_repeat_at), so it survives a restart;
 // one timer is armed for the earliest due repeat among the requests the server has confirmed since start.
-import type { Alert, Clock, Logger } from '../ports.js'
+import type { Alert } from '../ports.js'
 import { plural, requestAlert, summaryAlert } from '../alerts/compose.js'
-import type { HealthMonitor } from '../health/health.js'
-import type { QueueRow, Store } from '../store/store.js'
-import { repeatStep, type RingTuning } from './rules.js'
-import type { TimerHandle, Timers } from './timers.js'
+import type { QueueRow } from '../store/store.js'
+import { repeatStep } from './rules.js'
+import type { TimerHandle } from './timers.js'
+import type { RingDeps } from './ring-deps.js'
 
-export interface RepeatsOptions extends RingTuning {
-  store: Store
-  log: Logger
-  health: HealthMonitor | undefined
-  clock: Clock
-  timers: Timers
-  /** Restored requests the server has not confirmed since start: their schedule waits, untouched. */
-  unconfirmed: ReadonlySet<string>
-  /** Why nothing may ring now, or null. */
-  silenced: () => string | null
+export interface RepeatsOptions extends RingDeps {
   /** Rows changed (counts, schedules). */
   queueChanged: () => void
   deliver: (alert: Alert) => void

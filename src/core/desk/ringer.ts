@@ -3,29 +3,20 @@
 // ends; a backlog (reconcile, owed rings) rings as one summary at once. Each ring is recorded (count,
 // repeat schedule) in one store transaction before the alert is delivered, so a crash can lose a ring
 // (owed at next start) but never ring the same key twice.
-import type { Alert, Clock, Logger, RetractWhy } from '../ports.js'
+import type { Alert, RetractWhy } from '../ports.js'
 import type { AlertPipeline } from '../alerts/pipeline.js'
 import { plural, requestAlert, summaryAlert } from '../alerts/compose.js'
-import type { HealthMonitor } from '../health/health.js'
 import { timeMs } from '../store/keys.js'
-import type { QueueRow, Store } from '../store/store.js'
-import { burstFlushDelay, firstRing, liveBurst, type BurstTuning, type RingTuning } from './rules.js'
-import type { TimerHandle, Timers } from './timers.js'
+import type { QueueRow } from '../store/store.js'
+import { burstFlushDelay, firstRing, liveBurst, type BurstTuning } from './rules.js'
+import type { TimerHandle } from './timers.js'
+import type { RingDeps } from './ring-deps.js'
 
 /** Where a ring's latency comes from: a live event (link latency), or a backlog found later (none). */
 export type LatencyFrom = 'live' | 'found' | 'backlog'
 
-export interface RingerOptions extends RingTuning, BurstTuning {
-  store: Store
+export interface RingerOptions extends RingDeps, BurstTuning {
   pipeline: AlertPipeline
-  log: Logger
-  health: HealthMonitor | undefined
-  clock: Clock
-  timers: Timers
-  /** Restored requests the server has not confirmed since start: they never ring. */
-  unconfirmed: ReadonlySet<string>
-  /** Why nothing may ring now, or null. */
-  silenced: () => string | null
   /** Rows changed (counts, schedules): the repeat timer and the queue listeners follow. */
   rang: () => void
   onAlert: (alert: Alert) => void
