@@ -14,6 +14,7 @@ import type { Browser, Page } from 'playwright-core'
 import * as electron from '../mocks/electron.js'
 import { FakeEngine } from '../mocks/fake-engine.js'
 import type { EngineSnapshot } from '../../src/shared/types.js'
+import { CHROMIUM, launchChromium } from './chromium.js'
 vi.mock('electron', () => import('../mocks/electron.js'))
 
 const { registerIpcHandlers } = await import('../../src/main/ipc-handlers.js')
@@ -24,7 +25,6 @@ const { SoundSink } = await import('../../src/main/sound-sink.js')
 const { LOCAL_DEFAULTS } = await import('../../src/core/config.js')
 const { resolveInside, UI_CONTENT_TYPES } = await import('../../src/core/static-files.js')
 
-const CHROMIUM = '/usr/bin/chromium'
 const haveChromium = existsSync(CHROMIUM)
 
 function jwt(claims: Record<string, unknown>): string {
@@ -109,8 +109,7 @@ describe.skipIf(!haveChromium)(`first-run panel in Chromium${haveChromium ? '' :
     })
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
 
-    const { chromium } = await import('playwright-core')
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'], timeout: 30_000 })
+    browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 440, height: 900 } })
     page.on('pageerror', (e) => pageErrors.push(e.message))
     // The preload's bridge, reduced to forwarding: every call reaches the real handler with a trusted sender.

@@ -14,8 +14,8 @@ import { startUiServer, type UiServer } from '../../src/cli/ui-server.js'
 import { UiPushSink } from '../../src/cli/ui-sink.js'
 import type { AcceptResult, QueueItem } from '../../src/shared/types.js'
 import { FakeEngine, makeItem } from '../mocks/fake-engine.js'
+import { CHROMIUM, launchChromium } from './chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 /** The sink the headless host registers with the alert pipeline: the page hears alerts only through it. */
 const alerts = new UiPushSink()
 const haveChromium = existsSync(CHROMIUM)
@@ -98,12 +98,7 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
     await builder.build(builder.environments.client!)
     engine = new FakeEngine({ queue: QUEUE })
     server = await startUiServer({ engine, alerts, host: '127.0.0.1', port: 0, rendererDir: outDir })
-    const { chromium } = await import('playwright-core')
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: 30_000,
-    })
+    browser = await launchChromium()
     context = await browser.newContext({ viewport: { width: 440, height: 800 } })
     page = await openPage(context)
     mkdirSync(ARTIFACTS, { recursive: true })

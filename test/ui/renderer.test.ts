@@ -11,8 +11,8 @@ import type { Browser, Page } from 'playwright-core'
 import { startUiServer, type UiServer } from '../../src/cli/ui-server.js'
 import { UiPushSink } from '../../src/cli/ui-sink.js'
 import { FakeEngine, makeItem } from '../mocks/fake-engine.js'
+import { CHROMIUM, launchChromium, recordCspViolations } from './chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 /** The sink the headless host registers with the alert pipeline: the page hears alerts through it. */
 const alerts = new UiPushSink()
 const haveChromium = existsSync(CHROMIUM)
@@ -44,20 +44,10 @@ describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (ski
       ],
     })
     server = await startUiServer({ engine, alerts, host: '127.0.0.1', port: 0, rendererDir: outDir })
-    const { chromium } = await import('playwright-core')
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: 30_000,
-    })
+    browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 440, height: 720 } })
     page.on('pageerror', (e) => pageErrors.push(e.message))
-    // Runs in the page (this tsconfig has no DOM lib, hence `any`).
-    await page.addInitScript(() => {
-      const w = globalThis as any
-      w.__csp = []
-      w.document.addEventListener('securitypolicyviolation', (e: any) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`))
-    })
+    await recordCspViolations(page)
     // The URL headless prints (its `queue UI:` line): the key is traded for a cookie on first load.
     await page.goto(server.url, { timeout: 15_000 })
     await page.locator('#queue li').nth(2).waitFor({ timeout: 10_000 })

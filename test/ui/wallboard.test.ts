@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { startUiServer, type UiServer } from '../../src/cli/ui-server.js'
 import { FakeEngine, makeItem } from '../mocks/fake-engine.js'
+import { CHROMIUM, launchChromium, recordCspViolations } from './chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const haveChromium = existsSync(CHROMIUM)
 const ARTIFACTS = resolve('test/artifacts')
 
@@ -44,19 +44,10 @@ describe.skipIf(!haveChromium)(`wallboard in Chromium${haveChromium ? '' : ' (sk
       ],
     })
     server = await startUiServer({ engine, host: '127.0.0.1', port: 0, rendererDir: outDir })
-    const { chromium } = await import('playwright-core')
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: 30_000,
-    })
+    browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } })
     page.on('pageerror', (e) => pageErrors.push(e.message))
-    await page.addInitScript(() => {
-      const w = globalThis as any
-      w.__csp = []
-      w.document.addEventListener('securitypolicyviolation', (e: any) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`))
-    })
+    await recordCspViolations(page)
     await page.goto(server.wallboardUrl, { timeout: 15_000 })
     await page.locator('#board li').nth(3).waitFor({ timeout: 10_000 })
   }, 120_000)
