@@ -4,17 +4,16 @@
 // registered on ipcMain (electron mocked at that seam), with the same trusted-sender event the preload's
 // calls carry. Only the engine (FakeEngine), the sound window (a recording player) and the OS login item
 // are fakes. Built into a temp dir so a concurrent `vite build` by someone else cannot race it.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { extname, join, resolve } from 'node:path'
+import { extname } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import * as electron from '../mocks/electron.js'
 import { FakeEngine } from '../mocks/fake-engine.js'
 import type { EngineSnapshot } from '../../src/shared/types.js'
-import { CHROMIUM, launchChromium } from './chromium.js'
+import { buildRenderer, haveChromium, launchChromium } from './chromium.js'
 vi.mock('electron', () => import('../mocks/electron.js'))
 
 const { registerIpcHandlers } = await import('../../src/main/ipc-handlers.js')
@@ -25,7 +24,6 @@ const { SoundSink } = await import('../../src/main/sound-sink.js')
 const { LOCAL_DEFAULTS } = await import('../../src/core/config.js')
 const { resolveInside, UI_CONTENT_TYPES } = await import('../../src/core/static-files.js')
 
-const haveChromium = existsSync(CHROMIUM)
 
 function jwt(claims: Record<string, unknown>): string {
   const b = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
@@ -53,10 +51,7 @@ describe.skipIf(!haveChromium)(`first-run panel in Chromium${haveChromium ? '' :
   let engine: SigningEngine
 
   beforeAll(async () => {
-    outDir = mkdtempSync(join(tmpdir(), 'bayalert-first-run-'))
-    const { createBuilder } = await import('vite')
-    const builder = await createBuilder({ configFile: resolve('vite.config.ts'), logLevel: 'warn', build: { outDir } })
-    await builder.build(builder.environments.client!)
+    outDir = await buildRenderer('bayalert-first-run-')
 
     // The main process, as src/main/index.ts composes it, minus the OS.
     electron.resetElectronMock()

@@ -5,8 +5,7 @@
 // under the pointer and a paused workstation looks loud, waits turn amber and red between snapshots, one
 // polite live region, buttons that name their customer, keyboard-only use, a layout for a 360-px tray
 // popover and a 1280-px screen, light/dark/forced colours. Screenshots go to test/artifacts/.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -14,11 +13,10 @@ import { startUiServer, type UiServer } from '../../src/cli/ui-server.js'
 import { UiPushSink } from '../../src/cli/ui-sink.js'
 import type { AcceptResult, QueueItem } from '../../src/shared/types.js'
 import { FakeEngine, makeItem } from '../mocks/fake-engine.js'
-import { CHROMIUM, launchChromium } from './chromium.js'
+import { buildRenderer, haveChromium, launchChromium } from './chromium.js'
 
 /** The sink the headless host registers with the alert pipeline: the page hears alerts only through it. */
 const alerts = new UiPushSink()
-const haveChromium = existsSync(CHROMIUM)
 const ARTIFACTS = resolve('test/artifacts')
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString()
@@ -92,10 +90,7 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
   }
 
   beforeAll(async () => {
-    outDir = mkdtempSync(join(tmpdir(), 'bayalert-queue-window-'))
-    const { createBuilder } = await import('vite')
-    const builder = await createBuilder({ configFile: resolve('vite.config.ts'), logLevel: 'warn', build: { outDir } })
-    await builder.build(builder.environments.client!)
+    outDir = await buildRenderer('bayalert-queue-window-')
     engine = new FakeEngine({ queue: QUEUE })
     server = await startUiServer({ engine, alerts, host: '127.0.0.1', port: 0, rendererDir: outDir })
     browser = await launchChromium()

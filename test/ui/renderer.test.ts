@@ -3,19 +3,17 @@
 // UI server with a fake engine: it renders the queue, treats hostile customer strings as text, obeys
 // its CSP, sends commands to the engine and follows snapshot pushes. Built into a temp dir so a
 // concurrent `vite build` by someone else cannot race it.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { startUiServer, type UiServer } from '../../src/cli/ui-server.js'
 import { UiPushSink } from '../../src/cli/ui-sink.js'
 import { FakeEngine, makeItem } from '../mocks/fake-engine.js'
-import { CHROMIUM, launchChromium, recordCspViolations } from './chromium.js'
+import { buildRenderer, haveChromium, launchChromium, recordCspViolations } from './chromium.js'
 
 /** The sink the headless host registers with the alert pipeline: the page hears alerts through it. */
 const alerts = new UiPushSink()
-const haveChromium = existsSync(CHROMIUM)
 const SHOT_DIR = resolve('test/artifacts')
 
 const HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">'
@@ -31,10 +29,7 @@ describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (ski
   const pageErrors: string[] = []
 
   beforeAll(async () => {
-    outDir = mkdtempSync(join(tmpdir(), 'bayalert-renderer-'))
-    const { createBuilder } = await import('vite')
-    const builder = await createBuilder({ configFile: resolve('vite.config.ts'), logLevel: 'warn', build: { outDir } })
-    await builder.build(builder.environments.client!)
+    outDir = await buildRenderer('bayalert-renderer-')
 
     engine = new FakeEngine({
       queue: [

@@ -3,16 +3,14 @@
 // prints on its `wallboard:` line and served by the real loopback UI server with a fake engine: large
 // names, longest wait first, the link state, no controls, hostile customer strings inert, and a session
 // that cannot run a command even from the page's own script. Writes test/artifacts/wallboard.png.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { startUiServer, type UiServer } from '../../src/cli/ui-server.js'
 import { FakeEngine, makeItem } from '../mocks/fake-engine.js'
-import { CHROMIUM, launchChromium, recordCspViolations } from './chromium.js'
+import { buildRenderer, haveChromium, launchChromium, recordCspViolations } from './chromium.js'
 
-const haveChromium = existsSync(CHROMIUM)
 const ARTIFACTS = resolve('test/artifacts')
 
 const HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">Mallory'
@@ -29,10 +27,7 @@ describe.skipIf(!haveChromium)(`wallboard in Chromium${haveChromium ? '' : ' (sk
   const pageErrors: string[] = []
 
   beforeAll(async () => {
-    outDir = mkdtempSync(join(tmpdir(), 'bayalert-wallboard-'))
-    const { createBuilder } = await import('vite')
-    const builder = await createBuilder({ configFile: resolve('vite.config.ts'), logLevel: 'warn', build: { outDir } })
-    await builder.build(builder.environments.client!)
+    outDir = await buildRenderer('bayalert-wallboard-')
 
     // Queue order (as the engine keeps it) is not wait order.
     engine = new FakeEngine({
