@@ -79,7 +79,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!lock.ok) return fail(2, heldMessage(lock.holder))
   // 'exit' also runs on process.exit() from the signal handlers and on every return below.
-  process.once('exit', lock.release)
+  const release = lock.release
+  process.once('exit', () => {
+    const problem = release()
+    if (problem) say(problem)
+  })
   if (lock.tookOverFrom) {
     const was = lock.tookOverFrom === 'unreadable' ? 'an unreadable lock file' : `pid ${lock.tookOverFrom.pid}, since ${lock.tookOverFrom.startedAt}`
     say(`took over the data directory lock of a headless run that is no longer running (${was})`)

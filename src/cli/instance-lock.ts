@@ -17,7 +17,7 @@ export interface LockHolder {
 }
 
 export type LockResult =
-  | { ok: true; release(): void; /** The stale holder whose lock this run took over, if any. */ tookOverFrom: LockHolder | 'unreadable' | null }
+  | { ok: true; /** Removes the lock if it is still ours; the cause when that failed, else null. */ release(): string | null; /** The stale holder whose lock this run took over, if any. */ tookOverFrom: LockHolder | 'unreadable' | null }
   | { ok: false; holder: LockHolder }
 
 export interface LockOptions {
@@ -130,10 +130,13 @@ export function acquireInstanceLock(dataDir: string, opts: LockOptions = {}): Lo
   }
 }
 
-function releaseIfMine(lockPath: string, mine: string): void {
+function releaseIfMine(lockPath: string, mine: string): string | null {
   try {
     if (readText(lockPath) === mine) unlinkSync(lockPath)
-  } catch {
-    /* the next start takes a lock it cannot read over, and says so */
+    return null
+  } catch (e) {
+    // Left behind, the next start takes over a lock whose process is gone (and says so); the cause still belongs
+    // in this run's output.
+    return `could not remove the lock ${lockPath}: ${(e as Error).message}`
   }
 }
