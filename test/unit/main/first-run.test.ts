@@ -12,15 +12,8 @@ import { FirstRunService, TEST_ALERT } from '../../../src/main/first-run-service
 import { SettingsService } from '../../../src/main/settings.js'
 import { SoundSink } from '../../../src/main/sound-sink.js'
 import type { EngineSnapshot } from '../../../src/shared/types.js'
+import { jwt, memoryKv } from './fixtures.js'
 
-function jwt(claims: Record<string, unknown>): string {
-  const b = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
-  return `${b({ alg: 'HS256', typ: 'JWT' })}.${b(claims)}.c2lnbmF0dXJl`
-}
-function memoryKv() {
-  const m = new Map<string, unknown>()
-  return { map: m, get: (k: string) => m.get(k), set: (k: string, v: unknown) => void m.set(k, structuredClone(v)), delete: (k: string) => void m.delete(k) }
-}
 const ANON = jwt({ role: 'anon', exp: 2e9 })
 const SERVICE = jwt({ role: 'service_role', exp: 2e9 })
 

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as electron from '../../mocks/electron.js'
 import { FakeEngine } from '../../mocks/fake-engine.js'
+import { memoryKv } from './fixtures.js'
 vi.mock('electron', () => import('../../mocks/electron.js'))
 
 const { SafeStorageSecretStore } = await import('../../../src/main/secret-store.js')
@@ -16,10 +17,6 @@ const { EngineHost, NOT_CONFIGURED } = await import('../../../src/main/engine-ho
 
 const lines: string[] = []
 const log = { debug: vi.fn(), info: vi.fn(), warn: vi.fn((m: string, f?: object) => lines.push(`${m} ${JSON.stringify(f ?? {})}`)), error: vi.fn() }
-function memoryKv() {
-  const m = new Map<string, unknown>()
-  return { map: m, get: (k: string) => m.get(k), set: (k: string, v: unknown) => void m.set(k, structuredClone(v)), delete: (k: string) => void m.delete(k) }
-}
 const tmp = mkdtempSync(join(tmpdir(), 'bayalert-main-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 

@@ -15,15 +15,8 @@ import {
   validateProvisioning,
 } from '../../../src/main/provisioning.js'
 import { loadSettings, SettingsService } from '../../../src/main/settings.js'
+import { jwt, memoryKv } from './fixtures.js'
 
-function jwt(claims: Record<string, unknown>): string {
-  const b = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
-  return `${b({ alg: 'HS256', typ: 'JWT' })}.${b(claims)}.c2lnbmF0dXJl`
-}
-function memoryKv() {
-  const m = new Map<string, unknown>()
-  return { map: m, get: (k: string) => m.get(k), set: (k: string, v: unknown) => void m.set(k, structuredClone(v)), delete: (k: string) => void m.delete(k) }
-}
 const ANON = jwt({ role: 'anon', exp: 2e9 })
 const GOOD = {
   supabaseUrl: 'https://shop.supabase.co',

@@ -5,6 +5,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as electron from '../../mocks/electron.js'
 import { FakeEngine } from '../../mocks/fake-engine.js'
+import { jwt, memoryKv } from './fixtures.js'
 vi.mock('electron', () => import('../../mocks/electron.js'))
 
 const { registerIpcHandlers } = await import('../../../src/main/ipc-handlers.js')
@@ -12,14 +13,6 @@ const { EngineHost } = await import('../../../src/main/engine-host.js')
 const { FirstRunService } = await import('../../../src/main/first-run-service.js')
 const { loadSettings, SettingsService, settingsView } = await import('../../../src/main/settings.js')
 
-function jwt(claims: Record<string, unknown>): string {
-  const b = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
-  return `${b({ alg: 'HS256', typ: 'JWT' })}.${b(claims)}.c2lnbmF0dXJl`
-}
-function memoryKv() {
-  const m = new Map<string, unknown>()
-  return { map: m, get: (k: string) => m.get(k), set: (k: string, v: unknown) => void m.set(k, structuredClone(v)), delete: (k: string) => void m.delete(k) }
-}
 
 const ANON = jwt({ iss: 'supabase', ref: 'xyz', role: 'anon', exp: 2e9 })
 const URL_OK = 'https://xyz.supabase.co'

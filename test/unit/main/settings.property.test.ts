@@ -9,15 +9,8 @@ import { SettingsInputSchema } from '../../../src/shared/ipc-schemas.js'
 import { DEFAULT_SETTINGS, loadSettings, SettingsService } from '../../../src/main/settings.js'
 import { checkSettingsContent, urlProblem } from '../../../src/main/settings-rules.js'
 import { REPEAT_SECONDS, validateProvisioning } from '../../../src/main/provisioning.js'
+import { jwt, memoryKv } from './fixtures.js'
 
-function jwt(claims: Record<string, unknown>): string {
-  const b = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
-  return `${b({ alg: 'HS256', typ: 'JWT' })}.${b(claims)}.c2lnbmF0dXJl`
-}
-function memoryKv() {
-  const m = new Map<string, unknown>()
-  return { get: (k: string) => m.get(k), set: (k: string, v: unknown) => void m.set(k, structuredClone(v)), delete: (k: string) => void m.delete(k) }
-}
 
 const KEYS = ['supabaseUrl', 'anonKey', 'email', 'soundEnabled']
 /** Plausible and hostile field values: the right keys with anything in them, plus junk keys. */

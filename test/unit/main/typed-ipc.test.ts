@@ -2,6 +2,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as electron from '../../mocks/electron.js'
 import { FakeEngine, makeItem } from '../../mocks/fake-engine.js'
+import { memoryKv } from './fixtures.js'
 vi.mock('electron', () => import('../../mocks/electron.js'))
 
 const { registerIpcHandlers } = await import('../../../src/main/ipc-handlers.js')
@@ -16,10 +17,6 @@ const trusted = { senderFrame: { url: 'app://bundle/index.html' } }
 const lines: string[] = []
 const log = { debug: vi.fn(), info: vi.fn(), warn: vi.fn((m: string, f?: object) => lines.push(`${m} ${JSON.stringify(f)}`)), error: vi.fn() }
 
-function memoryKv() {
-  const m = new Map<string, unknown>()
-  return { get: (k: string) => m.get(k), set: (k: string, v: unknown) => void m.set(k, v), delete: (k: string) => void m.delete(k) }
-}
 
 let engine: FakeEngine
 async function setup() {
