@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
 import type { RequestRow } from '../backend/simulate.js'
 import type { LinkState } from '../../src/shared/types.js'
-import { backend, createRequest, engineSuite, inTransaction, sleep, startEngine, until, waitForState, type TestEngine, onFallback } from './helpers.js'
+import { backend, createRequest, engineSuite, inTransaction, sleep, startEngine, until, waitForState, type TestEngine, onFallback, dropShopPolicy, restoreShopPolicy } from './helpers.js'
 
 let b: Backend
 const { live, running } = engineSuite({
@@ -82,8 +82,6 @@ async function createBurst(n: number): Promise<string[]> {
 }
 
 const INTAKE_POLICY = `"mechanics read intakes behind visible assignments"`
-const SHOP_POLICY_SQL = `create policy "mechanics receive shop:requests" on realtime.messages for select to authenticated
-  using (realtime.topic() = 'shop:requests' and extension = 'broadcast' and public.is_mechanic())`
 
 describe('details not readable yet (post-mortem Issue 2: "event before the data was readable")', () => {
   it('the intake is linked in a later transaction: rings at once, basic, then enriched in place — once', async () => {
@@ -348,9 +346,9 @@ describe('DELETE semantics (old record is the primary key only, supabase/realtim
 
 describe('private channel refused by RLS (supabase/supabase#35195)', () => {
   it('no realtime.messages read policy: degraded with a reason naming shop:requests; requests still ring via postgres_changes', async () => {
-    await b.sql.query(`drop policy if exists "mechanics receive shop:requests" on realtime.messages`)
+    await dropShopPolicy(b)
     let restored = false
-    const restore = () => b.sql.query(`drop policy if exists "mechanics receive shop:requests" on realtime.messages; ${SHOP_POLICY_SQL}`)
+    const restore = () => restoreShopPolicy(b)
     try {
       const t = await startEngine(b)
       running.push(t)

@@ -252,3 +252,18 @@ export async function onFallback(t: TestEngine, reason = 'test: exercising the p
   await waitForState(t.engine, 'degraded', 15_000, /^Receiving requests through postgres_changes/)
   await t.engine.feed!.idle()
 }
+
+// The migration's realtime.messages policy that lets mechanics receive `shop:requests`
+// (supabase/migrations/*_realtime.sql). Tests drop it to make the server refuse the private channel.
+const SHOP_POLICY_SQL = `create policy "mechanics receive shop:requests" on realtime.messages for select to authenticated
+  using (realtime.topic() = 'shop:requests' and extension = 'broadcast' and public.is_mechanic())`
+
+/** Refuses the private `shop:requests` channel to mechanics (their join gets "Unauthorized"). */
+export async function dropShopPolicy(b: Backend): Promise<void> {
+  await b.sql.query(`drop policy if exists "mechanics receive shop:requests" on realtime.messages`)
+}
+
+/** Puts the migration's policy back (idempotent: safe whether or not it was dropped). */
+export async function restoreShopPolicy(b: Backend): Promise<void> {
+  await b.sql.query(`drop policy if exists "mechanics receive shop:requests" on realtime.messages; ${SHOP_POLICY_SQL}`)
+}

@@ -4,13 +4,11 @@
 // recovers. Joins and messages are counted by the backend the way Supabase bills them (GET /_control/stats).
 import { describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
-import { createRequest, engineSuite, startEngine, until, waitForState, type TestEngine } from './helpers.js'
+import { createRequest, engineSuite, startEngine, until, waitForState, type TestEngine, dropShopPolicy, restoreShopPolicy } from './helpers.js'
 
 let b: Backend
 const { live, running } = engineSuite({ started: (x) => (b = x) })
 
-const SHOP_POLICY = `create policy "mechanics receive shop:requests" on realtime.messages for select to authenticated
-  using (realtime.topic() = 'shop:requests' and extension = 'broadcast' and public.is_mechanic())`
 const TRIGGER = `create trigger session_assignments_broadcast after insert or update or delete on public.session_assignments
   for each row execute function public.broadcast_session_assignment()`
 
@@ -65,7 +63,7 @@ describe('the public topic on the one trusted path', () => {
 
 describe('the fallback', () => {
   it('private channel refused (no realtime.messages policy): postgres_changes carry requests, degraded with the reason; policy back → one channel, live', async () => {
-    await b.sql.query(`drop policy if exists "mechanics receive shop:requests" on realtime.messages`)
+    await dropShopPolicy(b)
     let restored = false
     try {
       const t = await startEngine(b)
@@ -77,7 +75,7 @@ describe('the fallback', () => {
       await until(() => t.sink.rung().includes(r.id), 5000, 'rings through the fallback')
       expect(['postgres_changes', 'reconcile']).toContain(itemOf(t, r.id)?.firstSource)
       expect(rings(t, r.id)).toBe(1)
-      await b.sql.query(SHOP_POLICY)
+      await restoreShopPolicy(b)
       restored = true
       // The link's own retry rejoins the private channel and leaves the fallback.
       await waitForState(t.engine, 'live', 40_000)
@@ -87,7 +85,7 @@ describe('the fallback', () => {
       await until(() => t.sink.rung().includes(r2.id), 3000, 'rings on the private channel')
       expect(itemOf(t, r2.id)?.firstSource).toBe('db-broadcast')
     } finally {
-      if (!restored) await b.sql.query(`drop policy if exists "mechanics receive shop:requests" on realtime.messages; ${SHOP_POLICY}`)
+      if (!restored) await restoreShopPolicy(b)
     }
   }, 90_000)
 
