@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
 import { DEMO_SERVICE_ROLE_KEY } from '../backend/index.js'
-import { backend, createRequest, sleep } from './helpers.js'
+import { backend, createRequest, dropShopPolicy, restoreShopPolicy, sleep } from './helpers.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -95,19 +95,19 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true })
 })
 
-// The migration's policy that lets mechanics receive the private broadcast (supabase/migrations/*_realtime.sql).
-const SHOP_POLICY = `create policy "mechanics receive shop:requests" on realtime.messages for select to authenticated
-  using (realtime.topic() = 'shop:requests' and extension = 'broadcast' and public.is_mechanic())`
+
+/** The environment of a headless run signed in as demo mechanic `user` with its own data directory. */
+const mechanicEnv = (user: number, dataDir: string) => ({
+  SUPABASE_URL: b.url,
+  SUPABASE_ANON_KEY: b.anonKey,
+  BAYALERT_EMAIL: b.demoUsers[user]!.email,
+  BAYALERT_PASSWORD: b.demoUsers[user]!.password,
+  BAYALERT_DATA_DIR: dataDir,
+})
 
 describe('headless', () => {
   it('SIGKILL mid-stream, restart on the same data dir: nothing lost, nothing rung twice', async () => {
-    const env = {
-      SUPABASE_URL: b.url,
-      SUPABASE_ANON_KEY: b.anonKey,
-      BAYALERT_EMAIL: b.demoUsers[0]!.email,
-      BAYALERT_PASSWORD: b.demoUsers[0]!.password,
-      BAYALERT_DATA_DIR: dataDir,
-    }
+    const env = mechanicEnv(0, dataDir)
     const a = headless(env)
     await a.waitLine((l) => l.type === 'state' && l.state === 'live', 30_000, 'first run live')
     // The session is kept in a 0600 file.
@@ -157,13 +157,7 @@ describe('headless', () => {
   })
 
   it('one run per data directory; the printed queue UI and wallboard URLs are locked without their secret', async () => {
-    const env = {
-      SUPABASE_URL: b.url,
-      SUPABASE_ANON_KEY: b.anonKey,
-      BAYALERT_EMAIL: b.demoUsers[1]!.email,
-      BAYALERT_PASSWORD: b.demoUsers[1]!.password,
-      BAYALERT_DATA_DIR: mkdtempSync(join(tmpdir(), 'bayalert-one-')),
-    }
+    const env = mechanicEnv(1, mkdtempSync(join(tmpdir(), 'bayalert-one-')))
     // The repo's own out/renderer is left alone (a running app may be serving it): building a missing bundle is
     // test/unit/cli/ui-build.test.ts; here, whatever headless found or built, it serves the pages.
     const first = headless(env, ['--json'])
@@ -241,16 +235,10 @@ describe('headless', () => {
   })
 
   it('--json shows an enrichment: a basic ring, then the queue line that carries the full text as `updates`', async () => {
-    const env = {
-      SUPABASE_URL: b.url,
-      SUPABASE_ANON_KEY: b.anonKey,
-      BAYALERT_EMAIL: b.demoUsers[1]!.email,
-      BAYALERT_PASSWORD: b.demoUsers[1]!.password,
-      BAYALERT_DATA_DIR: mkdtempSync(join(tmpdir(), 'bayalert-enrich-')),
-    }
+    const env = mechanicEnv(1, mkdtempSync(join(tmpdir(), 'bayalert-enrich-')))
     // The trusted private broadcast carries full details, so a basic ring only happens on the postgres_changes
     // fallback (ids only): refuse the private channel by dropping its realtime.messages policy for this test.
-    await b.sql.query(`drop policy if exists "mechanics receive shop:requests" on realtime.messages`)
+    await dropShopPolicy(b)
     const c = headless(env, ['--json', '--no-ui'])
     try {
       await c.waitLine((l) => l.type === 'state' && l.state === 'degraded' && /postgres_changes/.test(String(l.reason)), 30_000, 'on the fallback')
@@ -271,19 +259,13 @@ describe('headless', () => {
       b.faults.clear({ quiet: true })
       c.proc.kill('SIGTERM')
       await c.exit
-      await b.sql.query(SHOP_POLICY)
+      await restoreShopPolicy(b)
       rmSync(env.BAYALERT_DATA_DIR, { recursive: true, force: true })
     }
   })
 
   it('--no-ui prints neither URL line', async () => {
-    const env = {
-      SUPABASE_URL: b.url,
-      SUPABASE_ANON_KEY: b.anonKey,
-      BAYALERT_EMAIL: b.demoUsers[1]!.email,
-      BAYALERT_PASSWORD: b.demoUsers[1]!.password,
-      BAYALERT_DATA_DIR: mkdtempSync(join(tmpdir(), 'bayalert-noui-')),
-    }
+    const env = mechanicEnv(1, mkdtempSync(join(tmpdir(), 'bayalert-noui-')))
     const c = headless(env, ['--json', '--no-ui'])
     try {
       await c.waitLine((l) => l.type === 'state' && l.state === 'live', 30_000, 'live')
@@ -303,14 +285,7 @@ describe('headless', () => {
     ['wrong credentials', { BAYALERT_PASSWORD: 'wrong' }, 3, /Invalid login credentials/],
     ['an unwritable data dir', { BAYALERT_DATA_DIR: '/etc/hostname/sub' }, 2, /not writable/],
   ])('%s: one clear message and a non-zero exit', async (_n, over, code, re) => {
-    const env = {
-      SUPABASE_URL: b.url,
-      SUPABASE_ANON_KEY: b.anonKey,
-      BAYALERT_EMAIL: b.demoUsers[0]!.email,
-      BAYALERT_PASSWORD: b.demoUsers[0]!.password,
-      BAYALERT_DATA_DIR: mkdtempSync(join(tmpdir(), 'bayalert-bad-')),
-      ...over,
-    }
+    const env = { ...mechanicEnv(0, mkdtempSync(join(tmpdir(), 'bayalert-bad-'))), ...over }
     const c = headless(env)
     // stdout stays JSON even for failures: an error line with the same message.
     expect(await c.exit).toBe(code)
