@@ -357,6 +357,14 @@ describe('private channel refused by RLS (supabase/supabase#35195)', () => {
       console.log(`shown: ${s.state} — ${s.reason}`)
       expect(s.reason).toMatch(/refused channel shop:requests/)
       expect(s.reason).toMatch(/permission|Unauthorized/i)
+      // A refusal is a configuration fact, not a blip: the engine stays on the fallback on this socket and
+      // tries the private channel by a slow probe (30 s on), instead of rebuilding the link (and reading the
+      // queue again) on every reconnect backoff step — 1 s, 2 s, … for every workstation of the shop.
+      const rebuilds = t.engine.link!.stats.rebuilds
+      await waitForState(t.engine, 'degraded', 15_000, /^Receiving requests through postgres_changes/)
+      await sleep(4500)
+      expect(t.engine.link!.stats.rebuilds).toBe(rebuilds)
+      expect(t.engine.snapshot().link.reason).toMatch(/^Receiving requests through postgres_changes/)
       await t.engine.feed!.idle()
       const r = await createRequest(b, { name: 'Through The Side Door' })
       await until(() => t.sink.rung().includes(r.id), 3000, 'ring without the private channel')

@@ -235,17 +235,24 @@ describe('headless', () => {
   })
 
   it('--json shows an enrichment: a basic ring, then the queue line that carries the full text as `updates`', async () => {
-    const env = mechanicEnv(1, mkdtempSync(join(tmpdir(), 'bayalert-enrich-')))
+    const workstation = `enrich-${Date.now()}`
+    const env = { ...mechanicEnv(1, mkdtempSync(join(tmpdir(), 'bayalert-enrich-'))), BAYALERT_WORKSTATION_ID: workstation }
     // The trusted private broadcast carries full details, so a basic ring only happens on the postgres_changes
     // fallback (ids only): refuse the private channel by dropping its realtime.messages policy for this test.
     await dropShopPolicy(b)
     const c = headless(env, ['--json', '--no-ui'])
     try {
-      await c.waitLine((l) => l.type === 'state' && l.state === 'degraded' && /postgres_changes/.test(String(l.reason)), 30_000, 'on the fallback')
-      // The fallback's confirmed subscription starts a reconcile: a request committed before that read finishes
-      // is found by it, with full details, and the postgres_changes path this test is about never runs. Let that
-      // read finish first (a reconcile that changes nothing prints no line, so a bounded wait it is).
-      await new Promise((res) => setTimeout(res, 1500))
+      await c.waitLine((l) => l.type === 'state' && l.state === 'degraded' && /^Receiving requests through postgres_changes/.test(String(l.reason)), 30_000, 'on the fallback')
+      // A read of the queue finds the request with full details, and the postgres_changes path this test is
+      // about never runs. The fallback's confirmed subscription starts one, and so does the first check-in (2 s
+      // after sign-in; off live, every check-in reads the queue): wait for its heartbeat row, then let its read
+      // finish (one that changes nothing prints no line, so a bounded wait it is). The next check-in is a
+      // minute away, and the refused private channel is tried again by a probe 30 s on, with no rebuild (CI
+      // once caught the old rebuild-per-backoff-step re-reading the queue just as the request was committed).
+      const seen = async () => ((await b.sql.query('select 1 from public.workstation_health where workstation_id = $1', [workstation])).rowCount ?? 0) > 0
+      for (let i = 0; i < 150 && !(await seen()); i++) await sleep(100)
+      expect(await seen()).toBe(true)
+      await sleep(1000)
       // postgres_changes (ids) brings it, and the details read fails twice: the ring is basic.
       b.faults.restErrors({ status: 503, count: 2, path: '/rpc/request_details' })
       const r = await createRequest(b, { name: 'Late Details Lee', concern: 'Rattle' })

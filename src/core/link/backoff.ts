@@ -16,6 +16,13 @@ export interface BackoffPolicy {
 export const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 30_000, jitter: 0.3 }
 
 /**
+ * A refused private channel, tried again while the fallback carries requests: 30 s doubling to 5 min,
+ * ±30 %. A refusal is a configuration fact (no realtime.messages policy for this mechanic) that a shop
+ * fixes by running a migration, not a blip: each try is one join billed per workstation.
+ */
+export const PRIVATE_PROBE_BACKOFF: BackoffPolicy = { baseMs: 30_000, maxMs: 300_000, jitter: 0.3 }
+
+/**
  * Delay for retry number `attempt` (1-based). `random` returns [0, 1) and is injectable for tests.
  * attempt 1 → base, 2 → 2×base, … capped at maxMs, then ×(1 ± jitter).
  */

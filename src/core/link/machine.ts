@@ -20,8 +20,8 @@ export const FEED_TOPIC = 'session_requests_feed'
 export const SHOP_TOPIC = 'shop:requests'
 
 export type ChannelName = 'feed' | 'shop'
-export type TimerName = 'retry' | 'systemOk' | 'stuck' | 'refresh'
-export const TIMER_NAMES: readonly TimerName[] = ['retry', 'systemOk', 'stuck', 'refresh']
+export type TimerName = 'retry' | 'systemOk' | 'stuck' | 'refresh' | 'probe'
+export const TIMER_NAMES: readonly TimerName[] = ['retry', 'systemOk', 'stuck', 'refresh', 'probe']
 
 export type ChangeTable = 'session_assignments' | 'feature_flags'
 
@@ -62,6 +62,8 @@ export interface MachineConfig {
   readonly systemOkTimeoutMs: number
   readonly stuckTimeoutMs: number
   readonly heartbeatIntervalMs: number
+  /** How often a refused private channel is tried again while the fallback carries requests. */
+  readonly privateProbe: BackoffPolicy
 }
 
 export interface LinkMachine {
@@ -95,6 +97,11 @@ export interface LinkMachine {
    * hint topic where the project allows it) are joined too.
    */
   readonly fallback: { readonly reason: string; readonly refused: boolean } | null
+  /**
+   * A refused private channel is tried again on a slow timer (`probe`), beside the live fallback: `attempt`
+   * grows the delay; `joining` while that one join is out (it does not count against "live").
+   */
+  readonly probe: { readonly attempt: number; readonly joining: boolean }
   readonly systemError: string | null
   readonly lastShutdown: string | null
   /** Refreshing the session keeps failing for a temporary reason (rate limit, server error, network). */
@@ -179,6 +186,7 @@ export function initialMachine(config: MachineConfig): LinkMachine {
     channels: [],
     publicRefused: null,
     fallback: null,
+    probe: { attempt: 0, joining: false },
     systemError: null,
     lastShutdown: null,
     authTrouble: null,
@@ -196,11 +204,15 @@ const BOTH: readonly ChangeTable[] = ['session_assignments', 'feature_flags']
  * off is heard at once). Supabase bills every message to every client and re-checks RLS per subscriber for
  * each postgres_changes event (https://supabase.com/docs/guides/realtime/quotas,
  * https://supabase.com/docs/guides/realtime/postgres-changes#database-instance-and-realtime-performance), so
- * requests arrive once, not three times. While the private path is refused or reported broken, the fallback:
+ * requests arrive once, not three times. While the private path is reported broken, the fallback:
  * postgres_changes on session_assignments on the public `session_requests_feed` (which also carries the shop
  * backend's legacy hints), or — on a project that refuses public channels — on the private channel itself.
+ * While the private channel's join is refused (no realtime.messages policy for this mechanic), the public
+ * channel carries both tables alone, and the private one is joined again only by the slow probe: rejoining
+ * it on every reconnect backoff step rebuilt the whole link and read the queue again each time — for every
+ * workstation of a misconfigured shop, every 30 s, forever.
  */
-export function channelPlan(m: Pick<LinkMachine, 'publicRefused' | 'fallback'>): ChannelPlan[] {
+export function channelPlan(m: Pick<LinkMachine, 'publicRefused' | 'fallback'> & { probe?: LinkMachine['probe'] }): ChannelPlan[] {
   const plan = (name: ChannelName, tables: readonly ChangeTable[]): ChannelPlan => ({
     name,
     topic: name === 'shop' ? SHOP_TOPIC : FEED_TOPIC,
@@ -210,6 +222,7 @@ export function channelPlan(m: Pick<LinkMachine, 'publicRefused' | 'fallback'>):
   })
   if (!m.fallback) return [plan('shop', FLAGS)]
   if (m.publicRefused) return [plan('shop', BOTH)]
+  if (m.fallback.refused) return m.probe?.joining ? [plan('feed', BOTH), plan('shop', FLAGS)] : [plan('feed', BOTH)]
   return [plan('shop', FLAGS), plan('feed', REQUESTS)]
 }
 
@@ -276,6 +289,11 @@ class Step {
     const gen = this.m.gen + 1
     this.cancel('systemOk')
     this.cancel('stuck')
+    // A probe's join dies with the old channels; the probe timer (re-armed here) tries again later.
+    if (this.m.probe.joining) {
+      this.set({ probe: { ...this.m.probe, joining: false } })
+      this.scheduleProbe()
+    }
     this.set({
       gen,
       building: r,
@@ -307,6 +325,14 @@ class Step {
     this.schedule('retry', delay)
   }
 
+  /** The next try of the refused private channel, on its own slow, jittered, growing timer. */
+  scheduleProbe(): void {
+    if (this.m.stopped || !this.m.signedIn || this.m.timers.includes('probe')) return
+    const attempt = this.m.probe.attempt + 1
+    this.set({ probe: { attempt, joining: false } })
+    this.schedule('probe', backoffDelay(attempt, this.m.config.privateProbe, () => this.rand))
+  }
+
   armStuck(): void {
     if (this.m.timers.includes('stuck') || !this.m.signedIn || this.m.stopped) return
     this.schedule('stuck', this.m.config.stuckTimeoutMs)
@@ -322,7 +348,9 @@ class Step {
     if (m.stopped || !m.signedIn || m.building || m.channels.length === 0) return
     const want = channelPlan(m)
     if (want.some((p) => m.channels.some((c) => c.name === p.name && !sameTables(c.tables, p.tables)))) {
-      const why = m.fallback ? `Switching to postgres_changes on ${SHOP_TOPIC} (${m.fallback.reason})` : `The private channel works again; back to ${SHOP_TOPIC} alone`
+      const why = m.fallback
+        ? `Switching to postgres_changes on ${m.publicRefused ? SHOP_TOPIC : FEED_TOPIC} (${m.fallback.reason})`
+        : `The private channel works again; back to ${SHOP_TOPIC} alone`
       this.startRebuild({ why, refresh: false, hard: false })
       return
     }
@@ -355,6 +383,7 @@ class Step {
       systemError: null,
       authTrouble: null,
       fallback: null,
+      probe: { attempt: 0, joining: false },
     })
     if (opts.teardown) this.fx.push({ type: 'teardown', hard: false })
     if (opts.forget) this.fx.push({ type: 'forgetSession' })
@@ -363,7 +392,8 @@ class Step {
 
 export function isLive(m: LinkMachine): boolean {
   if (!m.signedIn || m.stopped || m.building || !m.socket.open || m.networkDown || m.channels.length === 0) return false
-  return m.channels.every((c) => c.joined && (!c.changes || c.confirmed))
+  // A probe of the refused private channel is a try, not a part of the path that carries requests.
+  return m.channels.every((c) => (c.joined && (!c.changes || c.confirmed)) || (m.probe.joining && m.fallback?.refused && c.name === 'shop'))
 }
 
 /** The state a mechanic sees, from the facts. */
@@ -470,6 +500,12 @@ function apply(s: Step, e: LinkEvent): void {
       s.fx.push({ type: 'teardown', hard: true })
       return
     case 'reconnectNow':
+      // Asked for by a person (often right after fixing the project): try the private channel again at once
+      // instead of waiting for the probe; a refusal puts the fallback back within one round trip.
+      if (m.fallback?.refused) {
+        s.cancel('probe')
+        s.set({ fallback: null, probe: { attempt: 0, joining: false } })
+      }
       s.recoverNow({ why: e.why ?? 'Reconnect requested', refresh: false, hard: true })
       return
     case 'resume':
@@ -539,7 +575,8 @@ function apply(s: Step, e: LinkEvent): void {
       s.patchChan(c.name, { joined: true, confirmed: false, error: null })
       if (c.name === 'shop' && m.fallback?.refused) {
         s.log('info', 'link: the private channel was joined again; leaving the fallback', { was: m.fallback.reason })
-        s.set({ fallback: null })
+        s.cancel('probe')
+        s.set({ fallback: null, probe: { attempt: 0, joining: false } })
       }
       // SUBSCRIBED is premature for postgres_changes: wait for the system ok, but not forever.
       if (c.changes) s.schedule('systemOk', m.config.systemOkTimeoutMs)
@@ -558,9 +595,23 @@ function apply(s: Step, e: LinkEvent): void {
         return
       }
       s.log('warn', 'link: channel join refused', { topic: c.topic, cause: e.cause })
-      if (c.name === 'shop' && !m.publicRefused && !m.fallback && (PERMISSION_CAUSE.test(e.cause) || !TOKEN_CAUSE.test(e.cause))) {
-        // The private path is refused (e.g. no realtime.messages policy): postgres_changes carry requests meanwhile.
+      // Only a refusal that names permissions is a configuration fact; anything else (a transport failure, a
+      // rate limit, an unknown server error) is retried like any failed join.
+      const permission = PERMISSION_CAUSE.test(e.cause)
+      if (c.name === 'shop' && m.fallback?.refused && m.probe.joining && permission) {
+        // The probe was refused again: leave it, keep the fallback, try again later (the delay grows).
+        s.log('info', 'link: the private channel is still refused; staying on the fallback', { cause: e.cause })
+        s.set({ probe: { ...m.probe, joining: false } })
+        s.scheduleProbe()
+        return
+      }
+      if (c.name === 'shop' && !m.publicRefused && (!m.fallback || !m.fallback.refused) && permission) {
+        // The private path is refused (e.g. no realtime.messages policy): postgres_changes on the public
+        // channel carry requests meanwhile, on this socket (syncChannels leaves shop and joins feed), and
+        // the private channel is tried again by the probe, not by rebuilding the link.
         s.set({ fallback: { reason: `The server refused channel ${c.topic} (${e.cause})`, refused: true } })
+        s.scheduleProbe()
+        return
       }
       // Most join refusals are token problems (expired, not yet refreshed): refresh first.
       s.scheduleRetry(`The server refused channel ${c.topic} (${e.cause})`, { refresh: TOKEN_CAUSE.test(e.cause), hard: false })
@@ -647,7 +698,8 @@ function apply(s: Step, e: LinkEvent): void {
     case 'privatePathHealthy':
       if (!m.fallback) return
       s.log('info', 'link: the private database broadcast is healthy again; leaving the fallback', { was: m.fallback.reason })
-      s.set({ fallback: null })
+      s.cancel('probe')
+      s.set({ fallback: null, probe: { attempt: 0, joining: false } })
       return
     case 'timerFired': {
       if (!m.timers.includes(e.timer)) return // cancelled meanwhile
@@ -690,6 +742,12 @@ function onTimer(s: Step, timer: TimerName): void {
     }
     case 'refresh':
       if (m.signedIn) s.fx.push({ type: 'refreshSession' })
+      return
+    case 'probe':
+      if (!m.signedIn || !m.fallback?.refused) return
+      // syncChannels joins shop beside the fallback; its answer decides (joined: back on the one path).
+      s.log('info', 'link: trying the private channel again', { attempt: m.probe.attempt })
+      s.set({ probe: { ...m.probe, joining: true } })
       return
   }
 }

@@ -22,7 +22,7 @@ import { LINK_STATE_LABEL } from '../../shared/types.js'
 import type { Clock, Logger, SecretStore } from '../ports.js'
 import { keyProblem } from '../config.js'
 import { serverText } from '../server-text.js'
-import { backoffDelay, RECONNECT_BACKOFF, type BackoffPolicy } from './backoff.js'
+import { backoffDelay, PRIVATE_PROBE_BACKOFF, RECONNECT_BACKOFF, type BackoffPolicy } from './backoff.js'
 import { TimerRegistry } from './timers.js'
 import { channelPlan, FEED_TOPIC, initialMachine, isLive, SHOP_TOPIC, transition, type ChannelName, type ChannelPlan, type LinkEffect, type LinkEvent, type LinkMachine, type TimerName } from './machine.js'
 import { createLinkClient, RealtimeAdapter, type ChannelStatus } from './realtime-adapter.js'
@@ -44,6 +44,8 @@ export interface LinkConfig {
   /** Socket open but channels not live for this long → rebuild. */
   stuckTimeoutMs?: number
   backoff?: BackoffPolicy
+  /** Tries of a refused private channel while the fallback carries requests (default PRIVATE_PROBE_BACKOFF). */
+  privateProbe?: BackoffPolicy
   random?: () => number
   /** WebSocket constructor; defaults to globalThis.WebSocket (Electron, Node ≥ 22) or the `ws` package. */
   transport?: unknown
@@ -144,6 +146,7 @@ export class LinkSupervisor {
       heartbeatIntervalMs,
       systemOkTimeoutMs: config.systemOkTimeoutMs ?? 15_000,
       stuckTimeoutMs: config.stuckTimeoutMs ?? 30_000,
+      privateProbe: config.privateProbe ?? PRIVATE_PROBE_BACKOFF,
     })
     this.current = { state: 'signed-out', reason: 'Not started', since: deps.clock.now() }
     this.keyRefusal = keyProblem(config.anonKey, 'The configured anon key')

@@ -1,9 +1,9 @@
 // Machine values for each of the link's states, reached by real event sequences (never hand-built), and one
 // instance of every event. Shared by the transition table and the property tests.
-import { RECONNECT_BACKOFF } from '../../../src/core/link/backoff.js'
+import { PRIVATE_PROBE_BACKOFF, RECONNECT_BACKOFF } from '../../../src/core/link/backoff.js'
 import { initialMachine, transition, type LinkEvent, type LinkMachine, type MachineConfig } from '../../../src/core/link/machine.js'
 
-export const CONFIG: MachineConfig = { backoff: RECONNECT_BACKOFF, systemOkTimeoutMs: 15_000, stuckTimeoutMs: 30_000, heartbeatIntervalMs: 4000 }
+export const CONFIG: MachineConfig = { backoff: RECONNECT_BACKOFF, systemOkTimeoutMs: 15_000, stuckTimeoutMs: 30_000, heartbeatIntervalMs: 4000, privateProbe: PRIVATE_PROBE_BACKOFF }
 
 export function run(events: LinkEvent[], from: LinkMachine = initialMachine(CONFIG)): LinkMachine {
   return events.reduce((m, e) => transition(m, e, 0.5).state, from)
@@ -33,7 +33,20 @@ const fallback = run(
   live,
 )
 
-export const STATES = { 'signed-out': signedOut, connecting, live, degraded, offline, 'degraded (fallback)': fallback } as const
+/**
+ * The private channel refused (no realtime.messages policy): the public channel alone carries postgres_changes
+ * on requests and flags, joined and confirmed on the same socket; the private channel waits for its probe.
+ */
+const refused = run(
+  [
+    { type: 'joinRefused', gen: live.gen, channel: 'shop', cause: 'Unauthorized: You do not have permissions to read from this Channel topic: shop:requests' },
+    { type: 'joined', gen: live.gen, channel: 'feed' },
+    { type: 'systemOk', gen: live.gen, channel: 'feed' },
+  ],
+  live,
+)
+
+export const STATES = { 'signed-out': signedOut, connecting, live, degraded, offline, 'degraded (fallback)': fallback, 'degraded (refused)': refused } as const
 
 /** One instance of every event; channel events carry the generation of the state they are sent to. */
 export function eventsFor(m: LinkMachine): Record<string, LinkEvent> {
@@ -77,6 +90,7 @@ export function eventsFor(m: LinkMachine): Record<string, LinkEvent> {
     'timer systemOk': { type: 'timerFired', timer: 'systemOk' },
     'timer stuck': { type: 'timerFired', timer: 'stuck' },
     'timer refresh': { type: 'timerFired', timer: 'refresh' },
+    'timer probe': { type: 'timerFired', timer: 'probe' },
     privatePathBroken: { type: 'privatePathBroken', reason: 'no broadcast for a queue change' },
     privatePathHealthy: { type: 'privatePathHealthy' },
   }

@@ -1,7 +1,7 @@
 // The link machine's rules, one at a time, at their boundaries: when auth trouble is shown, which refusals
 // start the fallback, how the fallback is joined and left on each kind of project, and what a stale event can do.
 import { describe, expect, it } from 'vitest'
-import { AUTH_TROUBLE_SHOWN_AFTER, channelPlan, initialMachine, transition, type LinkEvent, type LinkMachine } from '../../../src/core/link/machine.js'
+import { AUTH_TROUBLE_SHOWN_AFTER, initialMachine, transition, type LinkEvent, type LinkMachine } from '../../../src/core/link/machine.js'
 import { CONFIG, run, STATES } from './machine-fixtures.js'
 
 const step = (m: LinkMachine, e: LinkEvent) => transition(m, e, 0.5)
@@ -43,24 +43,78 @@ describe('auth trouble', () => {
 })
 
 describe('the fallback', () => {
-  it('a permission refusal of the private channel starts it; a stale-token refusal only retries with a refreshed session', () => {
+  const PERMISSION = 'Unauthorized: You do not have permissions to read from this Channel topic: shop:requests'
+  const refusedState = STATES['degraded (refused)']
+
+  it('a permission refusal of the private channel starts it on the same socket (no rebuild, no retry); a stale-token refusal only retries with a refreshed session', () => {
     const gen = live.gen
-    const perm = step(live, { type: 'joinRefused', gen, channel: 'shop', cause: 'Unauthorized: You do not have permissions to read from this Channel topic: shop:requests' })
+    const perm = step(live, { type: 'joinRefused', gen, channel: 'shop', cause: PERMISSION })
     expect(perm.state.fallback).toMatchObject({ refused: true })
-    expect(perm.effects).toContainEqual({ type: 'join', gen, channel: channelPlan(perm.state)[1] })
+    expect(perm.state.retry).toBeNull()
+    expect(perm.effects.some((f) => f.type === 'rebuild')).toBe(false)
+    expect(perm.effects).toContainEqual({ type: 'leave', channel: 'shop' })
+    expect(perm.effects).toContainEqual({ type: 'join', gen, channel: expect.objectContaining({ name: 'feed', private: false, tables: ['session_assignments', 'feature_flags'] }) })
+    expect(perm.effects).toContainEqual({ type: 'schedule', timer: 'probe', ms: 30_000 })
     const token = step(live, { type: 'joinRefused', gen, channel: 'shop', cause: 'InvalidJWTToken: Token has expired 3 seconds ago' })
     expect(token.state.fallback).toBeNull()
     expect(token.effects.some((f) => f.type === 'join')).toBe(false)
     expect(token.state.retry).toMatchObject({ refresh: true })
   })
 
-  it('a refused fallback is left as soon as the private channel joins again', () => {
-    const gen = live.gen
-    const refused = step(live, { type: 'joinRefused', gen, channel: 'shop', cause: 'Unauthorized: permissions' }).state
-    const joined = step(refused, { type: 'joined', gen, channel: 'shop' })
+  it('refused: live on the public channel alone, and the state says through what and why', () => {
+    expect(refusedState.channels.map((c) => c.name)).toEqual(['feed'])
+    expect(refusedState).toMatchObject({ name: 'degraded', reason: `Receiving requests through postgres_changes and the public session_requests_feed hints: The server refused channel shop:requests (${PERMISSION})` })
+    expect(refusedState.timers).toEqual(['probe'])
+  })
+
+  it('the probe joins the private channel beside the fallback without leaving "receiving"; a refusal leaves it and waits longer each time, up to the cap', () => {
+    let m = refusedState
+    const delays: number[] = []
+    for (let i = 0; i < 8; i++) {
+      const fired = step(m, { type: 'timerFired', timer: 'probe' })
+      expect(fired.effects).toContainEqual({ type: 'join', gen: m.gen, channel: expect.objectContaining({ name: 'shop', tables: ['feature_flags'] }) })
+      expect(fired.state).toMatchObject({ name: 'degraded', reason: refusedState.reason })
+      const again = step(fired.state, { type: 'joinRefused', gen: m.gen, channel: 'shop', cause: PERMISSION })
+      expect(again.effects).toContainEqual({ type: 'leave', channel: 'shop' })
+      expect(again.effects.some((f) => f.type === 'rebuild' || (f.type === 'schedule' && f.timer === 'retry'))).toBe(false)
+      const sched = again.effects.find((f) => f.type === 'schedule' && f.timer === 'probe')
+      delays.push(sched && sched.type === 'schedule' ? sched.ms : -1)
+      expect(again.state).toMatchObject({ name: 'degraded', reason: refusedState.reason })
+      m = again.state
+    }
+    expect(delays).toEqual([60_000, 120_000, 240_000, 300_000, 300_000, 300_000, 300_000, 300_000])
+  })
+
+  it('a probe that joins leaves the fallback: the public channel is left and the private one is live once confirmed, with a reconcile', () => {
+    const fired = step(refusedState, { type: 'timerFired', timer: 'probe' }).state
+    const joined = step(fired, { type: 'joined', gen: fired.gen, channel: 'shop' })
     expect(joined.state.fallback).toBeNull()
     expect(joined.effects).toContainEqual({ type: 'leave', channel: 'feed' })
     expect(joined.state.channels.map((c) => c.name)).toEqual(['shop'])
+    const ok = step(joined.state, { type: 'systemOk', gen: fired.gen, channel: 'shop' })
+    expect(ok.state).toMatchObject({ name: 'live', probe: { attempt: 0, joining: false } })
+    expect(ok.effects).toContainEqual({ type: 'reconcile', why: 'subscribed' })
+    expect(ok.state.timers).not.toContain('probe')
+  })
+
+  it('"reconnect now" tries the private channel first (a person may just have fixed the project); other join refusals only retry', () => {
+    const now = step(refusedState, { type: 'reconnectNow' })
+    expect(now.state.fallback).toBeNull()
+    expect(now.effects).toContainEqual({ type: 'cancel', timer: 'probe' })
+    expect(now.effects).toContainEqual(expect.objectContaining({ type: 'rebuild', channels: [expect.objectContaining({ name: 'shop', tables: ['feature_flags'] })] }))
+    const transport = step(live, { type: 'joinRefused', gen: live.gen, channel: 'shop', cause: 'channel error: transport failure' })
+    expect(transport.state.fallback).toBeNull()
+    expect(transport.state.retry).toMatchObject({ refresh: false })
+  })
+
+  it('a rebuild while a probe is out keeps the fallback and re-arms the probe; signing out forgets both', () => {
+    const fired = step(refusedState, { type: 'timerFired', timer: 'probe' }).state
+    const rebuilt = step(fired, { type: 'networkBack' })
+    expect(rebuilt.effects).toContainEqual(expect.objectContaining({ type: 'rebuild', channels: [expect.objectContaining({ name: 'feed' })] }))
+    expect(rebuilt.state.probe.joining).toBe(false)
+    expect(rebuilt.state.timers).toContain('probe')
+    const out = step(rebuilt.state, { type: 'signOut' }).state
+    expect(out).toMatchObject({ fallback: null, probe: { attempt: 0, joining: false }, timers: [] })
   })
 
   it('reported broken while a rebuild runs: the fallback channel is joined right after the rebuild', () => {
