@@ -33,7 +33,7 @@ import { reportStartupFailure } from './startup-failure.js'
 import { TrayController } from './tray.js'
 import { push } from './typed-ipc.js'
 import { createUpdateController } from './updater.js'
-import { createQueueWindowController } from './windows.js'
+import { createQueueWindowController, WALLBOARD_URL, wallboardWindowOptions } from './windows.js'
 
 // Must match electron-builder.yml appId: Windows toasts need the AUMID of the Start-menu shortcut that
 // NSIS writes (electron#10864). Call before any window or notification exists.
@@ -95,6 +95,7 @@ async function main(): Promise<void> {
   const view = async (loaded: LoadedSettings) => settingsView(loaded, await secrets.status())
 
   const queueWindow = createQueueWindowController(paths.preload, app.isPackaged, undefined, { log, onGaveUp: faultSink })
+  const wallboardWindow = createQueueWindowController(paths.preload, app.isPackaged, WALLBOARD_URL, { log, onGaveUp: faultSink }, wallboardWindowOptions)
   const sound = new SoundWindow(paths.preload, app.isPackaged, log, undefined, faultSink)
   sound.open()
 
@@ -138,6 +139,7 @@ async function main(): Promise<void> {
     loginItem: () => ({ supported: loginItemSupported(loginEnv), enabled: getStartAtLogin(loginEnv) }),
     actions: {
       showQueue: () => queueWindow.show(),
+      openWallboard: () => wallboardWindow.show(),
       acknowledgeAll: () => void host.acknowledgeAll(),
       pause: (r) => void host.pause(r).catch((e) => log.warn('pause failed', { error: String(e) })),
       resume: () => void host.resume().catch((e) => log.warn('resume failed', { error: String(e) })),
@@ -154,6 +156,7 @@ async function main(): Promise<void> {
   host.onSnapshot((s) => {
     tray?.update(s)
     push(queueWindow.existing()?.webContents, 'engine:snapshot', s)
+    push(wallboardWindow.existing()?.webContents, 'engine:snapshot', s)
   })
 
   let sessionPersists = false
@@ -263,6 +266,7 @@ async function main(): Promise<void> {
   let quitting = false
   app.on('before-quit', (event) => {
     queueWindow.allowClose()
+    wallboardWindow.allowClose()
     if (quitting) return
     quitting = true
     event.preventDefault()

@@ -92,6 +92,15 @@ describe('main composition', () => {
       expect(freshQueue.loadURL).toHaveBeenCalledWith('app://bundle/index.html')
       expect(freshQueue.show).toHaveBeenCalled()
 
+      // The tray menu opens the wallboard in a window of its own, which then gets every snapshot too.
+      const menu = electron.Menu.buildFromTemplate.mock.calls.at(-1)![0] as { id?: string; click?: () => void }[]
+      menu.find((i) => i.id === 'wallboard')!.click!()
+      const wallboard = electron.FakeBrowserWindow.instances[3]!
+      expect(wallboard.loadURL).toHaveBeenCalledWith('app://bundle/wallboard.html')
+      expect(wallboard.show).toHaveBeenCalled()
+      engine.push({ link: { state: 'live', reason: 'Connected', since: 0 } })
+      expect(wallboard.webContents.send).toHaveBeenCalledWith('engine:snapshot', expect.objectContaining({ link: expect.objectContaining({ state: 'live' }) }))
+
       const quitEvent = { preventDefault: vi.fn() }
       electron.app.emit('before-quit', quitEvent)
       expect(quitEvent.preventDefault).toHaveBeenCalled()
