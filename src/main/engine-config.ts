@@ -14,6 +14,8 @@ export interface EngineConfigInputs {
   defaultDataDir: string
   hostName: string
   appVersion: string
+  /** The mechanic's repeat interval (alert preferences, which already default to the provisioned one). */
+  repeatIntervalSec?: number
   /** The better-sqlite3 build for Electron's ABI (native-binding.ts); undefined: its own build. */
   sqliteNativeBinding?: string
 }
@@ -31,7 +33,8 @@ export function engineConfigFor(i: EngineConfigInputs): EngineConfig | null {
   // A bad value falls back to the default here; index.ts logs the problem once at start.
   if (i.env.BAYALERT_JOIN_BUDGET !== undefined) config.joinBudgetPerSec = parseJoinBudget(i.env.BAYALERT_JOIN_BUDGET).budget
   if (i.sqliteNativeBinding !== undefined) config.sqliteNativeBinding = i.sqliteNativeBinding
-  if (i.provisioned.repeatIntervalSeconds !== undefined) config.repeatIntervalMs = i.provisioned.repeatIntervalSeconds * 1000
+  if (i.repeatIntervalSec !== undefined) config.repeatIntervalMs = i.repeatIntervalSec * 1000
+  else if (i.provisioned.repeatIntervalSeconds !== undefined) config.repeatIntervalMs = i.provisioned.repeatIntervalSeconds * 1000
   return config
 }
 
