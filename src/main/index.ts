@@ -8,6 +8,7 @@ import { installApplicationMenu } from './app-menu.js'
 import { installAppProtocol, registerAppScheme } from './app-protocol.js'
 import { registerAlertPrefsHandlers } from './alert-prefs-ipc.js'
 import { AlertPrefsService } from './alert-prefs-service.js'
+import { urgencyThresholds } from '../shared/alert-prefs.js'
 import { AttentionSink } from './attention-sink.js'
 import { registerDiagnosticsExport, saveDialog } from './diagnostics-export.js'
 import { engineConfigFor, engineConfigKey } from './engine-config.js'
@@ -230,6 +231,7 @@ async function main(): Promise<void> {
       appVersion: app.getVersion(),
       sqliteNativeBinding: sqliteNativeBinding(app.isPackaged, process.env),
       repeatIntervalSec: alertPrefs.get().repeatIntervalSec,
+      urgency: urgencyThresholds(alertPrefs.get()),
     })
 
   let configuredFor = ''
