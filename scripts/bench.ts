@@ -216,7 +216,7 @@ async function main(): Promise<void> {
       try {
         await waitState(shipped.engine, isLive, 20_000, 'live')
         await shipped.engine.feed!.idle()
-        half = await halfOpenDetection(b, shipped, args.quick ? 2 : 3, progress)
+        half = await halfOpenDetection(b, shipped, args.quick ? 2 : 5, progress)
         rec = await outageRecovery(b, writer, shipped, { trials: args.quick ? 2 : 5, outageMs: 3000, perOutage: 3, progress })
       } finally {
         await shipped.stop()

@@ -194,6 +194,9 @@ export function initialMachine(config: MachineConfig): LinkMachine {
   }
 }
 
+/** A duration in whole seconds where it is one, else to a tenth ("4", "2.5"): a reason must not round 2.5 s to 3 s. */
+const seconds = (ms: number): string => String(Math.round(ms / 100) / 10)
+
 const FLAGS: readonly ChangeTable[] = ['feature_flags']
 const REQUESTS: readonly ChangeTable[] = ['session_assignments']
 const BOTH: readonly ChangeTable[] = ['session_assignments', 'feature_flags']
@@ -563,7 +566,7 @@ function apply(s: Step, e: LinkEvent): void {
     case 'heartbeatTimeout':
       s.log('warn', 'link: heartbeat timeout', { intervalMs: m.config.heartbeatIntervalMs })
       s.set({
-        socket: { ...m.socket, reason: `No reply from the server for ${Math.round(m.config.heartbeatIntervalMs / 1000)} s (dead or half-open link)` },
+        socket: { ...m.socket, reason: `No reply from the server for ${seconds(m.config.heartbeatIntervalMs)} s (dead or half-open link)` },
       })
       return
     case 'reconnectScheduled':

@@ -29,13 +29,21 @@ import { createLinkClient, RealtimeAdapter, type ChannelStatus } from './realtim
 import { describeRefreshFailure, revokedReason, SessionWatch } from './session.js'
 
 export { FEED_TOPIC, SHOP_TOPIC }
+/**
+ * Realtime heartbeat interval. Phoenix sends a heartbeat one interval after the last reply and gives up on it one
+ * interval later (phoenix.js Socket.sendHeartbeat), so a half-open link is noticed between 1× and 2× this after it
+ * dies: 2.5 s → within 5 s (realtime-js's default of 25 s → up to 50 s). Heartbeats and their replies are not billed
+ * as Realtime messages, so the shorter interval costs a frame of a few dozen bytes each way, not quota.
+ */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2500
+
 /** A state reason is one line: our words plus at most one quoted server message (SERVER_TEXT_MAX). */
 const REASON_MAX = 600
 
 export interface LinkConfig {
   supabaseUrl: string
   anonKey: string
-  /** Realtime heartbeat; a dead link is noticed within 2× this (default 4 s → ≤ 8 s; library default 25 s → up to 50 s). */
+  /** Realtime heartbeat (default DEFAULT_HEARTBEAT_INTERVAL_MS); a dead link is noticed within 2× this. */
   heartbeatIntervalMs?: number
   /** Join / push timeout (library default 10 s; shorter turns real join errors, answered after 5 s, into TIMED_OUT). */
   joinTimeoutMs?: number
@@ -140,7 +148,7 @@ export class LinkSupervisor {
   ) {
     this.random = config.random ?? Math.random
     this.backoff = config.backoff ?? RECONNECT_BACKOFF
-    const heartbeatIntervalMs = config.heartbeatIntervalMs ?? 4000
+    const heartbeatIntervalMs = config.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS
     this.m = initialMachine({
       backoff: this.backoff,
       heartbeatIntervalMs,

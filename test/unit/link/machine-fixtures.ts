@@ -2,8 +2,9 @@
 // instance of every event. Shared by the transition table and the property tests.
 import { PRIVATE_PROBE_BACKOFF, RECONNECT_BACKOFF } from '../../../src/core/link/backoff.js'
 import { initialMachine, transition, type LinkEvent, type LinkMachine, type MachineConfig } from '../../../src/core/link/machine.js'
+import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../../src/core/link/supervisor.js'
 
-export const CONFIG: MachineConfig = { backoff: RECONNECT_BACKOFF, systemOkTimeoutMs: 15_000, stuckTimeoutMs: 30_000, heartbeatIntervalMs: 4000, privateProbe: PRIVATE_PROBE_BACKOFF }
+export const CONFIG: MachineConfig = { backoff: RECONNECT_BACKOFF, systemOkTimeoutMs: 15_000, stuckTimeoutMs: 30_000, heartbeatIntervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS, privateProbe: PRIVATE_PROBE_BACKOFF }
 
 export function run(events: LinkEvent[], from: LinkMachine = initialMachine(CONFIG)): LinkMachine {
   return events.reduce((m, e) => transition(m, e, 0.5).state, from)

@@ -217,7 +217,7 @@ const TABLE: Row[] = [
   ["offline", "socketOpen", "live", "Connected; listening for requests", ["cancel stuck"]],
   ["offline", "socketClose", "offline", "Connection lost (socket closed: 1006); reconnecting in 1 s", []],
   ["offline", "socketError", "offline", "Cannot connect to Realtime (ECONNREFUSED); reconnecting in 1 s", []],
-  ["offline", "heartbeatTimeout", "offline", "No reply from the server for 4 s (dead or half-open link); reconnecting in 1 s", []],
+  ["offline", "heartbeatTimeout", "offline", "No reply from the server for 2.5 s (dead or half-open link); reconnecting in 1 s", []],
   ["offline", "reconnectScheduled", "offline", "Connection lost (socket closed: 1006); reconnecting in 2 s", []],
   ["offline", "joined", "offline", "Connection lost (socket closed: 1006); reconnecting in 1 s", ["schedule systemOk 15000"]],
   ["offline", "joinRefused PrivateOnly", "offline", "Connection lost (socket closed: 1006); reconnecting in 1 s", []],
