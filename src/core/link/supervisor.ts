@@ -58,8 +58,8 @@ export interface LinkConfig {
   /** WebSocket constructor; defaults to globalThis.WebSocket (Electron, Node ≥ 22) or the `ws` package. */
   transport?: unknown
   /**
-   * Reconnect spread: after a server-side loss (phoenix's own reconnect), wait an extra uniform random delay
-   * in [0, joinWindowMs()) so that a fleet rejoins within the project's joins-per-second quota. Read at each
+   * Reconnect spread: after a server-side loss (phoenix's own reconnect, or the server closing a channel), wait an
+   * extra uniform random delay in [0, joinWindowMs()) so that a fleet rejoins within the project's joins-per-second quota. Read at each
    * reconnect (the caller sizes it from the number of workstations). Default: none.
    */
   joinWindowMs?: () => number
@@ -138,6 +138,7 @@ export class LinkSupervisor {
    * session is read, and the supervisor stays signed-out with this reason.
    */
   readonly keyRefusal: string | null
+  private readonly joinWindow: (() => number) | undefined
 
   /** Counters for tests and health: rebuilds, socket opens, heartbeat timeouts … */
   readonly stats = { rebuilds: 0, socketOpens: 0, heartbeatTimeouts: 0, channelErrors: 0, serverCloses: 0, confirmations: 0 }
@@ -147,6 +148,7 @@ export class LinkSupervisor {
     private readonly deps: LinkDeps,
   ) {
     this.random = config.random ?? Math.random
+    this.joinWindow = config.joinWindowMs
     this.backoff = config.backoff ?? RECONNECT_BACKOFF
     const heartbeatIntervalMs = config.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS
     this.m = initialMachine({
@@ -177,7 +179,7 @@ export class LinkSupervisor {
       heartbeatIntervalMs,
       joinTimeoutMs: config.joinTimeoutMs ?? 10_000,
       reconnectAfterMs: (tries) => {
-        const delayMs = backoffDelay(tries, this.backoff, this.random) + this.joinWindowDelay(config.joinWindowMs)
+        const delayMs = backoffDelay(tries, this.backoff, this.random) + this.joinWindowDelay(this.joinWindow)
         this.dispatch({ type: 'reconnectScheduled', delayMs })
         return delayMs
       },
@@ -518,7 +520,9 @@ export class LinkSupervisor {
         // Only the server closes our channels while this generation is current (token expired,
         // permission revoked): the channel is gone for good and must be recreated.
         this.stats.serverCloses++
-        return this.dispatch({ type: 'serverClosed', gen, channel })
+        // A realtime restart or a wave of expiring tokens closes every workstation's channels at once: the
+        // rebuild waits a draw from the join window too, as phoenix's own reconnect does.
+        return this.dispatch({ type: 'serverClosed', gen, channel, spreadMs: this.joinWindowDelay(this.joinWindow) })
     }
   }
 

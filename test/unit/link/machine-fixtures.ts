@@ -79,6 +79,7 @@ export function eventsFor(m: LinkMachine): Record<string, LinkEvent> {
     channelError: { type: 'channelError', gen, channel: 'shop', cause: 'socket closed' },
     joinTimedOut: { type: 'joinTimedOut', gen, channel: 'shop' },
     serverClosed: { type: 'serverClosed', gen, channel: 'shop' },
+    'serverClosed spread': { type: 'serverClosed', gen, channel: 'shop', spreadMs: 1500 },
     'joinRefused permission': { type: 'joinRefused', gen, channel: 'shop', cause: 'Unauthorized: You do not have permissions to read from this Channel topic: shop:requests' },
     systemOk: { type: 'systemOk', gen, channel: 'shop' },
     systemError: { type: 'systemError', gen, channel: 'shop', text: 'Unable to subscribe to changes' },
