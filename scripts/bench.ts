@@ -276,7 +276,7 @@ function benchHeader(args: Args, m: ReturnType<typeof machine>, restMs: number |
     `BayAlert bench${args.only ? ` (only ${[...args.only].join(', ')})` : ''} — ${new Date().toISOString()}`,
     `machine: ${m.cpu}, ${m.cores} cores, ${m.ramGb} GB RAM, Node ${m.node}, ${m.platform}; load average ${m.loadAvg}`,
     ...(restMs === null ? [] : [`network: loopback, ${args.latencyMs} ms one-way latency: realtime +${args.latencyMs} ms per server→client frame; REST +${restMs} ms per round trip`]),
-    `latency = commit (COMMIT returned to the bench) → alert (engine called the sink's alert()), same process, performance.now()`,
+    ...(args.only === null || args.only.has('latency') ? [`latency = commit (COMMIT returned to the bench) → alert (engine called the sink's alert()), same process, performance.now()`] : []),
   ]
 }
 
