@@ -32,8 +32,9 @@ export { FEED_TOPIC, SHOP_TOPIC }
 /**
  * Realtime heartbeat interval. Phoenix sends a heartbeat one interval after the last reply and gives up on it one
  * interval later (phoenix.js Socket.sendHeartbeat), so a half-open link is noticed between 1× and 2× this after it
- * dies: 2.5 s → within 5 s (realtime-js's default of 25 s → up to 50 s). Heartbeats and their replies are not billed
- * as Realtime messages, so the shorter interval costs a frame of a few dozen bytes each way, not quota.
+ * dies: 2.5 s → within 5 s (the library default of 25 s → up to 50 s; Supabase's "Understanding and Monitoring
+ * Realtime Heartbeats" troubleshooting page). A heartbeat is a frame of a few dozen bytes each way on the phoenix
+ * topic, not a channel message to any subscriber; the local backend's /_control/stats leaves them out of messagesOut.
  */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2500
 
