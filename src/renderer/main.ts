@@ -9,6 +9,8 @@ import { URGENCY_TICK_MS, urgencyOf } from '../shared/urgency.js'
 import { startFirstRun } from './first-run.js'
 import { detailText, excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
 import { acknowledgeLabel, announcement, customerName, queueChange, takeLabel } from './queue-model.js'
+import { newTaken, takenSentence } from './taken-model.js'
+import { renderTaken } from './taken-view.js'
 
 const api = window.bayalert
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
@@ -171,7 +173,8 @@ async function takeIt(requestId: string): Promise<void> {
     } else {
       // Someone else has it, or it is gone: trying again cannot succeed. Offline or an error: it can.
       if (r.reason === 'already-taken' || r.reason === 'not-found') settled.add(requestId)
-      showMessage(r.reason === 'already-taken' ? `Someone else took it first. ${r.message}` : r.message, 'error')
+      // The engine's words already say who won ("Ana took it first.").
+      showMessage(r.message, 'error')
     }
   } catch (err) {
     showMessage(`Could not take it: ${err instanceof Error ? err.message : String(err)}`, 'error')
@@ -238,13 +241,18 @@ function render(s: EngineSnapshot): void {
 
   renderPause(s, now)
   patchQueue(s.queue, s.link.state, now)
+  renderTaken($('taken'), s.taken)
   $('empty').hidden = s.queue.length > 0
   const waiting = s.queue.length
   document.title = waiting > 0 ? `(${waiting}) BayAlert` : 'BayAlert'
 
   // The first snapshot is what the page shows on opening, not news.
   if (previous) {
-    const parts = [announcement(queueChange(previous.queue, s.queue), waiting)]
+    // A request someone took is announced as taken, by whom, instead of as "no longer waiting".
+    const taken = newTaken(previous.taken, s.taken)
+    const takenIds = new Set(taken.map((n) => n.requestId))
+    const change = queueChange(previous.queue, s.queue)
+    const parts = [...taken.map(takenSentence), announcement({ ...change, removed: change.removed.filter((i) => !takenIds.has(i.requestId)) }, waiting)]
     const wasLive = previous.link.state === 'live'
     if (wasLive !== (s.link.state === 'live')) parts.push(`Connection: ${stateText(s.link.state)}.`)
     announce(parts.filter(Boolean).join(' '))
