@@ -19,6 +19,8 @@ import { openAppLog } from './app-log.js'
 import { getStartAtLogin, HIDDEN_ARG, loginItemSupported, setStartAtLogin, type LoginItemEnv } from './login-item.js'
 import { sqliteNativeBinding } from './native-binding.js'
 import { NotificationSink } from './notification-sink.js'
+import { activationHandler, openUrlHandler, secondInstanceHandler } from './notification-actions/router.js'
+import { takeFromNotification } from './notification-actions/take-from-notification.js'
 import { appPaths } from './paths.js'
 import { provisioningPaths, readProvisioning } from './provisioning.js'
 import { wirePowerEvents } from './power.js'
@@ -74,10 +76,15 @@ async function main(): Promise<void> {
   )
   // A tray app keeps running with no windows; only the tray's Quit ends it.
   app.on('window-all-closed', () => {})
-  // Registered before the first await so a second launch during start-up is not lost.
-  let showQueue: (() => void) | null = null
-  let showWhenReady = false
-  app.on('second-instance', () => (showQueue ? showQueue() : (showWhenReady = true)))
+  // Registered before the first await so a second launch (or a bayalert:// activation) during start-up is not lost.
+  let secondInstance: ((argv: readonly unknown[]) => void) | null = null
+  let earlyArgv: readonly unknown[] | null = null
+  app.on('second-instance', (_e, argv) => (secondInstance ? secondInstance(argv) : (earlyArgv = argv ?? [])))
+  let openUrl: ((url: unknown) => void) | null = null
+  app.on('open-url', (e, url) => {
+    e.preventDefault()
+    if (openUrl) openUrl(url)
+  })
 
   await app.whenReady()
   installApplicationMenu(platform, app.isPackaged)
@@ -109,8 +116,24 @@ async function main(): Promise<void> {
   let tray: TrayController | null = null
 
   const soundSink = new SoundSink({ player: sound, enabled: () => settings.get().settings.soundEnabled })
+  // Take it from the notification, or open the queue on its request (notification-actions/).
+  const openOn = (requestId: string | null) => {
+    queueWindow.show()
+    if (requestId) queueWindow.sendWhenReady('queue:focus', requestId)
+  }
+  const takeFromToast = takeFromNotification({
+    accept: (id) => host.accept(id),
+    open: openOn,
+    tell: (title, body) => {
+      if (Notification.isSupported()) new Notification({ title, body: body.slice(0, 300), silent: true }).show()
+    },
+    log,
+  })
+  const actionHandlers = { take: (id: string) => void takeFromToast(id), open: openOn }
+  const refusedActivation = (why: string) => log.warn('refused an activation', { why })
+  if (platform === 'win32') Notification.handleActivation(activationHandler({ handlers: actionHandlers, refused: refusedActivation }))
   const sinks = [
-    new NotificationSink({ platform, showQueue: () => queueWindow.show(), log }),
+    new NotificationSink({ platform, showQueue: () => queueWindow.show(), log, actions: actionHandlers }),
     soundSink,
     new AttentionSink({
       platform,
@@ -252,11 +275,13 @@ async function main(): Promise<void> {
     platform,
   })
 
-  showQueue = () => queueWindow.show()
+  secondInstance = secondInstanceHandler({ handlers: actionHandlers, refused: refusedActivation })
+  openUrl = openUrlHandler({ handlers: actionHandlers, refused: refusedActivation })
   // First run, bad settings or signed out: the window is where that gets fixed, so show it.
   const snap = host.snapshot()
   const needsAttention = !settings.get().configured || settings.get().problems.length > 0 || snap.user === null
-  if (showWhenReady || (!startHidden && needsAttention)) queueWindow.show()
+  if (earlyArgv) secondInstance(earlyArgv)
+  else if (!startHidden && needsAttention) queueWindow.show()
 
   updates.start()
 

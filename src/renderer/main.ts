@@ -228,6 +228,23 @@ function patchQueue(queue: readonly QueueItem[], link: LinkStateName, now: numbe
   focusHome?.focus()
 }
 
+/** A request the host asked to show (a notification was clicked): its Take it gets focus once its card exists. */
+let pendingFocus: string | null = null
+
+function focusPending(): void {
+  const requestId = pendingFocus
+  pendingFocus = null
+  if (!requestId) return
+  const card = cards.get(requestId)
+  if (!card) {
+    showMessage('That request is no longer waiting.')
+    return
+  }
+  card.li.scrollIntoView({ block: 'nearest' })
+  // A take already settled or in flight leaves its button disabled; focus then rests on Acknowledge.
+  ;(card.take.disabled ? card.ack : card.take).focus()
+}
+
 function render(s: EngineSnapshot): void {
   const previous = snapshot
   snapshot = s
@@ -242,6 +259,7 @@ function render(s: EngineSnapshot): void {
   renderPause(s, now)
   patchQueue(s.queue, s.link.state, now)
   renderTaken($('taken'), s.taken)
+  if (pendingFocus) focusPending()
   $('empty').hidden = s.queue.length > 0
   const waiting = s.queue.length
   document.title = waiting > 0 ? `(${waiting}) BayAlert` : 'BayAlert'
@@ -409,6 +427,10 @@ async function start(): Promise<void> {
   wireSettings()
   api.onSnapshot(render)
   api.onAlert?.(onAlert)
+  api.onFocusRequest?.((requestId) => {
+    pendingFocus = requestId
+    if (snapshot) focusPending()
+  })
   try {
     render(await api.getSnapshot())
   } catch (err) {

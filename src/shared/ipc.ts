@@ -44,6 +44,8 @@ export interface PushChannels {
   'settings:changed': [settings: SettingsView]
   'sound:play': [sound: SoundName]
   'updates:status': [status: UpdateStatus]
+  /** Show this request with its Take it button focused (a notification was clicked, or its take needs a retry). */
+  'queue:focus': [requestId: string]
 }
 export type PushChannel = keyof PushChannels
 
@@ -77,6 +79,8 @@ export interface BayAlertHostApi {
 /** What `window.bayalert` is: the BayAlertApi plus optional extras a host may offer. */
 export interface BayAlertBridge extends BayAlertApi {
   onAlert?(listener: (alert: InAppAlert) => void): () => void
+  /** The host asks to bring one request's Take it into focus. */
+  onFocusRequest?(listener: (requestId: string) => void): () => void
   host?: BayAlertHostApi
 }
 

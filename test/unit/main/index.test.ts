@@ -92,6 +92,13 @@ describe('main composition', () => {
       expect(freshQueue.loadURL).toHaveBeenCalledWith('app://bundle/index.html')
       expect(freshQueue.show).toHaveBeenCalled()
 
+      // A Take it activation handed to the running instance (a second launch's argv) claims that request;
+      // a hostile one claims nothing and only shows the queue.
+      const takeId = '6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab'
+      electron.app.emit('second-instance', {}, ['BayAlert', 'bayalert://take/1;DROP TABLE', `bayalert://take/${takeId}?x`])
+      electron.app.emit('second-instance', {}, ['BayAlert', `bayalert://take/${takeId}`])
+      await expect.poll(() => engine.calls.filter((c) => c.cmd === 'accept')).toEqual([{ cmd: 'accept', requestId: takeId }])
+
       const quitEvent = { preventDefault: vi.fn() }
       electron.app.emit('before-quit', quitEvent)
       expect(quitEvent.preventDefault).toHaveBeenCalled()
