@@ -1,6 +1,6 @@
 // Electron main: composition only. Each imported module adapts one OS feature to one engine port;
 // this file creates them in the right order and connects them.
-import { app, dialog, net, Notification, powerMonitor, safeStorage, session, type WebContents } from 'electron'
+import { app, dialog, globalShortcut, net, Notification, powerMonitor, safeStorage, session, type WebContents } from 'electron'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createEngine } from '../core/engine.js'
@@ -21,6 +21,8 @@ import { sqliteNativeBinding } from './native-binding.js'
 import { NotificationSink } from './notification-sink.js'
 import { activationHandler, openUrlHandler, secondInstanceHandler } from './notification-actions/router.js'
 import { takeFromNotification } from './notification-actions/take-from-notification.js'
+import { GlobalShortcut } from './global-shortcut/shortcut.js'
+import { oldestWaiting } from './global-shortcut/oldest-waiting.js'
 import { appPaths } from './paths.js'
 import { provisioningPaths, readProvisioning } from './provisioning.js'
 import { wirePowerEvents } from './power.js'
@@ -121,14 +123,10 @@ async function main(): Promise<void> {
     queueWindow.show()
     if (requestId) queueWindow.sendWhenReady('queue:focus', requestId)
   }
-  const takeFromToast = takeFromNotification({
-    accept: (id) => host.accept(id),
-    open: openOn,
-    tell: (title, body) => {
-      if (Notification.isSupported()) new Notification({ title, body: body.slice(0, 300), silent: true }).show()
-    },
-    log,
-  })
+  const tell = (title: string, body: string) => {
+    if (Notification.isSupported()) new Notification({ title, body: body.slice(0, 300), silent: true }).show()
+  }
+  const takeFromToast = takeFromNotification({ accept: (id) => host.accept(id), open: openOn, tell, log })
   const actionHandlers = { take: (id: string) => void takeFromToast(id), open: openOn }
   const refusedActivation = (why: string) => log.warn('refused an activation', { why })
   if (platform === 'win32') Notification.handleActivation(activationHandler({ handlers: actionHandlers, refused: refusedActivation }))
@@ -275,6 +273,20 @@ async function main(): Promise<void> {
     platform,
   })
 
+  // The global shortcut: takes the oldest waiting request, or shows the queue when nobody waits.
+  const shortcut = new GlobalShortcut({
+    registry: globalShortcut,
+    onPress: () => {
+      const oldest = oldestWaiting(host.snapshot().queue)
+      if (oldest) void takeFromToast(oldest.requestId)
+      else openOn(null)
+    },
+    onProblem: (problem) => problem && tell('Shortcut not set up', problem),
+    log,
+  })
+  shortcut.apply(settings.get().settings.globalShortcut ?? '')
+  settings.onChange((loaded) => shortcut.apply(loaded.settings.globalShortcut ?? ''))
+
   secondInstance = secondInstanceHandler({ handlers: actionHandlers, refused: refusedActivation })
   openUrl = openUrlHandler({ handlers: actionHandlers, refused: refusedActivation })
   // First run, bad settings or signed out: the window is where that gets fixed, so show it.
@@ -292,6 +304,7 @@ async function main(): Promise<void> {
     quitting = true
     event.preventDefault()
     stopPower()
+    shortcut.clear()
     // Decided before the engine stops: afterwards its queue (who is waiting) is gone.
     const installUpdate = updates.installOnQuit()
     updates.stop()

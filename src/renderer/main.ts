@@ -354,11 +354,12 @@ function renderSettings(v: SettingsView): void {
   ;($('s-key') as HTMLInputElement).value = v.anonKey
   ;($('s-email') as HTMLInputElement).value = v.email
   ;($('s-sound') as HTMLInputElement).checked = v.soundEnabled
+  ;($('s-shortcut') as HTMLInputElement).value = v.globalShortcut ?? ''
   // Field problems sit next to their field; the list keeps only those that belong to no field.
   $('settings-problems').replaceChildren(...listedProblems(v.problems, v.fields).map((p) => el('li', undefined, p)))
   renderFieldProblems(v.fields)
   const prov = $('provisioning-note')
-  const names: Record<string, string> = { supabaseUrl: 'shop URL', anonKey: 'anon key', email: 'e-mail', soundEnabled: 'sound' }
+  const names: Record<string, string> = { supabaseUrl: 'shop URL', anonKey: 'anon key', email: 'e-mail', soundEnabled: 'sound', globalShortcut: 'shortcut' }
   prov.textContent = v.provisioning.source
     ? `Your administrator's file ${v.provisioning.source} provides the defaults${v.provisioning.fields.length ? ` (in use: ${v.provisioning.fields.map((f) => names[f]).join(', ')})` : ''}. What you save here wins on this workstation.`
     : ''
@@ -386,6 +387,7 @@ function wireSettings(): void {
       anonKey: ($('s-key') as HTMLInputElement).value.trim(),
       email: ($('s-email') as HTMLInputElement).value.trim(),
       soundEnabled: ($('s-sound') as HTMLInputElement).checked,
+      globalShortcut: ($('s-shortcut') as HTMLInputElement).value.trim(),
     }
     void run(async () => {
       const r = await host.saveSettings(input)

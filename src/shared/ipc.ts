@@ -106,7 +106,7 @@ export function supabaseUrlProblem(v: unknown): string | null {
   return 'Supabase URL must use https:// (plain http:// is allowed only for a local backend on 127.0.0.1).'
 }
 
-export const SETTINGS_LIMITS = { supabaseUrl: 2048, anonKey: 4096, email: 254 } as const
+export const SETTINGS_LIMITS = { supabaseUrl: 2048, anonKey: 4096, email: 254, globalShortcut: 100 } as const
 
 export function isQueueChannel(v: unknown): v is QueueChannel {
   return typeof v === 'string' && (QUEUE_CHANNELS as readonly string[]).includes(v)
