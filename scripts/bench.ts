@@ -1,4 +1,4 @@
-// `npm run bench -- [--json FILE] [--samples N] [--quick] [--verbose] [--fleet K] [--only fleet]`
+// `npm run bench -- [--json FILE] [--samples N] [--quick] [--verbose] [--fleet K] [--only fleet|accept]`
 // BayAlert's benchmark table (not a test: it never fails on a missed target). Everything runs on loopback
 // against the local shop backend (test/backend, real PostgreSQL + the realtime fake) started in this
 // process, with 20 ms of one-way network latency injected: every realtime server→client frame arrives
@@ -14,6 +14,7 @@ import { machine, round1, startBenchEngine, Writer, isLive, waitState, type Pct 
 import { ALL_OFF, backfill, engineLatency, halfOpenDetection, oldDashboardLatency, outageRecovery, type LatencyOptions } from './bench/phases.js'
 import { measureIdle } from './bench/idle.js'
 import { measureFleet, type FleetResult } from './bench/fleet.js'
+import { acceptToRetract, type AcceptToRetractResult } from './bench/accept-to-retract.js'
 
 interface Args {
   json: string | null
@@ -26,8 +27,8 @@ interface Args {
   idleMs: number
   /** Workstations in the fleet part (default 50). */
   fleet: number
-  /** 'fleet': only the fleet part. */
-  only: 'fleet' | null
+  /** 'fleet': only the fleet part; 'accept': only latency.acceptToRetract. */
+  only: 'fleet' | 'accept' | null
   joinBudget: number
   /** The fleet's idle window (default 60 s: one production check-in period). */
   fleetIdleMs: number
@@ -59,14 +60,14 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--fleet-idle-ms') a.fleetIdleMs = int(val())
     else if (k === '--only') {
       const v = val()
-      if (v !== 'fleet') throw new Error(`--only: the only part that runs alone is "fleet", got ${v}`)
-      a.only = 'fleet'
+      if (v !== 'fleet' && v !== 'accept') throw new Error(`--only: the parts that run alone are "fleet" and "accept", got ${v}`)
+      a.only = v
     }
     else if (k === '--help' || k === '-h') {
       process.stdout.write(
         'usage: npm run bench -- [--json FILE] [--samples N (default 100)] [--quick] [--latency MS (realtime, default 20)]\n' +
           '                        [--rest-latency MS per REST round trip (default 2 × --latency)] [--idle-ms MS (default 30000)] [--verbose]\n' +
-          '                        [--fleet K engines (default 50)] [--join-budget joins/s (default 100)] [--fleet-idle-ms MS (default 60000)] [--only fleet]\n',
+          '                        [--fleet K engines (default 50)] [--join-budget joins/s (default 100)] [--fleet-idle-ms MS (default 60000)] [--only fleet|accept]\n',
       )
       process.exit(0)
     } else throw new Error(`unknown option ${k} (try --help)`)
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
   progress(`machine: ${m.cpu}, ${m.cores} cores, ${m.ramGb} GB RAM, Node ${m.node}`)
 
   // ── store (no network) ──
-  const store = args.only === 'fleet' ? null : benchmarkStore(20_000)
+  const store = args.only !== null ? null : benchmarkStore(20_000)
   if (store) {
     progress('store: benchmarkStore(20000)')
     figures['store.eventsPerSec'] = store.eventsPerSecSingle
@@ -145,6 +146,13 @@ async function main(): Promise<void> {
 
     // ── latency ──
     const lo: LatencyOptions = { samples: args.samples, warmup: 5, gapMs: 250, burstWindowMs: 200, timeoutMs: 5000, verbose: args.verbose, progress }
+    if (args.only === 'accept') {
+      const take = await runAcceptToRetract(b, writer, lo, figures, extra)
+      const header = [`BayAlert bench (acceptToRetract only) — ${new Date().toISOString()}`, `machine: ${m.cpu}, ${m.cores} cores, ${m.ramGb} GB RAM, Node ${m.node}, ${m.platform}`, `network: loopback, realtime +${args.latencyMs} ms per frame, REST +${restMs} ms per round trip`]
+      printTable(header, [acceptRow(take)], acceptNotes(take))
+      writeJson(args, { m, restMs, figures, rows: [acceptRow(take)], extra })
+      return
+    }
     progress(`latency: ${args.samples} requests per path (+5 warm-up, not counted), one at a time`)
     const endToEnd = await engineLatency(b, writer, 'endToEnd', lo, { note: 'engine as shipped, every path on' })
     const broadcast = await engineLatency(b, writer, 'broadcast', lo, {
@@ -163,6 +171,7 @@ async function main(): Promise<void> {
     })
     const oldDashboard = await oldDashboardLatency(b, writer, lo)
     const lat = { endToEnd, broadcast, postgresChanges, reconcile, oldDashboard }
+    const take = await runAcceptToRetract(b, writer, lo, figures, extra)
     // The stricter model: REST delayed once per round trip (latencyMs, not 2×). Same samples, same paths.
     progress(`latency, strict REST model: REST +${args.latencyMs} ms per round trip`)
     b.faults.restLatency({ ms: args.latencyMs })
@@ -220,6 +229,7 @@ async function main(): Promise<void> {
       { figure: 'latency.postgresChanges', value: fmtPct(postgresChanges), target: `p99 < oldDashboard p99 (${old99 ?? '?'} ms)`, status: verdict(postgresChanges.p99 === null || old99 === null ? null : postgresChanges.p99 < old99) },
       { figure: 'latency.reconcile', value: fmtPct(reconcile), target: '(triggered)', status: '—' },
       { figure: 'latency.oldDashboard', value: fmtPct(oldDashboard), target: 'baseline', status: '—' },
+      acceptRow(take),
       { figure: 'detection.halfOpenMs', value: `${half.median} ms (median; trials ${half.trials.join(', ')})`, target: '≤ 10000 ms', status: verdict(half.median === null ? null : half.median <= 10_000) },
       { figure: 'recovery.afterOutageMs', value: `${rec.median} ms (median; trials ${rec.trials.join(', ')})`, target: '≤ 2000 ms', status: verdict(rec.median === null ? null : rec.median <= 2000) },
       { figure: 'backfill.n1000Ms', value: `${bf.median} ms (median; runs ${bf.trials.join(', ')})`, target: '≤ 1000 ms', status: verdict(bf.median === null ? null : bf.median <= 1000) },
@@ -247,6 +257,7 @@ async function main(): Promise<void> {
     }
     const ratio = (a: Pct, o: Pct) => (a.p99 && o.p99 ? `${round1(o.p99 / a.p99)}×` : '?')
     notes.push(`  ratio old/new p99: ${ratio(endToEnd, oldDashboard)} (REST +${restMs} ms per round trip); strict model (REST +${args.latencyMs} ms per round trip): endToEnd ${fmtPct(strictEndToEnd)}, oldDashboard ${fmtPct(strictOld)}, ${ratio(strictEndToEnd, strictOld)}`)
+    notes.push(...acceptNotes(take))
     notes.push(`  recovery: reconnect (live again) ${rec.reconnectMs.join(', ')} ms after the link was back`)
     notes.push(`  backfill: start+sign-in ${bf.signInMs.join(', ')} ms; last reconcile ${bf.reconcileMs.join(', ')} ms`)
     for (const r of idle) notes.push(`  idle ${r.runner}: ${r.cpuPercent ?? '—'} % CPU (first ${10} s after live: ${r.settleCpuPercent ?? '—'} %), RSS ${r.rssMb ?? '—'} MB (max ${r.rssMaxMb ?? '—'}), live after ${r.liveAfterMs ?? '—'} ms${r.error ? ` — ${r.error}` : ''}`)
@@ -282,6 +293,27 @@ function writeJson(args: Args, r: { m: ReturnType<typeof machine>; restMs: numbe
   }
   writeFileSync(args.json, `${JSON.stringify(doc, null, 2)}\n`)
   progress(`wrote ${args.json}`)
+}
+
+/** latency.acceptToRetract: Take it on one workstation → the retract on another (details.acceptToRetract has the parts). */
+async function runAcceptToRetract(b: Backend, writer: Writer, lo: LatencyOptions, figures: Record<string, unknown>, extra: Record<string, unknown>): Promise<AcceptToRetractResult> {
+  progress(`latency.acceptToRetract: ${lo.samples} takes on one workstation, retract timed on another (+${lo.warmup} warm-up)`)
+  const r = await acceptToRetract(b, writer, lo)
+  figures['latency.acceptToRetract'] = { p50: r.p50, p95: r.p95, p99: r.p99 }
+  extra.acceptToRetract = r
+  return r
+}
+
+function acceptRow(r: AcceptToRetractResult): Row {
+  return { figure: 'latency.acceptToRetract', value: fmtPct(r), target: 'p99 ≤ 1000 ms', status: verdict(r.p99 === null ? null : r.p99 <= 1000 && r.missed === 0) }
+}
+
+function acceptNotes(r: AcceptToRetractResult): string[] {
+  const bits = [r.missed ? `${r.missed} missed` : '', r.refused ? `${r.refused} claims refused` : ''].filter(Boolean)
+  return [
+    `  acceptToRetract: ${r.note}${bits.length ? ` — ${bits.join(', ')}` : ''}`,
+    `    press → A's answer (REST round trip) ${fmtPct(r.pressToAnswer)}; A's answer → B's retract ${fmtPct(r.answeredToRetract)}; B named the taker in ${r.named}/${r.n}`,
+  ]
 }
 
 /** K engines in this process; the figures go into `figures` as fleet.* and the whole result into details.fleet. */
