@@ -135,7 +135,11 @@ async function main(): Promise<void> {
   const takeFromToast = takeFromNotification({ accept: (id) => host.accept(id), open: openOn, tell, log })
   const actionHandlers = { take: (id: string) => void takeFromToast(id), open: openOn }
   const refusedActivation = (why: string) => log.warn('refused an activation', { why })
-  if (platform === 'win32') Notification.handleActivation(activationHandler({ handlers: actionHandlers, refused: refusedActivation }))
+  if (platform === 'win32') {
+    // Electron's AUMID activation path; an Electron without it still shows the toasts, but their buttons do nothing — said once.
+    if (typeof Notification.handleActivation === 'function') Notification.handleActivation(activationHandler({ handlers: actionHandlers, refused: refusedActivation }))
+    else log.warn('this Electron has no Notification.handleActivation: Take it on a toast cannot reach the app; the queue window still can')
+  }
   const sinks = [
     new NotificationSink({ platform, showQueue: () => queueWindow.show(), log, actions: actionHandlers }),
     soundSink,
