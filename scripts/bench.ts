@@ -14,9 +14,10 @@ import { machine, round1, startBenchEngine, Writer, isLive, waitState, type Pct 
 import { ALL_OFF, backfill, engineLatency, halfOpenDetection, oldDashboardLatency, outageRecovery, type LatencyOptions } from './bench/phases.js'
 import { measureIdle } from './bench/idle.js'
 import { measureFleet, type FleetResult } from './bench/fleet.js'
+import { acceptToRetract, type AcceptToRetractResult } from './bench/accept-to-retract.js'
 
 /** The parts `--only` can pick; each yields its own figures. */
-const PARTS = ['store', 'latency', 'detection', 'backfill', 'idle', 'fleet'] as const
+const PARTS = ['store', 'latency', 'accept', 'detection', 'backfill', 'idle', 'fleet'] as const
 type Part = (typeof PARTS)[number]
 
 interface Args {
@@ -153,8 +154,8 @@ async function main(): Promise<void> {
     await writer.cancelAllQueued()
 
     // ── latency ──
+    const lo: LatencyOptions = { samples: args.samples, warmup: 5, gapMs: 250, burstWindowMs: 200, timeoutMs: 5000, verbose: args.verbose, progress }
     if (runs('latency')) {
-      const lo: LatencyOptions = { samples: args.samples, warmup: 5, gapMs: 250, burstWindowMs: 200, timeoutMs: 5000, verbose: args.verbose, progress }
       progress(`latency: ${args.samples} requests per path (+5 warm-up, not counted), one at a time`)
       const endToEnd = await engineLatency(b, writer, 'endToEnd', lo, { note: 'engine as shipped, every path on' })
       const broadcast = await engineLatency(b, writer, 'broadcast', lo, {
@@ -206,6 +207,13 @@ async function main(): Promise<void> {
       }
       const ratio = (a: Pct, o: Pct) => (a.p99 && o.p99 ? `${round1(o.p99 / a.p99)}×` : '?')
       notes.push(`  ratio old/new p99: ${ratio(endToEnd, oldDashboard)} (REST +${restMs} ms per round trip); strict model (REST +${args.latencyMs} ms per round trip): endToEnd ${fmtPct(strictEndToEnd)}, oldDashboard ${fmtPct(strictOld)}, ${ratio(strictEndToEnd, strictOld)}`)
+    }
+
+    // ── accept → retract (Take it on one workstation, the retract on another) ──
+    if (runs('accept')) {
+      const take = await runAcceptToRetract(b, writer, lo, figures, extra)
+      rows.push(acceptRow(take))
+      notes.push(...acceptNotes(take))
     }
 
     // ── detection / recovery (the engine as shipped) ──
@@ -304,6 +312,27 @@ function writeJson(args: Args, r: { m: ReturnType<typeof machine>; restMs: numbe
   }
   writeFileSync(args.json, `${JSON.stringify(doc, null, 2)}\n`)
   progress(`wrote ${args.json}`)
+}
+
+/** latency.acceptToRetract: Take it on one workstation → the retract on another (details.acceptToRetract has the parts). */
+async function runAcceptToRetract(b: Backend, writer: Writer, lo: LatencyOptions, figures: Record<string, unknown>, extra: Record<string, unknown>): Promise<AcceptToRetractResult> {
+  progress(`latency.acceptToRetract: ${lo.samples} takes on one workstation, retract timed on another (+${lo.warmup} warm-up)`)
+  const r = await acceptToRetract(b, writer, lo)
+  figures['latency.acceptToRetract'] = { p50: r.p50, p95: r.p95, p99: r.p99 }
+  extra.acceptToRetract = r
+  return r
+}
+
+function acceptRow(r: AcceptToRetractResult): Row {
+  return { figure: 'latency.acceptToRetract', value: fmtPct(r), target: 'p99 ≤ 1000 ms', status: verdict(r.p99 === null ? null : r.p99 <= 1000 && r.missed === 0) }
+}
+
+function acceptNotes(r: AcceptToRetractResult): string[] {
+  const bits = [r.missed ? `${r.missed} missed` : '', r.refused ? `${r.refused} claims refused` : ''].filter(Boolean)
+  return [
+    `  acceptToRetract: ${r.note}${bits.length ? ` — ${bits.join(', ')}` : ''}`,
+    `    press → A's answer (REST round trip) ${fmtPct(r.pressToAnswer)}; A's answer → B's retract ${fmtPct(r.answeredToRetract)}; B named the taker in ${r.named}/${r.n}`,
+  ]
 }
 
 /** K engines in this process; the figures go into `figures` as fleet.* and the whole result into details.fleet. */

@@ -7,7 +7,7 @@
 import type { Alert, AlertSink } from '../core/ports.js'
 import type { EngineHandle } from '../core/engine-api.js'
 import type { EngineSnapshot, HealthSummary, LinkState, QueueItem } from '../shared/types.js'
-import type { RetractWhy } from '../core/ports.js'
+import type { RetractEvent, RetractWhy } from '../core/ports.js'
 
 export type Writer = (line: string) => void
 
@@ -90,7 +90,7 @@ export class TerminalOutput {
   /** Customer names of the requests in the queue (and of those rung since), by request id. */
   private readonly names = new Map<string, string>()
   /** Why and who for retracts announced by the engine and not yet written by the sink. */
-  private readonly withdrawing = new Map<string, { why: RetractWhy; name: string | undefined }>()
+  private readonly withdrawing = new Map<string, { why: RetractWhy; name: string | undefined; takenBy: string | null | undefined }>()
   /** Requests whose acknowledgement was already written (acknowledging twice is one event). */
   private readonly acknowledgedShown = new Set<string>()
 
@@ -152,11 +152,11 @@ export class TerminalOutput {
    * The engine announced a retract (before its sinks are called): remember why, and the name while the
    * queue still has it — the queue update that drops the request may reach us before the sink does.
    */
-  withdrawn(e: { requestId: string; why: RetractWhy }): void {
-    this.withdrawing.set(e.requestId, { why: e.why, name: this.names.get(e.requestId) })
+  withdrawn(e: RetractEvent): void {
+    this.withdrawing.set(e.requestId, { why: e.why, name: this.names.get(e.requestId), takenBy: e.takenBy })
   }
 
-  /** The sink's retract. JSON: one line per call (why and customerName added when known). Text: one line per event. */
+  /** The sink's retract. JSON: one line per call (why, customerName and takenBy added when known). Text: one line per event. */
   retract(requestId: string): void {
     const known = this.withdrawing.get(requestId)
     this.withdrawing.delete(requestId)
@@ -166,12 +166,13 @@ export class TerminalOutput {
       this.names.delete(requestId)
       this.acknowledgedShown.delete(requestId)
     }
-    const fields = { requestId, ...(why ? { why } : {}), ...(name ? { customerName: name } : {}) }
+    const takenBy = why === 'taken' ? known?.takenBy : undefined
+    const fields = { requestId, ...(why ? { why } : {}), ...(name ? { customerName: name } : {}), ...(takenBy ? { takenBy } : {}) }
     if (!this.o.json && why === 'acknowledged') {
       if (this.acknowledgedShown.has(requestId)) return
       this.acknowledgedShown.add(requestId)
     }
-    const what = why ? RETRACT_TEXT[why] : 'left the queue or was acknowledged'
+    const what = why ? `${RETRACT_TEXT[why]}${takenBy ? ` by ${takenBy}` : ''}` : 'left the queue or was acknowledged'
     this.emit('retract', fields, `${this.colour(new Date().toLocaleTimeString(), C.dim)} ✓ ${requestLabel(requestId, name)} ${what}`)
   }
 

@@ -16,6 +16,8 @@ import { TimerRegistry } from './link/timers.js'
 import { Feed, type DeliveryPaths } from './feed/feed.js'
 import { CheckInLoop, type PrivatePathReporter } from './feed/check-in.js'
 import { DEFAULT_JOIN_BUDGET_PER_SEC, joinWindowMs } from './link/join-window.js'
+import { TakenNotices } from './taken-notices.js'
+import { acceptAnswer } from './accept-answer.js'
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export interface EngineTuning {
@@ -62,6 +64,8 @@ export class Engine implements EngineHandle {
   private snapshotQueued = false
   checkIn: CheckInLoop | null = null
   private readonly offs: (() => void)[] = []
+  private readonly taken = new TakenNotices()
+  private cancelTakenExpiry: (() => void) | null = null
 
   constructor(
     readonly config: EngineConfig,
@@ -102,10 +106,16 @@ export class Engine implements EngineHandle {
     }
     const { desk, health } = this.core
     this.offs.push(
-      desk.on('queue', () => this.queueSnapshot()),
+      desk.on('queue', (items) => {
+        this.taken.rememberQueue(items)
+        this.queueSnapshot()
+      }),
       desk.on('alert', (a) => this.emit('alert', a)),
       desk.on('update', (a) => this.emit('update', a)),
-      desk.on('retract', (r) => this.emit('retract', r)),
+      desk.on('retract', (r) => {
+        if (this.taken.retracted(r, this.clock.now())) this.takenChanged()
+        this.emit('retract', r)
+      }),
       desk.on('pause', () => this.queueSnapshot()),
       desk.on('flags', () => this.queueSnapshot()),
       desk.on('notice', () => this.refreshState()),
@@ -252,20 +262,7 @@ export class Engine implements EngineHandle {
       return { ok: false, reason: offline ? 'offline' : 'error', message: `Could not accept: ${why}` }
     }
     this.feed?.reconcile('manual')
-    const data = (res.data && typeof res.data === 'object' ? res.data : {}) as { ok?: unknown; reason?: unknown }
-    const reason = typeof data.reason === 'string' ? data.reason : null
-    if (data.ok === true) return { ok: true }
-    switch (reason) {
-      case 'already_accepted':
-      case 'not_queued':
-        return { ok: false, reason: 'already-taken', message: 'Another mechanic has already taken this request.' }
-      case 'not_found':
-        return { ok: false, reason: 'not-found', message: 'This request no longer exists.' }
-      case 'cancelled':
-        return { ok: false, reason: 'not-found', message: 'The customer cancelled this request.' }
-      default:
-        return { ok: false, reason: 'error', message: `The server refused: ${serverText(reason) || 'no reason given'}` }
-    }
+    return acceptAnswer(res.data)
   }
 
   async pause(request: PauseRequest): Promise<void> {
@@ -313,7 +310,20 @@ export class Engine implements EngineHandle {
       paused: core.desk.paused(),
       user: this.link?.currentUser?.email ?? null,
       health: core.health.summary(),
+      taken: this.taken.current(this.clock.now()),
     }
+  }
+
+  /** A "taken by" notice appeared: a snapshot now, and another when the oldest one expires. */
+  private takenChanged(): void {
+    this.queueSnapshot()
+    this.cancelTakenExpiry?.()
+    const at = this.taken.nextExpiry()
+    if (at === null) return
+    this.cancelTakenExpiry = this.timers.after(at - this.clock.now(), () => {
+      this.cancelTakenExpiry = null
+      this.takenChanged()
+    })
   }
 
   // --- state --------------------------------------------------------------------------------------------

@@ -44,6 +44,13 @@ export const TIER_FLAG: Record<SinkTier, keyof FeatureFlags | null> = {
  */
 export type RetractWhy = 'taken' | 'cancelled' | 'removed' | 'acknowledged'
 
+/** A request's alert was withdrawn, and why. takenBy: the taker's display name when the removal named them (null: nobody by name). */
+export interface RetractEvent {
+  requestId: string
+  why: RetractWhy
+  takenBy?: string | null
+}
+
 export interface AlertSink {
   readonly name: string
   readonly tier: SinkTier

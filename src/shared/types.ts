@@ -71,6 +71,16 @@ export const DEFAULT_FLAGS: FeatureFlags = {
 /** null: not paused. 'indefinite': paused until resumed. number: epoch ms when the pause ends. */
 export type PauseUntil = null | 'indefinite' | number
 
+/** A request another mechanic (or this one) just took: shown as "<customer> — taken by <name>" for a few seconds. */
+export interface TakenNotice {
+  requestId: string
+  customerName: string | null
+  /** The taker's display name, or null when the server did not name them. */
+  takenBy: string | null
+  /** Epoch ms when this workstation heard it. */
+  at: number
+}
+
 export interface EngineSnapshot {
   link: LinkState
   queue: QueueItem[]
@@ -79,6 +89,8 @@ export interface EngineSnapshot {
   /** Signed-in mechanic's email, or null. */
   user: string | null
   health: HealthSummary
+  /** Requests taken in the last few seconds (absent from hosts that do not track them). */
+  taken?: TakenNotice[]
 }
 
 export interface HealthSummary {

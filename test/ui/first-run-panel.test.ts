@@ -116,6 +116,8 @@ describe.skipIf(!haveChromium)(`first-run panel in Chromium${haveChromium ? '' :
         resume: () => inv('alerts:resume'),
         reconnectNow: () => inv('link:reconnect'),
         onSnapshot: (l: unknown) => (w.__snapshotListeners.push(l), () => {}),
+        // The preload's onFocusRequest: main pushes 'queue:focus' when a notification was clicked.
+        onFocusRequest: (l: unknown) => ((w.__focusListener = l), () => {}),
         host: {
           getSettings: () => inv('settings:get'),
           saveSettings: (s: unknown) => inv('settings:save', s),
@@ -226,5 +228,34 @@ describe.skipIf(!haveChromium)(`first-run panel in Chromium${haveChromium ? '' :
     await page.locator('#settings-form button[type="submit"]').click()
     await page.locator('#s-key-problem[hidden]').waitFor({ state: 'attached', timeout: 5000 })
     await expect.poll(() => page.locator('#message').textContent(), { timeout: 5000 }).toBe('Settings saved.')
+  })
+  it('the shortcut field refuses a bare key next to the field, saves a good one, and the view shows it', async () => {
+    await page.evaluate(() => ((globalThis as any).document.getElementById('settings').open = true))
+    await expect(page.locator('#s-shortcut').inputValue()).resolves.toBe('CommandOrControl+Alt+T')
+    const before = structuredClone(kv.get('settings'))
+    await page.locator('#s-shortcut').fill('T')
+    await page.locator('#settings-form button[type="submit"]').click()
+    await page.locator('#s-shortcut-problem:not([hidden])').waitFor({ timeout: 5000 })
+    expect(await page.locator('#s-shortcut-problem').textContent()).toMatch(/at least one modifier/)
+    expect(kv.get('settings')).toEqual(before)
+    await page.locator('#s-shortcut').fill('Alt+Shift+F9')
+    await page.locator('#settings-form button[type="submit"]').click()
+    await page.locator('#s-shortcut-problem[hidden]').waitFor({ state: 'attached', timeout: 5000 })
+    expect((kv.get('settings') as { globalShortcut?: string }).globalShortcut).toBe('Alt+Shift+F9')
+  })
+
+  it('a notification click (queue:focus) brings that request into view with its Take it focused', async () => {
+    const { makeItem } = await import('../mocks/fake-engine.js')
+    const ids = Array.from({ length: 12 }, (_, i) => `f-${i}`)
+    engine.push({ queue: ids.map((requestId) => makeItem({ requestId })) })
+    await page.locator('li[data-request-id="f-11"]').waitFor({ timeout: 5000 })
+    await page.evaluate(() => (globalThis as any).__focusListener('f-11'))
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as any).document.activeElement?.closest('li')?.dataset.requestId + ' ' + (globalThis as any).document.activeElement?.dataset.action))
+      .toBe('f-11 accept')
+    expect(await page.locator('li[data-request-id="f-11"] button[data-action="accept"]').isVisible()).toBe(true)
+    // A request that is gone by then is said, not silently ignored.
+    await page.evaluate(() => (globalThis as any).__focusListener('gone-0'))
+    await expect.poll(() => page.locator('#message').textContent()).toBe('That request is no longer waiting.')
   })
 })

@@ -137,6 +137,31 @@ describe('withdrawn alerts as terminal lines', () => {
     expect(lines[0]).toMatch(/✓ Maria Gonzalez left the queue or was acknowledged$/)
   })
 
+  it('a take that names the taker says who: "Maria Gonzalez taken by Ana Lima"; JSON adds takenBy', async () => {
+    for (const json of [false, true]) {
+      const { engine, sink, lines } = await setup(json)
+      engine.emit('retract', { requestId: ID, why: 'taken', takenBy: 'Ana Lima' })
+      engine.push({ queue: [] })
+      sink.retract(ID)
+      const retractLines = lines.filter((l) => !json || (JSON.parse(l) as { type: string }).type === 'retract')
+      expect(retractLines).toHaveLength(1)
+      if (json) expect(JSON.parse(retractLines[0]!)).toMatchObject({ type: 'retract', requestId: ID, why: 'taken', customerName: 'Maria Gonzalez', takenBy: 'Ana Lima' })
+      else expect(retractLines[0]).toMatch(/✓ Maria Gonzalez taken by Ana Lima$/)
+    }
+  })
+
+  it('an unnamed taker is "taken"; a takenBy on anything but a take is not shown', async () => {
+    const { engine, sink, lines } = await setup()
+    engine.emit('retract', { requestId: ID, why: 'taken', takenBy: null })
+    sink.retract(ID)
+    engine.push({ queue: [] })
+    expect(lines.at(-1)).toMatch(/✓ Maria Gonzalez taken$/)
+    const second = await setup()
+    second.engine.emit('retract', { requestId: ID, why: 'cancelled', takenBy: 'Ana' })
+    second.sink.retract(ID)
+    expect(second.lines.at(-1)).toMatch(/✓ Maria Gonzalez cancelled$/)
+  })
+
   it('JSON mode: every retract keeps requestId and adds why and customerName', async () => {
     const { engine, sink, lines } = await setup(true)
     lines.length = 0

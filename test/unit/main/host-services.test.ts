@@ -79,7 +79,7 @@ describe('settings', () => {
   const KEY = 'sb_publishable_shop123'
   it('keeps good values, defaults bad ones, and says why', () => {
     const r = loadSettings({ supabaseUrl: 'ftp://x', anonKey: KEY, email: 'not an email', soundEnabled: 'yes' })
-    expect(r.settings).toEqual({ supabaseUrl: '', anonKey: KEY, email: '', soundEnabled: true })
+    expect(r.settings).toEqual({ supabaseUrl: '', anonKey: KEY, email: '', soundEnabled: true, globalShortcut: 'CommandOrControl+Alt+T' })
     expect(r.configured).toBe(false)
     expect(r.problems).toHaveLength(3)
     expect(Object.keys(r.fields).sort()).toEqual(['email', 'soundEnabled', 'supabaseUrl'])
@@ -90,7 +90,7 @@ describe('settings', () => {
     expect(loadSettings({ supabaseUrl: 'http://127.0.0.1:54321', anonKey: KEY }).configured).toBe(true)
     expect(loadSettings({ supabaseUrl: 'https://user:pw@x.supabase.co', anonKey: KEY }).problems[0]).toMatch(/user name/)
     expect(loadSettings('garbage').problems).toEqual(['Saved settings were not an object and were ignored.'])
-    expect(loadSettings(undefined)).toEqual({ settings: { supabaseUrl: '', anonKey: '', email: '', soundEnabled: true }, problems: [], fields: {}, configured: false, provisioning: { source: null, fields: [] } })
+    expect(loadSettings(undefined)).toEqual({ settings: { supabaseUrl: '', anonKey: '', email: '', soundEnabled: true, globalShortcut: 'CommandOrControl+Alt+T' }, problems: [], fields: {}, configured: false, provisioning: { source: null, fields: [] } })
   })
   it('environment overrides saved values', () => {
     const r = loadSettings({ supabaseUrl: 'https://a.supabase.co', anonKey: 'sb_publishable_a' }, { SUPABASE_URL: 'http://127.0.0.1:9', SUPABASE_ANON_KEY: 'sb_publishable_b', BAYALERT_EMAIL: 'm@x.io' })
