@@ -16,6 +16,10 @@ import { TimerRegistry } from './link/timers.js'
 import { Feed, type DeliveryPaths } from './feed/feed.js'
 import { CheckInLoop, type PrivatePathReporter } from './feed/check-in.js'
 import { DEFAULT_JOIN_BUDGET_PER_SEC, joinWindowMs } from './link/join-window.js'
+import { Escalator } from './desk/escalator.js'
+import { DEFAULT_ESCALATION } from './desk/escalation.js'
+import { systemTimers } from './desk/timers.js'
+import { WatchKeeper } from './workstation-watch.js'
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export interface EngineTuning {
@@ -61,6 +65,8 @@ export class Engine implements EngineHandle {
   private reconcileProblem: string | null = null
   private snapshotQueued = false
   checkIn: CheckInLoop | null = null
+  escalator: Escalator | null = null
+  watch: WatchKeeper | null = null
   private readonly offs: (() => void)[] = []
 
   constructor(
@@ -100,6 +106,26 @@ export class Engine implements EngineHandle {
       throw new Error(message, { cause: e })
     }
     const { desk, health } = this.core
+    const escalator = new Escalator({
+      clock: this.clock,
+      timers: tuning.stateCore?.timers ?? systemTimers,
+      log,
+      tuning: {
+        afterMs: config.escalateAfterMs ?? DEFAULT_ESCALATION.afterMs,
+        belowLive: config.escalateBelowLive ?? DEFAULT_ESCALATION.belowLive,
+        repeatMs: config.escalatedRepeatMs ?? DEFAULT_ESCALATION.repeatMs,
+      },
+      queue: () => desk.queue(),
+      ring: (alert) => desk.ringEscalated(alert),
+      count: (key) => health.count(key),
+    })
+    this.escalator = escalator
+    this.offs.push(
+      // Every change that can start, stop or silence an escalation: the queue, a pause, the flags.
+      desk.on('queue', () => escalator.evaluate()),
+      desk.on('pause', () => escalator.evaluate()),
+      desk.on('flags', () => escalator.evaluate()),
+    )
     this.offs.push(
       desk.on('queue', () => this.queueSnapshot()),
       desk.on('alert', (a) => this.emit('alert', a)),
@@ -153,6 +179,17 @@ export class Engine implements EngineHandle {
       },
     })
     const feed = this.feed
+    const checkInPeriodMs = tuning.workstationHeartbeatMs ?? config.safetyReconcileMs ?? 60_000
+    const watch = new WatchKeeper({
+      clock: this.clock,
+      log,
+      count: (key) => health.count(key),
+      // Three periods: one late or failed check-in is not yet a dead workstation.
+      silentAfterMs: 3 * checkInPeriodMs,
+      escalator,
+      changed: () => this.queueSnapshot(),
+    })
+    this.watch = watch
     this.checkIn = new CheckInLoop({
       client: link.client,
       log,
@@ -175,6 +212,7 @@ export class Engine implements EngineHandle {
       reconcile: (trigger) => feed.reconcile(trigger),
       useCheckIn: (on) => feed.useCheckIn(on),
       applyFlagRows: (rows) => feed.applyFlagRows(rows),
+      applyRoster: (roster) => watch.apply(roster),
       // The link's fallback hooks, where this link has them.
       privatePath: link as unknown as PrivatePathReporter,
     })
@@ -194,6 +232,7 @@ export class Engine implements EngineHandle {
         } else {
           this.feed?.disable()
           checkIn.pause()
+          watch.clear()
         }
         this.queueSnapshot()
       }),
@@ -207,6 +246,7 @@ export class Engine implements EngineHandle {
     this.stopped = true
     this.timers.closeAll()
     this.checkIn?.stop()
+    this.escalator?.stop()
     // Only waiting for start to settle: its rejection went to start()'s own caller (and a store failure was logged above).
     await this.started?.catch(() => {})
     this.feed?.stop()
@@ -312,6 +352,7 @@ export class Engine implements EngineHandle {
       paused: core.desk.paused(),
       user: this.link?.currentUser?.email ?? null,
       health: core.health.summary(),
+      workstations: this.watch?.watch ?? null,
     }
   }
 

@@ -12,6 +12,7 @@ import { describeRestError, restCall } from '../link/rest.js'
 import type { TimerRegistry } from '../link/timers.js'
 import { PrivatePathCheck, type PathVerdict } from './private-path-check.js'
 import type { ReconcileTrigger } from './reconcile.js'
+import { parseRoster, type Roster } from './roster.js'
 
 /** What the link offers for a private path that broke silently (the link decides how to fall back). */
 export interface PrivatePathReporter {
@@ -24,6 +25,8 @@ export interface CheckInAnswer {
   /** Rows `{key, enabled}` as feature_flags holds them (validated by the feed's flag parser). */
   flags: unknown[]
   workstations: number
+  /** The shop's workstations (20261202000000_bayalert_workstation_watch.sql): undefined without that migration, a string when malformed. */
+  roster: Roster | string | undefined
 }
 
 /** Validates the RPC's answer; a string says what is wrong with it. */
@@ -36,7 +39,7 @@ export function parseCheckIn(data: unknown): CheckInAnswer | string {
   if (!Array.isArray(d.flags)) return 'check_in answered no flags list'
   const w = d.workstations
   if (typeof w !== 'number' || !Number.isSafeInteger(w) || w < 0) return 'check_in answered no workstation count'
-  return { queueVersion, flags: d.flags, workstations: w }
+  return { queueVersion, flags: d.flags, workstations: w, roster: parseRoster(d) }
 }
 
 export interface HeartbeatRow {
@@ -67,6 +70,8 @@ export interface CheckInOptions {
   /** true: the check-in stands in for the safety reconcile timer and the flags reads; false: the old way. */
   useCheckIn(on: boolean): void
   applyFlagRows(rows: unknown[]): void
+  /** Each answer's roster (the workstation watch); optional for hosts that do not watch. */
+  applyRoster?(roster: Roster | string | undefined): void
   privatePath: PrivatePathReporter
 }
 
@@ -165,6 +170,7 @@ export class CheckInLoop {
     }
     this.workstations = answer.workstations
     this.o.applyFlagRows(answer.flags)
+    this.o.applyRoster?.(answer.roster)
     if (!this.o.linkLive()) {
       // Nothing can be expected from realtime now: the version alone decides, and reads are the only source.
       this.path.interrupted()
