@@ -171,6 +171,23 @@ describe('SoundSink and SoundWindow', () => {
     expect(player.play).not.toHaveBeenCalled()
     expect(electron.shell.beep).not.toHaveBeenCalled()
   })
+  it('an escalated alert chimes three times, 700 ms apart (an ordinary one once); off means off for it too', () => {
+    const player = { play: vi.fn(() => true) }
+    const timers: [() => void, number][] = []
+    const sink = new SoundSink({ player, enabled: () => true, later: (fn, ms) => timers.push([fn, ms]) })
+    sink.alert(alert({ kind: 'repeat' }))
+    expect(player.play).toHaveBeenCalledTimes(1)
+    expect(timers).toEqual([])
+    sink.alert(alert({ kind: 'repeat', escalated: true }))
+    expect(player.play).toHaveBeenCalledTimes(2)
+    expect(timers.map(([, ms]) => ms)).toEqual([700, 1400])
+    for (const [fn] of timers) fn()
+    expect(player.play.mock.calls).toEqual([['request'], ['request'], ['request'], ['request']])
+    const off = { play: vi.fn(() => true) }
+    new SoundSink({ player: off, enabled: () => false, later: (fn, ms) => timers.push([fn, ms]) }).alert(alert({ escalated: true }))
+    expect(off.play).not.toHaveBeenCalled()
+    expect(timers).toHaveLength(2)
+  })
 })
 
 describe('InAppSink', () => {
