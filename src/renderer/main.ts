@@ -9,6 +9,7 @@ import { URGENCY_TICK_MS, urgencyOf } from '../shared/urgency.js'
 import { startFirstRun } from './first-run.js'
 import { detailText, excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
 import { acknowledgeLabel, announcement, customerName, queueChange, takeLabel } from './queue-model.js'
+import { renderWatchLine, renderWatchList } from './workstations-view.js'
 
 const api = window.bayalert
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
@@ -236,6 +237,8 @@ function render(s: EngineSnapshot): void {
   $('user').textContent = s.user ?? ''
   ;($('reconnect') as HTMLButtonElement).disabled = s.user === null
 
+  renderWatchLine($('workstations'), s.workstations)
+  renderWatchList($('ws-panel'), $('ws-list'), s.workstations)
   renderPause(s, now)
   patchQueue(s.queue, s.link.state, now)
   $('empty').hidden = s.queue.length > 0
