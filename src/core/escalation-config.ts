@@ -1,7 +1,8 @@
 // Escalation's settings from the environment, for both hosts: BAYALERT_ESCALATE_AFTER_S (how long a request waits
 // unclaimed before it escalates, seconds, default 180), BAYALERT_ESCALATE_BELOW_LIVE (escalate while fewer than this
-// many workstations are live, default 2; 1 escalates only when none is) and BAYALERT_ESCALATE_REPEAT_S (how often an
-// escalated request rings, seconds, default 30). A bad value keeps the default, with a sentence saying so.
+// many workstations are live, default 2; 1 turns escalation off, since a workstation that checked in counts itself
+// live) and BAYALERT_ESCALATE_REPEAT_S (how often an escalated request rings, seconds, default 30). A bad value keeps
+// the default, with a sentence saying so.
 import type { EngineConfig } from './engine-api.js'
 import { DEFAULT_ESCALATION } from './desk/escalation.js'
 
