@@ -213,6 +213,7 @@ export class Engine implements EngineHandle {
       useCheckIn: (on) => feed.useCheckIn(on),
       applyFlagRows: (rows) => feed.applyFlagRows(rows),
       applyRoster: (roster) => watch.apply(roster),
+      watchArgs: () => watch.args(),
       // The link's fallback hooks, where this link has them.
       privatePath: link as unknown as PrivatePathReporter,
     })

@@ -82,19 +82,59 @@ describe('workstation_roster()', () => {
 })
 
 describe('check_in answers the roster', () => {
-  it("adds roster and server_time to the earlier answer's fields", async () => {
-    const { data, error } = await checkIn(m2, 'Bay 3')
-    expect(error).toBeNull()
-    const a = data as { queue_version: string; flags: unknown[]; workstations: number; roster: RosterRow[]; server_time: string }
+  type Answer = { queue_version: string; flags: unknown[]; workstations: number; roster: (RosterRow & { live: boolean })[] | null; roster_digest: string; server_time: string }
+  const call = async (c: SupabaseClient, id: string, extra: Record<string, unknown> = {}) => {
+    const r = await c.rpc('check_in', { p_workstation_id: id, p_app_version: '9.9.9', p_state: 'live', p_reason: 'r', p_counters: {}, ...extra })
+    expect(r.error).toBeNull()
+    return r.data as Answer
+  }
+
+  it("adds roster (each row marked live), roster_digest and server_time to the earlier answer's fields", async () => {
+    await checkIn(m1, 'Bay 1')
+    const a = await call(m2, 'Bay 3')
     expect(a.queue_version).toMatch(/^\d+$/)
     expect(a.flags).toHaveLength(4)
     expect(a.workstations).toBeGreaterThanOrEqual(3)
+    expect(a.roster_digest).toMatch(/^[0-9a-f]{32}$/)
     const db = (await b.sql.query(`select now() as now`)).rows[0].now as Date
     expect(Math.abs(Date.parse(a.server_time) - db.getTime())).toBeLessThan(5000)
-    const mine = a.roster.find((r) => r.workstation_id === 'Bay 3')!
+    const mine = a.roster!.find((r) => r.workstation_id === 'Bay 3')!
     expect(Date.parse(mine.last_seen)).toBe(Date.parse(a.server_time)) // the same transaction's clock
-    expect(a.roster.map((r) => r.workstation_id)).toEqual(expect.arrayContaining(['Bay 1', 'Bay 2', 'Bay 3']))
+    expect(mine.live).toBe(true)
+    expect(a.roster!.map((r) => r.workstation_id)).toEqual(expect.arrayContaining(['Bay 1', 'Bay 2', 'Bay 3']))
     expect(JSON.stringify(a.roster)).not.toMatch(/secret reason|sink:error/)
+  })
+
+  it('sends the roster only when it differs from the digest the caller holds: live rows checking in change nothing', async () => {
+    await checkIn(m2, 'Bay 2')
+    const first = await call(m1, 'Bay 1', { p_silent_after_ms: 60_000 })
+    await checkIn(m2, 'Bay 2') // a live workstation checks in again: its last_seen moves, the digest does not
+    const again = await call(m1, 'Bay 1', { p_silent_after_ms: 60_000, p_roster_digest: first.roster_digest })
+    expect(again.roster).toBeNull()
+    expect(again.roster_digest).toBe(first.roster_digest)
+    // Bay 2 falls silent for this caller's threshold: a new digest and the whole roster.
+    await b.sql.query(`update public.workstation_health set last_seen = now() - interval '61 seconds' where workstation_id = 'Bay 2'`)
+    const silent = await call(m1, 'Bay 1', { p_silent_after_ms: 60_000, p_roster_digest: first.roster_digest })
+    expect(silent.roster_digest).not.toBe(first.roster_digest)
+    expect(silent.roster!.find((r) => r.workstation_id === 'Bay 2')!.live).toBe(false)
+    // A longer threshold still counts it live; a state change changes the digest too.
+    const patient = await call(m1, 'Bay 1', { p_silent_after_ms: 120_000 })
+    expect(patient.roster!.find((r) => r.workstation_id === 'Bay 2')!.live).toBe(true)
+    const degraded = await call(m1, 'Bay 1', { p_silent_after_ms: 60_000, p_roster_digest: silent.roster_digest, p_state: 'degraded' })
+    expect(degraded.roster_digest).not.toBe(silent.roster_digest)
+    expect(degraded.roster).not.toBeNull()
+  })
+
+  it('the threshold is bounded: 0 or negative counts as 1 s, a huge one as a day; the default is 3 minutes', async () => {
+    await b.sql.query(`update public.workstation_health set last_seen = now() - interval '2 seconds' where workstation_id = 'Bay 2'`)
+    expect((await call(m1, 'Bay 1', { p_silent_after_ms: 0 })).roster!.find((r) => r.workstation_id === 'Bay 2')!.live).toBe(false)
+    expect((await call(m1, 'Bay 1', { p_silent_after_ms: -5 })).roster!.find((r) => r.workstation_id === 'Bay 2')!.live).toBe(false)
+    await b.sql.query(`update public.workstation_health set last_seen = now() - interval '11 hours' where workstation_id = 'Bay 2'`)
+    expect((await call(m1, 'Bay 1', { p_silent_after_ms: 2_000_000_000 })).roster!.find((r) => r.workstation_id === 'Bay 2')!.live).toBe(true)
+    await b.sql.query(`update public.workstation_health set last_seen = now() - interval '179 seconds' where workstation_id = 'Bay 2'`)
+    expect((await call(m1, 'Bay 1')).roster!.find((r) => r.workstation_id === 'Bay 2')!.live).toBe(true)
+    await b.sql.query(`update public.workstation_health set last_seen = now() - interval '181 seconds' where workstation_id = 'Bay 2'`)
+    expect((await call(m1, 'Bay 1')).roster!.find((r) => r.workstation_id === 'Bay 2')!.live).toBe(false)
   })
 })
 

@@ -3,6 +3,8 @@
 // stops updating, as when a machine loses power — and the other two show "2 of 3 live" and name it, silent since its
 // last check-in. A request waiting past the (shortened) threshold does not escalate while all three are live, and
 // escalates on both survivors — louder and on the shorter repeat — once they are fewer than the limit.
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
 import { createRequest, engineSuite, sleep, until, type TestEngine } from './helpers.js'
@@ -20,6 +22,9 @@ function bay(n: number): Promise<TestEngine> {
     config: { workstationId: `Bay ${n}`, escalateAfterMs: AFTER_MS, escalateBelowLive: 3, escalatedRepeatMs: REPEAT_MS },
   })
 }
+
+const MIGRATIONS = resolve(import.meta.dirname, '../../supabase/migrations')
+const migration = (name: string) => readFileSync(resolve(MIGRATIONS, name), 'utf8')
 
 const escalated = (t: TestEngine, id: string) => t.sink.alerts.filter((a) => a.escalated === true && a.requestId === id)
 
@@ -77,4 +82,24 @@ describe('workstation watch', () => {
     await sleep(REPEAT_MS * 2)
     expect(escalated(b2, r.id).length).toBe(count)
   }, 60_000)
+
+  it('a project with the check-in but not the watch: one log line, check-ins as before, no watch and no escalation', async () => {
+    // The check_in of 20261201000000 alone: five parameters, no roster.
+    const old = migration('20261201000000_bayalert_check_in.sql')
+    await b.sql.query(`drop function public.check_in(text, text, text, text, jsonb, integer, text); ${old.slice(old.indexOf('create or replace function public.check_in('))}`)
+    try {
+      const t = await bay(1)
+      await until(() => t.engine.checkIn!.stats.checkIns >= 2, 8000, 'two check-ins')
+      expect(t.log.has(/no workstation watch; checking in without it/)).toBe(true)
+      expect(t.log.lines.filter((l) => /no workstation watch/.test(l))).toHaveLength(1)
+      expect(t.engine.checkIn!.stats.failed).toBe(0)
+      expect(t.engine.snapshot().workstations).toBeNull()
+      const r = await createRequest(b, { name: 'No Watch' })
+      await until(() => t.sink.rung().includes(r.id), 5000, 'the request rings')
+      await sleep(AFTER_MS + PERIOD_MS)
+      expect(escalated(t, r.id)).toEqual([]) // live count unknown: never escalates on a guess
+    } finally {
+      await b.sql.query(migration('20261202000000_bayalert_workstation_watch.sql'))
+    }
+  }, 30_000)
 })

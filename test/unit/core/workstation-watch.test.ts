@@ -19,11 +19,14 @@ function keeper() {
   return { k, log, counted, watches, changes: () => changes }
 }
 
-const roster = (ages: Record<string, number>, rejected: string[] = []): Roster => ({
-  rows: Object.entries(ages).map(([name, age]) => ({ name, mechanic: null, state: 'live', version: null, lastSeen: NOW - age })),
+const roster = (ages: Record<string, number>, rejected: string[] = [], digest: string | null = null): Roster => ({
+  rows: Object.entries(ages).map(([name, age]) => ({ name, mechanic: null, state: 'live', version: null, lastSeen: NOW - age, live: null })),
   serverTime: NOW,
+  digest,
   rejected,
 })
+const D1 = '11111111111111111111111111111111'
+const D2 = '22222222222222222222222222222222'
 
 describe('WatchKeeper', () => {
   it('a roster becomes the watch and the escalator hears the live count', () => {
@@ -59,6 +62,25 @@ describe('WatchKeeper', () => {
     expect(t.log.lines.some((l) => l.level === 'warn' && l.fields?.cause === 'check_in answered a roster that is not a list')).toBe(true)
     t.k.apply(roster({ 'Bay 1': 0 }, ['roster row 1: no last_seen']))
     expect(t.counted).toEqual(['watch:bad-answer', 'watch:row-rejected'])
+  })
+
+  it("sends its threshold and the digest of the roster it holds; an unchanged answer keeps the watch; a digest not its own asks again", () => {
+    const t = keeper()
+    expect(t.k.args()).toEqual({ p_silent_after_ms: 180_000, p_roster_digest: null })
+    t.k.apply(roster({ 'Bay 1': 0 }, [], D1))
+    expect(t.k.args()).toEqual({ p_silent_after_ms: 180_000, p_roster_digest: D1 })
+    t.k.apply({ unchanged: true, digest: D1 })
+    expect(t.k.watch).toMatchObject({ live: 1, total: 1 })
+    expect(t.changes()).toBe(1)
+    expect(t.k.args().p_roster_digest).toBe(D1)
+    t.k.apply({ unchanged: true, digest: D2 })
+    expect(t.k.args().p_roster_digest).toBeNull()
+    expect(t.k.watch).toMatchObject({ live: 1, total: 1 })
+    t.k.apply('check_in answered no roster and no digest')
+    t.k.apply(roster({ 'Bay 1': 0 }, [], D2))
+    expect(t.k.args().p_roster_digest).toBe(D2)
+    t.k.clear()
+    expect(t.k.args().p_roster_digest).toBeNull()
   })
 
   it('no watch on the project, or signed out: nothing known, and the escalator is told so', () => {

@@ -16,7 +16,9 @@ const row = (name: string, agoMs: number, extra: Record<string, unknown> = {}) =
 })
 
 describe('parseRoster', () => {
-  it('an answer without roster and server_time is a project without the watch (undefined, not an error)', () => {
+  const DIGEST = '0123456789abcdef0123456789abcdef'
+
+  it('an answer without roster, digest and server_time is a project without the watch (undefined, not an error)', () => {
     expect(parseRoster({ queue_version: '1' })).toBeUndefined()
     expect(parseCheckIn({ queue_version: '1', flags: [], workstations: 1 })).toMatchObject({ roster: undefined })
   })
@@ -25,11 +27,26 @@ describe('parseRoster', () => {
     const r = parseRoster({ roster: [row('Bay 1', 0), row('Bay 2', 5000, { mechanic_name: null, state: null, app_version: null })], server_time: iso(T) }) as Roster
     expect(r.serverTime).toBe(T)
     expect(r.rejected).toEqual([])
+    expect(r.digest).toBeNull()
     expect(r.rows).toEqual([
-      { name: 'Bay 1', mechanic: 'Alex Rivera', state: 'live', version: '1.0.0', lastSeen: T },
-      { name: 'Bay 2', mechanic: null, state: null, version: null, lastSeen: T - 5000 },
+      { name: 'Bay 1', mechanic: 'Alex Rivera', state: 'live', version: '1.0.0', lastSeen: T, live: null },
+      { name: 'Bay 2', mechanic: null, state: null, version: null, lastSeen: T - 5000, live: null },
     ])
     expect(parseCheckIn({ queue_version: '1', flags: [], workstations: 2, roster: [row('Bay 1', 0)], server_time: iso(T) })).toMatchObject({ roster: { rows: [{ name: 'Bay 1' }] } })
+  })
+
+  it("keeps the server's live verdict and the roster's digest", () => {
+    const r = parseRoster({ roster: [row('Bay 1', 0, { live: false }), row('Bay 2', 0, { live: 'yes' })], roster_digest: DIGEST, server_time: iso(T) }) as Roster
+    expect(r.digest).toBe(DIGEST)
+    expect(r.rows.map((x) => x.live)).toEqual([false, null])
+  })
+
+  it('roster null with a digest: the roster held is unchanged; without one, or a digest that is not an md5, is refused', () => {
+    expect(parseRoster({ roster: null, roster_digest: DIGEST, server_time: iso(T) })).toEqual({ unchanged: true, digest: DIGEST })
+    expect(parseRoster({ roster: null, server_time: iso(T) })).toBe('check_in answered no roster and no digest')
+    for (const d of ['', 'abc', DIGEST.toUpperCase(), 42, null]) {
+      expect(parseRoster({ roster: [], roster_digest: d, server_time: iso(T) }), String(d)).toBe('check_in answered a roster digest that is not an md5')
+    }
   })
 
   it('refuses a roster that is not a list or has no server time, saying which', () => {
@@ -63,8 +80,9 @@ describe('parseRoster', () => {
 
 describe('watchOf', () => {
   const roster = (rows: [string, number][], serverTime = T): Roster => ({
-    rows: rows.map(([name, ago]) => ({ name, mechanic: null, state: 'live', version: null, lastSeen: serverTime - ago })),
+    rows: rows.map(([name, ago]) => ({ name, mechanic: null, state: 'live', version: null, lastSeen: serverTime - ago, live: null })),
     serverTime,
+    digest: null,
     rejected: [],
   })
 
@@ -82,6 +100,13 @@ describe('watchOf', () => {
     expect(w.live).toBe(1)
     expect(w.silent).toEqual([{ name: 'Bay 2', since: local - 400_000 }])
     expect(w.list[0]!.lastSeen).toBe(local - 10_000)
+  })
+
+  it("the server's verdict wins over the age where it gave one", () => {
+    const r = roster([['Bay 1', 0], ['Bay 2', 600_000]])
+    r.rows[0]!.live = false
+    r.rows[1]!.live = true
+    expect(watchOf(r, T, 180_000)).toMatchObject({ live: 1, total: 2, silent: [{ name: 'Bay 1', since: T }] })
   })
 
   it('a last check-in after the server time (another transaction) counts as now', () => {
