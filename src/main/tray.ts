@@ -8,6 +8,7 @@ import { Menu, Tray, nativeImage } from 'electron'
 import { join } from 'node:path'
 import type { EngineSnapshot } from '../shared/types.js'
 import { buildTrayMenuTemplate, tooltipFor, trayIconFile, type TrayActions, type TrayModel } from './tray-model.js'
+import { watchLine } from '../shared/workstations-text.js'
 
 export interface TrayControllerOptions {
   iconDir: string
@@ -51,6 +52,7 @@ export class TrayController {
       unacknowledged: snapshot.queue.filter((q) => !q.acknowledged).length,
       signedIn: snapshot.user !== null,
       loginItem: this.opts.loginItem(),
+      workstations: snapshot.workstations ? watchLine(snapshot.workstations) : null,
     }
     this.render()
   }
