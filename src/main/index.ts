@@ -1,11 +1,14 @@
 // Electron main: composition only. Each imported module adapts one OS feature to one engine port;
 // this file creates them in the right order and connects them.
-import { app, dialog, net, Notification, powerMonitor, safeStorage, session, type WebContents } from 'electron'
+import { app, dialog, net, Notification, powerMonitor, safeStorage, session, shell, type WebContents } from 'electron'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createEngine } from '../core/engine.js'
 import { installApplicationMenu } from './app-menu.js'
 import { installAppProtocol, registerAppScheme } from './app-protocol.js'
+import { registerAlertPrefsHandlers } from './alert-prefs-ipc.js'
+import { AlertPrefsService } from './alert-prefs-service.js'
+import { urgencyThresholds } from '../shared/alert-prefs.js'
 import { AttentionSink } from './attention-sink.js'
 import { registerDiagnosticsExport, saveDialog } from './diagnostics-export.js'
 import { engineConfigFor, engineConfigKey } from './engine-config.js'
@@ -34,7 +37,7 @@ import { reportStartupFailure } from './startup-failure.js'
 import { TrayController } from './tray.js'
 import { push } from './typed-ipc.js'
 import { createUpdateController } from './updater.js'
-import { createQueueWindowController } from './windows.js'
+import { createQueueWindowController, WALLBOARD_URL, wallboardWindowOptions } from './windows.js'
 
 // Must match electron-builder.yml appId: Windows toasts need the AUMID of the Start-menu shortcut that
 // NSIS writes (electron#10864). Call before any window or notification exists.
@@ -94,8 +97,11 @@ async function main(): Promise<void> {
   if (settings.removedSecretKey()) log.warn('deleted a saved service-role/secret key from the settings file')
   const secrets = new SafeStorageSecretStore(safeStorage, openKeyValueStore('secrets'), platform, log)
   const view = async (loaded: LoadedSettings) => settingsView(loaded, await secrets.status())
+  const alertPrefs = new AlertPrefsService(kv, provisioning.values.repeatIntervalSeconds)
+  for (const p of alertPrefs.view().problems) log.warn('alert preferences', { problem: p })
 
   const queueWindow = createQueueWindowController(paths.preload, app.isPackaged, undefined, { log, onGaveUp: faultSink })
+  const wallboardWindow = createQueueWindowController(paths.preload, app.isPackaged, WALLBOARD_URL, { log, onGaveUp: faultSink }, wallboardWindowOptions)
   const sound = new SoundWindow(paths.preload, app.isPackaged, log, undefined, faultSink)
   sound.open()
 
@@ -109,7 +115,7 @@ async function main(): Promise<void> {
 
   let tray: TrayController | null = null
 
-  const soundSink = new SoundSink({ player: sound, enabled: () => settings.get().settings.soundEnabled })
+  const soundSink = new SoundSink({ player: sound, enabled: () => settings.get().settings.soundEnabled, prefs: () => alertPrefs.get() })
   const sinks = [
     new NotificationSink({ platform, showQueue: () => queueWindow.show(), log }),
     soundSink,
@@ -139,6 +145,7 @@ async function main(): Promise<void> {
     loginItem: () => ({ supported: loginItemSupported(loginEnv), enabled: getStartAtLogin(loginEnv) }),
     actions: {
       showQueue: () => queueWindow.show(),
+      openWallboard: () => wallboardWindow.show(),
       acknowledgeAll: () => void host.acknowledgeAll(),
       pause: (r) => void host.pause(r).catch((e) => log.warn('pause failed', { error: String(e) })),
       resume: () => void host.resume().catch((e) => log.warn('resume failed', { error: String(e) })),
@@ -155,6 +162,7 @@ async function main(): Promise<void> {
   host.onSnapshot((s) => {
     tray?.update(s)
     push(queueWindow.existing()?.webContents, 'engine:snapshot', s)
+    push(wallboardWindow.existing()?.webContents, 'engine:snapshot', s)
   })
 
   let sessionPersists = false
@@ -196,6 +204,7 @@ async function main(): Promise<void> {
   })
 
   registerIpcHandlers({ host, settings, view, updateStatus: () => updates.status(), firstRun, log })
+  registerAlertPrefsHandlers({ prefs: alertPrefs, testSound: () => soundSink.test(), openExternal: (url) => shell.openExternal(url), log })
   registerDiagnosticsExport({
     facts: async () => ({
       snapshot: host.snapshot(),
@@ -223,6 +232,8 @@ async function main(): Promise<void> {
       hostName: hostname(),
       appVersion: app.getVersion(),
       sqliteNativeBinding: sqliteNativeBinding(app.isPackaged, process.env),
+      repeatIntervalSec: alertPrefs.get().repeatIntervalSec,
+      urgency: urgencyThresholds(alertPrefs.get()),
     })
 
   let configuredFor = ''
@@ -236,6 +247,12 @@ async function main(): Promise<void> {
   settings.onChange((loaded) => {
     void reconfigure(loaded)
     void view(loaded).then((v) => push(queueWindow.existing()?.webContents, 'settings:changed', v))
+  })
+  alertPrefs.onChange((v) => {
+    // A new repeat interval needs a new engine (engineConfigKey); colours and sound apply at once.
+    void reconfigure(settings.get())
+    push(queueWindow.existing()?.webContents, 'prefs:changed', v)
+    push(wallboardWindow.existing()?.webContents, 'prefs:changed', v)
   })
   await reconfigure(settings.get())
 
@@ -265,6 +282,7 @@ async function main(): Promise<void> {
   let quitting = false
   app.on('before-quit', (event) => {
     queueWindow.allowClose()
+    wallboardWindow.allowClose()
     if (quitting) return
     quitting = true
     event.preventDefault()

@@ -40,11 +40,16 @@ export const bayalert: BayAlertBridge = {
     testAlert: () => invoke('first-run:test-alert'),
     finishFirstRun: (choices) => invoke('first-run:finish', choices),
     exportDiagnostics: () => invoke('diagnostics:export'),
+    getAlertPrefs: () => invoke('prefs:get'),
+    saveAlertPrefs: (prefs) => invoke('prefs:save', prefs),
+    onAlertPrefsChanged: (listener) => subscribe('prefs:changed', listener),
+    testSound: () => invoke('prefs:test-sound'),
+    openDashboard: (requestId) => invoke('dashboard:open', requestId),
   },
 }
 
 export const bayalertSound = {
-  onPlay: (listener: (sound: SoundName) => void) => subscribe('sound:play', listener),
+  onPlay: (listener: (sound: SoundName, volume: number) => void) => subscribe('sound:play', listener),
 }
 
 /** Each page gets only the API it needs. */

@@ -5,9 +5,13 @@
 // queue UI sees one API in both hosts. Pure data and pure functions only, and no runtime import of the
 // schemas: this file is compiled for the renderer and the sandboxed preload too (no Node, no DOM, no zod).
 import type { BayAlertApi, EngineSnapshot } from './types.js'
-import type { InvokeChannel, SettingsInput, SettingsView, SaveSettingsResult, SignInResult, UpdateStatus, FirstRunState, TestAlertResult, FirstRunChoices, Check, DiagnosticsExportResult } from './ipc-schemas.js'
+import type { InvokeChannel, SettingsInput, SettingsView, SaveSettingsResult, SignInResult, UpdateStatus, FirstRunState, TestAlertResult, FirstRunChoices, Check, DiagnosticsExportResult, AlertPrefsView, SaveAlertPrefsResult, OpenDashboardResult } from './ipc-schemas.js'
+import type { AlertPrefs, RequestSound } from './alert-prefs.js'
 
 export type {
+  AlertPrefsView,
+  OpenDashboardResult,
+  SaveAlertPrefsResult,
   Check,
   DiagnosticsExportResult,
   FieldProblems,
@@ -34,15 +38,19 @@ export interface InAppAlert {
   at: number
 }
 
-export const SOUND_NAMES = ['request', 'health'] as const
+/** Every sound the hidden sound window may play: the request sounds a mechanic chooses from, and health. */
+export const SOUND_NAMES = ['request', 'bell', 'pulse', 'health'] as const satisfies readonly (RequestSound | 'health')[]
 export type SoundName = (typeof SOUND_NAMES)[number]
+/** Volume as the sound window takes it: 0.1–1 (alert-prefs' 10–100 %). */
+export type SoundVolume = number
 
 /** main → renderer (webContents.send / ipcRenderer.on). */
 export interface PushChannels {
   'engine:snapshot': [snapshot: EngineSnapshot]
   'alert:in-app': [alert: InAppAlert]
   'settings:changed': [settings: SettingsView]
-  'sound:play': [sound: SoundName]
+  'sound:play': [sound: SoundName, volume: SoundVolume]
+  'prefs:changed': [view: AlertPrefsView]
   'updates:status': [status: UpdateStatus]
 }
 export type PushChannel = keyof PushChannels
@@ -72,6 +80,13 @@ export interface BayAlertHostApi {
   finishFirstRun(choices: FirstRunChoices): Promise<Check[]>
   /** Save dialog, then one JSON file with secrets and customer data removed. */
   exportDiagnostics?(): Promise<DiagnosticsExportResult>
+  getAlertPrefs?(): Promise<AlertPrefsView>
+  saveAlertPrefs?(prefs: AlertPrefs): Promise<SaveAlertPrefsResult>
+  onAlertPrefsChanged?(listener: (view: AlertPrefsView) => void): () => void
+  /** Plays the chosen request sound at the chosen volume (the settings' "Test" button). */
+  testSound?(): Promise<TestAlertResult>
+  /** Opens the request in the shop's dashboard (the configured https link) in the default browser. */
+  openDashboard?(requestId: string): Promise<OpenDashboardResult>
 }
 
 /** What `window.bayalert` is: the BayAlertApi plus optional extras a host may offer. */

@@ -4,16 +4,14 @@
 // registered on ipcMain (electron mocked at that seam), with the same trusted-sender event the preload's
 // calls carry. Only the engine (FakeEngine), the sound window (a recording player) and the OS login item
 // are fakes. Built into a temp dir so a concurrent `vite build` by someone else cannot race it.
-import { existsSync, readFileSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { extname } from 'node:path'
+import { rmSync } from 'node:fs'
+import type { Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import * as electron from '../mocks/electron.js'
 import { FakeEngine } from '../mocks/fake-engine.js'
 import type { EngineSnapshot } from '../../src/shared/types.js'
-import { buildRenderer, haveChromium, launchChromium } from './chromium.js'
+import { buildRenderer, forwardInvokes, haveChromium, launchChromium, serveRenderer } from './chromium.js'
 vi.mock('electron', () => import('../mocks/electron.js'))
 
 const { registerIpcHandlers } = await import('../../src/main/ipc-handlers.js')
@@ -22,7 +20,6 @@ const { SettingsService, settingsView } = await import('../../src/main/settings.
 const { FirstRunService } = await import('../../src/main/first-run-service.js')
 const { SoundSink } = await import('../../src/main/sound-sink.js')
 const { LOCAL_DEFAULTS } = await import('../../src/core/config.js')
-const { resolveInside, UI_CONTENT_TYPES } = await import('../../src/core/static-files.js')
 
 
 function jwt(claims: Record<string, unknown>): string {
@@ -96,23 +93,13 @@ describe.skipIf(!haveChromium)(`first-run panel in Chromium${haveChromium ? '' :
       log,
     })
 
-    server = createServer((req, res) => {
-      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
-      const file = resolveInside(outDir, path === '/' ? 'index.html' : path.slice(1))
-      if (!file || !existsSync(file)) return void res.writeHead(404).end()
-      res.writeHead(200, { 'content-type': UI_CONTENT_TYPES[extname(file).slice(1)] ?? 'application/octet-stream' }).end(readFileSync(file))
-    })
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-
+    let url: string
+    ;({ server, url } = await serveRenderer(outDir))
     browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 440, height: 900 } })
     page.on('pageerror', (e) => pageErrors.push(e.message))
     // The preload's bridge, reduced to forwarding: every call reaches the real handler with a trusted sender.
-    await page.exposeFunction('__invoke', async (channel: string, ...args: unknown[]) => {
-      const handler = electron.ipcMain.handlers.get(channel)
-      if (!handler) throw new Error(`no handler for ${channel}`)
-      return handler({ senderFrame: { url: 'app://bundle/index.html' } }, ...args)
-    })
+    await forwardInvokes(page, electron.ipcMain.handlers)
     host.onSnapshot((s: EngineSnapshot) => void page.evaluate((snap) => (globalThis as any).__snapshotListeners.forEach((l: any) => l(snap)), s).catch(() => {}))
     await page.addInitScript(() => {
       const w = globalThis as any
@@ -143,8 +130,7 @@ describe.skipIf(!haveChromium)(`first-run panel in Chromium${haveChromium ? '' :
         },
       }
     })
-    const { port } = server.address() as AddressInfo
-    await page.goto(`http://127.0.0.1:${port}/`, { timeout: 15_000 })
+    await page.goto(url, { timeout: 15_000 })
     await page.locator('#first-run[data-step="connect"]').waitFor({ timeout: 10_000 })
   }, 120_000)
 

@@ -40,7 +40,7 @@ describe('main composition', () => {
     const guardsBefore = [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')]
     try {
       await import('../../../src/main/index.js')
-      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(15)
+      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(19)
       await expect.poll(() => made[0]?.engine.calls.some((c) => c.cmd === 'signIn'), { timeout: 5000 }).toBe(true)
 
       expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) })])
@@ -91,6 +91,15 @@ describe('main composition', () => {
       const freshQueue = electron.FakeBrowserWindow.instances[2]!
       expect(freshQueue.loadURL).toHaveBeenCalledWith('app://bundle/index.html')
       expect(freshQueue.show).toHaveBeenCalled()
+
+      // The tray menu opens the wallboard in a window of its own, which then gets every snapshot too.
+      const menu = electron.Menu.buildFromTemplate.mock.calls.at(-1)![0] as { id?: string; click?: () => void }[]
+      menu.find((i) => i.id === 'wallboard')!.click!()
+      const wallboard = electron.FakeBrowserWindow.instances[3]!
+      expect(wallboard.loadURL).toHaveBeenCalledWith('app://bundle/wallboard.html')
+      expect(wallboard.show).toHaveBeenCalled()
+      engine.push({ link: { state: 'live', reason: 'Connected', since: 0 } })
+      expect(wallboard.webContents.send).toHaveBeenCalledWith('engine:snapshot', expect.objectContaining({ link: expect.objectContaining({ state: 'live' }) }))
 
       const quitEvent = { preventDefault: vi.fn() }
       electron.app.emit('before-quit', quitEvent)
