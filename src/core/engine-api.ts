@@ -65,6 +65,13 @@ export interface EngineConfig {
    * the fleet spreads its rejoins to stay under it (hosts read BAYALERT_JOIN_BUDGET).
    */
   joinBudgetPerSec?: number
+  /**
+   * Escalation (src/core/desk/escalation.ts): a request waiting unclaimed this long (default 3 min) while fewer than
+   * `escalateBelowLive` workstations are live (default 2) rings every `escalatedRepeatMs` (default 30 s), louder.
+   */
+  escalateAfterMs?: number
+  escalateBelowLive?: number
+  escalatedRepeatMs?: number
 }
 
 export interface EnginePorts {

@@ -18,6 +18,10 @@ import { CheckInLoop, type PrivatePathReporter } from './feed/check-in.js'
 import { DEFAULT_JOIN_BUDGET_PER_SEC, joinWindowMs } from './link/join-window.js'
 import { TakenNotices } from './taken-notices.js'
 import { acceptAnswer } from './accept-answer.js'
+import { Escalator } from './desk/escalator.js'
+import { DEFAULT_ESCALATION } from './desk/escalation.js'
+import { systemTimers } from './desk/timers.js'
+import { WatchKeeper } from './workstation-watch.js'
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export interface EngineTuning {
@@ -63,6 +67,8 @@ export class Engine implements EngineHandle {
   private reconcileProblem: string | null = null
   private snapshotQueued = false
   checkIn: CheckInLoop | null = null
+  escalator: Escalator | null = null
+  watch: WatchKeeper | null = null
   private readonly offs: (() => void)[] = []
   private readonly taken = new TakenNotices()
   private cancelTakenExpiry: (() => void) | null = null
@@ -105,6 +111,26 @@ export class Engine implements EngineHandle {
       throw new Error(message, { cause: e })
     }
     const { desk, health } = this.core
+    const escalator = new Escalator({
+      clock: this.clock,
+      timers: tuning.stateCore?.timers ?? systemTimers,
+      log,
+      tuning: {
+        afterMs: config.escalateAfterMs ?? DEFAULT_ESCALATION.afterMs,
+        belowLive: config.escalateBelowLive ?? DEFAULT_ESCALATION.belowLive,
+        repeatMs: config.escalatedRepeatMs ?? DEFAULT_ESCALATION.repeatMs,
+      },
+      queue: () => desk.queue(),
+      ring: (alert) => desk.ringEscalated(alert),
+      count: (key) => health.count(key),
+    })
+    this.escalator = escalator
+    this.offs.push(
+      // Every change that can start, stop or silence an escalation: the queue, a pause, the flags.
+      desk.on('queue', () => escalator.evaluate()),
+      desk.on('pause', () => escalator.evaluate()),
+      desk.on('flags', () => escalator.evaluate()),
+    )
     this.offs.push(
       desk.on('queue', (items) => {
         this.taken.rememberQueue(items)
@@ -164,6 +190,17 @@ export class Engine implements EngineHandle {
       },
     })
     const feed = this.feed
+    const checkInPeriodMs = tuning.workstationHeartbeatMs ?? config.safetyReconcileMs ?? 60_000
+    const watch = new WatchKeeper({
+      clock: this.clock,
+      log,
+      count: (key) => health.count(key),
+      // Three periods: one late or failed check-in is not yet a dead workstation.
+      silentAfterMs: 3 * checkInPeriodMs,
+      escalator,
+      changed: () => this.queueSnapshot(),
+    })
+    this.watch = watch
     this.checkIn = new CheckInLoop({
       client: link.client,
       log,
@@ -186,6 +223,8 @@ export class Engine implements EngineHandle {
       reconcile: (trigger) => feed.reconcile(trigger),
       useCheckIn: (on) => feed.useCheckIn(on),
       applyFlagRows: (rows) => feed.applyFlagRows(rows),
+      applyRoster: (roster) => watch.apply(roster),
+      watchArgs: () => watch.args(),
       // The link's fallback hooks, where this link has them.
       privatePath: link as unknown as PrivatePathReporter,
     })
@@ -205,6 +244,7 @@ export class Engine implements EngineHandle {
         } else {
           this.feed?.disable()
           checkIn.pause()
+          watch.clear()
         }
         this.queueSnapshot()
       }),
@@ -218,6 +258,7 @@ export class Engine implements EngineHandle {
     this.stopped = true
     this.timers.closeAll()
     this.checkIn?.stop()
+    this.escalator?.stop()
     // Only waiting for start to settle: its rejection went to start()'s own caller (and a store failure was logged above).
     await this.started?.catch(() => {})
     this.feed?.stop()
@@ -311,6 +352,7 @@ export class Engine implements EngineHandle {
       user: this.link?.currentUser?.email ?? null,
       health: core.health.summary(),
       taken: this.taken.current(this.clock.now()),
+      workstations: this.watch?.watch ?? null,
     }
   }
 

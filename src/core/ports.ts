@@ -25,6 +25,11 @@ export interface Alert {
   items: QueueItem[]
   /** Commit → alert latency in ms, when the commit time is known. */
   latencyMs: number | null
+  /**
+   * Escalated (src/core/desk/escalation.ts): a request waited past the threshold while too few workstations are
+   * live. Sinks make it louder: full volume, an urgent notification, a marked terminal line.
+   */
+  escalated?: boolean
 }
 
 /** Which feature flag gates a sink (TIER_FLAG; 'in-app' and 'terminal' only obey the master switch). */

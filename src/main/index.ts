@@ -13,6 +13,7 @@ import { AttentionSink } from './attention-sink.js'
 import { registerDiagnosticsExport, saveDialog } from './diagnostics-export.js'
 import { engineConfigFor, engineConfigKey } from './engine-config.js'
 import { parseJoinBudget } from '../core/link/join-window.js'
+import { escalationFromEnv } from '../core/escalation-config.js'
 import { EngineHost } from './engine-host.js'
 import { FirstRunService } from './first-run-service.js'
 import { HostFaults } from './host-faults.js'
@@ -246,6 +247,7 @@ async function main(): Promise<void> {
 
   const joinBudget = parseJoinBudget(process.env.BAYALERT_JOIN_BUDGET)
   if (joinBudget.problem) log.warn(joinBudget.problem)
+  for (const p of escalationFromEnv(process.env).problems) log.warn(p)
   const engineConfig = (loaded: LoadedSettings) =>
     engineConfigFor({
       loaded,

@@ -12,6 +12,7 @@ import { detailText, excerpt, pauseText, safeLine, stateText, waitingSince, wait
 import { acknowledgeLabel, announcement, customerName, queueChange, takeLabel } from './queue-model.js'
 import { newTaken, takenSentence } from './taken-model.js'
 import { renderTaken } from './taken-view.js'
+import { renderWatchLine, renderWatchList } from './workstations-view.js'
 
 const api = window.bayalert
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
@@ -277,6 +278,8 @@ function render(s: EngineSnapshot): void {
   $('user').textContent = s.user ?? ''
   ;($('reconnect') as HTMLButtonElement).disabled = s.user === null
 
+  renderWatchLine($('workstations'), s.workstations)
+  renderWatchList($('ws-panel'), $('ws-list'), s.workstations)
   renderPause(s, now)
   patchQueue(s.queue, s.link.state, now)
   renderTaken($('taken'), s.taken)

@@ -9,6 +9,7 @@ import { announcement, queueChange } from './queue-model.js'
 import { wallboardRows, waitShort, type WallboardRow } from './wallboard-model.js'
 import { newTaken, takenSentence } from './taken-model.js'
 import { renderTaken } from './taken-view.js'
+import { renderWatchLine } from './workstations-view.js'
 
 const api = window.bayalert
 const $ = (id: string) => document.getElementById(id) as HTMLElement
@@ -54,6 +55,7 @@ function render(s: EngineSnapshot): void {
   const paused = $('board-paused')
   paused.hidden = s.paused === null
   paused.textContent = s.paused === null ? '' : pauseText(s.paused, now)
+  renderWatchLine($('board-workstations'), s.workstations)
   const rows = wallboardRows(s.queue)
   $('board-count').textContent = rows.length === 1 ? '1 waiting' : `${rows.length} waiting`
   $('board').replaceChildren(...rows.map((r) => renderRow(r, now)))

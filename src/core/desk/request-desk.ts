@@ -359,6 +359,13 @@ export class RequestDesk {
 
   // ---- commands ------------------------------------------------------------------------------------
 
+  /** An escalated ring (escalator.ts), delivered like any ring; false (nothing rung) while silenced. */
+  ringEscalated(alert: Alert): boolean {
+    if (this.stopped || this.silence.reason() !== null) return false
+    this.ringer.deliver(alert)
+    return true
+  }
+
   /** Stops repeats for the request and withdraws its alert; it stays in the queue. */
   acknowledge(requestId: string): boolean {
     const row = this.store.getQueueRow(requestId)
