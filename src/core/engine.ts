@@ -5,10 +5,11 @@ import { join } from 'node:path'
 import type { AcceptResult, EngineSnapshot, HealthSummary, LinkState, PauseRequest } from '../shared/types.js'
 import { DEFAULT_FLAGS } from '../shared/types.js'
 import type { EngineConfig, EngineEvents, EngineHandle, EnginePorts } from './engine-api.js'
-import type { Clock } from './ports.js'
+import type { Alert, Clock } from './ports.js'
 import { systemClock } from './ports.js'
 import { SERVER_TEXT_MAX, serverText } from './server-text.js'
 import { openStateCore, type StateCore, type StateCoreOptions } from './desk/state-core.js'
+import { openWithRetry, STORE_OPEN_BACKOFF } from './store/open-retry.js'
 import { isUuid } from './feed/parse.js'
 import { LinkSupervisor, type LinkConfig } from './link/supervisor.js'
 import { describeRestError, restCall } from './link/rest.js'
@@ -82,16 +83,26 @@ export class Engine implements EngineHandle {
   private async doStart(): Promise<void> {
     const { config, ports, tuning } = this
     const log = ports.log
+    let core: StateCore | null
     try {
-      this.core = openStateCore({
-        ...tuning.stateCore,
-        dbPath: join(config.dataDir, 'bayalert.db'),
-        nativeBinding: config.sqliteNativeBinding,
-        sinks: ports.sinks,
-        log,
-        clock: this.clock,
-        repeatIntervalMs: config.repeatIntervalMs ?? tuning.stateCore?.repeatIntervalMs,
-        repeatMaxCount: config.repeatMaxCount ?? tuning.stateCore?.repeatMaxCount,
+      // A store that cannot open for a reason that can pass (locked, no permission, disk full) is tried again
+      // with backoff, offline with the reason meanwhile; start() resolves once it opened (or the engine stopped).
+      core = await openWithRetry({
+        timers: this.timers,
+        policy: tuning.stateCore?.storeRetry ?? STORE_OPEN_BACKOFF,
+        random: tuning.random,
+        failed: (reason, attempt, retryInMs) => this.storeOpenFailed(reason, attempt, retryInMs),
+        open: () =>
+          openStateCore({
+            ...tuning.stateCore,
+            dbPath: join(config.dataDir, 'bayalert.db'),
+            nativeBinding: config.sqliteNativeBinding,
+            sinks: ports.sinks,
+            log,
+            clock: this.clock,
+            repeatIntervalMs: config.repeatIntervalMs ?? tuning.stateCore?.repeatIntervalMs,
+            repeatMaxCount: config.repeatMaxCount ?? tuning.stateCore?.repeatMaxCount,
+          }),
       })
     } catch (e) {
       const message = `Cannot open the local store in ${config.dataDir}: ${(e as Error)?.message ?? e}`
@@ -99,7 +110,9 @@ export class Engine implements EngineHandle {
       this.emit('error', { message, cause: String((e as Error)?.stack ?? e) })
       throw new Error(message, { cause: e })
     }
-    const { desk, health } = this.core
+    if (core === null) return // stopped while waiting for the store
+    this.core = core
+    const { desk, health } = core
     this.offs.push(
       desk.on('queue', () => this.queueSnapshot()),
       desk.on('alert', (a) => this.emit('alert', a)),
@@ -341,6 +354,32 @@ export class Engine implements EngineHandle {
       this.displayed = next
       this.emit('state', this.displayed)
       this.queueSnapshot()
+    }
+  }
+
+  /** The store did not open (locked, no permission, disk full): offline with the reason, one health alert, and the retries go on. */
+  private storeOpenFailed(reason: string, attempt: number, retryInMs: number): void {
+    const log = this.ports.log
+    log.error('engine: the local store cannot open; trying again', { dataDir: this.config.dataDir, cause: reason, attempt, retryInMs })
+    this.displayed = { state: 'offline', reason: `Local store cannot open: ${reason} — trying again`, since: attempt === 1 ? this.clock.now() : this.displayed.since }
+    this.emit('state', this.displayed)
+    this.queueSnapshot()
+    if (attempt > 1) return
+    this.emit('error', { message: `Cannot open the local store in ${this.config.dataDir}: ${reason}`, cause: reason })
+    const alert: Alert = {
+      kind: 'health',
+      title: 'BayAlert cannot open its local store',
+      body: `${reason}. It is not ringing for new requests until it can; it keeps trying by itself.`,
+      detail: 'basic',
+      items: [],
+      latencyMs: null,
+    }
+    this.emit('alert', alert)
+    // No alert pipeline without a store: straight to every sink, each failure logged on its own.
+    for (const sink of this.ports.sinks) {
+      Promise.resolve()
+        .then(() => sink.alert(alert))
+        .catch((e) => log.error('engine: a sink failed to deliver the store alert', { sink: sink.name, cause: String((e as Error)?.message ?? e) }))
     }
   }
 

@@ -8,13 +8,17 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
-import type { EngineTuning } from '../../src/core/engine.js'
-import { createRequest, engineSuite, sleep, until, waitForState, type NewRequest, type TestEngine } from './helpers.js'
+import { Engine, type EngineTuning } from '../../src/core/engine.js'
+import { MemorySecretStore } from '../../src/core/memory-secret-store.js'
+import { Store } from '../../src/core/store/store.js'
+import { createRequest, engineSuite, MemoryLog, RecordingSink, sleep, until, waitForState, type NewRequest, type TestEngine } from './helpers.js'
 
 let b: Backend
 const { live } = engineSuite({ started: (x) => (b = x) })
 const dirs: string[] = []
+const others: Database.Database[] = []
 afterEach(() => {
+  for (const o of others.splice(0)) if (o.open) o.close()
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
@@ -105,5 +109,72 @@ describe('the local store fails while requests arrive', () => {
     // Nothing recorded before the fault is lost: the first request's event is still in the log.
     expect(again.engine.core!.store.recentEvents(1000).some((e) => e.requestId === before.request.id && e.outcome === 'alerted')).toBe(true)
     await again.stop()
+  })
+})
+
+describe('the local store cannot open at start', () => {
+  it('locked by another program: offline with the reason, retried with backoff, one health alert; once free it starts, signs in and rings', async () => {
+    await b.sql.query(`update public.session_assignments set status = 'cancelled' where status = 'queued'`)
+    const dataDir = mkdtempSync(join(tmpdir(), 'bayalert-open-'))
+    dirs.push(dataDir)
+    const path = join(dataDir, 'bayalert.db')
+    Store.open({ path, log: new MemoryLog() }).close()
+    // An exclusive locking mode keeps even readers out: the store cannot open at all.
+    const other = new Database(path)
+    other.pragma('locking_mode = EXCLUSIVE')
+    other.exec('BEGIN EXCLUSIVE')
+    const sink = new RecordingSink()
+    const log = new MemoryLog()
+    const engine = new Engine(
+      { supabaseUrl: b.url, anonKey: b.anonKey, dataDir, workstationId: 'ws-open', appVersion: 'test' },
+      { secrets: new MemorySecretStore(), sinks: [sink], log },
+      { ...tuning, stateCore: { ...tuning.stateCore, burstWindowMs: 300 } },
+    )
+    try {
+      const started = engine.start()
+      await waitForState(engine, 'offline', 5000, /^Local store cannot open: database is locked — trying again$/)
+      // Backoff 200, 400, 800, 800 … ms: several tries in 3 s, one health alert for all of them.
+      await sleep(3000)
+      const tries = log.lines.filter((l) => /the local store cannot open; trying again/.test(l)).length
+      expect(tries).toBeGreaterThanOrEqual(3)
+      expect(tries).toBeLessThanOrEqual(8)
+      expect(sink.alerts.filter((a) => a.kind === 'health')).toEqual([expect.objectContaining({ title: 'BayAlert cannot open its local store' })])
+      expect(engine.snapshot().link.state).toBe('offline')
+
+      other.exec('COMMIT')
+      other.close()
+      await started
+      const user = b.demoUsers[0]!
+      await engine.signIn(user.email, user.password)
+      await waitForState(engine, 'live', 15_000)
+      await engine.feed!.idle()
+      const r = await createRequest(b, { name: 'After The Lock' })
+      await until(() => sink.rung().includes(r.id), 10_000, 'a request rings once the store opened')
+    } finally {
+      if (other.open) other.close()
+      await engine.stop()
+    }
+  })
+
+  it('stopping while the store cannot open ends the retries and start() settles', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bayalert-open-'))
+    dirs.push(dataDir)
+    const path = join(dataDir, 'bayalert.db')
+    Store.open({ path, log: new MemoryLog() }).close()
+    const other = new Database(path)
+    others.push(other)
+    other.pragma('locking_mode = EXCLUSIVE')
+    other.exec('BEGIN EXCLUSIVE')
+    const engine = new Engine(
+      { supabaseUrl: b.url, anonKey: b.anonKey, dataDir, workstationId: 'ws-open-2', appVersion: 'test' },
+      { secrets: new MemorySecretStore(), sinks: [], log: new MemoryLog() },
+      tuning,
+    )
+    const started = engine.start()
+    await waitForState(engine, 'offline', 5000, /Local store cannot open/)
+    await engine.stop()
+    await expect(started).resolves.toBeUndefined()
+    expect(engine.core).toBeNull()
+    expect(engine.timers.count).toBe(0)
   })
 })
