@@ -3,7 +3,7 @@
 // transaction, so a crash can never leave "rang but not recorded" (→ rings twice after restart) or
 // "recorded but never rang" for the same key.
 import Database from 'better-sqlite3'
-import { chmodSync, closeSync, existsSync, openSync, renameSync, statSync } from 'node:fs'
+import { accessSync, chmodSync, closeSync, constants as fsConstants, existsSync, openSync, renameSync, statSync } from 'node:fs'
 import type { FactSource, FeatureFlags, QueueItem } from '../../shared/types.js'
 import type { AlertKind, Clock, Logger, SinkTier } from '../ports.js'
 import { systemClock } from '../ports.js'
@@ -141,6 +141,21 @@ function isCorruption(err: unknown): boolean {
   return /malformed|not a database|file is encrypted|integrity check failed/i.test(msg)
 }
 
+/**
+ * Why the process may not read and write this file (EACCES, EPERM, EROFS), or null. SQLite reports such a
+ * file as SQLITE_CANTOPEN, the same code a broken file can give: a file we may not open is not corrupt, and
+ * moving it aside would lose the queue and its dedup history for a permission a person can fix.
+ */
+function accessProblem(path: string): string | null {
+  try {
+    accessSync(path, fsConstants.R_OK | fsConstants.W_OK)
+    return null
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    return code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? code : null
+  }
+}
+
 function isRegularFile(path: string): boolean {
   try {
     return statSync(path).isFile()
@@ -264,6 +279,10 @@ export class Store {
     } catch (err) {
       // Only a regular file is ever moved: a directory, a missing parent or a lock is not corruption.
       if (opts.path === ':memory:' || !isCorruption(err) || !isRegularFile(opts.path)) throw err
+      const denied = accessProblem(opts.path)
+      if (denied !== null) {
+        throw Object.assign(new Error(`${(err as Error).message} (no permission to read and write ${opts.path}: ${denied})`, { cause: err }), { code: (err as { code?: string }).code })
+      }
       movedAsideTo = `${opts.path}.corrupt-${new Date(clock.now()).toISOString().replace(/[:.]/g, '-')}`
       renameSync(opts.path, movedAsideTo)
       // The WAL and shared-memory files belong to the broken file; keep them next to it for forensics
