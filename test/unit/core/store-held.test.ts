@@ -195,6 +195,55 @@ describe('a read-only or full file', () => {
   })
 })
 
+describe('a commit the disk refuses', () => {
+  // A real full disk refuses the WAL write at COMMIT, after every statement succeeded; SQLite's page limit
+  // refuses at the statement, so the commit's refusal is simulated on the file's own connection.
+  function refuseNextCommit(s: Store): void {
+    const db = (s as unknown as { fileDb: Database.Database }).fileDb
+    const exec = db.exec.bind(db)
+    let refused = false
+    db.exec = (sql: string) => {
+      if (sql === 'COMMIT' && !refused) {
+        refused = true
+        throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })
+      }
+      return exec(sql)
+    }
+  }
+
+  it('the group is decided again on the copy and commits there: every afterCommit hears committed, and the write back keeps it', async () => {
+    const s = openStore()
+    s.putQueueRow(row('before'))
+    refuseNextCommit(s)
+    const committed: boolean[] = []
+    for (const id of ['a', 'b']) s.transactionInGroup(() => s.putQueueRow(row(id)), (ok) => committed.push(ok))
+    await Promise.resolve()
+    expect(committed).toEqual([true, true])
+    expect(s.held?.reason).toBe('database or disk is full')
+    expect(s.listQueue().map((r) => r.requestId)).toEqual(['a', 'b', 'before'])
+    expect(onDisk().queue).toEqual(['before'])
+    expect(s.writeBackHeld()).toBeNull()
+    expect(onDisk().queue).toEqual(['a', 'b', 'before'])
+  })
+
+  it('a group whose commit fails for another reason is lost as before: afterCommit hears not committed', async () => {
+    const s = openStore()
+    const db = (s as unknown as { fileDb: Database.Database }).fileDb
+    const exec = db.exec.bind(db)
+    db.exec = (sql: string) => {
+      if (sql === 'COMMIT') throw Object.assign(new Error('FOREIGN KEY constraint failed'), { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' })
+      return exec(sql)
+    }
+    const committed: boolean[] = []
+    s.transactionInGroup(() => s.putQueueRow(row('x')), (ok) => committed.push(ok))
+    await Promise.resolve()
+    expect(committed).toEqual([false])
+    expect(s.held).toBeNull()
+    db.exec = exec
+    expect(s.listQueue()).toEqual([])
+  })
+})
+
 describe('what is not an unavailable file', () => {
   it('a statement the schema refuses still throws and nothing is held', () => {
     const s = openStore()
