@@ -106,6 +106,25 @@ describe('a store locked while requests arrive', () => {
     expect(requestAlerts().map((a) => a.requestId)).toEqual(['r1', 'r2', 'r3'])
   })
 
+  it('a file another connection holds the write lock of at start opens on the copy: rings, degraded with the reason, one health alert', async () => {
+    h.core.desk.ingest(queued('before'))
+    await settle()
+    lock()
+    // Opening prunes, which writes: the open itself meets the lock (reads still work in WAL mode).
+    const later = h.restart()
+    await settle()
+    expect(later.store.held?.reason).toBe('database is locked')
+    expect(later.health.degradedReason()).toBe('Local store unavailable: database is locked')
+    expect(healthAlerts()).toHaveLength(1)
+    later.desk.reconcile(snapshot(['before', 'r1']))
+    await settle()
+    expect(requestAlerts().map((a) => a.requestId)).toEqual(['r1'])
+    unlock()
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(later.store.held).toBeNull()
+    expect(later.health.degradedReason()).toBeNull()
+  })
+
   it('closing the core stops the retries', async () => {
     lock()
     h.core.desk.ingest(queued('r1'))
