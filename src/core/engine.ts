@@ -83,26 +83,27 @@ export class Engine implements EngineHandle {
   private async doStart(): Promise<void> {
     const { config, ports, tuning } = this
     const log = ports.log
+    const openCore = (): StateCore =>
+      openStateCore({
+        ...tuning.stateCore,
+        dbPath: join(config.dataDir, 'bayalert.db'),
+        nativeBinding: config.sqliteNativeBinding,
+        sinks: ports.sinks,
+        log,
+        clock: this.clock,
+        repeatIntervalMs: config.repeatIntervalMs ?? tuning.stateCore?.repeatIntervalMs,
+        repeatMaxCount: config.repeatMaxCount ?? tuning.stateCore?.repeatMaxCount,
+      })
     let core: StateCore | null
     try {
       // A store that cannot open for a reason that can pass (locked, no permission, disk full) is tried again
       // with backoff, offline with the reason meanwhile; start() resolves once it opened (or the engine stopped).
       core = await openWithRetry({
+        open: openCore,
         timers: this.timers,
         policy: tuning.stateCore?.storeRetry ?? STORE_OPEN_BACKOFF,
         random: tuning.random,
         failed: (reason, attempt, retryInMs) => this.storeOpenFailed(reason, attempt, retryInMs),
-        open: () =>
-          openStateCore({
-            ...tuning.stateCore,
-            dbPath: join(config.dataDir, 'bayalert.db'),
-            nativeBinding: config.sqliteNativeBinding,
-            sinks: ports.sinks,
-            log,
-            clock: this.clock,
-            repeatIntervalMs: config.repeatIntervalMs ?? tuning.stateCore?.repeatIntervalMs,
-            repeatMaxCount: config.repeatMaxCount ?? tuning.stateCore?.repeatMaxCount,
-          }),
       })
     } catch (e) {
       const message = `Cannot open the local store in ${config.dataDir}: ${(e as Error)?.message ?? e}`
