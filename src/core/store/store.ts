@@ -114,6 +114,11 @@ export interface StoreOptions {
    * instance per data directory), so a lock that lasts is a fault, and every millisecond of it delays a ring.
    */
   busyTimeoutMs?: number
+  /**
+   * Prune old rows on open (default true). A reader of another process's store (doctor beside a running app) passes
+   * false: its prune would take the write lock, and a write of the app meeting it holds the app's writes in memory.
+   */
+  pruneOnOpen?: boolean
 }
 
 /** Where the store's writes go while the file cannot take them, and since when. */
@@ -266,7 +271,7 @@ export class Store {
   /**
    * Opens (creating if missing) and migrates the database. A corrupt, unreadable or foreign file is
    * renamed to `<name>.corrupt-<timestamp>` (with its -wal/-shm) and an empty store is built in its
-   * place; the queue comes back from the next reconcile. Prunes once on open.
+   * place; the queue comes back from the next reconcile. Prunes once on open (unless pruneOnOpen is false).
    */
   static open(opts: StoreOptions): Store {
     const clock = opts.clock ?? systemClock
@@ -298,7 +303,7 @@ export class Store {
       db = Store.openChecked(opts.path, opts.nativeBinding, opts.busyTimeoutMs)
     }
     const store = new Store(db, opts, movedAsideTo)
-    store.prune()
+    if (opts.pruneOnOpen !== false) store.prune()
     return store
   }
 
@@ -600,6 +605,23 @@ export class Store {
       } catch {
         // Only the wait of the next write is at stake; that write reports its own failure.
       }
+    }
+  }
+
+  /**
+   * Whether the file takes writes now: takes its write lock (waiting busy_timeout for it) and lets go at once,
+   * writing nothing. SQLite's reason when it cannot ("database is locked", "attempt to write a readonly
+   * database"), else null. For doctor, which checks another process's store without writing to it.
+   */
+  probeWritable(): string | null {
+    if (this.heldState !== null) return this.heldState.reason
+    try {
+      this.fileDb.exec('BEGIN IMMEDIATE')
+      this.fileDb.exec('ROLLBACK')
+      return null
+    } catch (err) {
+      if (!isStoreUnavailable(err)) throw err
+      return unavailableReason(err)
     }
   }
 

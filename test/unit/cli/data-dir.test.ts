@@ -8,6 +8,9 @@ import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEMO_DATA_DIR, defaultDataDir, parseArgs, resolveSettings } from '../../../src/cli/settings.js'
 import { checkStore } from '../../../src/cli/doctor.js'
+import { Store } from '../../../src/core/store/store.js'
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 import { demoDirs } from '../../../scripts/launcher/demo-shop.mjs'
 
 const ROOT = resolve(import.meta.dirname, '../../..')
@@ -66,6 +69,15 @@ describe("doctor's data dir check", () => {
     } finally {
       other.close()
     }
+  })
+
+  it("leaves a running app's store as it found it: no prune, even of rows past their age", () => {
+    const dir = temp()
+    const app = Store.open({ path: join(dir, 'bayalert.db'), log: quiet })
+    app.recordEvent({ receivedAt: 1, source: 'broadcast', eventId: 'old', kind: 'queued', requestId: 'r', dedupKey: 'r@', outcome: 'alerted', reason: null })
+    expect(checkStore({ dataDir: dir }, 'demo').status).toBe('ok')
+    expect(app.recentEvents(5).map((e) => e.eventId)).toEqual(['old'])
+    app.close()
   })
 
   it('fails with the directory, its source and the cause when the store cannot open', () => {

@@ -195,6 +195,27 @@ describe('a read-only or full file', () => {
   })
 })
 
+describe('probeWritable (doctor beside another process\'s store)', () => {
+  it('null when the file takes writes, SQLite\'s reason while another connection holds the lock, and it writes nothing', () => {
+    const s = openStore()
+    s.recordEvent(ev('one'))
+    expect(s.probeWritable()).toBeNull()
+    const other = lockFile()
+    expect(s.probeWritable()).toBe('database is locked')
+    expect(s.held).toBeNull()
+    other.exec('ROLLBACK')
+    expect(s.probeWritable()).toBeNull()
+    expect(onDisk().events).toEqual(['e-one'])
+  })
+
+  it('a store already holding its writes in memory answers with that reason', () => {
+    const s = openStore()
+    s.pragmaOnFile('query_only = 1')
+    s.recordEvent(ev('ro'))
+    expect(s.probeWritable()).toBe('attempt to write a readonly database')
+  })
+})
+
 describe('a commit the disk refuses', () => {
   // A real full disk refuses the WAL write at COMMIT, after every statement succeeded; SQLite's page limit
   // refuses at the statement, so the commit's refusal is simulated on the file's own connection.
