@@ -5,10 +5,11 @@ import { join } from 'node:path'
 import type { AcceptResult, EngineSnapshot, HealthSummary, LinkState, PauseRequest } from '../shared/types.js'
 import { DEFAULT_FLAGS } from '../shared/types.js'
 import type { EngineConfig, EngineEvents, EngineHandle, EnginePorts } from './engine-api.js'
-import type { Clock } from './ports.js'
+import type { Alert, Clock } from './ports.js'
 import { systemClock } from './ports.js'
 import { SERVER_TEXT_MAX, serverText } from './server-text.js'
 import { openStateCore, type StateCore, type StateCoreOptions } from './desk/state-core.js'
+import { openWithRetry, STORE_OPEN_BACKOFF } from './store/open-retry.js'
 import { isUuid } from './feed/parse.js'
 import { LinkSupervisor, type LinkConfig } from './link/supervisor.js'
 import { describeRestError, restCall } from './link/rest.js'
@@ -92,8 +93,8 @@ export class Engine implements EngineHandle {
   private async doStart(): Promise<void> {
     const { config, ports, tuning } = this
     const log = ports.log
-    try {
-      this.core = openStateCore({
+    const openCore = (): StateCore =>
+      openStateCore({
         ...tuning.stateCore,
         dbPath: join(config.dataDir, 'bayalert.db'),
         nativeBinding: config.sqliteNativeBinding,
@@ -104,13 +105,26 @@ export class Engine implements EngineHandle {
         repeatMaxCount: config.repeatMaxCount ?? tuning.stateCore?.repeatMaxCount,
         ...(config.urgency ? { urgency: config.urgency } : {}),
       })
+    let core: StateCore | null
+    try {
+      // A store that cannot open for a reason that can pass (locked, no permission, disk full) is tried again
+      // with backoff, offline with the reason meanwhile; start() resolves once it opened (or the engine stopped).
+      core = await openWithRetry({
+        open: openCore,
+        timers: this.timers,
+        policy: tuning.stateCore?.storeRetry ?? STORE_OPEN_BACKOFF,
+        random: tuning.random,
+        failed: (reason, attempt, retryInMs) => this.storeOpenFailed(reason, attempt, retryInMs),
+      })
     } catch (e) {
       const message = `Cannot open the local store in ${config.dataDir}: ${(e as Error)?.message ?? e}`
       log.error('engine: store failed to open', { cause: message })
       this.emit('error', { message, cause: String((e as Error)?.stack ?? e) })
       throw new Error(message, { cause: e })
     }
-    const { desk, health } = this.core
+    if (core === null) return // stopped while waiting for the store
+    this.core = core
+    const { desk, health } = core
     const escalator = new Escalator({
       clock: this.clock,
       timers: tuning.stateCore?.timers ?? systemTimers,
@@ -394,6 +408,32 @@ export class Engine implements EngineHandle {
       this.displayed = next
       this.emit('state', this.displayed)
       this.queueSnapshot()
+    }
+  }
+
+  /** The store did not open (locked, no permission, disk full): offline with the reason, one health alert, and the retries go on. */
+  private storeOpenFailed(reason: string, attempt: number, retryInMs: number): void {
+    const log = this.ports.log
+    log.error('engine: the local store cannot open; trying again', { dataDir: this.config.dataDir, cause: reason, attempt, retryInMs })
+    this.displayed = { state: 'offline', reason: `Local store cannot open: ${reason} — trying again`, since: attempt === 1 ? this.clock.now() : this.displayed.since }
+    this.emit('state', this.displayed)
+    this.queueSnapshot()
+    if (attempt > 1) return
+    this.emit('error', { message: `Cannot open the local store in ${this.config.dataDir}: ${reason}`, cause: reason })
+    const alert: Alert = {
+      kind: 'health',
+      title: 'BayAlert cannot open its local store',
+      body: `${reason}. It is not ringing for new requests until it can; it keeps trying by itself.`,
+      detail: 'basic',
+      items: [],
+      latencyMs: null,
+    }
+    this.emit('alert', alert)
+    // No alert pipeline without a store: straight to every sink, each failure logged on its own.
+    for (const sink of this.ports.sinks) {
+      Promise.resolve()
+        .then(() => sink.alert(alert))
+        .catch((e) => log.error('engine: a sink failed to deliver the store alert', { sink: sink.name, cause: String((e as Error)?.message ?? e) }))
     }
   }
 

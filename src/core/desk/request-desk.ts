@@ -272,13 +272,17 @@ export class RequestDesk {
 
   /** Consumes one fact. Never throws: a failure is logged, counted and reported as outcome 'error'. */
   ingest(fact: RequestFact): IngestResult {
-    const effects = noEffects()
+    let effects = noEffects()
     let result: IngestResult
     try {
       // Facts of one task share one commit (a burst pays one WAL commit, not one per fact); the effects
-      // run once it committed.
+      // run once it committed. The store may decide a group again (on its in-memory copy when the file is
+      // unavailable), so the effects are collected afresh by each run.
       result = this.store.transactionInGroup(
-        () => this.apply(fact, effects),
+        () => {
+          effects = noEffects()
+          return this.apply(fact, effects)
+        },
         (committed) => {
           if (committed) this.afterCommit(effects, 'live')
           else this.lost(fact.source, 'a fact')
@@ -299,13 +303,17 @@ export class RequestDesk {
    * started are removed, tombstoned and retracted. Facts received after snapshot.startedAt win.
    */
   reconcile(snapshot: QueueSnapshot): ReconcileResult {
-    const effects = noEffects()
-    const result: ReconcileResult = { added: [], removed: [], unchanged: 0, enriched: 0 }
-    const outcomes: string[] = []
+    let effects = noEffects()
+    let result: ReconcileResult = { added: [], removed: [], unchanged: 0, enriched: 0 }
+    let outcomes: string[] = []
     const now = this.clock.now()
     const startedAt = snapshot.startedAt
     try {
       this.store.transactionInGroup(() => {
+        // Afresh on every run (see ingest).
+        effects = noEffects()
+        result = { added: [], removed: [], unchanged: 0, enriched: 0 }
+        outcomes = []
         const seen = new Set<string>()
         for (const fact of snapshot.requests) {
           seen.add(fact.requestId)
