@@ -60,7 +60,8 @@ export class TrayController {
       paused: snapshot.paused,
       waiting: snapshot.queue.length,
       longestWaitSince: longestWaitSince(snapshot.queue),
-      unacknowledged: snapshot.queue.filter((q) => !q.acknowledged).length,
+      // The not-receiving reminder counts too: "Acknowledge all" is how the tray silences it.
+      unacknowledged: snapshot.queue.filter((q) => !q.acknowledged).length + (snapshot.outage?.alerted && !snapshot.outage.acknowledged ? 1 : 0),
       signedIn: snapshot.user !== null,
       loginItem: this.opts.loginItem(),
       workstations: snapshot.workstations ? watchLine(snapshot.workstations) : null,
