@@ -116,7 +116,7 @@ export class OutageAlarm {
     if (!first) this.repeats++
     this.alerted = true
     const mins = Math.max(1, Math.round((this.o.clock.now() - down.since) / 60_000))
-    const title = down.silent ? 'BayAlert is not receiving requests' : 'BayAlert is receiving requests on a fallback'
+    const title = down.silent ? 'BayAlert is not receiving requests' : 'BayAlert is degraded'
     const body = down.silent
       ? `For ${mins} min: ${down.reason}. New requests will not ring on this workstation until it is back. Acknowledge to stop this reminder.`
       : `For ${mins} min: ${down.reason}. Requests still arrive; this is said once.`

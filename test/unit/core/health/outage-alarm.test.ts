@@ -82,7 +82,7 @@ describe('OutageAlarm', () => {
     const { a, rung } = alarm()
     a.update(state('degraded', 'Receiving requests through postgres_changes'), true)
     vi.advanceTimersByTime(60_000 + 120_000 * 3)
-    expect(rung).toEqual([{ title: 'BayAlert is receiving requests on a fallback', body: expect.stringMatching(/this is said once/) }])
+    expect(rung).toEqual([{ title: 'BayAlert is degraded', body: expect.stringMatching(/Requests still arrive; this is said once\.$/) }])
     a.update(state('offline', 'The network is down'), false)
     vi.advanceTimersByTime(120_000)
     expect(rung).toHaveLength(2)
