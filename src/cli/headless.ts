@@ -21,10 +21,12 @@ import { DEFAULT_RENDERER_DIR, startUiServer, type UiServer } from './ui-server.
 import { ensureUiBuilt } from './ui-build.js'
 import { UiPushSink } from './ui-sink.js'
 import { parseJoinBudget } from '../core/link/join-window.js'
+import { AlertPathMonitor } from '../core/alert-path/monitor.js'
+import { headlessAlertPathProbe } from './alert-path.js'
 
 const USAGE = `Usage: npm run headless -- [options]
 
-  --json            one JSON object per line on stdout (ts, type: state|alert|retract|queue|health|error)
+  --json            one JSON object per line on stdout (ts, type: state|alert|retract|queue|health|error|alert-path)
   --ui-port N       serve the queue UI and the wallboard on 127.0.0.1 port N (default: any free port);
                     their addresses, with this run's secret, are printed on stderr ("queue UI: …", "wallboard: …")
   --no-ui           serve neither
@@ -111,6 +113,10 @@ export async function main(argv: string[]): Promise<number> {
     { secrets, sinks, log },
   )
   const detach = attachOutput(engine, out)
+  // The alert-path self-test (Do Not Disturb, no notification daemon, muted output): at start and hourly, in
+  // the background; its verdict is a line of its own ('alert-path') whenever it changes.
+  const alertPath = new AlertPathMonitor({ probe: headlessAlertPathProbe(), log })
+  alertPath.onChange((v) => out.alertPath(v))
 
   let ui: UiServer | null = null
   let stopping: Promise<void> | null = null
@@ -118,6 +124,7 @@ export async function main(argv: string[]): Promise<number> {
     stopping ??= (async () => {
       log.info(`stopping (${why})`)
       await ui?.close().catch((e) => log.warn('closing the UI server failed', { cause: String(e) }))
+      alertPath.stop()
       await engine.stop()
       detach()
       await hostLog.file.close()
@@ -154,6 +161,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
 
+  alertPath.start()
   if (uiSink) ui = await startUi(engine, uiSink, args.uiPort, say, log)
   if (ui) {
     // Other programs parse these two lines (so no "bayalert: " prefix: a line starts with its name); each

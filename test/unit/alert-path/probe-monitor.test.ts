@@ -210,3 +210,35 @@ describe('AlertPathMonitor (the self-test scheduler)', () => {
     m.stop()
   })
 })
+
+describe('Test alert delivery proofs', async () => {
+  const { runTestAlert, describeDeliveries, TEST_ALERT } = await import('../../../src/core/alert-path/test-alert.js')
+  it('each sink proves delivery its own way; one that throws or rejects fails with its cause; silence within the deadline is unproven', async () => {
+    vi.useFakeTimers()
+    const seen: string[] = []
+    const done = runTestAlert(
+      [
+        { sink: 'notification', prove: async (a) => (seen.push(a.title), { outcome: 'delivered', detail: 'shown by the OS' }) },
+        { sink: 'sound', prove: async () => { throw new Error('no output device') } },
+        { sink: 'thrower', prove: () => { throw new Error('sync') } },
+        { sink: 'quiet', prove: () => new Promise(() => {}) },
+      ],
+      2000,
+    )
+    await vi.advanceTimersByTimeAsync(2000)
+    const r = await done
+    expect(seen).toEqual([TEST_ALERT.title])
+    expect(r).toEqual([
+      { sink: 'notification', outcome: 'delivered', detail: 'shown by the OS' },
+      { sink: 'sound', outcome: 'failed', detail: 'no output device' },
+      { sink: 'thrower', outcome: 'failed', detail: 'sync' },
+      { sink: 'quiet', outcome: 'unproven', detail: 'no confirmation within 2 s' },
+    ])
+    expect(describeDeliveries(r.slice(0, 2))).toBe('notification: delivered (shown by the OS); sound: failed (no output device)')
+    expect(describeDeliveries([])).toBe('no sink can take a test alert here')
+  })
+  it('the test alert names itself and no customer', () => {
+    expect(TEST_ALERT).toMatchObject({ kind: 'request', key: 'test-alert', items: [] })
+    expect(TEST_ALERT.requestId).toBeUndefined()
+  })
+})

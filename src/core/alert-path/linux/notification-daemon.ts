@@ -21,7 +21,7 @@ export const notificationDaemonDetector: Detector = {
         }
       case 'no-bus':
         return {
-          findings: [{ id: 'no-notification-daemon', affects: 'notifications', reason: `No desktop session bus: pop-up notifications cannot show (${a.detail}).` }],
+          findings: [{ id: 'no-notification-daemon', affects: 'notifications', reason: `No desktop session bus (${a.detail}): pop-up notifications cannot show.` }],
         }
       case 'unsupported':
         return { findings: [], unknown: `the notification daemon does not answer GetServerInformation (${a.detail})` }
