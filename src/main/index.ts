@@ -34,6 +34,9 @@ import { TrayController } from './tray.js'
 import { push } from './typed-ipc.js'
 import { createUpdateController } from './updater.js'
 import { createQueueWindowController } from './windows.js'
+import { createElectronAlertPath } from './alert-path/alert-path-service.js'
+import { registerAlertPathIpc } from './alert-path/alert-path-ipc.js'
+import { SwallowedNotificationFallback } from './alert-path/swallowed-fallback-sink.js'
 
 // Must match electron-builder.yml appId: Windows toasts need the AUMID of the Start-menu shortcut that
 // NSIS writes (electron#10864). Call before any window or notification exists.
@@ -108,9 +111,23 @@ async function main(): Promise<void> {
 
   let tray: TrayController | null = null
 
+  // The alert-path self-test (Do Not Disturb, muted output, no tray host, notifications off): in the
+  // background at start, on resume and hourly; its warning reaches the tray and the window.
+  const notifications = new NotificationSink({ platform, showQueue: () => queueWindow.show(), log, onFailed: () => queueWindow.show() })
+  const alertPath = createElectronAlertPath({
+    notificationFacts: { platform, isSupported: () => Notification.isSupported(), isPackaged: app.isPackaged, appUserModelIdSet: platform === 'win32' },
+    appId: APP_ID,
+    proofs: () => [notifications.proof(), sound.proof(), { sink: 'tray', prove: async () => (tray?.exists() ? { outcome: 'delivered', detail: 'the tray icon is in place' } : { outcome: 'failed', detail: 'there is no tray icon' }) }],
+    onStatus: (st) => {
+      tray?.setAlertPathWarning(st.state === 'warning' ? st.text : null)
+      push(queueWindow.existing()?.webContents, 'alert-path:status', st)
+    },
+    log: appLog.logger('alert-path'),
+  })
+
   const soundSink = new SoundSink({ player: sound, enabled: () => settings.get().settings.soundEnabled })
   const sinks = [
-    new NotificationSink({ platform, showQueue: () => queueWindow.show(), log }),
+    notifications,
     soundSink,
     new AttentionSink({
       platform,
@@ -123,6 +140,7 @@ async function main(): Promise<void> {
       // Queued until the page has loaded: the first alert is usually what creates the window.
       send: (alert) => queueWindow.sendWhenReady('alert:in-app', alert),
     }),
+    new SwallowedNotificationFallback({ swallowed: () => alertPath.notificationsSwallowed(), bringToFront: () => queueWindow.show() }),
   ]
 
   // EngineConfig is fixed per engine, so the host re-creates it on settings changes with the same ports.
@@ -148,6 +166,7 @@ async function main(): Promise<void> {
       },
       signOut: () => void host.signOut().catch((e) => log.warn('sign-out failed', { error: String(e) })),
       quit: () => app.quit(),
+      testAlert: () => void alertPath.test().then((r) => log.info('test alert from the tray', { summary: r.summary })),
     },
   })
 
@@ -195,6 +214,9 @@ async function main(): Promise<void> {
   })
 
   registerIpcHandlers({ host, settings, view, updateStatus: () => updates.status(), firstRun, log })
+  registerAlertPathIpc({ service: alertPath, sound, log })
+  alertPath.start()
+  powerMonitor.on('resume', () => alertPath.onResume())
   registerDiagnosticsExport({
     facts: async () => ({
       snapshot: host.snapshot(),
@@ -267,6 +289,7 @@ async function main(): Promise<void> {
     quitting = true
     event.preventDefault()
     stopPower()
+    alertPath.stop()
     // Decided before the engine stops: afterwards its queue (who is waiting) is gone.
     const installUpdate = updates.installOnQuit()
     updates.stop()

@@ -7,7 +7,7 @@
 import { Menu, Tray, nativeImage } from 'electron'
 import { join } from 'node:path'
 import type { EngineSnapshot } from '../shared/types.js'
-import { buildTrayMenuTemplate, tooltipFor, trayIconFile, type TrayActions, type TrayModel } from './tray-model.js'
+import { buildTrayMenuTemplate, iconState, tooltipFor, trayIconFile, type TrayActions, type TrayModel } from './tray-model.js'
 
 export interface TrayControllerOptions {
   iconDir: string
@@ -31,6 +31,7 @@ export class TrayController {
     unacknowledged: 0,
     signedIn: false,
     loginItem: { supported: false, enabled: false },
+    alertPathWarning: null,
   }
 
   constructor(private readonly opts: TrayControllerOptions) {
@@ -51,8 +52,20 @@ export class TrayController {
       unacknowledged: snapshot.queue.filter((q) => !q.acknowledged).length,
       signedIn: snapshot.user !== null,
       loginItem: this.opts.loginItem(),
+      alertPathWarning: this.model.alertPathWarning,
     }
     this.render()
+  }
+
+  /** The alert-path self-test's warning (its reasons), or null when nothing swallows alerts: the warning state. */
+  setAlertPathWarning(warning: string | null): void {
+    this.model = { ...this.model, alertPathWarning: warning }
+    this.render()
+  }
+
+  /** The tray icon exists (the Test alert's tray proof; no platform confirms it is visible). */
+  exists(): boolean {
+    return !this.tray.isDestroyed()
   }
 
   /** The attention sink's tray variant (red dot). Cleared when nothing is waiting unacknowledged. */
@@ -73,7 +86,7 @@ export class TrayController {
 
   private render(): void {
     const now = (this.opts.now ?? Date.now)()
-    const file = trayIconFile(this.model.state, this.attention && this.model.unacknowledged > 0, this.opts.platform)
+    const file = trayIconFile(iconState(this.model), this.attention && this.model.unacknowledged > 0, this.opts.platform)
     if (file !== this.iconFile) {
       this.iconFile = file
       this.tray.setImage(nativeImage.createFromPath(join(this.opts.iconDir, file)))

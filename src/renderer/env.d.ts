@@ -4,7 +4,10 @@ import type { BayAlertBridge, SoundName } from '../shared/ipc.js'
 declare global {
   interface Window {
     bayalert: BayAlertBridge
-    bayalertSound?: { onPlay(listener: (sound: SoundName) => void): () => void }
+    bayalertSound?: {
+      onPlay(listener: (sound: SoundName, nonce?: string) => void): () => void
+      reportPlayed?(report: { nonce: string; ok: boolean; error: string | null }): Promise<void>
+    }
   }
 }
 export {}

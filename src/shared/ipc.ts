@@ -6,8 +6,12 @@
 // schemas: this file is compiled for the renderer and the sandboxed preload too (no Node, no DOM, no zod).
 import type { BayAlertApi, EngineSnapshot } from './types.js'
 import type { InvokeChannel, SettingsInput, SettingsView, SaveSettingsResult, SignInResult, UpdateStatus, FirstRunState, TestAlertResult, FirstRunChoices, Check, DiagnosticsExportResult } from './ipc-schemas.js'
+import type { AlertPathStatus, AlertPathTestResult } from './ipc-schemas.js'
 
 export type {
+  AlertPathStatus,
+  AlertPathTestResult,
+  SoundPlayedReport,
   Check,
   DiagnosticsExportResult,
   FieldProblems,
@@ -42,7 +46,9 @@ export interface PushChannels {
   'engine:snapshot': [snapshot: EngineSnapshot]
   'alert:in-app': [alert: InAppAlert]
   'settings:changed': [settings: SettingsView]
-  'sound:play': [sound: SoundName]
+  /** nonce: set when the main process wants proof it played (answered on the 'sound:played' channel). */
+  'sound:play': [sound: SoundName, nonce?: string]
+  'alert-path:status': [status: AlertPathStatus]
   'updates:status': [status: UpdateStatus]
 }
 export type PushChannel = keyof PushChannels
@@ -72,6 +78,11 @@ export interface BayAlertHostApi {
   finishFirstRun(choices: FirstRunChoices): Promise<Check[]>
   /** Save dialog, then one JSON file with secrets and customer data removed. */
   exportDiagnostics?(): Promise<DiagnosticsExportResult>
+  /** The alert-path self-test: what on this machine swallows alerts (Do Not Disturb, muted output, no tray host). */
+  getAlertPath?(): Promise<AlertPathStatus>
+  onAlertPath?(listener: (status: AlertPathStatus) => void): () => void
+  /** Test alert: a fresh self-test plus one alert through every sink, each proving delivery where it can. */
+  testAlertPath?(): Promise<AlertPathTestResult>
 }
 
 /** What `window.bayalert` is: the BayAlertApi plus optional extras a host may offer. */
