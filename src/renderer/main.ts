@@ -6,6 +6,7 @@
 import type { FieldProblems, InAppAlert, SettingsView, UpdateStatus } from '../shared/ipc.js'
 import type { EngineSnapshot, LinkStateName, PauseRequest, QueueItem } from '../shared/types.js'
 import { URGENCY_TICK_MS, urgencyOf } from '../shared/urgency.js'
+import { wireAlertPath } from './alert-path-view.js'
 import { startFirstRun } from './first-run.js'
 import { detailText, excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
 import { acknowledgeLabel, announcement, customerName, queueChange, takeLabel } from './queue-model.js'
@@ -399,6 +400,7 @@ async function start(): Promise<void> {
   }
   wirePause()
   wireSettings()
+  wireAlertPath(api.host, { line: $('alert-path'), button: $('test-alert') as HTMLButtonElement }, showMessage)
   api.onSnapshot(render)
   api.onAlert?.(onAlert)
   try {
