@@ -22,6 +22,7 @@ import { ensureUiBuilt } from './ui-build.js'
 import { UiPushSink } from './ui-sink.js'
 import { parseJoinBudget } from '../core/link/join-window.js'
 import { AlertPathMonitor } from '../core/alert-path/monitor.js'
+import { watchForWake } from '../core/alert-path/wake-watch.js'
 import { headlessAlertPathProbe } from './alert-path.js'
 
 const USAGE = `Usage: npm run headless -- [options]
@@ -113,10 +114,11 @@ export async function main(argv: string[]): Promise<number> {
     { secrets, sinks, log },
   )
   const detach = attachOutput(engine, out)
-  // The alert-path self-test (Do Not Disturb, no notification daemon, muted output): at start and hourly, in
-  // the background; its verdict is a line of its own ('alert-path') whenever it changes.
+  // The alert-path self-test (Do Not Disturb, no notification daemon, muted output): at start, after the
+  // machine slept and hourly, in the background; its verdict is a line of its own ('alert-path') when it changes.
   const alertPath = new AlertPathMonitor({ probe: headlessAlertPathProbe(), log })
   alertPath.onChange((v) => out.alertPath(v))
+  const stopWakeWatch = watchForWake({ onWake: () => alertPath.onResume() })
 
   let ui: UiServer | null = null
   let stopping: Promise<void> | null = null
@@ -124,6 +126,7 @@ export async function main(argv: string[]): Promise<number> {
     stopping ??= (async () => {
       log.info(`stopping (${why})`)
       await ui?.close().catch((e) => log.warn('closing the UI server failed', { cause: String(e) }))
+      stopWakeWatch()
       alertPath.stop()
       await engine.stop()
       detach()

@@ -242,3 +242,25 @@ describe('Test alert delivery proofs', async () => {
     expect(TEST_ALERT.requestId).toBeUndefined()
   })
 })
+
+describe('watchForWake (resume for hosts without power events)', async () => {
+  const { watchForWake } = await import('../../../src/core/alert-path/wake-watch.js')
+  it('a tick far later than due is a wake; a merely late tick (busy loop) is not; stop ends it', async () => {
+    vi.useFakeTimers()
+    let clock = 0
+    const woke: number[] = []
+    const stop = watchForWake({ now: () => clock, intervalMs: 1000, slackMs: 5000, onWake: (ms) => woke.push(ms) })
+    clock += 1000
+    await vi.advanceTimersByTimeAsync(1000)
+    clock += 1000 + 5000 // exactly at the slack: still just busy
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(woke).toEqual([])
+    clock += 1000 + 5001 + 60_000
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(woke).toEqual([65_001])
+    stop()
+    clock += 999_999
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(woke).toHaveLength(1)
+  })
+})
