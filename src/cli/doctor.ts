@@ -64,8 +64,11 @@ export async function runDoctor(argv: string[], opts: DoctorOptions = {}): Promi
   })
   add(checkStore(s, dataDirSource))
   add(checkSinks())
-  // Before the network checks: what this machine would swallow does not depend on the shop.
-  for (const c of await checkAlertPath(opts, testAlert)) add(c)
+  // Beside the network checks (it asks only this machine), its lines in this place: what this machine would
+  // swallow does not depend on the shop, and its few seconds at most must not eat the realtime deadline.
+  const alertPathRun = checkAlertPath(opts, testAlert)
+  const alertPathAt = checks.length
+  const placeAlertPath = async () => void checks.splice(alertPathAt, 0, ...(await alertPathRun))
 
   const t0 = Date.now()
   const link = new LinkSupervisor({ supabaseUrl: s.supabaseUrl, anonKey: s.anonKey }, { secrets: new MemorySecretStore(), log: quiet, clock: systemClock })
@@ -77,6 +80,7 @@ export async function runDoctor(argv: string[], opts: DoctorOptions = {}): Promi
     } catch (e) {
       add({ name: 'auth', status: 'fail', detail: (e as Error).message, ms: Date.now() - t0 })
       for (const n of ['realtime', 'rls', 'flags']) add({ name: n, status: 'skip', detail: 'needs a signed-in session' })
+      await placeAlertPath()
       return { checks, ok: false }
     }
     // RLS and RPCs while realtime joins.
@@ -122,6 +126,7 @@ export async function runDoctor(argv: string[], opts: DoctorOptions = {}): Promi
   } finally {
     await link.stop()
   }
+  await placeAlertPath()
   return { checks, ok: checks.every((c) => c.status !== 'fail') }
 }
 

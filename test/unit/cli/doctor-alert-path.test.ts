@@ -71,6 +71,9 @@ describe('runDoctor with the alert path', () => {
     })
     expect(checks.find((c) => c.name === 'alert path')).toMatchObject({ status: 'warn', detail: expect.stringContaining('Do Not Disturb is on (GNOME)') })
     expect(checks.find((c) => c.name === 'test alert')).toBeUndefined()
+    // Run beside the network checks, but listed in its place: after the local sinks, before auth.
+    const names = checks.map((c) => c.name)
+    expect(names.slice(names.indexOf('sinks'), names.indexOf('sinks') + 3)).toEqual(['sinks', 'alert path', 'auth'])
     expect(checks.find((c) => c.name === 'arguments')).toBeUndefined()
     expect(fired).toEqual([])
   }, 20_000)
