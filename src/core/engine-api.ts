@@ -58,6 +58,8 @@ export interface EngineConfig {
   safetyReconcileMs?: number
   repeatIntervalMs?: number
   repeatMaxCount?: number
+  /** The mechanic's amber/red thresholds: repeats come sooner as a wait grows. Unset: every repeat one interval apart. */
+  urgency?: { amberAfterMs: number; redAfterMs: number }
   /**
    * Channel joins per second the shop's Supabase plan allows (default 100, Free; Pro 500): after losing the server
    * the fleet spreads its rejoins to stay under it (hosts read BAYALERT_JOIN_BUDGET).

@@ -92,6 +92,7 @@ export class Engine implements EngineHandle {
         clock: this.clock,
         repeatIntervalMs: config.repeatIntervalMs ?? tuning.stateCore?.repeatIntervalMs,
         repeatMaxCount: config.repeatMaxCount ?? tuning.stateCore?.repeatMaxCount,
+        ...(config.urgency ? { urgency: config.urgency } : {}),
       })
     } catch (e) {
       const message = `Cannot open the local store in ${config.dataDir}: ${(e as Error)?.message ?? e}`

@@ -1,11 +1,14 @@
 // Electron main: composition only. Each imported module adapts one OS feature to one engine port;
 // this file creates them in the right order and connects them.
-import { app, dialog, net, Notification, powerMonitor, safeStorage, session, type WebContents } from 'electron'
+import { app, dialog, net, Notification, powerMonitor, safeStorage, session, shell, type WebContents } from 'electron'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createEngine } from '../core/engine.js'
 import { installApplicationMenu } from './app-menu.js'
 import { installAppProtocol, registerAppScheme } from './app-protocol.js'
+import { registerAlertPrefsHandlers } from './alert-prefs-ipc.js'
+import { AlertPrefsService } from './alert-prefs-service.js'
+import { urgencyThresholds } from '../shared/alert-prefs.js'
 import { AttentionSink } from './attention-sink.js'
 import { registerDiagnosticsExport, saveDialog } from './diagnostics-export.js'
 import { engineConfigFor, engineConfigKey } from './engine-config.js'
@@ -27,13 +30,13 @@ import { SafeStorageSecretStore } from './secret-store.js'
 import { hardenWebContents, installSessionSecurity } from './security.js'
 import { settingsView, SettingsService, type LoadedSettings } from './settings.js'
 import { openKeyValueStore } from './settings-store.js'
-import { SoundSink } from './sound-sink.js'
+import { SoundSink, volumeFor } from './sound-sink.js'
 import { SoundWindow } from './sound-window.js'
 import { reportStartupFailure } from './startup-failure.js'
 import { TrayController } from './tray.js'
 import { push } from './typed-ipc.js'
 import { createUpdateController } from './updater.js'
-import { createQueueWindowController } from './windows.js'
+import { createQueueWindowController, WALLBOARD_URL, wallboardWindowOptions } from './windows.js'
 import { createElectronAlertPath } from './alert-path/alert-path-service.js'
 import { registerAlertPathIpc } from './alert-path/alert-path-ipc.js'
 import { SwallowedNotificationFallback } from './alert-path/swallowed-fallback-sink.js'
@@ -96,8 +99,11 @@ async function main(): Promise<void> {
   if (settings.removedSecretKey()) log.warn('deleted a saved service-role/secret key from the settings file')
   const secrets = new SafeStorageSecretStore(safeStorage, openKeyValueStore('secrets'), platform, log)
   const view = async (loaded: LoadedSettings) => settingsView(loaded, await secrets.status())
+  const alertPrefs = new AlertPrefsService(kv, provisioning.values.repeatIntervalSeconds)
+  for (const p of alertPrefs.view().problems) log.warn('alert preferences', { problem: p })
 
   const queueWindow = createQueueWindowController(paths.preload, app.isPackaged, undefined, { log, onGaveUp: faultSink })
+  const wallboardWindow = createQueueWindowController(paths.preload, app.isPackaged, WALLBOARD_URL, { log, onGaveUp: faultSink }, wallboardWindowOptions)
   const sound = new SoundWindow(paths.preload, app.isPackaged, log, undefined, faultSink)
   sound.open()
 
@@ -117,7 +123,7 @@ async function main(): Promise<void> {
   const alertPath = createElectronAlertPath({
     notificationFacts: { platform, isSupported: () => Notification.isSupported(), isPackaged: app.isPackaged, appUserModelIdSet: platform === 'win32' },
     appId: APP_ID,
-    proofs: () => [notifications.proof(), sound.proof(), { sink: 'tray', prove: async () => (tray?.exists() ? { outcome: 'delivered', detail: 'the tray icon is in place' } : { outcome: 'failed', detail: 'there is no tray icon' }) }],
+    proofs: () => [notifications.proof(), sound.proof(() => ({ sound: alertPrefs.get().sound, volume: volumeFor(alertPrefs.get().volume) })), { sink: 'tray', prove: async () => (tray?.exists() ? { outcome: 'delivered', detail: 'the tray icon is in place' } : { outcome: 'failed', detail: 'there is no tray icon' }) }],
     onStatus: (st) => {
       tray?.setAlertPathWarning(st.state === 'warning' ? st.text : null)
       push(queueWindow.existing()?.webContents, 'alert-path:status', st)
@@ -125,7 +131,7 @@ async function main(): Promise<void> {
     log: appLog.logger('alert-path'),
   })
 
-  const soundSink = new SoundSink({ player: sound, enabled: () => settings.get().settings.soundEnabled })
+  const soundSink = new SoundSink({ player: sound, enabled: () => settings.get().settings.soundEnabled, prefs: () => alertPrefs.get() })
   const sinks = [
     notifications,
     soundSink,
@@ -156,6 +162,7 @@ async function main(): Promise<void> {
     loginItem: () => ({ supported: loginItemSupported(loginEnv), enabled: getStartAtLogin(loginEnv) }),
     actions: {
       showQueue: () => queueWindow.show(),
+      openWallboard: () => wallboardWindow.show(),
       acknowledgeAll: () => void host.acknowledgeAll(),
       pause: (r) => void host.pause(r).catch((e) => log.warn('pause failed', { error: String(e) })),
       resume: () => void host.resume().catch((e) => log.warn('resume failed', { error: String(e) })),
@@ -173,6 +180,7 @@ async function main(): Promise<void> {
   host.onSnapshot((s) => {
     tray?.update(s)
     push(queueWindow.existing()?.webContents, 'engine:snapshot', s)
+    push(wallboardWindow.existing()?.webContents, 'engine:snapshot', s)
   })
 
   let sessionPersists = false
@@ -214,6 +222,7 @@ async function main(): Promise<void> {
   })
 
   registerIpcHandlers({ host, settings, view, updateStatus: () => updates.status(), firstRun, log })
+  registerAlertPrefsHandlers({ prefs: alertPrefs, testSound: () => soundSink.test(), openExternal: (url) => shell.openExternal(url), log })
   registerAlertPathIpc({ service: alertPath, sound, log })
   alertPath.start()
   powerMonitor.on('resume', () => alertPath.onResume())
@@ -243,6 +252,8 @@ async function main(): Promise<void> {
       hostName: hostname(),
       appVersion: app.getVersion(),
       sqliteNativeBinding: sqliteNativeBinding(app.isPackaged, process.env),
+      repeatIntervalSec: alertPrefs.get().repeatIntervalSec,
+      urgency: urgencyThresholds(alertPrefs.get()),
     })
 
   let configuredFor = ''
@@ -256,6 +267,12 @@ async function main(): Promise<void> {
   settings.onChange((loaded) => {
     void reconfigure(loaded)
     void view(loaded).then((v) => push(queueWindow.existing()?.webContents, 'settings:changed', v))
+  })
+  alertPrefs.onChange((v) => {
+    // A new repeat interval needs a new engine (engineConfigKey); colours and sound apply at once.
+    void reconfigure(settings.get())
+    push(queueWindow.existing()?.webContents, 'prefs:changed', v)
+    push(wallboardWindow.existing()?.webContents, 'prefs:changed', v)
   })
   await reconfigure(settings.get())
 
@@ -285,6 +302,7 @@ async function main(): Promise<void> {
   let quitting = false
   app.on('before-quit', (event) => {
     queueWindow.allowClose()
+    wallboardWindow.allowClose()
     if (quitting) return
     quitting = true
     event.preventDefault()

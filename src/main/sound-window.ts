@@ -51,7 +51,7 @@ export class SoundWindow implements SoundPlayer {
     void win.loadURL(SOUND_URL)
   }
 
-  play(sound: SoundName): boolean {
+  play(sound: SoundName, volume = 1): boolean {
     if (this.crashedOut && this.budget.take()) {
       this.crashedOut = false
       this.log.info('sound window: starting it again after the restart pause')
@@ -59,7 +59,7 @@ export class SoundWindow implements SoundPlayer {
     }
     const win = this.win
     if (!win || win.isDestroyed() || !this.ready) return false
-    push(win.webContents, 'sound:play', sound)
+    push(win.webContents, 'sound:play', sound, volume)
     return true
   }
 
@@ -67,10 +67,11 @@ export class SoundWindow implements SoundPlayer {
   private readonly awaiting = new Map<string, (r: SoundPlayedReport) => void>()
 
   /**
-   * The Test alert's sound proof: play and wait for the page to say playback started (or why it could not).
+   * The Test alert's sound proof: play (the mechanic's chosen sound and volume) and wait for the page to say
+   * playback started (or why it could not).
    * The deadline is the caller's (runTestAlert); the waiter is dropped when the answer comes.
    */
-  proof(): DeliveryProof {
+  proof(choice: () => { sound: SoundName; volume: number } = () => ({ sound: 'request', volume: 1 })): DeliveryProof {
     return {
       sink: 'sound',
       prove: () => {
@@ -85,7 +86,8 @@ export class SoundWindow implements SoundPlayer {
           this.awaiting.delete(nonce)
           return Promise.resolve({ outcome: 'failed' as const, detail: 'the sound player is not running; alerts fall back to the system beep' })
         }
-        push(win.webContents, 'sound:play', 'request', nonce)
+        const { sound, volume } = choice()
+        push(win.webContents, 'sound:play', sound, volume, nonce)
         return answered.then((r) =>
           r.ok ? { outcome: 'delivered' as const, detail: 'the sound page reports it played' } : { outcome: 'failed' as const, detail: `the sound did not play: ${r.error ?? 'no reason given'}` },
         )

@@ -40,6 +40,11 @@ export const bayalert: BayAlertBridge = {
     testAlert: () => invoke('first-run:test-alert'),
     finishFirstRun: (choices) => invoke('first-run:finish', choices),
     exportDiagnostics: () => invoke('diagnostics:export'),
+    getAlertPrefs: () => invoke('prefs:get'),
+    saveAlertPrefs: (prefs) => invoke('prefs:save', prefs),
+    onAlertPrefsChanged: (listener) => subscribe('prefs:changed', listener),
+    testSound: () => invoke('prefs:test-sound'),
+    openDashboard: (requestId) => invoke('dashboard:open', requestId),
     getAlertPath: () => invoke('alert-path:get-status'),
     onAlertPath: (listener) => subscribe('alert-path:status', listener),
     testAlertPath: () => invoke('alert-path:test'),
@@ -47,7 +52,7 @@ export const bayalert: BayAlertBridge = {
 }
 
 export const bayalertSound = {
-  onPlay: (listener: (sound: SoundName, nonce?: string) => void) => subscribe('sound:play', listener),
+  onPlay: (listener: (sound: SoundName, volume: number, nonce?: string) => void) => subscribe('sound:play', listener),
   /** Answers a play request that carried a nonce: the Test alert's proof that the sound really played. */
   reportPlayed: (report: SoundPlayedReport) => invoke('sound:played', report),
 }

@@ -5,7 +5,7 @@ declare global {
   interface Window {
     bayalert: BayAlertBridge
     bayalertSound?: {
-      onPlay(listener: (sound: SoundName, nonce?: string) => void): () => void
+      onPlay(listener: (sound: SoundName, volume: number, nonce?: string) => void): () => void
       reportPlayed?(report: { nonce: string; ok: boolean; error: string | null }): Promise<void>
     }
   }

@@ -6,6 +6,7 @@
 import type { FieldProblems, InAppAlert, SettingsView, UpdateStatus } from '../shared/ipc.js'
 import type { EngineSnapshot, LinkStateName, PauseRequest, QueueItem } from '../shared/types.js'
 import { URGENCY_TICK_MS, urgencyOf } from '../shared/urgency.js'
+import { currentUrgency, dashboardEnabled, onAlertPrefsApplied, startAlertPrefsPanel } from './alert-prefs-panel.js'
 import { wireAlertPath } from './alert-path-view.js'
 import { startFirstRun } from './first-run.js'
 import { detailText, excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
@@ -66,6 +67,7 @@ interface Card {
   meta: HTMLElement
   take: HTMLButtonElement
   ack: HTMLButtonElement
+  dashboard: HTMLButtonElement
 }
 
 const cards = new Map<string, Card>()
@@ -100,9 +102,15 @@ function createCard(requestId: string): Card {
   ack.type = 'button'
   ack.dataset.action = 'acknowledge'
   ack.addEventListener('click', () => void acknowledgeIt(requestId))
-  actions.append(take, ack)
+  // The shop's own page for this request (alert preferences' dashboard link), in the default browser.
+  const dashboard = el('button', 'secondary', 'Open in dashboard')
+  dashboard.type = 'button'
+  dashboard.dataset.action = 'dashboard'
+  dashboard.hidden = true
+  dashboard.addEventListener('click', () => void openInDashboard(requestId))
+  actions.append(take, ack, dashboard)
   li.append(main, actions)
-  return { li, customer, wait, vehicle, concern, meta, take, ack }
+  return { li, customer, wait, vehicle, concern, meta, take, ack, dashboard }
 }
 
 function updateCard(card: Card, item: QueueItem, link: LinkStateName, now: number): void {
@@ -121,7 +129,7 @@ function updateCard(card: Card, item: QueueItem, link: LinkStateName, now: numbe
   const since = waitingSince(item)
   card.wait.dataset.since = String(since)
   setText(card.wait, waitingText(since, now))
-  li.dataset.urgency = urgencyOf(since, now)
+  li.dataset.urgency = urgencyOf(since, now, currentUrgency())
 
   const vehicle = safeLine(item.details.vehicle)
   setText(card.vehicle, vehicle)
@@ -148,6 +156,19 @@ function updateCard(card: Card, item: QueueItem, link: LinkStateName, now: numbe
   card.ack.setAttribute('aria-label', acknowledgeLabel(item))
   card.take.disabled = taking.has(item.requestId) || settled.has(item.requestId)
   card.take.setAttribute('aria-label', takeLabel(item))
+  card.dashboard.hidden = !dashboardEnabled()
+  card.dashboard.setAttribute('aria-label', `Open in dashboard: ${customerName(item) || 'a customer (name loading)'}`)
+}
+
+async function openInDashboard(requestId: string): Promise<void> {
+  const open = api.host?.openDashboard
+  if (!open) return
+  try {
+    const r = await open(requestId)
+    if (!r.ok) showMessage(r.error, 'error')
+  } catch (err) {
+    showMessage(`Could not open the dashboard: ${err instanceof Error ? err.message : String(err)}`, 'error')
+  }
 }
 
 function itemById(requestId: string): QueueItem | undefined {
@@ -280,7 +301,7 @@ function tick(): void {
   for (const card of cards.values()) {
     const since = Number(card.wait.dataset.since)
     setText(card.wait, waitingText(since, now))
-    card.li.dataset.urgency = urgencyOf(since, now)
+    card.li.dataset.urgency = urgencyOf(since, now, currentUrgency())
   }
   if (snapshot) $('pause-state').textContent = silenceText(snapshot, now)
 }
@@ -409,6 +430,12 @@ async function start(): Promise<void> {
     showMessage(`Could not load the queue: ${err instanceof Error ? err.message : String(err)}`, 'error')
   }
   if (api.host) {
+    onAlertPrefsApplied(() => {
+      for (const id of cards.keys()) refreshCard(id)
+    })
+    await startAlertPrefsPanel({ host: api.host, showMessage }).catch((err) =>
+      showMessage(`Alert preferences unavailable: ${err instanceof Error ? err.message : String(err)}`, 'error'),
+    )
     await startFirstRun(api.host, () => snapshot?.user != null).catch((err) =>
       showMessage(`Could not open the first-run steps: ${err instanceof Error ? err.message : String(err)}`, 'error'),
     )

@@ -6,7 +6,7 @@ import { SOUND_NAMES, type SoundName } from '../shared/ipc.js'
 
 const players = new Map<SoundName, HTMLAudioElement>()
 
-function play(name: SoundName, nonce?: string): void {
+function play(name: SoundName, volume: number, nonce?: string): void {
   const report = (ok: boolean, error: string | null) => {
     if (nonce) void window.bayalertSound?.reportPlayed?.({ nonce, ok, error: error === null ? null : error.slice(0, 300) }).catch(() => {}) // a lost answer reads as 'unproven' in main after its deadline
   }
@@ -17,6 +17,8 @@ function play(name: SoundName, nonce?: string): void {
     audio.preload = 'auto'
     players.set(name, audio)
   }
+  // A volume that is not a number in [0.1, 1] plays at full volume: a bad message must never mute an alert.
+  audio.volume = typeof volume === 'number' && volume >= 0.1 && volume <= 1 ? volume : 1
   audio.currentTime = 0
   void audio.play().then(
     () => report(true, null),

@@ -3,7 +3,8 @@
 // Every customer string goes into the DOM through textContent, each in its own bidi-isolated element.
 import type { EngineSnapshot } from '../shared/types.js'
 import { pauseText, stateText } from './format.js'
-import { URGENCY_TICK_MS, urgencyOf } from '../shared/urgency.js'
+import { DEFAULT_URGENCY, URGENCY_TICK_MS, urgencyOf, type UrgencyThresholds } from '../shared/urgency.js'
+import { urgencyThresholds } from '../shared/alert-prefs.js'
 import { announcement, queueChange } from './queue-model.js'
 import { wallboardRows, waitShort, type WallboardRow } from './wallboard-model.js'
 
@@ -11,6 +12,8 @@ const api = window.bayalert
 const $ = (id: string) => document.getElementById(id) as HTMLElement
 
 let snapshot: EngineSnapshot | null = null
+/** The mechanic's amber/red thresholds where the host has preferences (the Electron window); else the defaults. */
+let thresholds: UrgencyThresholds = DEFAULT_URGENCY
 
 function text<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, value: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag)
@@ -23,7 +26,7 @@ function renderRow(row: WallboardRow, now: number): HTMLLIElement {
   const li = document.createElement('li')
   li.className = 'row'
   li.dataset.requestId = row.requestId
-  li.dataset.urgency = urgencyOf(row.since, now)
+  li.dataset.urgency = urgencyOf(row.since, now, thresholds)
   const name = text('strong', 'row-name iso', row.name)
   name.dir = 'auto'
   const wait = text('span', 'row-wait', waitShort(row.since, now))
@@ -64,7 +67,7 @@ function tick(): void {
   for (const w of document.querySelectorAll<HTMLElement>('.row-wait')) {
     const since = Number(w.dataset.since)
     w.textContent = waitShort(since, now)
-    ;(w.parentElement as HTMLElement).dataset.urgency = urgencyOf(since, now)
+    ;(w.parentElement as HTMLElement).dataset.urgency = urgencyOf(since, now, thresholds)
   }
   if (snapshot?.paused) $('board-paused').textContent = pauseText(snapshot.paused, now)
 }
@@ -75,6 +78,15 @@ async function start(): Promise<void> {
     return
   }
   api.onSnapshot(render)
+  const usePrefs = (prefs: { amberAfterMin: number; redAfterMin: number }) => {
+    thresholds = urgencyThresholds(prefs)
+    tick()
+  }
+  api.host?.onAlertPrefsChanged?.((v) => usePrefs(v.prefs))
+  await api.host
+    ?.getAlertPrefs?.()
+    .then((v) => usePrefs(v.prefs))
+    .catch(() => undefined) // the defaults stay; the queue window says what is wrong with the preferences
   try {
     render(await api.getSnapshot())
   } catch (err) {

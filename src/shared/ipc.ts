@@ -5,13 +5,17 @@
 // queue UI sees one API in both hosts. Pure data and pure functions only, and no runtime import of the
 // schemas: this file is compiled for the renderer and the sandboxed preload too (no Node, no DOM, no zod).
 import type { BayAlertApi, EngineSnapshot } from './types.js'
-import type { InvokeChannel, SettingsInput, SettingsView, SaveSettingsResult, SignInResult, UpdateStatus, FirstRunState, TestAlertResult, FirstRunChoices, Check, DiagnosticsExportResult } from './ipc-schemas.js'
+import type { InvokeChannel, SettingsInput, SettingsView, SaveSettingsResult, SignInResult, UpdateStatus, FirstRunState, TestAlertResult, FirstRunChoices, Check, DiagnosticsExportResult, AlertPrefsView, SaveAlertPrefsResult, OpenDashboardResult } from './ipc-schemas.js'
 import type { AlertPathStatus, AlertPathTestResult } from './ipc-schemas.js'
+import type { AlertPrefs, RequestSound } from './alert-prefs.js'
 
 export type {
   AlertPathStatus,
   AlertPathTestResult,
   SoundPlayedReport,
+  AlertPrefsView,
+  OpenDashboardResult,
+  SaveAlertPrefsResult,
   Check,
   DiagnosticsExportResult,
   FieldProblems,
@@ -38,8 +42,11 @@ export interface InAppAlert {
   at: number
 }
 
-export const SOUND_NAMES = ['request', 'health'] as const
+/** Every sound the hidden sound window may play: the request sounds a mechanic chooses from, and health. */
+export const SOUND_NAMES = ['request', 'bell', 'pulse', 'health'] as const satisfies readonly (RequestSound | 'health')[]
 export type SoundName = (typeof SOUND_NAMES)[number]
+/** Volume as the sound window takes it: 0.1–1 (alert-prefs' 10–100 %). */
+export type SoundVolume = number
 
 /** main → renderer (webContents.send / ipcRenderer.on). */
 export interface PushChannels {
@@ -47,7 +54,8 @@ export interface PushChannels {
   'alert:in-app': [alert: InAppAlert]
   'settings:changed': [settings: SettingsView]
   /** nonce: set when the main process wants proof it played (answered on the 'sound:played' channel). */
-  'sound:play': [sound: SoundName, nonce?: string]
+  'sound:play': [sound: SoundName, volume: SoundVolume, nonce?: string]
+  'prefs:changed': [view: AlertPrefsView]
   'alert-path:status': [status: AlertPathStatus]
   'updates:status': [status: UpdateStatus]
 }
@@ -78,6 +86,13 @@ export interface BayAlertHostApi {
   finishFirstRun(choices: FirstRunChoices): Promise<Check[]>
   /** Save dialog, then one JSON file with secrets and customer data removed. */
   exportDiagnostics?(): Promise<DiagnosticsExportResult>
+  getAlertPrefs?(): Promise<AlertPrefsView>
+  saveAlertPrefs?(prefs: AlertPrefs): Promise<SaveAlertPrefsResult>
+  onAlertPrefsChanged?(listener: (view: AlertPrefsView) => void): () => void
+  /** Plays the chosen request sound at the chosen volume (the settings' "Test" button). */
+  testSound?(): Promise<TestAlertResult>
+  /** Opens the request in the shop's dashboard (the configured https link) in the default browser. */
+  openDashboard?(requestId: string): Promise<OpenDashboardResult>
   /** The alert-path self-test: what on this machine swallows alerts (Do Not Disturb, muted output, no tray host). */
   getAlertPath?(): Promise<AlertPathStatus>
   onAlertPath?(listener: (status: AlertPathStatus) => void): () => void

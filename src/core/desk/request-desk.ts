@@ -27,6 +27,7 @@
 // Every decision and the write that records it happen in one store transaction; side effects (sinks,
 // listeners) run after the commit, so a crash can only lose a ring that is then owed at next start,
 // never ring the same key twice.
+import type { UrgencyThresholds } from '../../shared/urgency.js'
 import type { FeatureFlags, PauseRequest, PauseUntil, QueueItem } from '../../shared/types.js'
 import type { DetailsFact, QueuedFact, QueueSnapshot, RemovedFact, RequestFact } from '../facts.js'
 import type { Alert, Clock, Logger, RetractWhy } from '../ports.js'
@@ -55,6 +56,11 @@ export interface DeskOptions {
   repeatIntervalMs?: number
   /** Maximum number of repeats after the first alert (default 10; 0 disables repeats). */
   repeatMaxCount?: number
+  /**
+   * Amber/red thresholds: repeats come sooner as a wait grows (rules.ts repeatDelay). Default off (every
+   * repeat one interval apart); the tray app passes the mechanic's thresholds (Alerts panel).
+   */
+  urgency?: UrgencyThresholds | null
   /** Window in which live alerts beyond `burstThreshold` are coalesced into one summary (default 1000 ms). */
   burstWindowMs?: number
   /** Live requests that still ring individually within one burst window (default 3). */
@@ -163,7 +169,7 @@ export class RequestDesk {
     this.burstThreshold = opts.burstThreshold ?? 3
     this.unconfirmedNoticeMs = opts.unconfirmedNoticeMs ?? 60_000
     const common = { store: this.store, log: this.log, health: this.health, clock: this.clock, timers: this.timers, unconfirmed: this.unconfirmed }
-    const tuning = { repeatIntervalMs: this.repeatIntervalMs, repeatMaxCount: this.repeatMaxCount }
+    const tuning = { repeatIntervalMs: this.repeatIntervalMs, repeatMaxCount: this.repeatMaxCount, urgency: opts.urgency ?? null }
     this.silence = new Silence({
       ...common,
       onAlertsBack: (phrase) => this.ringer.ringOwed(phrase),

@@ -13,7 +13,7 @@ import { systemTimers, type TimerHandle } from './timers.js'
 
 /** Clock and timers (shared by every part), the desk's repeat/burst tuning and the pipeline's sink timeout, as DeskOptions and PipelineOptions document them. */
 export interface StateCoreOptions
-  extends Pick<DeskOptions, 'clock' | 'timers' | 'repeatIntervalMs' | 'repeatMaxCount' | 'burstWindowMs' | 'burstThreshold' | 'unconfirmedNoticeMs'>,
+  extends Pick<DeskOptions, 'clock' | 'timers' | 'repeatIntervalMs' | 'repeatMaxCount' | 'urgency' | 'burstWindowMs' | 'burstThreshold' | 'unconfirmedNoticeMs'>,
     Pick<PipelineOptions, 'sinkTimeoutMs'> {
   /** SQLite file (its directory is created), or ':memory:'. Conventionally `<dataDir>/bayalert.db`. */
   dbPath: string
@@ -66,6 +66,7 @@ export function openStateCore(opts: StateCoreOptions): StateCore {
     timers,
     repeatIntervalMs: opts.repeatIntervalMs,
     repeatMaxCount: opts.repeatMaxCount,
+    urgency: opts.urgency,
     burstWindowMs: opts.burstWindowMs,
     burstThreshold: opts.burstThreshold,
     unconfirmedNoticeMs: opts.unconfirmedNoticeMs,

@@ -77,8 +77,8 @@ describe('the sound page reports it played', () => {
   it('a play request with a nonce; the page’s answer for that nonce is the proof', async () => {
     const { w, win } = ready()
     const p = w.proof().prove(TEST_ALERT)
-    const [channel, sound, nonce] = win.webContents.send.mock.calls[0]!
-    expect([channel, sound]).toEqual(['sound:play', 'request'])
+    const [channel, sound, volume, nonce] = win.webContents.send.mock.calls[0]!
+    expect([channel, sound, volume]).toEqual(['sound:play', 'request', 1])
     expect(nonce).toMatch(/^[0-9a-f-]{36}$/)
     w.onPlayed({ nonce: 'forged', ok: true, error: null }) // nobody waits for it: ignored
     w.onPlayed({ nonce, ok: true, error: null })
@@ -87,8 +87,13 @@ describe('the sound page reports it played', () => {
   it('a page that could not play says why (no output device, autoplay refused)', async () => {
     const { w, win } = ready()
     const p = w.proof().prove(TEST_ALERT)
-    w.onPlayed({ nonce: win.webContents.send.mock.calls[0]![2], ok: false, error: 'NotAllowedError: play() failed' })
+    w.onPlayed({ nonce: win.webContents.send.mock.calls[0]![3], ok: false, error: 'NotAllowedError: play() failed' })
     expect(await p).toEqual({ outcome: 'failed', detail: 'the sound did not play: NotAllowedError: play() failed' })
+  })
+  it('plays the sound and volume the mechanic chose', async () => {
+    const { w, win } = ready()
+    void w.proof(() => ({ sound: 'bell', volume: 0.4 })).prove(TEST_ALERT)
+    expect(win.webContents.send.mock.calls[0]!.slice(0, 3)).toEqual(['sound:play', 'bell', 0.4])
   })
   it('a player not loaded yet fails the proof at once', async () => {
     const w = new SoundWindow('/preload.js', false, log())
@@ -189,7 +194,7 @@ describe('AlertPathService', () => {
 })
 
 describe('tray: warning state and Test alert', () => {
-  const actions = () => ({ showQueue: vi.fn(), acknowledgeAll: vi.fn(), pause: vi.fn(), resume: vi.fn(), reconnectNow: vi.fn(), setStartAtLogin: vi.fn(), signOut: vi.fn(), quit: vi.fn(), testAlert: vi.fn() })
+  const actions = () => ({ showQueue: vi.fn(), openWallboard: vi.fn(), acknowledgeAll: vi.fn(), pause: vi.fn(), resume: vi.fn(), reconnectNow: vi.fn(), setStartAtLogin: vi.fn(), signOut: vi.fn(), quit: vi.fn(), testAlert: vi.fn() })
   const lastMenu = (tray: electron.FakeTray) => (tray.setContextMenu.mock.calls.at(-1)![0] as { template: MenuItemConstructorOptions[] }).template
   it('live with a warning shows the warning icon, the reason in the menu and tooltip; cleared, back to live', () => {
     const a = actions()

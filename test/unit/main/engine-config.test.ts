@@ -31,6 +31,14 @@ describe('engineConfigFor', () => {
       repeatIntervalMs: 90_000,
     })
   })
+  it("the mechanic's alert preferences: their repeat interval wins over the provisioned one, and their thresholds reach the engine", () => {
+    const provisioned = { repeatIntervalSeconds: 90 }
+    const urgency = { amberAfterMs: 240_000, redAfterMs: 600_000 }
+    expect(engineConfigFor({ ...base, provisioned, repeatIntervalSec: 45, urgency })).toMatchObject({ repeatIntervalMs: 45_000, urgency })
+    const k = engineConfigKey(engineConfigFor({ ...base, urgency }))
+    expect(engineConfigKey(engineConfigFor({ ...base, urgency: { ...urgency, redAfterMs: 660_000 } }))).not.toBe(k)
+    expect(engineConfigKey(engineConfigFor({ ...base, urgency, repeatIntervalSec: 60 }))).not.toBe(k)
+  })
   it('passes the Electron build of better-sqlite3 on when there is one', () => {
     expect(engineConfigFor({ ...base, sqliteNativeBinding: '/repo/.cache/better-sqlite3/x.node' })?.sqliteNativeBinding).toBe('/repo/.cache/better-sqlite3/x.node')
     expect(engineConfigFor(base)).not.toHaveProperty('sqliteNativeBinding')

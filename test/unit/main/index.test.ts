@@ -40,7 +40,7 @@ describe('main composition', () => {
     const guardsBefore = [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')]
     try {
       await import('../../../src/main/index.js')
-      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(18)
+      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(22)
       await expect.poll(() => made[0]?.engine.calls.some((c) => c.cmd === 'signIn'), { timeout: 5000 }).toBe(true)
 
       expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) })])
@@ -75,8 +75,8 @@ describe('main composition', () => {
       // The alert-path self-test ran at start in the background (this machine's real answer, whatever it is)
       // and its status reached the window; the tray menu offers the Test alert.
       await expect.poll(() => queue!.webContents.send.mock.calls.some((c) => c[0] === 'alert-path:status'), { timeout: 10_000 }).toBe(true)
-      const menu = electron.FakeTray.instances[0]!.setContextMenu.mock.calls.at(-1)![0] as { template: { id?: string }[] }
-      expect(menu.template.map((i) => i.id)).toContain('test-alert')
+      const trayMenu = electron.FakeTray.instances[0]!.setContextMenu.mock.calls.at(-1)![0] as { template: { id?: string }[] }
+      expect(trayMenu.template.map((i) => i.id)).toContain('test-alert')
 
       // Process guards are installed (firing them here would reach vitest's own handlers too).
       expect([process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')]).toEqual(guardsBefore.map((n) => n + 1))
@@ -97,6 +97,15 @@ describe('main composition', () => {
       const freshQueue = electron.FakeBrowserWindow.instances[2]!
       expect(freshQueue.loadURL).toHaveBeenCalledWith('app://bundle/index.html')
       expect(freshQueue.show).toHaveBeenCalled()
+
+      // The tray menu opens the wallboard in a window of its own, which then gets every snapshot too.
+      const menu = electron.Menu.buildFromTemplate.mock.calls.at(-1)![0] as { id?: string; click?: () => void }[]
+      menu.find((i) => i.id === 'wallboard')!.click!()
+      const wallboard = electron.FakeBrowserWindow.instances[3]!
+      expect(wallboard.loadURL).toHaveBeenCalledWith('app://bundle/wallboard.html')
+      expect(wallboard.show).toHaveBeenCalled()
+      engine.push({ link: { state: 'live', reason: 'Connected', since: 0 } })
+      expect(wallboard.webContents.send).toHaveBeenCalledWith('engine:snapshot', expect.objectContaining({ link: expect.objectContaining({ state: 'live' }) }))
 
       const quitEvent = { preventDefault: vi.fn() }
       electron.app.emit('before-quit', quitEvent)

@@ -70,7 +70,7 @@ describe('preload', () => {
     expect(seen).toEqual(['warning'])
     const plays: unknown[][] = []
     bayalertSound.onPlay((...a) => plays.push(a))
-    electron.ipcRenderer.emitter.emit('sound:play', {}, 'request', 'n-2')
-    expect(plays).toEqual([['request', 'n-2']])
+    electron.ipcRenderer.emitter.emit('sound:play', {}, 'request', 0.5, 'n-2')
+    expect(plays).toEqual([['request', 0.5, 'n-2']])
   })
 })
