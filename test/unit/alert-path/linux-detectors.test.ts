@@ -27,6 +27,21 @@ describe('D-Bus answers', () => {
     expect(classifyDbus('gdbus', failed(NO_BUS)).kind).toBe('no-bus')
     expect(classifyDbus('gdbus', failed('GDBus.Error:org.freedesktop.DBus.Error.UnknownProperty: no')).kind).toBe('unsupported')
     expect(classifyDbus('gdbus', failed('weird\nsecond line'))).toEqual({ kind: 'unknown', why: 'gdbus failed (weird)' })
+    expect(classifyDbus('gdbus', ok('(true,)'))).toEqual({ kind: 'reply', text: '(true,)' })
+  })
+  it.each([
+    ['gdbus, no socket', 'Error connecting: Could not connect: No such file or directory', 'no-bus'],
+    ['dbus-send, no X11', 'Failed to open connection to "session" message bus: Unable to autolaunch a dbus-daemon without a $DISPLAY for X11', 'no-bus'],
+    ['no address at all', 'DBUS_SESSION_BUS_ADDRESS is not set', 'no-bus'],
+    ['dbus-send, nobody owns it', 'Error org.freedesktop.DBus.Error.ServiceUnknown: The name org.kde.StatusNotifierWatcher was not provided by any .service files', 'no-service'],
+    ['gdbus, name without owner', 'GDBus.Error:org.freedesktop.DBus.Error.NameHasNoOwner: Could not get owner', 'no-service'],
+    ['no such interface', 'GDBus.Error:org.freedesktop.DBus.Error.UnknownInterface: No such interface “org.kde.StatusNotifierWatcher”', 'unsupported'],
+    ['no such method', 'Error org.freedesktop.DBus.Error.UnknownMethod: no', 'unsupported'],
+    ['bad arguments', 'GDBus.Error:org.freedesktop.DBus.Error.InvalidArgs: No such property “Inhibited”', 'unsupported'],
+  ])('classifies the real error "%s"', (_n, stderr, kind) => {
+    const a = classifyDbus('dbus-send', failed(stderr))
+    expect(a.kind).toBe(kind)
+    if (a.kind !== 'reply' && a.kind !== 'unknown') expect(a.detail).toBe(stderr)
     expect(classifyDbus('gdbus', failed('', 7))).toEqual({ kind: 'unknown', why: 'gdbus failed (exit 7)' })
     expect(classifyDbus('gdbus', timeout)).toEqual({ kind: 'unknown', why: 'gdbus did not answer within 3000 ms' })
     expect(classifyDbus('gdbus', crashed)).toEqual({ kind: 'unknown', why: 'gdbus could not run (spawn EACCES)' })
@@ -125,6 +140,10 @@ describe('audio output', () => {
     ['pactl unmuted', { pactl: ok('Mute: no\n') }, [], undefined],
     ['pactl muted', { pactl: ok('Mute: yes\n') }, ['audio-muted'], undefined],
     ['pactl without a sink', { pactl: failed('Failure: No such entity') }, ['no-audio-output'], undefined],
+    ['pactl, sink gone', { pactl: failed('No such sink') }, ['no-audio-output'], undefined],
+    ['pactl, sink unreadable', { pactl: failed('Failed to get sink information') }, ['no-audio-output'], undefined],
+    ['pactl, other failure without text', { pactl: failed('', 2) }, [], 'pactl failed (exit 2)'],
+    ['pactl answers about more than mute', { pactl: ok('Sink #0\nMute: yes\n') }, ['audio-muted'], undefined],
     ['pactl, no server', { pactl: failed('Connection failure: Connection refused') }, [], 'pactl failed (Connection failure: Connection refused)'],
     ['pactl garbage', { pactl: ok('Stummschaltung: ja') }, [], 'unreadable pactl answer (Stummschaltung: ja)'],
     ['pactl timeout', { pactl: timeout }, [], 'pactl did not answer within 3000 ms'],
@@ -134,6 +153,10 @@ describe('audio output', () => {
     ['wpctl at zero', { wpctl: ok('Volume: 0.00\n') }, ['audio-muted'], undefined],
     ['wpctl just above zero', { wpctl: ok('Volume: 0.01\n') }, [], undefined],
     ['wpctl without a sink', { wpctl: failed("Translate ID error: '@DEFAULT_AUDIO_SINK@' is not a valid ID") }, ['no-audio-output'], undefined],
+    ['wpctl, object not found', { wpctl: failed('', 1, 'Object not found') }, ['no-audio-output'], undefined],
+    ['wpctl, other failure without text', { wpctl: failed('', 3) }, [], 'wpctl failed (exit 3)'],
+    ['wpctl crash', { wpctl: crashed }, [], 'wpctl could not run (spawn EACCES)'],
+    ['wpctl at full volume', { wpctl: ok('Volume: 1.00\n') }, [], undefined],
     ['wpctl other failure', { wpctl: failed('boom') }, [], 'wpctl failed (boom)'],
     ['wpctl garbage', { wpctl: ok('Volume: loud') }, [], 'unreadable wpctl answer (Volume: loud)'],
     ['wpctl timeout', { wpctl: timeout }, [], 'wpctl did not answer within 3000 ms'],
