@@ -11,8 +11,10 @@ import type { AlertSink } from '../core/ports.js'
 /** The AUMID the headless PowerShell toast uses (notifier.ts CreateToastNotifier('BayAlert')). */
 export const HEADLESS_TOAST_APP_ID = 'BayAlert'
 
-export function headlessAlertPathProbe(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): AlertPathProbe {
-  return createAlertPathProbe({ detectors: platformDetectors({ platform, tray: false, appId: HEADLESS_TOAST_APP_ID }), os: realOsQuery(platform, env) })
+/** This machine's probe, and how many checks it runs (a platform without any is said so by the doctor). */
+export function headlessAlertPath(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): { probe: AlertPathProbe; detectorCount: number } {
+  const detectors = platformDetectors({ platform, tray: false, appId: HEADLESS_TOAST_APP_ID })
+  return { probe: createAlertPathProbe({ detectors, os: realOsQuery(platform, env) }), detectorCount: detectors.length }
 }
 
 export interface AlertPathCheck {

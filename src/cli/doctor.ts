@@ -15,8 +15,7 @@ import { DEFAULT_FLAGS, type LinkState } from '../shared/types.js'
 import type { AlertSink, Logger } from '../core/ports.js'
 import { systemClock } from '../core/ports.js'
 import { detectNotifier, OsNotifierSink } from './notifier.js'
-import { alertPathCheck, headlessAlertPathProbe, notifierProof, testAlertCheck } from './alert-path.js'
-import { platformDetectors } from '../core/alert-path/detectors.js'
+import { alertPathCheck, headlessAlertPath, notifierProof, testAlertCheck } from './alert-path.js'
 import { runTestAlert } from '../core/alert-path/test-alert.js'
 import type { AlertPathProbe } from '../core/alert-path/types.js'
 import { exportHeadlessDiagnostics, takeExportArg } from './diagnostics.js'
@@ -161,7 +160,7 @@ function defaultNotifier(): { sink: AlertSink | null; why: string } {
 /** The "alert path" line, and with --test-alert the "test alert" line (one alert through the OS notifier). */
 async function checkAlertPath(opts: DoctorOptions, testAlert: boolean): Promise<Check[]> {
   const t0 = Date.now()
-  const ap = opts.alertPath ?? { probe: headlessAlertPathProbe(), detectorCount: platformDetectors({ platform: process.platform, tray: false, appId: 'BayAlert' }).length }
+  const ap = opts.alertPath ?? headlessAlertPath()
   const out: Check[] = [{ ...alertPathCheck(await ap.probe.check('doctor'), ap.detectorCount), ms: Date.now() - t0 }]
   if (testAlert) {
     const t1 = Date.now()

@@ -23,7 +23,7 @@ import { UiPushSink } from './ui-sink.js'
 import { parseJoinBudget } from '../core/link/join-window.js'
 import { AlertPathMonitor } from '../core/alert-path/monitor.js'
 import { watchForWake } from '../core/alert-path/wake-watch.js'
-import { headlessAlertPathProbe } from './alert-path.js'
+import { headlessAlertPath } from './alert-path.js'
 
 const USAGE = `Usage: npm run headless -- [options]
 
@@ -116,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
   const detach = attachOutput(engine, out)
   // The alert-path self-test (Do Not Disturb, no notification daemon, muted output): at start, after the
   // machine slept and hourly, in the background; its verdict is a line of its own ('alert-path') when it changes.
-  const alertPath = new AlertPathMonitor({ probe: headlessAlertPathProbe(), log })
+  const alertPath = new AlertPathMonitor({ probe: headlessAlertPath().probe, log })
   alertPath.onChange((v) => out.alertPath(v))
   const stopWakeWatch = watchForWake({ onWake: () => alertPath.onResume() })
 

@@ -6,7 +6,7 @@
 import { platformDetectors } from '../../core/alert-path/detectors.js'
 import { AlertPathMonitor, type MonitorTimers } from '../../core/alert-path/monitor.js'
 import { realOsQuery } from '../../core/alert-path/os-query.js'
-import { createAlertPathProbe, describeVerdict } from '../../core/alert-path/probe.js'
+import { createAlertPathProbe, describeVerdict, notificationsSwallowed } from '../../core/alert-path/probe.js'
 import { describeDeliveries, runTestAlert, type DeliveryProof, type DeliveryReport } from '../../core/alert-path/test-alert.js'
 import type { AlertPathProbe, AlertPathVerdict } from '../../core/alert-path/types.js'
 import type { Logger } from '../../core/ports.js'
@@ -66,7 +66,7 @@ export class AlertPathService {
 
   /** Notifications are known to be swallowed right now (the fallback brings the queue window to the front). */
   notificationsSwallowed(): boolean {
-    return this.monitor.current()?.findings.some((f) => f.affects === 'notifications') ?? false
+    return notificationsSwallowed(this.monitor.current())
   }
 
   /** The Test alert. Never rejects: a sink that fails is a line of the result. */
