@@ -233,6 +233,7 @@ async function main(): Promise<void> {
       secretStorage: await secrets.status(),
       logStats: appLog.host.file.stats(),
       notificationsSupported: Notification.isSupported(),
+      alertPath: alertPath.status(),
     }),
     logDir: appLog.dir,
     appVersion: app.getVersion(),
