@@ -48,6 +48,29 @@ describe('D-Bus answers', () => {
   })
 })
 
+describe('the D-Bus questions, word for word', async () => {
+  const { callMethod, getProperty } = await import('../../../src/core/alert-path/linux/dbus.js')
+  const T = { dest: 'org.example.Dest', path: '/org/example/Path' }
+  it('a method call: gdbus first, dbus-send when gdbus is missing', async () => {
+    const g = fakeOs({ gdbus: ok('()') })
+    expect(await callMethod(g, T, 'org.example.Iface.Method')).toEqual({ kind: 'reply', text: '()' })
+    expect(g.calls).toEqual(['gdbus call --session --dest org.example.Dest --object-path /org/example/Path --method org.example.Iface.Method'])
+    const d = fakeOs({ 'dbus-send': ok('method return') })
+    expect(await callMethod(d, T, 'org.example.Iface.Method')).toEqual({ kind: 'reply', text: 'method return' })
+    expect(d.calls[1]).toBe('dbus-send --session --print-reply --dest=org.example.Dest /org/example/Path org.example.Iface.Method')
+  })
+  it('a property: org.freedesktop.DBus.Properties.Get with the interface and the name, in either tool', async () => {
+    const g = fakeOs({ gdbus: ok('(<true>,)') })
+    expect(await getProperty(g, T, 'org.example.Iface', 'Prop')).toEqual({ kind: 'reply', text: '(<true>,)' })
+    expect(g.calls).toEqual(['gdbus call --session --dest org.example.Dest --object-path /org/example/Path --method org.freedesktop.DBus.Properties.Get org.example.Iface Prop'])
+    const d = fakeOs({ 'dbus-send': failed('Error org.freedesktop.DBus.Error.ServiceUnknown: x') })
+    expect(await getProperty(d, T, 'org.example.Iface', 'Prop')).toEqual({ kind: 'no-service', detail: 'Error org.freedesktop.DBus.Error.ServiceUnknown: x' })
+    expect(d.calls[1]).toBe('dbus-send --session --print-reply --dest=org.example.Dest /org/example/Path org.freedesktop.DBus.Properties.Get string:org.example.Iface string:Prop')
+    expect(await getProperty(fakeOs({}), T, 'i', 'p')).toEqual({ kind: 'unknown', why: 'neither gdbus nor dbus-send is installed' })
+    expect(await getProperty(fakeOs({ 'dbus-send': timeout }), T, 'i', 'p')).toEqual({ kind: 'unknown', why: 'dbus-send did not answer within 3000 ms' })
+  })
+})
+
 describe('notification daemon', () => {
   it('a daemon that names itself is fine (gdbus)', async () => {
     expect(await notificationDaemonDetector.detect(fakeOs({ gdbus: ok("('dunst', 'knopwob', '1.9.0', '1.2')\n") }))).toEqual({ findings: [] })
@@ -171,6 +194,38 @@ describe('audio output', () => {
     const os = fakeOs({ pactl: ok('Mute: no') })
     await audioDetector.detect(os)
     expect(os.calls).toEqual(['pactl get-sink-mute @DEFAULT_SINK@'])
+    const w = fakeOs({ wpctl: ok('Volume: 0.50') })
+    await audioDetector.detect(w)
+    expect(w.calls).toEqual(['pactl get-sink-mute @DEFAULT_SINK@', 'wpctl get-volume @DEFAULT_AUDIO_SINK@'])
+  })
+  it.each([
+    ['Mute:yes', ['audio-muted'], undefined],
+    ['Mute:   no   ', [], undefined],
+    ['XMute: yes', [], 'unreadable pactl answer (XMute: yes)'],
+    ['Mute: yes please', [], 'unreadable pactl answer (Mute: yes please)'],
+    ['Mute: yesx', [], 'unreadable pactl answer (Mute: yesx)'],
+  ])('pactl answer %j is read strictly', async (answer, expected, unknown) => {
+    const r = await audioDetector.detect(fakeOs({ pactl: ok(answer) }))
+    expect([r.findings.map((f) => f.id), r.unknown]).toEqual([expected, unknown])
+  })
+  it.each([
+    ['Volume:0.40', [], undefined],
+    ['Volume: 12.5', [], undefined],
+    ['Volume: 1', [], undefined],
+    ['Volume: 0', ['audio-muted'], undefined],
+    ['Volume: 0.40[MUTED]', ['audio-muted'], undefined],
+    ['Volume: 0.40   [MUTED]  ', ['audio-muted'], undefined],
+    ['XVolume: 0.40', [], 'unreadable wpctl answer (XVolume: 0.40)'],
+    ['Volume: 0.40 [MUTED] x', [], 'unreadable wpctl answer (Volume: 0.40 [MUTED] x)'],
+    ['Volume: 0.40x', [], 'unreadable wpctl answer (Volume: 0.40x)'],
+    ['Volume: 0.', [], 'unreadable wpctl answer (Volume: 0.)'],
+  ])('wpctl answer %j is read strictly', async (answer, expected, unknown) => {
+    const r = await audioDetector.detect(fakeOs({ wpctl: ok(answer) }))
+    expect([r.findings.map((f) => f.id), r.unknown]).toEqual([expected, unknown])
+  })
+  it('each sound finding says what it means for alerts', async () => {
+    expect((await audioDetector.detect(fakeOs({ pactl: ok('Mute: yes') }))).findings[0]!.reason).toMatch(/muted.*alert sounds are silent/)
+    expect((await audioDetector.detect(fakeOs({ pactl: failed('No such entity') }))).findings[0]!.reason).toMatch(/No sound output device.*cannot play/)
   })
 })
 

@@ -187,16 +187,39 @@ describe('AlertPathMonitor (the self-test scheduler)', () => {
     expect(other).toHaveBeenCalledOnce()
     expect(l.warn).toHaveBeenCalledWith('alert path: a listener failed', { cause: 'listener bug' })
   })
-  it('stop clears the hourly timer; resume and start do nothing afterwards', () => {
-    const { probe, pending } = controlledProbe()
+  it('stop clears the hourly timer; resume and start do nothing afterwards; a run finishing after stop is not cached', async () => {
+    const { probe, pending, verdict } = controlledProbe()
     const timers = manualTimers()
     const m = new AlertPathMonitor({ probe, log: log(), timers })
+    const heard = vi.fn()
+    m.onChange(heard)
     m.start()
     m.stop()
     expect(timers.cleared).toBe(1)
+    pending[0]!.resolve(verdict('start', [DND]))
+    await vi.waitFor(() => expect(m.runs).toBe(1))
+    expect(m.current()).toBeNull()
+    expect(heard).not.toHaveBeenCalled()
     m.onResume()
     m.start()
     expect(pending).toHaveLength(1)
+  })
+  it('a changed verdict is logged again; an ok one is info with what could not be told; unsubscribed listeners hear nothing', async () => {
+    const { probe, pending, verdict } = controlledProbe()
+    const l = log()
+    const m = new AlertPathMonitor({ probe, log: l, timers: manualTimers() })
+    const gone = vi.fn()
+    const off = m.onChange(gone)
+    off()
+    const answers = [verdict('start', [DND]), verdict('hourly', [MUTED]), { ...verdict('resume'), unknown: [{ detector: 'linux: audio output', why: 'pactl is not installed' }] }]
+    for (const [i, a] of answers.entries()) {
+      const r = m.run(a.trigger)
+      pending[i]!.resolve(a)
+      await r
+    }
+    expect(l.warn.mock.calls.map((c) => c[1].findings)).toEqual([['do-not-disturb'], ['audio-muted']])
+    expect(l.info).toHaveBeenCalledWith('alert path: ok', { trigger: 'resume', unknown: ['linux: audio output: pactl is not installed'] })
+    expect(gone).not.toHaveBeenCalled()
   })
   it('with real timers: the hourly run fires on the hour', async () => {
     vi.useFakeTimers()
