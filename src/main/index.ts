@@ -1,6 +1,6 @@
 // Electron main: composition only. Each imported module adapts one OS feature to one engine port;
 // this file creates them in the right order and connects them.
-import { app, dialog, net, Notification, powerMonitor, safeStorage, session, shell, type WebContents } from 'electron'
+import { app, dialog, globalShortcut, net, Notification, powerMonitor, safeStorage, session, shell, type WebContents } from 'electron'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createEngine } from '../core/engine.js'
@@ -13,6 +13,7 @@ import { AttentionSink } from './attention-sink.js'
 import { registerDiagnosticsExport, saveDialog } from './diagnostics-export.js'
 import { engineConfigFor, engineConfigKey } from './engine-config.js'
 import { parseJoinBudget } from '../core/link/join-window.js'
+import { escalationFromEnv } from '../core/escalation-config.js'
 import { EngineHost } from './engine-host.js'
 import { FirstRunService } from './first-run-service.js'
 import { HostFaults } from './host-faults.js'
@@ -22,6 +23,10 @@ import { openAppLog } from './app-log.js'
 import { getStartAtLogin, HIDDEN_ARG, loginItemSupported, setStartAtLogin, type LoginItemEnv } from './login-item.js'
 import { sqliteNativeBinding } from './native-binding.js'
 import { NotificationSink } from './notification-sink.js'
+import { activationHandler, openUrlHandler, secondInstanceHandler } from './notification-actions/router.js'
+import { takeFromNotification } from './notification-actions/take-from-notification.js'
+import { GlobalShortcut } from './global-shortcut/shortcut.js'
+import { oldestWaiting } from './global-shortcut/oldest-waiting.js'
 import { appPaths } from './paths.js'
 import { provisioningPaths, readProvisioning } from './provisioning.js'
 import { wirePowerEvents } from './power.js'
@@ -80,10 +85,15 @@ async function main(): Promise<void> {
   )
   // A tray app keeps running with no windows; only the tray's Quit ends it.
   app.on('window-all-closed', () => {})
-  // Registered before the first await so a second launch during start-up is not lost.
-  let showQueue: (() => void) | null = null
-  let showWhenReady = false
-  app.on('second-instance', () => (showQueue ? showQueue() : (showWhenReady = true)))
+  // Registered before the first await so a second launch (or a bayalert:// activation) during start-up is not lost.
+  let secondInstance: ((argv: readonly unknown[]) => void) | null = null
+  let earlyArgv: readonly unknown[] | null = null
+  app.on('second-instance', (_e, argv) => (secondInstance ? secondInstance(argv) : (earlyArgv = argv ?? [])))
+  let openUrl: ((url: unknown) => void) | null = null
+  app.on('open-url', (e, url) => {
+    e.preventDefault()
+    if (openUrl) openUrl(url)
+  })
 
   await app.whenReady()
   installApplicationMenu(platform, app.isPackaged)
@@ -119,7 +129,6 @@ async function main(): Promise<void> {
 
   // The alert-path self-test (Do Not Disturb, muted output, no tray host, notifications off): in the
   // background at start, on resume and hourly; its warning reaches the tray and the window.
-  const notifications = new NotificationSink({ platform, showQueue: () => queueWindow.show(), log, onFailed: () => queueWindow.show() })
   const alertPath = createElectronAlertPath({
     notificationFacts: { platform, isSupported: () => Notification.isSupported(), isPackaged: app.isPackaged, appUserModelIdSet: platform === 'win32' },
     appId: APP_ID,
@@ -132,6 +141,24 @@ async function main(): Promise<void> {
   })
 
   const soundSink = new SoundSink({ player: sound, enabled: () => settings.get().settings.soundEnabled, prefs: () => alertPrefs.get() })
+  // Take it from the notification, or open the queue on its request (notification-actions/).
+  const openOn = (requestId: string | null) => {
+    queueWindow.show()
+    if (requestId) queueWindow.sendWhenReady('queue:focus', requestId)
+  }
+  const tell = (title: string, body: string) => {
+    if (Notification.isSupported()) new Notification({ title, body: body.slice(0, 300), silent: true }).show()
+  }
+  const takeFromToast = takeFromNotification({ accept: (id) => host.accept(id), open: openOn, tell, log })
+  const actionHandlers = { take: (id: string) => void takeFromToast(id), open: openOn }
+  // A notification the OS refuses ('failed') brings the queue window up: the ring is still seen.
+  const notifications = new NotificationSink({ platform, showQueue: () => queueWindow.show(), log, actions: actionHandlers, onFailed: () => queueWindow.show() })
+  const refusedActivation = (why: string) => log.warn('refused an activation', { why })
+  if (platform === 'win32') {
+    // Electron's AUMID activation path; an Electron without it still shows the toasts, but their buttons do nothing — said once.
+    if (typeof Notification.handleActivation === 'function') Notification.handleActivation(activationHandler({ handlers: actionHandlers, refused: refusedActivation }))
+    else log.warn('this Electron has no Notification.handleActivation: Take it on a toast cannot reach the app; the queue window still can')
+  }
   const sinks = [
     notifications,
     soundSink,
@@ -244,6 +271,7 @@ async function main(): Promise<void> {
 
   const joinBudget = parseJoinBudget(process.env.BAYALERT_JOIN_BUDGET)
   if (joinBudget.problem) log.warn(joinBudget.problem)
+  for (const p of escalationFromEnv(process.env).problems) log.warn(p)
   const engineConfig = (loaded: LoadedSettings) =>
     engineConfigFor({
       loaded,
@@ -292,11 +320,27 @@ async function main(): Promise<void> {
     platform,
   })
 
-  showQueue = () => queueWindow.show()
+  // The global shortcut: takes the oldest waiting request, or shows the queue when nobody waits.
+  const shortcut = new GlobalShortcut({
+    registry: globalShortcut,
+    onPress: () => {
+      const oldest = oldestWaiting(host.snapshot().queue)
+      if (oldest) void takeFromToast(oldest.requestId)
+      else openOn(null)
+    },
+    onProblem: (problem) => problem && tell('Shortcut not set up', problem),
+    log,
+  })
+  shortcut.apply(settings.get().settings.globalShortcut ?? '')
+  settings.onChange((loaded) => shortcut.apply(loaded.settings.globalShortcut ?? ''))
+
+  secondInstance = secondInstanceHandler({ handlers: actionHandlers, refused: refusedActivation })
+  openUrl = openUrlHandler({ handlers: actionHandlers, refused: refusedActivation })
   // First run, bad settings or signed out: the window is where that gets fixed, so show it.
   const snap = host.snapshot()
   const needsAttention = !settings.get().configured || settings.get().problems.length > 0 || snap.user === null
-  if (showWhenReady || (!startHidden && needsAttention)) queueWindow.show()
+  if (earlyArgv) secondInstance(earlyArgv)
+  else if (!startHidden && needsAttention) queueWindow.show()
 
   updates.start()
 
@@ -308,6 +352,7 @@ async function main(): Promise<void> {
     quitting = true
     event.preventDefault()
     stopPower()
+    shortcut.clear()
     alertPath.stop()
     // Decided before the engine stops: afterwards its queue (who is waiting) is gone.
     const installUpdate = updates.installOnQuit()

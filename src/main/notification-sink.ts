@@ -16,12 +16,15 @@
 //   to the front so the ring is still seen; the Test alert's proof() waits for one of the two.
 import { Notification, type NotificationConstructorOptions } from 'electron'
 import type { Alert, AlertSink, Logger } from '../core/ports.js'
+import { platformActions, type NotificationActionHandlers } from './notification-actions/index.js'
 import type { DeliveryProof } from '../core/alert-path/test-alert.js'
 
 export interface NotificationSinkOptions {
   platform: NodeJS.Platform
   showQueue: () => void
   log: Logger
+  /** Take it / open on a request from the notification (notification-actions/); without it a click shows the queue. */
+  actions?: NotificationActionHandlers
   /** The OS refused to show a notification (its 'failed' event), with the OS's reason. */
   onFailed?: (reason: string) => void
 }
@@ -84,10 +87,14 @@ export class NotificationSink implements AlertSink {
 
   private show(slot: string, alert: Alert): Notification {
     this.close(slot)
-    const n = new Notification(notificationOptions(alert, this.opts.platform))
+    const base = notificationOptions(alert, this.opts.platform)
+    const actions = this.opts.actions
+    const platform = platformActions(this.opts.platform)
+    const n = new Notification(actions ? platform.options(alert, base) : base)
     const covers = new Set(alert.kind === 'summary' ? (alert.summaryOf ?? []) : alert.requestId ? [alert.requestId] : [])
     this.active.set(slot, { n, covers })
-    n.on('click', () => this.opts.showQueue())
+    if (actions) platform.wire(n, alert, actions)
+    else n.on('click', () => this.opts.showQueue())
     n.on('close', () => {
       if (this.active.get(slot)?.n === n) this.active.delete(slot)
     })

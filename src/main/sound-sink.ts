@@ -17,7 +17,17 @@ export interface SoundSinkOptions {
   enabled: () => boolean
   /** The mechanic's chosen request sound and volume (alert preferences). */
   prefs?: () => Pick<AlertPrefs, 'sound' | 'volume'>
+  /** Timer for the later chimes of an escalated alert (default setTimeout). */
+  later?: (fn: () => void, ms: number) => void
 }
+
+/**
+ * An escalated alert (too few workstations live, a customer waiting long) is louder: full volume whatever the
+ * mechanic chose, and the sound ESCALATED_CHIMES times, ESCALATED_GAP_MS apart, where an ordinary alert plays it once
+ * — more of it is what a noisy bay notices.
+ */
+export const ESCALATED_CHIMES = 3
+export const ESCALATED_GAP_MS = 700
 
 /** Health alerts keep their own sound whatever the choice: "the link is down" must never sound like a customer. */
 export function soundFor(alert: Alert, chosen: AlertPrefs['sound'] = DEFAULT_ALERT_PREFS.sound): SoundName {
@@ -36,13 +46,21 @@ export class SoundSink implements AlertSink {
 
   alert(alert: Alert): void {
     if (!this.opts.enabled()) return
-    const prefs = this.opts.prefs?.() ?? DEFAULT_ALERT_PREFS
-    if (!this.opts.player.play(soundFor(alert, prefs.sound), volumeFor(prefs.volume))) shell.beep()
+    this.chime(alert)
+    if (!alert.escalated) return
+    const later = this.opts.later ?? ((fn, ms) => void setTimeout(fn, ms))
+    for (let i = 1; i < ESCALATED_CHIMES; i++) later(() => this.chime(alert), i * ESCALATED_GAP_MS)
   }
 
   /** The settings' "Test": the chosen sound at the chosen volume, whether or not sound is on. */
   test(): boolean {
     const prefs = this.opts.prefs?.() ?? DEFAULT_ALERT_PREFS
     return this.opts.player.play(prefs.sound, volumeFor(prefs.volume))
+  }
+
+  private chime(alert: Alert): void {
+    const prefs = this.opts.prefs?.() ?? DEFAULT_ALERT_PREFS
+    const volume = alert.escalated ? 1 : volumeFor(prefs.volume)
+    if (!this.opts.player.play(soundFor(alert, prefs.sound), volume)) shell.beep()
   }
 }

@@ -33,6 +33,8 @@ export interface TrayModel {
   unacknowledged: number
   signedIn: boolean
   loginItem: { supported: boolean; enabled: boolean }
+  /** The workstation watch's line ("2 of 3 workstations live — Bay 3 silent since 10:42"), or null while unknown. */
+  workstations?: string | null
   /** The alert-path self-test found something that swallows alerts (its reasons); null/absent: nothing found. */
   alertPathWarning?: string | null
 }
@@ -98,6 +100,7 @@ export function buildTrayMenuTemplate(m: TrayModel, a: TrayActions, now: number)
     { id: 'status', label: `${stateLabel(m.state)} — ${truncate(m.reason, 60)}`, enabled: false },
   ]
   if (paused) items.push({ id: 'paused', label: paused, enabled: false })
+  if (m.workstations) items.push({ id: 'workstations', label: truncate(m.workstations, 80), enabled: false })
   if (m.alertPathWarning) items.push({ id: 'alert-path', label: `⚠ ${truncate(m.alertPathWarning, 80)}`, enabled: false })
   items.push(
     { type: 'separator' },

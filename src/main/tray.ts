@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import type { EngineSnapshot } from '../shared/types.js'
 import { longestWaitSince } from '../shared/urgency.js'
 import { buildTrayMenuTemplate, iconState, tooltipFor, trayIconFile, type TrayActions, type TrayModel } from './tray-model.js'
+import { watchLine } from '../shared/workstations-text.js'
 
 /** How often the tooltip and menu re-check their minute counters. */
 export const TICK_MS = 15_000
@@ -63,6 +64,7 @@ export class TrayController {
       unacknowledged: snapshot.queue.filter((q) => !q.acknowledged).length,
       signedIn: snapshot.user !== null,
       loginItem: this.opts.loginItem(),
+      workstations: snapshot.workstations ? watchLine(snapshot.workstations) : null,
       alertPathWarning: this.model.alertPathWarning,
     }
     this.render()

@@ -28,6 +28,7 @@ export const bayalert: BayAlertBridge = {
   reconnectNow: () => invoke('link:reconnect'),
   onSnapshot: (listener) => subscribe('engine:snapshot', listener),
   onAlert: (listener) => subscribe('alert:in-app', listener),
+  onFocusRequest: (listener) => subscribe('queue:focus', listener),
   host: {
     getSettings: () => invoke('settings:get'),
     saveSettings: (settings) => invoke('settings:save', settings),

@@ -11,6 +11,9 @@ import { wireAlertPath } from './alert-path-view.js'
 import { startFirstRun } from './first-run.js'
 import { detailText, excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
 import { acknowledgeLabel, announcement, customerName, queueChange, takeLabel } from './queue-model.js'
+import { newTaken, takenSentence } from './taken-model.js'
+import { renderTaken } from './taken-view.js'
+import { renderWatchLine, renderWatchList } from './workstations-view.js'
 
 const api = window.bayalert
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
@@ -193,7 +196,8 @@ async function takeIt(requestId: string): Promise<void> {
     } else {
       // Someone else has it, or it is gone: trying again cannot succeed. Offline or an error: it can.
       if (r.reason === 'already-taken' || r.reason === 'not-found') settled.add(requestId)
-      showMessage(r.reason === 'already-taken' ? `Someone else took it first. ${r.message}` : r.message, 'error')
+      // The engine's words already say who won ("Ana took it first.").
+      showMessage(r.message, 'error')
     }
   } catch (err) {
     showMessage(`Could not take it: ${err instanceof Error ? err.message : String(err)}`, 'error')
@@ -247,6 +251,23 @@ function patchQueue(queue: readonly QueueItem[], link: LinkStateName, now: numbe
   focusHome?.focus()
 }
 
+/** A request the host asked to show (a notification was clicked): its Take it gets focus once its card exists. */
+let pendingFocus: string | null = null
+
+function focusPending(): void {
+  const requestId = pendingFocus
+  pendingFocus = null
+  if (!requestId) return
+  const card = cards.get(requestId)
+  if (!card) {
+    showMessage('That request is no longer waiting.')
+    return
+  }
+  card.li.scrollIntoView({ block: 'nearest' })
+  // A take already settled or in flight leaves its button disabled; focus then rests on Acknowledge.
+  ;(card.take.disabled ? card.ack : card.take).focus()
+}
+
 function render(s: EngineSnapshot): void {
   const previous = snapshot
   snapshot = s
@@ -258,15 +279,23 @@ function render(s: EngineSnapshot): void {
   $('user').textContent = s.user ?? ''
   ;($('reconnect') as HTMLButtonElement).disabled = s.user === null
 
+  renderWatchLine($('workstations'), s.workstations)
+  renderWatchList($('ws-panel'), $('ws-list'), s.workstations)
   renderPause(s, now)
   patchQueue(s.queue, s.link.state, now)
+  renderTaken($('taken'), s.taken)
+  if (pendingFocus) focusPending()
   $('empty').hidden = s.queue.length > 0
   const waiting = s.queue.length
   document.title = waiting > 0 ? `(${waiting}) BayAlert` : 'BayAlert'
 
   // The first snapshot is what the page shows on opening, not news.
   if (previous) {
-    const parts = [announcement(queueChange(previous.queue, s.queue), waiting)]
+    // A request someone took is announced as taken, by whom, instead of as "no longer waiting".
+    const taken = newTaken(previous.taken, s.taken)
+    const takenIds = new Set(taken.map((n) => n.requestId))
+    const change = queueChange(previous.queue, s.queue)
+    const parts = [...taken.map(takenSentence), announcement({ ...change, removed: change.removed.filter((i) => !takenIds.has(i.requestId)) }, waiting)]
     const wasLive = previous.link.state === 'live'
     if (wasLive !== (s.link.state === 'live')) parts.push(`Connection: ${stateText(s.link.state)}.`)
     announce(parts.filter(Boolean).join(' '))
@@ -350,11 +379,12 @@ function renderSettings(v: SettingsView): void {
   ;($('s-key') as HTMLInputElement).value = v.anonKey
   ;($('s-email') as HTMLInputElement).value = v.email
   ;($('s-sound') as HTMLInputElement).checked = v.soundEnabled
+  ;($('s-shortcut') as HTMLInputElement).value = v.globalShortcut ?? ''
   // Field problems sit next to their field; the list keeps only those that belong to no field.
   $('settings-problems').replaceChildren(...listedProblems(v.problems, v.fields).map((p) => el('li', undefined, p)))
   renderFieldProblems(v.fields)
   const prov = $('provisioning-note')
-  const names: Record<string, string> = { supabaseUrl: 'shop URL', anonKey: 'anon key', email: 'e-mail', soundEnabled: 'sound' }
+  const names: Record<string, string> = { supabaseUrl: 'shop URL', anonKey: 'anon key', email: 'e-mail', soundEnabled: 'sound', globalShortcut: 'shortcut' }
   prov.textContent = v.provisioning.source
     ? `Your administrator's file ${v.provisioning.source} provides the defaults${v.provisioning.fields.length ? ` (in use: ${v.provisioning.fields.map((f) => names[f]).join(', ')})` : ''}. What you save here wins on this workstation.`
     : ''
@@ -382,6 +412,7 @@ function wireSettings(): void {
       anonKey: ($('s-key') as HTMLInputElement).value.trim(),
       email: ($('s-email') as HTMLInputElement).value.trim(),
       soundEnabled: ($('s-sound') as HTMLInputElement).checked,
+      globalShortcut: ($('s-shortcut') as HTMLInputElement).value.trim(),
     }
     void run(async () => {
       const r = await host.saveSettings(input)
@@ -424,6 +455,10 @@ async function start(): Promise<void> {
   wireAlertPath(api.host, { line: $('alert-path'), button: $('test-alert') as HTMLButtonElement }, showMessage)
   api.onSnapshot(render)
   api.onAlert?.(onAlert)
+  api.onFocusRequest?.((requestId) => {
+    pendingFocus = requestId
+    if (snapshot) focusPending()
+  })
   try {
     render(await api.getSnapshot())
   } catch (err) {

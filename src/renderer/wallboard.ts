@@ -7,6 +7,9 @@ import { DEFAULT_URGENCY, URGENCY_TICK_MS, urgencyOf, type UrgencyThresholds } f
 import { urgencyThresholds } from '../shared/alert-prefs.js'
 import { announcement, queueChange } from './queue-model.js'
 import { wallboardRows, waitShort, type WallboardRow } from './wallboard-model.js'
+import { newTaken, takenSentence } from './taken-model.js'
+import { renderTaken } from './taken-view.js'
+import { renderWatchLine } from './workstations-view.js'
 
 const api = window.bayalert
 const $ = (id: string) => document.getElementById(id) as HTMLElement
@@ -52,12 +55,19 @@ function render(s: EngineSnapshot): void {
   const paused = $('board-paused')
   paused.hidden = s.paused === null
   paused.textContent = s.paused === null ? '' : pauseText(s.paused, now)
+  renderWatchLine($('board-workstations'), s.workstations)
   const rows = wallboardRows(s.queue)
   $('board-count').textContent = rows.length === 1 ? '1 waiting' : `${rows.length} waiting`
   $('board').replaceChildren(...rows.map((r) => renderRow(r, now)))
   $('board-empty').hidden = rows.length > 0
   document.title = rows.length > 0 ? `(${rows.length}) BayAlert wallboard` : 'BayAlert wallboard'
-  const news = previous ? announcement(queueChange(previous.queue, s.queue), rows.length) : ''
+  renderTaken($('board-taken'), s.taken)
+  const taken = previous ? newTaken(previous.taken, s.taken) : []
+  const takenIds = new Set(taken.map((n) => n.requestId))
+  const change = previous ? queueChange(previous.queue, s.queue) : null
+  const news = change
+    ? [...taken.map(takenSentence), announcement({ ...change, removed: change.removed.filter((i) => !takenIds.has(i.requestId)) }, rows.length)].filter(Boolean).join(' ')
+    : ''
   if (news) $('board-announce').textContent = news
 }
 

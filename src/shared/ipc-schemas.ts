@@ -45,10 +45,12 @@ export const SettingsInputSchema = z.strictObject({
   anonKey: z.string().max(SETTINGS_LIMITS.anonKey),
   email: z.string().max(SETTINGS_LIMITS.email),
   soundEnabled: z.boolean(),
+  /** The global shortcut (an Electron accelerator, '' for none); optional so older callers stay valid. */
+  globalShortcut: z.string().max(SETTINGS_LIMITS.globalShortcut).optional(),
 })
 export type SettingsInput = z.infer<typeof SettingsInputSchema>
 export type SettingsField = keyof SettingsInput
-const SettingsFieldSchema = z.enum(['supabaseUrl', 'anonKey', 'email', 'soundEnabled'])
+const SettingsFieldSchema = z.enum(['supabaseUrl', 'anonKey', 'email', 'soundEnabled', 'globalShortcut'])
 
 /**
  * Alert preferences as the IPC layer accepts them: exactly these keys, each of the right type and size. What

@@ -58,6 +58,8 @@ export interface PushChannels {
   'prefs:changed': [view: AlertPrefsView]
   'alert-path:status': [status: AlertPathStatus]
   'updates:status': [status: UpdateStatus]
+  /** Show this request with its Take it button focused (a notification was clicked, or its take needs a retry). */
+  'queue:focus': [requestId: string]
 }
 export type PushChannel = keyof PushChannels
 
@@ -103,6 +105,8 @@ export interface BayAlertHostApi {
 /** What `window.bayalert` is: the BayAlertApi plus optional extras a host may offer. */
 export interface BayAlertBridge extends BayAlertApi {
   onAlert?(listener: (alert: InAppAlert) => void): () => void
+  /** The host asks to bring one request's Take it into focus. */
+  onFocusRequest?(listener: (requestId: string) => void): () => void
   host?: BayAlertHostApi
 }
 
@@ -128,7 +132,7 @@ export function supabaseUrlProblem(v: unknown): string | null {
   return 'Supabase URL must use https:// (plain http:// is allowed only for a local backend on 127.0.0.1).'
 }
 
-export const SETTINGS_LIMITS = { supabaseUrl: 2048, anonKey: 4096, email: 254 } as const
+export const SETTINGS_LIMITS = { supabaseUrl: 2048, anonKey: 4096, email: 254, globalShortcut: 100 } as const
 
 export function isQueueChannel(v: unknown): v is QueueChannel {
   return typeof v === 'string' && (QUEUE_CHANNELS as readonly string[]).includes(v)

@@ -4,21 +4,19 @@
 // electron mocked at that seam: window.bayalert.host forwards each preferences call to the handler registered
 // on ipcMain, with the trusted-sender event the preload's calls carry. The queue comes from a fixed snapshot
 // (a request queued 3 minutes ago); settings and first run, which this test is not about, answer in the page.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { extname, join, resolve } from 'node:path'
+import { mkdirSync, rmSync } from 'node:fs'
+import type { Server } from 'node:http'
+import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import * as electron from '../mocks/electron.js'
 import { makeItem, makeSnapshot } from '../mocks/fake-engine.js'
-import { buildRenderer, haveChromium, launchChromium } from './chromium.js'
+import { buildRenderer, forwardInvokes, haveChromium, launchChromium, serveRenderer } from './chromium.js'
 vi.mock('electron', () => import('../mocks/electron.js'))
 
 const { registerAlertPrefsHandlers } = await import('../../src/main/alert-prefs-ipc.js')
 const { AlertPrefsService } = await import('../../src/main/alert-prefs-service.js')
 const { SoundSink } = await import('../../src/main/sound-sink.js')
-const { resolveInside, UI_CONTENT_TYPES } = await import('../../src/core/static-files.js')
 
 const ARTIFACTS = resolve('test/artifacts')
 const REQUEST_ID = '0b6f3c52-9d7e-4c1a-8f00-5a1f2e3d4c5b'
@@ -42,22 +40,12 @@ describe.skipIf(!haveChromium)(`alert preferences panel in Chromium${haveChromiu
     const sound = new SoundSink({ player: { play: (s, v) => (played.push([s, v]), true) }, enabled: () => true, prefs: () => prefs.get() })
     registerAlertPrefsHandlers({ prefs, testSound: () => sound.test(), openExternal: (u) => electron.shell.openExternal(u), log })
 
-    server = createServer((req, res) => {
-      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
-      const file = resolveInside(outDir, path === '/' ? 'index.html' : path.slice(1))
-      if (!file || !existsSync(file)) return void res.writeHead(404).end()
-      res.writeHead(200, { 'content-type': UI_CONTENT_TYPES[extname(file).slice(1)] ?? 'application/octet-stream' }).end(readFileSync(file))
-    })
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-
+    let url: string
+    ;({ server, url } = await serveRenderer(outDir))
     browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 440, height: 1100 } })
     page.on('pageerror', (e) => pageErrors.push(e.message))
-    await page.exposeFunction('__invoke', async (channel: string, ...args: unknown[]) => {
-      const handler = electron.ipcMain.handlers.get(channel)
-      if (!handler) throw new Error(`no handler for ${channel}`)
-      return handler({ senderFrame: { url: 'app://bundle/index.html' } }, ...args)
-    })
+    await forwardInvokes(page, electron.ipcMain.handlers)
     const snapshot = makeSnapshot({ queue: [makeItem({ requestId: REQUEST_ID, queuedAt: new Date(Date.now() - 3 * 60_000).toISOString() })] })
     await page.addInitScript((snap) => {
       const w = globalThis as any
@@ -90,8 +78,7 @@ describe.skipIf(!haveChromium)(`alert preferences panel in Chromium${haveChromiu
         },
       }
     }, snapshot)
-    const { port } = server.address() as AddressInfo
-    await page.goto(`http://127.0.0.1:${port}/`, { timeout: 15_000 })
+    await page.goto(url, { timeout: 15_000 })
     await page.locator('#alert-prefs:not([hidden])').waitFor({ timeout: 10_000 })
     await page.locator('#alert-prefs summary').click()
   }, 120_000)

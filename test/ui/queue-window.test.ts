@@ -168,9 +168,9 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
       await take.click()
       await expect.poll(() => page.locator('#message').textContent()).toBe('Offline: not sent.')
       await expect.poll(() => take.isDisabled()).toBe(false)
-      engine.acceptResult = { ok: false, reason: 'already-taken', message: 'Taken by mechanic2.' }
+      engine.acceptResult = { ok: false, reason: 'already-taken', message: 'Sam Okafor took it first.' }
       await take.click()
-      await expect.poll(() => page.locator('#message').textContent()).toBe('Someone else took it first. Taken by mechanic2.')
+      await expect.poll(() => page.locator('#message').textContent()).toBe('Sam Okafor took it first.')
       expect(await take.isDisabled()).toBe(true)
     })
   })

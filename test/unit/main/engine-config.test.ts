@@ -50,6 +50,14 @@ describe('engineConfigFor', () => {
     expect(engineConfigKey(engineConfigFor({ ...base, provisioned: { repeatIntervalSeconds: 30 } }))).not.toBe(k)
     expect(engineConfigKey(engineConfigFor({ ...base, loaded: loadSettings({ supabaseUrl: 'https://shop.supabase.co', anonKey: 'sb_publishable_xyz' }) }))).not.toBe(k)
     expect(engineConfigKey(engineConfigFor({ ...base, env: { BAYALERT_JOIN_BUDGET: '500' } }))).not.toBe(k)
+    for (const env of [{ BAYALERT_ESCALATE_AFTER_S: '60' }, { BAYALERT_ESCALATE_BELOW_LIVE: '3' }, { BAYALERT_ESCALATE_REPEAT_S: '10' }]) {
+      expect(engineConfigKey(engineConfigFor({ ...base, env })), JSON.stringify(env)).not.toBe(k)
+    }
+  })
+  it('escalation from the environment; unset leaves the engine its defaults', () => {
+    const env = { BAYALERT_ESCALATE_AFTER_S: '120', BAYALERT_ESCALATE_BELOW_LIVE: '3', BAYALERT_ESCALATE_REPEAT_S: '15' }
+    expect(engineConfigFor({ ...base, env })).toMatchObject({ escalateAfterMs: 120_000, escalateBelowLive: 3, escalatedRepeatMs: 15_000 })
+    expect(engineConfigFor(base)).not.toHaveProperty('escalateAfterMs')
   })
   it('BAYALERT_JOIN_BUDGET sets the join budget; a bad value is the default (100), unset leaves it to the engine', () => {
     expect(engineConfigFor({ ...base, env: { BAYALERT_JOIN_BUDGET: '500' } })?.joinBudgetPerSec).toBe(500)

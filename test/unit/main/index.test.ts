@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import * as electron from '../../mocks/electron.js'
-import { FakeEngine } from '../../mocks/fake-engine.js'
+import { FakeEngine, makeItem } from '../../mocks/fake-engine.js'
 import type { EngineConfig, EnginePorts } from '../../../src/core/engine-api.js'
 import { LOCAL_DEFAULTS } from '../../../src/core/config.js'
 
@@ -107,10 +107,25 @@ describe('main composition', () => {
       engine.push({ link: { state: 'live', reason: 'Connected', since: 0 } })
       expect(wallboard.webContents.send).toHaveBeenCalledWith('engine:snapshot', expect.objectContaining({ link: expect.objectContaining({ state: 'live' }) }))
 
+      // A Take it activation handed to the running instance (a second launch's argv) claims that request;
+      // a hostile one claims nothing and only shows the queue.
+      const takeId = '6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab'
+      electron.app.emit('second-instance', {}, ['BayAlert', 'bayalert://take/1;DROP TABLE', `bayalert://take/${takeId}?x`])
+      electron.app.emit('second-instance', {}, ['BayAlert', `bayalert://take/${takeId}`])
+      await expect.poll(() => engine.calls.filter((c) => c.cmd === 'accept')).toEqual([{ cmd: 'accept', requestId: takeId }])
+
+      // The global shortcut (default CommandOrControl+Alt+T) takes the oldest waiting request.
+      const press = electron.globalShortcut.registered.get('CommandOrControl+Alt+T')
+      expect(press).toBeTypeOf('function')
+      engine.push({ queue: [makeItem({ requestId: 'newer', queuedAt: new Date(Date.now() - 60_000).toISOString() }), makeItem({ requestId: 'oldest', queuedAt: new Date(Date.now() - 600_000).toISOString() })] })
+      press!()
+      await expect.poll(() => engine.calls.filter((c) => c.cmd === 'accept').at(-1)).toEqual({ cmd: 'accept', requestId: 'oldest' })
+
       const quitEvent = { preventDefault: vi.fn() }
       electron.app.emit('before-quit', quitEvent)
       expect(quitEvent.preventDefault).toHaveBeenCalled()
       await expect.poll(() => electron.app.quit.mock.calls.length, { timeout: 5000 }).toBe(1)
+      expect(electron.globalShortcut.registered.size).toBe(0) // released at quit
       expect(engine.calls.at(-1)).toEqual({ cmd: 'stop' })
 
       // The log file in userData/logs has the start line (versions, where the logs are), never the password.

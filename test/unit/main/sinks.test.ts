@@ -190,6 +190,24 @@ describe('SoundSink and SoundWindow', () => {
     expect(player.play).not.toHaveBeenCalled()
     expect(electron.shell.beep).not.toHaveBeenCalled()
   })
+  it('an escalated alert chimes three times, 700 ms apart, at full volume (an ordinary one once, at the chosen volume); off means off for it too', () => {
+    const player = { play: vi.fn(() => true) }
+    const timers: [() => void, number][] = []
+    const prefs = () => ({ sound: 'bell' as const, volume: 40 })
+    const sink = new SoundSink({ player, enabled: () => true, prefs, later: (fn, ms) => timers.push([fn, ms]) })
+    sink.alert(alert({ kind: 'repeat' }))
+    expect(player.play.mock.calls).toEqual([['bell', 0.4]])
+    expect(timers).toEqual([])
+    sink.alert(alert({ kind: 'repeat', escalated: true }))
+    expect(player.play).toHaveBeenCalledTimes(2)
+    expect(timers.map(([, ms]) => ms)).toEqual([700, 1400])
+    for (const [fn] of timers) fn()
+    expect(player.play.mock.calls).toEqual([['bell', 0.4], ['bell', 1], ['bell', 1], ['bell', 1]])
+    const off = { play: vi.fn(() => true) }
+    new SoundSink({ player: off, enabled: () => false, later: (fn, ms) => timers.push([fn, ms]) }).alert(alert({ escalated: true }))
+    expect(off.play).not.toHaveBeenCalled()
+    expect(timers).toHaveLength(2)
+  })
 })
 
 describe('InAppSink', () => {

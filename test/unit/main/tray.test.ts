@@ -60,6 +60,13 @@ describe('menu template', () => {
     expect(byId(t, 'paused').label).toBe('Alerts paused for 10 more min')
     expect(byId(t, 'resume').enabled).toBe(true)
   })
+  it('names the workstation watch in a line of its own once it is known', () => {
+    expect(buildTrayMenuTemplate(model(), actions(), 0).some((i) => i.id === 'workstations')).toBe(false)
+    const t = buildTrayMenuTemplate(model({ workstations: '2 of 3 workstations live — Bay 3 silent since 10:42' }), actions(), 0)
+    expect(t.map((i) => i.id).slice(0, 2)).toEqual(['status', 'workstations'])
+    expect(byId(t, 'workstations')).toMatchObject({ label: '2 of 3 workstations live — Bay 3 silent since 10:42', enabled: false })
+    expect(byId(buildTrayMenuTemplate(model({ workstations: 'x'.repeat(200) }), actions(), 0), 'workstations').label).toHaveLength(80)
+  })
   it('caps the tooltip at Windows’ 127 characters', () => {
     expect(tooltipFor(model({ reason: 'x'.repeat(500) }), 0).length).toBeLessThanOrEqual(127)
   })
@@ -148,6 +155,10 @@ describe('TrayController', () => {
     expect(tray.setContextMenu.mock.calls.length).toBe(n + 1)
     const template = (electron.Menu.buildFromTemplate.mock.calls.at(-1)![0] as MenuItemConstructorOptions[])
     expect(template.find((i) => i.id === 'paused')?.label).toBe('Alerts paused until resumed')
+    c.update({ ...s, paused: 'indefinite', workstations: { live: 1, total: 1, silent: [], list: [] } })
+    expect(tray.setContextMenu.mock.calls.length).toBe(n + 2)
+    const watched = (electron.Menu.buildFromTemplate.mock.calls.at(-1)![0] as MenuItemConstructorOptions[])
+    expect(watched.find((i) => i.id === 'workstations')?.label).toBe('1 of 1 workstation live')
   })
 })
 
