@@ -7,6 +7,7 @@ import type { FieldProblems, InAppAlert, SettingsView, UpdateStatus } from '../s
 import { OUTAGE_ALARM_ID, type EngineSnapshot, type LinkStateName, type PauseRequest, type QueueItem } from '../shared/types.js'
 import { URGENCY_TICK_MS, urgencyOf } from '../shared/urgency.js'
 import { currentUrgency, dashboardEnabled, onAlertPrefsApplied, startAlertPrefsPanel } from './alert-prefs-panel.js'
+import { wireAlertPath } from './alert-path-view.js'
 import { startFirstRun } from './first-run.js'
 import { detailText, excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
 import { acknowledgeLabel, announcement, customerName, queueChange, takeLabel } from './queue-model.js'
@@ -465,6 +466,7 @@ async function start(): Promise<void> {
   wireSettings()
   // The engine takes the reminder's acknowledgement through the acknowledge call, under its own id.
   $('outage-ack').addEventListener('click', () => void api.acknowledge(OUTAGE_ALARM_ID).catch((e: unknown) => showMessage(`Could not acknowledge: ${String(e)}`, 'error')))
+  wireAlertPath(api.host, { line: $('alert-path'), button: $('test-alert') as HTMLButtonElement }, showMessage)
   api.onSnapshot(render)
   api.onAlert?.(onAlert)
   api.onFocusRequest?.((requestId) => {
