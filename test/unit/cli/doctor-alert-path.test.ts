@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { alertPathCheck, notifierProof, testAlertCheck } from '../../../src/cli/alert-path.js'
 import { runDoctor } from '../../../src/cli/doctor.js'
 import type { AlertPathVerdict } from '../../../src/core/alert-path/types.js'
@@ -53,6 +53,10 @@ describe('testAlertCheck', () => {
 /** A loopback port nobody listens on (taken, then released): the sign-in is refused at once. */
 let closedPort = 0
 beforeAll(async () => {
+  // supabase-js prints the refused sign-in fetch ("TypeError: fetch failed (ECONNREFUSED)") to stderr: expected
+  // here, where nothing listens on purpose; the doctor's own line says it, and the tests below read that line.
+  const quiet = vi.spyOn(console, 'error').mockImplementation(() => {})
+  afterAll(() => quiet.mockRestore())
   const srv = createServer()
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()))
   closedPort = (srv.address() as { port: number }).port
