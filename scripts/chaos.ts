@@ -10,16 +10,17 @@ import { runChaos, type ChaosOptions } from './chaos/run.js'
 
 const USAGE = `usage: npm run chaos -- [--requests N (default 50)] [--workstations K (default 3)] [--seed S (default: from the clock)]
                         [--json FILE] [--trace FILE (everything recorded)] [--arrival-gap MS (mean, default 800)]
-                        [--fault-gap MS (mean, default 3000)] [--quiet]`
+                        [--fault-gap MS (mean, default 3000)] [--quiet] [--verbose (the workstations' stderr too)]`
 
 export interface ChaosArgs extends ChaosOptions {
   json: string | null
   trace: string | null
   quiet: boolean
+  verbose: boolean
 }
 
 export function parseChaosArgs(argv: string[], now = Date.now()): ChaosArgs | { help: true } {
-  const a: ChaosArgs = { seed: now % 2 ** 31, requests: 50, workstations: 3, json: null, trace: null, quiet: false }
+  const a: ChaosArgs = { seed: now % 2 ** 31, requests: 50, workstations: 3, json: null, trace: null, quiet: false, verbose: false }
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!
     const val = () => {
@@ -41,6 +42,7 @@ export function parseChaosArgs(argv: string[], now = Date.now()): ChaosArgs | { 
     else if (k === '--arrival-gap') a.arrivalGapMs = whole(1)
     else if (k === '--fault-gap') a.faultGapMs = whole(100)
     else if (k === '--quiet') a.quiet = true
+    else if (k === '--verbose' || k === '-v') a.verbose = true
     else if (k === '--help' || k === '-h') return { help: true }
     else throw new Error(`unknown option ${k}`)
   }
@@ -62,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
   const started = new Date()
   const log = args.quiet ? undefined : (m: string) => process.stderr.write(`chaos ${new Date().toISOString().slice(11, 23)} ${m}\n`)
   process.stderr.write(`chaos: seed ${args.seed}, ${args.requests} requests, ${args.workstations} workstations\n`)
-  const r = await runChaos({ ...args, log })
+  const r = await runChaos({ ...args, log, workstationLog: args.verbose ? log : undefined })
   process.stdout.write(`${table(r)}\n`)
   for (const l of findings(r)) process.stdout.write(`${l}\n`)
   const c = r.coverage

@@ -22,6 +22,8 @@ export interface ChaosOptions {
   faultGapMs?: number
   /** Progress and problems (default: nothing). */
   log?: (msg: string) => void
+  /** Every stderr line of every workstation (its warnings and errors), prefixed with its id. */
+  workstationLog?: (msg: string) => void
 }
 
 export interface ChaosResult {
@@ -101,7 +103,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const root = mkdtempSync(join(tmpdir(), 'bayalert-chaos-'))
   const stations = Array.from({ length: o.workstations }, (_, i) => {
     const user = b.demoUsers[i % b.demoUsers.length]!
-    return new Workstation({ index: i, dataDir: join(root, `ws-${i + 1}`), url: b.url, anonKey: b.anonKey, email: user.email, password: user.password })
+    const onStderr = o.workstationLog ? (line: string) => o.workstationLog!(`ws-${i + 1}: ${line}`) : undefined
+    return new Workstation({ index: i, dataDir: join(root, `ws-${i + 1}`), url: b.url, anonKey: b.anonKey, email: user.email, password: user.password, onStderr })
   })
   try {
     for (const w of stations) w.start()

@@ -7,8 +7,8 @@ describe('npm run chaos arguments', () => {
     expect(parseChaosArgs([], 1_000_000)).toMatchObject({ requests: 50, workstations: 3, seed: 1_000_000, json: null, trace: null })
   })
   it('reads every option', () => {
-    expect(parseChaosArgs(['--requests', '1000', '--workstations', '5', '--seed', '7', '--json', 'out.json', '--trace', 't.json', '--arrival-gap', '600', '--fault-gap', '2000', '--quiet'])).toEqual({
-      requests: 1000, workstations: 5, seed: 7, json: 'out.json', trace: 't.json', arrivalGapMs: 600, faultGapMs: 2000, quiet: true,
+    expect(parseChaosArgs(['--requests', '1000', '--workstations', '5', '--seed', '7', '--json', 'out.json', '--trace', 't.json', '--arrival-gap', '600', '--fault-gap', '2000', '--quiet', '--verbose'])).toEqual({
+      requests: 1000, workstations: 5, seed: 7, json: 'out.json', trace: 't.json', arrivalGapMs: 600, faultGapMs: 2000, quiet: true, verbose: true,
     })
     expect(parseChaosArgs(['--help'])).toEqual({ help: true })
   })
