@@ -100,26 +100,45 @@ export interface VerdictOptions {
 export const HEARTBEAT_MS = 4000
 
 /**
- * How long after its end a fault still keeps a link from being healthy (ms), or null for faults a workstation must
- * ride through without losing anything (duplicated or reordered events, denied detail reads, token expiry, its own
- * store locked) and for its own kill (it is down, which is not live).
+ * How a fault keeps a link from being healthy: `link` faults take the realtime link itself away for their window and
+ * `graceMs` after it; `catchUp` faults (REST errors and latency) only break the catch-up read a workstation does when
+ * it comes back, so they only delay a healthy stretch that begins within their window and grace — a link that stays
+ * up hears everything on realtime, REST or not. Null for faults a workstation must ride through without losing
+ * anything (duplicated or reordered events, denied detail reads, token expiry, its own store locked) and for its own
+ * kill (it is down, which is not live).
  */
-export function disturbanceGraceMs(fault: FaultClass): number | null {
+export function disturbance(fault: FaultClass): { scope: 'link' | 'catchUp'; graceMs: number } | null {
   switch (fault) {
     case 'halfOpen':
       // The missed heartbeat reply can be noticed up to two periods after the link went deaf, so after it came back.
-      return 2 * HEARTBEAT_MS + 1000
+      return { scope: 'link', graceMs: 2 * HEARTBEAT_MS + 1000 }
     case 'socketDrop':
     case 'refusedConnections':
     case 'realtimeRestart':
     case 'postgresRestart':
+      // A rejoin begun in the fault's last moment finishes within this.
+      return { scope: 'link', graceMs: 1000 }
     case 'rest5xx':
     case 'restLatency':
-      // A read or a rejoin begun in the fault's last moment finishes within this.
-      return 1000
+      // …and a read begun in the fault's last moment.
+      return { scope: 'catchUp', graceMs: 1000 }
     default:
       return null
   }
+}
+
+/** The workstation's healthy stretches: said `live`, minus what the faults took away (see `disturbance`). */
+export function healthyIntervals(states: StateMark[], faults: FaultWindow[], endAt: number): Interval[] {
+  const cuts = faults.flatMap((f) => {
+    const d = f.injected ? disturbance(f.fault) : null
+    return d ? [{ scope: d.scope, from: f.start, to: f.end + d.graceMs }] : []
+  })
+  let live = subtract(liveIntervals(states, endAt), cuts.filter((c) => c.scope === 'link').map((c): Interval => [c.from, c.to]))
+  // A stretch that begins inside a catch-up fault is healthy only once that fault (and its grace) is over.
+  for (const c of cuts.filter((x) => x.scope === 'catchUp')) {
+    live = live.flatMap(([a, b]): Interval[] => (a >= c.from && a < c.to ? (c.to < b ? [[c.to, b]] : []) : [[a, b]]))
+  }
+  return live
 }
 
 /** Within how long of a fault's start a workstation that said `live` must say otherwise, or null when not asked to. */
@@ -152,16 +171,12 @@ export function judge(workstations: WorkstationRecord[], requests: RequestRecord
     seen.add(key)
     failures.push({ kind, workstation: w, requestId, at, faults: attribute(faults, w, at, tail), why })
   }
-  const disturbed = faults.flatMap((f): Interval[] => {
-    const grace = f.injected ? disturbanceGraceMs(f.fault) : null
-    return grace === null ? [] : [[f.start, f.end + grace]]
-  })
   let queueMismatches = 0
   const coverage = { owedRings: 0, removalChecks: 0, silenceChecks: 0 }
   const finalDb = new Set(o.finalDbQueue)
 
   for (const w of workstations) {
-    const healthy = subtract(liveIntervals(w.states, o.endAt), disturbed)
+    const healthy = healthyIntervals(w.states, faults, o.endAt)
     const ringsOf = new Map<string, Ring[]>()
     for (const r of w.rings) ringsOf.set(r.requestId, [...(ringsOf.get(r.requestId) ?? []), r])
 

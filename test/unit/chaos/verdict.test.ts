@@ -1,7 +1,7 @@
 // The chaos run's judgement on hand-made timelines: what counts as lost, rung twice, a stale removal and a silence,
 // and which fault a failure is put down to.
 import { describe, expect, it } from 'vitest'
-import { announceWithinMs, disturbanceGraceMs, judge, liveIntervals, presentDuring, subtract, type FaultWindow, type RequestRecord, type WorkstationRecord } from '../../../scripts/chaos/verdict.js'
+import { announceWithinMs, disturbance, healthyIntervals, judge, liveIntervals, presentDuring, subtract, type FaultWindow, type RequestRecord, type WorkstationRecord } from '../../../scripts/chaos/verdict.js'
 
 const R = 'aaaaaaaa-0000-4000-8000-000000000001'
 const R2 = 'aaaaaaaa-0000-4000-8000-000000000002'
@@ -52,13 +52,26 @@ describe('rings', () => {
 
   it('the time a backend fault takes the link away is not healthy: a ring owed only after the grace that follows', () => {
     const halfOpen = fault({ fault: 'halfOpen', start: 0, end: 20_000 })
-    const grace = disturbanceGraceMs('halfOpen')!
+    const grace = disturbance('halfOpen')!.graceMs
     const v = judge([ws(0, { states: [{ t: 0, state: 'live' }, { t: 8000, state: 'connecting' }, { t: 21_000, state: 'live' }] })], [req({ removalStartedAt: 20_000 + grace + 4999, removedAt: 40_000 })], [halfOpen], opts())
     expect(v.counts.lost).toBe(0)
     const w = judge([ws(0, { states: [{ t: 0, state: 'live' }, { t: 8000, state: 'connecting' }, { t: 21_000, state: 'live' }] })], [req({ removalStartedAt: 20_000 + grace + 5000, removedAt: 40_000 })], [halfOpen], opts())
     expect(w.counts.lost).toBe(1)
     // Faults a workstation must ride through (duplicates, reordering, denied detail reads, its own store locked) leave the link healthy.
-    for (const f of ['duplicatedEvents', 'reorderedEvents', 'rlsDeniesDetails', 'storeLocked', 'tokenExpiry'] as const) expect(disturbanceGraceMs(f), f).toBeNull()
+    for (const f of ['duplicatedEvents', 'reorderedEvents', 'rlsDeniesDetails', 'storeLocked', 'tokenExpiry', 'workstationKill'] as const) expect(disturbance(f), f).toBeNull()
+  })
+
+  it('a REST fault only delays a healthy stretch that begins inside it (the catch-up read); a link that stays up stays healthy', () => {
+    const rest = fault({ fault: 'rest5xx', start: 10_000, end: 15_000 })
+    expect(healthyIntervals([{ t: 0, state: 'live' }], [rest], 60_000)).toEqual([[0, 60_000]])
+    const back = [{ t: 0, state: 'live' }, { t: 9000, state: 'connecting' }, { t: 12_000, state: 'live' }]
+    expect(healthyIntervals(back, [rest], 60_000)).toEqual([[0, 9000], [16_000, 60_000]])
+    // Back after the fault and its grace: healthy at once.
+    expect(healthyIntervals([{ t: 0, state: 'connecting' }, { t: 16_000, state: 'live' }], [rest], 60_000)).toEqual([[16_000, 60_000]])
+    // A stretch that ends before the catch-up fault is over is not healthy at all.
+    expect(healthyIntervals([{ t: 12_000, state: 'live' }, { t: 14_000, state: 'offline' }], [rest], 60_000)).toEqual([])
+    // A link fault cuts whatever the workstation says.
+    expect(healthyIntervals([{ t: 0, state: 'live' }], [fault({ fault: 'socketDrop', start: 10_000, end: 11_000 })], 60_000)).toEqual([[0, 10_000], [12_000, 60_000]])
   })
 
   it('rung before a kill and again after the restart: rung twice, put down to the kill of that workstation only', () => {
