@@ -47,8 +47,41 @@ export interface ChaosResult {
   wallMs: number
   /** Each failure; `at` in ms after the plan started playing. */
   failures: Failure[]
-  /** What was recorded, times in ms after the plan started playing (for `--trace FILE`). */
-  trace: { workstations: WorkstationRecord[]; requests: RequestRecord[]; faults: FaultWindow[]; endAt: number }
+  trace: ChaosTrace
+}
+
+/** Everything a run recorded, times in ms after the plan started playing: what `--trace FILE` writes and `--judge FILE` reads. */
+export interface ChaosTrace {
+  seed: number
+  requests: number
+  workstations: WorkstationRecord[]
+  requestRecords: RequestRecord[]
+  faults: FaultWindow[]
+  endAt: number
+  /** The database's queue once the run had settled. */
+  finalDbQueue: string[]
+  badLines: number
+  wallMs: number
+}
+
+/** The verdict on a trace (a run just recorded, or a trace file judged again). */
+export function resultOf(t: ChaosTrace): ChaosResult {
+  const verdict = judge(t.workstations, t.requestRecords, t.faults, { ringWithinMs: RING_WITHIN_MS, leaveWithinMs: LEAVE_WITHIN_MS, finalDbQueue: t.finalDbQueue, endAt: t.endAt })
+  return {
+    seed: t.seed,
+    requests: t.requests,
+    workstations: t.workstations.length,
+    faults: t.faults.filter((f) => f.injected).length,
+    ...verdict.counts,
+    byFault: verdict.byFault,
+    queueMismatches: verdict.queueMismatches,
+    coverage: { ...verdict.coverage, rings: t.workstations.reduce((n, w) => n + w.rings.length, 0) },
+    notInjected: t.faults.filter((f) => !f.injected).length,
+    badLines: t.badLines,
+    wallMs: t.wallMs,
+    failures: verdict.failures,
+    trace: t,
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -116,34 +149,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     for (const w of stations) if (!w.running) w.start()
     const endAt = await settle(b, stations, log)
     const finalDbQueue = await queuedIds(b.sql)
-    const records = stations.map((w) => w.record())
-    const verdict = judge(records, played.requests, played.faults, { ringWithinMs: RING_WITHIN_MS, leaveWithinMs: LEAVE_WITHIN_MS, finalDbQueue, endAt })
     const rel = (t: number) => t - played.t0
-    return {
+    const trace: ChaosTrace = {
       seed: o.seed,
       requests: o.requests,
-      workstations: o.workstations,
-      faults: played.faults.filter((f) => f.injected).length,
-      ...verdict.counts,
-      byFault: verdict.byFault,
-      queueMismatches: verdict.queueMismatches,
-      coverage: { ...verdict.coverage, rings: records.reduce((n, w) => n + w.rings.length, 0) },
-      notInjected: played.faults.filter((f) => !f.injected).length,
+      workstations: stations.map((w) => {
+        const r = w.record()
+        return { index: r.index, states: r.states.map((x) => ({ ...x, t: rel(x.t) })), rings: r.rings.map((x) => ({ ...x, t: rel(x.t) })), queues: r.queues.map((x) => ({ ...x, t: rel(x.t) })) }
+      }),
+      requestRecords: played.requests.map((r) => ({ ...r, queuedAt: rel(r.queuedAt), removedAt: r.removedAt === null ? null : rel(r.removedAt), removalStartedAt: r.removalStartedAt === null ? null : rel(r.removalStartedAt) })),
+      faults: played.faults.map((f) => ({ ...f, start: rel(f.start), end: rel(f.end) })),
+      endAt: rel(endAt),
+      finalDbQueue,
       badLines: stations.reduce((n, w) => n + w.badLines.length, 0),
       wallMs: Date.now() - began,
-      failures: verdict.failures.map((f) => ({ ...f, at: rel(f.at) })),
-      trace: {
-        workstations: records.map((w) => ({
-          index: w.index,
-          states: w.states.map((x) => ({ ...x, t: rel(x.t) })),
-          rings: w.rings.map((x) => ({ ...x, t: rel(x.t) })),
-          queues: w.queues.map((x) => ({ ...x, t: rel(x.t) })),
-        })),
-        requests: played.requests.map((r) => ({ ...r, queuedAt: rel(r.queuedAt), removedAt: r.removedAt === null ? null : rel(r.removedAt), removalStartedAt: r.removalStartedAt === null ? null : rel(r.removalStartedAt) })),
-        faults: played.faults.map((f) => ({ ...f, start: rel(f.start), end: rel(f.end) })),
-        endAt: rel(endAt),
-      },
     }
+    return resultOf(trace)
   } finally {
     await Promise.all(stations.map((w) => w.stop()))
     await b.stop()

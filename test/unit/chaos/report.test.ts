@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { FAULT_CLASSES } from '../../../scripts/chaos/plan.js'
 import { failed, findings, jsonReport, table } from '../../../scripts/chaos/report.js'
-import type { ChaosResult } from '../../../scripts/chaos/run.js'
+import { resultOf, type ChaosResult } from '../../../scripts/chaos/run.js'
 import { rungIds } from '../../../scripts/chaos/workstation.js'
 
 function result(over: Partial<ChaosResult> = {}): ChaosResult {
@@ -11,7 +11,7 @@ function result(over: Partial<ChaosResult> = {}): ChaosResult {
   return {
     seed: 7, requests: 50, workstations: 3, faults: 13, lost: 0, rungTwice: 0, staleRemovals: 0, silentFailures: 0, byFault, queueMismatches: 0,
     coverage: { owedRings: 1, removalChecks: 1, silenceChecks: 1, rings: 1 }, notInjected: 0, badLines: 0, wallMs: 1, failures: [],
-    trace: { workstations: [], requests: [], faults: [], endAt: 0 }, ...over,
+    trace: { seed: 7, requests: 50, workstations: [], requestRecords: [], faults: [], endAt: 0, finalDbQueue: [], badLines: 0, wallMs: 1 }, ...over,
   }
 }
 
@@ -68,5 +68,20 @@ describe('rungIds', () => {
     expect(rungIds({ type: 'alert', kind: 'repeat', requestId: 'a' })).toEqual([])
     expect(rungIds({ type: 'alert', kind: 'health', requestId: null })).toEqual([])
     expect(rungIds({ type: 'queue', kind: 'request', requestId: 'a' })).toEqual([])
+  })
+})
+
+describe('resultOf (a trace judged, again or for the first time)', () => {
+  it('carries the run’s figures and counts what the verdict finds', () => {
+    const id = 'aaaaaaaa-0000-4000-8000-000000000001'
+    const r = resultOf({
+      seed: 9, requests: 1, badLines: 2, wallMs: 1234, endAt: 20_000, finalDbQueue: [id],
+      workstations: [{ index: 0, states: [{ t: 0, state: 'live' }], rings: [], queues: [{ t: 100, ids: [id] }] }],
+      requestRecords: [{ id, queuedAt: 100, removedAt: null, removalStartedAt: null }],
+      faults: [{ fault: 'socketDrop', start: 50, end: 60, workstation: null, injected: true }, { fault: 'halfOpen', start: 0, end: 1, workstation: null, injected: false }],
+    })
+    expect(r).toMatchObject({ seed: 9, requests: 1, workstations: 1, faults: 1, notInjected: 1, badLines: 2, wallMs: 1234, lost: 1, queueMismatches: 0 })
+    expect(r.coverage.rings).toBe(0)
+    expect(failed(r)).toBe(true)
   })
 })
