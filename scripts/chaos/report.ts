@@ -5,21 +5,22 @@ import { FAILURE_KINDS } from './verdict.js'
 
 /** Why a class may fail today for a reason outside the engine's link (printed beside it when it does). */
 const KNOWN_CAUSES: Partial<Record<(typeof FAULT_CLASSES)[number], string>> = {
-  storeLocked: 'ringing through a locked store (issue 7, "Ring through storage failure") is being built in parallel; until it lands, a locked store can delay or stop rings',
+  storeLocked:
+    'ringing through a locked store, and starting with one (issue 7, "Ring through storage failure"), is being built in parallel; until it lands, a locked store can delay or stop rings, and a workstation started while its store is locked exits',
 }
 
-/** The four counts that must be zero. */
-export function failed(r: Pick<ChaosResult, 'lost' | 'rungTwice' | 'staleRemovals' | 'silentFailures'>): boolean {
+/** The four counts that must be zero, and exits. */
+export function failed(r: Pick<ChaosResult, 'lost' | 'rungTwice' | 'staleRemovals' | 'silentFailures' | 'exits'>): boolean {
   return FAILURE_KINDS.some((k) => r[k] > 0)
 }
 
 export function table(r: ChaosResult): string {
-  const rows: string[][] = [['fault class', 'injected', 'lost', 'rung twice', 'stale removals', 'silent failures']]
+  const rows: string[][] = [['fault class', 'injected', 'lost', 'rung twice', 'stale removals', 'silent failures', 'exits']]
   for (const c of [...FAULT_CLASSES, 'none' as const]) {
     const x = r.byFault[c]
-    rows.push([c === 'none' ? '(no fault near)' : c, c === 'none' ? '–' : String(x.injected), String(x.lost), String(x.rungTwice), String(x.staleRemovals), String(x.silentFailures)])
+    rows.push([c === 'none' ? '(no fault near)' : c, c === 'none' ? '–' : String(x.injected), String(x.lost), String(x.rungTwice), String(x.staleRemovals), String(x.silentFailures), String(x.exits)])
   }
-  rows.push(['total', String(r.faults), String(r.lost), String(r.rungTwice), String(r.staleRemovals), String(r.silentFailures)])
+  rows.push(['total', String(r.faults), String(r.lost), String(r.rungTwice), String(r.staleRemovals), String(r.silentFailures), String(r.exits)])
   const width = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
   const line = (row: string[]) => `| ${row.map((cell, i) => (i === 0 ? cell.padEnd(width[i]!) : cell.padStart(width[i]!))).join(' | ')} |`
   const out = [line(rows[0]!), `|${width.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.slice(1).map(line)]
@@ -44,7 +45,7 @@ export function findings(r: ChaosResult, max = 5): string[] {
   return out
 }
 
-/** `{ seed, requests, workstations, faults, lost, rungTwice, staleRemovals, silentFailures, byFault }` and a few extras. */
+/** `{ seed, requests, workstations, faults, lost, rungTwice, staleRemovals, silentFailures, byFault }`, exits and a few extras. */
 export function jsonReport(r: ChaosResult): Record<string, unknown> {
   const { failures, trace: _trace, ...rest } = r
   return { ...rest, failures: failures.slice(0, 100) }

@@ -35,6 +35,8 @@ export interface ChaosResult {
   rungTwice: number
   staleRemovals: number
   silentFailures: number
+  /** Workstation processes that ended on their own (the run starts them again). */
+  exits: number
   byFault: Record<FaultClass | 'none', ClassCounts>
   queueMismatches: number
   /** How much the checks covered (a run whose checks saw nothing proves nothing). */
@@ -136,7 +138,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const stations = Array.from({ length: o.workstations }, (_, i) => {
     const user = b.demoUsers[i % b.demoUsers.length]!
     const onStderr = o.workstationLog ? (line: string) => o.workstationLog!(`ws-${i + 1}: ${line}`) : undefined
-    return new Workstation({ index: i, dataDir: join(root, `ws-${i + 1}`), url: b.url, anonKey: b.anonKey, email: user.email, password: user.password, onStderr })
+    // A workstation whose process ends on its own is started again a second later, as a service manager would.
+    const onExit = (why: string) => log(`chaos-ws-${i + 1} ended on its own (${why}); starting it again in 1 s`)
+    return new Workstation({ index: i, dataDir: join(root, `ws-${i + 1}`), url: b.url, anonKey: b.anonKey, email: user.email, password: user.password, onStderr, onExit, restartAfterMs: 1000 })
   })
   try {
     for (const w of stations) w.start()
@@ -154,7 +158,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       requests: o.requests,
       workstations: stations.map((w) => {
         const r = w.record()
-        return { index: r.index, states: r.states.map((x) => ({ ...x, t: rel(x.t) })), rings: r.rings.map((x) => ({ ...x, t: rel(x.t) })), queues: r.queues.map((x) => ({ ...x, t: rel(x.t) })) }
+        return {
+          index: r.index,
+          states: r.states.map((x) => ({ ...x, t: rel(x.t) })),
+          rings: r.rings.map((x) => ({ ...x, t: rel(x.t) })),
+          queues: r.queues.map((x) => ({ ...x, t: rel(x.t) })),
+          exits: (r.exits ?? []).map((x) => ({ ...x, t: rel(x.t) })),
+        }
       }),
       requestRecords: played.requests.map((r) => ({ ...r, queuedAt: rel(r.queuedAt), removedAt: r.removedAt === null ? null : rel(r.removedAt), removalStartedAt: r.removalStartedAt === null ? null : rel(r.removalStartedAt) })),
       faults: played.faults.map((f) => ({ ...f, start: rel(f.start), end: rel(f.end) })),

@@ -14,6 +14,8 @@
 //   Also: a fault that takes the realtime link away (socket drop, refused reconnects, realtime restart, a half-open
 //   link long enough to swallow a heartbeat) while the workstation said `live`, and no other state line within the
 //   time the workstation can know (`announceWithinMs`; for a half-open link, two heartbeat periods and a margin).
+// And a fifth, beside the four: exits — the workstation's process ended on its own (not killed or stopped by the run);
+// the run starts it again, as a service manager would, but a notifier that quits has stopped ringing.
 //
 // "Healthy" is what the workstation says (`live`) minus the time a backend fault takes the link or its read paths
 // away (the fault's window and a grace after it): no workstation can hear through a half-open link or read through
@@ -40,6 +42,8 @@ export interface WorkstationRecord {
   states: StateMark[]
   rings: Ring[]
   queues: QueueMark[]
+  /** Its process ended on its own: when, and its last words (exit code, last stderr line). */
+  exits?: { t: number; why: string }[]
 }
 export interface RequestRecord {
   id: string
@@ -58,13 +62,13 @@ export interface FaultWindow {
   injected: boolean
 }
 
-export type FailureKind = 'lost' | 'rungTwice' | 'staleRemovals' | 'silentFailures'
-export const FAILURE_KINDS: readonly FailureKind[] = ['lost', 'rungTwice', 'staleRemovals', 'silentFailures']
+export type FailureKind = 'lost' | 'rungTwice' | 'staleRemovals' | 'silentFailures' | 'exits'
+export const FAILURE_KINDS: readonly FailureKind[] = ['lost', 'rungTwice', 'staleRemovals', 'silentFailures', 'exits']
 
 export interface Failure {
   kind: FailureKind
   workstation: number
-  /** The request, or for an unannounced silence `<fault class>@<start>`. */
+  /** The request; for an unannounced silence `<fault class>@<start>`, for an exit `exit@<t>`. */
   requestId: string
   at: number
   /** The fault classes whose window (plus the attribution tail) held `at`; ['none'] when no fault did. */
@@ -217,6 +221,8 @@ export function judge(workstations: WorkstationRecord[], requests: RequestRecord
       if (!said) fail('silentFailures', w.index, `${f.fault}@${f.start}`, f.start, `said live through ${f.fault} for ${within} ms without another state line`)
     }
 
+    for (const e of w.exits ?? []) fail('exits', w.index, `exit@${e.t}`, e.t, `the workstation's process ended on its own: ${e.why}`)
+
     // The final queue against the database's.
     const last = w.queues.filter((q) => q.t <= o.endAt).at(-1)
     const mine = new Set(last?.ids ?? [])
@@ -234,9 +240,9 @@ export function judge(workstations: WorkstationRecord[], requests: RequestRecord
     if (mismatched) queueMismatches++
   }
 
-  const counts = { lost: 0, rungTwice: 0, staleRemovals: 0, silentFailures: 0 }
+  const counts = { lost: 0, rungTwice: 0, staleRemovals: 0, silentFailures: 0, exits: 0 }
   const byFault = {} as Record<FaultClass | 'none', ClassCounts>
-  for (const c of [...FAULT_CLASSES, 'none' as const]) byFault[c] = { injected: 0, lost: 0, rungTwice: 0, staleRemovals: 0, silentFailures: 0 }
+  for (const c of [...FAULT_CLASSES, 'none' as const]) byFault[c] = { injected: 0, lost: 0, rungTwice: 0, staleRemovals: 0, silentFailures: 0, exits: 0 }
   for (const f of faults) if (f.injected) byFault[f.fault].injected++
   for (const f of failures) {
     counts[f.kind]++

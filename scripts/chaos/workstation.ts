@@ -17,6 +17,10 @@ export interface WorkstationOptions {
   password: string
   /** Called with a line of the workstation's stderr (it logs warnings there). */
   onStderr?: (line: string) => void
+  /** Called when the process ends on its own (not through kill() or stop()), with its exit code and last stderr line. */
+  onExit?: (why: string) => void
+  /** Start it again this long after it ended on its own (default: leave it down). */
+  restartAfterMs?: number
 }
 
 /** The request ids an `alert` line rings (a single request, or every one of a summary); none for repeats and health. */
@@ -30,6 +34,7 @@ export class Workstation {
   readonly states: StateMark[] = []
   readonly rings: Ring[] = []
   readonly queues: QueueMark[] = []
+  readonly exits: { t: number; why: string }[] = []
   /** Lines that were not JSON (stdout must be JSON only: each is a finding). */
   readonly badLines: string[] = []
   run = -1
@@ -37,6 +42,7 @@ export class Workstation {
   private exited: Promise<void> = Promise.resolve()
   private waiters = new Set<() => void>()
   private stderrTail: string[] = []
+  private stopping = false
 
   constructor(readonly o: WorkstationOptions) {}
 
@@ -57,7 +63,7 @@ export class Workstation {
   }
 
   record(): WorkstationRecord {
-    return { index: this.o.index, states: [...this.states], rings: [...this.rings], queues: [...this.queues] }
+    return { index: this.o.index, states: [...this.states], rings: [...this.rings], queues: [...this.queues], exits: [...this.exits] }
   }
 
   start(): void {
@@ -103,10 +109,20 @@ export class Workstation {
       }
     })
     this.exited = new Promise((res) =>
-      proc.once('exit', () => {
+      proc.once('exit', (code, signal) => {
         if (this.proc === proc) {
+          // Neither kill() nor stop() (they let go of the process first): it ended on its own.
           this.proc = null
           this.mark('down')
+          const why = `exit ${code ?? signal}; last stderr: ${this.stderrTail.at(-1) ?? '(none)'}`
+          this.exits.push({ t: Date.now(), why })
+          this.o.onExit?.(why)
+          if (this.o.restartAfterMs !== undefined && !this.stopping) {
+            const t = setTimeout(() => {
+              if (!this.proc && !this.stopping) this.start()
+            }, this.o.restartAfterMs)
+            t.unref()
+          }
         }
         res()
       }),
@@ -148,8 +164,11 @@ export class Workstation {
 
   /** SIGTERM and wait (bounded; SIGKILL after `ms`). */
   async stop(ms = 10_000): Promise<void> {
+    this.stopping = true
     const p = this.proc
     if (!p) return
+    this.proc = null
+    this.mark('down')
     p.kill('SIGTERM')
     const t = setTimeout(() => p.kill('SIGKILL'), ms)
     await this.exited

@@ -7,16 +7,16 @@ import { resultOf, type ChaosResult } from '../../../scripts/chaos/run.js'
 import { rungIds } from '../../../scripts/chaos/workstation.js'
 
 function result(over: Partial<ChaosResult> = {}): ChaosResult {
-  const byFault = Object.fromEntries([...FAULT_CLASSES, 'none'].map((c) => [c, { injected: c === 'none' ? 0 : 1, lost: 0, rungTwice: 0, staleRemovals: 0, silentFailures: 0 }])) as ChaosResult['byFault']
+  const byFault = Object.fromEntries([...FAULT_CLASSES, 'none'].map((c) => [c, { injected: c === 'none' ? 0 : 1, lost: 0, rungTwice: 0, staleRemovals: 0, silentFailures: 0, exits: 0 }])) as ChaosResult['byFault']
   return {
-    seed: 7, requests: 50, workstations: 3, faults: 13, lost: 0, rungTwice: 0, staleRemovals: 0, silentFailures: 0, byFault, queueMismatches: 0,
+    seed: 7, requests: 50, workstations: 3, faults: 13, lost: 0, rungTwice: 0, staleRemovals: 0, silentFailures: 0, exits: 0, byFault, queueMismatches: 0,
     coverage: { owedRings: 1, removalChecks: 1, silenceChecks: 1, rings: 1 }, notInjected: 0, badLines: 0, wallMs: 1, failures: [],
     trace: { seed: 7, requests: 50, workstations: [], requestRecords: [], faults: [], endAt: 0, finalDbQueue: [], badLines: 0, wallMs: 1 }, ...over,
   }
 }
 
 describe('chaos report', () => {
-  it.each(['lost', 'rungTwice', 'staleRemovals', 'silentFailures'] as const)('one %s fails the run and prints the seed to replay', (k) => {
+  it.each(['lost', 'rungTwice', 'staleRemovals', 'silentFailures', 'exits'] as const)('one %s fails the run and prints the seed to replay', (k) => {
     const r = result({ [k]: 1 })
     expect(failed(r)).toBe(true)
     expect(findings(r).at(-1)).toBe('FAILED — replay with: npm run chaos -- --seed 7 --requests 50 --workstations 3')
@@ -29,19 +29,19 @@ describe('chaos report', () => {
 
   it('a table row per fault class, a row for failures near no fault, and the totals', () => {
     const byFault = result().byFault
-    byFault.halfOpen = { injected: 2, lost: 1, rungTwice: 0, staleRemovals: 3, silentFailures: 0 }
+    byFault.halfOpen = { injected: 2, lost: 1, rungTwice: 0, staleRemovals: 3, silentFailures: 0, exits: 0 }
     const lines = table(result({ byFault, faults: 14, lost: 1, staleRemovals: 3 })).split('\n')
     expect(lines).toHaveLength(2 + FAULT_CLASSES.length + 2)
-    expect(lines[0]).toMatch(/^\| fault class +\| injected \| lost \| rung twice \| stale removals \| silent failures \|$/)
-    expect(lines[1]).toMatch(/^\|-+\|-+:\|-+:\|-+:\|-+:\|-+:\|$/)
-    expect(lines.find((l) => l.startsWith('| halfOpen'))).toMatch(/\| +2 \| +1 \| +0 \| +3 \| +0 \|$/)
+    expect(lines[0]).toMatch(/^\| fault class +\| injected \| lost \| rung twice \| stale removals \| silent failures \| exits \|$/)
+    expect(lines[1]).toMatch(/^\|-+\|-+:\|-+:\|-+:\|-+:\|-+:\|-+:\|$/)
+    expect(lines.find((l) => l.startsWith('| halfOpen'))).toMatch(/\| +2 \| +1 \| +0 \| +3 \| +0 \| +0 \|$/)
     expect(lines.at(-2)).toMatch(/^\| \(no fault near\) +\| +– \|/)
-    expect(lines.at(-1)).toMatch(/^\| total +\| +14 \| +1 \| +0 \| +3 \| +0 \|$/)
+    expect(lines.at(-1)).toMatch(/^\| total +\| +14 \| +1 \| +0 \| +3 \| +0 \| +0 \|$/)
   })
 
   it('a failing store-locked class says the parallel work it may be waiting for', () => {
     const byFault = result().byFault
-    byFault.storeLocked = { injected: 1, lost: 1, rungTwice: 0, staleRemovals: 0, silentFailures: 0 }
+    byFault.storeLocked = { injected: 1, lost: 1, rungTwice: 0, staleRemovals: 0, silentFailures: 0, exits: 0 }
     expect(findings(result({ byFault, lost: 1 })).join('\n')).toMatch(/storeLocked: failures here may be a known gap — ringing through a locked store/)
     expect(findings(result()).join('\n')).not.toContain('storeLocked')
   })

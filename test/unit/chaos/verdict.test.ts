@@ -16,7 +16,7 @@ const opts = (over: Partial<Parameters<typeof judge>[3]> = {}) => ({ finalDbQueu
 describe('rings', () => {
   it('a request rung once by a live workstation is no failure, and counts as an owed ring checked', () => {
     const v = judge([ws(0, { rings: [{ t: 1200, requestId: R, run: 0 }], queues: [{ t: 1200, ids: [R] }] })], [req()], [], opts({ finalDbQueue: [R] }))
-    expect(v.counts).toEqual({ lost: 0, rungTwice: 0, staleRemovals: 0, silentFailures: 0 })
+    expect(v.counts).toEqual({ lost: 0, rungTwice: 0, staleRemovals: 0, silentFailures: 0, exits: 0 })
     expect(v.coverage.owedRings).toBe(1)
   })
 
@@ -36,7 +36,7 @@ describe('rings', () => {
 
   it('a request queued for less than 5 s of healthy link is not owed: taken early, never rung, no failure', () => {
     const v = judge([ws(0)], [req({ removalStartedAt: 5999, removedAt: 6000 })], [], opts())
-    expect(v.counts).toEqual({ lost: 0, rungTwice: 0, staleRemovals: 0, silentFailures: 0 })
+    expect(v.counts).toEqual({ lost: 0, rungTwice: 0, staleRemovals: 0, silentFailures: 0, exits: 0 })
     expect(v.coverage.owedRings).toBe(0)
     // Exactly 5 s is owed.
     expect(judge([ws(0)], [req({ removalStartedAt: 6000, removedAt: 6001 })], [], opts()).counts.lost).toBe(1)
@@ -159,6 +159,16 @@ describe('silences', () => {
     const f = fault({ fault: 'socketDrop', start: 10_000, end: 13_000 })
     expect(judge([ws(0)], [], [f], opts()).counts.silentFailures).toBe(1)
     expect(judge([ws(0, { states: [{ t: 0, state: 'live' }, { t: 10_050, state: 'connecting' }, { t: 11_000, state: 'live' }] })], [], [f], opts()).counts.silentFailures).toBe(0)
+  })
+})
+
+describe('exits', () => {
+  it('a workstation whose process ended on its own counts once per exit, put down to the store lock it hit', () => {
+    const lock = fault({ fault: 'storeLocked', start: 10_000, end: 15_000, workstation: 0 })
+    const v = judge([ws(0, { exits: [{ t: 11_000, why: 'exit 1; last stderr: Cannot open the local store' }] }), ws(1)], [], [lock], opts())
+    expect(v.counts.exits).toBe(1)
+    expect(v.failures).toEqual([{ kind: 'exits', workstation: 0, requestId: 'exit@11000', at: 11_000, faults: ['storeLocked'], why: "the workstation's process ended on its own: exit 1; last stderr: Cannot open the local store" }])
+    expect(v.byFault.storeLocked.exits).toBe(1)
   })
 })
 
