@@ -78,10 +78,10 @@ export class Faults {
     this.hooks.log(`fault: halfOpen ${opts.ms} ms`)
     r.faults.halfOpen(num(opts.ms, 'ms'))
   }
-  /** Delay, drop or duplicate the next `count` realtime messages of a kind. */
+  /** Delay, drop, duplicate or reorder (swap with the one after) the next `count` realtime messages of a kind. */
   realtimeMessages(opts: RealtimeMessagesFault): void {
     if (!['postgres_changes', 'broadcast'].includes(opts.kind)) throw new Error(`realtimeMessages: kind must be postgres_changes or broadcast`)
-    if (!['delay', 'drop', 'duplicate'].includes(opts.action)) throw new Error(`realtimeMessages: action must be delay, drop or duplicate`)
+    if (!['delay', 'drop', 'duplicate', 'reorder'].includes(opts.action)) throw new Error(`realtimeMessages: action must be delay, drop, duplicate or reorder`)
     const r = this.rt('realtimeMessages')
     this.hooks.log(`fault: realtimeMessages ${JSON.stringify(opts)}`)
     r.faults.messages({ ...opts, count: num(opts.count ?? 1, 'count') })

@@ -86,6 +86,10 @@ export class RealtimeDatabase {
     this.pool = new pg.Pool({ connectionString, max: 4, idleTimeoutMillis: 10_000 })
     // An idle client dying (PostgreSQL restarting) emits here; without a handler it would crash the process.
     this.pool.on('error', (err) => this.log.warn(`realtime: idle database connection failed: ${err.message}`))
+    // pg-pool listens only while a client is idle: one checked out between two queries of asRole's transaction when
+    // PostgreSQL restarts would throw its 'error' (57P01) as an uncaught exception and end the whole process (the
+    // chaos run's second PostgreSQL restart did). One listener per client for its whole life logs it instead.
+    this.pool.on('connect', (client) => client.on('error', (err) => this.log.warn(`realtime: database connection lost: ${err.message}`)))
   }
 
   async start(): Promise<void> {

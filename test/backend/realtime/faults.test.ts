@@ -95,6 +95,34 @@ describe('realtime faults', () => {
     expect(Number(got[3]._t) - t0).toBeGreaterThanOrEqual(380)
   })
 
+  it('messages: reorder → the held one arrives after the next, alone after its delay, and clear() sends what is held', async () => {
+    const c = await h.client()
+    const got: unknown[] = []
+    const ch = c.channel('f-reorder', { config: { broadcast: { self: true, ack: true } } }).on('broadcast', { event: '*' }, (m) => got.push(m.payload))
+    const t = track(ch)
+    await waitFor('SUBSCRIBED', () => t.count('SUBSCRIBED') >= 1)
+    h.rt.faults.messages({ kind: 'broadcast', action: 'reorder', count: 1, delayMs: 5000 })
+    await ch.send({ type: 'broadcast', event: 'e', payload: { n: 1 } })
+    await ch.send({ type: 'broadcast', event: 'e', payload: { n: 2 } })
+    await waitFor('both', () => got.length >= 2)
+    expect(got).toEqual([{ n: 2 }, { n: 1 }])
+    // Nothing follows: the held message goes out alone once its delay has passed, not before.
+    h.rt.faults.messages({ kind: 'broadcast', action: 'reorder', count: 1, delayMs: 300 })
+    const t0 = Date.now()
+    await ch.send({ type: 'broadcast', event: 'e', payload: { n: 3 } })
+    await waitFor('the lone held one', () => got.length >= 3)
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(280)
+    expect(got[2]).toEqual({ n: 3 })
+    // clear() ends the fault without losing the held message.
+    h.rt.faults.messages({ kind: 'broadcast', action: 'reorder', count: 1, delayMs: 60_000 })
+    await ch.send({ type: 'broadcast', event: 'e', payload: { n: 4 } })
+    await sleep(150)
+    expect(got).toHaveLength(3)
+    h.rt.faults.clear()
+    await waitFor('released by clear', () => got.length >= 4)
+    expect(got[3]).toEqual({ n: 4 })
+  })
+
   it('messages also apply to broadcasts', async () => {
     const c = await h.client()
     const got: unknown[] = []

@@ -49,7 +49,11 @@ export interface RealtimeServerOptions {
   privateOnly?: boolean
 }
 
-export type MessageFault = { kind: 'postgres_changes' | 'broadcast'; action: 'delay' | 'drop' | 'duplicate'; count: number; delayMs?: number }
+/**
+ * `reorder` holds a message back until the next one of its kind has been delivered (or `delayMs`, default 1000, has
+ * passed with none): the two arrive swapped — what a client sees when frames of one topic overtake each other.
+ */
+export type MessageFault = { kind: 'postgres_changes' | 'broadcast'; action: 'delay' | 'drop' | 'duplicate' | 'reorder'; count: number; delayMs?: number }
 
 export interface RealtimeFaults {
   /** Terminate every socket: the client sees close 1006. */
@@ -58,7 +62,7 @@ export interface RealtimeFaults {
   refuseConnections(ms: number, mode?: 'http' | 'reset'): void
   /** Sockets stay open but nothing is answered or delivered for `ms` (heartbeats unanswered). */
   halfOpen(ms: number): void
-  /** The next `count` postgres_changes events / broadcast messages are delayed, dropped or duplicated. */
+  /** The next `count` postgres_changes events / broadcast messages are delayed, dropped, duplicated or reordered. */
   messages(f: MessageFault): void
   /** One-way server→client latency for every frame, order preserved. 0 turns it off. */
   setLatency(ms: number): void
@@ -711,13 +715,41 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     return r
   }
 
-  /** Apply the message faults, then deliver: drop → nothing; duplicate → twice; delay → later, holding the queue. */
+  /** Messages held back by a `reorder` rule, per kind: each goes out right after the next message of its kind. */
+  const heldBack: Record<MessageFault['kind'], Array<{ deliver: () => void; timer: NodeJS.Timeout }>> = { postgres_changes: [], broadcast: [] }
+  function releaseHeld(kind: MessageFault['kind']): void {
+    const held = heldBack[kind]
+    heldBack[kind] = []
+    for (const h of held) {
+      clearTimeout(h.timer)
+      h.deliver()
+    }
+  }
+
+  /**
+   * Apply the message faults, then deliver: drop → nothing; duplicate → twice; delay → later, holding the queue;
+   * reorder → after the next message of the kind. A message delivered (or dropped) releases what was held before it.
+   */
   async function withFaults(kind: MessageFault['kind'], deliver: () => void): Promise<void> {
     const rule = takeRule(kind)
-    if (rule?.action === 'drop') return
+    if (rule?.action === 'reorder') {
+      const entry = { deliver, timer: setTimeout(() => releaseOne(kind, entry), rule.delayMs ?? 1000) }
+      entry.timer.unref?.()
+      heldBack[kind].push(entry)
+      return
+    }
+    if (rule?.action === 'drop') return releaseHeld(kind)
     if (rule?.action === 'delay') await sleep(rule.delayMs ?? 1000)
     deliver()
     if (rule?.action === 'duplicate') deliver()
+    releaseHeld(kind)
+  }
+  function releaseOne(kind: MessageFault['kind'], entry: { deliver: () => void; timer: NodeJS.Timeout }): void {
+    const i = heldBack[kind].indexOf(entry)
+    if (i < 0) return
+    heldBack[kind].splice(i, 1)
+    log.info(`realtime fault: a held-back ${kind} message went out alone (nothing followed it within its delay)`)
+    entry.deliver()
   }
 
   function emitBroadcast(b: BroadcastMsg): Promise<void> {
@@ -1144,6 +1176,9 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       halfOpenUntil = 0
       latencyMs = 0
       messageRules = []
+      // Ending the fault does not lose what it held back: out it goes now.
+      releaseHeld('postgres_changes')
+      releaseHeld('broadcast')
       for (const t of faultTimers) clearTimeout(t)
       faultTimers.clear()
     },
