@@ -6,14 +6,12 @@ import { findings } from '../../scripts/chaos/report.js'
 import { runChaos } from '../../scripts/chaos/run.js'
 
 /**
- * Ringing through a locked store (issue 7, "Ring through storage failure") is being built on another branch. Until it
- * lands, a workstation whose SQLite file another process holds drops the facts it cannot write: a removal stays in
- * its queue and a new request rings late, until its next read of the queue; and one started while it is held exits
- * ("Cannot open the local store … database is locked"). Failures on a workstation while its
- * store was locked are therefore printed (in the assertion message) but not failed on; every other failure is. Set
- * this to true once that work is merged: then all four counts must be zero.
+ * Ringing through a locked store (issue 7, "Ring through storage failure"): a workstation whose SQLite file another
+ * process holds keeps deciding from memory and rings, and one started while it is held waits offline instead of
+ * exiting. So every failure counts, store-locked ones included. (false: only failures away from a store lock count —
+ * for bisecting a regression of that work.)
  */
-const RING_THROUGH_LOCKED_STORE = false
+const RING_THROUGH_LOCKED_STORE = true
 
 describe('chaos run', () => {
   it('50 requests, 3 workstations, every fault class: the four counts are zero', async () => {
@@ -29,7 +27,9 @@ describe('chaos run', () => {
     expect(r.coverage.owedRings).toBeGreaterThan(50)
     expect(r.coverage.rings).toBeGreaterThan(50)
     expect(r.coverage.removalChecks).toBeGreaterThan(10)
-    expect(r.coverage.silenceChecks).toBeGreaterThan(3)
+    // Deafening faults that met a live workstation (how many depends on timing; with a store that no longer makes
+    // a workstation deaf there are fewer than before).
+    expect(r.coverage.silenceChecks).toBeGreaterThanOrEqual(2)
     expect(r.wallMs, 'the short run stays under 2 minutes').toBeLessThan(120_000)
   }, 240_000)
 })
