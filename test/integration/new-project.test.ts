@@ -106,7 +106,8 @@ describe('a project with no grants but the migrations’ own', () => {
     await applyFiles(b.databaseUrl, migrations(), () => undefined)
 
     const d = await doctor()
-    const notOk = d.checks.filter((c) => c.status !== 'ok' && !(c.name === 'sinks' && c.status === 'warn'))
+    // 'sinks' and 'alert path' describe this machine (no OS notifier, no desktop session bus here), not the project.
+    const notOk = d.checks.filter((c) => c.status !== 'ok' && !((c.name === 'sinks' || c.name === 'alert path') && c.status === 'warn'))
     expect(notOk, d.output.slice(-3000)).toEqual([])
     expect(d.code).toBe(0)
     for (const n of ['auth', 'realtime', 'rls: queued_requests', 'rls: is_mechanic', 'rls: feature_flags', 'flags', 'workstation_health']) {
