@@ -11,7 +11,9 @@ import { SERVER_TEXT_MAX, serverText } from './server-text.js'
 import { openStateCore, type StateCore, type StateCoreOptions } from './desk/state-core.js'
 import { isUuid } from './feed/parse.js'
 import { LinkSupervisor, type LinkConfig } from './link/supervisor.js'
-import { describeRestError, restCall } from './link/rest.js'
+import { callAccept } from './outbox/accept-call.js'
+import { Outbox } from './outbox/outbox.js'
+import { OutboxTable } from './store/outbox-table.js'
 import { TimerRegistry } from './link/timers.js'
 import { Feed, type DeliveryPaths } from './feed/feed.js'
 import { CheckInLoop, type PrivatePathReporter } from './feed/check-in.js'
@@ -61,6 +63,7 @@ export class Engine implements EngineHandle {
   private reconcileProblem: string | null = null
   private snapshotQueued = false
   checkIn: CheckInLoop | null = null
+  outbox: Outbox | null = null
   private readonly offs: (() => void)[] = []
 
   constructor(
@@ -179,9 +182,15 @@ export class Engine implements EngineHandle {
       privatePath: link as unknown as PrivatePathReporter,
     })
     const checkIn = this.checkIn
+    const outbox = this.openOutbox(link, health)
+    let up = false
     this.offs.push(
       link.on('state', (s) => {
         if (s.state !== 'live') checkIn.interrupted()
+        // Claims replay when the link comes up, not on every new reason of a state that stays up.
+        const nowUp = s.state === 'live' || s.state === 'degraded'
+        if (nowUp && !up) outbox.linkUp()
+        up = nowUp
         this.refreshState()
       }),
       link.on('broadcast', (source) => {
@@ -191,6 +200,7 @@ export class Engine implements EngineHandle {
         if (u) {
           this.feed?.enable('startup')
           checkIn.start(2000)
+          outbox.linkUp()
         } else {
           this.feed?.disable()
           checkIn.pause()
@@ -207,6 +217,7 @@ export class Engine implements EngineHandle {
     this.stopped = true
     this.timers.closeAll()
     this.checkIn?.stop()
+    this.outbox?.stop()
     // Only waiting for start to settle: its rejection went to start()'s own caller (and a store failure was logged above).
     await this.started?.catch(() => {})
     this.feed?.stop()
@@ -235,36 +246,62 @@ export class Engine implements EngineHandle {
   }
 
   /**
-   * Claims a request with `rpc accept_request` (atomic on the server: exactly one mechanic wins).
-   * The queue updates through the normal paths (postgres_changes/broadcast); a reconcile follows
-   * in case realtime is down.
+   * Claims a request with `rpc accept_request` (atomic on the server: exactly one mechanic wins). While the link is
+   * down, or when the call gets no answer, the claim goes to the outbox and is replayed when the link is back
+   * (`{ok: true, queued: true}`); while older claims wait there, a new one queues behind them so they replay in
+   * order. The queue updates through the normal paths (postgres_changes/broadcast); a reconcile follows in case
+   * realtime is down.
    */
   async accept(requestId: string): Promise<AcceptResult> {
     const link = this.link
-    if (!link || !link.currentUser) return { ok: false, reason: 'offline', message: 'Not signed in.' }
+    const outbox = this.outbox
+    if (!link || !outbox || !link.currentUser) return { ok: false, reason: 'offline', message: 'Not signed in.' }
     if (!isUuid(requestId)) return { ok: false, reason: 'not-found', message: 'That is not a request id.' }
-    const res = await restCall<unknown>(link.client, (c) => c.rpc('accept_request', { p_request_id: requestId }), 8000)
-    if (!res.ok) {
-      const why = describeRestError(res.error)
-      this.ports.log.warn('engine: accept failed', { requestId, cause: why })
-      const offline = res.error.kind === 'network' || res.error.kind === 'timeout'
-      return { ok: false, reason: offline ? 'offline' : 'error', message: `Could not accept: ${why}` }
+    const queue = (): AcceptResult => {
+      outbox.enqueue(requestId, this.core?.desk.queue().find((q) => q.requestId === requestId)?.details.customerName ?? null)
+      void outbox.drain()
+      return { ok: true, queued: true }
+    }
+    if (!this.canSendClaims() || outbox.pendingCount > 0) return queue()
+    const outcome = await callAccept(link.client, requestId)
+    if (outcome.kind === 'temporary') {
+      this.ports.log.warn('engine: accept got no answer; kept in the outbox', { requestId, cause: outcome.why })
+      return queue()
     }
     this.feed?.reconcile('manual')
-    const data = (res.data && typeof res.data === 'object' ? res.data : {}) as { ok?: unknown; reason?: unknown }
-    const reason = typeof data.reason === 'string' ? data.reason : null
-    if (data.ok === true) return { ok: true }
-    switch (reason) {
-      case 'already_accepted':
-      case 'not_queued':
-        return { ok: false, reason: 'already-taken', message: 'Another mechanic has already taken this request.' }
-      case 'not_found':
-        return { ok: false, reason: 'not-found', message: 'This request no longer exists.' }
-      case 'cancelled':
-        return { ok: false, reason: 'not-found', message: 'The customer cancelled this request.' }
-      default:
-        return { ok: false, reason: 'error', message: `The server refused: ${serverText(reason) || 'no reason given'}` }
+    switch (outcome.kind) {
+      case 'done':
+        return { ok: true }
+      case 'taken':
+        return { ok: false, reason: 'already-taken', message: outcome.takenBy ? `Taken by ${outcome.takenBy}.` : 'Another mechanic has already taken this request.' }
+      case 'gone':
+        return { ok: false, reason: 'not-found', message: outcome.message }
+      case 'refused':
+        this.ports.log.warn('engine: accept refused', { requestId, cause: outcome.message })
+        return { ok: false, reason: 'error', message: outcome.message }
     }
+  }
+
+  /** Claims are sent while signed in and the link is up (live, or degraded but reaching the server). */
+  private canSendClaims(): boolean {
+    const link = this.link
+    return !!link?.currentUser && (link.state.state === 'live' || link.state.state === 'degraded')
+  }
+
+  private openOutbox(link: LinkSupervisor, health: StateCore['health']): Outbox {
+    this.outbox = new Outbox({
+      table: this.core!.store.prepareTable((db) => new OutboxTable(db)),
+      send: (requestId) => callAccept(link.client, requestId),
+      canSend: () => this.canSendClaims(),
+      timers: this.timers,
+      clock: this.clock,
+      log: this.ports.log,
+      count: (key) => health.count(key),
+      changed: () => this.queueSnapshot(),
+      settled: () => this.feed?.reconcile('manual'),
+      random: this.tuning.random,
+    })
+    return this.outbox
   }
 
   async pause(request: PauseRequest): Promise<void> {
@@ -312,6 +349,7 @@ export class Engine implements EngineHandle {
       paused: core.desk.paused(),
       user: this.link?.currentUser?.email ?? null,
       health: core.health.summary(),
+      outbox: this.outbox?.entries() ?? [],
     }
   }
 

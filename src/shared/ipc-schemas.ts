@@ -116,7 +116,7 @@ export const CheckSchema = z.object({ name: z.string(), status: z.enum(['ok', 'w
 export type Check = z.infer<typeof CheckSchema>
 
 export const AcceptResultSchema = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true) }),
+  z.object({ ok: z.literal(true), queued: z.literal(true).optional() }),
   z.object({ ok: z.literal(false), reason: z.enum(['already-taken', 'not-found', 'offline', 'error']), message: z.string() }),
 ])
 

@@ -79,6 +79,30 @@ export interface EngineSnapshot {
   /** Signed-in mechanic's email, or null. */
   user: string | null
   health: HealthSummary
+  /**
+   * Claims made while the link was down (the outbox): pending ones, then how each ended for a while after.
+   * Optional: a host or test engine without an outbox sends none.
+   */
+  outbox?: OutboxEntry[]
+}
+
+/** pending: waiting for the link; done: the claim went through; conflict: another mechanic had it (takenBy);
+ * gone: cancelled or no longer waiting; failed: the server refused it for good (message says why). */
+export type OutboxState = 'pending' | 'done' | 'conflict' | 'gone' | 'failed'
+
+export interface OutboxEntry {
+  /** Idempotency key of this intent (one per Take it, whatever the retries). */
+  key: string
+  action: 'accept'
+  requestId: string
+  customerName: string | null
+  createdAt: number
+  state: OutboxState
+  /** Display name of the mechanic who had it, for a conflict (null when the server does not say). */
+  takenBy: string | null
+  /** What the mechanic reads once it ended, e.g. "Taken by Ana while you were offline". */
+  message: string | null
+  settledAt: number | null
 }
 
 export interface HealthSummary {
@@ -93,7 +117,8 @@ export interface HealthSummary {
 export type PauseRequest = { minutes: 15 } | { minutes: 60 } | { indefinite: true }
 
 export type AcceptResult =
-  | { ok: true }
+  /** queued: the link was down, so the claim waits in the outbox and is sent when it is back. */
+  | { ok: true; queued?: true }
   | { ok: false; reason: 'already-taken' | 'not-found' | 'offline' | 'error'; message: string }
 
 /**

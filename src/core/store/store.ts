@@ -372,6 +372,14 @@ export class Store {
     }
   }
 
+  /**
+   * Prepares statements of a table kept in its own module (outbox-table.ts) on this connection: the store owns
+   * the file, its migrations and its lifetime; the module owns its SQL.
+   */
+  prepareTable<T>(make: (db: Db) => T): T {
+    return make(this.db)
+  }
+
   /** Runs fn in one transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T {
     // One wrapper built once: db.transaction(fn) per call costs more than the inserts it wraps.
