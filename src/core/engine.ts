@@ -257,16 +257,16 @@ export class Engine implements EngineHandle {
     const outbox = this.outbox
     if (!link || !outbox || !link.currentUser) return { ok: false, reason: 'offline', message: 'Not signed in.' }
     if (!isUuid(requestId)) return { ok: false, reason: 'not-found', message: 'That is not a request id.' }
-    const queue = (): AcceptResult => {
-      outbox.enqueue(requestId, this.core?.desk.queue().find((q) => q.requestId === requestId)?.details.customerName ?? null)
+    const name = () => this.core?.desk.queue().find((q) => q.requestId === requestId)?.details.customerName ?? null
+    if (!this.canSendClaims() || outbox.pendingCount > 0) {
+      outbox.enqueue(requestId, name())
       void outbox.drain()
       return { ok: true, queued: true }
     }
-    if (!this.canSendClaims() || outbox.pendingCount > 0) return queue()
     const outcome = await callAccept(link.client, requestId)
     if (outcome.kind === 'temporary') {
-      this.ports.log.warn('engine: accept got no answer; kept in the outbox', { requestId, cause: outcome.why })
-      return queue()
+      outbox.enqueue(requestId, name(), outcome.why)
+      return { ok: true, queued: true }
     }
     this.feed?.reconcile('manual')
     switch (outcome.kind) {

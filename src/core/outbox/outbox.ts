@@ -58,17 +58,27 @@ export class Outbox {
 
   /**
    * Records the intent to take `requestId`. A second Take it of a request whose claim is still pending is the
-   * same intent: its entry is returned, nothing is added.
+   * same intent: its entry is returned, nothing is added. `failedWith`: the claim was just sent and got no answer
+   * (that counts as its first attempt: the next one waits the backoff instead of going out at once).
    */
-  enqueue(requestId: string, customerName: string | null): OutboxEntry {
+  enqueue(requestId: string, customerName: string | null, failedWith?: string): OutboxEntry {
     const { table, clock, log } = this.deps
     const existing = table.pendingFor(requestId)
     if (existing) return entry(existing)
     const row = table.insert(randomUUID(), requestId, customerName, clock.now())
     this.deps.count('outbox:queued')
     log.info('outbox: claim saved until the link is back', { requestId, key: row.key })
+    if (failedWith !== undefined) this.failed(row, failedWith)
     this.deps.changed()
     return entry(row)
+  }
+
+  /** One more temporary failure of `row`: recorded, and the replay tried again after the backoff. */
+  private failed(row: OutboxRow, why: string): void {
+    this.deps.table.recordAttempt(row.id, why)
+    this.deps.count('outbox:retry')
+    const delay = this.retry.fail(() => void this.drain())
+    this.deps.log.warn('outbox: sending a claim failed; trying again later', { requestId: row.requestId, key: row.key, attempt: row.attempts + 1, retryInMs: delay, cause: why })
   }
 
   get pendingCount(): number {
@@ -118,10 +128,7 @@ export class Outbox {
       }
       if (this.stopped) return
       if (outcome.kind === 'temporary') {
-        table.recordAttempt(row.id, outcome.why)
-        this.deps.count('outbox:retry')
-        const delay = this.retry.fail(() => void this.drain())
-        log.warn('outbox: replaying a claim failed; trying again later', { requestId: row.requestId, key: row.key, attempt: row.attempts + 1, retryInMs: delay, cause: outcome.why })
+        this.failed(row, outcome.why)
         this.deps.changed()
         return
       }

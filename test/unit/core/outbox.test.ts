@@ -154,6 +154,20 @@ describe('outbox', () => {
     expect(log.lines.some((l) => l.level === 'warn' && l.fields?.cause === 'timed out')).toBe(true)
   })
 
+  it('a claim that just failed on the direct path waits the backoff before its first replay', async () => {
+    const o = outbox()
+    up = true
+    const e = o.enqueue('r-a', null, 'server error 503')
+    expect(e.state).toBe('pending')
+    expect(timers.live().map((t) => t.ms)).toEqual([2000])
+    expect(sent).toEqual([])
+    expect(counts['outbox:retry']).toBe(1)
+    timers.fire()
+    await o.drain()
+    expect(sent).toEqual(['r-a'])
+    expect(states(o)).toEqual([['r-a', 'done']])
+  })
+
   it('after a success the backoff starts over at 2 s', async () => {
     const o = outbox()
     up = true
