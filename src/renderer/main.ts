@@ -7,6 +7,8 @@ import type { FieldProblems, InAppAlert, SettingsView, UpdateStatus } from '../s
 import type { EngineSnapshot, LinkStateName, PauseRequest, QueueItem } from '../shared/types.js'
 import { URGENCY_TICK_MS, urgencyOf } from '../shared/urgency.js'
 import { startFirstRun } from './first-run.js'
+import { outboxNews } from './outbox-model.js'
+import { renderOutbox } from './outbox-view.js'
 import { detailText, excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
 import { acknowledgeLabel, announcement, customerName, queueChange, takeLabel } from './queue-model.js'
 
@@ -167,7 +169,7 @@ async function takeIt(requestId: string): Promise<void> {
     const r = await api.accept(requestId)
     if (r.ok) {
       settled.add(requestId)
-      showMessage('Taken — the session is yours.')
+      showMessage(r.queued ? 'Saved — it will be taken as soon as the link is back.' : 'Taken — the session is yours.')
     } else {
       // Someone else has it, or it is gone: trying again cannot succeed. Offline or an error: it can.
       if (r.reason === 'already-taken' || r.reason === 'not-found') settled.add(requestId)
@@ -238,13 +240,14 @@ function render(s: EngineSnapshot): void {
 
   renderPause(s, now)
   patchQueue(s.queue, s.link.state, now)
+  renderOutbox($('outbox'), s.outbox)
   $('empty').hidden = s.queue.length > 0
   const waiting = s.queue.length
   document.title = waiting > 0 ? `(${waiting}) BayAlert` : 'BayAlert'
 
   // The first snapshot is what the page shows on opening, not news.
   if (previous) {
-    const parts = [announcement(queueChange(previous.queue, s.queue), waiting)]
+    const parts = [announcement(queueChange(previous.queue, s.queue), waiting), outboxNews(previous.outbox, s.outbox)]
     const wasLive = previous.link.state === 'live'
     if (wasLive !== (s.link.state === 'live')) parts.push(`Connection: ${stateText(s.link.state)}.`)
     announce(parts.filter(Boolean).join(' '))
