@@ -2,7 +2,7 @@
 // small command surface of engine-api.ts. Data flows one way — link → feed → desk → alerts → sinks —
 // and the hosts (Electron main, headless CLI, tests) only see EngineHandle.
 import { join } from 'node:path'
-import type { AcceptResult, EngineSnapshot, HealthSummary, LinkState, PauseRequest } from '../shared/types.js'
+import type { AcceptResult, EngineSnapshot, HealthSummary, HistoryEntry, LinkState, PauseRequest } from '../shared/types.js'
 import { DEFAULT_FLAGS } from '../shared/types.js'
 import type { EngineConfig, EngineEvents, EngineHandle, EnginePorts } from './engine-api.js'
 import type { Clock } from './ports.js'
@@ -14,6 +14,8 @@ import { LinkSupervisor, type LinkConfig } from './link/supervisor.js'
 import { callAccept } from './outbox/accept-call.js'
 import { Outbox } from './outbox/outbox.js'
 import { OutboxTable } from './store/outbox-table.js'
+import { HistoryRecorder } from './history/history-recorder.js'
+import { HistoryTable } from './store/history-table.js'
 import { TimerRegistry } from './link/timers.js'
 import { Feed, type DeliveryPaths } from './feed/feed.js'
 import { CheckInLoop, type PrivatePathReporter } from './feed/check-in.js'
@@ -64,6 +66,7 @@ export class Engine implements EngineHandle {
   private snapshotQueued = false
   checkIn: CheckInLoop | null = null
   outbox: Outbox | null = null
+  private historyRecorder: HistoryRecorder | null = null
   private readonly offs: (() => void)[] = []
 
   constructor(
@@ -119,6 +122,7 @@ export class Engine implements EngineHandle {
         }
       }),
     )
+    this.openHistory()
     desk.start()
 
     // joinWindowMs: read by the link before it rejoins after losing the server (LinkConfig's optional hook).
@@ -269,6 +273,7 @@ export class Engine implements EngineHandle {
       return { ok: true, queued: true }
     }
     this.feed?.reconcile('manual')
+    if (outcome.kind === 'done' || outcome.kind === 'taken') this.historyRecorder?.claimed(requestId, outcome.kind === 'done', outcome.kind === 'taken' ? outcome.takenBy : null)
     switch (outcome.kind) {
       case 'done':
         return { ok: true }
@@ -288,6 +293,22 @@ export class Engine implements EngineHandle {
     return !!link?.currentUser && (link.state.state === 'live' || link.state.state === 'degraded')
   }
 
+  /** The last day's requests, newest first: source, first ring and its latency, what each sink did, who took it. */
+  async history(): Promise<HistoryEntry[]> {
+    return this.historyRecorder?.list() ?? []
+  }
+
+  private openHistory(): void {
+    const { store, desk, health } = this.core!
+    const recorder = new HistoryRecorder(store.prepareTable((db) => new HistoryTable(db)), this.clock, this.ports.log, (k) => health.count(k))
+    this.historyRecorder = recorder
+    this.offs.push(
+      desk.on('queue', (items) => recorder.queue(items)),
+      desk.on('alert', (a) => recorder.alert(a)),
+      desk.on('retract', (r) => recorder.retract(r.requestId, r.why)),
+    )
+  }
+
   private openOutbox(link: LinkSupervisor, health: StateCore['health']): Outbox {
     this.outbox = new Outbox({
       table: this.core!.store.prepareTable((db) => new OutboxTable(db)),
@@ -298,7 +319,10 @@ export class Engine implements EngineHandle {
       log: this.ports.log,
       count: (key) => health.count(key),
       changed: () => this.queueSnapshot(),
-      settled: () => this.feed?.reconcile('manual'),
+      settled: (e) => {
+        if (e.state === 'done' || e.state === 'conflict') this.historyRecorder?.claimed(e.requestId, e.state === 'done', e.takenBy)
+        this.feed?.reconcile('manual')
+      },
       random: this.tuning.random,
     })
     return this.outbox

@@ -116,6 +116,38 @@ export interface HealthSummary {
 
 export type PauseRequest = { minutes: 15 } | { minutes: 60 } | { indefinite: true }
 
+/** What one sink did with a request's rings: how many went out, failed (error or timeout), or were skipped by a flag. */
+export interface HistorySinkResult {
+  sink: string
+  ok: number
+  failed: number
+  skipped: number
+}
+
+/** One request this workstation saw in the last day (newest first in a list). */
+export interface HistoryEntry {
+  requestId: string
+  customerName: string | null
+  /** The path that brought it first. */
+  source: FactSource
+  /** Epoch ms when this workstation first saw it. */
+  seenAt: number
+  /** Epoch ms of its first ring here, or null (never rang: paused, switched off, or gone first). */
+  alertedAt: number | null
+  /** 'summary' when it rang inside a burst of several (its latency is then the burst's slowest). */
+  alertKind: 'request' | 'summary' | null
+  /** Server commit → ring on this workstation, in ms; null when unknown (a backlog found later). */
+  latencyMs: number | null
+  sinks: HistorySinkResult[]
+  acknowledgedAt: number | null
+  endedAt: number | null
+  /** taken, cancelled, removed (deleted or no longer in the server's queue); null while still waiting. */
+  ended: 'taken' | 'cancelled' | 'removed' | null
+  /** Display name of who took it, when known; 'you' is takenByMe. */
+  takenBy: string | null
+  takenByMe: boolean
+}
+
 export type AcceptResult =
   /** queued: the link was down, so the claim waits in the outbox and is sent when it is back. */
   | { ok: true; queued?: true }
@@ -134,4 +166,6 @@ export interface BayAlertApi {
   reconnectNow(): Promise<void>
   /** Returns an unsubscribe function. */
   onSnapshot(listener: (snapshot: EngineSnapshot) => void): () => void
+  /** The last day's requests, newest first (absent on a host without history). */
+  getHistory?(): Promise<HistoryEntry[]>
 }

@@ -104,6 +104,30 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX outbox_pending ON outbox (id) WHERE state = 'pending';
     `,
   },
+  {
+    version: 3,
+    description: 'history: one row per request seen, for the last day',
+    // The queue row is deleted when a request leaves the queue; this keeps what the History view shows after:
+    // the name, where it came from, when it rang and with what latency, how it ended and who took it.
+    sql: `
+      CREATE TABLE history (
+        request_id    TEXT PRIMARY KEY,
+        key           TEXT,
+        customer_name TEXT,
+        first_source  TEXT NOT NULL,
+        seen_at       INTEGER NOT NULL,
+        alerted_at    INTEGER,
+        alert_kind    TEXT,
+        latency_ms    INTEGER,
+        acknowledged_at INTEGER,
+        ended_at      INTEGER,
+        ended_why     TEXT,
+        taken_by      TEXT,
+        taken_by_me   INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX history_seen ON history (seen_at);
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
@@ -123,5 +147,9 @@ export const EXPECTED_COLUMNS: Record<string, string[]> = {
   outbox: [
     'id', 'idem_key', 'action', 'request_id', 'customer_name', 'created_at', 'state', 'attempts', 'last_error',
     'taken_by', 'message', 'settled_at',
+  ],
+  history: [
+    'request_id', 'key', 'customer_name', 'first_source', 'seen_at', 'alerted_at', 'alert_kind', 'latency_ms',
+    'acknowledged_at', 'ended_at', 'ended_why', 'taken_by', 'taken_by_me',
   ],
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Store } from '../../../src/core/store/store.js'
-import { MIGRATIONS } from '../../../src/core/store/schema.js'
+import { MIGRATIONS, SCHEMA_VERSION } from '../../../src/core/store/schema.js'
 import { OutboxTable } from '../../../src/core/store/outbox-table.js'
 import { conflictMessage, Outbox, OUTBOX_KEEP_SETTLED_MS, OUTBOX_SHOW_SETTLED_MS, type OutboxDeps } from '../../../src/core/outbox/outbox.js'
 import type { AcceptOutcome } from '../../../src/core/outbox/accept-call.js'
@@ -332,7 +332,7 @@ describe('outbox table in an older data file', () => {
     db.prepare(`INSERT INTO meta (key, value) VALUES ('cursor', 'kept')`).run()
     db.close()
     store = Store.open({ path, log })
-    expect(store.schemaVersion()).toBe(2)
+    expect(store.schemaVersion()).toBe(SCHEMA_VERSION)
     expect(store.movedAsideTo).toBeNull()
     expect(store.getMeta('cursor')).toBe('kept')
     const o = outbox()
