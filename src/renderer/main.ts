@@ -7,6 +7,7 @@ import type { FieldProblems, InAppAlert, SettingsView, UpdateStatus } from '../s
 import type { EngineSnapshot, LinkStateName, PauseRequest, QueueItem } from '../shared/types.js'
 import { URGENCY_TICK_MS, urgencyOf } from '../shared/urgency.js'
 import { startFirstRun } from './first-run.js'
+import { wireHistory, type HistoryPanel } from './history-view.js'
 import { outboxNews } from './outbox-model.js'
 import { renderOutbox } from './outbox-view.js'
 import { detailText, excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
@@ -16,6 +17,7 @@ const api = window.bayalert
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
 
 let snapshot: EngineSnapshot | null = null
+let history: HistoryPanel | null = null
 let highlight: string | null = null
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -241,6 +243,7 @@ function render(s: EngineSnapshot): void {
   renderPause(s, now)
   patchQueue(s.queue, s.link.state, now)
   renderOutbox($('outbox'), s.outbox)
+  history?.changed()
   $('empty').hidden = s.queue.length > 0
   const waiting = s.queue.length
   document.title = waiting > 0 ? `(${waiting}) BayAlert` : 'BayAlert'
@@ -402,6 +405,7 @@ async function start(): Promise<void> {
   }
   wirePause()
   wireSettings()
+  history = wireHistory(api, $('history') as HTMLDetailsElement)
   api.onSnapshot(render)
   api.onAlert?.(onAlert)
   try {

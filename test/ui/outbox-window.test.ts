@@ -1,7 +1,8 @@
 /** @vitest-environment node */
 // The outbox as a mechanic meets it, in Debian Chromium against the real engine, the real loopback UI server and the
 // local backend: Take it pressed while the link is down is saved and shown as waiting, and once the link is back it
-// ends as taken — or, when another mechanic took that customer meanwhile, as a conflict that names them.
+// ends as taken — or, when another mechanic took that customer meanwhile, as a conflict that names them. The History
+// panel then lists the day's requests with their source, latency, what each sink did and who took each.
 // Screenshots go to test/artifacts/.
 import { createClient } from '@supabase/supabase-js'
 import { mkdirSync, rmSync } from 'node:fs'
@@ -12,12 +13,13 @@ import type { Browser, Page } from 'playwright-core'
 import { startUiServer, type UiServer } from '../../src/cli/ui-server.js'
 import { UiPushSink } from '../../src/cli/ui-sink.js'
 import type { Backend } from '../backend/index.js'
-import { backend, createRequest, startEngine, type TestEngine, until, waitForState } from '../integration/helpers.js'
+import { HistorySchema } from '../../src/shared/ipc-schemas.js'
+import { backend, createRequest, setStatus, startEngine, type TestEngine, until, waitForState } from '../integration/helpers.js'
 import { buildRenderer, haveChromium, launchChromium } from './chromium.js'
 
 const ARTIFACTS = resolve('test/artifacts')
 
-describe.skipIf(!haveChromium)(`outbox in the queue window${haveChromium ? '' : ' (skipped: /usr/bin/chromium not installed — apt-get install -y chromium)'}`, () => {
+describe.skipIf(!haveChromium)(`outbox and history in the queue window${haveChromium ? '' : ' (skipped: /usr/bin/chromium not installed — apt-get install -y chromium)'}`, () => {
   let b: Backend
   let t: TestEngine
   let outDir: string
@@ -121,6 +123,40 @@ describe.skipIf(!haveChromium)(`outbox in the queue window${haveChromium ? '' : 
     await page.locator(`li[data-request-id="${r.id}"]`).waitFor({ state: 'detached', timeout: 15_000 })
     await page.locator('#message').evaluate((m) => ((m as unknown as { hidden: boolean }).hidden = true))
     await page.screenshot({ path: join(ARTIFACTS, 'outbox-conflict.png'), fullPage: true })
+    expect(pageErrors).toEqual([])
+  }, 90_000)
+
+  it('History: each request of the day with its source, latency, sinks and who took it — or that the customer cancelled', async () => {
+    await waitForState(t.engine, 'live', 30_000)
+    const gone = await createRequest(b, { name: 'Kwame Mensah' })
+    await cardOf(gone.id)
+    await setStatus(b, gone.id, 'cancelled')
+    await page.locator(`li[data-request-id="${gone.id}"]`).waitFor({ state: 'detached', timeout: 15_000 })
+
+    // What the engine serves is what the IPC contract says.
+    expect(HistorySchema.safeParse(await t.engine.history()).error?.issues ?? []).toEqual([])
+
+    await page.locator('#history summary').click()
+    const row = (name: string) => page.locator('#history li', { hasText: name })
+    await row('Kwame Mensah').waitFor({ timeout: 5000 })
+    const text = async (name: string, cls: string) => (await row(name).locator(`.${cls}`).textContent()) ?? ''
+
+    await expect(text('Maria Gonzalez', 'history-outcome')).resolves.toBe('taken by you')
+    await expect(text('Dana Ortiz', 'history-outcome')).resolves.toBe(`taken by ${b.demoUsers[1]!.name}`)
+    await expect(text('Kwame Mensah', 'history-outcome')).resolves.toBe('cancelled by the customer')
+    for (const name of ['Maria Gonzalez', 'Dana Ortiz', 'Kwame Mensah']) {
+      // Each rang live on this workstation: the source is one of the live paths, with a measured latency.
+      expect(await text(name, 'history-ring')).toMatch(/^rang after \d+(\.\d)? (ms|s) · via (db-broadcast|postgres_changes|broadcast)$/)
+      // The test engine's in-app recorder showed it once.
+      expect(await text(name, 'history-sinks')).toMatch(/recorder: 1 shown/)
+    }
+    // Newest first.
+    const names = await page.locator('#history li strong').allTextContents()
+    expect(names.indexOf('Kwame Mensah')).toBeLessThan(names.indexOf('Dana Ortiz'))
+    expect(names.indexOf('Dana Ortiz')).toBeLessThan(names.indexOf('Maria Gonzalez'))
+    await expect(page.locator('#history .history-status').textContent()).resolves.toBe(`${names.length} in the last 24 hours`)
+    await page.locator('#alert-banner').evaluate((m) => ((m as unknown as { hidden: boolean }).hidden = true))
+    await page.screenshot({ path: join(ARTIFACTS, 'history.png'), fullPage: true })
     expect(pageErrors).toEqual([])
   }, 90_000)
 })

@@ -62,11 +62,14 @@ export class HistoryRecorder {
     })
   }
 
-  /** This workstation's claim ended: it is ours (takenBy null) or another mechanic's. */
+  /**
+   * This workstation's claim ended: the request is ours, or another mechanic's (takenBy: their name when the server
+   * said it). Either way it was taken — also when the queue saw it leave first, with no reason.
+   */
   claimed(requestId: string, mine: boolean, takenBy: string | null): void {
     this.guard('claim', () => {
       this.table.claimed(requestId, takenBy, mine)
-      if (mine) this.table.ended(requestId, 'taken', this.clock.now())
+      this.table.ended(requestId, 'taken', this.clock.now())
     })
   }
 

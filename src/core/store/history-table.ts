@@ -19,7 +19,10 @@ export class HistoryTable {
         latency_ms = CASE WHEN alerted_at IS NULL THEN ? ELSE latency_ms END WHERE request_id = ?`),
       named: db.prepare(`UPDATE history SET customer_name = ? WHERE request_id = ?`),
       acknowledged: db.prepare(`UPDATE history SET acknowledged_at = coalesce(acknowledged_at, ?) WHERE request_id = ?`),
-      ended: db.prepare(`UPDATE history SET ended_at = coalesce(ended_at, ?), ended_why = ? WHERE request_id = ?`),
+      // 'removed' says least (gone from the queue, reason unknown): it never replaces taken or cancelled.
+      ended: db.prepare(`UPDATE history SET ended_at = coalesce(ended_at, @at),
+        ended_why = CASE WHEN @why = 'removed' AND ended_why IN ('taken', 'cancelled') THEN ended_why ELSE @why END
+        WHERE request_id = @id`),
       left: db.prepare(`UPDATE history SET ended_at = ?, ended_why = coalesce(ended_why, 'removed') WHERE request_id = ? AND ended_at IS NULL`),
       claimed: db.prepare(`UPDATE history SET taken_by = ?, taken_by_me = ? WHERE request_id = ?`),
       list: db.prepare(`SELECT * FROM history WHERE seen_at >= ? ORDER BY seen_at DESC, request_id LIMIT ?`),
@@ -50,7 +53,7 @@ export class HistoryTable {
 
   /** The desk said why it left. */
   ended(requestId: string, why: 'taken' | 'cancelled' | 'removed', at: number): void {
-    this.st.ended.run(at, why, requestId)
+    this.st.ended.run({ at, why, id: requestId })
   }
 
   /** It left the queue and no reason came (yet): removed, unless a reason is recorded later. */

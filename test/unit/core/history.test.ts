@@ -98,7 +98,22 @@ describe('history', () => {
     rec.claimed(U(30), true, null)
     rec.claimed(U(31), false, 'Ana')
     expect(byId(U(30))).toMatchObject({ takenByMe: true, takenBy: null, ended: 'taken' })
-    expect(byId(U(31))).toMatchObject({ takenByMe: false, takenBy: 'Ana' })
+    expect(byId(U(31))).toMatchObject({ takenByMe: false, takenBy: 'Ana', ended: 'taken' })
+  })
+
+  it('a claim lost to another mechanic after the queue saw the request leave with no reason: taken, not removed', async () => {
+    h.core.desk.ingest(queued(U(32)))
+    await vi.advanceTimersByTimeAsync(2000)
+    h.core.desk.reconcile({ trigger: 'manual', requests: [], startedAt: Date.now() })
+    await vi.advanceTimersByTimeAsync(10)
+    expect(byId(U(32))!.ended).toBe('removed')
+    rec.claimed(U(32), false, null)
+    expect(byId(U(32))).toMatchObject({ ended: 'taken', takenBy: null, takenByMe: false })
+    // The desk's own word for it, arriving later, says less and does not replace it.
+    rec.retract(U(32), 'removed')
+    expect(byId(U(32))!.ended).toBe('taken')
+    rec.retract(U(32), 'cancelled')
+    expect(byId(U(32))!.ended).toBe('cancelled')
   })
 
   it('a name that arrives after the first ring is written', async () => {
