@@ -264,7 +264,7 @@ export class Engine implements EngineHandle {
     const name = () => this.core?.desk.queue().find((q) => q.requestId === requestId)?.details.customerName ?? null
     if (!this.canSendClaims() || outbox.pendingCount > 0) {
       outbox.enqueue(requestId, name())
-      void outbox.drain()
+      outbox.kick()
       return { ok: true, queued: true }
     }
     const outcome = await callAccept(link.client, requestId)

@@ -116,4 +116,22 @@ describe('outbox', () => {
     expect(await statusOf(r.id)).toMatchObject({ status: 'accepted' })
     expect(a.log.has(/outbox: sending a claim failed/)).toBe(true)
   })
+
+  it('while an earlier claim waits, a new Take it on a live link queues behind it instead of overtaking it', async () => {
+    const a = await suite.live({ tuning: { random: () => 0.5 } })
+    const first = await createRequest(b)
+    const second = await createRequest(b)
+    await until(() => a.engine.snapshot().queue.length >= 2, 10_000, 'both requests in the queue')
+    b.faults.restErrors({ status: 503, path: '/rpc/accept_request', count: 1 })
+    expect(await a.engine.accept(first.id)).toEqual({ ok: true, queued: true })
+    expect(a.engine.snapshot().link.state).toBe('live')
+    expect(await a.engine.accept(second.id)).toEqual({ ok: true, queued: true })
+    const t0 = Date.now()
+    expect(await statusOf(second.id)).toMatchObject({ status: 'queued' }) // not sent ahead of the first
+    await until(() => entryOf(a.engine, second.id)?.state === 'done', 20_000, 'both claims done')
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1500) // the first one's 2 s backoff was waited out, not skipped
+    const [e1, e2] = [entryOf(a.engine, first.id)!, entryOf(a.engine, second.id)!]
+    expect(e1.state).toBe('done')
+    expect(e1.settledAt!).toBeLessThanOrEqual(e2.settledAt!)
+  })
 })

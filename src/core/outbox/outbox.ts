@@ -99,6 +99,11 @@ export class Outbox {
     return this.draining
   }
 
+  /** A new claim was saved: replay now, unless a failed one is waiting out its backoff (it goes first, then). */
+  kick(): void {
+    if (!this.retry.pending) void this.drain()
+  }
+
   /** The link came back (or the user signed in): a waiting backoff is skipped. */
   linkUp(): void {
     if (this.deps.table.pendingCount() === 0) return

@@ -168,6 +168,28 @@ describe('outbox', () => {
     expect(states(o)).toEqual([['r-a', 'done']])
   })
 
+  it('a new claim during a backoff waits for it: pressing Take it again is no way around the backoff', async () => {
+    const o = outbox()
+    up = true
+    o.enqueue('r-a', null, 'server error 503')
+    o.enqueue('r-b', null)
+    o.kick()
+    await new Promise((r) => setImmediate(r))
+    expect(sent).toEqual([])
+    timers.fire()
+    await o.drain()
+    expect(sent).toEqual(['r-a', 'r-b'])
+  })
+
+  it('a new claim with no backoff waiting is sent at once', async () => {
+    const o = outbox()
+    up = true
+    o.enqueue('r-a', null)
+    o.kick()
+    await new Promise((r) => setImmediate(r))
+    expect(sent).toEqual(['r-a'])
+  })
+
   it('after a success the backoff starts over at 2 s', async () => {
     const o = outbox()
     up = true
