@@ -295,6 +295,7 @@ export class Engine implements EngineHandle {
 
   /** The last day's requests, newest first: source, first ring and its latency, what each sink did, who took it. */
   async history(): Promise<HistoryEntry[]> {
+    if (this.stopped) return []
     return this.historyRecorder?.list() ?? []
   }
 

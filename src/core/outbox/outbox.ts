@@ -49,6 +49,7 @@ export class Outbox {
   private readonly retry: RetryTimer
   private draining: Promise<void> | null = null
   private stopped = false
+  private lastEntries: OutboxEntry[] = []
 
   constructor(private readonly deps: OutboxDeps) {
     this.retry = new RetryTimer(deps.timers, OUTBOX_BACKOFF, deps.random)
@@ -85,9 +86,13 @@ export class Outbox {
     return this.deps.table.pendingCount()
   }
 
-  /** Pending entries and those settled in the last OUTBOX_SHOW_SETTLED_MS, oldest first. */
+  /**
+   * Pending entries and those settled in the last OUTBOX_SHOW_SETTLED_MS, oldest first. Once stopped (the store may be
+   * closed), the last list read: a host may still ask for a snapshot while it shuts down.
+   */
   entries(): OutboxEntry[] {
-    return this.deps.table.visible(this.deps.clock.now() - OUTBOX_SHOW_SETTLED_MS).map(entry)
+    if (!this.stopped) this.lastEntries = this.deps.table.visible(this.deps.clock.now() - OUTBOX_SHOW_SETTLED_MS).map(entry)
+    return this.lastEntries
   }
 
   /** Replays the pending entries in order, if they can be sent now. Resolves when this replay stopped. */

@@ -308,8 +308,16 @@ describe('outbox', () => {
     o.stop()
     release()
     await run
-    expect(states(o)).toEqual([['r-a', 'pending']])
     await o.drain()
+    expect(states(outbox())).toEqual([['r-a', 'pending']]) // as the next start reads it
+  })
+
+  it('after stop (the store closed) the last entries read are still answered', () => {
+    const o = outbox()
+    o.enqueue('r-a', 'Ana')
+    expect(states(o)).toEqual([['r-a', 'pending']])
+    o.stop()
+    store.close()
     expect(states(o)).toEqual([['r-a', 'pending']])
   })
 
