@@ -138,6 +138,39 @@ describe('history', () => {
     expect(rec.list().map((e) => e.requestId)).toEqual([U(51)]) // U(50) was seen at T0, now a day and 1 ms ago
   })
 
+  it('the queue alone tells it: a request that leaves with no reason given ended as removed', () => {
+    const item = makeItem({ requestId: U(70), details: { customerName: 'Omar Haddad', vehicle: null, concern: null, sessionType: null } })
+    rec.queue([item])
+    rec.queue([item])
+    expect(byId(U(70))).toMatchObject({ ended: null, endedAt: null, customerName: 'Omar Haddad' })
+    rec.queue([])
+    expect(byId(U(70))).toMatchObject({ ended: 'removed', endedAt: T0 })
+  })
+
+  it('a later queue listing without the name does not erase it, and one still listed keeps a known end', () => {
+    const named = makeItem({ requestId: U(71), details: { customerName: 'Omar Haddad', vehicle: null, concern: null, sessionType: null } })
+    rec.queue([named])
+    rec.queue([{ ...named, details: { ...named.details, customerName: null } }])
+    expect(byId(U(71))!.customerName).toBe('Omar Haddad')
+    // Taken by someone else while the queue has not caught up yet: the next listing does not make it waiting again.
+    rec.claimed(U(71), false, 'Ana')
+    rec.queue([named])
+    expect(byId(U(71))).toMatchObject({ ended: 'taken', takenBy: 'Ana' })
+  })
+
+  it('rows older than a day are deleted when the store opens, not only hidden', async () => {
+    h.core.desk.ingest(queued(U(72)))
+    await vi.advanceTimersByTimeAsync(10)
+    const count = () => h.core.store.prepareTable((db) => (db.prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n)
+    expect(count()).toBe(1)
+    vi.setSystemTime(T0 + HISTORY_WINDOW_MS - 1000)
+    wire()
+    expect(count()).toBe(1)
+    vi.setSystemTime(T0 + HISTORY_WINDOW_MS + 1000)
+    wire()
+    expect(count()).toBe(0)
+  })
+
   it('a write that fails is logged and counted, and nothing is thrown into the desk', async () => {
     const broken = new HistoryRecorder(
       { seen: () => { throw new Error('disk I/O error') }, prune: () => 0 } as unknown as HistoryTable,
