@@ -236,6 +236,7 @@ describe('outbox', () => {
     await o.drain()
     expect(states(o)).toEqual([['r-a', 'pending']])
     expect(timers.live()).toHaveLength(1)
+    expect(log.lines.some((l) => l.level === 'warn' && l.fields?.cause === 'socket hang up' && l.fields?.requestId === 'r-a')).toBe(true)
   })
 
   it('a claim someone else won meanwhile ends as a conflict naming them; later claims still go', async () => {
@@ -330,6 +331,11 @@ describe('outbox', () => {
     up = true
     await o.drain()
     expect(sent).toEqual(['r-a'])
+  })
+
+  it('the window shows an ended claim for 15 minutes, and the store keeps it a day', () => {
+    expect(OUTBOX_SHOW_SETTLED_MS).toBe(15 * 60_000)
+    expect(OUTBOX_KEEP_SETTLED_MS).toBe(24 * 3600_000)
   })
 
   it('a settled entry shows for 15 minutes; after a day it is deleted on open; a pending one is never', async () => {
