@@ -9,7 +9,7 @@
 //                                           tints template images for light and dark menu bars)
 //   tray/overlay.png, tray/app.png          Windows taskbar overlay; window icon
 //   build/icon.png (512), build/icons/NxN.png, build/icon.ico, build/icon.icns   the app icon (installers)
-//   sounds/request.wav, sounds/health.wav
+//   sounds/request.wav, bell.wav, pulse.wav, health.wav
 // Run: npm run icons   (outputs are committed; rerun after changing this file). Optional argument: the
 // output directory instead of resources/ (the tests regenerate into a temporary one and compare).
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -228,6 +228,10 @@ function tones(notes, total, rate = 22050, gain = 0.45) {
 }
 // New request: a bright two-note chime, twice — audible across a workshop, not an alarm.
 writeFileSync(join(soundDir, 'request.wav'), tones([[880, 0, 0.35], [1318.5, 0.18, 0.5], [880, 0.8, 0.35], [1318.5, 0.98, 0.6]], 1.7))
+// The other request sounds a mechanic may choose (alert preferences): a single struck bell, long decay, that
+// carries over machinery; and a fast rising pulse, three times, for the noisiest bays.
+writeFileSync(join(soundDir, 'bell.wav'), tones([[659.3, 0, 1.6], [987.8, 0.01, 1.2], [1318.5, 0.8, 1.0]], 2.0))
+writeFileSync(join(soundDir, 'pulse.wav'), tones([[988, 0, 0.12], [1175, 0.15, 0.12], [1397, 0.3, 0.18], [988, 0.6, 0.12], [1175, 0.75, 0.12], [1397, 0.9, 0.18], [988, 1.2, 0.12], [1175, 1.35, 0.12], [1397, 1.5, 0.25]], 1.9))
 // Health problem (link degraded / offline): one low double beep.
 writeFileSync(join(soundDir, 'health.wav'), tones([[440, 0, 0.25], [392, 0.3, 0.4]], 0.8, 22050, 0.35))
 console.log(`tray icons → ${trayDir}\napp icons → ${buildDir}\nsounds → ${soundDir}`)

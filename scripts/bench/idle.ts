@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Backend } from '../../test/backend/index.js'
 import { round1, sleep } from './lib.js'
+import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../src/core/link/supervisor.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -162,7 +163,7 @@ export async function measureIdle(b: Backend, o: { windowMs: number; settleMs: n
         runner: k.runner === 'bundle' ? 'node (esbuild bundle of src/cli/headless.ts)' : 'node --import tsx src/cli/headless.ts',
         windowMs: Math.round(wall),
         liveAfterMs: lives[i],
-        note: `--json --no-ui, signed in, live, no requests; window starts ${Math.round(o.settleMs / 1000)} s after live; includes realtime heartbeats (4 s) and any 60 s safety reconcile / workstation heartbeat that falls in the window`,
+        note: `--json --no-ui, signed in, live, no requests; window starts ${Math.round(o.settleMs / 1000)} s after live; includes realtime heartbeats (every ${DEFAULT_HEARTBEAT_INTERVAL_MS / 1000} s) and any 60 s safety reconcile / workstation heartbeat that falls in the window`,
       }
       if (!ok[i] || k.child!.proc.exitCode !== null) {
         return { ...base, cpuPercent: null, rssMb: null, rssMaxMb: null, settleCpuPercent: null, error: k.runner === 'bundle' && bundleError ? bundleError : `child did not reach live: ${(k.child?.stderr.join('') ?? '').slice(-400)}` }

@@ -1,7 +1,7 @@
 // Bench plumbing: machine facts, percentiles, a recording sink that timestamps alert() calls, an engine
 // factory, and a writer that commits customer requests like the shop backend does (one transaction, then
 // the legacy broadcast) and timestamps the moment COMMIT returned.
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,6 +23,8 @@ export interface Machine {
   ramGb: number
   node: string
   platform: string
+  /** 1/5/15-minute load average when the bench started: the figures of a shared machine depend on it. */
+  loadAvg: string
 }
 
 export function machine(): Machine {
@@ -34,7 +36,7 @@ export function machine(): Machine {
   } catch {
     /* not Linux */
   }
-  return { cpu, cores: cpus().length, ramGb: Math.round((totalmem() / 2 ** 30) * 10) / 10, node: process.version, platform: `${process.platform} ${process.arch}` }
+  return { cpu, cores: cpus().length, ramGb: Math.round((totalmem() / 2 ** 30) * 10) / 10, node: process.version, platform: `${process.platform} ${process.arch}`, loadAvg: loadavg().map((x) => x.toFixed(2)).join(' ') }
 }
 
 export interface Pct {

@@ -4,6 +4,7 @@ import { createClient } from '@supabase/supabase-js'
 import type { Backend } from '../../test/backend/index.js'
 import type { EngineTuning } from '../../src/core/engine.js'
 import type { DeliveryPaths } from '../../src/core/feed/feed.js'
+import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../src/core/link/supervisor.js'
 import { startOldDashboard } from './old-dashboard.js'
 import { isLive, median, now, percentiles, round1, sleep, startBenchEngine, waitQueueHas, waitState, type BenchEngine, type Pct, type Writer } from './lib.js'
 
@@ -221,8 +222,8 @@ export async function halfOpenDetection(b: Backend, t: BenchEngine, trials: numb
   const out: number[] = []
   for (let i = 0; i < trials; i++) {
     await waitState(t.engine, isLive, 30_000, 'live before half-open')
-    // Spread the fault over the heartbeat phase (4 s interval): detection depends on where in it the link dies.
-    await sleep(700 + ((i * 1337) % 4000))
+    // Spread the fault over the heartbeat phase: detection depends on where in it the link dies (1× to 2× the interval).
+    await sleep(700 + ((i * 1337) % DEFAULT_HEARTBEAT_INTERVAL_MS))
     const t0 = now()
     b.faults.halfOpen({ ms: 30_000 })
     try {
@@ -234,7 +235,7 @@ export async function halfOpenDetection(b: Backend, t: BenchEngine, trials: numb
     }
   }
   await waitState(t.engine, isLive, 30_000, 'live after half-open')
-  return { median: median(out), trials: out, note: `halfOpen fault at a varied heartbeat phase → first state change away from live; ${trials} trials` }
+  return { median: median(out), trials: out, note: `halfOpen fault at a varied phase of the ${DEFAULT_HEARTBEAT_INTERVAL_MS} ms heartbeat → first state change away from live; ${trials} trials` }
 }
 
 /**
@@ -319,6 +320,6 @@ export async function backfill(
     trials: out,
     signInMs: signIn,
     reconcileMs: rec,
-    note: `${o.n} queued rows in the database; engine.start() + signIn() on an empty store → all ${o.n} in the local queue (startup reconcile, keyset pages of 500); ${o.trials} runs`,
+    note: `${o.n} queued rows in the database; engine.start() + signIn() on an empty store → all ${o.n} in the local queue (startup reconcile, keyset pages of 1,000); ${o.trials} runs`,
   }
 }

@@ -120,9 +120,14 @@ export function checkStore(s: Pick<ValidSettings, 'dataDir'>, source: DataDirSou
   const t0 = Date.now()
   const which = `${s.dataDir} (${DATA_DIR_SOURCE_TEXT[source]})`
   try {
-    const store = Store.open({ path: join(s.dataDir, 'bayalert.db'), log: quiet, clock: systemClock })
+    // Not on a ring path: doctor may wait for a running app's short transactions like any reader would, and it
+    // does not prune that app's store (its write lock would make the app hold its writes in memory meanwhile).
+    const store = Store.open({ path: join(s.dataDir, 'bayalert.db'), log: quiet, clock: systemClock, busyTimeoutMs: 2000, pruneOnOpen: false })
     const n = store.listQueue().length
+    // A file that opens but refuses writes (locked by another program, read-only) is the finding.
+    const cannotWrite = store.probeWritable()
     store.close()
+    if (cannotWrite) return { name: 'data dir + store', status: 'fail', detail: `the store in ${which} opens but cannot be written: ${cannotWrite}`, ms: Date.now() - t0 }
     return { name: 'data dir + store', status: 'ok', detail: `${which} writable; store opens (${n} request(s) in the local queue)`, ms: Date.now() - t0 }
   } catch (e) {
     return { name: 'data dir + store', status: 'fail', detail: `the store in ${which} does not open: ${(e as Error).message}`, ms: Date.now() - t0 }

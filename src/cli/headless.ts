@@ -21,10 +21,11 @@ import { DEFAULT_RENDERER_DIR, startUiServer, type UiServer } from './ui-server.
 import { ensureUiBuilt } from './ui-build.js'
 import { UiPushSink } from './ui-sink.js'
 import { parseJoinBudget } from '../core/link/join-window.js'
+import { escalationFromEnv } from '../core/escalation-config.js'
 
 const USAGE = `Usage: npm run headless -- [options]
 
-  --json            one JSON object per line on stdout (ts, type: state|alert|retract|queue|health|error)
+  --json            one JSON object per line on stdout (ts, type: state|alert|retract|queue|health|error|workstations)
   --ui-port N       serve the queue UI and the wallboard on 127.0.0.1 port N (default: any free port);
                     their addresses, with this run's secret, are printed on stderr ("queue UI: …", "wallboard: …")
   --no-ui           serve neither
@@ -106,8 +107,10 @@ export async function main(argv: string[]): Promise<number> {
 
   const joinBudget = parseJoinBudget(process.env.BAYALERT_JOIN_BUDGET)
   if (joinBudget.problem) log.warn(joinBudget.problem)
+  const escalation = escalationFromEnv(process.env)
+  for (const p of escalation.problems) log.warn(p)
   const engine = createEngine(
-    { supabaseUrl: settings.supabaseUrl, anonKey: settings.anonKey, dataDir: settings.dataDir, workstationId: workstationId(), appVersion: appVersion(), joinBudgetPerSec: joinBudget.budget },
+    { supabaseUrl: settings.supabaseUrl, anonKey: settings.anonKey, dataDir: settings.dataDir, workstationId: workstationId(), appVersion: appVersion(), joinBudgetPerSec: joinBudget.budget, ...escalation.config },
     { secrets, sinks, log },
   )
   const detach = attachOutput(engine, out)

@@ -1,13 +1,14 @@
 // Headless terminal output. Two modes:
-//  --json  one JSON object per line on stdout: { ts, type: state|alert|retract|queue|health|error, …fields }
+//  --json  one JSON object per line on stdout: { ts, type: state|alert|retract|queue|health|error|workstations, …fields }
 //          (stdout stays machine-readable: logs and notices go to stderr);
 //  text    event lines, plus a live queue + state line redrawn in place when stdout is a TTY (ANSI).
 // Alerts reach the terminal as an AlertSink (tier 'terminal'), so they are exactly what the pipeline
 // delivered; state/queue/health/error and alert updates (enrichment) come from engine events.
 import type { Alert, AlertSink } from '../core/ports.js'
 import type { EngineHandle } from '../core/engine-api.js'
-import type { EngineSnapshot, HealthSummary, LinkState, QueueItem } from '../shared/types.js'
-import type { RetractWhy } from '../core/ports.js'
+import type { EngineSnapshot, HealthSummary, LinkState, QueueItem, WorkstationWatch } from '../shared/types.js'
+import { liveText, watchLine } from '../shared/workstations-text.js'
+import type { RetractEvent, RetractWhy } from '../core/ports.js'
 
 export type Writer = (line: string) => void
 
@@ -60,6 +61,18 @@ export function alertFields(a: Alert): Record<string, unknown> {
     title: a.title,
     body: a.body,
     ...(a.summaryOf ? { summaryOf: a.summaryOf } : {}),
+    ...(a.escalated ? { escalated: true } : {}),
+  }
+}
+
+/** The `workstations` JSON line: the watch of the last check-in (null: not known). */
+export function workstationsFields(w: WorkstationWatch | null): Record<string, unknown> {
+  if (!w) return { live: null, total: null, silent: [], list: [] }
+  return {
+    live: w.live,
+    total: w.total,
+    silent: w.silent.map((x) => ({ name: x.name, since: new Date(x.since).toISOString() })),
+    list: w.list.map((e) => ({ name: e.name, mechanic: e.mechanic, state: e.state, version: e.version, lastSeen: new Date(e.lastSeen).toISOString(), live: e.live })),
   }
 }
 
@@ -90,12 +103,13 @@ export class TerminalOutput {
   /** Customer names of the requests in the queue (and of those rung since), by request id. */
   private readonly names = new Map<string, string>()
   /** Why and who for retracts announced by the engine and not yet written by the sink. */
-  private readonly withdrawing = new Map<string, { why: RetractWhy; name: string | undefined }>()
+  private readonly withdrawing = new Map<string, { why: RetractWhy; name: string | undefined; takenBy: string | null | undefined }>()
   /** Requests whose acknowledgement was already written (acknowledging twice is one event). */
   private readonly acknowledgedShown = new Set<string>()
 
   private status = ''
   private lastQueueKey = ''
+  private lastWatchKey = ''
   /** JSON mode: alert texts replaced since the last queue line, sent with the next one. */
   private pendingUpdates: Record<string, unknown>[] = []
   constructor(private readonly o: OutputOptions) {}
@@ -105,7 +119,7 @@ export class TerminalOutput {
   }
 
   /** Writes one event. JSON: a line. Text: a line above the redrawn status line. */
-  emit(type: 'state' | 'alert' | 'retract' | 'queue' | 'health' | 'error', fields: Record<string, unknown>, text?: string): void {
+  emit(type: 'state' | 'alert' | 'retract' | 'queue' | 'health' | 'error' | 'workstations', fields: Record<string, unknown>, text?: string): void {
     if (this.o.json) {
       this.o.out(JSON.stringify({ ts: new Date().toISOString(), type, ...fields }))
       return
@@ -130,7 +144,7 @@ export class TerminalOutput {
   alert(a: Alert): void {
     for (const q of a.items) if (q.details.customerName) this.names.set(q.requestId, q.details.customerName)
     const time = new Date().toLocaleTimeString()
-    const tag = a.kind === 'health' ? this.colour('⚠ health', C.yellow) : this.colour(`🔔 ${a.kind}`, C.bold)
+    const tag = a.kind === 'health' ? this.colour('⚠ health', C.yellow) : a.escalated ? this.colour('🚨 URGENT', `${C.bold}${C.red}`) : this.colour(`🔔 ${a.kind}`, C.bold)
     const lat = a.latencyMs !== null ? this.colour(` (${a.latencyMs} ms)`, C.dim) : ''
     this.emit('alert', alertFields(a), `${this.colour(time, C.dim)} ${tag} ${a.title} — ${a.body}${lat}`)
   }
@@ -152,11 +166,11 @@ export class TerminalOutput {
    * The engine announced a retract (before its sinks are called): remember why, and the name while the
    * queue still has it — the queue update that drops the request may reach us before the sink does.
    */
-  withdrawn(e: { requestId: string; why: RetractWhy }): void {
-    this.withdrawing.set(e.requestId, { why: e.why, name: this.names.get(e.requestId) })
+  withdrawn(e: RetractEvent): void {
+    this.withdrawing.set(e.requestId, { why: e.why, name: this.names.get(e.requestId), takenBy: e.takenBy })
   }
 
-  /** The sink's retract. JSON: one line per call (why and customerName added when known). Text: one line per event. */
+  /** The sink's retract. JSON: one line per call (why, customerName and takenBy added when known). Text: one line per event. */
   retract(requestId: string): void {
     const known = this.withdrawing.get(requestId)
     this.withdrawing.delete(requestId)
@@ -166,12 +180,13 @@ export class TerminalOutput {
       this.names.delete(requestId)
       this.acknowledgedShown.delete(requestId)
     }
-    const fields = { requestId, ...(why ? { why } : {}), ...(name ? { customerName: name } : {}) }
+    const takenBy = why === 'taken' ? known?.takenBy : undefined
+    const fields = { requestId, ...(why ? { why } : {}), ...(name ? { customerName: name } : {}), ...(takenBy ? { takenBy } : {}) }
     if (!this.o.json && why === 'acknowledged') {
       if (this.acknowledgedShown.has(requestId)) return
       this.acknowledgedShown.add(requestId)
     }
-    const what = why ? RETRACT_TEXT[why] : 'left the queue or was acknowledged'
+    const what = why ? `${RETRACT_TEXT[why]}${takenBy ? ` by ${takenBy}` : ''}` : 'left the queue or was acknowledged'
     this.emit('retract', fields, `${this.colour(new Date().toLocaleTimeString(), C.dim)} ✓ ${requestLabel(requestId, name)} ${what}`)
   }
 
@@ -186,6 +201,22 @@ export class TerminalOutput {
     const updates = this.pendingUpdates
     this.pendingUpdates = []
     this.emit('queue', { ...queueFields(items), ...(updates.length ? { updates } : {}) })
+  }
+
+  /**
+   * The workstation watch, when who is live or silent changed (not on every check-in): JSON a `workstations` line
+   * (live, total, silent [{name, since}], list); text "2 of 3 workstations live — Bay 3 silent since 10:42".
+   */
+  workstations(w: WorkstationWatch | null | undefined): void {
+    const watch = w ?? null
+    const key = JSON.stringify(watch && [watch.live, watch.total, watch.silent.map((x) => x.name)])
+    if (key === this.lastWatchKey) return
+    const first = this.lastWatchKey === ''
+    this.lastWatchKey = key
+    if (!watch && first) return
+    const colour = watch && watch.silent.length ? C.yellow : C.green
+    const text = watch ? this.colour(watchLine(watch), colour) : this.colour('workstation watch: not known (signed out)', C.dim)
+    this.emit('workstations', workstationsFields(watch), `${this.colour(new Date().toLocaleTimeString(), C.dim)} ${text}`)
   }
 
   health(h: HealthSummary): void {
@@ -205,7 +236,8 @@ export class TerminalOutput {
       .join(', ')
     const more = s.queue.length > 4 ? ` +${s.queue.length - 4}` : ''
     const paused = s.paused ? this.colour(' [paused]', C.yellow) : ''
-    const line = `${this.colour(`[${s.link.state}]`, STATE_COLOUR[s.link.state])}${paused} ${s.queue.length} waiting${waiting ? `: ${waiting}${more}` : ''}`
+    const watch = s.workstations ? ` · ${liveText(s.workstations)}` : ''
+    const line = `${this.colour(`[${s.link.state}]`, STATE_COLOUR[s.link.state])}${paused} ${s.queue.length} waiting${waiting ? `: ${waiting}${more}` : ''}${watch}`
     const cols = process.stdout.columns ?? 120
     this.status = line.length > cols + 20 ? line.slice(0, cols + 10) : line
     this.o.raw(`\r\x1b[2K${this.status}`)
@@ -231,7 +263,8 @@ export class BellSink implements AlertSink {
   readonly tier = 'sound' as const
   constructor(private readonly write: (s: string) => void) {}
   alert(a: Alert): void {
-    if (a.kind !== 'health') this.write('\x07')
+    // Escalated (too few workstations live): three bells instead of one.
+    if (a.kind !== 'health') this.write(a.escalated ? '\x07\x07\x07' : '\x07')
   }
 }
 
@@ -243,6 +276,7 @@ export function attachOutput(engine: EngineHandle, out: TerminalOutput): () => v
     engine.on('update', (a) => out.update(a)),
     engine.on('snapshot', (s) => {
       out.queue(s.queue)
+      out.workstations(s.workstations)
       out.redraw(s)
     }),
     engine.on('health', (h) => out.health(h)),

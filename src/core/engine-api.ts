@@ -1,14 +1,14 @@
 // The engine's command and event surface, as the hosts (Electron main, headless CLI, tests) see it.
 // Implemented by src/core/engine.ts. Hosts code against this interface only.
 import type { AcceptResult, EngineSnapshot, HealthSummary, HistoryEntry, LinkState, PauseRequest } from '../shared/types.js'
-import type { Alert, AlertSink, Clock, Logger, RetractWhy, SecretStore } from './ports.js'
+import type { Alert, AlertSink, Clock, Logger, RetractEvent, SecretStore } from './ports.js'
 
 export interface EngineEvents {
   snapshot: EngineSnapshot
   alert: Alert
   /** A shown request's alert text changed (details arrived after a basic ring); not a ring. */
   update: Alert
-  retract: { requestId: string; why: RetractWhy }
+  retract: RetractEvent
   state: LinkState
   health: HealthSummary
   error: { message: string; cause?: string }
@@ -60,11 +60,20 @@ export interface EngineConfig {
   safetyReconcileMs?: number
   repeatIntervalMs?: number
   repeatMaxCount?: number
+  /** The mechanic's amber/red thresholds: repeats come sooner as a wait grows. Unset: every repeat one interval apart. */
+  urgency?: { amberAfterMs: number; redAfterMs: number }
   /**
    * Channel joins per second the shop's Supabase plan allows (default 100, Free; Pro 500): after losing the server
    * the fleet spreads its rejoins to stay under it (hosts read BAYALERT_JOIN_BUDGET).
    */
   joinBudgetPerSec?: number
+  /**
+   * Escalation (src/core/desk/escalation.ts): a request waiting unclaimed this long (default 3 min) while fewer than
+   * `escalateBelowLive` workstations are live (default 2) rings every `escalatedRepeatMs` (default 30 s), louder.
+   */
+  escalateAfterMs?: number
+  escalateBelowLive?: number
+  escalatedRepeatMs?: number
 }
 
 export interface EnginePorts {

@@ -5,10 +5,11 @@ import { join } from 'node:path'
 import type { AcceptResult, EngineSnapshot, HealthSummary, HistoryEntry, LinkState, PauseRequest } from '../shared/types.js'
 import { DEFAULT_FLAGS } from '../shared/types.js'
 import type { EngineConfig, EngineEvents, EngineHandle, EnginePorts } from './engine-api.js'
-import type { Clock } from './ports.js'
+import type { Alert, Clock } from './ports.js'
 import { systemClock } from './ports.js'
 import { SERVER_TEXT_MAX, serverText } from './server-text.js'
 import { openStateCore, type StateCore, type StateCoreOptions } from './desk/state-core.js'
+import { openWithRetry, STORE_OPEN_BACKOFF } from './store/open-retry.js'
 import { isUuid } from './feed/parse.js'
 import { LinkSupervisor, type LinkConfig } from './link/supervisor.js'
 import { callAccept } from './outbox/accept-call.js'
@@ -20,6 +21,12 @@ import { TimerRegistry } from './link/timers.js'
 import { Feed, type DeliveryPaths } from './feed/feed.js'
 import { CheckInLoop, type PrivatePathReporter } from './feed/check-in.js'
 import { DEFAULT_JOIN_BUDGET_PER_SEC, joinWindowMs } from './link/join-window.js'
+import { TakenNotices } from './taken-notices.js'
+import { acceptAnswer } from './accept-answer.js'
+import { Escalator } from './desk/escalator.js'
+import { DEFAULT_ESCALATION } from './desk/escalation.js'
+import { systemTimers } from './desk/timers.js'
+import { WatchKeeper } from './workstation-watch.js'
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export interface EngineTuning {
@@ -67,7 +74,11 @@ export class Engine implements EngineHandle {
   checkIn: CheckInLoop | null = null
   outbox: Outbox | null = null
   private historyRecorder: HistoryRecorder | null = null
+  escalator: Escalator | null = null
+  watch: WatchKeeper | null = null
   private readonly offs: (() => void)[] = []
+  private readonly taken = new TakenNotices()
+  private cancelTakenExpiry: (() => void) | null = null
 
   constructor(
     readonly config: EngineConfig,
@@ -88,8 +99,8 @@ export class Engine implements EngineHandle {
   private async doStart(): Promise<void> {
     const { config, ports, tuning } = this
     const log = ports.log
-    try {
-      this.core = openStateCore({
+    const openCore = (): StateCore =>
+      openStateCore({
         ...tuning.stateCore,
         dbPath: join(config.dataDir, 'bayalert.db'),
         nativeBinding: config.sqliteNativeBinding,
@@ -98,6 +109,18 @@ export class Engine implements EngineHandle {
         clock: this.clock,
         repeatIntervalMs: config.repeatIntervalMs ?? tuning.stateCore?.repeatIntervalMs,
         repeatMaxCount: config.repeatMaxCount ?? tuning.stateCore?.repeatMaxCount,
+        ...(config.urgency ? { urgency: config.urgency } : {}),
+      })
+    let core: StateCore | null
+    try {
+      // A store that cannot open for a reason that can pass (locked, no permission, disk full) is tried again
+      // with backoff, offline with the reason meanwhile; start() resolves once it opened (or the engine stopped).
+      core = await openWithRetry({
+        open: openCore,
+        timers: this.timers,
+        policy: tuning.stateCore?.storeRetry ?? STORE_OPEN_BACKOFF,
+        random: tuning.random,
+        failed: (reason, attempt, retryInMs) => this.storeOpenFailed(reason, attempt, retryInMs),
       })
     } catch (e) {
       const message = `Cannot open the local store in ${config.dataDir}: ${(e as Error)?.message ?? e}`
@@ -105,12 +128,40 @@ export class Engine implements EngineHandle {
       this.emit('error', { message, cause: String((e as Error)?.stack ?? e) })
       throw new Error(message, { cause: e })
     }
-    const { desk, health } = this.core
+    if (core === null) return // stopped while waiting for the store
+    this.core = core
+    const { desk, health } = core
+    const escalator = new Escalator({
+      clock: this.clock,
+      timers: tuning.stateCore?.timers ?? systemTimers,
+      log,
+      tuning: {
+        afterMs: config.escalateAfterMs ?? DEFAULT_ESCALATION.afterMs,
+        belowLive: config.escalateBelowLive ?? DEFAULT_ESCALATION.belowLive,
+        repeatMs: config.escalatedRepeatMs ?? DEFAULT_ESCALATION.repeatMs,
+      },
+      queue: () => desk.queue(),
+      ring: (alert) => desk.ringEscalated(alert),
+      count: (key) => health.count(key),
+    })
+    this.escalator = escalator
     this.offs.push(
-      desk.on('queue', () => this.queueSnapshot()),
+      // Every change that can start, stop or silence an escalation: the queue, a pause, the flags.
+      desk.on('queue', () => escalator.evaluate()),
+      desk.on('pause', () => escalator.evaluate()),
+      desk.on('flags', () => escalator.evaluate()),
+    )
+    this.offs.push(
+      desk.on('queue', (items) => {
+        this.taken.rememberQueue(items)
+        this.queueSnapshot()
+      }),
       desk.on('alert', (a) => this.emit('alert', a)),
       desk.on('update', (a) => this.emit('update', a)),
-      desk.on('retract', (r) => this.emit('retract', r)),
+      desk.on('retract', (r) => {
+        if (this.taken.retracted(r, this.clock.now())) this.takenChanged()
+        this.emit('retract', r)
+      }),
       desk.on('pause', () => this.queueSnapshot()),
       desk.on('flags', () => this.queueSnapshot()),
       desk.on('notice', () => this.refreshState()),
@@ -160,6 +211,17 @@ export class Engine implements EngineHandle {
       },
     })
     const feed = this.feed
+    const checkInPeriodMs = tuning.workstationHeartbeatMs ?? config.safetyReconcileMs ?? 60_000
+    const watch = new WatchKeeper({
+      clock: this.clock,
+      log,
+      count: (key) => health.count(key),
+      // Three periods: one late or failed check-in is not yet a dead workstation.
+      silentAfterMs: 3 * checkInPeriodMs,
+      escalator,
+      changed: () => this.queueSnapshot(),
+    })
+    this.watch = watch
     this.checkIn = new CheckInLoop({
       client: link.client,
       log,
@@ -182,6 +244,8 @@ export class Engine implements EngineHandle {
       reconcile: (trigger) => feed.reconcile(trigger),
       useCheckIn: (on) => feed.useCheckIn(on),
       applyFlagRows: (rows) => feed.applyFlagRows(rows),
+      applyRoster: (roster) => watch.apply(roster),
+      watchArgs: () => watch.args(),
       // The link's fallback hooks, where this link has them.
       privatePath: link as unknown as PrivatePathReporter,
     })
@@ -208,6 +272,7 @@ export class Engine implements EngineHandle {
         } else {
           this.feed?.disable()
           checkIn.pause()
+          watch.clear()
         }
         this.queueSnapshot()
       }),
@@ -222,6 +287,7 @@ export class Engine implements EngineHandle {
     this.timers.closeAll()
     this.checkIn?.stop()
     this.outbox?.stop()
+    this.escalator?.stop()
     // Only waiting for start to settle: its rejection went to start()'s own caller (and a store failure was logged above).
     await this.started?.catch(() => {})
     this.feed?.stop()
@@ -274,17 +340,12 @@ export class Engine implements EngineHandle {
     }
     this.feed?.reconcile('manual')
     if (outcome.kind === 'done' || outcome.kind === 'taken') this.historyRecorder?.claimed(requestId, outcome.kind === 'done', outcome.kind === 'taken' ? outcome.takenBy : null)
-    switch (outcome.kind) {
-      case 'done':
-        return { ok: true }
-      case 'taken':
-        return { ok: false, reason: 'already-taken', message: outcome.takenBy ? `Taken by ${outcome.takenBy}.` : 'Another mechanic has already taken this request.' }
-      case 'gone':
-        return { ok: false, reason: 'not-found', message: outcome.message }
-      case 'refused':
-        this.ports.log.warn('engine: accept refused', { requestId, cause: outcome.message })
-        return { ok: false, reason: 'error', message: outcome.message }
+    if (outcome.answer === undefined) {
+      // No answer to read: the call itself was refused (permission, a missing function).
+      this.ports.log.warn('engine: accept refused', { requestId, cause: outcome.kind === 'refused' ? outcome.message : outcome.kind })
+      return { ok: false, reason: 'error', message: outcome.kind === 'refused' ? outcome.message : 'Could not accept.' }
     }
+    return acceptAnswer(outcome.answer)
   }
 
   /** Claims are sent while signed in and the link is up (live, or degraded but reaching the server). */
@@ -301,7 +362,7 @@ export class Engine implements EngineHandle {
 
   private openHistory(): void {
     const { store, desk, health } = this.core!
-    const recorder = new HistoryRecorder(store.prepareTable((db) => new HistoryTable(db)), this.clock, this.ports.log, (k) => health.count(k))
+    const recorder = new HistoryRecorder(store.prepareTable((connection) => new HistoryTable(connection)), this.clock, this.ports.log, (k) => health.count(k))
     this.historyRecorder = recorder
     this.offs.push(
       desk.on('queue', (items) => recorder.queue(items)),
@@ -312,7 +373,7 @@ export class Engine implements EngineHandle {
 
   private openOutbox(link: LinkSupervisor, health: StateCore['health']): Outbox {
     this.outbox = new Outbox({
-      table: this.core!.store.prepareTable((db) => new OutboxTable(db)),
+      table: this.core!.store.prepareTable((connection) => new OutboxTable(connection)),
       send: (requestId) => callAccept(link.client, requestId),
       canSend: () => this.canSendClaims(),
       timers: this.timers,
@@ -375,7 +436,21 @@ export class Engine implements EngineHandle {
       user: this.link?.currentUser?.email ?? null,
       health: core.health.summary(),
       outbox: this.outbox?.entries() ?? [],
+      taken: this.taken.current(this.clock.now()),
+      workstations: this.watch?.watch ?? null,
     }
+  }
+
+  /** A "taken by" notice appeared: a snapshot now, and another when the oldest one expires. */
+  private takenChanged(): void {
+    this.queueSnapshot()
+    this.cancelTakenExpiry?.()
+    const at = this.taken.nextExpiry()
+    if (at === null) return
+    this.cancelTakenExpiry = this.timers.after(at - this.clock.now(), () => {
+      this.cancelTakenExpiry = null
+      this.takenChanged()
+    })
   }
 
   // --- state --------------------------------------------------------------------------------------------
@@ -404,6 +479,32 @@ export class Engine implements EngineHandle {
       this.displayed = next
       this.emit('state', this.displayed)
       this.queueSnapshot()
+    }
+  }
+
+  /** The store did not open (locked, no permission, disk full): offline with the reason, one health alert, and the retries go on. */
+  private storeOpenFailed(reason: string, attempt: number, retryInMs: number): void {
+    const log = this.ports.log
+    log.error('engine: the local store cannot open; trying again', { dataDir: this.config.dataDir, cause: reason, attempt, retryInMs })
+    this.displayed = { state: 'offline', reason: `Local store cannot open: ${reason} — trying again`, since: attempt === 1 ? this.clock.now() : this.displayed.since }
+    this.emit('state', this.displayed)
+    this.queueSnapshot()
+    if (attempt > 1) return
+    this.emit('error', { message: `Cannot open the local store in ${this.config.dataDir}: ${reason}`, cause: reason })
+    const alert: Alert = {
+      kind: 'health',
+      title: 'BayAlert cannot open its local store',
+      body: `${reason}. It is not ringing for new requests until it can; it keeps trying by itself.`,
+      detail: 'basic',
+      items: [],
+      latencyMs: null,
+    }
+    this.emit('alert', alert)
+    // No alert pipeline without a store: straight to every sink, each failure logged on its own.
+    for (const sink of this.ports.sinks) {
+      Promise.resolve()
+        .then(() => sink.alert(alert))
+        .catch((e) => log.error('engine: a sink failed to deliver the store alert', { sink: sink.name, cause: String((e as Error)?.message ?? e) }))
     }
   }
 

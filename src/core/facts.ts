@@ -10,6 +10,9 @@ import { FIELD_LIMITS, safeText, validRequestId } from './alerts/safe-text.js'
 
 export const FactSourceSchema = z.enum(['broadcast', 'db-broadcast', 'postgres_changes', 'reconcile'])
 
+/** A mechanic's display name as a workstation shows it ("taken by Ana"); longer names are cut. */
+export const TAKER_NAME_LIMIT = 80
+
 const RequestIdSchema = z.string().refine(validRequestId, 'not a request id (1 to 128 letters, digits and _.:-)')
 /**
  * A server time in the one canonical spelling the store's dedup keys use (canonicalTime's output,
@@ -60,6 +63,11 @@ export const RemovedFactSchema = z.strictObject({
   requestId: RequestIdSchema,
   reason: z.enum(['accepted', 'cancelled', 'deleted', 'other']),
   status: z.string().max(64).nullable(),
+  /**
+   * Who took it: the taker's display name when the trusted broadcast named them (request_accepted's taken_by);
+   * absent or null when the source does not say (postgres_changes, a reconcile, a nameless mechanic).
+   */
+  takenBy: cleanText(TAKER_NAME_LIMIT).nullable().optional(),
 })
 export type RemovedFact = z.infer<typeof RemovedFactSchema>
 

@@ -25,6 +25,11 @@ export interface Alert {
   items: QueueItem[]
   /** Commit → alert latency in ms, when the commit time is known. */
   latencyMs: number | null
+  /**
+   * Escalated (src/core/desk/escalation.ts): a request waited past the threshold while too few workstations are
+   * live. Sinks make it louder: full volume, an urgent notification, a marked terminal line.
+   */
+  escalated?: boolean
 }
 
 /** Which feature flag gates a sink (TIER_FLAG; 'in-app' and 'terminal' only obey the master switch). */
@@ -43,6 +48,13 @@ export const TIER_FLAG: Record<SinkTier, keyof FeatureFlags | null> = {
  * was deleted or is no longer in the server's queue ('removed'), or it was acknowledged here (it stays queued).
  */
 export type RetractWhy = 'taken' | 'cancelled' | 'removed' | 'acknowledged'
+
+/** A request's alert was withdrawn, and why. takenBy: the taker's display name when the removal named them (null: nobody by name). */
+export interface RetractEvent {
+  requestId: string
+  why: RetractWhy
+  takenBy?: string | null
+}
 
 export interface AlertSink {
   readonly name: string

@@ -92,11 +92,15 @@ export class EngineHost {
       engine.on('alert', (a) => this.alertListeners.forEach((l) => l(a))),
       engine.on('error', (e) => this.log.warn('engine error', { message: e.message })),
     ]
-    try {
-      await engine.start()
-    } catch (err) {
+    // An engine whose store cannot open yet keeps trying on its own (offline, with the reason, in its snapshots);
+    // the host stops waiting at its first error instead of holding the rest of the app's start behind it.
+    let firstError = (): void => {}
+    const erred = new Promise<void>((resolve) => (firstError = resolve))
+    this.unsubscribe.push(engine.on('error', () => firstError()))
+    const started = engine.start().catch((err) => {
       this.log.error('engine start failed', { error: err instanceof Error ? err.message : String(err) })
-    }
+    })
+    await Promise.race([started, erred])
     this.emitSnapshot(engine.snapshot())
   }
 

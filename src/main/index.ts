@@ -1,15 +1,19 @@
 // Electron main: composition only. Each imported module adapts one OS feature to one engine port;
 // this file creates them in the right order and connects them.
-import { app, dialog, net, Notification, powerMonitor, safeStorage, session, type WebContents } from 'electron'
+import { app, dialog, globalShortcut, net, Notification, powerMonitor, safeStorage, session, shell, type WebContents } from 'electron'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createEngine } from '../core/engine.js'
 import { installApplicationMenu } from './app-menu.js'
 import { installAppProtocol, registerAppScheme } from './app-protocol.js'
+import { registerAlertPrefsHandlers } from './alert-prefs-ipc.js'
+import { AlertPrefsService } from './alert-prefs-service.js'
+import { urgencyThresholds } from '../shared/alert-prefs.js'
 import { AttentionSink } from './attention-sink.js'
 import { registerDiagnosticsExport, saveDialog } from './diagnostics-export.js'
 import { engineConfigFor, engineConfigKey } from './engine-config.js'
 import { parseJoinBudget } from '../core/link/join-window.js'
+import { escalationFromEnv } from '../core/escalation-config.js'
 import { EngineHost } from './engine-host.js'
 import { FirstRunService } from './first-run-service.js'
 import { HostFaults } from './host-faults.js'
@@ -19,6 +23,10 @@ import { openAppLog } from './app-log.js'
 import { getStartAtLogin, HIDDEN_ARG, loginItemSupported, setStartAtLogin, type LoginItemEnv } from './login-item.js'
 import { sqliteNativeBinding } from './native-binding.js'
 import { NotificationSink } from './notification-sink.js'
+import { activationHandler, openUrlHandler, secondInstanceHandler } from './notification-actions/router.js'
+import { takeFromNotification } from './notification-actions/take-from-notification.js'
+import { GlobalShortcut } from './global-shortcut/shortcut.js'
+import { oldestWaiting } from './global-shortcut/oldest-waiting.js'
 import { appPaths } from './paths.js'
 import { provisioningPaths, readProvisioning } from './provisioning.js'
 import { wirePowerEvents } from './power.js'
@@ -33,7 +41,7 @@ import { reportStartupFailure } from './startup-failure.js'
 import { TrayController } from './tray.js'
 import { push } from './typed-ipc.js'
 import { createUpdateController } from './updater.js'
-import { createQueueWindowController } from './windows.js'
+import { createQueueWindowController, WALLBOARD_URL, wallboardWindowOptions } from './windows.js'
 
 // Must match electron-builder.yml appId: Windows toasts need the AUMID of the Start-menu shortcut that
 // NSIS writes (electron#10864). Call before any window or notification exists.
@@ -74,10 +82,15 @@ async function main(): Promise<void> {
   )
   // A tray app keeps running with no windows; only the tray's Quit ends it.
   app.on('window-all-closed', () => {})
-  // Registered before the first await so a second launch during start-up is not lost.
-  let showQueue: (() => void) | null = null
-  let showWhenReady = false
-  app.on('second-instance', () => (showQueue ? showQueue() : (showWhenReady = true)))
+  // Registered before the first await so a second launch (or a bayalert:// activation) during start-up is not lost.
+  let secondInstance: ((argv: readonly unknown[]) => void) | null = null
+  let earlyArgv: readonly unknown[] | null = null
+  app.on('second-instance', (_e, argv) => (secondInstance ? secondInstance(argv) : (earlyArgv = argv ?? [])))
+  let openUrl: ((url: unknown) => void) | null = null
+  app.on('open-url', (e, url) => {
+    e.preventDefault()
+    if (openUrl) openUrl(url)
+  })
 
   await app.whenReady()
   installApplicationMenu(platform, app.isPackaged)
@@ -93,8 +106,11 @@ async function main(): Promise<void> {
   if (settings.removedSecretKey()) log.warn('deleted a saved service-role/secret key from the settings file')
   const secrets = new SafeStorageSecretStore(safeStorage, openKeyValueStore('secrets'), platform, log)
   const view = async (loaded: LoadedSettings) => settingsView(loaded, await secrets.status())
+  const alertPrefs = new AlertPrefsService(kv, provisioning.values.repeatIntervalSeconds)
+  for (const p of alertPrefs.view().problems) log.warn('alert preferences', { problem: p })
 
   const queueWindow = createQueueWindowController(paths.preload, app.isPackaged, undefined, { log, onGaveUp: faultSink })
+  const wallboardWindow = createQueueWindowController(paths.preload, app.isPackaged, WALLBOARD_URL, { log, onGaveUp: faultSink }, wallboardWindowOptions)
   const sound = new SoundWindow(paths.preload, app.isPackaged, log, undefined, faultSink)
   sound.open()
 
@@ -108,9 +124,25 @@ async function main(): Promise<void> {
 
   let tray: TrayController | null = null
 
-  const soundSink = new SoundSink({ player: sound, enabled: () => settings.get().settings.soundEnabled })
+  const soundSink = new SoundSink({ player: sound, enabled: () => settings.get().settings.soundEnabled, prefs: () => alertPrefs.get() })
+  // Take it from the notification, or open the queue on its request (notification-actions/).
+  const openOn = (requestId: string | null) => {
+    queueWindow.show()
+    if (requestId) queueWindow.sendWhenReady('queue:focus', requestId)
+  }
+  const tell = (title: string, body: string) => {
+    if (Notification.isSupported()) new Notification({ title, body: body.slice(0, 300), silent: true }).show()
+  }
+  const takeFromToast = takeFromNotification({ accept: (id) => host.accept(id), open: openOn, tell, log })
+  const actionHandlers = { take: (id: string) => void takeFromToast(id), open: openOn }
+  const refusedActivation = (why: string) => log.warn('refused an activation', { why })
+  if (platform === 'win32') {
+    // Electron's AUMID activation path; an Electron without it still shows the toasts, but their buttons do nothing — said once.
+    if (typeof Notification.handleActivation === 'function') Notification.handleActivation(activationHandler({ handlers: actionHandlers, refused: refusedActivation }))
+    else log.warn('this Electron has no Notification.handleActivation: Take it on a toast cannot reach the app; the queue window still can')
+  }
   const sinks = [
-    new NotificationSink({ platform, showQueue: () => queueWindow.show(), log }),
+    new NotificationSink({ platform, showQueue: () => queueWindow.show(), log, actions: actionHandlers }),
     soundSink,
     new AttentionSink({
       platform,
@@ -138,6 +170,7 @@ async function main(): Promise<void> {
     loginItem: () => ({ supported: loginItemSupported(loginEnv), enabled: getStartAtLogin(loginEnv) }),
     actions: {
       showQueue: () => queueWindow.show(),
+      openWallboard: () => wallboardWindow.show(),
       acknowledgeAll: () => void host.acknowledgeAll(),
       pause: (r) => void host.pause(r).catch((e) => log.warn('pause failed', { error: String(e) })),
       resume: () => void host.resume().catch((e) => log.warn('resume failed', { error: String(e) })),
@@ -154,6 +187,7 @@ async function main(): Promise<void> {
   host.onSnapshot((s) => {
     tray?.update(s)
     push(queueWindow.existing()?.webContents, 'engine:snapshot', s)
+    push(wallboardWindow.existing()?.webContents, 'engine:snapshot', s)
   })
 
   let sessionPersists = false
@@ -195,6 +229,7 @@ async function main(): Promise<void> {
   })
 
   registerIpcHandlers({ host, settings, view, updateStatus: () => updates.status(), firstRun, log })
+  registerAlertPrefsHandlers({ prefs: alertPrefs, testSound: () => soundSink.test(), openExternal: (url) => shell.openExternal(url), log })
   registerDiagnosticsExport({
     facts: async () => ({
       snapshot: host.snapshot(),
@@ -212,6 +247,7 @@ async function main(): Promise<void> {
 
   const joinBudget = parseJoinBudget(process.env.BAYALERT_JOIN_BUDGET)
   if (joinBudget.problem) log.warn(joinBudget.problem)
+  for (const p of escalationFromEnv(process.env).problems) log.warn(p)
   const engineConfig = (loaded: LoadedSettings) =>
     engineConfigFor({
       loaded,
@@ -221,6 +257,8 @@ async function main(): Promise<void> {
       hostName: hostname(),
       appVersion: app.getVersion(),
       sqliteNativeBinding: sqliteNativeBinding(app.isPackaged, process.env),
+      repeatIntervalSec: alertPrefs.get().repeatIntervalSec,
+      urgency: urgencyThresholds(alertPrefs.get()),
     })
 
   let configuredFor = ''
@@ -234,6 +272,12 @@ async function main(): Promise<void> {
   settings.onChange((loaded) => {
     void reconfigure(loaded)
     void view(loaded).then((v) => push(queueWindow.existing()?.webContents, 'settings:changed', v))
+  })
+  alertPrefs.onChange((v) => {
+    // A new repeat interval needs a new engine (engineConfigKey); colours and sound apply at once.
+    void reconfigure(settings.get())
+    push(queueWindow.existing()?.webContents, 'prefs:changed', v)
+    push(wallboardWindow.existing()?.webContents, 'prefs:changed', v)
   })
   await reconfigure(settings.get())
 
@@ -252,21 +296,39 @@ async function main(): Promise<void> {
     platform,
   })
 
-  showQueue = () => queueWindow.show()
+  // The global shortcut: takes the oldest waiting request, or shows the queue when nobody waits.
+  const shortcut = new GlobalShortcut({
+    registry: globalShortcut,
+    onPress: () => {
+      const oldest = oldestWaiting(host.snapshot().queue)
+      if (oldest) void takeFromToast(oldest.requestId)
+      else openOn(null)
+    },
+    onProblem: (problem) => problem && tell('Shortcut not set up', problem),
+    log,
+  })
+  shortcut.apply(settings.get().settings.globalShortcut ?? '')
+  settings.onChange((loaded) => shortcut.apply(loaded.settings.globalShortcut ?? ''))
+
+  secondInstance = secondInstanceHandler({ handlers: actionHandlers, refused: refusedActivation })
+  openUrl = openUrlHandler({ handlers: actionHandlers, refused: refusedActivation })
   // First run, bad settings or signed out: the window is where that gets fixed, so show it.
   const snap = host.snapshot()
   const needsAttention = !settings.get().configured || settings.get().problems.length > 0 || snap.user === null
-  if (showWhenReady || (!startHidden && needsAttention)) queueWindow.show()
+  if (earlyArgv) secondInstance(earlyArgv)
+  else if (!startHidden && needsAttention) queueWindow.show()
 
   updates.start()
 
   let quitting = false
   app.on('before-quit', (event) => {
     queueWindow.allowClose()
+    wallboardWindow.allowClose()
     if (quitting) return
     quitting = true
     event.preventDefault()
     stopPower()
+    shortcut.clear()
     // Decided before the engine stops: afterwards its queue (who is waiting) is gone.
     const installUpdate = updates.installOnQuit()
     updates.stop()

@@ -13,11 +13,14 @@
 //   stays dismissed, and a summary toast is left alone (the queue window shows the details).
 import { Notification, type NotificationConstructorOptions } from 'electron'
 import type { Alert, AlertSink, Logger } from '../core/ports.js'
+import { platformActions, type NotificationActionHandlers } from './notification-actions/index.js'
 
 export interface NotificationSinkOptions {
   platform: NodeJS.Platform
   showQueue: () => void
   log: Logger
+  /** Take it / open on a request from the notification (notification-actions/); without it a click shows the queue. */
+  actions?: NotificationActionHandlers
 }
 
 export function notificationOptions(alert: Alert, platform: NodeJS.Platform): NotificationConstructorOptions {
@@ -61,10 +64,14 @@ export class NotificationSink implements AlertSink {
 
   private show(slot: string, alert: Alert): void {
     this.close(slot)
-    const n = new Notification(notificationOptions(alert, this.opts.platform))
+    const base = notificationOptions(alert, this.opts.platform)
+    const actions = this.opts.actions
+    const platform = platformActions(this.opts.platform)
+    const n = new Notification(actions ? platform.options(alert, base) : base)
     const covers = new Set(alert.kind === 'summary' ? (alert.summaryOf ?? []) : alert.requestId ? [alert.requestId] : [])
     this.active.set(slot, { n, covers })
-    n.on('click', () => this.opts.showQueue())
+    if (actions) platform.wire(n, alert, actions)
+    else n.on('click', () => this.opts.showQueue())
     n.on('close', () => {
       if (this.active.get(slot)?.n === n) this.active.delete(slot)
     })

@@ -12,6 +12,7 @@ import { classifyKey, keyProblem as coreKeyProblem } from '../core/config.js'
 import { z } from 'zod'
 import { supabaseUrlProblem, type FieldProblems, type SettingsField, type SettingsInput } from '../shared/ipc.js'
 import { EmailSchema } from '../shared/ipc-schemas.js'
+import { GlobalShortcutSchema } from './global-shortcut/accelerator.js'
 
 /**
  * One sentence for the key field, or null when the key is an anon JWT or an sb_publishable_ key. The same
@@ -59,6 +60,7 @@ export const SETTINGS_FIELD_SCHEMAS = {
   anonKey: ruleField(keyProblem),
   email: ruleField(emailProblem),
   soundEnabled: z.boolean(),
+  globalShortcut: GlobalShortcutSchema.optional(),
 }
 
 /** The settings a mechanic saves: usable content, whitespace trimmed (a key pasted with a trailing newline is still the key). */

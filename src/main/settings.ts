@@ -10,6 +10,7 @@ import { type FieldProblems, type ProvisioningView, type SettingsField, type Set
 import { SettingsInputSchema } from '../shared/ipc-schemas.js'
 import { NO_PROVISIONING, type Provisioning } from './provisioning.js'
 import { checkSettingsContent, isSecretKey, SETTINGS_FIELD_SCHEMAS } from './settings-rules.js'
+import { DEFAULT_GLOBAL_SHORTCUT } from './global-shortcut/accelerator.js'
 
 export interface KeyValueStore {
   get(key: string): unknown
@@ -17,7 +18,7 @@ export interface KeyValueStore {
   delete(key: string): void
 }
 
-export const DEFAULT_SETTINGS: SettingsInput = { supabaseUrl: '', anonKey: '', email: '', soundEnabled: true }
+export const DEFAULT_SETTINGS: SettingsInput = { supabaseUrl: '', anonKey: '', email: '', soundEnabled: true, globalShortcut: DEFAULT_GLOBAL_SHORTCUT }
 
 export interface LoadedSettings {
   settings: SettingsInput
@@ -29,7 +30,7 @@ export interface LoadedSettings {
   provisioning: ProvisioningView
 }
 
-const ENV_NAME: Record<Exclude<SettingsField, 'soundEnabled'>, string> = {
+const ENV_NAME: Record<Exclude<SettingsField, 'soundEnabled' | 'globalShortcut'>, string> = {
   supabaseUrl: 'SUPABASE_URL',
   anonKey: 'SUPABASE_ANON_KEY',
   email: 'BAYALERT_EMAIL',
@@ -79,6 +80,11 @@ export function loadSettings(raw: unknown, env: NodeJS.ProcessEnv = {}, provisio
       s.soundEnabled = prov.soundEnabled
       fromProvisioning.push('soundEnabled')
     }
+  }
+  if (obj.globalShortcut !== undefined) {
+    const shortcut = SETTINGS_FIELD_SCHEMAS.globalShortcut.safeParse(obj.globalShortcut)
+    if (shortcut.success && shortcut.data !== undefined) s.globalShortcut = shortcut.data
+    else if (!shortcut.success) note('globalShortcut', `Saved shortcut: ${shortcut.error.issues[0]!.message} The default ${DEFAULT_GLOBAL_SHORTCUT} is used.`)
   }
   return {
     settings: s,
@@ -146,6 +152,10 @@ export class SettingsService {
     if (s.supabaseUrl !== prov.supabaseUrl) stored.supabaseUrl = s.supabaseUrl
     if (s.anonKey !== prov.anonKey) stored.anonKey = s.anonKey
     if (s.soundEnabled !== prov.soundEnabled) stored.soundEnabled = s.soundEnabled
+    // A caller without the field (sign-in, first run, an older window) keeps the shortcut in effect.
+    const shortcut = s.globalShortcut ?? this.current.settings.globalShortcut
+    // Like a provisioned value, the default is not stored: it stays the default.
+    if (shortcut !== undefined && shortcut !== DEFAULT_GLOBAL_SHORTCUT) stored.globalShortcut = shortcut
     this.store.set(KEY, stored)
     this.current = loadSettings(this.store.get(KEY), this.env, this.provisioning)
     for (const l of this.listeners) l(this.current)

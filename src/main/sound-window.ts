@@ -49,7 +49,7 @@ export class SoundWindow implements SoundPlayer {
     void win.loadURL(SOUND_URL)
   }
 
-  play(sound: SoundName): boolean {
+  play(sound: SoundName, volume = 1): boolean {
     if (this.crashedOut && this.budget.take()) {
       this.crashedOut = false
       this.log.info('sound window: starting it again after the restart pause')
@@ -57,7 +57,7 @@ export class SoundWindow implements SoundPlayer {
     }
     const win = this.win
     if (!win || win.isDestroyed() || !this.ready) return false
-    push(win.webContents, 'sound:play', sound)
+    push(win.webContents, 'sound:play', sound, volume)
     return true
   }
 

@@ -28,13 +28,19 @@ export interface TrayModel {
   reason: string
   paused: PauseUntil
   waiting: number
+  /** When the longest wait began (epoch ms), null when nobody waits: the tooltip names it. */
+  longestWaitSince: number | null
   unacknowledged: number
   signedIn: boolean
   loginItem: { supported: boolean; enabled: boolean }
+  /** The workstation watch's line ("2 of 3 workstations live — Bay 3 silent since 10:42"), or null while unknown. */
+  workstations?: string | null
 }
 
 export interface TrayActions {
   showQueue(): void
+  /** The large-type shop-screen view, in a window of its own. */
+  openWallboard(): void
   acknowledgeAll(): void
   pause(request: PauseRequest): void
   resume(): void
@@ -51,9 +57,18 @@ export function pausedLabel(paused: PauseUntil, now: number): string | null {
   return `Alerts paused for ${mins} more min`
 }
 
+/** "longest 7 min", "longest < 1 min", "longest 1 h 05 min". */
+export function longestWaitLabel(since: number, now: number): string {
+  const m = Math.floor(Math.max(0, now - since) / 60_000)
+  if (m < 1) return 'longest < 1 min'
+  if (m < 60) return `longest ${m} min`
+  return `longest ${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`
+}
+
 export function tooltipFor(m: TrayModel, now: number): string {
   const parts = [`BayAlert — ${stateLabel(m.state)}`]
-  if (m.waiting > 0) parts.push(`${m.waiting} waiting`)
+  // The count and the longest wait first: they are what a glance at the tray is for (and Windows cuts the rest).
+  if (m.waiting > 0) parts.push(m.longestWaitSince === null ? `${m.waiting} waiting` : `${m.waiting} waiting, ${longestWaitLabel(m.longestWaitSince, now)}`)
   const p = pausedLabel(m.paused, now)
   if (p) parts.push(p)
   // Windows truncates tray tooltips at 127 characters.
@@ -70,9 +85,11 @@ export function buildTrayMenuTemplate(m: TrayModel, a: TrayActions, now: number)
     { id: 'status', label: `${stateLabel(m.state)} — ${truncate(m.reason, 60)}`, enabled: false },
   ]
   if (paused) items.push({ id: 'paused', label: paused, enabled: false })
+  if (m.workstations) items.push({ id: 'workstations', label: truncate(m.workstations, 80), enabled: false })
   items.push(
     { type: 'separator' },
     { id: 'show', label: m.waiting > 0 ? `Show queue (${m.waiting} waiting)` : 'Show queue', click: () => a.showQueue() },
+    { id: 'wallboard', label: 'Open wallboard', click: () => a.openWallboard() },
     { id: 'ack-all', label: 'Acknowledge all', enabled: m.unacknowledged > 0, click: () => a.acknowledgeAll() },
     { type: 'separator' },
     { id: 'pause-15', label: 'Pause alerts 15 min', click: () => a.pause({ minutes: 15 }) },

@@ -7,7 +7,12 @@
 import { Menu, Tray, nativeImage } from 'electron'
 import { join } from 'node:path'
 import type { EngineSnapshot } from '../shared/types.js'
+import { longestWaitSince } from '../shared/urgency.js'
 import { buildTrayMenuTemplate, tooltipFor, trayIconFile, type TrayActions, type TrayModel } from './tray-model.js'
+import { watchLine } from '../shared/workstations-text.js'
+
+/** How often the tooltip and menu re-check their minute counters. */
+export const TICK_MS = 15_000
 
 export interface TrayControllerOptions {
   iconDir: string
@@ -23,11 +28,13 @@ export class TrayController {
   private menuKey = ''
   private tooltip = ''
   private attention = false
+  private readonly tick: ReturnType<typeof setInterval>
   private model: TrayModel = {
     state: 'signed-out',
     reason: 'Starting…',
     paused: null,
     waiting: 0,
+    longestWaitSince: null,
     unacknowledged: 0,
     signedIn: false,
     loginItem: { supported: false, enabled: false },
@@ -40,6 +47,10 @@ export class TrayController {
     // 'click' is "activation" and may be a double click or never fire on Linux; the menu covers it.
     this.tray.on('click', () => opts.actions.showQueue())
     this.render()
+    // The tooltip's longest wait and the pause label count minutes while no snapshot may arrive (a quiet
+    // queue): re-render on a tick; render() only touches the tray when a text really changed.
+    this.tick = setInterval(() => this.render(), TICK_MS)
+    this.tick.unref?.()
   }
 
   update(snapshot: EngineSnapshot): void {
@@ -48,9 +59,11 @@ export class TrayController {
       reason: snapshot.link.reason,
       paused: snapshot.paused,
       waiting: snapshot.queue.length,
+      longestWaitSince: longestWaitSince(snapshot.queue),
       unacknowledged: snapshot.queue.filter((q) => !q.acknowledged).length,
       signedIn: snapshot.user !== null,
       loginItem: this.opts.loginItem(),
+      workstations: snapshot.workstations ? watchLine(snapshot.workstations) : null,
     }
     this.render()
   }
@@ -68,6 +81,7 @@ export class TrayController {
   }
 
   destroy(): void {
+    clearInterval(this.tick)
     this.tray.destroy()
   }
 

@@ -10,6 +10,7 @@ import { push } from './typed-ipc.js'
 
 export const QUEUE_URL = `${APP_ORIGIN}/index.html`
 export const SOUND_URL = `${APP_ORIGIN}/sound.html`
+export const WALLBOARD_URL = `${APP_ORIGIN}/wallboard.html`
 
 export function queueWindowOptions(preload: string, isPackaged: boolean): BrowserWindowConstructorOptions {
   return {
@@ -23,6 +24,26 @@ export function queueWindowOptions(preload: string, isPackaged: boolean): Browse
     backgroundColor: '#0f1419',
     // The queue's "waiting 3 min" counters and snapshot pushes must keep ticking while the window is
     // behind others; alerts themselves never depend on this window.
+    webPreferences: secureWebPreferences(preload, isPackaged, { backgroundThrottling: false }),
+  }
+}
+
+/**
+ * The wallboard: a shop screen across the bay, so large and resizable, full screen allowed, and like the
+ * queue window it hides on close (alerts never depend on it). Read-only: same preload, same sender check.
+ */
+export function wallboardWindowOptions(preload: string, isPackaged: boolean): BrowserWindowConstructorOptions {
+  return {
+    width: 1280,
+    height: 720,
+    minWidth: 480,
+    minHeight: 320,
+    show: false,
+    title: 'BayAlert — wallboard',
+    autoHideMenuBar: true,
+    fullscreenable: true,
+    backgroundColor: '#0f1419',
+    // Its waits must keep counting while it is the only thing on a screen nobody touches.
     webPreferences: secureWebPreferences(preload, isPackaged, { backgroundThrottling: false }),
   }
 }
@@ -74,7 +95,13 @@ export interface RendererRecovery {
 /** Messages kept for a page that is not loaded yet; older ones are dropped past this (alerts repeat). */
 const MAX_QUEUED = 20
 
-export function createQueueWindowController(preload: string, isPackaged: boolean, url: string = QUEUE_URL, recovery: RendererRecovery = {}): QueueWindow {
+export function createQueueWindowController(
+  preload: string,
+  isPackaged: boolean,
+  url: string = QUEUE_URL,
+  recovery: RendererRecovery = {},
+  optionsFor: (preload: string, isPackaged: boolean) => BrowserWindowConstructorOptions = queueWindowOptions,
+): QueueWindow {
   let win: BrowserWindow | null = null
   let quitting = false
   let ready = false
@@ -87,7 +114,7 @@ export function createQueueWindowController(preload: string, isPackaged: boolean
   }
   const get = (): BrowserWindow => {
     if (win && !win.isDestroyed()) return win
-    const w = new BrowserWindow(queueWindowOptions(preload, isPackaged))
+    const w = new BrowserWindow(optionsFor(preload, isPackaged))
     ready = false
     w.on('close', (event) => {
       if (quitting) return

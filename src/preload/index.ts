@@ -29,6 +29,7 @@ export const bayalert: BayAlertBridge = {
   getHistory: () => invoke('history:get'),
   onSnapshot: (listener) => subscribe('engine:snapshot', listener),
   onAlert: (listener) => subscribe('alert:in-app', listener),
+  onFocusRequest: (listener) => subscribe('queue:focus', listener),
   host: {
     getSettings: () => invoke('settings:get'),
     saveSettings: (settings) => invoke('settings:save', settings),
@@ -41,11 +42,16 @@ export const bayalert: BayAlertBridge = {
     testAlert: () => invoke('first-run:test-alert'),
     finishFirstRun: (choices) => invoke('first-run:finish', choices),
     exportDiagnostics: () => invoke('diagnostics:export'),
+    getAlertPrefs: () => invoke('prefs:get'),
+    saveAlertPrefs: (prefs) => invoke('prefs:save', prefs),
+    onAlertPrefsChanged: (listener) => subscribe('prefs:changed', listener),
+    testSound: () => invoke('prefs:test-sound'),
+    openDashboard: (requestId) => invoke('dashboard:open', requestId),
   },
 }
 
 export const bayalertSound = {
-  onPlay: (listener: (sound: SoundName) => void) => subscribe('sound:play', listener),
+  onPlay: (listener: (sound: SoundName, volume: number) => void) => subscribe('sound:play', listener),
 }
 
 /** Each page gets only the API it needs. */

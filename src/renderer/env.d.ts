@@ -4,7 +4,7 @@ import type { BayAlertBridge, SoundName } from '../shared/ipc.js'
 declare global {
   interface Window {
     bayalert: BayAlertBridge
-    bayalertSound?: { onPlay(listener: (sound: SoundName) => void): () => void }
+    bayalertSound?: { onPlay(listener: (sound: SoundName, volume: number) => void): () => void }
   }
 }
 export {}

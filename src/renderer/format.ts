@@ -33,10 +33,7 @@ function clip(text: string | null, max: number, markHeadCut: boolean): string {
   return chars.length > max || (markHeadCut && head.length < text.length) ? `${chars.slice(0, max - 1).join('')}…` : clean
 }
 
-export function waitingSince(item: QueueItem): number {
-  const t = item.queuedAt ? Date.parse(item.queuedAt) : NaN
-  return Number.isFinite(t) ? t : item.firstSeenAt
-}
+export { waitingSince } from '../shared/urgency.js'
 
 export function waitingText(since: number, now: number): string {
   const s = Math.max(0, Math.floor((now - since) / 1000))

@@ -6,12 +6,16 @@
 import type { FieldProblems, InAppAlert, SettingsView, UpdateStatus } from '../shared/ipc.js'
 import type { EngineSnapshot, LinkStateName, PauseRequest, QueueItem } from '../shared/types.js'
 import { URGENCY_TICK_MS, urgencyOf } from '../shared/urgency.js'
+import { currentUrgency, dashboardEnabled, onAlertPrefsApplied, startAlertPrefsPanel } from './alert-prefs-panel.js'
 import { startFirstRun } from './first-run.js'
 import { wireHistory, type HistoryPanel } from './history-view.js'
 import { outboxNews } from './outbox-model.js'
 import { renderOutbox } from './outbox-view.js'
 import { detailText, excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
 import { acknowledgeLabel, announcement, customerName, queueChange, takeLabel } from './queue-model.js'
+import { newTaken, takenSentence } from './taken-model.js'
+import { renderTaken } from './taken-view.js'
+import { renderWatchLine, renderWatchList } from './workstations-view.js'
 
 const api = window.bayalert
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
@@ -69,6 +73,7 @@ interface Card {
   meta: HTMLElement
   take: HTMLButtonElement
   ack: HTMLButtonElement
+  dashboard: HTMLButtonElement
 }
 
 const cards = new Map<string, Card>()
@@ -103,9 +108,15 @@ function createCard(requestId: string): Card {
   ack.type = 'button'
   ack.dataset.action = 'acknowledge'
   ack.addEventListener('click', () => void acknowledgeIt(requestId))
-  actions.append(take, ack)
+  // The shop's own page for this request (alert preferences' dashboard link), in the default browser.
+  const dashboard = el('button', 'secondary', 'Open in dashboard')
+  dashboard.type = 'button'
+  dashboard.dataset.action = 'dashboard'
+  dashboard.hidden = true
+  dashboard.addEventListener('click', () => void openInDashboard(requestId))
+  actions.append(take, ack, dashboard)
   li.append(main, actions)
-  return { li, customer, wait, vehicle, concern, meta, take, ack }
+  return { li, customer, wait, vehicle, concern, meta, take, ack, dashboard }
 }
 
 function updateCard(card: Card, item: QueueItem, link: LinkStateName, now: number): void {
@@ -124,7 +135,7 @@ function updateCard(card: Card, item: QueueItem, link: LinkStateName, now: numbe
   const since = waitingSince(item)
   card.wait.dataset.since = String(since)
   setText(card.wait, waitingText(since, now))
-  li.dataset.urgency = urgencyOf(since, now)
+  li.dataset.urgency = urgencyOf(since, now, currentUrgency())
 
   const vehicle = safeLine(item.details.vehicle)
   setText(card.vehicle, vehicle)
@@ -151,6 +162,19 @@ function updateCard(card: Card, item: QueueItem, link: LinkStateName, now: numbe
   card.ack.setAttribute('aria-label', acknowledgeLabel(item))
   card.take.disabled = taking.has(item.requestId) || settled.has(item.requestId)
   card.take.setAttribute('aria-label', takeLabel(item))
+  card.dashboard.hidden = !dashboardEnabled()
+  card.dashboard.setAttribute('aria-label', `Open in dashboard: ${customerName(item) || 'a customer (name loading)'}`)
+}
+
+async function openInDashboard(requestId: string): Promise<void> {
+  const open = api.host?.openDashboard
+  if (!open) return
+  try {
+    const r = await open(requestId)
+    if (!r.ok) showMessage(r.error, 'error')
+  } catch (err) {
+    showMessage(`Could not open the dashboard: ${err instanceof Error ? err.message : String(err)}`, 'error')
+  }
 }
 
 function itemById(requestId: string): QueueItem | undefined {
@@ -175,7 +199,8 @@ async function takeIt(requestId: string): Promise<void> {
     } else {
       // Someone else has it, or it is gone: trying again cannot succeed. Offline or an error: it can.
       if (r.reason === 'already-taken' || r.reason === 'not-found') settled.add(requestId)
-      showMessage(r.reason === 'already-taken' ? `Someone else took it first. ${r.message}` : r.message, 'error')
+      // The engine's words already say who won ("Ana took it first.").
+      showMessage(r.message, 'error')
     }
   } catch (err) {
     showMessage(`Could not take it: ${err instanceof Error ? err.message : String(err)}`, 'error')
@@ -229,6 +254,23 @@ function patchQueue(queue: readonly QueueItem[], link: LinkStateName, now: numbe
   focusHome?.focus()
 }
 
+/** A request the host asked to show (a notification was clicked): its Take it gets focus once its card exists. */
+let pendingFocus: string | null = null
+
+function focusPending(): void {
+  const requestId = pendingFocus
+  pendingFocus = null
+  if (!requestId) return
+  const card = cards.get(requestId)
+  if (!card) {
+    showMessage('That request is no longer waiting.')
+    return
+  }
+  card.li.scrollIntoView({ block: 'nearest' })
+  // A take already settled or in flight leaves its button disabled; focus then rests on Acknowledge.
+  ;(card.take.disabled ? card.ack : card.take).focus()
+}
+
 function render(s: EngineSnapshot): void {
   const previous = snapshot
   snapshot = s
@@ -240,17 +282,29 @@ function render(s: EngineSnapshot): void {
   $('user').textContent = s.user ?? ''
   ;($('reconnect') as HTMLButtonElement).disabled = s.user === null
 
+  renderWatchLine($('workstations'), s.workstations)
+  renderWatchList($('ws-panel'), $('ws-list'), s.workstations)
   renderPause(s, now)
   patchQueue(s.queue, s.link.state, now)
   renderOutbox($('outbox'), s.outbox)
   history?.changed()
+  renderTaken($('taken'), s.taken)
+  if (pendingFocus) focusPending()
   $('empty').hidden = s.queue.length > 0
   const waiting = s.queue.length
   document.title = waiting > 0 ? `(${waiting}) BayAlert` : 'BayAlert'
 
   // The first snapshot is what the page shows on opening, not news.
   if (previous) {
-    const parts = [announcement(queueChange(previous.queue, s.queue), waiting), outboxNews(previous.outbox, s.outbox)]
+    // A request someone took is announced as taken, by whom, instead of as "no longer waiting".
+    const taken = newTaken(previous.taken, s.taken)
+    const takenIds = new Set(taken.map((n) => n.requestId))
+    const change = queueChange(previous.queue, s.queue)
+    const parts = [
+      ...taken.map(takenSentence),
+      announcement({ ...change, removed: change.removed.filter((i) => !takenIds.has(i.requestId)) }, waiting),
+      outboxNews(previous.outbox, s.outbox),
+    ]
     const wasLive = previous.link.state === 'live'
     if (wasLive !== (s.link.state === 'live')) parts.push(`Connection: ${stateText(s.link.state)}.`)
     announce(parts.filter(Boolean).join(' '))
@@ -285,7 +339,7 @@ function tick(): void {
   for (const card of cards.values()) {
     const since = Number(card.wait.dataset.since)
     setText(card.wait, waitingText(since, now))
-    card.li.dataset.urgency = urgencyOf(since, now)
+    card.li.dataset.urgency = urgencyOf(since, now, currentUrgency())
   }
   if (snapshot) $('pause-state').textContent = silenceText(snapshot, now)
 }
@@ -334,11 +388,12 @@ function renderSettings(v: SettingsView): void {
   ;($('s-key') as HTMLInputElement).value = v.anonKey
   ;($('s-email') as HTMLInputElement).value = v.email
   ;($('s-sound') as HTMLInputElement).checked = v.soundEnabled
+  ;($('s-shortcut') as HTMLInputElement).value = v.globalShortcut ?? ''
   // Field problems sit next to their field; the list keeps only those that belong to no field.
   $('settings-problems').replaceChildren(...listedProblems(v.problems, v.fields).map((p) => el('li', undefined, p)))
   renderFieldProblems(v.fields)
   const prov = $('provisioning-note')
-  const names: Record<string, string> = { supabaseUrl: 'shop URL', anonKey: 'anon key', email: 'e-mail', soundEnabled: 'sound' }
+  const names: Record<string, string> = { supabaseUrl: 'shop URL', anonKey: 'anon key', email: 'e-mail', soundEnabled: 'sound', globalShortcut: 'shortcut' }
   prov.textContent = v.provisioning.source
     ? `Your administrator's file ${v.provisioning.source} provides the defaults${v.provisioning.fields.length ? ` (in use: ${v.provisioning.fields.map((f) => names[f]).join(', ')})` : ''}. What you save here wins on this workstation.`
     : ''
@@ -366,6 +421,7 @@ function wireSettings(): void {
       anonKey: ($('s-key') as HTMLInputElement).value.trim(),
       email: ($('s-email') as HTMLInputElement).value.trim(),
       soundEnabled: ($('s-sound') as HTMLInputElement).checked,
+      globalShortcut: ($('s-shortcut') as HTMLInputElement).value.trim(),
     }
     void run(async () => {
       const r = await host.saveSettings(input)
@@ -408,12 +464,22 @@ async function start(): Promise<void> {
   history = wireHistory(api, $('history') as HTMLDetailsElement)
   api.onSnapshot(render)
   api.onAlert?.(onAlert)
+  api.onFocusRequest?.((requestId) => {
+    pendingFocus = requestId
+    if (snapshot) focusPending()
+  })
   try {
     render(await api.getSnapshot())
   } catch (err) {
     showMessage(`Could not load the queue: ${err instanceof Error ? err.message : String(err)}`, 'error')
   }
   if (api.host) {
+    onAlertPrefsApplied(() => {
+      for (const id of cards.keys()) refreshCard(id)
+    })
+    await startAlertPrefsPanel({ host: api.host, showMessage }).catch((err) =>
+      showMessage(`Alert preferences unavailable: ${err instanceof Error ? err.message : String(err)}`, 'error'),
+    )
     await startFirstRun(api.host, () => snapshot?.user != null).catch((err) =>
       showMessage(`Could not open the first-run steps: ${err instanceof Error ? err.message : String(err)}`, 'error'),
     )

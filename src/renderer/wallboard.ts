@@ -3,14 +3,20 @@
 // Every customer string goes into the DOM through textContent, each in its own bidi-isolated element.
 import type { EngineSnapshot } from '../shared/types.js'
 import { pauseText, stateText } from './format.js'
-import { URGENCY_TICK_MS, urgencyOf } from '../shared/urgency.js'
+import { DEFAULT_URGENCY, URGENCY_TICK_MS, urgencyOf, type UrgencyThresholds } from '../shared/urgency.js'
+import { urgencyThresholds } from '../shared/alert-prefs.js'
 import { announcement, queueChange } from './queue-model.js'
 import { wallboardRows, waitShort, type WallboardRow } from './wallboard-model.js'
+import { newTaken, takenSentence } from './taken-model.js'
+import { renderTaken } from './taken-view.js'
+import { renderWatchLine } from './workstations-view.js'
 
 const api = window.bayalert
 const $ = (id: string) => document.getElementById(id) as HTMLElement
 
 let snapshot: EngineSnapshot | null = null
+/** The mechanic's amber/red thresholds where the host has preferences (the Electron window); else the defaults. */
+let thresholds: UrgencyThresholds = DEFAULT_URGENCY
 
 function text<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, value: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag)
@@ -23,7 +29,7 @@ function renderRow(row: WallboardRow, now: number): HTMLLIElement {
   const li = document.createElement('li')
   li.className = 'row'
   li.dataset.requestId = row.requestId
-  li.dataset.urgency = urgencyOf(row.since, now)
+  li.dataset.urgency = urgencyOf(row.since, now, thresholds)
   const name = text('strong', 'row-name iso', row.name)
   name.dir = 'auto'
   const wait = text('span', 'row-wait', waitShort(row.since, now))
@@ -49,12 +55,19 @@ function render(s: EngineSnapshot): void {
   const paused = $('board-paused')
   paused.hidden = s.paused === null
   paused.textContent = s.paused === null ? '' : pauseText(s.paused, now)
+  renderWatchLine($('board-workstations'), s.workstations)
   const rows = wallboardRows(s.queue)
   $('board-count').textContent = rows.length === 1 ? '1 waiting' : `${rows.length} waiting`
   $('board').replaceChildren(...rows.map((r) => renderRow(r, now)))
   $('board-empty').hidden = rows.length > 0
   document.title = rows.length > 0 ? `(${rows.length}) BayAlert wallboard` : 'BayAlert wallboard'
-  const news = previous ? announcement(queueChange(previous.queue, s.queue), rows.length) : ''
+  renderTaken($('board-taken'), s.taken)
+  const taken = previous ? newTaken(previous.taken, s.taken) : []
+  const takenIds = new Set(taken.map((n) => n.requestId))
+  const change = previous ? queueChange(previous.queue, s.queue) : null
+  const news = change
+    ? [...taken.map(takenSentence), announcement({ ...change, removed: change.removed.filter((i) => !takenIds.has(i.requestId)) }, rows.length)].filter(Boolean).join(' ')
+    : ''
   if (news) $('board-announce').textContent = news
 }
 
@@ -64,7 +77,7 @@ function tick(): void {
   for (const w of document.querySelectorAll<HTMLElement>('.row-wait')) {
     const since = Number(w.dataset.since)
     w.textContent = waitShort(since, now)
-    ;(w.parentElement as HTMLElement).dataset.urgency = urgencyOf(since, now)
+    ;(w.parentElement as HTMLElement).dataset.urgency = urgencyOf(since, now, thresholds)
   }
   if (snapshot?.paused) $('board-paused').textContent = pauseText(snapshot.paused, now)
 }
@@ -75,6 +88,15 @@ async function start(): Promise<void> {
     return
   }
   api.onSnapshot(render)
+  const usePrefs = (prefs: { amberAfterMin: number; redAfterMin: number }) => {
+    thresholds = urgencyThresholds(prefs)
+    tick()
+  }
+  api.host?.onAlertPrefsChanged?.((v) => usePrefs(v.prefs))
+  await api.host
+    ?.getAlertPrefs?.()
+    .then((v) => usePrefs(v.prefs))
+    .catch(() => undefined) // the defaults stay; the queue window says what is wrong with the preferences
   try {
     render(await api.getSnapshot())
   } catch (err) {

@@ -9,6 +9,7 @@
 import { z } from 'zod'
 import type { AcceptResult, EngineSnapshot, HistoryEntry, PauseRequest } from './types.js'
 import { REQUEST_ID_MAX, SETTINGS_LIMITS } from './ipc.js'
+import { ALERT_PREFS_LIMITS, REQUEST_SOUNDS } from './alert-prefs.js'
 
 // ---------------------------------------------------------------------------------------------------
 // Argument values
@@ -44,10 +45,47 @@ export const SettingsInputSchema = z.strictObject({
   anonKey: z.string().max(SETTINGS_LIMITS.anonKey),
   email: z.string().max(SETTINGS_LIMITS.email),
   soundEnabled: z.boolean(),
+  /** The global shortcut (an Electron accelerator, '' for none); optional so older callers stay valid. */
+  globalShortcut: z.string().max(SETTINGS_LIMITS.globalShortcut).optional(),
 })
 export type SettingsInput = z.infer<typeof SettingsInputSchema>
 export type SettingsField = keyof SettingsInput
-const SettingsFieldSchema = z.enum(['supabaseUrl', 'anonKey', 'email', 'soundEnabled'])
+const SettingsFieldSchema = z.enum(['supabaseUrl', 'anonKey', 'email', 'soundEnabled', 'globalShortcut'])
+
+/**
+ * Alert preferences as the IPC layer accepts them: exactly these keys, each of the right type and size. What
+ * the values may be (ranges, amber before red, an https dashboard link) is judged by checkAlertPrefs
+ * (src/shared/alert-prefs.ts), which answers per field, like the settings.
+ */
+export const AlertPrefsInputSchema = z.strictObject({
+  sound: z.string().max(32),
+  volume: z.number(),
+  repeatIntervalSec: z.number(),
+  amberAfterMin: z.number(),
+  redAfterMin: z.number(),
+  dashboardUrl: z.string().max(ALERT_PREFS_LIMITS.dashboardUrl.max + 64),
+})
+const AlertPrefsFieldSchema = z.enum(['sound', 'volume', 'repeatIntervalSec', 'amberAfterMin', 'redAfterMin', 'dashboardUrl'])
+export const AlertPrefsViewSchema = z.object({
+  prefs: z.object({
+    sound: z.enum(REQUEST_SOUNDS),
+    volume: z.number(),
+    repeatIntervalSec: z.number(),
+    amberAfterMin: z.number(),
+    redAfterMin: z.number(),
+    dashboardUrl: z.string(),
+  }),
+  /** What was wrong with the saved preferences (each bad value was replaced by its default). */
+  problems: z.array(z.string()),
+})
+export type AlertPrefsView = z.infer<typeof AlertPrefsViewSchema>
+export const SaveAlertPrefsResultSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), view: AlertPrefsViewSchema }),
+  z.object({ ok: z.literal(false), fields: z.partialRecord(AlertPrefsFieldSchema, z.string()) }),
+])
+export type SaveAlertPrefsResult = z.infer<typeof SaveAlertPrefsResultSchema>
+export const OpenDashboardResultSchema = z.discriminatedUnion('ok', [z.object({ ok: z.literal(true) }), z.object({ ok: z.literal(false), error: z.string() })])
+export type OpenDashboardResult = z.infer<typeof OpenDashboardResultSchema>
 
 /** The mechanic's choices at the end of first run. */
 export const FirstRunChoicesSchema = z.strictObject({ startAtLogin: z.boolean(), soundHeard: z.boolean().nullable() })
@@ -181,6 +219,10 @@ export const INVOKE_CONTRACT = {
   'first-run:test-alert': { args: noArgs, result: TestAlertResultSchema },
   'first-run:finish': { args: z.tuple([FirstRunChoicesSchema]), result: z.array(CheckSchema) },
   'diagnostics:export': { args: noArgs, result: DiagnosticsExportResultSchema },
+  'prefs:get': { args: noArgs, result: AlertPrefsViewSchema },
+  'prefs:save': { args: z.tuple([AlertPrefsInputSchema]), result: SaveAlertPrefsResultSchema },
+  'prefs:test-sound': { args: noArgs, result: TestAlertResultSchema },
+  'dashboard:open': { args: z.tuple([RequestIdSchema]), result: OpenDashboardResultSchema },
 } as const
 
 type Contract = typeof INVOKE_CONTRACT

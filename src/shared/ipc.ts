@@ -5,9 +5,13 @@
 // queue UI sees one API in both hosts. Pure data and pure functions only, and no runtime import of the
 // schemas: this file is compiled for the renderer and the sandboxed preload too (no Node, no DOM, no zod).
 import type { BayAlertApi, EngineSnapshot } from './types.js'
-import type { InvokeChannel, SettingsInput, SettingsView, SaveSettingsResult, SignInResult, UpdateStatus, FirstRunState, TestAlertResult, FirstRunChoices, Check, DiagnosticsExportResult } from './ipc-schemas.js'
+import type { InvokeChannel, SettingsInput, SettingsView, SaveSettingsResult, SignInResult, UpdateStatus, FirstRunState, TestAlertResult, FirstRunChoices, Check, DiagnosticsExportResult, AlertPrefsView, SaveAlertPrefsResult, OpenDashboardResult } from './ipc-schemas.js'
+import type { AlertPrefs, RequestSound } from './alert-prefs.js'
 
 export type {
+  AlertPrefsView,
+  OpenDashboardResult,
+  SaveAlertPrefsResult,
   Check,
   DiagnosticsExportResult,
   FieldProblems,
@@ -34,16 +38,22 @@ export interface InAppAlert {
   at: number
 }
 
-export const SOUND_NAMES = ['request', 'health'] as const
+/** Every sound the hidden sound window may play: the request sounds a mechanic chooses from, and health. */
+export const SOUND_NAMES = ['request', 'bell', 'pulse', 'health'] as const satisfies readonly (RequestSound | 'health')[]
 export type SoundName = (typeof SOUND_NAMES)[number]
+/** Volume as the sound window takes it: 0.1–1 (alert-prefs' 10–100 %). */
+export type SoundVolume = number
 
 /** main → renderer (webContents.send / ipcRenderer.on). */
 export interface PushChannels {
   'engine:snapshot': [snapshot: EngineSnapshot]
   'alert:in-app': [alert: InAppAlert]
   'settings:changed': [settings: SettingsView]
-  'sound:play': [sound: SoundName]
+  'sound:play': [sound: SoundName, volume: SoundVolume]
+  'prefs:changed': [view: AlertPrefsView]
   'updates:status': [status: UpdateStatus]
+  /** Show this request with its Take it button focused (a notification was clicked, or its take needs a retry). */
+  'queue:focus': [requestId: string]
 }
 export type PushChannel = keyof PushChannels
 
@@ -73,11 +83,20 @@ export interface BayAlertHostApi {
   finishFirstRun(choices: FirstRunChoices): Promise<Check[]>
   /** Save dialog, then one JSON file with secrets and customer data removed. */
   exportDiagnostics?(): Promise<DiagnosticsExportResult>
+  getAlertPrefs?(): Promise<AlertPrefsView>
+  saveAlertPrefs?(prefs: AlertPrefs): Promise<SaveAlertPrefsResult>
+  onAlertPrefsChanged?(listener: (view: AlertPrefsView) => void): () => void
+  /** Plays the chosen request sound at the chosen volume (the settings' "Test" button). */
+  testSound?(): Promise<TestAlertResult>
+  /** Opens the request in the shop's dashboard (the configured https link) in the default browser. */
+  openDashboard?(requestId: string): Promise<OpenDashboardResult>
 }
 
 /** What `window.bayalert` is: the BayAlertApi plus optional extras a host may offer. */
 export interface BayAlertBridge extends BayAlertApi {
   onAlert?(listener: (alert: InAppAlert) => void): () => void
+  /** The host asks to bring one request's Take it into focus. */
+  onFocusRequest?(listener: (requestId: string) => void): () => void
   host?: BayAlertHostApi
 }
 
@@ -103,7 +122,7 @@ export function supabaseUrlProblem(v: unknown): string | null {
   return 'Supabase URL must use https:// (plain http:// is allowed only for a local backend on 127.0.0.1).'
 }
 
-export const SETTINGS_LIMITS = { supabaseUrl: 2048, anonKey: 4096, email: 254 } as const
+export const SETTINGS_LIMITS = { supabaseUrl: 2048, anonKey: 4096, email: 254, globalShortcut: 100 } as const
 
 export function isQueueChannel(v: unknown): v is QueueChannel {
   return typeof v === 'string' && (QUEUE_CHANNELS as readonly string[]).includes(v)

@@ -71,6 +71,16 @@ export const DEFAULT_FLAGS: FeatureFlags = {
 /** null: not paused. 'indefinite': paused until resumed. number: epoch ms when the pause ends. */
 export type PauseUntil = null | 'indefinite' | number
 
+/** A request another mechanic (or this one) just took: shown as "<customer> — taken by <name>" for a few seconds. */
+export interface TakenNotice {
+  requestId: string
+  customerName: string | null
+  /** The taker's display name, or null when the server did not name them. */
+  takenBy: string | null
+  /** Epoch ms when this workstation heard it. */
+  at: number
+}
+
 export interface EngineSnapshot {
   link: LinkState
   queue: QueueItem[]
@@ -79,6 +89,10 @@ export interface EngineSnapshot {
   /** Signed-in mechanic's email, or null. */
   user: string | null
   health: HealthSummary
+  /** Requests taken in the last few seconds (absent from hosts that do not track them). */
+  taken?: TakenNotice[]
+  /** The shop's workstations as the last check-in saw them; null until one answered (or on a project without the watch). */
+  workstations?: WorkstationWatch | null
   /**
    * Claims made while the link was down (the outbox): pending ones, then how each ended for a while after.
    * Optional: a host or test engine without an outbox sends none.
@@ -103,6 +117,31 @@ export interface OutboxEntry {
   /** What the mechanic reads once it ended, e.g. "Taken by Ana while you were offline". */
   message: string | null
   settledAt: number | null
+}
+
+/** One workstation of the shop, as the workstation watch shows it (names, state, version, last seen — nothing else). */
+export interface WorkstationEntry {
+  /** The workstation id (BAYALERT_WORKSTATION_ID, e.g. "Bay 3"). */
+  name: string
+  /** Display name of the mechanic signed in on it at its last check-in, or null. */
+  mechanic: string | null
+  /** Its state word at its last check-in (live, degraded, …), or null. */
+  state: string | null
+  version: string | null
+  /** Epoch ms (this machine's clock) of its last check-in. */
+  lastSeen: number
+  /** false: silent for more than three check-in periods. */
+  live: boolean
+}
+
+/** "3 of 4 workstations live"; the silent ones named with the time they went quiet. */
+export interface WorkstationWatch {
+  live: number
+  total: number
+  /** Silent workstations, the longest silent first; since = their last check-in (epoch ms, this machine's clock). */
+  silent: { name: string; since: number }[]
+  /** Every workstation: live ones first, then by name. */
+  list: WorkstationEntry[]
 }
 
 export interface HealthSummary {

@@ -3,7 +3,25 @@
 // The defaults are the issue's: amber from 2 minutes, red from 5. There is no settings field for them yet;
 // a host that adds one passes its values to urgencyOf instead of changing these.
 
+import type { QueueItem } from './types.js'
+
 export type Urgency = 'calm' | 'amber' | 'red'
+
+/** When a customer began waiting: the server's queued_at, or when this workstation first saw the request. */
+export function waitingSince(item: Pick<QueueItem, 'queuedAt' | 'firstSeenAt'>): number {
+  const t = item.queuedAt ? Date.parse(item.queuedAt) : NaN
+  return Number.isFinite(t) ? t : item.firstSeenAt
+}
+
+/** The start of the longest wait in a queue, or null when nobody waits. */
+export function longestWaitSince(queue: readonly Pick<QueueItem, 'queuedAt' | 'firstSeenAt'>[]): number | null {
+  let oldest: number | null = null
+  for (const item of queue) {
+    const since = waitingSince(item)
+    if (oldest === null || since < oldest) oldest = since
+  }
+  return oldest
+}
 
 export interface UrgencyThresholds {
   /** Waits from this many ms on are amber. */

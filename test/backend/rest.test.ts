@@ -264,10 +264,11 @@ describe('triggers', () => {
     expect(Object.keys(added).sort()).toEqual(ROW_KEYS)
     expect(added).toMatchObject({ status: 'queued', customer_name: r.customer_name, concern: r.concern, vehicle_make: r.vehicle_make })
     const removal = (event: string) => msgs.find((m) => m.event === event)!.payload.request
-    expect(removal('request_accepted')).toEqual({ id: r.id, status: 'accepted', queued_at: added.queued_at, updated_at: expect.any(String) })
+    // request_accepted also names the taker by display name (never e-mail or id): "taken by Sam Okafor".
+    expect(removal('request_accepted')).toEqual({ id: r.id, status: 'accepted', queued_at: added.queued_at, updated_at: expect.any(String), taken_by: b.demoUsers[1].name })
     expect(removal('request_cancelled')).toMatchObject({ id: c.id, status: 'cancelled' })
     expect(removal('request_removed')).toMatchObject({ id: d.id, status: 'queued' })
-    for (const e of ['request_accepted', 'request_cancelled', 'request_removed']) {
+    for (const e of ['request_cancelled', 'request_removed']) {
       expect(Object.keys(removal(e)).sort(), e).toEqual(['id', 'queued_at', 'status', 'updated_at'])
     }
   })

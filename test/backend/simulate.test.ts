@@ -87,8 +87,10 @@ describe('requests reach mechanics', () => {
       ['request_accepted', rows[0].id],
       ['request_cancelled', rows[1].id],
     ])
-    // A removal names the request and its new status, never the customer (nor who took it).
-    expect(shop[3].payload.request).toEqual({ id: rows[0].id, status: 'accepted', queued_at: expect.any(String), updated_at: expect.any(String) })
+    // A removal names the request and its new status, never the customer; an accepted one names who took it by
+    // display name only (demo mechanic 3 takes by default) — never their e-mail or user id.
+    expect(shop[3].payload.request).toEqual({ id: rows[0].id, status: 'accepted', queued_at: expect.any(String), updated_at: expect.any(String), taken_by: 'Jordan Lee' })
+    expect(JSON.stringify(shop[3].payload)).not.toMatch(/@bayalert\.test|mechanic_id/)
     expect(legacy.slice(3).map((m) => m.event)).toEqual(['request_accepted', 'request_cancelled'])
   })
 

@@ -119,7 +119,7 @@ describe('check-in', () => {
 
   // Last in the file: it drops the function from this file's own database.
   it('a project without check_in: one log line, then the heartbeat row, the safety reads and flag reads as before', async () => {
-    await b.sql.query('drop function public.check_in(text, text, text, text, jsonb)')
+    await b.sql.query('drop function public.check_in')
     const t = await live({ tuning: { workstationHeartbeatMs: PERIOD_MS }, config: { safetyReconcileMs: PERIOD_MS } })
     const fallback = /no usable check_in function on this project/
     await until(() => t.log.has(fallback), 6000, 'the fallback line')

@@ -302,4 +302,21 @@ describe('headless', () => {
     expect(c.lines.filter((l) => l.type === 'error').map((l) => l.message)).toEqual([expect.stringMatching(re)])
     expect(c.stderr.join('') + JSON.stringify(c.lines)).not.toContain(DEMO_SERVICE_ROLE_KEY)
   })
+
+  it('--json: a workstations line after the first check-in, naming this workstation by BAYALERT_WORKSTATION_ID', async () => {
+    const env = { ...mechanicEnv(2, mkdtempSync(join(tmpdir(), 'bayalert-watch-'))), BAYALERT_WORKSTATION_ID: 'Bay 7' }
+    const c = headless(env)
+    try {
+      // The first check-in runs 2 s after sign-in.
+      const line = await c.waitLine((l) => l.type === 'workstations', 30_000, 'a workstations line')
+      const list = line.list as { name: string; live: boolean; mechanic: string | null }[]
+      expect(list).toContainEqual(expect.objectContaining({ name: 'Bay 7', live: true, mechanic: b.demoUsers[2]!.name }))
+      expect(line.live).toBe(list.filter((e) => e.live).length)
+      expect(line.total).toBe(list.length)
+    } finally {
+      c.proc.kill('SIGTERM')
+      await c.exit
+      rmSync(env.BAYALERT_DATA_DIR, { recursive: true, force: true })
+    }
+  })
 })

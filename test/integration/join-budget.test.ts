@@ -21,9 +21,9 @@ afterAll(async () => {
 })
 
 describe('join budget', () => {
-  it(`${N} engines after a realtime restart: at most ${BUDGET} joins in any second, all live again, nothing lost`, async () => {
+  describe(`a fleet of ${N} engines under a budget of ${BUDGET} joins/s`, () => {
     const engines: TestEngine[] = []
-    try {
+    beforeAll(async () => {
       for (let i = 0; i < N; i += 5) {
         engines.push(
           ...(await Promise.all(
@@ -36,7 +36,17 @@ describe('join budget', () => {
       await until(() => engines.every((t) => t.engine.snapshot().link.state === 'live'), 30_000, 'every engine live')
       // Each knows the fleet from its check-in.
       await until(() => engines.every((t) => (t.engine.checkIn?.workstations ?? 0) >= N), 15_000, 'every engine to know the fleet size')
+    }, 120_000)
+    afterAll(async () => {
+      await Promise.all(engines.map((t) => t.stop()))
+    })
 
+    /**
+     * `hit` takes every engine's channels down at once; then: at most BUDGET joins in any second, spread (not all at
+     * once), every engine live again, and a request committed during the storm on every engine, rung once.
+     */
+    async function storm(what: string, hit: () => Promise<void> | void): Promise<void> {
+      await until(() => engines.every((t) => t.engine.snapshot().link.state === 'live'), 30_000, `every engine live before ${what}`)
       const wentDown = new Set<TestEngine>()
       const liveAgain = new Set<TestEngine>()
       const offs = engines.map((t) =>
@@ -46,24 +56,35 @@ describe('join budget', () => {
         }),
       )
       const joinsBefore = b.stats().realtime.joins
-      const restartAt = Date.now()
-      await b.faults.restartRealtime()
-      const during = await createRequest(b, { name: 'During The Storm' })
-      // The window for N workstations × 2 channels at 10/s is ≈ 13 s (≈ 7 s with one); the deadline leaves room for a loaded machine.
-      await until(() => liveAgain.size === N, 45_000, `every engine live again (${liveAgain.size}/${N})`)
-      for (const off of offs) off()
-      const rejoinedIn = Date.now() - restartAt
-      await until(() => engines.every((t) => t.engine.snapshot().queue.some((q) => q.requestId === during.id)), 15_000, 'the request committed during the storm on every engine')
-
-      const stats = b.stats(restartAt)
-      expect(stats.realtime.joins - joinsBefore).toBeGreaterThanOrEqual(N) // they did rejoin…
-      expect(stats.realtime.peakJoinsPerSec).toBeLessThanOrEqual(BUDGET) // …spread under the budget
-      expect(rejoinedIn).toBeGreaterThan(1000) // spread, not at once
-      for (const t of engines) expect(t.sink.rung().filter((id) => id === during.id), t.engine.config.workstationId).toHaveLength(1)
-    } finally {
-      await Promise.all(engines.map((t) => t.stop()))
+      const hitAt = Date.now()
+      try {
+        await hit()
+        const during = await createRequest(b, { name: `During ${what}` })
+        // The window for N workstations × 1 channel at 10/s is ≈ 7 s; the deadline leaves room for a loaded machine.
+        await until(() => liveAgain.size === N, 45_000, `every engine live again after ${what} (${liveAgain.size}/${N})`)
+        const rejoinedIn = Date.now() - hitAt
+        await until(() => engines.every((t) => t.engine.snapshot().queue.some((q) => q.requestId === during.id)), 15_000, `the request committed during ${what} on every engine`)
+        const stats = b.stats(hitAt)
+        expect(stats.realtime.joins - joinsBefore).toBeGreaterThanOrEqual(N) // they did rejoin…
+        expect(stats.realtime.peakJoinsPerSec).toBeLessThanOrEqual(BUDGET) // …spread under the budget
+        expect(rejoinedIn).toBeGreaterThan(1000) // spread, not at once
+        for (const t of engines) expect(t.sink.rung().filter((id) => id === during.id), t.engine.config.workstationId).toHaveLength(1)
+      } finally {
+        for (const off of offs) off()
+      }
     }
-  }, 120_000)
+
+    it('after a realtime restart (every socket dropped: phoenix reconnects)', async () => {
+      await storm('a realtime restart', () => b.faults.restartRealtime())
+    }, 120_000)
+
+    it('after the server closes every channel at once (a wave of expired tokens: the link rebuilds each)', async () => {
+      const closesBefore = engines.reduce((n, t) => n + t.engine.link!.stats.serverCloses, 0)
+      await storm('a token expiry wave', () => b.faults.expireTokens())
+      // It was the channel-close path (not a socket loss) that spread the rejoins.
+      expect(engines.reduce((n, t) => n + t.engine.link!.stats.serverCloses, 0) - closesBefore).toBeGreaterThanOrEqual(N)
+    }, 120_000)
+  })
 
   it('the rejoin window follows the fleet the check-in reports: none for a small shop, spread for a large one', async () => {
     const t = await startEngine(b, { tuning: { workstationHeartbeatMs: 300 }, config: { joinBudgetPerSec: BUDGET } })

@@ -177,6 +177,15 @@ export const protocol = {
 }
 
 export const shell = { beep: vi.fn(), openExternal: vi.fn() }
+/** Registered accelerators and their callbacks; register answers true unless a test says otherwise. */
+export const globalShortcut = {
+  registered: new Map<string, () => void>(),
+  register: vi.fn((accelerator: string, callback: () => void): boolean => {
+    globalShortcut.registered.set(accelerator, callback)
+    return true
+  }),
+  unregister: vi.fn((accelerator: string) => void globalShortcut.registered.delete(accelerator)),
+}
 
 export const dialog = {
   showErrorBox: vi.fn(),
@@ -208,6 +217,7 @@ export function resetElectronMock(): void {
   powerEmitter.removeAllListeners()
   appEmitter.removeAllListeners()
   contextBridge.exposed.clear()
+  globalShortcut.registered.clear()
   app.isPackaged = false
 }
 
@@ -226,6 +236,7 @@ const electron = {
   net,
   protocol,
   shell,
+  globalShortcut,
   dialog,
   session,
 }

@@ -1,9 +1,12 @@
 // Debian's Chromium for the UI tests (Playwright never downloads a browser here), with the flags this machine needs:
 // without the background-networking ones Chromium keeps trying hosts a closed network refuses.
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { extname, join, resolve } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
+import { resolveInside, UI_CONTENT_TYPES } from '../../src/core/static-files.js'
 
 export const CHROMIUM = '/usr/bin/chromium'
 export const haveChromium = existsSync(CHROMIUM)
@@ -31,4 +34,28 @@ export async function buildRenderer(prefix: string): Promise<string> {
   const builder = await createBuilder({ configFile: resolve('vite.config.ts'), logLevel: 'warn', build: { outDir } })
   await builder.build(builder.environments.client!)
   return outDir
+}
+
+/** Serves a built renderer directory on 127.0.0.1 (a free port): its base URL and the server to close. */
+export async function serveRenderer(outDir: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
+    const file = resolveInside(outDir, path === '/' ? 'index.html' : path.slice(1))
+    if (!file || !existsSync(file)) return void res.writeHead(404).end()
+    res.writeHead(200, { 'content-type': UI_CONTENT_TYPES[extname(file).slice(1)] ?? 'application/octet-stream' }).end(readFileSync(file))
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }
+}
+
+/**
+ * The preload's bridge reduced to forwarding: `window.__invoke(channel, ...args)` in the page reaches the handler
+ * registered on the (mocked) ipcMain, with the trusted-sender event the preload's calls carry.
+ */
+export async function forwardInvokes(page: Page, handlers: Map<string, (event: unknown, ...args: unknown[]) => unknown>): Promise<void> {
+  await page.exposeFunction('__invoke', async (channel: string, ...args: unknown[]) => {
+    const handler = handlers.get(channel)
+    if (!handler) throw new Error(`no handler for ${channel}`)
+    return handler({ senderFrame: { url: 'app://bundle/index.html' } }, ...args)
+  })
 }

@@ -4,16 +4,14 @@
 // registered on ipcMain (electron mocked at that seam), with the same trusted-sender event the preload's
 // calls carry. Only the engine (FakeEngine), the sound window (a recording player) and the OS login item
 // are fakes. Built into a temp dir so a concurrent `vite build` by someone else cannot race it.
-import { existsSync, readFileSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { extname } from 'node:path'
+import { rmSync } from 'node:fs'
+import type { Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import * as electron from '../mocks/electron.js'
 import { FakeEngine } from '../mocks/fake-engine.js'
 import type { EngineSnapshot } from '../../src/shared/types.js'
-import { buildRenderer, haveChromium, launchChromium } from './chromium.js'
+import { buildRenderer, forwardInvokes, haveChromium, launchChromium, serveRenderer } from './chromium.js'
 vi.mock('electron', () => import('../mocks/electron.js'))
 
 const { registerIpcHandlers } = await import('../../src/main/ipc-handlers.js')
@@ -22,7 +20,6 @@ const { SettingsService, settingsView } = await import('../../src/main/settings.
 const { FirstRunService } = await import('../../src/main/first-run-service.js')
 const { SoundSink } = await import('../../src/main/sound-sink.js')
 const { LOCAL_DEFAULTS } = await import('../../src/core/config.js')
-const { resolveInside, UI_CONTENT_TYPES } = await import('../../src/core/static-files.js')
 
 
 function jwt(claims: Record<string, unknown>): string {
@@ -96,23 +93,13 @@ describe.skipIf(!haveChromium)(`first-run panel in Chromium${haveChromium ? '' :
       log,
     })
 
-    server = createServer((req, res) => {
-      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
-      const file = resolveInside(outDir, path === '/' ? 'index.html' : path.slice(1))
-      if (!file || !existsSync(file)) return void res.writeHead(404).end()
-      res.writeHead(200, { 'content-type': UI_CONTENT_TYPES[extname(file).slice(1)] ?? 'application/octet-stream' }).end(readFileSync(file))
-    })
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-
+    let url: string
+    ;({ server, url } = await serveRenderer(outDir))
     browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 440, height: 900 } })
     page.on('pageerror', (e) => pageErrors.push(e.message))
     // The preload's bridge, reduced to forwarding: every call reaches the real handler with a trusted sender.
-    await page.exposeFunction('__invoke', async (channel: string, ...args: unknown[]) => {
-      const handler = electron.ipcMain.handlers.get(channel)
-      if (!handler) throw new Error(`no handler for ${channel}`)
-      return handler({ senderFrame: { url: 'app://bundle/index.html' } }, ...args)
-    })
+    await forwardInvokes(page, electron.ipcMain.handlers)
     host.onSnapshot((s: EngineSnapshot) => void page.evaluate((snap) => (globalThis as any).__snapshotListeners.forEach((l: any) => l(snap)), s).catch(() => {}))
     await page.addInitScript(() => {
       const w = globalThis as any
@@ -129,6 +116,8 @@ describe.skipIf(!haveChromium)(`first-run panel in Chromium${haveChromium ? '' :
         resume: () => inv('alerts:resume'),
         reconnectNow: () => inv('link:reconnect'),
         onSnapshot: (l: unknown) => (w.__snapshotListeners.push(l), () => {}),
+        // The preload's onFocusRequest: main pushes 'queue:focus' when a notification was clicked.
+        onFocusRequest: (l: unknown) => ((w.__focusListener = l), () => {}),
         host: {
           getSettings: () => inv('settings:get'),
           saveSettings: (s: unknown) => inv('settings:save', s),
@@ -143,8 +132,7 @@ describe.skipIf(!haveChromium)(`first-run panel in Chromium${haveChromium ? '' :
         },
       }
     })
-    const { port } = server.address() as AddressInfo
-    await page.goto(`http://127.0.0.1:${port}/`, { timeout: 15_000 })
+    await page.goto(url, { timeout: 15_000 })
     await page.locator('#first-run[data-step="connect"]').waitFor({ timeout: 10_000 })
   }, 120_000)
 
@@ -240,5 +228,34 @@ describe.skipIf(!haveChromium)(`first-run panel in Chromium${haveChromium ? '' :
     await page.locator('#settings-form button[type="submit"]').click()
     await page.locator('#s-key-problem[hidden]').waitFor({ state: 'attached', timeout: 5000 })
     await expect.poll(() => page.locator('#message').textContent(), { timeout: 5000 }).toBe('Settings saved.')
+  })
+  it('the shortcut field refuses a bare key next to the field, saves a good one, and the view shows it', async () => {
+    await page.evaluate(() => ((globalThis as any).document.getElementById('settings').open = true))
+    await expect(page.locator('#s-shortcut').inputValue()).resolves.toBe('CommandOrControl+Alt+T')
+    const before = structuredClone(kv.get('settings'))
+    await page.locator('#s-shortcut').fill('T')
+    await page.locator('#settings-form button[type="submit"]').click()
+    await page.locator('#s-shortcut-problem:not([hidden])').waitFor({ timeout: 5000 })
+    expect(await page.locator('#s-shortcut-problem').textContent()).toMatch(/at least one modifier/)
+    expect(kv.get('settings')).toEqual(before)
+    await page.locator('#s-shortcut').fill('Alt+Shift+F9')
+    await page.locator('#settings-form button[type="submit"]').click()
+    await page.locator('#s-shortcut-problem[hidden]').waitFor({ state: 'attached', timeout: 5000 })
+    expect((kv.get('settings') as { globalShortcut?: string }).globalShortcut).toBe('Alt+Shift+F9')
+  })
+
+  it('a notification click (queue:focus) brings that request into view with its Take it focused', async () => {
+    const { makeItem } = await import('../mocks/fake-engine.js')
+    const ids = Array.from({ length: 12 }, (_, i) => `f-${i}`)
+    engine.push({ queue: ids.map((requestId) => makeItem({ requestId })) })
+    await page.locator('li[data-request-id="f-11"]').waitFor({ timeout: 5000 })
+    await page.evaluate(() => (globalThis as any).__focusListener('f-11'))
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as any).document.activeElement?.closest('li')?.dataset.requestId + ' ' + (globalThis as any).document.activeElement?.dataset.action))
+      .toBe('f-11 accept')
+    expect(await page.locator('li[data-request-id="f-11"] button[data-action="accept"]').isVisible()).toBe(true)
+    // A request that is gone by then is said, not silently ignored.
+    await page.evaluate(() => (globalThis as any).__focusListener('gone-0'))
+    await expect.poll(() => page.locator('#message').textContent()).toBe('That request is no longer waiting.')
   })
 })

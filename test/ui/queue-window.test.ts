@@ -168,9 +168,9 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
       await take.click()
       await expect.poll(() => page.locator('#message').textContent()).toBe('Offline: not sent.')
       await expect.poll(() => take.isDisabled()).toBe(false)
-      engine.acceptResult = { ok: false, reason: 'already-taken', message: 'Taken by mechanic2.' }
+      engine.acceptResult = { ok: false, reason: 'already-taken', message: 'Sam Okafor took it first.' }
       await take.click()
-      await expect.poll(() => page.locator('#message').textContent()).toBe('Someone else took it first. Taken by mechanic2.')
+      await expect.poll(() => page.locator('#message').textContent()).toBe('Sam Okafor took it first.')
       expect(await take.isDisabled()).toBe(true)
     })
   })
@@ -346,7 +346,7 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
       await reset()
       // The settings and first-run forms (Electron only) keep their own field alerts; the queue has one region.
       const live = await page.locator('[aria-live], [role="status"], [role="alert"], [role="log"]').evaluateAll((els) =>
-        els.filter((e) => !e.closest('#settings, #first-run')).map((e) => `${(e as any).id}:${e.getAttribute('aria-live')}`),
+        els.filter((e) => !e.closest('#settings, #alert-prefs, #first-run')).map((e) => `${(e as any).id}:${e.getAttribute('aria-live')}`),
       )
       expect(live).toEqual(['announce:polite'])
       engine.push({ paused: 'indefinite', queue: [...QUEUE, person('r-sam', 'Sam Lee', 1_000)] })
@@ -362,7 +362,8 @@ describe.skipIf(!haveChromium)(`queue window in Chromium${haveChromium ? '' : ' 
       expect(await page.getByRole('button', { name: 'Take it: Maria Gonzalez', exact: true }).count()).toBe(1)
       expect(await page.getByRole('button', { name: 'Acknowledge: Maria Gonzalez', exact: true }).count()).toBe(1)
       expect(await page.getByRole('button', { name: 'Take it: a customer (name loading)', exact: true }).count()).toBe(1)
-      const labels = await page.locator('#queue button').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))
+      // Visible buttons only: "Open in dashboard" exists only with a dashboard link (alert-prefs-panel.test.ts).
+      const labels = await page.locator('#queue button:not([hidden])').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))
       expect(labels).toHaveLength(QUEUE.length * 2)
       for (const l of labels) expect(l).toMatch(/^(Take it|Acknowledge): \S/)
     })

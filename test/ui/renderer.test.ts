@@ -133,12 +133,28 @@ describe.skipIf(!haveChromium)(`queue UI in Chromium${haveChromium ? '' : ' (ski
     await expect(page.locator('#message').textContent()).resolves.toBe('Taken — the session is yours.')
   })
 
-  it('says so when someone else took it first', async () => {
-    engine.acceptResult = { ok: false, reason: 'already-taken', message: 'Taken by mechanic2.' }
+  it('says plainly who won when someone else took it first', async () => {
+    engine.acceptResult = { ok: false, reason: 'already-taken', message: 'Sam Okafor took it first.' }
     await page.locator('li[data-request-id="r-1"] button[data-action="accept"]').click()
     await page.locator('#message[data-kind="error"]').waitFor({ timeout: 5000 })
-    await expect(page.locator('#message').textContent()).resolves.toBe('Someone else took it first. Taken by mechanic2.')
+    await expect(page.locator('#message').textContent()).resolves.toBe('Sam Okafor took it first.')
     engine.acceptResult = { ok: true }
+  })
+
+  it('a request another mechanic took shows "<customer> — taken by <mechanic>" while the engine keeps the notice, and is announced so', async () => {
+    const before = engine.snapshot().queue
+    const gone = before.find((i) => i.requestId === 'r-1')!
+    engine.push({ queue: before.filter((i) => i !== gone), taken: [{ requestId: 'r-1', customerName: gone.details.customerName, takenBy: 'Ana <b>Lima</b>', at: Date.now() }] })
+    await page.locator('#taken li').first().waitFor({ timeout: 5000 })
+    await expect(page.locator('#taken li').allTextContents()).resolves.toEqual([`${gone.details.customerName} — taken by Ana <b>Lima</b>`])
+    expect(await page.locator('#taken b').count()).toBe(0) // text, never markup
+    await expect(page.locator('#announce').textContent()).resolves.toBe(`${gone.details.customerName} was taken by Ana <b>Lima</b>.`)
+    mkdirSync(SHOT_DIR, { recursive: true })
+    await page.screenshot({ path: join(SHOT_DIR, 'queue-window-taken-by.png') })
+    // The engine dropped the notice a few seconds later: the line goes.
+    engine.push({ queue: before, taken: [] })
+    await page.locator('#taken').waitFor({ state: 'hidden', timeout: 5000 })
+    await page.locator('li[data-request-id="r-1"]').waitFor({ timeout: 5000 })
   })
 
   it('follows snapshot pushes: state line, pause state, queue changes, alert banner', async () => {

@@ -169,4 +169,17 @@ describe.skipIf(!haveChromium)(`wallboard in Chromium${haveChromium ? '' : ' (sk
     await expect.poll(() => page.locator('#board-count').textContent()).toBe('3 waiting')
     await page.screenshot({ path: join(ARTIFACTS, 'wallboard-bay.png') })
   })
+
+  it('a request someone took reads "<customer> — taken by <mechanic>" in large type while the notice lasts', async () => {
+    const saved = engine.snap.queue
+    const gone = saved[0]!
+    engine.push({ queue: saved.slice(1), taken: [{ requestId: gone.requestId, customerName: gone.details.customerName, takenBy: 'Ana Lima', at: Date.now() }] })
+    const line = page.locator('#board-taken li')
+    await line.first().waitFor({ timeout: 5000 })
+    await expect(line.allTextContents()).resolves.toEqual([`${gone.details.customerName} — taken by Ana Lima`])
+    expect(parseFloat(await line.first().evaluate((e) => (globalThis as any).getComputedStyle(e).fontSize))).toBeGreaterThanOrEqual(32)
+    await expect.poll(() => page.locator('#board-announce').textContent()).toMatch(new RegExp(`^${gone.details.customerName} was taken by Ana Lima\\.`))
+    engine.push({ queue: saved, taken: [] })
+    await page.locator('#board-taken').waitFor({ state: 'hidden', timeout: 5000 })
+  })
 })

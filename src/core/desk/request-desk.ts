@@ -27,9 +27,10 @@
 // Every decision and the write that records it happen in one store transaction; side effects (sinks,
 // listeners) run after the commit, so a crash can only lose a ring that is then owed at next start,
 // never ring the same key twice.
+import type { UrgencyThresholds } from '../../shared/urgency.js'
 import type { FeatureFlags, PauseRequest, PauseUntil, QueueItem } from '../../shared/types.js'
 import type { DetailsFact, QueuedFact, QueueSnapshot, RemovedFact, RequestFact } from '../facts.js'
-import type { Alert, Clock, Logger, RetractWhy } from '../ports.js'
+import type { Alert, Clock, Logger, RetractEvent, RetractWhy } from '../ports.js'
 import { systemClock } from '../ports.js'
 import type { AlertPipeline } from '../alerts/pipeline.js'
 import { plural, toQueueItem } from '../alerts/compose.js'
@@ -55,6 +56,11 @@ export interface DeskOptions {
   repeatIntervalMs?: number
   /** Maximum number of repeats after the first alert (default 10; 0 disables repeats). */
   repeatMaxCount?: number
+  /**
+   * Amber/red thresholds: repeats come sooner as a wait grows (rules.ts repeatDelay). Default off (every
+   * repeat one interval apart); the tray app passes the mechanic's thresholds (Alerts panel).
+   */
+  urgency?: UrgencyThresholds | null
   /** Window in which live alerts beyond `burstThreshold` are coalesced into one summary (default 1000 ms). */
   burstWindowMs?: number
   /** Live requests that still ring individually within one burst window (default 3). */
@@ -72,7 +78,7 @@ export interface DeskEvents {
   /** A rung request's alert text changed (basic → full); not a ring. */
   update: Alert
   /** why: taken, cancelled, removed (deleted, or gone at a reconcile) or acknowledged here (still queued). */
-  retract: { requestId: string; why: RetractWhy }
+  retract: RetractEvent
   pause: PauseUntil
   flags: FeatureFlags
   /** The offline-start notice ("Not connected since start: …"), or null once everything is confirmed. */
@@ -99,6 +105,8 @@ interface Effects {
   retract: string[]
   /** Why each request in `retract` left the queue (its removal's reason, in the hosts' words). */
   retractWhy: Map<string, RetractWhy>
+  /** Who took a request in `retract`, where its removal named them. */
+  takenBy: Map<string, string | null>
   /** Requests that rang basic and were enriched to full: one silent update each after the commit. */
   update: string[]
   /** Restored requests the server confirmed (or that this run replaced with a new version). */
@@ -108,7 +116,7 @@ interface Effects {
   queueChanged: boolean
 }
 
-const noEffects = (): Effects => ({ ring: [], retract: [], retractWhy: new Map(), update: [], confirm: [], owed: [], queueChanged: false })
+const noEffects = (): Effects => ({ ring: [], retract: [], retractWhy: new Map(), takenBy: new Map(), update: [], confirm: [], owed: [], queueChanged: false })
 
 export class RequestDesk {
   private readonly store: Store
@@ -163,7 +171,7 @@ export class RequestDesk {
     this.burstThreshold = opts.burstThreshold ?? 3
     this.unconfirmedNoticeMs = opts.unconfirmedNoticeMs ?? 60_000
     const common = { store: this.store, log: this.log, health: this.health, clock: this.clock, timers: this.timers, unconfirmed: this.unconfirmed }
-    const tuning = { repeatIntervalMs: this.repeatIntervalMs, repeatMaxCount: this.repeatMaxCount }
+    const tuning = { repeatIntervalMs: this.repeatIntervalMs, repeatMaxCount: this.repeatMaxCount, urgency: opts.urgency ?? null }
     this.silence = new Silence({
       ...common,
       onAlertsBack: (phrase) => this.ringer.ringOwed(phrase),
@@ -185,7 +193,7 @@ export class RequestDesk {
       },
       onAlert: (a) => this.emit('alert', a),
       onUpdate: (a) => this.emit('update', a),
-      onRetract: (requestId, why) => this.emit('retract', { requestId, why }),
+      onRetract: (e) => this.emit('retract', e),
     })
   }
 
@@ -264,13 +272,17 @@ export class RequestDesk {
 
   /** Consumes one fact. Never throws: a failure is logged, counted and reported as outcome 'error'. */
   ingest(fact: RequestFact): IngestResult {
-    const effects = noEffects()
+    let effects = noEffects()
     let result: IngestResult
     try {
       // Facts of one task share one commit (a burst pays one WAL commit, not one per fact); the effects
-      // run once it committed.
+      // run once it committed. The store may decide a group again (on its in-memory copy when the file is
+      // unavailable), so the effects are collected afresh by each run.
       result = this.store.transactionInGroup(
-        () => this.apply(fact, effects),
+        () => {
+          effects = noEffects()
+          return this.apply(fact, effects)
+        },
         (committed) => {
           if (committed) this.afterCommit(effects, 'live')
           else this.lost(fact.source, 'a fact')
@@ -291,13 +303,17 @@ export class RequestDesk {
    * started are removed, tombstoned and retracted. Facts received after snapshot.startedAt win.
    */
   reconcile(snapshot: QueueSnapshot): ReconcileResult {
-    const effects = noEffects()
-    const result: ReconcileResult = { added: [], removed: [], unchanged: 0, enriched: 0 }
-    const outcomes: string[] = []
+    let effects = noEffects()
+    let result: ReconcileResult = { added: [], removed: [], unchanged: 0, enriched: 0 }
+    let outcomes: string[] = []
     const now = this.clock.now()
     const startedAt = snapshot.startedAt
     try {
       this.store.transactionInGroup(() => {
+        // Afresh on every run (see ingest).
+        effects = noEffects()
+        result = { added: [], removed: [], unchanged: 0, enriched: 0 }
+        outcomes = []
         const seen = new Set<string>()
         for (const fact of snapshot.requests) {
           seen.add(fact.requestId)
@@ -350,6 +366,13 @@ export class RequestDesk {
   }
 
   // ---- commands ------------------------------------------------------------------------------------
+
+  /** An escalated ring (escalator.ts), delivered like any ring; false (nothing rung) while silenced. */
+  ringEscalated(alert: Alert): boolean {
+    if (this.stopped || this.silence.reason() !== null) return false
+    this.ringer.deliver(alert)
+    return true
+  }
 
   /** Stops repeats for the request and withdraws its alert; it stays in the queue. */
   acknowledge(requestId: string): boolean {
@@ -412,6 +435,7 @@ export class RequestDesk {
     const row = this.store.getQueueRow(f.requestId)
     if (row) {
       this.removeRow(row, { removedAt: f.receivedAt, removedCommitTs: f.commitTs, reason: f.reason }, effects)
+      if (f.takenBy !== undefined) effects.takenBy.set(f.requestId, f.takenBy)
       return this.record(f, f.requestId, row.key, 'removed', f.reason)
     }
     if (this.store.tombstonesFor(f.requestId).length > 0) return this.record(f, f.requestId, null, 'duplicate', 'already removed')
@@ -491,7 +515,7 @@ export class RequestDesk {
     // decided is stored, and a ring it owes rings after the next start.
     if (this.stopped) return
     this.settleConfirmations(effects)
-    for (const id of effects.retract) this.ringer.retract(id, effects.retractWhy.get(id) ?? 'removed')
+    for (const id of effects.retract) this.ringer.retract(id, effects.retractWhy.get(id) ?? 'removed', effects.takenBy.get(id))
     if (effects.queueChanged) this.emitQueue()
     for (const id of new Set(effects.update)) this.ringer.sendUpdate(id)
     // Confirmed restored requests that never rang are owed one ring: a backlog (no link latency).

@@ -3,7 +3,7 @@
 // ends; a backlog (reconcile, owed rings) rings as one summary at once. Each ring is recorded (count,
 // repeat schedule) in one store transaction before the alert is delivered, so a crash can lose a ring
 // (owed at next start) but never ring the same key twice.
-import type { Alert, RetractWhy } from '../ports.js'
+import type { Alert, RetractEvent, RetractWhy } from '../ports.js'
 import type { AlertPipeline } from '../alerts/pipeline.js'
 import { plural, requestAlert, summaryAlert } from '../alerts/compose.js'
 import { timeMs } from '../store/keys.js'
@@ -21,7 +21,7 @@ export interface RingerOptions extends RingDeps, BurstTuning {
   rang: () => void
   onAlert: (alert: Alert) => void
   onUpdate: (alert: Alert) => void
-  onRetract: (requestId: string, why: RetractWhy) => void
+  onRetract: (e: RetractEvent) => void
 }
 
 export class Ringer {
@@ -106,9 +106,9 @@ export class Ringer {
     })
   }
 
-  /** why: what the hosts say about it ("… taken", "… acknowledged"); the sinks only withdraw. */
-  retract(requestId: string, why: RetractWhy): void {
-    this.o.onRetract(requestId, why)
+  /** why: what the hosts say about it ("… taken", "… acknowledged"); the sinks only withdraw. takenBy: who, when known. */
+  retract(requestId: string, why: RetractWhy, takenBy?: string | null): void {
+    this.o.onRetract(takenBy === undefined ? { requestId, why } : { requestId, why, takenBy })
     // Failures are recorded inside: fanOut() logs, counts (sink:retract-error) and stores each failed sink call.
     this.o.pipeline.retract(requestId).catch(() => undefined)
   }

@@ -9,12 +9,33 @@ import type { FactSource, FeatureFlags, PauseRequest, PauseUntil, RequestDetails
 import type { QueuedFact } from '../facts.js'
 import { dedupKey, morePreciseVersion, sameVersion } from '../store/keys.js'
 import type { EventOutcome, QueueRow, Tombstone } from '../store/store.js'
+import { urgencyOf, waitingSince, type UrgencyThresholds } from '../../shared/urgency.js'
 
 export interface RingTuning {
-  /** Re-alert interval for unacknowledged requests. */
+  /** Re-alert interval for unacknowledged requests (while the wait is calm). */
   repeatIntervalMs: number
   /** Repeats after the first alert (0 disables repeats). */
   repeatMaxCount: number
+  /**
+   * When a wait turns amber and red (the queue window's colours). Repeats come sooner as the wait grows:
+   * half the interval once amber, a quarter once red, never under MIN_REPEAT_MS. null: always the interval.
+   */
+  urgency?: UrgencyThresholds | null
+}
+
+/** Sooner repeats stop here: closer than this, one repeat's sound lands on the last one's. */
+export const MIN_REPEAT_MS = 30_000
+
+/**
+ * The delay before a row's next repeat. A customer who has waited long is heard more often (Pushover's
+ * emergency priority repeats, PagerDuty's escalation: the longer nobody answers, the harder it calls) — but
+ * never faster than MIN_REPEAT_MS, and an interval set below that (tests, a provisioned tight shop) stays as is.
+ */
+export function repeatDelay(row: Pick<QueueRow, 'queuedAt' | 'firstSeenAt'>, now: number, t: RingTuning): number {
+  if (!t.urgency) return t.repeatIntervalMs
+  const level = urgencyOf(waitingSince(row), now, t.urgency)
+  const factor = level === 'red' ? 0.25 : level === 'amber' ? 0.5 : 1
+  return Math.max(Math.min(t.repeatIntervalMs, MIN_REPEAT_MS), Math.round(t.repeatIntervalMs * factor))
 }
 
 export interface BurstTuning {
@@ -188,7 +209,7 @@ export function decideDetails(row: QueueRow, add: RequestDetails): { next: Queue
 /** The row after its first ring, or null when it must not ring (acknowledged, or it rang already). */
 export function firstRing(row: QueueRow, now: number, t: RingTuning): QueueRow | null {
   if (row.acknowledged || row.alertCount > 0) return null
-  return { ...row, alertCount: 1, lastAlertAt: now, nextRepeatAt: t.repeatMaxCount > 0 ? now + t.repeatIntervalMs : null }
+  return { ...row, alertCount: 1, lastAlertAt: now, nextRepeatAt: t.repeatMaxCount > 0 ? now + repeatDelay(row, now, t) : null }
 }
 
 /**
@@ -196,12 +217,12 @@ export function firstRing(row: QueueRow, now: number, t: RingTuning): QueueRow |
  * defers it an interval without spending it; one past the maximum only clears the schedule.
  */
 export function repeatStep(row: QueueRow, now: number, t: RingTuning, silenced: boolean): { next: QueueRow; rings: boolean } {
-  if (silenced) return { next: { ...row, nextRepeatAt: now + t.repeatIntervalMs }, rings: false }
+  if (silenced) return { next: { ...row, nextRepeatAt: now + repeatDelay(row, now, t) }, rings: false }
   const repeatsDone = Math.max(0, row.alertCount - 1)
   if (repeatsDone >= t.repeatMaxCount) return { next: { ...row, nextRepeatAt: null }, rings: false }
   const alertCount = row.alertCount + 1
   return {
-    next: { ...row, alertCount, lastAlertAt: now, nextRepeatAt: alertCount - 1 >= t.repeatMaxCount ? null : now + t.repeatIntervalMs },
+    next: { ...row, alertCount, lastAlertAt: now, nextRepeatAt: alertCount - 1 >= t.repeatMaxCount ? null : now + repeatDelay(row, now, t) },
     rings: true,
   }
 }

@@ -10,10 +10,12 @@ import { HealthMonitor, type HealthOptions } from '../health/health.js'
 import { Store, type PruneLimits } from '../store/store.js'
 import { RequestDesk, type DeskOptions } from './request-desk.js'
 import { systemTimers, type TimerHandle } from './timers.js'
+import { StoreOutage } from './store-outage.js'
+import type { BackoffPolicy } from '../link/backoff.js'
 
 /** Clock and timers (shared by every part), the desk's repeat/burst tuning and the pipeline's sink timeout, as DeskOptions and PipelineOptions document them. */
 export interface StateCoreOptions
-  extends Pick<DeskOptions, 'clock' | 'timers' | 'repeatIntervalMs' | 'repeatMaxCount' | 'burstWindowMs' | 'burstThreshold' | 'unconfirmedNoticeMs'>,
+  extends Pick<DeskOptions, 'clock' | 'timers' | 'repeatIntervalMs' | 'repeatMaxCount' | 'urgency' | 'burstWindowMs' | 'burstThreshold' | 'unconfirmedNoticeMs'>,
     Pick<PipelineOptions, 'sinkTimeoutMs'> {
   /** SQLite file (its directory is created), or ':memory:'. Conventionally `<dataDir>/bayalert.db`. */
   dbPath: string
@@ -25,6 +27,10 @@ export interface StateCoreOptions
   /** better-sqlite3 native build for this host's ABI (StoreOptions.nativeBinding). */
   nativeBinding?: string
   health?: Omit<HealthOptions, 'log' | 'clock'>
+  /** How long a write waits for another connection's lock before the store holds writes in memory (StoreOptions.busyTimeoutMs). */
+  busyTimeoutMs?: number
+  /** Backoff of the write-back retries while the store holds writes in memory (default STORE_RETRY_BACKOFF). */
+  storeRetry?: BackoffPolicy
 }
 
 export interface StateCore {
@@ -42,7 +48,7 @@ export function openStateCore(opts: StateCoreOptions): StateCore {
   // Directories created here are owner-only like the database in them (an existing one is left as is:
   // it may be a data directory the host chose and manages).
   if (opts.dbPath !== ':memory:') mkdirSync(dirname(opts.dbPath), { recursive: true, mode: 0o700 })
-  const store = Store.open({ path: opts.dbPath, log: opts.log, clock, limits: opts.limits, nativeBinding: opts.nativeBinding })
+  const store = Store.open({ path: opts.dbPath, log: opts.log, clock, limits: opts.limits, nativeBinding: opts.nativeBinding, busyTimeoutMs: opts.busyTimeoutMs })
   const health = new HealthMonitor({ ...opts.health, log: opts.log, clock })
   if (store.movedAsideTo) health.count('store:rebuilt')
   // The desk owns the flags; the pipeline reads them at delivery time through this late binding.
@@ -66,6 +72,7 @@ export function openStateCore(opts: StateCoreOptions): StateCore {
     timers,
     repeatIntervalMs: opts.repeatIntervalMs,
     repeatMaxCount: opts.repeatMaxCount,
+    urgency: opts.urgency,
     burstWindowMs: opts.burstWindowMs,
     burstThreshold: opts.burstThreshold,
     unconfirmedNoticeMs: opts.unconfirmedNoticeMs,
@@ -73,6 +80,7 @@ export function openStateCore(opts: StateCoreOptions): StateCore {
   const offHealth = health.on((e) => {
     if (e.type === 'alert') void pipeline.deliver(e.alert)
   })
+  const outage = new StoreOutage({ store, health, log: opts.log, clock, timers, retry: opts.storeRetry })
   const pruneEvery = opts.pruneIntervalMs ?? 3600_000
   let pruneTimer: TimerHandle | null = null
   let closed = false
@@ -99,6 +107,7 @@ export function openStateCore(opts: StateCoreOptions): StateCore {
       closed = true
       if (pruneTimer !== null) timers.clearTimeout(pruneTimer)
       offHealth()
+      outage.stop()
       // Facts decided in this task get their effects (rings, retracts) while everything is still up.
       store.commitGroup()
       desk!.stop()

@@ -12,6 +12,7 @@ import { describeRestError, restCall } from '../link/rest.js'
 import type { TimerRegistry } from '../link/timers.js'
 import { PrivatePathCheck, type PathVerdict } from './private-path-check.js'
 import type { ReconcileTrigger } from './reconcile.js'
+import { parseRoster, type RosterAnswer } from './roster.js'
 
 /** What the link offers for a private path that broke silently (the link decides how to fall back). */
 export interface PrivatePathReporter {
@@ -24,6 +25,8 @@ export interface CheckInAnswer {
   /** Rows `{key, enabled}` as feature_flags holds them (validated by the feed's flag parser). */
   flags: unknown[]
   workstations: number
+  /** The shop's workstations (20261202000000_bayalert_workstation_watch.sql): undefined without that migration, a string when malformed. */
+  roster: RosterAnswer | string | undefined
 }
 
 /** Validates the RPC's answer; a string says what is wrong with it. */
@@ -36,7 +39,7 @@ export function parseCheckIn(data: unknown): CheckInAnswer | string {
   if (!Array.isArray(d.flags)) return 'check_in answered no flags list'
   const w = d.workstations
   if (typeof w !== 'number' || !Number.isSafeInteger(w) || w < 0) return 'check_in answered no workstation count'
-  return { queueVersion, flags: d.flags, workstations: w }
+  return { queueVersion, flags: d.flags, workstations: w, roster: parseRoster(d) }
 }
 
 export interface HeartbeatRow {
@@ -67,6 +70,10 @@ export interface CheckInOptions {
   /** true: the check-in stands in for the safety reconcile timer and the flags reads; false: the old way. */
   useCheckIn(on: boolean): void
   applyFlagRows(rows: unknown[]): void
+  /** Each answer's roster (the workstation watch); optional for hosts that do not watch. */
+  applyRoster?(roster: RosterAnswer | string | undefined): void
+  /** The watch's parameters for check_in (p_silent_after_ms, p_roster_digest); left out where the server lacks them. */
+  watchArgs?(): Record<string, unknown>
   privatePath: PrivatePathReporter
 }
 
@@ -79,6 +86,8 @@ export class CheckInLoop {
   private cancelNext: (() => void) | null = null
   private cancelRecheck: (() => void) | null = null
   private stopped = false
+  /** The project's check_in predates the watch (20261201000000 only): call it without the watch's parameters. */
+  private watchArgsRefused = false
   /** Workstations of the shop seen recently (0 until a check-in says): sizes the rejoin window. */
   workstations = 0
   readonly stats = { checkIns: 0, failed: 0, reconciles: 0, broken: 0, healthy: 0 }
@@ -139,11 +148,16 @@ export class CheckInLoop {
     if (this.stopped || !this.o.userId() || this.mode === 'off') return false
     if (this.mode === 'legacy') return this.upsertRow()
     const row = this.o.row()
-    const res = await restCall<unknown>(
-      this.o.client,
-      (c) => c.rpc('check_in', { p_workstation_id: row.workstation_id, p_app_version: row.app_version, p_state: row.state, p_reason: row.reason, p_counters: row.counters }),
-      5000,
-    )
+    const args = { p_workstation_id: row.workstation_id, p_app_version: row.app_version, p_state: row.state, p_reason: row.reason, p_counters: row.counters }
+    const watchArgs = this.watchArgsRefused ? undefined : this.o.watchArgs?.()
+    let res = await restCall<unknown>(this.o.client, (c) => c.rpc('check_in', { ...args, ...watchArgs }), 5000)
+    if (!this.stopped && !res.ok && res.error.kind === 'missing' && watchArgs) {
+      // PostgREST finds no check_in taking the watch's parameters (PGRST202): a project with the check-in but not the
+      // watch. Check in as before; the watch stays unknown (no roster in the answer).
+      this.watchArgsRefused = true
+      this.o.log.info('check-in: this project has no workstation watch; checking in without it', { cause: describeRestError(res.error) })
+      res = await restCall<unknown>(this.o.client, (c) => c.rpc('check_in', args), 5000)
+    }
     if (this.stopped) return false
     if (!res.ok) {
       // PGRST202 (no such function: a project without the migration), or what it needs was dropped under it.
@@ -165,6 +179,7 @@ export class CheckInLoop {
     }
     this.workstations = answer.workstations
     this.o.applyFlagRows(answer.flags)
+    this.o.applyRoster?.(answer.roster)
     if (!this.o.linkLive()) {
       // Nothing can be expected from realtime now: the version alone decides, and reads are the only source.
       this.path.interrupted()

@@ -17,7 +17,7 @@
 //   naming the field and the rule, never handed on.
 import type { z } from 'zod'
 import type { FeatureFlags, FactSource, RequestDetails } from '../../shared/types.js'
-import { QueuedFactSchema, RemovedFactSchema, type QueuedFact, type RejectedFact, type RemovedFact, type RequestFact } from '../facts.js'
+import { QueuedFactSchema, RemovedFactSchema, TAKER_NAME_LIMIT, type QueuedFact, type RejectedFact, type RemovedFact, type RequestFact } from '../facts.js'
 import { canonicalTime } from '../store/keys.js'
 import { FIELD_LIMITS, safeText } from '../alerts/safe-text.js'
 
@@ -331,7 +331,20 @@ export function parseBroadcast(source: 'broadcast' | 'db-broadcast', msg: unknow
   const reason: RemovalReason =
     kind === 'accepted' ? 'accepted' : kind === 'cancelled' ? 'cancelled' : row.status ? removalReason(row.status) : 'deleted'
   const fact: RemovedFact = { kind: 'removed', source, eventId, commitTs, receivedAt, requestId: row.requestId, reason, status: row.status }
+  const takenBy = reason === 'accepted' ? takerName(request ?? payload) : undefined
+  if (takenBy !== undefined) fact.takenBy = takenBy
   return gateFact(fact, msg)
+}
+
+/**
+ * request_accepted's `taken_by` (the taker's display name, 20261203000000_bayalert_taken_by_name.sql) as safe
+ * text; undefined when the row does not carry the key, null when it says nobody by name or is not text.
+ */
+function takerName(row: unknown): string | null | undefined {
+  if (!isRecord(row)) return undefined
+  const f = new Fields(row)
+  if (!f.has('taken_by')) return undefined
+  return safeText(f.get('taken_by'), TAKER_NAME_LIMIT)
 }
 
 // --- postgres_changes on public.session_assignments ---------------------------------------------------

@@ -7,7 +7,9 @@
 //
 // Cost: keyset pages of `rpc queued_requests` by (queued_at, id), one round trip per page — a shop's
 // queue is usually one page, so the 60 s safety timer costs each workstation one request a minute
-// (500 workstations ≈ 500 requests/min against a 5,000/min quota).
+// (500 workstations ≈ 500 requests/min against a 5,000/min quota). Pages are as large as the function
+// serves (1,000 rows): a backlog after an outage is read in as few round trips as the server allows, and
+// a page shorter than asked is the last one (a full page costs one more, possibly empty, read).
 import type { SupabaseClient } from '@supabase/supabase-js'
 import type { QueueSnapshot, QueuedFact } from '../facts.js'
 import type { Clock, Logger } from '../ports.js'
@@ -17,6 +19,13 @@ import type { TimerRegistry } from '../link/timers.js'
 import { parseRow } from './parse.js'
 
 export type ReconcileTrigger = QueueSnapshot['trigger']
+
+/**
+ * The most rows one `rpc queued_requests` call returns: the function clamps p_limit to 1..1000
+ * (supabase/migrations/20250601000000_bayalert_schema.sql). A page size above it would read a full page of
+ * 1,000 as "shorter than asked", i.e. the last one, and silently drop the rest of the queue.
+ */
+export const QUEUED_REQUESTS_MAX_PAGE = 1000
 
 export interface ReconcilerOptions {
   client: SupabaseClient
@@ -31,6 +40,7 @@ export interface ReconcilerOptions {
   onFetch?(ok: boolean, ms: number, cause?: string): void
   /** Runs alongside each reconcile (flags are re-read too). Its failure is its own business. */
   alsoRun?(): Promise<void>
+  /** Rows per page (default and maximum QUEUED_REQUESTS_MAX_PAGE; below 1 or not a number: the default). */
   pageSize?: number
   timeoutMs?: number
   safetyIntervalMs?: number
@@ -56,7 +66,8 @@ export class Reconciler {
   private waiters: (() => void)[] = []
 
   constructor(private readonly o: ReconcilerOptions) {
-    this.pageSize = o.pageSize ?? 500
+    const asked = o.pageSize ?? QUEUED_REQUESTS_MAX_PAGE
+    this.pageSize = Number.isFinite(asked) && asked >= 1 ? Math.min(Math.floor(asked), QUEUED_REQUESTS_MAX_PAGE) : QUEUED_REQUESTS_MAX_PAGE
     this.timeoutMs = o.timeoutMs ?? 8000
     this.safetyMs = o.safetyIntervalMs ?? 60_000
     this.retryTimer = new RetryTimer(o.timers, o.retry ?? RECONNECT_BACKOFF, o.random)

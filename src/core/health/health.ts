@@ -91,6 +91,8 @@ export class HealthMonitor {
   /** After a streak recovery: until when a new breach is the same incident (no second alert). */
   private readonly relapseUntil: Record<WindowName, number | null> = { fetch: null, sink: null }
   private external: string | null = null
+  /** Named conditions other parts report (e.g. the store holding writes in memory), in the order first set. */
+  private readonly conditions = new Map<string, string>()
   private readonly listeners = new Set<(e: HealthEvent) => void>()
 
   constructor(opts: HealthOptions) {
@@ -159,6 +161,14 @@ export class HealthMonitor {
     this.emit({ type: 'change', summary: this.summary() })
   }
 
+  /** Sets (or with null clears) a named degraded reason, e.g. 'store' → "Local store unavailable: database is locked". */
+  setCondition(name: string, reason: string | null): void {
+    if ((this.conditions.get(name) ?? null) === reason) return
+    if (reason === null) this.conditions.delete(name)
+    else this.conditions.set(name, reason)
+    this.emit({ type: 'change', summary: this.summary() })
+  }
+
   failureRate(name: WindowName): number {
     const w = this.live(name)
     if (w.length === 0) return 0
@@ -166,7 +176,7 @@ export class HealthMonitor {
   }
 
   degradedReason(): string | null {
-    const parts = [this.external, this.breached.fetch, this.breached.sink].filter((p): p is string => p !== null)
+    const parts = [...this.conditions.values(), this.external, this.breached.fetch, this.breached.sink].filter((p): p is string => p !== null)
     return parts.length ? parts.join('; ') : null
   }
 

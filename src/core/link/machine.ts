@@ -55,6 +55,11 @@ export interface Retry extends Rebuild {
   /** The state shown while waiting. */
   readonly show: 'degraded' | 'offline'
   readonly inS: number
+  /**
+   * The delay includes a join-window draw (the server closed the channels, likely every workstation's at once):
+   * nothing cuts it short, or the fleet would rejoin together after all.
+   */
+  readonly spread: boolean
 }
 
 export interface MachineConfig {
@@ -134,7 +139,12 @@ export type LinkEvent =
   | ({ type: 'joinRefused'; cause: string } & Chan)
   | ({ type: 'channelError'; cause: string } & Chan)
   | ({ type: 'joinTimedOut' } & Chan)
-  | ({ type: 'serverClosed' } & Chan)
+  /**
+   * The server closed a channel (token expired, permission revoked, realtime restarting). `spreadMs`: the extra delay
+   * the host drew from its join window, added to the rebuild's backoff — when the server closes every workstation's
+   * channels at once, a fleet must not rejoin within the same second (Supabase counts joins per second per project).
+   */
+  | ({ type: 'serverClosed'; spreadMs?: number } & Chan)
   | ({ type: 'systemOk' } & Chan)
   | ({ type: 'systemError'; text: string } & Chan)
   | ({ type: 'shutdownNotice'; text: string } & Chan)
@@ -193,6 +203,9 @@ export function initialMachine(config: MachineConfig): LinkMachine {
     timers: [],
   }
 }
+
+/** A duration in whole seconds where it is one, else to a tenth ("4", "2.5"): a reason must not round 2.5 s to 3 s. */
+const seconds = (ms: number): string => String(Math.round(ms / 100) / 10)
 
 const FLAGS: readonly ChangeTable[] = ['feature_flags']
 const REQUESTS: readonly ChangeTable[] = ['session_assignments']
@@ -310,8 +323,11 @@ class Step {
     this.fx.push({ type: 'rebuild', gen, why: r.why, refresh: r.refresh, hard: r.hard, channels })
   }
 
-  /** A rebuild after a jittered, capped delay; an earlier pending one is kept. */
-  scheduleRetry(why: string, opts: { refresh: boolean; hard: boolean }, show: 'degraded' | 'offline' = 'degraded'): void {
+  /**
+   * A rebuild after a jittered, capped delay plus `spreadMs` (a join-window draw; 0, negative or not finite adds
+   * nothing); an earlier pending one is kept.
+   */
+  scheduleRetry(why: string, opts: { refresh: boolean; hard: boolean }, show: 'degraded' | 'offline' = 'degraded', spreadMs = 0): void {
     if (this.m.stopped || !this.m.signedIn) return
     if (this.m.building) {
       const q = this.m.queued
@@ -320,8 +336,9 @@ class Step {
     }
     if (this.m.retry) return // the earlier retry stands (its delay is no later than a grown one)
     const attempt = this.m.attempt + 1
-    const delay = backoffDelay(attempt, this.m.config.backoff, () => this.rand)
-    this.set({ attempt, retry: { why, ...opts, show, inS: Math.ceil(delay / 1000) } })
+    const spread = Number.isFinite(spreadMs) && spreadMs > 0 ? Math.floor(spreadMs) : 0
+    const delay = backoffDelay(attempt, this.m.config.backoff, () => this.rand) + spread
+    this.set({ attempt, retry: { why, ...opts, show, inS: Math.ceil(delay / 1000), spread: spread > 0 } })
     this.schedule('retry', delay)
   }
 
@@ -563,7 +580,7 @@ function apply(s: Step, e: LinkEvent): void {
     case 'heartbeatTimeout':
       s.log('warn', 'link: heartbeat timeout', { intervalMs: m.config.heartbeatIntervalMs })
       s.set({
-        socket: { ...m.socket, reason: `No reply from the server for ${Math.round(m.config.heartbeatIntervalMs / 1000)} s (dead or half-open link)` },
+        socket: { ...m.socket, reason: `No reply from the server for ${seconds(m.config.heartbeatIntervalMs)} s (dead or half-open link)` },
       })
       return
     case 'reconnectScheduled':
@@ -640,7 +657,7 @@ function apply(s: Step, e: LinkEvent): void {
       const why = m.lastShutdown ? `The server closed ${c.topic}: ${m.lastShutdown}` : `The server closed ${c.topic}`
       s.patchChan(c.name, { joined: false, confirmed: false, error: why })
       s.log('warn', 'link: channel closed by server', { topic: c.topic, reason: m.lastShutdown })
-      s.scheduleRetry(why, { refresh: true, hard: false })
+      s.scheduleRetry(why, { refresh: true, hard: false }, 'degraded', e.spreadMs)
       return
     }
     case 'systemOk': {
@@ -672,9 +689,11 @@ function apply(s: Step, e: LinkEvent): void {
       s.cancel('refresh')
       s.set({ authTrouble: null })
       // A new token is the likely cure for a link that is down for token reasons. A live link already
-      // has it (supabase-js pushes it to joined channels); a link that is still joining is left alone.
+      // has it (supabase-js pushes it to joined channels); a link that is still joining is left alone, and so is a
+      // retry spread over the join window: after a wave of expired tokens every workstation refreshes within the
+      // same second, and rebuilding on the refresh would bring the whole fleet back at once (its rebuild refreshes).
       const failing = m.retry !== null || m.channels.some((c) => c.error !== null)
-      if (failing && !isLive(m) && !m.building && m.signedIn) s.recoverNow({ why: 'Token refreshed', refresh: false, hard: false })
+      if (failing && !m.retry?.spread && !isLive(m) && !m.building && m.signedIn) s.recoverNow({ why: 'Token refreshed', refresh: false, hard: false })
       return
     }
     case 'refreshFailed': {

@@ -50,7 +50,7 @@ export function describeRestError(e: RestError): string {
     case 'missing':
       return `not found on the server — is the migration applied? (${e.code || e.status}: ${e.message})`
     case 'server':
-      return `server error ${e.status} (${e.code || ''} ${e.message})`.replace(/\s+\)/, ')')
+      return `server error ${e.status} (${[e.code, e.message].filter(Boolean).join(' ')})`
     default:
       return `HTTP ${e.status} ${e.code} ${e.message}`.trim()
   }

@@ -29,13 +29,22 @@ import { createLinkClient, RealtimeAdapter, type ChannelStatus } from './realtim
 import { describeRefreshFailure, revokedReason, SessionWatch } from './session.js'
 
 export { FEED_TOPIC, SHOP_TOPIC }
+/**
+ * Realtime heartbeat interval. Phoenix sends a heartbeat one interval after the last reply and gives up on it one
+ * interval later (phoenix.js Socket.sendHeartbeat), so a half-open link is noticed between 1× and 2× this after it
+ * dies: 2.5 s → within 5 s (the library default of 25 s → up to 50 s; Supabase's "Understanding and Monitoring
+ * Realtime Heartbeats" troubleshooting page). A heartbeat is a frame of a few dozen bytes each way on the phoenix
+ * topic, not a channel message to any subscriber; the local backend's /_control/stats leaves them out of messagesOut.
+ */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2500
+
 /** A state reason is one line: our words plus at most one quoted server message (SERVER_TEXT_MAX). */
 const REASON_MAX = 600
 
 export interface LinkConfig {
   supabaseUrl: string
   anonKey: string
-  /** Realtime heartbeat; a dead link is noticed within 2× this (default 4 s → ≤ 8 s; library default 25 s → up to 50 s). */
+  /** Realtime heartbeat (default DEFAULT_HEARTBEAT_INTERVAL_MS); a dead link is noticed within 2× this. */
   heartbeatIntervalMs?: number
   /** Join / push timeout (library default 10 s; shorter turns real join errors, answered after 5 s, into TIMED_OUT). */
   joinTimeoutMs?: number
@@ -50,8 +59,8 @@ export interface LinkConfig {
   /** WebSocket constructor; defaults to globalThis.WebSocket (Electron, Node ≥ 22) or the `ws` package. */
   transport?: unknown
   /**
-   * Reconnect spread: after a server-side loss (phoenix's own reconnect), wait an extra uniform random delay
-   * in [0, joinWindowMs()) so that a fleet rejoins within the project's joins-per-second quota. Read at each
+   * Reconnect spread: after a server-side loss (phoenix's own reconnect, or the server closing a channel), wait an
+   * extra uniform random delay in [0, joinWindowMs()) so that a fleet rejoins within the project's joins-per-second quota. Read at each
    * reconnect (the caller sizes it from the number of workstations). Default: none.
    */
   joinWindowMs?: () => number
@@ -130,6 +139,7 @@ export class LinkSupervisor {
    * session is read, and the supervisor stays signed-out with this reason.
    */
   readonly keyRefusal: string | null
+  private readonly joinWindow: (() => number) | undefined
 
   /** Counters for tests and health: rebuilds, socket opens, heartbeat timeouts … */
   readonly stats = { rebuilds: 0, socketOpens: 0, heartbeatTimeouts: 0, channelErrors: 0, serverCloses: 0, confirmations: 0 }
@@ -139,8 +149,9 @@ export class LinkSupervisor {
     private readonly deps: LinkDeps,
   ) {
     this.random = config.random ?? Math.random
+    this.joinWindow = config.joinWindowMs
     this.backoff = config.backoff ?? RECONNECT_BACKOFF
-    const heartbeatIntervalMs = config.heartbeatIntervalMs ?? 4000
+    const heartbeatIntervalMs = config.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS
     this.m = initialMachine({
       backoff: this.backoff,
       heartbeatIntervalMs,
@@ -169,7 +180,7 @@ export class LinkSupervisor {
       heartbeatIntervalMs,
       joinTimeoutMs: config.joinTimeoutMs ?? 10_000,
       reconnectAfterMs: (tries) => {
-        const delayMs = backoffDelay(tries, this.backoff, this.random) + this.joinWindowDelay(config.joinWindowMs)
+        const delayMs = backoffDelay(tries, this.backoff, this.random) + this.joinWindowDelay(this.joinWindow)
         this.dispatch({ type: 'reconnectScheduled', delayMs })
         return delayMs
       },
@@ -510,7 +521,9 @@ export class LinkSupervisor {
         // Only the server closes our channels while this generation is current (token expired,
         // permission revoked): the channel is gone for good and must be recreated.
         this.stats.serverCloses++
-        return this.dispatch({ type: 'serverClosed', gen, channel })
+        // A realtime restart or a wave of expiring tokens closes every workstation's channels at once: the
+        // rebuild waits a draw from the join window too, as phoenix's own reconnect does.
+        return this.dispatch({ type: 'serverClosed', gen, channel, spreadMs: this.joinWindowDelay(this.joinWindow) })
     }
   }
 

@@ -42,9 +42,12 @@ export function acceptOutcome(data: unknown): AcceptOutcome {
   }
 }
 
-export async function callAccept(client: SupabaseClient, requestId: string, timeoutMs = ACCEPT_TIMEOUT_MS): Promise<AcceptOutcome> {
+/** An outcome, with the server's answer when there was one (the engine words it for the mechanic: accept-answer.ts). */
+export type AcceptCall = AcceptOutcome & { answer?: unknown }
+
+export async function callAccept(client: SupabaseClient, requestId: string, timeoutMs = ACCEPT_TIMEOUT_MS): Promise<AcceptCall> {
   const res = await restCall<unknown>(client, (c) => c.rpc('accept_request', { p_request_id: requestId }), timeoutMs)
-  if (res.ok) return acceptOutcome(res.data)
+  if (res.ok) return { ...acceptOutcome(res.data), answer: res.data }
   const why = describeRestError(res.error)
   return isTemporary(res.error) ? { kind: 'temporary', why } : { kind: 'refused', message: `Could not accept: ${why}` }
 }

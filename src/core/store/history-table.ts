@@ -7,10 +7,23 @@ import type { FactSource, HistoryEntry, HistorySinkResult } from '../../shared/t
 const SUMMARY_MATCH_MS = 2000
 
 export class HistoryTable {
-  private readonly st
+  private db: Database.Database | null = null
+  private statements: ReturnType<HistoryTable['prepare']> | null = null
 
-  constructor(db: Database.Database) {
-    this.st = {
+  constructor(private readonly connection: () => Database.Database) {}
+
+  /** The statements on the connection in use, prepared again after the store switched connections. */
+  private get st(): ReturnType<HistoryTable['prepare']> {
+    const db = this.connection()
+    if (db !== this.db || this.statements === null) {
+      this.db = db
+      this.statements = this.prepare(db)
+    }
+    return this.statements
+  }
+
+  private prepare(db: Database.Database) {
+    return {
       seen: db.prepare(`INSERT INTO history (request_id, key, customer_name, first_source, seen_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (request_id) DO UPDATE SET key = coalesce(excluded.key, history.key),
           customer_name = coalesce(excluded.customer_name, history.customer_name),

@@ -26,10 +26,23 @@ function toRow(r: Record<string, unknown>): OutboxRow {
 }
 
 export class OutboxTable {
-  private readonly st
+  private db: Database.Database | null = null
+  private statements: ReturnType<OutboxTable['prepare']> | null = null
 
-  constructor(db: Database.Database) {
-    this.st = {
+  constructor(private readonly connection: () => Database.Database) {}
+
+  /** The statements on the connection in use, prepared again after the store switched connections. */
+  private get st(): ReturnType<OutboxTable['prepare']> {
+    const db = this.connection()
+    if (db !== this.db || this.statements === null) {
+      this.db = db
+      this.statements = this.prepare(db)
+    }
+    return this.statements
+  }
+
+  private prepare(db: Database.Database) {
+    return {
       insert: db.prepare(`INSERT INTO outbox (idem_key, action, request_id, customer_name, created_at, state)
         VALUES (?, 'accept', ?, ?, ?, 'pending')`),
       byKey: db.prepare(`SELECT * FROM outbox WHERE idem_key = ?`),

@@ -3,11 +3,12 @@
 // transaction, so a crash can never leave "rang but not recorded" (→ rings twice after restart) or
 // "recorded but never rang" for the same key.
 import Database from 'better-sqlite3'
-import { chmodSync, closeSync, existsSync, openSync, renameSync, statSync } from 'node:fs'
+import { accessSync, chmodSync, closeSync, constants as fsConstants, existsSync, openSync, renameSync, statSync } from 'node:fs'
 import type { FactSource, FeatureFlags, QueueItem } from '../../shared/types.js'
 import type { AlertKind, Clock, Logger, SinkTier } from '../ports.js'
 import { systemClock } from '../ports.js'
 import { EXPECTED_COLUMNS, MIGRATIONS, SCHEMA_VERSION } from './schema.js'
+import { copyIn, isStoreUnavailable, unavailableReason, writeBack } from './held-state.js'
 
 type Db = Database.Database
 
@@ -107,6 +108,26 @@ export interface StoreOptions {
    * finds itself.
    */
   nativeBinding?: string
+  /**
+   * How long a write waits for another connection's lock before the store treats the file as unavailable and
+   * holds its writes in memory (default 250 ms). Nothing else writes this file while the app runs (one
+   * instance per data directory), so a lock that lasts is a fault, and every millisecond of it delays a ring.
+   */
+  busyTimeoutMs?: number
+  /**
+   * Prune old rows on open (default true). A reader of another process's store (doctor beside a running app) passes
+   * false: its prune would take the write lock, and a write of the app meeting it holds the app's writes in memory.
+   */
+  pruneOnOpen?: boolean
+}
+
+/** Where the store's writes go while the file cannot take them, and since when. */
+export interface HeldInMemory {
+  /** SQLite's words for the failure that started it, e.g. "database is locked". */
+  reason: string
+  since: number
+  /** False when even reading the file failed: the copy started empty and is merged into the file, not replacing it. */
+  seeded: boolean
 }
 
 /** Thrown by open checks when the file is a database but not ours (or from a newer app). */
@@ -123,6 +144,21 @@ function isCorruption(err: unknown): boolean {
   if (typeof code === 'string' && (CORRUPT_CODES.has(code) || code.startsWith('SQLITE_CORRUPT'))) return true
   const msg = String((err as Error)?.message ?? err)
   return /malformed|not a database|file is encrypted|integrity check failed/i.test(msg)
+}
+
+/**
+ * Why the process may not read and write this file (EACCES, EPERM, EROFS), or null. SQLite reports such a
+ * file as SQLITE_CANTOPEN, the same code a broken file can give: a file we may not open is not corrupt, and
+ * moving it aside would lose the queue and its dedup history for a permission a person can fix.
+ */
+function accessProblem(path: string): string | null {
+  try {
+    accessSync(path, fsConstants.R_OK | fsConstants.W_OK)
+    return null
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    return code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? code : null
+  }
 }
 
 function isRegularFile(path: string): boolean {
@@ -203,18 +239,26 @@ export class Store {
   /** Where an unusable file was moved on open, or null. */
   readonly movedAsideTo: string | null
   readonly limits: PruneLimits
-  private readonly db: Db
+  /** The connection every statement uses: the file's, or the in-memory copy while the file is unavailable. */
+  private db: Db
+  /** The file's connection (kept while the copy is in use, to write it back). */
+  private readonly fileDb: Db
   private readonly log: Logger
   private readonly clock: Clock
+  private readonly opts: StoreOptions
   private closed = false
-  private readonly st: ReturnType<Store['prepare']>
-  private readonly runInTx: (fn: () => unknown) => unknown
+  private st: ReturnType<Store['prepare']>
+  private runInTx: (fn: () => unknown) => unknown
   private queueWrites = 0
-  /** The open group commit (transactionInGroup), or null. */
-  private group: { calls: number; afterCommit: ((committed: boolean) => void)[] } | null = null
+  /** The open group commit (transactionInGroup), or null. Its calls are kept to decide them again on the copy. */
+  private group: { calls: { fn: () => unknown; afterCommit: (committed: boolean) => void }[] } | null = null
+  private heldState: HeldInMemory | null = null
+  private readonly availability = new Set<(held: HeldInMemory | null) => void>()
 
   private constructor(db: Db, opts: StoreOptions, movedAsideTo: string | null) {
     this.db = db
+    this.fileDb = db
+    this.opts = opts
     this.path = opts.path
     this.log = opts.log
     this.clock = opts.clock ?? systemClock
@@ -227,7 +271,7 @@ export class Store {
   /**
    * Opens (creating if missing) and migrates the database. A corrupt, unreadable or foreign file is
    * renamed to `<name>.corrupt-<timestamp>` (with its -wal/-shm) and an empty store is built in its
-   * place; the queue comes back from the next reconcile. Prunes once on open.
+   * place; the queue comes back from the next reconcile. Prunes once on open (unless pruneOnOpen is false).
    */
   static open(opts: StoreOptions): Store {
     const clock = opts.clock ?? systemClock
@@ -236,10 +280,14 @@ export class Store {
     // Before the first open, so even a file about to be moved aside as corrupt is private.
     securePrivateFiles(opts.path, opts.log)
     try {
-      db = Store.openChecked(opts.path, opts.nativeBinding)
+      db = Store.openChecked(opts.path, opts.nativeBinding, opts.busyTimeoutMs)
     } catch (err) {
       // Only a regular file is ever moved: a directory, a missing parent or a lock is not corruption.
       if (opts.path === ':memory:' || !isCorruption(err) || !isRegularFile(opts.path)) throw err
+      const denied = accessProblem(opts.path)
+      if (denied !== null) {
+        throw Object.assign(new Error(`${(err as Error).message} (no permission to read and write ${opts.path}: ${denied})`, { cause: err }), { code: (err as { code?: string }).code })
+      }
       movedAsideTo = `${opts.path}.corrupt-${new Date(clock.now()).toISOString().replace(/[:.]/g, '-')}`
       renameSync(opts.path, movedAsideTo)
       // The WAL and shared-memory files belong to the broken file; keep them next to it for forensics
@@ -252,17 +300,17 @@ export class Store {
         { path: opts.path, movedTo: movedAsideTo, cause: String((err as Error).message), code: (err as { code?: string }).code },
       )
       securePrivateFiles(opts.path, opts.log) // the fresh file in its place
-      db = Store.openChecked(opts.path, opts.nativeBinding)
+      db = Store.openChecked(opts.path, opts.nativeBinding, opts.busyTimeoutMs)
     }
     const store = new Store(db, opts, movedAsideTo)
-    store.prune()
+    if (opts.pruneOnOpen !== false) store.prune()
     return store
   }
 
-  private static openChecked(path: string, nativeBinding: string | undefined): Db {
+  private static openChecked(path: string, nativeBinding: string | undefined, busyTimeoutMs = 250): Db {
     const db = Store.connect(path, nativeBinding)
     try {
-      db.pragma('busy_timeout = 2000')
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`)
       // Read-only checks first, so a file we are about to move aside is moved with its bytes exactly
       // as found (switching to WAL rewrites the header). Garbage fails here with SQLITE_NOTADB.
       const check = db.pragma('quick_check', { simple: true })
@@ -373,17 +421,22 @@ export class Store {
   }
 
   /**
-   * Prepares statements of a table kept in its own module (outbox-table.ts) on this connection: the store owns
-   * the file, its migrations and its lifetime; the module owns its SQL.
+   * Hands a table kept in its own module (outbox-table.ts, history-table.ts) the connection in use — the file's, or
+   * the in-memory copy while the file cannot take writes: the store owns the file, its migrations and its lifetime;
+   * the module owns its SQL and prepares it again when the connection changes.
    */
-  prepareTable<T>(make: (db: Db) => T): T {
-    return make(this.db)
+  prepareTable<T>(make: (connection: () => Db) => T): T {
+    return make(() => this.db)
   }
 
-  /** Runs fn in one transaction (nested calls become savepoints). */
+  /**
+   * Runs fn in one transaction (nested calls become savepoints). A top-level one that the file cannot take
+   * (see holdInMemory) is run again on the in-memory copy, so the caller's decision stands.
+   */
   transaction<T>(fn: () => T): T {
+    if (this.db.inTransaction) return this.runInTx(fn) as T
     // One wrapper built once: db.transaction(fn) per call costs more than the inserts it wraps.
-    return this.runInTx(fn) as T
+    return this.orHold(() => this.runInTx(fn) as T)
   }
 
   /**
@@ -395,6 +448,11 @@ export class Store {
    * commit failed (the group's writes are lost and must be reported). A call whose fn throws rolls back its
    * own savepoint only and queues nothing. Called inside someone else's transaction, fn is a plain savepoint
    * of it and afterCommit(true) runs right away, as for `transaction`.
+   *
+   * When the file cannot take the group (locked, read-only, full — at a statement or at the commit), the
+   * group is rolled back on the file and every call of it is decided again on the in-memory copy
+   * (holdInMemory), which commits: afterCommit(true) still runs, so nothing that was decided goes unrung.
+   * fn must therefore be safe to run a second time (build its results inside).
    */
   transactionInGroup<T>(fn: () => T, afterCommit: (committed: boolean) => void): T {
     if (this.group === null && this.db.inTransaction) {
@@ -403,35 +461,206 @@ export class Store {
       return r
     }
     if (this.group === null) {
-      this.db.exec('BEGIN')
-      this.group = { calls: 0, afterCommit: [] }
+      this.orHold(() => this.db.exec('BEGIN'))
+      this.group = { calls: [] }
       queueMicrotask(() => this.commitGroup())
     }
-    const group = this.group
-    const r = this.runInTx(fn) as T
-    group.afterCommit.push(afterCommit)
-    if (++group.calls >= GROUP_MAX) this.commitGroup()
+    let r: T
+    try {
+      r = this.runInTx(fn) as T
+    } catch (err) {
+      if (!this.mayHold(err)) throw err
+      this.moveGroupToMemory(err)
+      r = this.runInTx(fn) as T
+    }
+    const group = this.group!
+    group.calls.push({ fn, afterCommit })
+    if (group.calls.length >= GROUP_MAX) this.commitGroup()
     return r
   }
 
   /** Commits the open group (if any) now, then runs its afterCommit callbacks in call order. */
   commitGroup(): void {
-    const group = this.group
-    if (group === null) return
-    this.group = null
+    if (this.group === null) return
     let committed = false
     try {
       this.db.exec('COMMIT')
       committed = true
     } catch (err) {
-      this.log.error('store: a group commit failed; its writes are rolled back', { calls: group.calls, cause: String((err as Error)?.message ?? err) })
-      try {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK')
-      } catch {
-        // The connection is unusable (closed underneath, disk gone); the next call reports that itself.
+      let failure = err
+      if (this.mayHold(err)) {
+        this.moveGroupToMemory(err)
+        try {
+          this.db.exec('COMMIT')
+          committed = true
+        } catch (again) {
+          failure = again
+        }
+      }
+      if (!committed) {
+        this.log.error('store: a group commit failed; its writes are rolled back', { calls: this.group?.calls.length ?? 0, cause: String((failure as Error)?.message ?? failure) })
+        try {
+          if (this.db.inTransaction) this.db.exec('ROLLBACK')
+        } catch {
+          // The connection is unusable (closed underneath, disk gone); the next call reports that itself.
+        }
       }
     }
-    for (const after of group.afterCommit) after(committed)
+    const group = this.group
+    this.group = null
+    for (const call of group?.calls ?? []) call.afterCommit(committed)
+  }
+
+  // ---- holding writes in memory while the file is unavailable ---------------------------------------
+
+  /** Where writes go while the file cannot take them, or null while they go to the file. */
+  get held(): HeldInMemory | null {
+    return this.heldState
+  }
+
+  /** Told when the store starts holding its writes in memory (with why) and when they are back in the file (null). */
+  onAvailability(listener: (held: HeldInMemory | null) => void): () => void {
+    this.availability.add(listener)
+    return () => this.availability.delete(listener)
+  }
+
+  /** An error that holding in memory answers: the file is unavailable, the copy is not in use yet, the store is open. */
+  private mayHold(err: unknown): boolean {
+    return this.heldState === null && !this.closed && this.path !== ':memory:' && isStoreUnavailable(err)
+  }
+
+  /** Runs a top-level write; if the file is unavailable, switches to the in-memory copy and runs it there. */
+  private orHold<T>(write: () => T): T {
+    try {
+      return write()
+    } catch (err) {
+      if (!this.mayHold(err)) throw err
+      this.holdInMemory(err)
+      return write()
+    }
+  }
+
+  /** The open group failed on the file: roll it back there and decide its calls again on the copy. */
+  private moveGroupToMemory(err: unknown): void {
+    const calls = this.group?.calls ?? []
+    try {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK')
+    } catch {
+      // A failed rollback leaves the journal for SQLite to undo on the next open; the copy is built from what reads now.
+    }
+    this.holdInMemory(err)
+    this.db.exec('BEGIN')
+    const kept: typeof calls = []
+    for (const call of calls) {
+      try {
+        this.runInTx(call.fn)
+        kept.push(call)
+      } catch (again) {
+        // Decided once on the file from the same state, so this is not expected; reported, and not rung.
+        this.log.error('store: a held call failed on the in-memory copy', { cause: String((again as Error)?.message ?? again) })
+        call.afterCommit(false)
+      }
+    }
+    this.group = { calls: kept }
+  }
+
+  /**
+   * The file cannot take writes: every statement goes to an in-memory copy of the desk's state from now on,
+   * so the desk keeps deciding (dedup included) and ringing. writeBackHeld() writes it out once the file can
+   * take it again. Listeners hear about it once.
+   */
+  private holdInMemory(err: unknown): void {
+    const reason = unavailableReason(err)
+    const memory = Store.connect(':memory:', this.opts.nativeBinding)
+    Store.migrate(memory)
+    const copy = copyIn(this.fileDb, memory)
+    this.heldState = { reason, since: this.clock.now(), seeded: copy.seeded }
+    this.useConnection(memory)
+    this.log.error(`store: the database file is unavailable (${reason}); deciding and ringing from an in-memory copy until it can be written again`, {
+      path: this.path,
+      code: (err as { code?: string }).code,
+      copiedRows: copy.rows,
+      ...(copy.seeded ? {} : { copyFailed: copy.cause }),
+    })
+    this.tellAvailability()
+  }
+
+  /**
+   * Tries to write the in-memory copy back to the file (one transaction, all or nothing) and to use the file
+   * again. Returns null when it did (or nothing was held), else why not; the copy stays in use then. Never
+   * waits for another connection's lock: a retry must not stall the rings.
+   */
+  writeBackHeld(): string | null {
+    const held = this.heldState
+    if (held === null || this.closed) return null
+    // A transaction open on the copy belongs to the current task; a later retry finds it committed.
+    if (this.db.inTransaction || this.group !== null) return 'a transaction is open'
+    const busy = this.fileDb.pragma('busy_timeout', { simple: true }) as number
+    try {
+      this.fileDb.pragma('busy_timeout = 0')
+      const { rows } = writeBack(this.db, this.fileDb, held.seeded)
+      const memory = this.db
+      this.useConnection(this.fileDb)
+      memory.close()
+      this.heldState = null
+      this.log.info('store: the database file takes writes again; wrote back what was held in memory', { rows, heldMs: this.clock.now() - held.since })
+      this.tellAvailability()
+      return null
+    } catch (err) {
+      return unavailableReason(err)
+    } finally {
+      try {
+        this.fileDb.pragma(`busy_timeout = ${busy}`)
+      } catch {
+        // Only the wait of the next write is at stake; that write reports its own failure.
+      }
+    }
+  }
+
+  /**
+   * Whether the file takes writes now: takes its write lock (waiting busy_timeout for it) and lets go at once,
+   * writing nothing. SQLite's reason when it cannot ("database is locked", "attempt to write a readonly
+   * database"), else null. For doctor, which checks another process's store without writing to it.
+   */
+  probeWritable(): string | null {
+    if (this.heldState !== null) return this.heldState.reason
+    try {
+      this.fileDb.exec('BEGIN IMMEDIATE')
+      this.fileDb.exec('ROLLBACK')
+      return null
+    } catch (err) {
+      if (!isStoreUnavailable(err)) throw err
+      return unavailableReason(err)
+    }
+  }
+
+  /**
+   * Test seam: one PRAGMA on the file's own connection, e.g. `query_only = 1` (writes fail as on a read-only
+   * file system) or `max_page_count = N` (as on a full disk). Returns its simple result.
+   */
+  pragmaOnFile(pragma: string): unknown {
+    return this.fileDb.pragma(pragma, { simple: true })
+  }
+
+  /** One write statement: on its own it may switch to the copy; inside a transaction, that transaction's caller decides. */
+  private write<T>(statement: () => T): T {
+    return this.db.inTransaction ? statement() : this.orHold(statement)
+  }
+
+  private useConnection(db: Db): void {
+    this.db = db
+    this.st = this.prepare()
+    this.runInTx = db.transaction((fn: () => unknown) => fn())
+  }
+
+  private tellAvailability(): void {
+    for (const l of [...this.availability]) {
+      try {
+        l(this.heldState)
+      } catch (err) {
+        this.log.error('store: an availability listener threw', { cause: String((err as Error)?.stack ?? err) })
+      }
+    }
   }
 
   // ---- queue ---------------------------------------------------------------------------------------
@@ -458,7 +687,7 @@ export class Store {
 
   putQueueRow(row: QueueRow): void {
     this.queueWrites++
-    this.st.upsertQueue.run({
+    this.write(() => this.st.upsertQueue.run({
       requestId: row.requestId,
       key: row.key,
       sessionId: row.sessionId,
@@ -475,12 +704,12 @@ export class Store {
       firstSource: row.firstSource,
       lastAlertAt: row.lastAlertAt,
       commitTs: row.commitTs,
-    })
+    }))
   }
 
   deleteQueueRow(requestId: string): boolean {
     this.queueWrites++
-    return this.st.deleteQueue.run(requestId).changes > 0
+    return this.write(() => this.st.deleteQueue.run(requestId).changes > 0)
   }
 
   /** Earliest pending repeat among unacknowledged requests, or null. */
@@ -494,7 +723,7 @@ export class Store {
 
   // ---- tombstones ----------------------------------------------------------------------------------
   putTombstone(t: Tombstone): void {
-    this.st.upsertTomb.run(t)
+    this.write(() => this.st.upsertTomb.run(t))
   }
 
   tombstonesFor(requestId: string): Tombstone[] {
@@ -502,12 +731,12 @@ export class Store {
   }
 
   deleteTombstone(key: string): void {
-    this.st.deleteTomb.run(key)
+    this.write(() => this.st.deleteTomb.run(key))
   }
 
   // ---- event log and sink attempts ----------------------------------------------------------------
   recordEvent(e: EventRecord): void {
-    this.st.insertEvent.run(e.receivedAt, e.source, e.eventId, e.kind, e.requestId, e.dedupKey, e.outcome, e.reason)
+    this.write(() => this.st.insertEvent.run(e.receivedAt, e.source, e.eventId, e.kind, e.requestId, e.dedupKey, e.outcome, e.reason))
   }
 
   /** Many events in one transaction (the fast path for reconcile and for bulk imports). */
@@ -531,7 +760,7 @@ export class Store {
   }
 
   recordSinkAttempt(a: SinkAttempt): void {
-    this.st.insertSink.run(a.at, a.sink, a.tier, a.alertKind, a.key, a.result, Math.round(a.durationMs), a.error)
+    this.write(() => this.st.insertSink.run(a.at, a.sink, a.tier, a.alertKind, a.key, a.result, Math.round(a.durationMs), a.error))
   }
 
   recentSinkAttempts(limit = 100): SinkAttempt[] {
@@ -574,8 +803,7 @@ export class Store {
   }
 
   setMeta(key: string, value: string | null): void {
-    if (value === null) this.st.deleteMeta.run(key)
-    else this.st.setMeta.run(key, value)
+    this.write(() => (value === null ? this.st.deleteMeta.run(key) : this.st.setMeta.run(key, value)))
   }
 
   // ---- housekeeping --------------------------------------------------------------------------------
@@ -630,7 +858,15 @@ export class Store {
     if (this.closed) return
     // What the current task decided is kept, and its side effects run while the store is still open.
     this.commitGroup()
+    const held = this.heldState
+    if (held !== null) {
+      const failed = this.writeBackHeld()
+      if (failed !== null) {
+        this.log.error(`store: closing with writes held in memory that the file still cannot take (${failed}); they are lost — requests decided since ${new Date(held.since).toISOString()} may ring again after the next start`, { path: this.path, reason: held.reason })
+        this.db.close()
+      }
+    }
     this.closed = true
-    this.db.close()
+    this.fileDb.close()
   }
 }

@@ -4,9 +4,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEMO_DATA_DIR, defaultDataDir, parseArgs, resolveSettings } from '../../../src/cli/settings.js'
 import { checkStore } from '../../../src/cli/doctor.js'
+import { Store } from '../../../src/core/store/store.js'
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 import { demoDirs } from '../../../scripts/launcher/demo-shop.mjs'
 
 const ROOT = resolve(import.meta.dirname, '../../..')
@@ -51,6 +55,29 @@ describe("doctor's data dir check", () => {
     expect(c.status).toBe('ok')
     expect(c.detail).toBe(`${dir} (the demo's, as npm start and headless use with no shop configured) writable; store opens (0 request(s) in the local queue)`)
     expect(checkStore({ dataDir: dir }, 'BAYALERT_DATA_DIR').detail).toContain(`${dir} (from BAYALERT_DATA_DIR)`)
+  })
+
+  it('fails with the reason when the store opens but another program holds its write lock', () => {
+    const dir = temp()
+    expect(checkStore({ dataDir: dir }, 'demo').status).toBe('ok')
+    const other = new Database(join(dir, 'bayalert.db'))
+    try {
+      other.exec('BEGIN EXCLUSIVE')
+      const c = checkStore({ dataDir: dir }, 'demo')
+      expect(c.status).toBe('fail')
+      expect(c.detail).toMatch(/opens but cannot be written: database is locked$/)
+    } finally {
+      other.close()
+    }
+  })
+
+  it("leaves a running app's store as it found it: no prune, even of rows past their age", () => {
+    const dir = temp()
+    const app = Store.open({ path: join(dir, 'bayalert.db'), log: quiet })
+    app.recordEvent({ receivedAt: 1, source: 'broadcast', eventId: 'old', kind: 'queued', requestId: 'r', dedupKey: 'r@', outcome: 'alerted', reason: null })
+    expect(checkStore({ dataDir: dir }, 'demo').status).toBe('ok')
+    expect(app.recentEvents(5).map((e) => e.eventId)).toEqual(['old'])
+    app.close()
   })
 
   it('fails with the directory, its source and the cause when the store cannot open', () => {

@@ -2,7 +2,7 @@
 // in --json mode it adds no new type: it rides as `updates` on the next `queue` line.
 import { describe, expect, it } from 'vitest'
 import type { Alert } from '../../../src/core/ports.js'
-import { TerminalOutput, TerminalSink } from '../../../src/cli/output.js'
+import { BellSink, TerminalOutput, TerminalSink } from '../../../src/cli/output.js'
 
 const alert = (over: Partial<Alert> = {}): Alert => ({
   kind: 'request', requestId: 'r1', key: 'r1@t', title: 'New request: Dana Diaz', body: '2015 Ford F-150 · Check engine light', detail: 'full', items: [], latencyMs: null, ...over,
@@ -137,6 +137,31 @@ describe('withdrawn alerts as terminal lines', () => {
     expect(lines[0]).toMatch(/✓ Maria Gonzalez left the queue or was acknowledged$/)
   })
 
+  it('a take that names the taker says who: "Maria Gonzalez taken by Ana Lima"; JSON adds takenBy', async () => {
+    for (const json of [false, true]) {
+      const { engine, sink, lines } = await setup(json)
+      engine.emit('retract', { requestId: ID, why: 'taken', takenBy: 'Ana Lima' })
+      engine.push({ queue: [] })
+      sink.retract(ID)
+      const retractLines = lines.filter((l) => !json || (JSON.parse(l) as { type: string }).type === 'retract')
+      expect(retractLines).toHaveLength(1)
+      if (json) expect(JSON.parse(retractLines[0]!)).toMatchObject({ type: 'retract', requestId: ID, why: 'taken', customerName: 'Maria Gonzalez', takenBy: 'Ana Lima' })
+      else expect(retractLines[0]).toMatch(/✓ Maria Gonzalez taken by Ana Lima$/)
+    }
+  })
+
+  it('an unnamed taker is "taken"; a takenBy on anything but a take is not shown', async () => {
+    const { engine, sink, lines } = await setup()
+    engine.emit('retract', { requestId: ID, why: 'taken', takenBy: null })
+    sink.retract(ID)
+    engine.push({ queue: [] })
+    expect(lines.at(-1)).toMatch(/✓ Maria Gonzalez taken$/)
+    const second = await setup()
+    second.engine.emit('retract', { requestId: ID, why: 'cancelled', takenBy: 'Ana' })
+    second.sink.retract(ID)
+    expect(second.lines.at(-1)).toMatch(/✓ Maria Gonzalez cancelled$/)
+  })
+
   it('JSON mode: every retract keeps requestId and adds why and customerName', async () => {
     const { engine, sink, lines } = await setup(true)
     lines.length = 0
@@ -149,5 +174,58 @@ describe('withdrawn alerts as terminal lines', () => {
       { type: 'retract', requestId: ID, why: 'acknowledged', customerName: 'Maria Gonzalez' },
       { type: 'retract', requestId: ID, why: 'acknowledged', customerName: 'Maria Gonzalez' },
     ])
+  })
+})
+
+describe('workstation watch and escalation in the terminal', () => {
+  const at = new Date(2026, 10, 30, 10, 42, 30).getTime()
+  const watch = (live: number, silent: string[]) => ({
+    live,
+    total: live + silent.length,
+    silent: silent.map((name) => ({ name, since: at })),
+    list: [
+      ...Array.from({ length: live }, (_, i) => ({ name: `Bay ${i + 1}`, mechanic: 'Alex Rivera', state: 'live', version: '1.0.0', lastSeen: at + 60_000, live: true })),
+      ...silent.map((name) => ({ name, mechanic: null, state: 'degraded', version: null, lastSeen: at, live: false })),
+    ],
+  })
+
+  it('JSON: one workstations line when who is live or silent changes, not on every snapshot; none before the watch is known', () => {
+    const lines: string[] = []
+    const out = new TerminalOutput({ json: true, tty: false, out: (l) => lines.push(l) })
+    out.workstations(null)
+    out.workstations(undefined)
+    expect(lines).toEqual([])
+    out.workstations(watch(3, []))
+    out.workstations(watch(3, []))
+    out.workstations(watch(2, ['Bay 3']))
+    out.workstations(null)
+    const parsed = lines.map((l) => JSON.parse(l))
+    expect(parsed.map((p) => [p.type, p.live, p.total])).toEqual([['workstations', 3, 3], ['workstations', 2, 3], ['workstations', null, null]])
+    expect(parsed[1].silent).toEqual([{ name: 'Bay 3', since: new Date(at).toISOString() }])
+    expect(parsed[1].list[2]).toEqual({ name: 'Bay 3', mechanic: null, state: 'degraded', version: null, lastSeen: new Date(at).toISOString(), live: false })
+  })
+
+  it('text: "2 of 3 workstations live — Bay 3 silent since 10:42"', () => {
+    const lines: string[] = []
+    const out = new TerminalOutput({ json: false, tty: false, out: (l) => lines.push(l) })
+    out.workstations(watch(2, ['Bay 3']))
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/ 2 of 3 workstations live — Bay 3 silent since 10:42$/)
+  })
+
+  it('an escalated alert is marked URGENT in text and escalated: true in JSON (absent otherwise); the bell rings three times', () => {
+    const text: string[] = []
+    new TerminalOutput({ json: false, tty: false, out: (l) => text.push(l) }).alert(alert({ kind: 'repeat', escalated: true }))
+    expect(text[0]).toContain('🚨 URGENT')
+    const json: string[] = []
+    const out = new TerminalOutput({ json: true, tty: false, out: (l) => json.push(l) })
+    out.alert(alert({ kind: 'repeat', escalated: true }))
+    out.alert(alert({ kind: 'repeat' }))
+    expect(json.map((l) => JSON.parse(l).escalated)).toEqual([true, undefined])
+    const bells: string[] = []
+    const bell = new BellSink((s) => bells.push(s))
+    bell.alert(alert({ kind: 'repeat', escalated: true }))
+    bell.alert(alert({ kind: 'repeat' }))
+    expect(bells).toEqual(['\x07\x07\x07', '\x07'])
   })
 })

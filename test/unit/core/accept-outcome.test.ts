@@ -58,7 +58,9 @@ describe('callAccept: which failures keep the claim for a retry', () => {
   })
 
   it('an answer is read as accept_request answers', async () => {
-    expect(await callAccept(answering({ data: { ok: true, reason: 'already_yours' }, error: null, status: 200 }), 'r-1')).toEqual({ kind: 'done' })
-    expect(await callAccept(answering({ data: { ok: false, reason: 'already_accepted', taken_by: 'Ana' }, error: null, status: 200 }), 'r-1')).toEqual({ kind: 'taken', takenBy: 'Ana' })
+    const yours = { ok: true, reason: 'already_yours' }
+    expect(await callAccept(answering({ data: yours, error: null, status: 200 }), 'r-1')).toEqual({ kind: 'done', answer: yours })
+    const theirs = { ok: false, reason: 'already_accepted', taken_by: 'Ana' }
+    expect(await callAccept(answering({ data: theirs, error: null, status: 200 }), 'r-1')).toEqual({ kind: 'taken', takenBy: 'Ana', answer: theirs })
   })
 })

@@ -17,7 +17,7 @@ let counts: Record<string, number>
 function wire(): HistoryRecorder {
   counts = {}
   const { store, desk } = h.core
-  const r = new HistoryRecorder(store.prepareTable((db) => new HistoryTable(db)), { now: () => Date.now() }, h.log, (k) => (counts[k] = (counts[k] ?? 0) + 1))
+  const r = new HistoryRecorder(store.prepareTable((connection) => new HistoryTable(connection)), { now: () => Date.now() }, h.log, (k) => (counts[k] = (counts[k] ?? 0) + 1))
   desk.on('queue', (items) => r.queue(items))
   desk.on('alert', (a) => r.alert(a))
   desk.on('retract', (x) => r.retract(x.requestId, x.why))
@@ -161,7 +161,7 @@ describe('history', () => {
   it('rows older than a day are deleted when the store opens, not only hidden', async () => {
     h.core.desk.ingest(queued(U(72)))
     await vi.advanceTimersByTimeAsync(10)
-    const count = () => h.core.store.prepareTable((db) => (db.prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n)
+    const count = () => h.core.store.prepareTable((db) => (db().prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n)
     expect(count()).toBe(1)
     vi.setSystemTime(T0 + HISTORY_WINDOW_MS - 1000)
     wire()

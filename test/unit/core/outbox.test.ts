@@ -51,7 +51,7 @@ const log = captureLog()
 
 function outbox(over: Partial<OutboxDeps> = {}): Outbox {
   return new Outbox({
-    table: store.prepareTable((db) => new OutboxTable(db)),
+    table: store.prepareTable((connection) => new OutboxTable(connection)),
     send: async (id) => {
       sent.push(id)
       return answers.get(id)?.shift() ?? { kind: 'done' }
@@ -320,6 +320,21 @@ describe('outbox', () => {
     o.stop()
     store.close()
     expect(states(o)).toEqual([['r-a', 'pending']])
+  })
+
+  it('while the file cannot take writes, claims go to the store\'s in-memory copy and reach the file when it can again', async () => {
+    const o = outbox()
+    o.enqueue('r-before', null)
+    store.pragmaOnFile('query_only = 1') // as on a read-only file system
+    store.setMeta('probe', '1') // a desk write finds the file unavailable: the store holds in memory
+    expect(store.held).not.toBeNull()
+    o.enqueue('r-held', 'Ana')
+    expect(states(o)).toEqual([['r-before', 'pending'], ['r-held', 'pending']])
+    store.pragmaOnFile('query_only = 0')
+    expect(store.writeBackHeld()).toBeNull()
+    store.close()
+    store = Store.open({ path, log })
+    expect(states(outbox())).toEqual([['r-before', 'pending'], ['r-held', 'pending']])
   })
 
   it('pending claims survive a restart with their keys, and replay after it', async () => {

@@ -114,6 +114,25 @@ describe('broadcast parser', () => {
     expect(removed(parseBroadcast('db-broadcast', bc('request_removed', { request: { id: ID } }), now)).reason).toBe('deleted')
   })
 
+  it("request_accepted's taken_by names the taker as safe text; absent when not carried, null when not a name", () => {
+    const accepted = (req: Record<string, unknown>) => removed(parseBroadcast('db-broadcast', bc('request_accepted', { request: { id: ID, status: 'accepted', ...req } }), now))
+    expect(accepted({ taken_by: 'Ana Lima' }).takenBy).toBe('Ana Lima')
+    expect(accepted({ takenBy: '  Ana\u0007 Lima\u202e ' }).takenBy).toBe('Ana Lima')
+    expect(accepted({}).takenBy).toBeUndefined()
+    expect('takenBy' in accepted({})).toBe(false)
+    expect(accepted({ taken_by: null }).takenBy).toBeNull()
+    expect(accepted({ taken_by: { name: 'x' } }).takenBy).toBeNull()
+    expect(accepted({ taken_by: '   ' }).takenBy).toBeNull()
+    // 80 characters at most: a longer name is cut with an ellipsis, not refused (the retract must still happen).
+    expect(accepted({ taken_by: 'N'.repeat(80) }).takenBy).toBe('N'.repeat(80))
+    expect(accepted({ taken_by: 'N'.repeat(81) }).takenBy).toBe(`${'N'.repeat(79)}…`)
+    // Only an accepted removal names a taker: a cancel carrying the key says nothing about who.
+    const cancelled = removed(parseBroadcast('db-broadcast', bc('request_cancelled', { request: { id: ID, status: 'cancelled', taken_by: 'Ana' } }), now))
+    expect('takenBy' in cancelled).toBe(false)
+    const removedAccepted = removed(parseBroadcast('db-broadcast', bc('request_removed', { request: { id: ID, status: 'accepted', taken_by: 'Ana' } }), now))
+    expect(removedAccepted).toMatchObject({ reason: 'accepted', takenBy: 'Ana' })
+  })
+
   it('keeps the request when a detail field has a wrong type (the details are fetched later)', () => {
     const f = queued(parseBroadcast('broadcast', bc('new_request', { request: request({ customer_name: { evil: true }, concern: ['a'] }) }), now))
     expect(f.details?.customerName).toBeNull()

@@ -2,8 +2,9 @@
 // instance of every event. Shared by the transition table and the property tests.
 import { PRIVATE_PROBE_BACKOFF, RECONNECT_BACKOFF } from '../../../src/core/link/backoff.js'
 import { initialMachine, transition, type LinkEvent, type LinkMachine, type MachineConfig } from '../../../src/core/link/machine.js'
+import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../../src/core/link/supervisor.js'
 
-export const CONFIG: MachineConfig = { backoff: RECONNECT_BACKOFF, systemOkTimeoutMs: 15_000, stuckTimeoutMs: 30_000, heartbeatIntervalMs: 4000, privateProbe: PRIVATE_PROBE_BACKOFF }
+export const CONFIG: MachineConfig = { backoff: RECONNECT_BACKOFF, systemOkTimeoutMs: 15_000, stuckTimeoutMs: 30_000, heartbeatIntervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS, privateProbe: PRIVATE_PROBE_BACKOFF }
 
 export function run(events: LinkEvent[], from: LinkMachine = initialMachine(CONFIG)): LinkMachine {
   return events.reduce((m, e) => transition(m, e, 0.5).state, from)
@@ -78,6 +79,7 @@ export function eventsFor(m: LinkMachine): Record<string, LinkEvent> {
     channelError: { type: 'channelError', gen, channel: 'shop', cause: 'socket closed' },
     joinTimedOut: { type: 'joinTimedOut', gen, channel: 'shop' },
     serverClosed: { type: 'serverClosed', gen, channel: 'shop' },
+    'serverClosed spread': { type: 'serverClosed', gen, channel: 'shop', spreadMs: 1500 },
     'joinRefused permission': { type: 'joinRefused', gen, channel: 'shop', cause: 'Unauthorized: You do not have permissions to read from this Channel topic: shop:requests' },
     systemOk: { type: 'systemOk', gen, channel: 'shop' },
     systemError: { type: 'systemError', gen, channel: 'shop', text: 'Unable to subscribe to changes' },

@@ -49,6 +49,7 @@ const MAKERS: Maker[] = [
   (m, stale, channel) => ({ type: 'channelError', gen: gen(m, stale), channel, cause: 'socket closed' }),
   (m, stale, channel) => ({ type: 'joinTimedOut', gen: gen(m, stale), channel }),
   (m, stale, channel) => ({ type: 'serverClosed', gen: gen(m, stale), channel }),
+  (m, stale, channel) => ({ type: 'serverClosed', gen: gen(m, stale), channel, spreadMs: stale ? Number.NaN : 4000 }),
   (m, stale, channel) => ({ type: 'systemOk', gen: gen(m, stale), channel }),
   (m, stale, channel) => ({ type: 'systemError', gen: gen(m, stale), channel, text: 'Unable to subscribe' }),
   (m, stale, channel) => ({ type: 'shutdownNotice', gen: gen(m, stale), channel, text: 'bye' }),

@@ -157,6 +157,53 @@ describe('the fallback', () => {
   })
 })
 
+describe('rejoin spread after the server closes a channel', () => {
+  const closed = (spreadMs?: number): LinkEvent => ({ type: 'serverClosed', gen: live.gen, channel: 'shop', spreadMs })
+  const retryMs = (e: LinkEvent) => step(live, e).effects.find((f) => f.type === 'schedule' && f.timer === 'retry')
+
+  it('the rebuild waits the backoff plus the join-window draw the host made (a fleet closed at once spreads its rejoins)', () => {
+    expect(retryMs(closed(1500))).toEqual({ type: 'schedule', timer: 'retry', ms: 2500 })
+    expect(step(live, closed(1500)).state).toMatchObject({ name: 'degraded', reason: 'The server closed shop:requests; retrying in 3 s' })
+    expect(retryMs(closed(1500.9))).toEqual({ type: 'schedule', timer: 'retry', ms: 2500 })
+  })
+
+  it.each([
+    ['no draw (a small shop)', undefined],
+    ['zero', 0],
+    ['negative', -3000],
+    ['not a number', Number.NaN],
+    ['infinite', Number.POSITIVE_INFINITY],
+  ])('%s adds nothing: the backoff alone', (_what, spreadMs) => {
+    expect(retryMs(closed(spreadMs))).toEqual({ type: 'schedule', timer: 'retry', ms: 1000 })
+  })
+
+  it('a second channel closed while the retry waits keeps the first delay (one draw, one rebuild)', () => {
+    const first = step(live, closed(1500)).state
+    const second = step(first, { type: 'serverClosed', gen: live.gen, channel: 'shop', spreadMs: 9000 })
+    expect(second.effects.some((f) => f.type === 'schedule')).toBe(false)
+    expect(second.state.retry).toMatchObject({ inS: 3 })
+  })
+
+  it('a refreshed token does not cut a spread retry short (a token-expiry wave refreshes every workstation at once)', () => {
+    const waiting = step(live, closed(1500)).state
+    const t = step(waiting, { type: 'tokenRefreshed' })
+    expect(t.effects.some((f) => f.type === 'rebuild')).toBe(false)
+    expect(t.state.retry).toMatchObject({ spread: true, refresh: true })
+    // The retry timer then rebuilds (refreshing the session itself).
+    expect(step(t.state, { type: 'timerFired', timer: 'retry' }).effects).toContainEqual(expect.objectContaining({ type: 'rebuild', refresh: true }))
+  })
+
+  it('…while a server close without a draw (a small shop) is rebuilt at once on the refreshed token', () => {
+    const waiting = step(live, closed(0)).state
+    expect(waiting.retry).toMatchObject({ spread: false })
+    expect(step(waiting, { type: 'tokenRefreshed' }).effects).toContainEqual(expect.objectContaining({ type: 'rebuild' }))
+  })
+
+  it('the spread is only for a server close: a join time-out retries after the backoff alone', () => {
+    expect(step(live, { type: 'joinTimedOut', gen: live.gen, channel: 'shop' }).effects).toContainEqual({ type: 'schedule', timer: 'retry', ms: 1000 })
+  })
+})
+
 describe('stale and out-of-order events', () => {
   it('a channel event of an older generation changes nothing', () => {
     for (const e of [

@@ -31,6 +31,14 @@ describe('engineConfigFor', () => {
       repeatIntervalMs: 90_000,
     })
   })
+  it("the mechanic's alert preferences: their repeat interval wins over the provisioned one, and their thresholds reach the engine", () => {
+    const provisioned = { repeatIntervalSeconds: 90 }
+    const urgency = { amberAfterMs: 240_000, redAfterMs: 600_000 }
+    expect(engineConfigFor({ ...base, provisioned, repeatIntervalSec: 45, urgency })).toMatchObject({ repeatIntervalMs: 45_000, urgency })
+    const k = engineConfigKey(engineConfigFor({ ...base, urgency }))
+    expect(engineConfigKey(engineConfigFor({ ...base, urgency: { ...urgency, redAfterMs: 660_000 } }))).not.toBe(k)
+    expect(engineConfigKey(engineConfigFor({ ...base, urgency, repeatIntervalSec: 60 }))).not.toBe(k)
+  })
   it('passes the Electron build of better-sqlite3 on when there is one', () => {
     expect(engineConfigFor({ ...base, sqliteNativeBinding: '/repo/.cache/better-sqlite3/x.node' })?.sqliteNativeBinding).toBe('/repo/.cache/better-sqlite3/x.node')
     expect(engineConfigFor(base)).not.toHaveProperty('sqliteNativeBinding')
@@ -42,6 +50,14 @@ describe('engineConfigFor', () => {
     expect(engineConfigKey(engineConfigFor({ ...base, provisioned: { repeatIntervalSeconds: 30 } }))).not.toBe(k)
     expect(engineConfigKey(engineConfigFor({ ...base, loaded: loadSettings({ supabaseUrl: 'https://shop.supabase.co', anonKey: 'sb_publishable_xyz' }) }))).not.toBe(k)
     expect(engineConfigKey(engineConfigFor({ ...base, env: { BAYALERT_JOIN_BUDGET: '500' } }))).not.toBe(k)
+    for (const env of [{ BAYALERT_ESCALATE_AFTER_S: '60' }, { BAYALERT_ESCALATE_BELOW_LIVE: '3' }, { BAYALERT_ESCALATE_REPEAT_S: '10' }]) {
+      expect(engineConfigKey(engineConfigFor({ ...base, env })), JSON.stringify(env)).not.toBe(k)
+    }
+  })
+  it('escalation from the environment; unset leaves the engine its defaults', () => {
+    const env = { BAYALERT_ESCALATE_AFTER_S: '120', BAYALERT_ESCALATE_BELOW_LIVE: '3', BAYALERT_ESCALATE_REPEAT_S: '15' }
+    expect(engineConfigFor({ ...base, env })).toMatchObject({ escalateAfterMs: 120_000, escalateBelowLive: 3, escalatedRepeatMs: 15_000 })
+    expect(engineConfigFor(base)).not.toHaveProperty('escalateAfterMs')
   })
   it('BAYALERT_JOIN_BUDGET sets the join budget; a bad value is the default (100), unset leaves it to the engine', () => {
     expect(engineConfigFor({ ...base, env: { BAYALERT_JOIN_BUDGET: '500' } })?.joinBudgetPerSec).toBe(500)

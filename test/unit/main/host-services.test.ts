@@ -79,7 +79,7 @@ describe('settings', () => {
   const KEY = 'sb_publishable_shop123'
   it('keeps good values, defaults bad ones, and says why', () => {
     const r = loadSettings({ supabaseUrl: 'ftp://x', anonKey: KEY, email: 'not an email', soundEnabled: 'yes' })
-    expect(r.settings).toEqual({ supabaseUrl: '', anonKey: KEY, email: '', soundEnabled: true })
+    expect(r.settings).toEqual({ supabaseUrl: '', anonKey: KEY, email: '', soundEnabled: true, globalShortcut: 'CommandOrControl+Alt+T' })
     expect(r.configured).toBe(false)
     expect(r.problems).toHaveLength(3)
     expect(Object.keys(r.fields).sort()).toEqual(['email', 'soundEnabled', 'supabaseUrl'])
@@ -90,7 +90,7 @@ describe('settings', () => {
     expect(loadSettings({ supabaseUrl: 'http://127.0.0.1:54321', anonKey: KEY }).configured).toBe(true)
     expect(loadSettings({ supabaseUrl: 'https://user:pw@x.supabase.co', anonKey: KEY }).problems[0]).toMatch(/user name/)
     expect(loadSettings('garbage').problems).toEqual(['Saved settings were not an object and were ignored.'])
-    expect(loadSettings(undefined)).toEqual({ settings: { supabaseUrl: '', anonKey: '', email: '', soundEnabled: true }, problems: [], fields: {}, configured: false, provisioning: { source: null, fields: [] } })
+    expect(loadSettings(undefined)).toEqual({ settings: { supabaseUrl: '', anonKey: '', email: '', soundEnabled: true, globalShortcut: 'CommandOrControl+Alt+T' }, problems: [], fields: {}, configured: false, provisioning: { source: null, fields: [] } })
   })
   it('environment overrides saved values', () => {
     const r = loadSettings({ supabaseUrl: 'https://a.supabase.co', anonKey: 'sb_publishable_a' }, { SUPABASE_URL: 'http://127.0.0.1:9', SUPABASE_ANON_KEY: 'sb_publishable_b', BAYALERT_EMAIL: 'm@x.io' })
@@ -199,6 +199,39 @@ describe('EngineHost', () => {
     made[1]!.push({ paused: 'indefinite' })
     expect(seen).toHaveBeenLastCalledWith(expect.objectContaining({ paused: 'indefinite' }))
   })
+  it("a real engine whose store another program holds locked at start: configure does not wait for it, the tray's snapshot says offline with the reason, and the engine starts once the lock is gone", async () => {
+    const { Engine } = await import('../../../src/core/engine.js')
+    const { MemorySecretStore } = await import('../../../src/core/memory-secret-store.js')
+    const { Store } = await import('../../../src/core/store/store.js')
+    const { default: Database } = await import('better-sqlite3')
+    const dataDir = mkdtempSync(join(tmp, 'locked-'))
+    Store.open({ path: join(dataDir, 'bayalert.db'), log }).close()
+    const other = new Database(join(dataDir, 'bayalert.db'))
+    other.pragma('locking_mode = EXCLUSIVE')
+    other.exec('BEGIN EXCLUSIVE')
+    const engines: InstanceType<typeof Engine>[] = []
+    const host = new EngineHost((cfg) => {
+      const e = new Engine(cfg, { secrets: new MemorySecretStore(), sinks: [], log }, { stateCore: { storeRetry: { baseMs: 50, maxMs: 100, jitter: 0 } } })
+      engines.push(e)
+      return e
+    }, log)
+    const seen: string[] = []
+    host.onSnapshot((s) => seen.push(`${s.link.state}: ${s.link.reason}`))
+    try {
+      await host.configure({ supabaseUrl: 'http://127.0.0.1:9', anonKey: 'k', dataDir, workstationId: 'w', appVersion: '1' })
+      expect(host.snapshot().link).toMatchObject({ state: 'offline', reason: 'Local store cannot open: database is locked — trying again' })
+      expect(seen).toContain('offline: Local store cannot open: database is locked — trying again')
+      expect(engines[0]!.core).toBeNull()
+      other.exec('COMMIT')
+      other.close()
+      await vi.waitFor(() => expect(engines[0]!.core).not.toBeNull(), { timeout: 5000 })
+      await vi.waitFor(() => expect(host.snapshot().link.reason).not.toMatch(/Local store/), { timeout: 5000 })
+    } finally {
+      if (other.open) other.close()
+      await host.stop()
+    }
+  })
+
   it('acknowledgeAll skips acknowledged items and survives one failure', async () => {
     const e = new FakeEngine()
     const { makeItem } = await import('../../mocks/fake-engine.js')

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import * as electron from '../../mocks/electron.js'
-import { FakeEngine } from '../../mocks/fake-engine.js'
+import { FakeEngine, makeItem } from '../../mocks/fake-engine.js'
 import type { EngineConfig, EnginePorts } from '../../../src/core/engine-api.js'
 import { LOCAL_DEFAULTS } from '../../../src/core/config.js'
 
@@ -40,7 +40,7 @@ describe('main composition', () => {
     const guardsBefore = [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')]
     try {
       await import('../../../src/main/index.js')
-      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(15)
+      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(19)
       await expect.poll(() => made[0]?.engine.calls.some((c) => c.cmd === 'signIn'), { timeout: 5000 }).toBe(true)
 
       expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) })])
@@ -92,10 +92,34 @@ describe('main composition', () => {
       expect(freshQueue.loadURL).toHaveBeenCalledWith('app://bundle/index.html')
       expect(freshQueue.show).toHaveBeenCalled()
 
+      // The tray menu opens the wallboard in a window of its own, which then gets every snapshot too.
+      const menu = electron.Menu.buildFromTemplate.mock.calls.at(-1)![0] as { id?: string; click?: () => void }[]
+      menu.find((i) => i.id === 'wallboard')!.click!()
+      const wallboard = electron.FakeBrowserWindow.instances[3]!
+      expect(wallboard.loadURL).toHaveBeenCalledWith('app://bundle/wallboard.html')
+      expect(wallboard.show).toHaveBeenCalled()
+      engine.push({ link: { state: 'live', reason: 'Connected', since: 0 } })
+      expect(wallboard.webContents.send).toHaveBeenCalledWith('engine:snapshot', expect.objectContaining({ link: expect.objectContaining({ state: 'live' }) }))
+
+      // A Take it activation handed to the running instance (a second launch's argv) claims that request;
+      // a hostile one claims nothing and only shows the queue.
+      const takeId = '6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab'
+      electron.app.emit('second-instance', {}, ['BayAlert', 'bayalert://take/1;DROP TABLE', `bayalert://take/${takeId}?x`])
+      electron.app.emit('second-instance', {}, ['BayAlert', `bayalert://take/${takeId}`])
+      await expect.poll(() => engine.calls.filter((c) => c.cmd === 'accept')).toEqual([{ cmd: 'accept', requestId: takeId }])
+
+      // The global shortcut (default CommandOrControl+Alt+T) takes the oldest waiting request.
+      const press = electron.globalShortcut.registered.get('CommandOrControl+Alt+T')
+      expect(press).toBeTypeOf('function')
+      engine.push({ queue: [makeItem({ requestId: 'newer', queuedAt: new Date(Date.now() - 60_000).toISOString() }), makeItem({ requestId: 'oldest', queuedAt: new Date(Date.now() - 600_000).toISOString() })] })
+      press!()
+      await expect.poll(() => engine.calls.filter((c) => c.cmd === 'accept').at(-1)).toEqual({ cmd: 'accept', requestId: 'oldest' })
+
       const quitEvent = { preventDefault: vi.fn() }
       electron.app.emit('before-quit', quitEvent)
       expect(quitEvent.preventDefault).toHaveBeenCalled()
       await expect.poll(() => electron.app.quit.mock.calls.length, { timeout: 5000 }).toBe(1)
+      expect(electron.globalShortcut.registered.size).toBe(0) // released at quit
       expect(engine.calls.at(-1)).toEqual({ cmd: 'stop' })
 
       // The log file in userData/logs has the start line (versions, where the logs are), never the password.

@@ -154,7 +154,7 @@ describe('sound window after render-process-gone', () => {
     expect(electron.FakeBrowserWindow.instances).toHaveLength(3)
     electron.FakeBrowserWindow.instances[2]!.webContents.emit('did-finish-load')
     expect(sw.play('request')).toBe(true)
-    expect(electron.FakeBrowserWindow.instances[2]!.webContents.send).toHaveBeenCalledWith('sound:play', 'request')
+    expect(electron.FakeBrowserWindow.instances[2]!.webContents.send).toHaveBeenCalledWith('sound:play', 'request', 1)
   })
 
   it('a window closed on purpose is not brought back', () => {

@@ -4,13 +4,13 @@ import * as electron from '../../mocks/electron.js'
 vi.mock('electron', () => import('../../mocks/electron.js'))
 
 const { CONTENT_SECURITY_POLICY, hardenWebContents, installSessionSecurity, isAppUrl, secureWebPreferences } = await import('../../../src/main/security.js')
-const { createQueueWindowController, queueWindowOptions, soundWindowOptions } = await import('../../../src/main/windows.js')
+const { createQueueWindowController, queueWindowOptions, soundWindowOptions, wallboardWindowOptions } = await import('../../../src/main/windows.js')
 
 beforeEach(() => electron.resetElectronMock())
 
 describe('secureWebPreferences / window options', () => {
   it('isolates, sandboxes and disables node in every window', () => {
-    for (const opts of [queueWindowOptions('/p.cjs', false), soundWindowOptions('/p.cjs', false)]) {
+    for (const opts of [queueWindowOptions('/p.cjs', false), soundWindowOptions('/p.cjs', false), wallboardWindowOptions('/p.cjs', false)]) {
       const wp = opts.webPreferences!
       expect(wp).toMatchObject({ preload: '/p.cjs', contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false })
       expect(wp.allowRunningInsecureContent).toBe(false)

@@ -62,8 +62,10 @@ describe('saving settings (property-based)', () => {
       fc.property(goodSettings, (input) => {
         const kv = memoryKv()
         const saved = new SettingsService(kv).save(input)
-        expect(saved).toMatchObject({ ok: true, loaded: { settings: input, problems: [], configured: true } })
-        expect(new SettingsService(kv).get().settings).toEqual(input)
+        // A caller that does not send the shortcut keeps the default one.
+        const expected = { globalShortcut: DEFAULT_SETTINGS.globalShortcut, ...input }
+        expect(saved).toMatchObject({ ok: true, loaded: { settings: expected, problems: [], configured: true } })
+        expect(new SettingsService(kv).get().settings).toEqual(expected)
       }),
     )
   })

@@ -155,7 +155,7 @@ describe('SoundSink and SoundWindow', () => {
     win.webContents.emit('did-finish-load')
     sink.alert(alert())
     sink.alert(alert({ kind: 'health' }))
-    expect(win.webContents.send.mock.calls).toEqual([['sound:play', 'request'], ['sound:play', 'health']])
+    expect(win.webContents.send.mock.calls).toEqual([['sound:play', 'request', 0.8], ['sound:play', 'health', 0.8]])
     expect(electron.shell.beep).toHaveBeenCalledTimes(1)
   })
   it('recreates the window when its renderer dies', () => {
@@ -163,13 +163,50 @@ describe('SoundSink and SoundWindow', () => {
     sw.open()
     electron.FakeBrowserWindow.instances[0]!.webContents.emit('render-process-gone', {}, { reason: 'crashed' })
     expect(electron.FakeBrowserWindow.instances).toHaveLength(2)
-    expect(sw.play('request')).toBe(false) // new window not loaded yet
+    expect(sw.play('request', 1)).toBe(false) // new window not loaded yet
+  })
+  it('plays the chosen request sound at the chosen volume; health keeps its own sound; Test plays even with sound off', () => {
+    const player = { play: vi.fn((_s: string, _v: number) => true) }
+    let prefs = { sound: 'bell' as const, volume: 40 }
+    const sink = new SoundSink({ player, enabled: () => false, prefs: () => prefs })
+    sink.alert(alert())
+    expect(player.play).not.toHaveBeenCalled() // sound off
+    expect(sink.test()).toBe(true)
+    const on = new SoundSink({ player, enabled: () => true, prefs: () => prefs })
+    on.alert(alert())
+    on.alert(alert({ kind: 'health' }))
+    prefs = { sound: 'bell', volume: 100 }
+    on.alert(alert())
+    expect(player.play.mock.calls).toEqual([['bell', 0.4], ['bell', 0.4], ['health', 0.4], ['bell', 1]])
+  })
+  it('volumeFor: percent to 0.1–1, and a broken value plays at full volume, never muted', async () => {
+    const { volumeFor } = await import('../../../src/main/sound-sink.js')
+    expect([volumeFor(10), volumeFor(55), volumeFor(100)]).toEqual([0.1, 0.55, 1])
+    expect([volumeFor(0), volumeFor(-5), volumeFor(500), volumeFor(NaN)]).toEqual([0.1, 0.1, 1, 1])
   })
   it('respects the sound on/off setting', () => {
     const player = { play: vi.fn(() => true) }
     new SoundSink({ player, enabled: () => false }).alert(alert())
     expect(player.play).not.toHaveBeenCalled()
     expect(electron.shell.beep).not.toHaveBeenCalled()
+  })
+  it('an escalated alert chimes three times, 700 ms apart, at full volume (an ordinary one once, at the chosen volume); off means off for it too', () => {
+    const player = { play: vi.fn(() => true) }
+    const timers: [() => void, number][] = []
+    const prefs = () => ({ sound: 'bell' as const, volume: 40 })
+    const sink = new SoundSink({ player, enabled: () => true, prefs, later: (fn, ms) => timers.push([fn, ms]) })
+    sink.alert(alert({ kind: 'repeat' }))
+    expect(player.play.mock.calls).toEqual([['bell', 0.4]])
+    expect(timers).toEqual([])
+    sink.alert(alert({ kind: 'repeat', escalated: true }))
+    expect(player.play).toHaveBeenCalledTimes(2)
+    expect(timers.map(([, ms]) => ms)).toEqual([700, 1400])
+    for (const [fn] of timers) fn()
+    expect(player.play.mock.calls).toEqual([['bell', 0.4], ['bell', 1], ['bell', 1], ['bell', 1]])
+    const off = { play: vi.fn(() => true) }
+    new SoundSink({ player: off, enabled: () => false, later: (fn, ms) => timers.push([fn, ms]) }).alert(alert({ escalated: true }))
+    expect(off.play).not.toHaveBeenCalled()
+    expect(timers).toHaveLength(2)
   })
 })
 

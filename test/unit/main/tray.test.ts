@@ -5,15 +5,15 @@ import * as electron from '../../mocks/electron.js'
 import { makeItem, makeSnapshot } from '../../mocks/fake-engine.js'
 vi.mock('electron', () => import('../../mocks/electron.js'))
 
-const { buildTrayMenuTemplate, trayIconFile, LINK_STATES, tooltipFor } = await import('../../../src/main/tray-model.js')
-const { TrayController } = await import('../../../src/main/tray.js')
+const { buildTrayMenuTemplate, trayIconFile, LINK_STATES, tooltipFor, longestWaitLabel } = await import('../../../src/main/tray-model.js')
+const { TrayController, TICK_MS } = await import('../../../src/main/tray.js')
 
 const actions = () => ({
-  showQueue: vi.fn(), acknowledgeAll: vi.fn(), pause: vi.fn(), resume: vi.fn(), reconnectNow: vi.fn(),
+  showQueue: vi.fn(), openWallboard: vi.fn(), acknowledgeAll: vi.fn(), pause: vi.fn(), resume: vi.fn(), reconnectNow: vi.fn(),
   setStartAtLogin: vi.fn(), signOut: vi.fn(), quit: vi.fn(),
 })
 const model = (over = {}) => ({
-  state: 'live' as const, reason: 'Connected', paused: null, waiting: 2, unacknowledged: 1, signedIn: true,
+  state: 'live' as const, reason: 'Connected', paused: null, waiting: 2, longestWaitSince: null as number | null, unacknowledged: 1, signedIn: true,
   loginItem: { supported: true, enabled: false }, ...over,
 })
 const byId = (t: MenuItemConstructorOptions[], id: string) => t.find((i) => i.id === id)!
@@ -34,7 +34,7 @@ describe('menu template', () => {
   it('always has the full set of items, Show queue first after the status', () => {
     const t = buildTrayMenuTemplate(model(), actions(), 0)
     const ids = t.filter((i) => i.id).map((i) => i.id)
-    expect(ids).toEqual(['status', 'show', 'ack-all', 'pause-15', 'pause-60', 'pause-indefinite', 'resume', 'reconnect', 'login-item', 'sign-out', 'quit'])
+    expect(ids).toEqual(['status', 'show', 'wallboard', 'ack-all', 'pause-15', 'pause-60', 'pause-indefinite', 'resume', 'reconnect', 'login-item', 'sign-out', 'quit'])
     expect(byId(t, 'status').enabled).toBe(false)
     expect(byId(t, 'show').label).toBe('Show queue (2 waiting)')
   })
@@ -42,10 +42,10 @@ describe('menu template', () => {
     const a = actions()
     const t = buildTrayMenuTemplate(model({ paused: 'indefinite' }), a, 0)
     const click = (id: string, checked = false) => (byId(t, id).click as any)({ checked })
-    click('show'); click('ack-all'); click('pause-15'); click('pause-60'); click('pause-indefinite')
+    click('show'); click('wallboard'); click('ack-all'); click('pause-15'); click('pause-60'); click('pause-indefinite')
     click('resume'); click('reconnect'); click('login-item', true); click('sign-out'); click('quit')
     expect(a.pause.mock.calls).toEqual([[{ minutes: 15 }], [{ minutes: 60 }], [{ indefinite: true }]])
-    for (const f of ['showQueue', 'acknowledgeAll', 'resume', 'reconnectNow', 'signOut', 'quit'] as const) expect(a[f]).toHaveBeenCalledOnce()
+    for (const f of ['showQueue', 'openWallboard', 'acknowledgeAll', 'resume', 'reconnectNow', 'signOut', 'quit'] as const) expect(a[f]).toHaveBeenCalledOnce()
     expect(a.setStartAtLogin).toHaveBeenCalledWith(true)
   })
   it('disables what cannot apply and says why start-at-login is off', () => {
@@ -60,8 +60,29 @@ describe('menu template', () => {
     expect(byId(t, 'paused').label).toBe('Alerts paused for 10 more min')
     expect(byId(t, 'resume').enabled).toBe(true)
   })
+  it('names the workstation watch in a line of its own once it is known', () => {
+    expect(buildTrayMenuTemplate(model(), actions(), 0).some((i) => i.id === 'workstations')).toBe(false)
+    const t = buildTrayMenuTemplate(model({ workstations: '2 of 3 workstations live — Bay 3 silent since 10:42' }), actions(), 0)
+    expect(t.map((i) => i.id).slice(0, 2)).toEqual(['status', 'workstations'])
+    expect(byId(t, 'workstations')).toMatchObject({ label: '2 of 3 workstations live — Bay 3 silent since 10:42', enabled: false })
+    expect(byId(buildTrayMenuTemplate(model({ workstations: 'x'.repeat(200) }), actions(), 0), 'workstations').label).toHaveLength(80)
+  })
   it('caps the tooltip at Windows’ 127 characters', () => {
     expect(tooltipFor(model({ reason: 'x'.repeat(500) }), 0).length).toBeLessThanOrEqual(127)
+  })
+  it('the tooltip names the count and the longest wait first, so Windows’ cut never takes them', () => {
+    const now = 10 * 3_600_000
+    const t = tooltipFor(model({ waiting: 3, longestWaitSince: now - 7 * 60_000 - 59_000, reason: 'y'.repeat(500) }), now)
+    expect(t.split('\n')[0]).toBe('BayAlert — Live · 3 waiting, longest 7 min')
+    expect(tooltipFor(model({ waiting: 0, longestWaitSince: null }), now).split('\n')[0]).toBe('BayAlert — Live')
+  })
+  it('longest wait: under a minute, minutes, then hours with two-digit minutes; a clock ahead is "< 1 min"', () => {
+    const now = 5 * 3_600_000
+    expect(longestWaitLabel(now - 59_999, now)).toBe('longest < 1 min')
+    expect(longestWaitLabel(now - 60_000, now)).toBe('longest 1 min')
+    expect(longestWaitLabel(now - 59 * 60_000, now)).toBe('longest 59 min')
+    expect(longestWaitLabel(now - 65 * 60_000, now)).toBe('longest 1 h 05 min')
+    expect(longestWaitLabel(now + 60_000, now)).toBe('longest < 1 min')
   })
 })
 
@@ -96,6 +117,32 @@ describe('TrayController', () => {
     expect(tray.setImage).toHaveBeenCalledTimes(4)
   })
 
+  it('the tooltip follows the oldest request (queued_at, else first seen) and keeps counting without a snapshot', () => {
+    vi.useFakeTimers()
+    try {
+      let now = 1_000_000_000
+      const c = new TrayController({ ...opts(), now: () => now })
+      const tray = electron.FakeTray.instances[0]!
+      c.update(makeSnapshot({ queue: [
+        makeItem({ requestId: 'a', queuedAt: new Date(now - 2 * 60_000).toISOString() }),
+        makeItem({ requestId: 'b', queuedAt: null, firstSeenAt: now - 4 * 60_000 }),
+      ] }))
+      expect(String(tray.setToolTip.mock.calls.at(-1)![0]).split('\n')[0]).toMatch(/2 waiting, longest 4 min$/)
+      now += 2 * 60_000
+      vi.advanceTimersByTime(TICK_MS)
+      expect(String(tray.setToolTip.mock.calls.at(-1)![0]).split('\n')[0]).toMatch(/2 waiting, longest 6 min$/)
+      const calls = tray.setToolTip.mock.calls.length
+      vi.advanceTimersByTime(TICK_MS) // same minute: no churn
+      expect(tray.setToolTip.mock.calls.length).toBe(calls)
+      c.destroy()
+      now += 10 * 60_000
+      vi.advanceTimersByTime(TICK_MS * 4) // destroyed: the tick is gone
+      expect(tray.setToolTip.mock.calls.length).toBe(calls)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('re-sets the context menu after every change (Linux ignores in-place edits) but not for no-ops', () => {
     const c = new TrayController(opts())
     const tray = electron.FakeTray.instances[0]!
@@ -108,6 +155,10 @@ describe('TrayController', () => {
     expect(tray.setContextMenu.mock.calls.length).toBe(n + 1)
     const template = (electron.Menu.buildFromTemplate.mock.calls.at(-1)![0] as MenuItemConstructorOptions[])
     expect(template.find((i) => i.id === 'paused')?.label).toBe('Alerts paused until resumed')
+    c.update({ ...s, paused: 'indefinite', workstations: { live: 1, total: 1, silent: [], list: [] } })
+    expect(tray.setContextMenu.mock.calls.length).toBe(n + 2)
+    const watched = (electron.Menu.buildFromTemplate.mock.calls.at(-1)![0] as MenuItemConstructorOptions[])
+    expect(watched.find((i) => i.id === 'workstations')?.label).toBe('1 of 1 workstation live')
   })
 })
 

@@ -144,8 +144,9 @@ describe('handlers', () => {
 })
 
 describe('the contract', () => {
-  // diagnostics:export is registered by src/main/diagnostics-export.ts (test/unit/main/diagnostics-export.test.ts).
-  const OWN_MODULE = ['diagnostics:export']
+  // diagnostics:export is registered by src/main/diagnostics-export.ts (test/unit/main/diagnostics-export.test.ts),
+  // the alert preferences and dashboard channels by src/main/alert-prefs-ipc.ts (test/unit/main/alert-prefs.test.ts).
+  const OWN_MODULE = ['diagnostics:export', 'prefs:get', 'prefs:save', 'prefs:test-sound', 'dashboard:open']
   it('every channel with a handler has a schema and every schema a handler', () => {
     expect([...electron.ipcMain.handlers.keys(), ...OWN_MODULE].sort()).toEqual(Object.keys(INVOKE_CONTRACT).sort())
   })
@@ -197,11 +198,11 @@ describe('the contract', () => {
 describe('push', () => {
   it('skips destroyed targets', () => {
     const wc = new electron.FakeWebContents()
-    push(wc as never, 'sound:play', 'request')
-    expect(wc.send).toHaveBeenCalledWith('sound:play', 'request')
+    push(wc as never, 'sound:play', 'request', 0.8)
+    expect(wc.send).toHaveBeenCalledWith('sound:play', 'request', 0.8)
     wc.destroyed = true
-    push(wc as never, 'sound:play', 'request')
+    push(wc as never, 'sound:play', 'request', 0.8)
     expect(wc.send).toHaveBeenCalledTimes(1)
-    push(null, 'sound:play', 'request')
+    push(null, 'sound:play', 'request', 0.8)
   })
 })

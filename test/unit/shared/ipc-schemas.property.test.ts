@@ -37,6 +37,14 @@ const settingsShape = fc.record({
 })
 const email = fc.tuple(fc.stringMatching(/^[a-z0-9._+-]{1,64}$/), fc.stringMatching(/^[a-z0-9-]{1,20}\.[a-z]{2,6}$/)).map(([l, d]) => `${l}@${d}`)
 const password = fc.string({ minLength: 1, maxLength: 1024 })
+const prefsShape = fc.record({
+  sound: fc.string({ maxLength: 32 }),
+  volume: fc.double({ noNaN: true, noDefaultInfinity: true }),
+  repeatIntervalSec: fc.integer(),
+  amberAfterMin: fc.integer(),
+  redAfterMin: fc.integer(),
+  dashboardUrl: fc.string({ maxLength: 2048 }),
+})
 const choices = fc.record({ startAtLogin: fc.boolean(), soundHeard: fc.option(fc.boolean(), { nil: null }) })
 
 /** One valid argument list per channel. */
@@ -57,6 +65,10 @@ const VALID: { [C in InvokeChannel]: fc.Arbitrary<unknown[]> } = {
   'first-run:test-alert': fc.constant([]),
   'first-run:finish': fc.tuple(choices),
   'diagnostics:export': fc.constant([]),
+  'prefs:get': fc.constant([]),
+  'prefs:save': fc.tuple(prefsShape),
+  'prefs:test-sound': fc.constant([]),
+  'dashboard:open': fc.tuple(requestId),
 }
 
 describe('invoke argument schemas (property-based)', () => {

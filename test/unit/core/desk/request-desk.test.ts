@@ -267,6 +267,25 @@ describe('removal, tombstones, stale facts', () => {
     expect(h.core.store.tombstonesFor('r1')[0]).toMatchObject({ key: 'r1@2026-03-02T08:59:59.500000Z', reason: 'accepted' })
   })
 
+  it('the retract names the taker when the removal did, and only then; a cancel never does', async () => {
+    const d = h.core.desk
+    const retracts: unknown[] = []
+    d.on('retract', (e) => retracts.push(e))
+    for (const id of ['r1', 'r2', 'r3', 'r4']) d.ingest(queued(id))
+    await settle()
+    d.ingest(removed('r1', { takenBy: 'Ana Lima' }))
+    d.ingest(removed('r2', { takenBy: null }))
+    d.ingest(removed('r3'))
+    d.ingest(removed('r4', { reason: 'cancelled' }))
+    await settle()
+    expect(retracts).toEqual([
+      { requestId: 'r1', why: 'taken', takenBy: 'Ana Lima' },
+      { requestId: 'r2', why: 'taken', takenBy: null },
+      { requestId: 'r3', why: 'taken' },
+      { requestId: 'r4', why: 'cancelled' },
+    ])
+  })
+
   it('a late or stale queued fact for a removed key never re-adds it, even after a restart', async () => {
     h.core.desk.ingest(queued('r1'))
     h.core.desk.ingest(removed('r1'))

@@ -52,7 +52,7 @@ beforeEach(() => {
     rang: () => rang++,
     onAlert: (alert) => alerts.push({ at: Date.now(), alert }),
     onUpdate: () => {},
-    onRetract: (id, why) => retracts.push(`${id} ${why}`),
+    onRetract: ({ requestId, why }) => retracts.push(`${requestId} ${why}`),
   })
 })
 afterEach(() => {

@@ -1,0 +1,139 @@
+// The desk through a store outage on a real SQLite file (locked by another connection): requests ring at once
+// from the in-memory copy (dedup included), the engine is degraded with the reason, one health alert per
+// incident, write back retried with backoff, and after it a restart rings none of them again.
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { QueueSnapshot } from '../../../../src/core/facts.js'
+import { T0, harness, queued, removed, settle, type Harness } from '../helpers.js'
+
+let h: Harness
+let other: Database.Database | null = null
+beforeEach(() => {
+  vi.useFakeTimers({ now: T0 })
+  h = harness({ busyTimeoutMs: 20, storeRetry: { baseMs: 1000, maxMs: 4000, jitter: 0 } })
+})
+afterEach(() => {
+  if (other?.open) other.close()
+  other = null
+  h.dispose()
+  vi.useRealTimers()
+})
+
+const lock = () => {
+  other = new Database(h.dbPath)
+  other.exec('BEGIN EXCLUSIVE')
+}
+const unlock = () => other!.exec('ROLLBACK')
+const healthAlerts = () => h.alerts().filter((a) => a.kind === 'health')
+const requestAlerts = () => h.alerts().filter((a) => a.kind === 'request')
+const snapshot = (ids: string[]): QueueSnapshot => ({
+  trigger: 'startup',
+  requests: ids.map((id) => ({ ...queued(id), source: 'reconcile' as const })),
+  startedAt: Date.now(),
+})
+
+describe('a store locked while requests arrive', () => {
+  it('rings at once, decides duplicates from memory, degrades with the reason and raises one health alert', async () => {
+    h.core.desk.ingest(queued('before'))
+    await settle()
+    lock()
+    expect(h.core.desk.ingest(queued('r1')).outcome).toBe('alerted')
+    await settle()
+    expect(requestAlerts().map((a) => a.requestId)).toEqual(['before', 'r1'])
+    expect(h.core.health.degradedReason()).toBe('Local store unavailable: database is locked')
+    expect(healthAlerts()).toHaveLength(1)
+    expect(healthAlerts()[0]!.title).toBe('Local store unavailable: database is locked')
+
+    // Dedup from the copy: the same request from another source does not ring; a new one does, and the
+    // removal of an earlier one retracts it.
+    expect(h.core.desk.ingest(queued('r1', { source: 'broadcast' })).outcome).toBe('duplicate')
+    h.core.desk.ingest(queued('r2'))
+    h.core.desk.ingest(removed('before'))
+    await settle()
+    expect(requestAlerts().map((a) => a.requestId)).toEqual(['before', 'r1', 'r2'])
+    expect(h.sinks['in-app'].retracts).toEqual(['before'])
+    expect(h.core.desk.queue().map((q) => q.requestId)).toEqual(['r1', 'r2'])
+    expect(healthAlerts()).toHaveLength(1)
+    expect(h.core.health.summary().counters['store:unavailable']).toBe(1)
+  })
+
+  it('retries with backoff until the lock is gone, then writes back and clears; a restart rings none of them again', async () => {
+    h.core.desk.ingest(queued('before'))
+    await settle()
+    lock()
+    h.core.desk.ingest(queued('r1'))
+    h.core.desk.ingest(queued('r2'))
+    await settle()
+    // Backoff 1 s, 2 s, 4 s: three failed tries in 7 s.
+    await vi.advanceTimersByTimeAsync(7000)
+    expect(h.core.health.summary().counters['store:write-back-failed']).toBe(3)
+    expect(h.core.store.held).not.toBeNull()
+    unlock()
+    await vi.advanceTimersByTimeAsync(4000)
+    expect(h.core.store.held).toBeNull()
+    expect(h.core.health.degradedReason()).toBeNull()
+    expect(h.core.health.summary().counters['store:write-back-failed']).toBe(3)
+
+    const later = h.restart()
+    // The server still lists all three: each is confirmed, each rang already, so nothing rings.
+    later.desk.reconcile(snapshot(['before', 'r1', 'r2']))
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(h.alerts()).toEqual([])
+    expect(later.desk.queue().map((q) => [q.requestId, q.alertCount])).toEqual([['before', 1], ['r1', 1], ['r2', 1]])
+  })
+
+  it('an outage soon after the last one is the same incident (no second alert); one after the quiet period alerts again', async () => {
+    lock()
+    h.core.desk.ingest(queued('r1'))
+    await settle()
+    unlock()
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(h.core.store.held).toBeNull()
+
+    lock()
+    h.core.desk.ingest(queued('r2'))
+    await settle()
+    expect(h.core.health.degradedReason()).toBe('Local store unavailable: database is locked')
+    expect(healthAlerts()).toHaveLength(1)
+    unlock()
+    await vi.advanceTimersByTimeAsync(1000)
+
+    await vi.advanceTimersByTimeAsync(15 * 60_000)
+    lock()
+    h.core.desk.ingest(queued('r3'))
+    await settle()
+    expect(healthAlerts()).toHaveLength(2)
+    expect(requestAlerts().map((a) => a.requestId)).toEqual(['r1', 'r2', 'r3'])
+  })
+
+  it('a file another connection holds the write lock of at start opens on the copy: rings, degraded with the reason, one health alert', async () => {
+    h.core.desk.ingest(queued('before'))
+    await settle()
+    lock()
+    // Opening prunes, which writes: the open itself meets the lock (reads still work in WAL mode).
+    const later = h.restart()
+    await settle()
+    expect(later.store.held?.reason).toBe('database is locked')
+    expect(later.health.degradedReason()).toBe('Local store unavailable: database is locked')
+    expect(healthAlerts()).toHaveLength(1)
+    later.desk.reconcile(snapshot(['before', 'r1']))
+    await settle()
+    expect(requestAlerts().map((a) => a.requestId)).toEqual(['r1'])
+    unlock()
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(later.store.held).toBeNull()
+    expect(later.health.degradedReason()).toBeNull()
+  })
+
+  it('closing the core stops the retries', async () => {
+    lock()
+    h.core.desk.ingest(queued('r1'))
+    await settle()
+    const held = h.core.store
+    h.core.close()
+    unlock()
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(held.isOpen).toBe(false)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+})
