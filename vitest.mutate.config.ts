@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['test/unit/core/**/*.test.ts', 'test/unit/feed/**/*.test.ts', 'test/unit/link/**/*.test.ts', 'test/unit/alerts/**/*.test.ts'],
+    include: ['test/unit/core/**/*.test.ts', 'test/unit/feed/**/*.test.ts', 'test/unit/link/**/*.test.ts', 'test/unit/alerts/**/*.test.ts', 'test/unit/alert-path/**/*.test.ts'],
     exclude: ['test/unit/core/store.test.ts'],
     environment: 'node',
     testTimeout: 30_000,

@@ -1,8 +1,10 @@
-// `npm run doctor -- [--json] [--export FILE]`: one row per check — config, data dir + store, auth, realtime (join and the
+// `npm run doctor -- [--json] [--export FILE] [--test-alert]`: one row per check — config, data dir + store, auth, realtime (join and the
 // postgres_changes `system` ok within a deadline), RLS (queued_requests, feature_flags, is_mechanic),
 // flags, workstation_health, sinks. Non-zero exit if any check fails. It signs in with a session of its
 // own (memory only): reusing the headless session would rotate its refresh token from under it.
-// --export FILE also writes the diagnostics bundle (cli/diagnostics.ts) after the checks.
+// --export FILE also writes the diagnostics bundle (cli/diagnostics.ts) after the checks. The "alert path" line
+// says what on this machine would swallow an alert (Do Not Disturb, no notification daemon, muted output);
+// --test-alert also fires one test alert through the OS notifier and says whether it was accepted.
 import { join } from 'node:path'
 import { validateSettings, type ValidSettings } from '../core/config.js'
 import { FEED_TOPIC, LinkSupervisor, SHOP_TOPIC } from '../core/link/supervisor.js'
@@ -10,9 +12,12 @@ import { describeRestError, restCall } from '../core/link/rest.js'
 import { parseFlagRows } from '../core/feed/parse.js'
 import { Store } from '../core/store/store.js'
 import { DEFAULT_FLAGS, type LinkState } from '../shared/types.js'
-import type { Logger } from '../core/ports.js'
+import type { AlertSink, Logger } from '../core/ports.js'
 import { systemClock } from '../core/ports.js'
-import { detectNotifier } from './notifier.js'
+import { detectNotifier, OsNotifierSink } from './notifier.js'
+import { alertPathCheck, headlessAlertPath, notifierProof, testAlertCheck } from './alert-path.js'
+import { runTestAlert } from '../core/alert-path/test-alert.js'
+import type { AlertPathProbe } from '../core/alert-path/types.js'
 import { exportHeadlessDiagnostics, takeExportArg } from './diagnostics.js'
 import { appVersion, isMainModule, parseArgs, resolveSettings } from './settings.js'
 import { MemorySecretStore } from '../core/memory-secret-store.js'
@@ -28,10 +33,19 @@ export interface Check {
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} }
 
-export async function runDoctor(argv: string[], opts: { realtimeDeadlineMs?: number } = {}): Promise<{ checks: Check[]; ok: boolean }> {
+export interface DoctorOptions {
+  realtimeDeadlineMs?: number
+  /** The alert-path probe (tests hand in one over a mocked command runner). */
+  alertPath?: { probe: AlertPathProbe; detectorCount: number }
+  /** Where a --test-alert goes (tests hand in a fake sink); default: this machine's OS notifier. */
+  notifier?: () => { sink: AlertSink | null; why: string }
+}
+
+export async function runDoctor(argv: string[], opts: DoctorOptions = {}): Promise<{ checks: Check[]; ok: boolean }> {
   const checks: Check[] = []
   const add = (c: Check) => checks.push(c)
-  const args = parseArgs(argv)
+  const testAlert = argv.includes(TEST_ALERT_ARG)
+  const args = parseArgs(argv.filter((a) => a !== TEST_ALERT_ARG))
   for (const p of args.problems) add({ name: 'arguments', status: 'fail', detail: p })
   // The same resolution as headless (and as npm start's demo): the store checked is the one the app uses.
   const { settings: raw, usingLocalDefaults, dataDirSource } = resolveSettings(args)
@@ -49,6 +63,11 @@ export async function runDoctor(argv: string[], opts: { realtimeDeadlineMs?: num
   })
   add(checkStore(s, dataDirSource))
   add(checkSinks())
+  // Beside the network checks (it asks only this machine), its lines in this place: what this machine would
+  // swallow does not depend on the shop, and its few seconds at most must not eat the realtime deadline.
+  const alertPathRun = checkAlertPath(opts, testAlert)
+  const alertPathAt = checks.length
+  const placeAlertPath = async () => void checks.splice(alertPathAt, 0, ...(await alertPathRun))
 
   const t0 = Date.now()
   const link = new LinkSupervisor({ supabaseUrl: s.supabaseUrl, anonKey: s.anonKey }, { secrets: new MemorySecretStore(), log: quiet, clock: systemClock })
@@ -60,6 +79,7 @@ export async function runDoctor(argv: string[], opts: { realtimeDeadlineMs?: num
     } catch (e) {
       add({ name: 'auth', status: 'fail', detail: (e as Error).message, ms: Date.now() - t0 })
       for (const n of ['realtime', 'rls', 'flags']) add({ name: n, status: 'skip', detail: 'needs a signed-in session' })
+      await placeAlertPath()
       return { checks, ok: false }
     }
     // RLS and RPCs while realtime joins.
@@ -105,6 +125,7 @@ export async function runDoctor(argv: string[], opts: { realtimeDeadlineMs?: num
   } finally {
     await link.stop()
   }
+  await placeAlertPath()
   return { checks, ok: checks.every((c) => c.status !== 'fail') }
 }
 
@@ -132,6 +153,27 @@ export function checkStore(s: Pick<ValidSettings, 'dataDir'>, source: DataDirSou
   } catch (e) {
     return { name: 'data dir + store', status: 'fail', detail: `the store in ${which} does not open: ${(e as Error).message}`, ms: Date.now() - t0 }
   }
+}
+
+export const TEST_ALERT_ARG = '--test-alert'
+
+function defaultNotifier(): { sink: AlertSink | null; why: string } {
+  const n = detectNotifier()
+  return n.kind && n.command ? { sink: new OsNotifierSink({ ...n, command: n.command }), why: n.why } : { sink: null, why: n.why }
+}
+
+/** The "alert path" line, and with --test-alert the "test alert" line (one alert through the OS notifier). */
+async function checkAlertPath(opts: DoctorOptions, testAlert: boolean): Promise<Check[]> {
+  const t0 = Date.now()
+  const ap = opts.alertPath ?? headlessAlertPath()
+  const out: Check[] = [{ ...alertPathCheck(await ap.probe.check('doctor'), ap.detectorCount), ms: Date.now() - t0 }]
+  if (testAlert) {
+    const t1 = Date.now()
+    const n = (opts.notifier ?? defaultNotifier)()
+    const reports = n.sink ? await runTestAlert([notifierProof(n.sink)]) : []
+    out.push({ ...testAlertCheck(reports, n.sink ? null : n.why), ms: Date.now() - t1 })
+  }
+  return out
 }
 
 function checkSinks(): Check {

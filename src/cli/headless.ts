@@ -21,11 +21,14 @@ import { DEFAULT_RENDERER_DIR, startUiServer, type UiServer } from './ui-server.
 import { ensureUiBuilt } from './ui-build.js'
 import { UiPushSink } from './ui-sink.js'
 import { parseJoinBudget } from '../core/link/join-window.js'
+import { AlertPathMonitor } from '../core/alert-path/monitor.js'
+import { watchForWake } from '../core/alert-path/wake-watch.js'
+import { headlessAlertPath } from './alert-path.js'
 import { escalationFromEnv } from '../core/escalation-config.js'
 
 const USAGE = `Usage: npm run headless -- [options]
 
-  --json            one JSON object per line on stdout (ts, type: state|alert|retract|queue|health|error|workstations)
+  --json            one JSON object per line on stdout (ts, type: state|alert|retract|queue|health|error|workstations|alert-path)
   --ui-port N       serve the queue UI and the wallboard on 127.0.0.1 port N (default: any free port);
                     their addresses, with this run's secret, are printed on stderr ("queue UI: …", "wallboard: …")
   --no-ui           serve neither
@@ -114,6 +117,11 @@ export async function main(argv: string[]): Promise<number> {
     { secrets, sinks, log },
   )
   const detach = attachOutput(engine, out)
+  // The alert-path self-test (Do Not Disturb, no notification daemon, muted output): at start, after the
+  // machine slept and hourly, in the background; its verdict is a line of its own ('alert-path') when it changes.
+  const alertPath = new AlertPathMonitor({ probe: headlessAlertPath().probe, log })
+  alertPath.onChange((v) => out.alertPath(v))
+  const stopWakeWatch = watchForWake({ onWake: () => alertPath.onResume() })
 
   let ui: UiServer | null = null
   let stopping: Promise<void> | null = null
@@ -121,6 +129,8 @@ export async function main(argv: string[]): Promise<number> {
     stopping ??= (async () => {
       log.info(`stopping (${why})`)
       await ui?.close().catch((e) => log.warn('closing the UI server failed', { cause: String(e) }))
+      stopWakeWatch()
+      alertPath.stop()
       await engine.stop()
       detach()
       await hostLog.file.close()
@@ -157,6 +167,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
 
+  alertPath.start()
   if (uiSink) ui = await startUi(engine, uiSink, args.uiPort, say, log)
   if (ui) {
     // Other programs parse these two lines (so no "bayalert: " prefix: a line starts with its name); each

@@ -1,5 +1,5 @@
 // Headless terminal output. Two modes:
-//  --json  one JSON object per line on stdout: { ts, type: state|alert|retract|queue|health|error|workstations, …fields }
+//  --json  one JSON object per line on stdout: { ts, type: state|alert|retract|queue|health|error|workstations|alert-path, …fields }
 //          (stdout stays machine-readable: logs and notices go to stderr);
 //  text    event lines, plus a live queue + state line redrawn in place when stdout is a TTY (ANSI).
 // Alerts reach the terminal as an AlertSink (tier 'terminal'), so they are exactly what the pipeline
@@ -9,6 +9,7 @@ import type { EngineHandle } from '../core/engine-api.js'
 import type { EngineSnapshot, HealthSummary, LinkState, QueueItem, WorkstationWatch } from '../shared/types.js'
 import { liveText, watchLine } from '../shared/workstations-text.js'
 import type { RetractEvent, RetractWhy } from '../core/ports.js'
+import type { AlertPathVerdict } from '../core/alert-path/types.js'
 
 export type Writer = (line: string) => void
 
@@ -110,6 +111,7 @@ export class TerminalOutput {
   private status = ''
   private lastQueueKey = ''
   private lastWatchKey = ''
+  private lastAlertPathKey = ''
   /** JSON mode: alert texts replaced since the last queue line, sent with the next one. */
   private pendingUpdates: Record<string, unknown>[] = []
   constructor(private readonly o: OutputOptions) {}
@@ -119,7 +121,7 @@ export class TerminalOutput {
   }
 
   /** Writes one event. JSON: a line. Text: a line above the redrawn status line. */
-  emit(type: 'state' | 'alert' | 'retract' | 'queue' | 'health' | 'error' | 'workstations', fields: Record<string, unknown>, text?: string): void {
+  emit(type: 'state' | 'alert' | 'retract' | 'queue' | 'health' | 'error' | 'workstations' | 'alert-path', fields: Record<string, unknown>, text?: string): void {
     if (this.o.json) {
       this.o.out(JSON.stringify({ ts: new Date().toISOString(), type, ...fields }))
       return
@@ -221,6 +223,21 @@ export class TerminalOutput {
 
   health(h: HealthSummary): void {
     this.emit('health', healthFields(h), h.degradedReason ? `${this.colour('health:', C.yellow)} ${h.degradedReason}` : `${this.colour('health:', C.green)} recovered`)
+  }
+
+  /**
+   * The alert-path self-test's verdict (JSON type 'alert-path'), written when it changes: ok, what swallows
+   * alerts (findings: id, affects, reason) and what could not be told (unknown: detector, why).
+   */
+  alertPath(v: AlertPathVerdict): void {
+    const key = JSON.stringify([v.findings, v.unknown])
+    if (key === this.lastAlertPathKey) return
+    this.lastAlertPathKey = key
+    const ok = v.findings.length === 0
+    const text = ok
+      ? `${this.colour('alert path:', C.green)} ok${v.unknown.length ? ` (could not tell: ${v.unknown.map((u) => u.detector).join(', ')})` : ''}`
+      : `${this.colour('⚠ alert path:', C.yellow)} ${v.findings.map((f) => f.reason).join(' ')}`
+    this.emit('alert-path', { ok, trigger: v.trigger, findings: v.findings, unknown: v.unknown }, text)
   }
 
   error(message: string, cause?: string): void {

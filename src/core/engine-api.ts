@@ -60,6 +60,8 @@ export interface EngineConfig {
   safetyReconcileMs?: number
   repeatIntervalMs?: number
   repeatMaxCount?: number
+  /** Not receiving requests for this long raises the outage alarm (default 60 s); it repeats like a request. */
+  outageAlertAfterMs?: number
   /** The mechanic's amber/red thresholds: repeats come sooner as a wait grows. Unset: every repeat one interval apart. */
   urgency?: { amberAfterMs: number; redAfterMs: number }
   /**

@@ -27,6 +27,7 @@ import { Escalator } from './desk/escalator.js'
 import { DEFAULT_ESCALATION } from './desk/escalation.js'
 import { systemTimers } from './desk/timers.js'
 import { WatchKeeper } from './workstation-watch.js'
+import { OUTAGE_ALARM_ID, OutageAlarm } from './health/outage-alarm.js'
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export interface EngineTuning {
@@ -78,6 +79,7 @@ export class Engine implements EngineHandle {
   watch: WatchKeeper | null = null
   private readonly offs: (() => void)[] = []
   private readonly taken = new TakenNotices()
+  private outage: OutageAlarm | null = null
   private cancelTakenExpiry: (() => void) | null = null
 
   constructor(
@@ -131,6 +133,17 @@ export class Engine implements EngineHandle {
     if (core === null) return // stopped while waiting for the store
     this.core = core
     const { desk, health } = core
+    this.outage = new OutageAlarm({
+      clock: this.clock,
+      timers: this.timers,
+      log,
+      ring: (text) => health.announce('not-receiving', text),
+      changed: () => this.queueSnapshot(),
+      afterMs: config.outageAlertAfterMs,
+      repeatMs: config.repeatIntervalMs,
+      maxRepeats: config.repeatMaxCount,
+    })
+    this.outage.update(this.displayed, false)
     const escalator = new Escalator({
       clock: this.clock,
       timers: tuning.stateCore?.timers ?? systemTimers,
@@ -288,6 +301,7 @@ export class Engine implements EngineHandle {
     this.checkIn?.stop()
     this.outbox?.stop()
     this.escalator?.stop()
+    this.outage?.stop()
     // Only waiting for start to settle: its rejection went to start()'s own caller (and a store failure was logged above).
     await this.started?.catch(() => {})
     this.feed?.stop()
@@ -312,6 +326,7 @@ export class Engine implements EngineHandle {
   }
 
   async acknowledge(requestId: string): Promise<void> {
+    if (requestId === OUTAGE_ALARM_ID) return this.outage?.acknowledge()
     this.core?.desk.acknowledge(requestId)
   }
 
@@ -437,6 +452,7 @@ export class Engine implements EngineHandle {
       health: core.health.summary(),
       outbox: this.outbox?.entries() ?? [],
       taken: this.taken.current(this.clock.now()),
+      outage: this.outage?.view() ?? null,
       workstations: this.watch?.watch ?? null,
     }
   }
@@ -477,6 +493,7 @@ export class Engine implements EngineHandle {
     next = { ...next, reason: serverText(next.reason, 2 * SERVER_TEXT_MAX + 200) || next.state }
     if (next.state !== this.displayed.state || next.reason !== this.displayed.reason) {
       this.displayed = next
+      this.outage?.update(next, this.link?.receiving ?? false)
       this.emit('state', this.displayed)
       this.queueSnapshot()
     }

@@ -9,7 +9,7 @@ import { classifyKey } from '../core/config.js'
 import { buildDiagnostics, collectVersions, maskEmail, writeDiagnostics, type DiagnosticsCheck } from '../core/diagnostics/bundle.js'
 import type { LogFileStats } from '../core/logging/log-file.js'
 import type { Logger } from '../core/ports.js'
-import type { DiagnosticsExportResult, SettingsView } from '../shared/ipc.js'
+import type { AlertPathStatus, DiagnosticsExportResult, SettingsView } from '../shared/ipc.js'
 import type { EngineSnapshot } from '../shared/types.js'
 import type { LoadedSettings } from './settings.js'
 import { handle } from './typed-ipc.js'
@@ -20,6 +20,8 @@ export interface HostFacts {
   secretStorage: SettingsView['secretStorage']
   logStats: LogFileStats
   notificationsSupported: boolean
+  /** The alert-path self-test's status (absent: the host has none). */
+  alertPath?: AlertPathStatus
 }
 
 export function hostChecks(f: HostFacts): DiagnosticsCheck[] {
@@ -50,7 +52,15 @@ export function hostChecks(f: HostFacts): DiagnosticsCheck[] {
     f.notificationsSupported
       ? { name: 'notifications', status: 'ok', detail: 'supported by this system' }
       : { name: 'notifications', status: 'fail', detail: 'native notifications are not supported on this system: alerts are sound, tray and window only' },
+    ...(f.alertPath ? [alertPathCheck(f.alertPath)] : []),
   ]
+}
+
+/** What the self-test found (a warning with its reasons), what it could not tell, and the last Test alert. */
+function alertPathCheck(a: AlertPathStatus): DiagnosticsCheck {
+  const unknown = a.unknown.length ? `; could not tell: ${a.unknown.map((u) => `${u.detector} (${u.why})`).join(', ')}` : ''
+  const test = a.deliveries ? `; last test alert: ${a.deliveries.map((d) => `${d.sink} ${d.outcome}`).join(', ')}` : ''
+  return { name: 'alert path', status: a.state === 'ok' ? 'ok' : 'warn', detail: `${a.text}${unknown}${test}` }
 }
 
 export interface ExportDeps {

@@ -46,6 +46,6 @@ export function engineConfigFor(i: EngineConfigInputs): EngineConfig | null {
 /** What identifies a running engine: a change of any of these needs a new engine. */
 export function engineConfigKey(config: EngineConfig | null): string {
   return config
-    ? JSON.stringify([config.supabaseUrl, config.anonKey, config.dataDir, config.workstationId, config.repeatIntervalMs ?? null, config.joinBudgetPerSec ?? null, config.urgency ?? null, config.escalateAfterMs ?? null, config.escalateBelowLive ?? null, config.escalatedRepeatMs ?? null])
+    ? JSON.stringify([config.supabaseUrl, config.anonKey, config.dataDir, config.workstationId, config.repeatIntervalMs ?? null, config.joinBudgetPerSec ?? null, config.urgency ?? null, config.escalateAfterMs ?? null, config.escalateBelowLive ?? null, config.escalatedRepeatMs ?? null, config.outageAlertAfterMs ?? null])
     : ''
 }

@@ -2,6 +2,7 @@
 // settings change stops the old engine and starts a new one; everything else (tray, IPC, windows) talks
 // to this host and keeps working across the swap. With no shop configured there is no engine and the
 // host reports a 'signed-out' snapshot whose reason says what to do.
+import { OUTAGE_ALARM_ID } from '../core/health/outage-alarm.js'
 import type { EngineConfig, EngineHandle } from '../core/engine-api.js'
 import type { Alert, Logger } from '../core/ports.js'
 import type { AcceptResult, EngineSnapshot, HistoryEntry, PauseRequest } from '../shared/types.js'
@@ -155,11 +156,18 @@ export class EngineHost {
     if (this.engine) await this.engine.signOut()
   }
 
-  /** Tray "Acknowledge all": every unacknowledged request, each isolated so one failure skips only itself. */
+  /**
+   * Tray "Acknowledge all": every unacknowledged request and the not-receiving reminder, each isolated so one
+   * failure skips only itself.
+   */
   async acknowledgeAll(): Promise<void> {
     const engine = this.engine
     if (!engine) return
-    for (const item of engine.snapshot().queue.filter((q) => !q.acknowledged)) {
+    const snap = engine.snapshot()
+    if (snap.outage?.alerted && !snap.outage.acknowledged) {
+      await engine.acknowledge(OUTAGE_ALARM_ID).catch((err) => this.log.warn('acknowledging the outage reminder failed', { error: String(err) }))
+    }
+    for (const item of snap.queue.filter((q) => !q.acknowledged)) {
       await engine.acknowledge(item.requestId).catch((err) => this.log.warn('acknowledge failed', { requestId: item.requestId, error: String(err) }))
     }
   }

@@ -35,13 +35,16 @@ import { SafeStorageSecretStore } from './secret-store.js'
 import { hardenWebContents, installSessionSecurity } from './security.js'
 import { settingsView, SettingsService, type LoadedSettings } from './settings.js'
 import { openKeyValueStore } from './settings-store.js'
-import { SoundSink } from './sound-sink.js'
+import { SoundSink, volumeFor } from './sound-sink.js'
 import { SoundWindow } from './sound-window.js'
 import { reportStartupFailure } from './startup-failure.js'
 import { TrayController } from './tray.js'
 import { push } from './typed-ipc.js'
 import { createUpdateController } from './updater.js'
 import { createQueueWindowController, WALLBOARD_URL, wallboardWindowOptions } from './windows.js'
+import { createElectronAlertPath } from './alert-path/alert-path-service.js'
+import { registerAlertPathIpc } from './alert-path/alert-path-ipc.js'
+import { SwallowedNotificationFallback } from './alert-path/swallowed-fallback-sink.js'
 
 // Must match electron-builder.yml appId: Windows toasts need the AUMID of the Start-menu shortcut that
 // NSIS writes (electron#10864). Call before any window or notification exists.
@@ -124,6 +127,19 @@ async function main(): Promise<void> {
 
   let tray: TrayController | null = null
 
+  // The alert-path self-test (Do Not Disturb, muted output, no tray host, notifications off): in the
+  // background at start, on resume and hourly; its warning reaches the tray and the window.
+  const alertPath = createElectronAlertPath({
+    notificationFacts: { platform, isSupported: () => Notification.isSupported(), isPackaged: app.isPackaged, appUserModelIdSet: platform === 'win32' },
+    appId: APP_ID,
+    proofs: () => [notifications.proof(), sound.proof(() => ({ sound: alertPrefs.get().sound, volume: volumeFor(alertPrefs.get().volume) })), { sink: 'tray', prove: async () => (tray?.exists() ? { outcome: 'delivered', detail: 'the tray icon is in place' } : { outcome: 'failed', detail: 'there is no tray icon' }) }],
+    onStatus: (st) => {
+      tray?.setAlertPathWarning(st.state === 'warning' ? st.text : null)
+      push(queueWindow.existing()?.webContents, 'alert-path:status', st)
+    },
+    log: appLog.logger('alert-path'),
+  })
+
   const soundSink = new SoundSink({ player: sound, enabled: () => settings.get().settings.soundEnabled, prefs: () => alertPrefs.get() })
   // Take it from the notification, or open the queue on its request (notification-actions/).
   const openOn = (requestId: string | null) => {
@@ -135,6 +151,8 @@ async function main(): Promise<void> {
   }
   const takeFromToast = takeFromNotification({ accept: (id) => host.accept(id), open: openOn, tell, log })
   const actionHandlers = { take: (id: string) => void takeFromToast(id), open: openOn }
+  // A notification the OS refuses ('failed') brings the queue window up: the ring is still seen.
+  const notifications = new NotificationSink({ platform, showQueue: () => queueWindow.show(), log, actions: actionHandlers, onFailed: () => queueWindow.show() })
   const refusedActivation = (why: string) => log.warn('refused an activation', { why })
   if (platform === 'win32') {
     // Electron's AUMID activation path; an Electron without it still shows the toasts, but their buttons do nothing — said once.
@@ -142,7 +160,7 @@ async function main(): Promise<void> {
     else log.warn('this Electron has no Notification.handleActivation: Take it on a toast cannot reach the app; the queue window still can')
   }
   const sinks = [
-    new NotificationSink({ platform, showQueue: () => queueWindow.show(), log, actions: actionHandlers }),
+    notifications,
     soundSink,
     new AttentionSink({
       platform,
@@ -155,6 +173,7 @@ async function main(): Promise<void> {
       // Queued until the page has loaded: the first alert is usually what creates the window.
       send: (alert) => queueWindow.sendWhenReady('alert:in-app', alert),
     }),
+    new SwallowedNotificationFallback({ swallowed: () => alertPath.notificationsSwallowed(), bringToFront: () => queueWindow.show() }),
   ]
 
   // EngineConfig is fixed per engine, so the host re-creates it on settings changes with the same ports.
@@ -181,6 +200,7 @@ async function main(): Promise<void> {
       },
       signOut: () => void host.signOut().catch((e) => log.warn('sign-out failed', { error: String(e) })),
       quit: () => app.quit(),
+      testAlert: () => void alertPath.test().then((r) => log.info('test alert from the tray', { summary: r.summary })),
     },
   })
 
@@ -230,6 +250,9 @@ async function main(): Promise<void> {
 
   registerIpcHandlers({ host, settings, view, updateStatus: () => updates.status(), firstRun, log })
   registerAlertPrefsHandlers({ prefs: alertPrefs, testSound: () => soundSink.test(), openExternal: (url) => shell.openExternal(url), log })
+  registerAlertPathIpc({ service: alertPath, sound, log })
+  alertPath.start()
+  powerMonitor.on('resume', () => alertPath.onResume())
   registerDiagnosticsExport({
     facts: async () => ({
       snapshot: host.snapshot(),
@@ -237,6 +260,7 @@ async function main(): Promise<void> {
       secretStorage: await secrets.status(),
       logStats: appLog.host.file.stats(),
       notificationsSupported: Notification.isSupported(),
+      alertPath: alertPath.status(),
     }),
     logDir: appLog.dir,
     appVersion: app.getVersion(),
@@ -329,6 +353,7 @@ async function main(): Promise<void> {
     event.preventDefault()
     stopPower()
     shortcut.clear()
+    alertPath.stop()
     // Decided before the engine stops: afterwards its queue (who is waiting) is gone.
     const installUpdate = updates.installOnQuit()
     updates.stop()

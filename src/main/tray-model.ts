@@ -35,6 +35,8 @@ export interface TrayModel {
   loginItem: { supported: boolean; enabled: boolean }
   /** The workstation watch's line ("2 of 3 workstations live — Bay 3 silent since 10:42"), or null while unknown. */
   workstations?: string | null
+  /** The alert-path self-test found something that swallows alerts (its reasons); null/absent: nothing found. */
+  alertPathWarning?: string | null
 }
 
 export interface TrayActions {
@@ -48,6 +50,16 @@ export interface TrayActions {
   setStartAtLogin(enabled: boolean): void
   signOut(): void
   quit(): void
+  /** Test alert: the self-test plus one alert through every sink. */
+  testAlert(): void
+}
+
+/**
+ * The state whose icon the tray shows: a live link whose alerts something on this machine swallows is not
+ * "all green" — it shows the degraded (warning) icon. Any other state already says more than the warning.
+ */
+export function iconState(m: Pick<TrayModel, 'state' | 'alertPathWarning'>): LinkStateName {
+  return m.state === 'live' && m.alertPathWarning ? 'degraded' : m.state
 }
 
 export function pausedLabel(paused: PauseUntil, now: number): string | null {
@@ -69,10 +81,13 @@ export function tooltipFor(m: TrayModel, now: number): string {
   const parts = [`BayAlert — ${stateLabel(m.state)}`]
   // The count and the longest wait first: they are what a glance at the tray is for (and Windows cuts the rest).
   if (m.waiting > 0) parts.push(m.longestWaitSince === null ? `${m.waiting} waiting` : `${m.waiting} waiting, ${longestWaitLabel(m.longestWaitSince, now)}`)
+  if (m.alertPathWarning) parts.push('⚠ alerts may not reach you')
   const p = pausedLabel(m.paused, now)
   if (p) parts.push(p)
+  // While live, the warning is the news; otherwise the link's reason is.
+  const second = m.state === 'live' && m.alertPathWarning ? m.alertPathWarning : m.reason
   // Windows truncates tray tooltips at 127 characters.
-  return `${parts.join(' · ')}\n${m.reason}`.slice(0, 127)
+  return `${parts.join(' · ')}\n${second}`.slice(0, 127)
 }
 
 /**
@@ -86,6 +101,7 @@ export function buildTrayMenuTemplate(m: TrayModel, a: TrayActions, now: number)
   ]
   if (paused) items.push({ id: 'paused', label: paused, enabled: false })
   if (m.workstations) items.push({ id: 'workstations', label: truncate(m.workstations, 80), enabled: false })
+  if (m.alertPathWarning) items.push({ id: 'alert-path', label: `⚠ ${truncate(m.alertPathWarning, 80)}`, enabled: false })
   items.push(
     { type: 'separator' },
     { id: 'show', label: m.waiting > 0 ? `Show queue (${m.waiting} waiting)` : 'Show queue', click: () => a.showQueue() },
@@ -97,6 +113,7 @@ export function buildTrayMenuTemplate(m: TrayModel, a: TrayActions, now: number)
     { id: 'pause-indefinite', label: 'Pause until resumed', click: () => a.pause({ indefinite: true }) },
     { id: 'resume', label: 'Resume alerts', enabled: m.paused !== null, click: () => a.resume() },
     { id: 'reconnect', label: 'Reconnect now', enabled: m.signedIn, click: () => a.reconnectNow() },
+    { id: 'test-alert', label: 'Test alert', click: () => a.testAlert() },
     { type: 'separator' },
     {
       id: 'login-item',

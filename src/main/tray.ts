@@ -8,7 +8,7 @@ import { Menu, Tray, nativeImage } from 'electron'
 import { join } from 'node:path'
 import type { EngineSnapshot } from '../shared/types.js'
 import { longestWaitSince } from '../shared/urgency.js'
-import { buildTrayMenuTemplate, tooltipFor, trayIconFile, type TrayActions, type TrayModel } from './tray-model.js'
+import { buildTrayMenuTemplate, iconState, tooltipFor, trayIconFile, type TrayActions, type TrayModel } from './tray-model.js'
 import { watchLine } from '../shared/workstations-text.js'
 
 /** How often the tooltip and menu re-check their minute counters. */
@@ -38,6 +38,7 @@ export class TrayController {
     unacknowledged: 0,
     signedIn: false,
     loginItem: { supported: false, enabled: false },
+    alertPathWarning: null,
   }
 
   constructor(private readonly opts: TrayControllerOptions) {
@@ -60,12 +61,25 @@ export class TrayController {
       paused: snapshot.paused,
       waiting: snapshot.queue.length,
       longestWaitSince: longestWaitSince(snapshot.queue),
-      unacknowledged: snapshot.queue.filter((q) => !q.acknowledged).length,
+      // The not-receiving reminder counts too: "Acknowledge all" is how the tray silences it.
+      unacknowledged: snapshot.queue.filter((q) => !q.acknowledged).length + (snapshot.outage?.alerted && !snapshot.outage.acknowledged ? 1 : 0),
       signedIn: snapshot.user !== null,
       loginItem: this.opts.loginItem(),
       workstations: snapshot.workstations ? watchLine(snapshot.workstations) : null,
+      alertPathWarning: this.model.alertPathWarning,
     }
     this.render()
+  }
+
+  /** The alert-path self-test's warning (its reasons), or null when nothing swallows alerts: the warning state. */
+  setAlertPathWarning(warning: string | null): void {
+    this.model = { ...this.model, alertPathWarning: warning }
+    this.render()
+  }
+
+  /** The tray icon exists (the Test alert's tray proof; no platform confirms it is visible). */
+  exists(): boolean {
+    return !this.tray.isDestroyed()
   }
 
   /** The attention sink's tray variant (red dot). Cleared when nothing is waiting unacknowledged. */
@@ -87,7 +101,7 @@ export class TrayController {
 
   private render(): void {
     const now = (this.opts.now ?? Date.now)()
-    const file = trayIconFile(this.model.state, this.attention && this.model.unacknowledged > 0, this.opts.platform)
+    const file = trayIconFile(iconState(this.model), this.attention && this.model.unacknowledged > 0, this.opts.platform)
     if (file !== this.iconFile) {
       this.iconFile = file
       this.tray.setImage(nativeImage.createFromPath(join(this.opts.iconDir, file)))

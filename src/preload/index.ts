@@ -4,7 +4,7 @@
 // hand it `sender`), and every subscription returns its own unsubscribe.
 // The hidden sound window gets only window.bayalertSound (one listener), nothing else.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import type { BayAlertBridge, InvokeChannel, InvokeChannels, PushChannel, PushChannels, SoundName } from '../shared/ipc.js'
+import type { BayAlertBridge, InvokeChannel, InvokeChannels, PushChannel, PushChannels, SoundName, SoundPlayedReport } from '../shared/ipc.js'
 
 function invoke<C extends InvokeChannel>(channel: C, ...args: InvokeChannels[C]['args']): Promise<InvokeChannels[C]['result']> {
   return ipcRenderer.invoke(channel, ...args) as Promise<InvokeChannels[C]['result']>
@@ -47,11 +47,16 @@ export const bayalert: BayAlertBridge = {
     onAlertPrefsChanged: (listener) => subscribe('prefs:changed', listener),
     testSound: () => invoke('prefs:test-sound'),
     openDashboard: (requestId) => invoke('dashboard:open', requestId),
+    getAlertPath: () => invoke('alert-path:get-status'),
+    onAlertPath: (listener) => subscribe('alert-path:status', listener),
+    testAlertPath: () => invoke('alert-path:test'),
   },
 }
 
 export const bayalertSound = {
-  onPlay: (listener: (sound: SoundName, volume: number) => void) => subscribe('sound:play', listener),
+  onPlay: (listener: (sound: SoundName, volume: number, nonce?: string) => void) => subscribe('sound:play', listener),
+  /** Answers a play request that carried a nonce: the Test alert's proof that the sound really played. */
+  reportPlayed: (report: SoundPlayedReport) => invoke('sound:played', report),
 }
 
 /** Each page gets only the API it needs. */

@@ -4,7 +4,10 @@ import type { BayAlertBridge, SoundName } from '../shared/ipc.js'
 declare global {
   interface Window {
     bayalert: BayAlertBridge
-    bayalertSound?: { onPlay(listener: (sound: SoundName, volume: number) => void): () => void }
+    bayalertSound?: {
+      onPlay(listener: (sound: SoundName, volume: number, nonce?: string) => void): () => void
+      reportPlayed?(report: { nonce: string; ok: boolean; error: string | null }): Promise<void>
+    }
   }
 }
 export {}

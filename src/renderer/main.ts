@@ -4,9 +4,10 @@
 // Snapshots patch the list by request id instead of rebuilding it: the focused button, a button disabled
 // by a click in flight, and the screen reader's place all survive the next snapshot.
 import type { FieldProblems, InAppAlert, SettingsView, UpdateStatus } from '../shared/ipc.js'
-import type { EngineSnapshot, LinkStateName, PauseRequest, QueueItem } from '../shared/types.js'
+import { OUTAGE_ALARM_ID, type EngineSnapshot, type LinkStateName, type PauseRequest, type QueueItem } from '../shared/types.js'
 import { URGENCY_TICK_MS, urgencyOf } from '../shared/urgency.js'
 import { currentUrgency, dashboardEnabled, onAlertPrefsApplied, startAlertPrefsPanel } from './alert-prefs-panel.js'
+import { wireAlertPath } from './alert-path-view.js'
 import { startFirstRun } from './first-run.js'
 import { wireHistory, type HistoryPanel } from './history-view.js'
 import { outboxNews } from './outbox-model.js'
@@ -271,6 +272,17 @@ function focusPending(): void {
   ;(card.take.disabled ? card.ack : card.take).focus()
 }
 
+/** The not-receiving reminder: what it says, and Acknowledge to stop its repeats (gone once requests arrive again). */
+function renderOutage(o: EngineSnapshot['outage']): void {
+  const box = $('outage')
+  const show = !!o && o.alerted
+  box.hidden = !show
+  if (!o || !show) return
+  const since = new Date(o.since).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+  setText($('outage-text'), `Not receiving requests since ${since}.${o.acknowledged ? ' Reminder acknowledged.' : ''}`)
+  ;($('outage-ack') as HTMLButtonElement).hidden = o.acknowledged
+}
+
 function render(s: EngineSnapshot): void {
   const previous = snapshot
   snapshot = s
@@ -289,6 +301,7 @@ function render(s: EngineSnapshot): void {
   renderOutbox($('outbox'), s.outbox)
   history?.changed()
   renderTaken($('taken'), s.taken)
+  renderOutage(s.outage)
   if (pendingFocus) focusPending()
   $('empty').hidden = s.queue.length > 0
   const waiting = s.queue.length
@@ -462,6 +475,9 @@ async function start(): Promise<void> {
   wirePause()
   wireSettings()
   history = wireHistory(api, $('history') as HTMLDetailsElement)
+  // The engine takes the reminder's acknowledgement through the acknowledge call, under its own id.
+  $('outage-ack').addEventListener('click', () => void api.acknowledge(OUTAGE_ALARM_ID).catch((e: unknown) => showMessage(`Could not acknowledge: ${String(e)}`, 'error')))
+  wireAlertPath(api.host, { line: $('alert-path'), button: $('test-alert') as HTMLButtonElement }, showMessage)
   api.onSnapshot(render)
   api.onAlert?.(onAlert)
   api.onFocusRequest?.((requestId) => {

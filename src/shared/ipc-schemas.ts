@@ -153,6 +153,40 @@ export type TestAlertResult = z.infer<typeof TestAlertResultSchema>
 export const CheckSchema = z.object({ name: z.string(), status: z.enum(['ok', 'warn', 'fail']), detail: z.string() })
 export type Check = z.infer<typeof CheckSchema>
 
+/** One thing on this machine that swallows alerts (src/core/alert-path/types.ts Finding). */
+export const AlertPathFindingSchema = z.object({ id: z.string(), affects: z.enum(['notifications', 'sound', 'tray']), reason: z.string() })
+
+/** The alert-path self-test as the window shows it: checking (no run finished yet), ok or warning. */
+export const AlertPathStatusSchema = z.object({
+  state: z.enum(['checking', 'ok', 'warning']),
+  checkedAt: z.number().nullable(),
+  trigger: z.string().nullable(),
+  /** One line for the status bar. */
+  text: z.string(),
+  findings: z.array(AlertPathFindingSchema),
+  /** Checks that could not tell (command missing, timeout, unreadable answer). */
+  unknown: z.array(z.object({ detector: z.string(), why: z.string() })),
+  /** The last Test alert's proofs, one per sink (null: no Test alert since start). */
+  deliveries: z.array(z.object({ sink: z.string(), outcome: z.enum(['delivered', 'failed', 'unproven']), detail: z.string() })).nullable(),
+})
+export type AlertPathStatus = z.infer<typeof AlertPathStatusSchema>
+
+/** Test alert: the fresh self-test plus each sink's proof of delivery. */
+export const AlertPathTestResultSchema = z.object({
+  status: AlertPathStatusSchema,
+  /** One line for the window: what was proven, what failed. */
+  summary: z.string(),
+})
+export type AlertPathTestResult = z.infer<typeof AlertPathTestResultSchema>
+
+/** The hidden sound page's answer to one play request that asked for proof (its nonce): it played, or why not. */
+export const SoundPlayedReportSchema = z.strictObject({
+  nonce: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'nonce is not 1–64 letters, digits or -'),
+  ok: z.boolean(),
+  error: z.string().max(300, 'error is longer than 300 characters').nullable(),
+})
+export type SoundPlayedReport = z.infer<typeof SoundPlayedReportSchema>
+
 export const AcceptResultSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), queued: z.literal(true).optional() }),
   z.object({ ok: z.literal(false), reason: z.enum(['already-taken', 'not-found', 'offline', 'error']), message: z.string() }),
@@ -223,6 +257,9 @@ export const INVOKE_CONTRACT = {
   'prefs:save': { args: z.tuple([AlertPrefsInputSchema]), result: SaveAlertPrefsResultSchema },
   'prefs:test-sound': { args: noArgs, result: TestAlertResultSchema },
   'dashboard:open': { args: z.tuple([RequestIdSchema]), result: OpenDashboardResultSchema },
+  'alert-path:get-status': { args: noArgs, result: AlertPathStatusSchema },
+  'alert-path:test': { args: noArgs, result: AlertPathTestResultSchema },
+  'sound:played': { args: z.tuple([SoundPlayedReportSchema]), result: z.void() },
 } as const
 
 type Contract = typeof INVOKE_CONTRACT

@@ -6,9 +6,13 @@
 // schemas: this file is compiled for the renderer and the sandboxed preload too (no Node, no DOM, no zod).
 import type { BayAlertApi, EngineSnapshot } from './types.js'
 import type { InvokeChannel, SettingsInput, SettingsView, SaveSettingsResult, SignInResult, UpdateStatus, FirstRunState, TestAlertResult, FirstRunChoices, Check, DiagnosticsExportResult, AlertPrefsView, SaveAlertPrefsResult, OpenDashboardResult } from './ipc-schemas.js'
+import type { AlertPathStatus, AlertPathTestResult } from './ipc-schemas.js'
 import type { AlertPrefs, RequestSound } from './alert-prefs.js'
 
 export type {
+  AlertPathStatus,
+  AlertPathTestResult,
+  SoundPlayedReport,
   AlertPrefsView,
   OpenDashboardResult,
   SaveAlertPrefsResult,
@@ -49,8 +53,10 @@ export interface PushChannels {
   'engine:snapshot': [snapshot: EngineSnapshot]
   'alert:in-app': [alert: InAppAlert]
   'settings:changed': [settings: SettingsView]
-  'sound:play': [sound: SoundName, volume: SoundVolume]
+  /** nonce: set when the main process wants proof it played (answered on the 'sound:played' channel). */
+  'sound:play': [sound: SoundName, volume: SoundVolume, nonce?: string]
   'prefs:changed': [view: AlertPrefsView]
+  'alert-path:status': [status: AlertPathStatus]
   'updates:status': [status: UpdateStatus]
   /** Show this request with its Take it button focused (a notification was clicked, or its take needs a retry). */
   'queue:focus': [requestId: string]
@@ -90,6 +96,11 @@ export interface BayAlertHostApi {
   testSound?(): Promise<TestAlertResult>
   /** Opens the request in the shop's dashboard (the configured https link) in the default browser. */
   openDashboard?(requestId: string): Promise<OpenDashboardResult>
+  /** The alert-path self-test: what on this machine swallows alerts (Do Not Disturb, muted output, no tray host). */
+  getAlertPath?(): Promise<AlertPathStatus>
+  onAlertPath?(listener: (status: AlertPathStatus) => void): () => void
+  /** Test alert: a fresh self-test plus one alert through every sink, each proving delivery where it can. */
+  testAlertPath?(): Promise<AlertPathTestResult>
 }
 
 /** What `window.bayalert` is: the BayAlertApi plus optional extras a host may offer. */

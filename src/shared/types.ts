@@ -91,6 +91,8 @@ export interface EngineSnapshot {
   health: HealthSummary
   /** Requests taken in the last few seconds (absent from hosts that do not track them). */
   taken?: TakenNotice[]
+  /** Not receiving requests for a while (signed out, offline, …): the loud reminder's state; null while receiving. */
+  outage?: OutageView | null
   /** The shop's workstations as the last check-in saw them; null until one answered (or on a project without the watch). */
   workstations?: WorkstationWatch | null
   /**
@@ -208,3 +210,17 @@ export interface BayAlertApi {
   /** The last day's requests, newest first (absent on a host without history). */
   getHistory?(): Promise<HistoryEntry[]>
 }
+
+/** The "not receiving requests" alarm (src/core/health/outage-alarm.ts) as hosts show it. */
+export interface OutageView {
+  /** When the workstation stopped receiving (epoch ms). */
+  since: number
+  reason: string
+  /** The health alert rang (the threshold passed). */
+  alerted: boolean
+  /** The mechanic acknowledged it: no more repeats for this outage. */
+  acknowledged: boolean
+}
+
+/** The id a host acknowledges the not-receiving reminder by, through the same acknowledge call as a request (never a uuid). */
+export const OUTAGE_ALARM_ID = 'bayalert:not-receiving'

@@ -25,3 +25,14 @@ describe('escalationFromEnv', () => {
     expect(escalationFromEnv({ BAYALERT_ESCALATE_AFTER_S: '3601', BAYALERT_ESCALATE_BELOW_LIVE: 'two', BAYALERT_ESCALATE_REPEAT_S: '3601' }).problems).toHaveLength(3)
   })
 })
+
+describe('BAYALERT_OUTAGE_ALERT_S', () => {
+  it('seconds without receiving before the reminder, 10 to 3600; outside that the default (60) with a sentence', async () => {
+    const { escalationFromEnv } = await import('../../../src/core/escalation-config.js')
+    expect(escalationFromEnv({ BAYALERT_OUTAGE_ALERT_S: '10' }).config).toEqual({ outageAlertAfterMs: 10_000 })
+    expect(escalationFromEnv({ BAYALERT_OUTAGE_ALERT_S: '3600' }).config).toEqual({ outageAlertAfterMs: 3_600_000 })
+    const bad = escalationFromEnv({ BAYALERT_OUTAGE_ALERT_S: '9' })
+    expect(bad.config).toEqual({})
+    expect(bad.problems).toEqual(['BAYALERT_OUTAGE_ALERT_S must be a whole number of seconds without receiving requests before the reminder rings from 10 to 3600; using 60.'])
+  })
+})

@@ -158,6 +158,27 @@ describe('hostChecks', () => {
       ['notifications', 'fail', expect.stringMatching(/not supported/)],
     ])
   })
+  it('alert path: only when the host has one; a warning with its reasons, what could not be told and the last test alert', () => {
+    expect(hostChecks(facts()).map((c) => c.name)).not.toContain('alert path')
+    const base = { checkedAt: 1, trigger: 'start', findings: [], unknown: [], deliveries: null }
+    expect(status(facts({ alertPath: { ...base, state: 'ok', text: 'Alert path ok.' } }), 'alert path')).toEqual({ name: 'alert path', status: 'ok', detail: 'Alert path ok.' })
+    expect(status(facts({ alertPath: { ...base, state: 'checking', checkedAt: null, text: 'Checking…' } }), 'alert path').status).toBe('warn')
+    expect(
+      status(
+        facts({
+          alertPath: {
+            ...base,
+            state: 'warning',
+            text: 'Muted.',
+            findings: [{ id: 'audio-muted', affects: 'sound', reason: 'Muted.' }],
+            unknown: [{ detector: 'linux: tray host', why: 'gdbus is not installed' }],
+            deliveries: [{ sink: 'sound', outcome: 'failed', detail: 'x' }, { sink: 'tray', outcome: 'delivered', detail: 'y' }],
+          },
+        }),
+        'alert path',
+      ),
+    ).toEqual({ name: 'alert path', status: 'warn', detail: 'Muted.; could not tell: linux: tray host (gdbus is not installed); last test alert: sound failed, tray delivered' })
+  })
   it('configured with problems is a warning that lists them', () => {
     const f = facts({ settings: { ...facts().settings, problems: ['Saved URL was invalid.', 'Key replaced.'] } })
     expect(status(f, 'config')).toEqual({ name: 'config', status: 'warn', detail: 'Saved URL was invalid. Key replaced.' })

@@ -40,7 +40,7 @@ describe('main composition', () => {
     const guardsBefore = [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')]
     try {
       await import('../../../src/main/index.js')
-      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(20)
+      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(23)
       await expect.poll(() => made[0]?.engine.calls.some((c) => c.cmd === 'signIn'), { timeout: 5000 }).toBe(true)
 
       expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) })])
@@ -56,7 +56,7 @@ describe('main composition', () => {
 
       const { config, ports, engine } = made[0]!
       expect(config).toMatchObject({ supabaseUrl: 'http://127.0.0.1:54321', anonKey: LOCAL_DEFAULTS.anonKey, dataDir: '/tmp/bayalert-index-test' })
-      expect(ports.sinks.map((s) => `${s.name}:${s.tier}`)).toEqual(['notification:notification', 'sound:sound', 'attention:attention', 'in-app:in-app'])
+      expect(ports.sinks.map((s) => `${s.name}:${s.tier}`)).toEqual(['notification:notification', 'sound:sound', 'attention:attention', 'in-app:in-app', 'notification-fallback:in-app'])
       expect(engine.calls.slice(0, 2)).toEqual([{ cmd: 'start' }, { cmd: 'signIn', email: 'mechanic1@bayalert.test' }])
       // The password never reaches the log.
       expect(stderr.mock.calls.map((c) => String(c[0])).join('')).not.toContain('demo-pw')
@@ -71,6 +71,12 @@ describe('main composition', () => {
       engine.push({ link: { state: 'offline', reason: 'No network', since: 0 } })
       expect(queue!.webContents.send).toHaveBeenCalledWith('engine:snapshot', expect.objectContaining({ link: expect.objectContaining({ state: 'offline' }) }))
       expect(electron.FakeTray.instances[0]!.setImage).toHaveBeenCalled()
+
+      // The alert-path self-test ran at start in the background (this machine's real answer, whatever it is)
+      // and its status reached the window; the tray menu offers the Test alert.
+      await expect.poll(() => queue!.webContents.send.mock.calls.some((c) => c[0] === 'alert-path:status'), { timeout: 10_000 }).toBe(true)
+      const trayMenu = electron.FakeTray.instances[0]!.setContextMenu.mock.calls.at(-1)![0] as { template: { id?: string }[] }
+      expect(trayMenu.template.map((i) => i.id)).toContain('test-alert')
 
       // Process guards are installed (firing them here would reach vitest's own handlers too).
       expect([process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')]).toEqual(guardsBefore.map((n) => n + 1))

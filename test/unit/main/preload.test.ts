@@ -57,4 +57,20 @@ describe('preload', () => {
       expect(played).toEqual(['request'])
     }
   })
+
+  it('the alert path: status, its updates and the Test alert on the queue page; the sound page answers a play with proof', async () => {
+    const { bayalert, bayalertSound } = await load()
+    await bayalert.host!.getAlertPath!()
+    await bayalert.host!.testAlertPath!()
+    await bayalertSound.reportPlayed({ nonce: 'n-1', ok: true, error: null })
+    expect(electron.ipcRenderer.invoke.mock.calls).toEqual([['alert-path:get-status'], ['alert-path:test'], ['sound:played', { nonce: 'n-1', ok: true, error: null }]])
+    const seen: unknown[] = []
+    bayalert.host!.onAlertPath!((st) => seen.push(st.state))
+    electron.ipcRenderer.emitter.emit('alert-path:status', {}, { state: 'warning' })
+    expect(seen).toEqual(['warning'])
+    const plays: unknown[][] = []
+    bayalertSound.onPlay((...a) => plays.push(a))
+    electron.ipcRenderer.emitter.emit('sound:play', {}, 'request', 0.5, 'n-2')
+    expect(plays).toEqual([['request', 0.5, 'n-2']])
+  })
 })

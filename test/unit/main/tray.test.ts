@@ -10,7 +10,7 @@ const { TrayController, TICK_MS } = await import('../../../src/main/tray.js')
 
 const actions = () => ({
   showQueue: vi.fn(), openWallboard: vi.fn(), acknowledgeAll: vi.fn(), pause: vi.fn(), resume: vi.fn(), reconnectNow: vi.fn(),
-  setStartAtLogin: vi.fn(), signOut: vi.fn(), quit: vi.fn(),
+  setStartAtLogin: vi.fn(), signOut: vi.fn(), quit: vi.fn(), testAlert: vi.fn(),
 })
 const model = (over = {}) => ({
   state: 'live' as const, reason: 'Connected', paused: null, waiting: 2, longestWaitSince: null as number | null, unacknowledged: 1, signedIn: true,
@@ -34,7 +34,7 @@ describe('menu template', () => {
   it('always has the full set of items, Show queue first after the status', () => {
     const t = buildTrayMenuTemplate(model(), actions(), 0)
     const ids = t.filter((i) => i.id).map((i) => i.id)
-    expect(ids).toEqual(['status', 'show', 'wallboard', 'ack-all', 'pause-15', 'pause-60', 'pause-indefinite', 'resume', 'reconnect', 'login-item', 'sign-out', 'quit'])
+    expect(ids).toEqual(['status', 'show', 'wallboard', 'ack-all', 'pause-15', 'pause-60', 'pause-indefinite', 'resume', 'reconnect', 'test-alert', 'login-item', 'sign-out', 'quit'])
     expect(byId(t, 'status').enabled).toBe(false)
     expect(byId(t, 'show').label).toBe('Show queue (2 waiting)')
   })
@@ -43,9 +43,9 @@ describe('menu template', () => {
     const t = buildTrayMenuTemplate(model({ paused: 'indefinite' }), a, 0)
     const click = (id: string, checked = false) => (byId(t, id).click as any)({ checked })
     click('show'); click('wallboard'); click('ack-all'); click('pause-15'); click('pause-60'); click('pause-indefinite')
-    click('resume'); click('reconnect'); click('login-item', true); click('sign-out'); click('quit')
+    click('resume'); click('reconnect'); click('test-alert'); click('login-item', true); click('sign-out'); click('quit')
     expect(a.pause.mock.calls).toEqual([[{ minutes: 15 }], [{ minutes: 60 }], [{ indefinite: true }]])
-    for (const f of ['showQueue', 'openWallboard', 'acknowledgeAll', 'resume', 'reconnectNow', 'signOut', 'quit'] as const) expect(a[f]).toHaveBeenCalledOnce()
+    for (const f of ['showQueue', 'openWallboard', 'acknowledgeAll', 'resume', 'reconnectNow', 'testAlert', 'signOut', 'quit'] as const) expect(a[f]).toHaveBeenCalledOnce()
     expect(a.setStartAtLogin).toHaveBeenCalledWith(true)
   })
   it('disables what cannot apply and says why start-at-login is off', () => {

@@ -69,6 +69,9 @@ const VALID: { [C in InvokeChannel]: fc.Arbitrary<unknown[]> } = {
   'prefs:save': fc.tuple(prefsShape),
   'prefs:test-sound': fc.constant([]),
   'dashboard:open': fc.tuple(requestId),
+  'alert-path:get-status': fc.constant([]),
+  'alert-path:test': fc.constant([]),
+  'sound:played': fc.tuple(fc.record({ nonce: fc.stringMatching(/^[A-Za-z0-9-]{1,64}$/), ok: fc.boolean(), error: fc.option(fc.string({ maxLength: 300 }), { nil: null }) })),
 }
 
 describe('invoke argument schemas (property-based)', () => {
@@ -106,7 +109,7 @@ describe('invoke argument schemas (property-based)', () => {
   })
 
   it('an object argument with an extra key or one field of the wrong type is refused, naming where', () => {
-    const objectChannels = ['alerts:pause', 'settings:save', 'first-run:finish'] as const
+    const objectChannels = ['alerts:pause', 'settings:save', 'first-run:finish', 'sound:played'] as const
     fc.assert(
       fc.property(fc.constantFrom(...objectChannels), fc.nat(), markedString, fc.boolean(), (channel, seed, key, addKey) => {
         const base = fc.sample(VALID[channel], { numRuns: 1, seed })[0]![0] as Record<string, unknown>

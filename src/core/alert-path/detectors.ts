@@ -1,0 +1,29 @@
+// Which detectors a host runs on which platform. The Electron host adds its own (src/main/alert-path) and
+// asks for the tray check; headless has no tray.
+import type { Detector } from './types.js'
+import { audioDetector } from './linux/audio.js'
+import { notificationDaemonDetector } from './linux/notification-daemon.js'
+import { dunstPausedDetector, gnomeBannersDetector, inhibitedDetector } from './linux/notification-dnd.js'
+import { statusNotifierDetector } from './linux/status-notifier.js'
+import { macAudioDetector } from './macos/audio.js'
+import { focusDetector } from './macos/focus.js'
+import { quietHoursDetector } from './windows/quiet-hours.js'
+import { toastsDetector } from './windows/toasts-enabled.js'
+
+export interface DetectorChoice {
+  platform: NodeJS.Platform
+  /** The host shows a tray icon (Electron): check that a tray host exists. */
+  tray: boolean
+  /** Windows AppUserModelID whose per-app notification switch is read. */
+  appId: string
+}
+
+export function platformDetectors(c: DetectorChoice): Detector[] {
+  if (c.platform === 'win32') return [quietHoursDetector, toastsDetector(c.appId)]
+  if (c.platform === 'darwin') return [focusDetector, macAudioDetector]
+  if (c.platform === 'linux' || c.platform === 'freebsd' || c.platform === 'openbsd') {
+    const list = [notificationDaemonDetector, inhibitedDetector, gnomeBannersDetector, dunstPausedDetector, audioDetector]
+    return c.tray ? [...list, statusNotifierDetector] : list
+  }
+  return []
+}
