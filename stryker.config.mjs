@@ -18,6 +18,8 @@ export default {
     'src/core/alerts/safe-text.ts',
     'src/core/alerts/compose.ts',
     'src/core/link/backoff.ts',
+    'src/core/outbox/*.ts',
+    'src/core/history/*.ts',
     'src/core/alert-path/**/*.ts',
     '!src/core/alert-path/command-runner.ts',
     '!src/core/alert-path/os-query.ts',

@@ -181,6 +181,8 @@ function dispatch(engine: EngineHandle, channel: QueueChannel, args: unknown[]):
       return engine.resume()
     case 'link:reconnect':
       return engine.reconnectNow()
+    case 'history:get':
+      return engine.history?.() ?? []
   }
 }
 

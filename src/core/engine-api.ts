@@ -1,6 +1,6 @@
 // The engine's command and event surface, as the hosts (Electron main, headless CLI, tests) see it.
 // Implemented by src/core/engine.ts. Hosts code against this interface only.
-import type { AcceptResult, EngineSnapshot, HealthSummary, LinkState, PauseRequest } from '../shared/types.js'
+import type { AcceptResult, EngineSnapshot, HealthSummary, HistoryEntry, LinkState, PauseRequest } from '../shared/types.js'
 import type { Alert, AlertSink, Clock, Logger, RetractEvent, SecretStore } from './ports.js'
 
 export interface EngineEvents {
@@ -33,6 +33,8 @@ export interface EngineHandle {
   /** Network came back (true) or went away (false). */
   notifyNetworkChange(online: boolean): void
   on<E extends keyof EngineEvents>(event: E, listener: (payload: EngineEvents[E]) => void): () => void
+  /** The last day's requests, newest first (optional: a host's stand-in engine may have none). */
+  history?(): Promise<HistoryEntry[]>
 }
 
 export interface EngineConfig {

@@ -2,7 +2,7 @@
 // small command surface of engine-api.ts. Data flows one way — link → feed → desk → alerts → sinks —
 // and the hosts (Electron main, headless CLI, tests) only see EngineHandle.
 import { join } from 'node:path'
-import type { AcceptResult, EngineSnapshot, HealthSummary, LinkState, PauseRequest } from '../shared/types.js'
+import type { AcceptResult, EngineSnapshot, HealthSummary, HistoryEntry, LinkState, PauseRequest } from '../shared/types.js'
 import { DEFAULT_FLAGS } from '../shared/types.js'
 import type { EngineConfig, EngineEvents, EngineHandle, EnginePorts } from './engine-api.js'
 import type { Alert, Clock } from './ports.js'
@@ -12,7 +12,11 @@ import { openStateCore, type StateCore, type StateCoreOptions } from './desk/sta
 import { openWithRetry, STORE_OPEN_BACKOFF } from './store/open-retry.js'
 import { isUuid } from './feed/parse.js'
 import { LinkSupervisor, type LinkConfig } from './link/supervisor.js'
-import { describeRestError, restCall } from './link/rest.js'
+import { callAccept } from './outbox/accept-call.js'
+import { Outbox } from './outbox/outbox.js'
+import { OutboxTable } from './store/outbox-table.js'
+import { HistoryRecorder } from './history/history-recorder.js'
+import { HistoryTable } from './store/history-table.js'
 import { TimerRegistry } from './link/timers.js'
 import { Feed, type DeliveryPaths } from './feed/feed.js'
 import { CheckInLoop, type PrivatePathReporter } from './feed/check-in.js'
@@ -69,6 +73,8 @@ export class Engine implements EngineHandle {
   private reconcileProblem: string | null = null
   private snapshotQueued = false
   checkIn: CheckInLoop | null = null
+  outbox: Outbox | null = null
+  private historyRecorder: HistoryRecorder | null = null
   escalator: Escalator | null = null
   watch: WatchKeeper | null = null
   private readonly offs: (() => void)[] = []
@@ -180,6 +186,7 @@ export class Engine implements EngineHandle {
         }
       }),
     )
+    this.openHistory()
     desk.start()
 
     // joinWindowMs: read by the link before it rejoins after losing the server (LinkConfig's optional hook).
@@ -256,9 +263,15 @@ export class Engine implements EngineHandle {
       privatePath: link as unknown as PrivatePathReporter,
     })
     const checkIn = this.checkIn
+    const outbox = this.openOutbox(link, health)
+    let up = false
     this.offs.push(
       link.on('state', (s) => {
         if (s.state !== 'live') checkIn.interrupted()
+        // Claims replay when the link comes up, not on every new reason of a state that stays up.
+        const nowUp = s.state === 'live' || s.state === 'degraded'
+        if (nowUp && !up) outbox.linkUp()
+        up = nowUp
         this.refreshState()
       }),
       link.on('broadcast', (source) => {
@@ -268,6 +281,7 @@ export class Engine implements EngineHandle {
         if (u) {
           this.feed?.enable('startup')
           checkIn.start(2000)
+          outbox.linkUp()
         } else {
           this.feed?.disable()
           checkIn.pause()
@@ -285,6 +299,7 @@ export class Engine implements EngineHandle {
     this.stopped = true
     this.timers.closeAll()
     this.checkIn?.stop()
+    this.outbox?.stop()
     this.escalator?.stop()
     this.outage?.stop()
     // Only waiting for start to settle: its rejection went to start()'s own caller (and a store failure was logged above).
@@ -316,23 +331,78 @@ export class Engine implements EngineHandle {
   }
 
   /**
-   * Claims a request with `rpc accept_request` (atomic on the server: exactly one mechanic wins).
-   * The queue updates through the normal paths (postgres_changes/broadcast); a reconcile follows
-   * in case realtime is down.
+   * Claims a request with `rpc accept_request` (atomic on the server: exactly one mechanic wins). While the link is
+   * down, or when the call gets no answer, the claim goes to the outbox and is replayed when the link is back
+   * (`{ok: true, queued: true}`); while older claims wait there, a new one queues behind them so they replay in
+   * order. The queue updates through the normal paths (postgres_changes/broadcast); a reconcile follows in case
+   * realtime is down.
    */
   async accept(requestId: string): Promise<AcceptResult> {
     const link = this.link
-    if (!link || !link.currentUser) return { ok: false, reason: 'offline', message: 'Not signed in.' }
+    const outbox = this.outbox
+    if (!link || !outbox || !link.currentUser) return { ok: false, reason: 'offline', message: 'Not signed in.' }
     if (!isUuid(requestId)) return { ok: false, reason: 'not-found', message: 'That is not a request id.' }
-    const res = await restCall<unknown>(link.client, (c) => c.rpc('accept_request', { p_request_id: requestId }), 8000)
-    if (!res.ok) {
-      const why = describeRestError(res.error)
-      this.ports.log.warn('engine: accept failed', { requestId, cause: why })
-      const offline = res.error.kind === 'network' || res.error.kind === 'timeout'
-      return { ok: false, reason: offline ? 'offline' : 'error', message: `Could not accept: ${why}` }
+    const name = () => this.core?.desk.queue().find((q) => q.requestId === requestId)?.details.customerName ?? null
+    if (!this.canSendClaims() || outbox.pendingCount > 0) {
+      outbox.enqueue(requestId, name())
+      outbox.kick()
+      return { ok: true, queued: true }
+    }
+    const outcome = await callAccept(link.client, requestId)
+    if (outcome.kind === 'temporary') {
+      outbox.enqueue(requestId, name(), outcome.why)
+      return { ok: true, queued: true }
     }
     this.feed?.reconcile('manual')
-    return acceptAnswer(res.data)
+    if (outcome.kind === 'done' || outcome.kind === 'taken') this.historyRecorder?.claimed(requestId, outcome.kind === 'done', outcome.kind === 'taken' ? outcome.takenBy : null)
+    if (outcome.answer === undefined) {
+      // No answer to read: the call itself was refused (permission, a missing function).
+      this.ports.log.warn('engine: accept refused', { requestId, cause: outcome.kind === 'refused' ? outcome.message : outcome.kind })
+      return { ok: false, reason: 'error', message: outcome.kind === 'refused' ? outcome.message : 'Could not accept.' }
+    }
+    return acceptAnswer(outcome.answer)
+  }
+
+  /** Claims are sent while signed in and the link is up (live, or degraded but reaching the server). */
+  private canSendClaims(): boolean {
+    const link = this.link
+    return !!link?.currentUser && (link.state.state === 'live' || link.state.state === 'degraded')
+  }
+
+  /** The last day's requests, newest first: source, first ring and its latency, what each sink did, who took it. */
+  async history(): Promise<HistoryEntry[]> {
+    if (this.stopped) return []
+    return this.historyRecorder?.list() ?? []
+  }
+
+  private openHistory(): void {
+    const { store, desk, health } = this.core!
+    const recorder = new HistoryRecorder(store.prepareTable((connection) => new HistoryTable(connection)), this.clock, this.ports.log, (k) => health.count(k))
+    this.historyRecorder = recorder
+    this.offs.push(
+      desk.on('queue', (items) => recorder.queue(items)),
+      desk.on('alert', (a) => recorder.alert(a)),
+      desk.on('retract', (r) => recorder.retract(r.requestId, r.why)),
+    )
+  }
+
+  private openOutbox(link: LinkSupervisor, health: StateCore['health']): Outbox {
+    this.outbox = new Outbox({
+      table: this.core!.store.prepareTable((connection) => new OutboxTable(connection)),
+      send: (requestId) => callAccept(link.client, requestId),
+      canSend: () => this.canSendClaims(),
+      timers: this.timers,
+      clock: this.clock,
+      log: this.ports.log,
+      count: (key) => health.count(key),
+      changed: () => this.queueSnapshot(),
+      settled: (e) => {
+        if (e.state === 'done' || e.state === 'conflict') this.historyRecorder?.claimed(e.requestId, e.state === 'done', e.takenBy)
+        this.feed?.reconcile('manual')
+      },
+      random: this.tuning.random,
+    })
+    return this.outbox
   }
 
   async pause(request: PauseRequest): Promise<void> {
@@ -380,6 +450,7 @@ export class Engine implements EngineHandle {
       paused: core.desk.paused(),
       user: this.link?.currentUser?.email ?? null,
       health: core.health.summary(),
+      outbox: this.outbox?.entries() ?? [],
       taken: this.taken.current(this.clock.now()),
       outage: this.outage?.view() ?? null,
       workstations: this.watch?.watch ?? null,

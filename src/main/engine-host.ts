@@ -5,7 +5,7 @@
 import { OUTAGE_ALARM_ID } from '../core/health/outage-alarm.js'
 import type { EngineConfig, EngineHandle } from '../core/engine-api.js'
 import type { Alert, Logger } from '../core/ports.js'
-import type { AcceptResult, EngineSnapshot, PauseRequest } from '../shared/types.js'
+import type { AcceptResult, EngineSnapshot, HistoryEntry, PauseRequest } from '../shared/types.js'
 import { DEFAULT_FLAGS } from '../shared/types.js'
 
 export type EngineFactory = (config: EngineConfig) => EngineHandle
@@ -150,6 +150,7 @@ export class EngineHost {
   pause = async (r: PauseRequest): Promise<void> => this.need().pause(r)
   resume = async (): Promise<void> => this.need().resume()
   reconnectNow = async (): Promise<void> => this.need().reconnectNow()
+  history = async (): Promise<HistoryEntry[]> => (await this.engine?.history?.()) ?? []
   signIn = async (email: string, password: string): Promise<void> => this.need().signIn(email, password)
   signOut = async (): Promise<void> => {
     if (this.engine) await this.engine.signOut()

@@ -23,6 +23,7 @@ export function registerIpcHandlers({ host, settings, view, updateStatus, firstR
   handle('alerts:pause', (request) => host.pause(request), log)
   handle('alerts:resume', () => host.resume(), log)
   handle('link:reconnect', () => host.reconnectNow(), log)
+  handle('history:get', () => host.history(), log)
   handle('settings:get', () => view(settings.get()), log)
   handle(
     'settings:save',

@@ -26,6 +26,7 @@ export const bayalert: BayAlertBridge = {
   pause: (request) => invoke('alerts:pause', request),
   resume: () => invoke('alerts:resume'),
   reconnectNow: () => invoke('link:reconnect'),
+  getHistory: () => invoke('history:get'),
   onSnapshot: (listener) => subscribe('engine:snapshot', listener),
   onAlert: (listener) => subscribe('alert:in-app', listener),
   onFocusRequest: (listener) => subscribe('queue:focus', listener),

@@ -9,6 +9,9 @@ import { URGENCY_TICK_MS, urgencyOf } from '../shared/urgency.js'
 import { currentUrgency, dashboardEnabled, onAlertPrefsApplied, startAlertPrefsPanel } from './alert-prefs-panel.js'
 import { wireAlertPath } from './alert-path-view.js'
 import { startFirstRun } from './first-run.js'
+import { wireHistory, type HistoryPanel } from './history-view.js'
+import { outboxNews } from './outbox-model.js'
+import { renderOutbox } from './outbox-view.js'
 import { detailText, excerpt, pauseText, safeLine, stateText, waitingSince, waitingText } from './format.js'
 import { acknowledgeLabel, announcement, customerName, queueChange, takeLabel } from './queue-model.js'
 import { newTaken, takenSentence } from './taken-model.js'
@@ -19,6 +22,7 @@ const api = window.bayalert
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
 
 let snapshot: EngineSnapshot | null = null
+let history: HistoryPanel | null = null
 let highlight: string | null = null
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -192,7 +196,7 @@ async function takeIt(requestId: string): Promise<void> {
     const r = await api.accept(requestId)
     if (r.ok) {
       settled.add(requestId)
-      showMessage('Taken — the session is yours.')
+      showMessage(r.queued ? 'Saved — it will be taken as soon as the link is back.' : 'Taken — the session is yours.')
     } else {
       // Someone else has it, or it is gone: trying again cannot succeed. Offline or an error: it can.
       if (r.reason === 'already-taken' || r.reason === 'not-found') settled.add(requestId)
@@ -294,6 +298,8 @@ function render(s: EngineSnapshot): void {
   renderWatchList($('ws-panel'), $('ws-list'), s.workstations)
   renderPause(s, now)
   patchQueue(s.queue, s.link.state, now)
+  renderOutbox($('outbox'), s.outbox)
+  history?.changed()
   renderTaken($('taken'), s.taken)
   renderOutage(s.outage)
   if (pendingFocus) focusPending()
@@ -307,7 +313,11 @@ function render(s: EngineSnapshot): void {
     const taken = newTaken(previous.taken, s.taken)
     const takenIds = new Set(taken.map((n) => n.requestId))
     const change = queueChange(previous.queue, s.queue)
-    const parts = [...taken.map(takenSentence), announcement({ ...change, removed: change.removed.filter((i) => !takenIds.has(i.requestId)) }, waiting)]
+    const parts = [
+      ...taken.map(takenSentence),
+      announcement({ ...change, removed: change.removed.filter((i) => !takenIds.has(i.requestId)) }, waiting),
+      outboxNews(previous.outbox, s.outbox),
+    ]
     const wasLive = previous.link.state === 'live'
     if (wasLive !== (s.link.state === 'live')) parts.push(`Connection: ${stateText(s.link.state)}.`)
     announce(parts.filter(Boolean).join(' '))
@@ -464,6 +474,7 @@ async function start(): Promise<void> {
   }
   wirePause()
   wireSettings()
+  history = wireHistory(api, $('history') as HTMLDetailsElement)
   // The engine takes the reminder's acknowledgement through the acknowledge call, under its own id.
   $('outage-ack').addEventListener('click', () => void api.acknowledge(OUTAGE_ALARM_ID).catch((e: unknown) => showMessage(`Could not acknowledge: ${String(e)}`, 'error')))
   wireAlertPath(api.host, { line: $('alert-path'), button: $('test-alert') as HTMLButtonElement }, showMessage)

@@ -7,7 +7,7 @@
 // Node side only: the renderer and the sandboxed preload import nothing but types from here (src/shared/ipc.ts
 // re-exports them), so zod never enters their bundles.
 import { z } from 'zod'
-import type { AcceptResult, EngineSnapshot, PauseRequest } from './types.js'
+import type { AcceptResult, EngineSnapshot, HistoryEntry, PauseRequest } from './types.js'
 import { REQUEST_ID_MAX, SETTINGS_LIMITS } from './ipc.js'
 import { ALERT_PREFS_LIMITS, REQUEST_SOUNDS } from './alert-prefs.js'
 
@@ -188,9 +188,27 @@ export const SoundPlayedReportSchema = z.strictObject({
 export type SoundPlayedReport = z.infer<typeof SoundPlayedReportSchema>
 
 export const AcceptResultSchema = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true) }),
+  z.object({ ok: z.literal(true), queued: z.literal(true).optional() }),
   z.object({ ok: z.literal(false), reason: z.enum(['already-taken', 'not-found', 'offline', 'error']), message: z.string() }),
 ])
+
+/** One row of the History view (engine.history()): the last day's requests as this workstation saw them. */
+export const HistoryEntrySchema = z.object({
+  requestId: z.string(),
+  customerName: z.string().nullable(),
+  source: z.enum(['broadcast', 'db-broadcast', 'postgres_changes', 'reconcile']),
+  seenAt: z.number(),
+  alertedAt: z.number().nullable(),
+  alertKind: z.enum(['request', 'summary']).nullable(),
+  latencyMs: z.number().nullable(),
+  sinks: z.array(z.object({ sink: z.string(), ok: z.number().int().nonnegative(), failed: z.number().int().nonnegative(), skipped: z.number().int().nonnegative() })),
+  acknowledgedAt: z.number().nullable(),
+  endedAt: z.number().nullable(),
+  ended: z.enum(['taken', 'cancelled', 'removed']).nullable(),
+  takenBy: z.string().nullable(),
+  takenByMe: z.boolean(),
+})
+export const HistorySchema = z.array(HistoryEntrySchema)
 
 /**
  * The engine's snapshot is the engine's own type (src/shared/types.ts, built by src/core and reshaped by the
@@ -209,6 +227,8 @@ const pauseRequestMatches: Same<z.infer<typeof PauseRequestSchema>, PauseRequest
 const acceptResultMatches: Same<z.infer<typeof AcceptResultSchema>, AcceptResult> = true
 void pauseRequestMatches
 void acceptResultMatches
+const historyEntryMatches: Same<z.infer<typeof HistoryEntrySchema>, HistoryEntry> = true
+void historyEntryMatches
 
 // ---------------------------------------------------------------------------------------------------
 // The channels
@@ -223,6 +243,7 @@ export const INVOKE_CONTRACT = {
   'alerts:pause': { args: z.tuple([PauseRequestSchema]), result: z.void() },
   'alerts:resume': { args: noArgs, result: z.void() },
   'link:reconnect': { args: noArgs, result: z.void() },
+  'history:get': { args: noArgs, result: HistorySchema },
   'settings:get': { args: noArgs, result: SettingsViewSchema },
   'settings:save': { args: z.tuple([SettingsInputSchema]), result: SaveSettingsResultSchema },
   'session:sign-in': { args: z.tuple([EmailSchema, PasswordSchema]), result: SignInResultSchema },

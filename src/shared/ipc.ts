@@ -71,6 +71,7 @@ export const QUEUE_CHANNELS = [
   'alerts:pause',
   'alerts:resume',
   'link:reconnect',
+  'history:get',
 ] as const satisfies readonly InvokeChannel[]
 export type QueueChannel = (typeof QUEUE_CHANNELS)[number]
 

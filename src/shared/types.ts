@@ -95,6 +95,30 @@ export interface EngineSnapshot {
   outage?: OutageView | null
   /** The shop's workstations as the last check-in saw them; null until one answered (or on a project without the watch). */
   workstations?: WorkstationWatch | null
+  /**
+   * Claims made while the link was down (the outbox): pending ones, then how each ended for a while after.
+   * Optional: a host or test engine without an outbox sends none.
+   */
+  outbox?: OutboxEntry[]
+}
+
+/** pending: waiting for the link; done: the claim went through; conflict: another mechanic had it (takenBy);
+ * gone: cancelled or no longer waiting; failed: the server refused it for good (message says why). */
+export type OutboxState = 'pending' | 'done' | 'conflict' | 'gone' | 'failed'
+
+export interface OutboxEntry {
+  /** Idempotency key of this intent (one per Take it, whatever the retries). */
+  key: string
+  action: 'accept'
+  requestId: string
+  customerName: string | null
+  createdAt: number
+  state: OutboxState
+  /** Display name of the mechanic who had it, for a conflict (null when the server does not say). */
+  takenBy: string | null
+  /** What the mechanic reads once it ended, e.g. "Taken by Ana while you were offline". */
+  message: string | null
+  settledAt: number | null
 }
 
 /** One workstation of the shop, as the workstation watch shows it (names, state, version, last seen — nothing else). */
@@ -133,8 +157,41 @@ export interface HealthSummary {
 
 export type PauseRequest = { minutes: 15 } | { minutes: 60 } | { indefinite: true }
 
+/** What one sink did with a request's rings: how many went out, failed (error or timeout), or were skipped by a flag. */
+export interface HistorySinkResult {
+  sink: string
+  ok: number
+  failed: number
+  skipped: number
+}
+
+/** One request this workstation saw in the last day (newest first in a list). */
+export interface HistoryEntry {
+  requestId: string
+  customerName: string | null
+  /** The path that brought it first. */
+  source: FactSource
+  /** Epoch ms when this workstation first saw it. */
+  seenAt: number
+  /** Epoch ms of its first ring here, or null (never rang: paused, switched off, or gone first). */
+  alertedAt: number | null
+  /** 'summary' when it rang inside a burst of several (its latency is then the burst's slowest). */
+  alertKind: 'request' | 'summary' | null
+  /** Server commit → ring on this workstation, in ms; null when unknown (a backlog found later). */
+  latencyMs: number | null
+  sinks: HistorySinkResult[]
+  acknowledgedAt: number | null
+  endedAt: number | null
+  /** taken, cancelled, removed (deleted or no longer in the server's queue); null while still waiting. */
+  ended: 'taken' | 'cancelled' | 'removed' | null
+  /** Display name of who took it, when known; 'you' is takenByMe. */
+  takenBy: string | null
+  takenByMe: boolean
+}
+
 export type AcceptResult =
-  | { ok: true }
+  /** queued: the link was down, so the claim waits in the outbox and is sent when it is back. */
+  | { ok: true; queued?: true }
   | { ok: false; reason: 'already-taken' | 'not-found' | 'offline' | 'error'; message: string }
 
 /**
@@ -150,6 +207,8 @@ export interface BayAlertApi {
   reconnectNow(): Promise<void>
   /** Returns an unsubscribe function. */
   onSnapshot(listener: (snapshot: EngineSnapshot) => void): () => void
+  /** The last day's requests, newest first (absent on a host without history). */
+  getHistory?(): Promise<HistoryEntry[]>
 }
 
 /** The "not receiving requests" alarm (src/core/health/outage-alarm.ts) as hosts show it. */

@@ -222,6 +222,7 @@ describe('ui-server', () => {
       ['alerts:pause', [{ indefinite: true }]],
       ['alerts:resume', []],
       ['link:reconnect', []],
+      ['history:get', []], // the mechanic's record (names, who took what) is not the shop screen's
     ] as const) {
       for (const h of [{ cookie: wallCookie }, { cookie: "", authorization: `Bearer ${wallKey}` }] as Record<string, string>[]) {
         const r = await cmd(channel, args, h)

@@ -27,7 +27,7 @@ export function unavailableReason(err: unknown): string {
 }
 
 /** Tables that hold the desk's state: copied in whole, and replaced in whole on the way back. */
-const STATE_TABLES = ['queue', 'tombstones', 'flags', 'meta'] as const
+const STATE_TABLES = ['queue', 'tombstones', 'flags', 'meta', 'outbox', 'history'] as const
 /** Append-only logs: the copy starts empty, and what it gathered is appended on the way back. */
 const LOG_TABLES = ['events', 'sink_attempts'] as const
 

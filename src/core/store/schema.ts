@@ -80,6 +80,54 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'outbox: claims made while the link was down, replayed in order',
+    // state: pending until replayed; then done, conflict (someone else has it: taken_by), gone (cancelled or no
+    // longer queued) or failed (refused for good). idem_key is this workstation's key for one intent; the
+    // server's accept_request is idempotent per (request, caller) on its own (a replay answers 'already_yours').
+    sql: `
+      CREATE TABLE outbox (
+        id            INTEGER PRIMARY KEY,
+        idem_key      TEXT NOT NULL UNIQUE,
+        action        TEXT NOT NULL CHECK (action IN ('accept')),
+        request_id    TEXT NOT NULL,
+        customer_name TEXT,
+        created_at    INTEGER NOT NULL,
+        state         TEXT NOT NULL CHECK (state IN ('pending', 'done', 'conflict', 'gone', 'failed')),
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        last_error    TEXT,
+        taken_by      TEXT,
+        message       TEXT,
+        settled_at    INTEGER
+      );
+      CREATE INDEX outbox_pending ON outbox (id) WHERE state = 'pending';
+    `,
+  },
+  {
+    version: 3,
+    description: 'history: one row per request seen, for the last day',
+    // The queue row is deleted when a request leaves the queue; this keeps what the History view shows after:
+    // the name, where it came from, when it rang and with what latency, how it ended and who took it.
+    sql: `
+      CREATE TABLE history (
+        request_id    TEXT PRIMARY KEY,
+        key           TEXT,
+        customer_name TEXT,
+        first_source  TEXT NOT NULL,
+        seen_at       INTEGER NOT NULL,
+        alerted_at    INTEGER,
+        alert_kind    TEXT,
+        latency_ms    INTEGER,
+        acknowledged_at INTEGER,
+        ended_at      INTEGER,
+        ended_why     TEXT,
+        taken_by      TEXT,
+        taken_by_me   INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX history_seen ON history (seen_at);
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
@@ -96,4 +144,12 @@ export const EXPECTED_COLUMNS: Record<string, string[]> = {
   tombstones: ['key', 'request_id', 'queued_at', 'removed_at', 'removed_commit_ts', 'reason'],
   flags: ['name', 'value', 'fetched_at'],
   meta: ['key', 'value'],
+  outbox: [
+    'id', 'idem_key', 'action', 'request_id', 'customer_name', 'created_at', 'state', 'attempts', 'last_error',
+    'taken_by', 'message', 'settled_at',
+  ],
+  history: [
+    'request_id', 'key', 'customer_name', 'first_source', 'seen_at', 'alerted_at', 'alert_kind', 'latency_ms',
+    'acknowledged_at', 'ended_at', 'ended_why', 'taken_by', 'taken_by_me',
+  ],
 }

@@ -421,6 +421,15 @@ export class Store {
   }
 
   /**
+   * Hands a table kept in its own module (outbox-table.ts, history-table.ts) the connection in use — the file's, or
+   * the in-memory copy while the file cannot take writes: the store owns the file, its migrations and its lifetime;
+   * the module owns its SQL and prepares it again when the connection changes.
+   */
+  prepareTable<T>(make: (connection: () => Db) => T): T {
+    return make(() => this.db)
+  }
+
+  /**
    * Runs fn in one transaction (nested calls become savepoints). A top-level one that the file cannot take
    * (see holdInMemory) is run again on the in-memory copy, so the caller's decision stands.
    */

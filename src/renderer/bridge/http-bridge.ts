@@ -83,6 +83,7 @@ const bridge: BayAlertBridge = {
   pause: (request) => call('alerts:pause', request),
   resume: () => call('alerts:resume'),
   reconnectNow: () => call('link:reconnect'),
+  getHistory: () => call('history:get'),
   onSnapshot: (listener) => subscribe(snapshotListeners, listener),
   onAlert: (listener) => subscribe(alertListeners, listener),
 }

@@ -59,7 +59,7 @@ describe('open and migrate', () => {
     s.close()
     const db = new Database(path)
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }])
+    expect(db.prepare('SELECT version FROM schema_version ORDER BY version').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }])
     db.close()
   })
 

@@ -61,7 +61,7 @@ describe('isTrustedSender', () => {
 describe('handlers', () => {
   it('registers every contract channel', () => {
     expect([...electron.ipcMain.handlers.keys()].sort()).toEqual(
-      ['alerts:pause', 'alerts:resume', 'engine:get-snapshot', 'link:reconnect', 'queue:accept', 'queue:acknowledge', 'session:sign-in', 'session:sign-out', 'settings:get', 'settings:save', 'updates:get-status', 'first-run:get-state', 'first-run:test-alert', 'first-run:finish'].sort(),
+      ['alerts:pause', 'alerts:resume', 'engine:get-snapshot', 'history:get', 'link:reconnect', 'queue:accept', 'queue:acknowledge', 'session:sign-in', 'session:sign-out', 'settings:get', 'settings:save', 'updates:get-status', 'first-run:get-state', 'first-run:test-alert', 'first-run:finish'].sort(),
     )
   })
 
@@ -161,6 +161,7 @@ describe('the contract', () => {
     ['alerts:pause', [{ minutes: 60 }]],
     ['alerts:resume', []],
     ['link:reconnect', []],
+    ['history:get', []],
     ['settings:get', []],
     ['settings:save', [{ supabaseUrl: 'https://shop.supabase.co', anonKey: LOCAL_DEFAULTS.anonKey, email: 'mech@shop.example', soundEnabled: false }]],
     ['settings:save', [{ supabaseUrl: 'http://evil.example', anonKey: 'nope', email: 'x', soundEnabled: true }]],

@@ -55,6 +55,7 @@ const VALID: { [C in InvokeChannel]: fc.Arbitrary<unknown[]> } = {
   'alerts:pause': fc.tuple(pause),
   'alerts:resume': fc.constant([]),
   'link:reconnect': fc.constant([]),
+  'history:get': fc.constant([]),
   'settings:get': fc.constant([]),
   'settings:save': fc.tuple(settingsShape),
   'session:sign-in': fc.tuple(email, password),
