@@ -18,6 +18,8 @@ export default {
     'src/core/alerts/safe-text.ts',
     'src/core/alerts/compose.ts',
     'src/core/link/backoff.ts',
+    'src/core/link/join-window.ts',
+    'src/core/link/machine.ts',
   ],
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
