@@ -103,7 +103,78 @@ describe('pause', () => {
   })
 })
 
+describe('pause, precisely', () => {
+  it('a pause restored at start still ends by its own timer, and alerts come back then', async () => {
+    const first = silence()
+    first.pause({ minutes: 60 })
+    first.stop()
+    const restored = silence()
+    await vi.advanceTimersByTimeAsync(60 * 60_000 - 1)
+    expect(back).toEqual([])
+    await vi.advanceTimersByTimeAsync(1)
+    expect(restored.paused()).toBeNull()
+    expect(back).toEqual(['waited while alerts were paused'])
+  })
+
+  it('a new pause replaces the running one: only the later end brings alerts back, once', async () => {
+    const s = silence()
+    s.pause({ minutes: 15 })
+    s.pause({ minutes: 60 })
+    expect(vi.getTimerCount()).toBe(1)
+    await vi.advanceTimersByTimeAsync(59 * 60_000)
+    expect(back).toEqual([])
+    expect(s.paused()).toBe(T0 + 60 * 60_000)
+    await vi.advanceTimersByTimeAsync(60 * 60_000)
+    expect(back).toEqual(['waited while alerts were paused'])
+  })
+
+  it('resuming a timed pause ends it for good: its timer brings nothing back later', async () => {
+    const s = silence()
+    s.pause({ minutes: 15 })
+    s.resume()
+    expect(store.getMeta('pause_until')).toBeNull()
+    expect(vi.getTimerCount()).toBe(0)
+    await vi.advanceTimersByTimeAsync(30 * 60_000)
+    expect(back).toEqual(['waited while alerts were paused'])
+    expect(pauses).toEqual([T0 + 15 * 60_000, null])
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('the clock, not the timer, ends a pause: a timer that fires early waits for the clock', async () => {
+    // The clock is set back 10 s after the pause began (a time correction): the timer, armed for the old
+    // reading, fires while the clock still says the pause runs.
+    const lag = 10_000
+    let offset = 0
+    const s = new Silence({
+      store,
+      log: captureLog(),
+      clock: { now: () => Date.now() - offset },
+      timers: systemTimers,
+      onAlertsBack: (phrase) => back.push(phrase),
+      onPause: (u) => pauses.push(u),
+      onFlags: (f) => flagEvents.push(f),
+    })
+    silences.push(s)
+    s.start()
+    const until = s.pause({ minutes: 15 })
+    offset = lag
+    await vi.advanceTimersByTimeAsync(15 * 60_000)
+    expect(back).toEqual([])
+    expect(s.paused()).toBe(until)
+    await vi.advanceTimersByTimeAsync(lag)
+    expect(back).toEqual(['waited while alerts were paused'])
+  })
+})
+
 describe('flags', () => {
+  it('listeners get a copy of the flags, and the cache records when they were saved', () => {
+    const s = silence()
+    s.setFlags({ ...DEFAULT_FLAGS, mech_audio_alerts: false })
+    flagEvents[0]!.mech_new_request_alerts = false
+    expect(s.reason()).toBeNull()
+    expect(store.loadFlags()).toMatchObject({ flags: { ...DEFAULT_FLAGS, mech_audio_alerts: false }, fetchedAt: T0 })
+  })
+
   it('master switch off silences; switching it back on brings alerts back once; other flags do not', () => {
     const s = silence()
     s.setFlags({ ...DEFAULT_FLAGS, mech_new_request_alerts: false })
