@@ -101,10 +101,28 @@ describe('old rows are pruned while running', () => {
     expect(core.health.summary().counters['store:error']).toBe(1)
   })
 
+  it('a failure that is not even an Error is logged as what was thrown, not a crash in the timer', async () => {
+    const { core, log } = open({ pruneIntervalMs: 5000 })
+    vi.spyOn(core.store, 'prune').mockImplementationOnce(() => {
+      throw undefined
+    })
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(log.errors()).toEqual([{ level: 'error', msg: 'store: prune failed', fields: { cause: 'undefined' } }])
+  })
+
+  it("ages are judged by the clock the host gives, not the system's", async () => {
+    const ahead = 60_000
+    const { core } = open({ limits: { tombstonesMaxAgeMs: 30_000 }, pruneIntervalMs: 5000, clock: { now: () => Date.now() + ahead } })
+    tombstone(core, 'a')
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(core.store.tombstonesFor('a')).toHaveLength(0)
+  })
+
   it('close() stops it; closing twice is harmless', async () => {
     const { core } = open({ pruneIntervalMs: 5000 })
     const spy = vi.spyOn(core.store, 'prune')
     core.close()
+    expect(vi.getTimerCount()).toBe(0)
     core.close()
     await vi.advanceTimersByTimeAsync(HOUR)
     expect(spy).not.toHaveBeenCalled()
