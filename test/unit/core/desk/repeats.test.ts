@@ -196,3 +196,90 @@ describe('a repeat that cannot be recorded', () => {
     expect(alerts.map((a) => a.at - T0)).toEqual([3 * MIN + REPEAT_RETRY_MS])
   })
 })
+
+describe('the one repeat timer', () => {
+  it('stop() leaves no timer armed, and arming after stop arms none', () => {
+    store.putQueueRow(row('r1'))
+    repeats.arm()
+    expect(vi.getTimerCount()).toBe(1)
+    repeats.stop()
+    expect(vi.getTimerCount()).toBe(0)
+    repeats.arm()
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('arming again keeps exactly one timer, whether the time moved or not', () => {
+    store.putQueueRow(row('r1', { nextRepeatAt: T0 + 4 * MIN }))
+    repeats.arm()
+    repeats.arm()
+    expect(vi.getTimerCount()).toBe(1)
+    store.putQueueRow(row('r2', { nextRepeatAt: T0 + 2 * MIN }))
+    repeats.arm()
+    expect(vi.getTimerCount()).toBe(1)
+  })
+
+  it('a sooner repeat scheduled later moves the timer forward', async () => {
+    store.putQueueRow(row('r1', { nextRepeatAt: T0 + 4 * MIN }))
+    repeats.arm()
+    store.putQueueRow(row('r2', { nextRepeatAt: T0 + 2 * MIN }))
+    repeats.arm()
+    await vi.advanceTimersByTimeAsync(2 * MIN)
+    expect(alerts.map((a) => [a.at - T0, a.alert.requestId])).toEqual([[2 * MIN, 'r2']])
+  })
+
+  it('the earliest repeat wins whatever order the queue lists them in (some restored ones unconfirmed)', async () => {
+    unconfirmed.add('restored')
+    store.putQueueRow(row('restored', { nextRepeatAt: T0 + MIN }))
+    for (const [id, at] of [['a', 5], ['b', 2], ['c', 3]] as const) store.putQueueRow(row(id, { nextRepeatAt: T0 + at * MIN }))
+    repeats.arm()
+    await vi.advanceTimersByTimeAsync(2 * MIN)
+    expect(alerts.map((a) => [a.at - T0, a.alert.requestId])).toEqual([[2 * MIN, 'b']])
+  })
+
+  it('an acknowledged request with a stale schedule, or one without a schedule, arms nothing', () => {
+    unconfirmed.add('restored')
+    store.putQueueRow(row('restored', { nextRepeatAt: T0 + MIN }))
+    store.putQueueRow(row('acked', { nextRepeatAt: T0 + MIN, acknowledged: true }))
+    repeats.arm()
+    expect(vi.getTimerCount()).toBe(0)
+    store.deleteQueueRow('acked')
+    store.putQueueRow(row('done', { nextRepeatAt: null, alertCount: 11 }))
+    repeats.arm()
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('two requests due a second apart ring a second apart', async () => {
+    store.putQueueRow(row('r1', { nextRepeatAt: T0 + 2 * MIN }))
+    store.putQueueRow(row('r2', { nextRepeatAt: T0 + 2 * MIN + 1000 }))
+    repeats.arm()
+    await vi.advanceTimersByTimeAsync(2 * MIN + 1000)
+    expect(alerts.map((a) => [a.at - T0, a.alert.requestId])).toEqual([
+      [2 * MIN, 'r1'],
+      [2 * MIN + 1000, 'r2'],
+    ])
+  })
+
+  it('without a health monitor, a store failure of any shape is still only logged', async () => {
+    const quiet = new Repeats({
+      store,
+      log,
+      health: undefined,
+      clock: systemClock,
+      timers: systemTimers,
+      repeatIntervalMs: 2 * MIN,
+      repeatMaxCount: 10,
+      unconfirmed,
+      silenced: () => null,
+      queueChanged: () => {},
+      deliver: () => {},
+    })
+    store.putQueueRow(row('r1'))
+    vi.spyOn(store, 'transaction').mockImplementationOnce(() => {
+      throw undefined
+    })
+    quiet.arm()
+    await vi.advanceTimersByTimeAsync(2 * MIN)
+    quiet.stop()
+    expect(log.errors()).toEqual([{ level: 'error', msg: 'desk: repeat failed', fields: { cause: 'undefined' } }])
+  })
+})
