@@ -166,10 +166,51 @@ describe('pause, precisely', () => {
   })
 })
 
+describe('pause, kept and said', () => {
+  it('is stored under pause_until (what earlier versions wrote) and survives any number of restarts', () => {
+    const s = silence()
+    const until = s.pause({ minutes: 60 })
+    expect(store.getMeta('pause_until')).toBe(String(until))
+    s.stop()
+    silence().stop()
+    silence().stop()
+    expect(silence().paused()).toBe(until)
+    expect(store.getMeta('pause_until')).toBe(String(until))
+  })
+
+  it('a pause until resumed arms no timer; after stop() a pause arms none either', () => {
+    const s = silence()
+    s.pause({ indefinite: true })
+    expect(vi.getTimerCount()).toBe(0)
+    s.resume()
+    s.stop()
+    s.pause({ minutes: 15 })
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('pausing, resuming and a pause ending are each logged', async () => {
+    const log = captureLog()
+    const s = new Silence({ store, log, clock: systemClock, timers: systemTimers, onAlertsBack: () => {}, onPause: () => {}, onFlags: () => {} })
+    silences.push(s)
+    s.start()
+    const until = s.pause({ minutes: 15 })
+    s.resume()
+    s.pause({ minutes: 15 })
+    await vi.advanceTimersByTimeAsync(15 * 60_000)
+    expect(log.lines.map((l) => [l.msg, l.fields])).toEqual([
+      ['desk: alerts paused', { until }],
+      ['desk: alerts resumed', undefined],
+      ['desk: alerts paused', { until }],
+      ['desk: pause ended', undefined],
+    ])
+  })
+})
+
 describe('flags', () => {
   it('listeners get a copy of the flags, and the cache records when they were saved', () => {
     const s = silence()
     s.setFlags({ ...DEFAULT_FLAGS, mech_audio_alerts: false })
+    expect(flagEvents).toEqual([{ ...DEFAULT_FLAGS, mech_audio_alerts: false }])
     flagEvents[0]!.mech_new_request_alerts = false
     expect(s.reason()).toBeNull()
     expect(store.loadFlags()).toMatchObject({ flags: { ...DEFAULT_FLAGS, mech_audio_alerts: false }, fetchedAt: T0 })
