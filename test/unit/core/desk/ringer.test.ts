@@ -337,3 +337,96 @@ describe('failures are said, counted, and never stop a ring', () => {
     expect(health.summary().counters['alert:pipeline-error']).toBe(2)
   })
 })
+
+describe('the burst timer', () => {
+  it('a burst that arrives all at once, before anything rang, rings one summary at once', async () => {
+    for (const id of ['a', 'b', 'c', 'd']) add(id)
+    ringer.ringLive(['a', 'b', 'c', 'd'])
+    await vi.advanceTimersByTimeAsync(0)
+    expect(alerts.map((a) => [a.at - T0, a.alert.summaryOf])).toEqual([[0, ['a', 'b', 'c', 'd']]])
+  })
+
+  it('one timer however many are held; stop() and a backlog ring each leave none', async () => {
+    for (const id of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']) add(id)
+    ringer.ringLive(['a', 'b', 'c'])
+    await vi.advanceTimersByTimeAsync(0) // the sinks' calls finish (and their timeouts with them)
+    ringer.ringLive(['d'])
+    ringer.ringLive(['e'])
+    expect(vi.getTimerCount()).toBe(1)
+    ringer.ringTogether(['f'], 'found waiting in the queue', 'found')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(vi.getTimerCount()).toBe(0)
+    ringer.ringLive(['g', 'h', 'i', 'j'])
+    expect(vi.getTimerCount()).toBe(1)
+    ringer.stop()
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('a single owed request rings as a backlog: no link latency', () => {
+    add('a', { commitTs: '2026-03-02T08:59:59.000000Z' })
+    ringer.ringOwed('waited while alerts were paused')
+    expect(alerts.map((a) => [a.alert.kind, a.alert.latencyMs])).toEqual([['request', null]])
+  })
+})
+
+describe('failures without a health monitor, of any shape', () => {
+  let bare: Ringer
+  beforeEach(() => {
+    bare = new Ringer({
+      store, pipeline, log, health: undefined, clock: systemClock, timers: systemTimers, repeatIntervalMs: 120_000, repeatMaxCount: 10,
+      burstWindowMs: 1000, burstThreshold: 3, unconfirmed, silenced: () => null, rang: () => {}, onAlert: (alert) => alerts.push({ at: Date.now(), alert }),
+      onUpdate: (alert) => updates.push(alert), onRetract: () => {},
+    })
+  })
+  afterEach(() => bare.stop())
+
+  it('a ring that cannot be recorded still rings what is still queued', () => {
+    add('a')
+    vi.spyOn(store, 'transaction').mockImplementationOnce(() => {
+      throw undefined
+    })
+    bare.ringTogether(['a', 'gone'], 'found waiting in the queue', 'found')
+    expect(alerts.map((a) => a.alert.requestId)).toEqual(['a'])
+    expect(log.errors()).toEqual([{ level: 'error', msg: 'desk: could not mark requests as alerted; alerting anyway', fields: { cause: 'undefined' } }])
+  })
+
+  it('an update that cannot be prepared is only logged', () => {
+    add('a', { alertCount: 1 })
+    vi.spyOn(store, 'getQueueRow').mockImplementationOnce(() => {
+      throw undefined
+    })
+    bare.sendUpdate('a')
+    expect(updates).toEqual([])
+    expect(log.errors()).toEqual([{ level: 'error', msg: 'desk: could not prepare an alert update', fields: { cause: 'undefined' } }])
+  })
+
+  it('a pipeline that rejects is logged with the stack of its error, or with what it rejected with', async () => {
+    add('a')
+    add('b', { alertCount: 1 })
+    const err = new Error('pipeline down')
+    vi.spyOn(pipeline, 'deliver').mockRejectedValueOnce(err)
+    vi.spyOn(pipeline, 'update').mockRejectedValueOnce(undefined)
+    bare.ringLive(['a'])
+    bare.sendUpdate('b')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(log.errors()).toEqual([
+      { level: 'error', msg: 'desk: alert pipeline rejected', fields: { cause: err.stack } },
+      { level: 'error', msg: 'desk: alert pipeline rejected an update', fields: { cause: 'undefined' } },
+    ])
+  })
+
+  it('an update rejected with an error is logged with its stack; a ring rejected with nothing, as such', async () => {
+    add('a')
+    add('b', { alertCount: 1 })
+    const err = new Error('update down')
+    vi.spyOn(pipeline, 'deliver').mockRejectedValueOnce(undefined)
+    vi.spyOn(pipeline, 'update').mockRejectedValueOnce(err)
+    bare.ringLive(['a'])
+    bare.sendUpdate('b')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(log.errors()).toEqual([
+      { level: 'error', msg: 'desk: alert pipeline rejected', fields: { cause: 'undefined' } },
+      { level: 'error', msg: 'desk: alert pipeline rejected an update', fields: { cause: err.stack } },
+    ])
+  })
+})
