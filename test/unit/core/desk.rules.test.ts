@@ -355,3 +355,33 @@ describe('facts the desk has already dealt with', () => {
     expect(events.find((e) => e.eventId === 'e-bad')!.reason).toBe('no reason given')
   })
 })
+
+describe('when the store fails the desk', () => {
+  it('a reconcile whose transaction throws changes nothing, says so with the trigger and cause, and is counted', () => {
+    vi.spyOn(h.core.store, 'transactionInGroup').mockImplementationOnce(() => {
+      throw new Error('SQLITE_FULL: database or disk is full')
+    })
+    const r = h.core.desk.reconcile({ trigger: 'resume', requests: [{ ...queued(U(1)), source: 'reconcile' }], startedAt: Date.now() })
+    expect(r).toEqual({ added: [], removed: [], unchanged: 0, enriched: 0 })
+    const err = h.log.errors().find((l) => l.msg === 'desk: reconcile failed; the local queue is unchanged')
+    expect(err?.fields).toMatchObject({ trigger: 'resume', cause: expect.stringContaining('SQLITE_FULL') })
+    expect(h.core.health.summary().counters['reconcile:error']).toBe(1)
+  })
+
+  it('a group commit that fails after the facts were decided rings nothing, and says the next reconcile restores the queue', async () => {
+    const log = ringLog()
+    vi.spyOn(h.core.store, 'transactionInGroup').mockImplementationOnce((fn, after) => {
+      const r = fn()
+      after(false)
+      return r
+    })
+    h.core.desk.ingest(queued(U(1)))
+    await settle()
+    expect(log).toEqual([])
+    expect(h.log.errors().map((l) => [l.msg, l.fields])).toContainEqual([
+      'desk: a fact was decided but its transaction did not commit; the next reconcile restores the queue',
+      { source: 'postgres_changes' },
+    ])
+    expect(h.core.health.summary().counters['postgres_changes:error']).toBe(1)
+  })
+})
