@@ -23,6 +23,8 @@ export default {
     'src/core/alert-path/**/*.ts',
     '!src/core/alert-path/command-runner.ts',
     '!src/core/alert-path/os-query.ts',
+    'src/core/link/join-window.ts',
+    'src/core/link/machine.ts',
   ],
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',

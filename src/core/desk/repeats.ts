@@ -8,6 +8,13 @@ import { repeatStep } from './rules.js'
 import type { TimerHandle } from './timers.js'
 import type { RingDeps } from './ring-deps.js'
 
+/**
+ * After a repeat the store refused, the next try waits this long: the schedule is not spent, so it is overdue,
+ * and arming for an overdue time alone would re-fire at once — a loop logging one error per millisecond for as
+ * long as the store fails.
+ */
+export const REPEAT_RETRY_MS = 5_000
+
 export interface RepeatsOptions extends RingDeps {
   /** Rows changed (counts, schedules). */
   queueChanged: () => void
@@ -28,10 +35,11 @@ export class Repeats {
     this.timerAt = null
   }
 
-  /** (Re)arms the one timer for the earliest due repeat; a no-op when that time did not move. */
-  arm(): void {
+  /** (Re)arms the one timer for the earliest due repeat (not before `notBefore`); a no-op when that time did not move. */
+  arm(notBefore?: number): void {
     if (this.stopped) return
-    const at = this.nextConfirmedRepeatAt()
+    const due = this.nextConfirmedRepeatAt()
+    const at = due !== null && notBefore !== undefined ? Math.max(due, notBefore) : due
     if (at === this.timerAt && this.timer !== null) return
     if (this.timer !== null) this.o.timers.clearTimeout(this.timer)
     this.timer = null
@@ -64,6 +72,7 @@ export class Repeats {
     const now = this.o.clock.now()
     const silenced = this.o.silenced() !== null
     let rung: QueueRow[] = []
+    let failed = false
     try {
       rung = this.o.store.transaction(() => {
         const out: QueueRow[] = []
@@ -76,10 +85,11 @@ export class Repeats {
         return out
       })
     } catch (err) {
+      failed = true
       this.o.health?.count('store:error')
       this.o.log.error('desk: repeat failed', { cause: String((err as Error)?.message ?? err) })
     }
-    this.arm()
+    this.arm(failed ? now + REPEAT_RETRY_MS : undefined)
     if (rung.length === 0) return
     this.o.queueChanged()
     const alert =

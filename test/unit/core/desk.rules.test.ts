@@ -254,3 +254,134 @@ describe('pause bounds', () => {
     expect(log.map((l) => l.ids)).toEqual([[U(1)]])
   })
 })
+
+describe('the reconcile, precisely', () => {
+  const snap = (ids: string[], over: Partial<QueueSnapshot> = {}): QueueSnapshot => ({
+    trigger: 'timer',
+    requests: ids.map((id) => ({ ...queued(id), source: 'reconcile' as const })),
+    startedAt: Date.now(),
+    ...over,
+  })
+
+  /** A request queued while alerts were paused (never rung), then the app restarted: restored, unconfirmed, owed. */
+  async function restoredOwed(id: string) {
+    h.core.desk.pause({ indefinite: true })
+    h.core.desk.ingest(queued(id))
+    await settle()
+    h.restart()
+    h.core.desk.resume()
+    await settle()
+  }
+
+  it('requests added while alerts are paused count as added', () => {
+    h.core.desk.pause({ minutes: 15 })
+    expect(h.core.desk.reconcile(snap([U(1)])).added).toEqual([U(1)])
+  })
+
+  it('a local request first seen in the very millisecond the read began, and absent from it, is removed', async () => {
+    h.core.desk.ingest(queued(U(1)))
+    await settle()
+    const r = h.core.desk.reconcile(snap([], { startedAt: Date.now() }))
+    expect(r.removed).toEqual([U(1)])
+  })
+
+  it('a reconcile with nothing new rings what the burst window holds at once, not when the window ends', async () => {
+    const log = ringLog()
+    for (let i = 1; i <= 4; i++) h.core.desk.ingest(queued(U(i)))
+    await settle()
+    expect(log.map((l) => l.ids)).toEqual([[U(1)], [U(2)], [U(3)]])
+    h.core.desk.reconcile(snap([U(1), U(2), U(3), U(4)]))
+    await settle()
+    expect(log.at(-1)).toEqual({ at: 0, kind: 'request', ids: [U(4)] })
+  })
+
+  it('says what it changed in the log, and nothing when it changed nothing', async () => {
+    h.core.desk.ingest(queued(U(1)))
+    await settle()
+    h.log.lines.length = 0
+    h.core.desk.reconcile(snap([U(1)]))
+    expect(h.log.lines.filter((l) => l.msg === 'desk: reconciled')).toEqual([])
+    h.core.desk.reconcile(snap([U(1), U(2)]))
+    expect(h.log.lines.filter((l) => l.msg === 'desk: reconciled')).toEqual([
+      { level: 'info', msg: 'desk: reconciled', fields: { trigger: 'timer', added: 1, removed: 0, unchanged: 1 } },
+    ])
+  })
+
+  it('a restored request owed a ring that a periodic read confirms rings with the new ones as what waited while offline', async () => {
+    await restoredOwed(U(1))
+    const log = ringLog()
+    h.core.desk.reconcile(snap([U(1), U(2)], { trigger: 'timer' }))
+    await settle()
+    expect(log).toEqual([{ at: 0, kind: 'summary', ids: [U(2), U(1)] }])
+    expect(h.alerts().at(-1)!.title).toBe('2 requests waited while you were offline')
+  })
+
+  it('a restored request owed a ring, confirmed and removed in the same commit, never rings', async () => {
+    await restoredOwed(U(1))
+    const log = ringLog()
+    h.core.desk.ingest(queued(U(1)))
+    h.core.desk.ingest(removed(U(1)))
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(log).toEqual([])
+    expect(h.core.desk.queue()).toEqual([])
+  })
+})
+
+describe('facts the desk has already dealt with', () => {
+  it('a removal of a request already removed is a duplicate, and says so', async () => {
+    h.core.desk.ingest(queued(U(1)))
+    h.core.desk.ingest(removed(U(1)))
+    expect(h.core.desk.ingest(removed(U(1)))).toEqual({ outcome: 'duplicate', reason: 'already removed', key: null })
+  })
+
+  it('acknowledging again withdraws the alert again but writes nothing and announces no queue change', async () => {
+    h.core.desk.ingest(queued(U(1)))
+    await settle()
+    expect(h.core.desk.acknowledge(U(1))).toBe(true)
+    await settle()
+    const queues: unknown[] = []
+    h.core.desk.on('queue', (q) => queues.push(q))
+    expect(h.core.desk.acknowledge(U(1))).toBe(true)
+    await settle()
+    expect(queues).toEqual([])
+    expect(h.sinks.notification.retracts).toEqual([U(1), U(1)])
+  })
+
+  it('an event without an id is logged under a local one; a rejection without a reason says none was given', () => {
+    h.core.desk.ingest({ ...queued(U(1)), eventId: null as never })
+    h.core.desk.ingest({ kind: 'rejected', source: 'broadcast', eventId: 'e-bad', commitTs: null, receivedAt: Date.now(), reason: null as never, raw: '{}' })
+    const events = h.core.store.recentEvents(5)
+    expect(events.find((e) => e.requestId === U(1))!.eventId).toBe(`local:${T0}`)
+    expect(events.find((e) => e.eventId === 'e-bad')!.reason).toBe('no reason given')
+  })
+})
+
+describe('when the store fails the desk', () => {
+  it('a reconcile whose transaction throws changes nothing, says so with the trigger and cause, and is counted', () => {
+    vi.spyOn(h.core.store, 'transactionInGroup').mockImplementationOnce(() => {
+      throw new Error('SQLITE_FULL: database or disk is full')
+    })
+    const r = h.core.desk.reconcile({ trigger: 'resume', requests: [{ ...queued(U(1)), source: 'reconcile' }], startedAt: Date.now() })
+    expect(r).toEqual({ added: [], removed: [], unchanged: 0, enriched: 0 })
+    const err = h.log.errors().find((l) => l.msg === 'desk: reconcile failed; the local queue is unchanged')
+    expect(err?.fields).toMatchObject({ trigger: 'resume', cause: expect.stringContaining('SQLITE_FULL') })
+    expect(h.core.health.summary().counters['reconcile:error']).toBe(1)
+  })
+
+  it('a group commit that fails after the facts were decided rings nothing, and says the next reconcile restores the queue', async () => {
+    const log = ringLog()
+    vi.spyOn(h.core.store, 'transactionInGroup').mockImplementationOnce((fn, after) => {
+      const r = fn()
+      after(false)
+      return r
+    })
+    h.core.desk.ingest(queued(U(1)))
+    await settle()
+    expect(log).toEqual([])
+    expect(h.log.errors().map((l) => [l.msg, l.fields])).toContainEqual([
+      'desk: a fact was decided but its transaction did not commit; the next reconcile restores the queue',
+      { source: 'postgres_changes' },
+    ])
+    expect(h.core.health.summary().counters['postgres_changes:error']).toBe(1)
+  })
+})

@@ -20,9 +20,11 @@ describe('RetryTimer', () => {
     const timers = new TimerRegistry()
     const r = new RetryTimer(timers, POLICY, () => 0)
     let runs = 0
+    expect(r.pending).toBe(false)
     r.fail(() => runs++)
     r.fail(() => runs++)
     expect(timers.count).toBe(1)
+    expect(r.pending).toBe(true)
     await wait(60)
     expect(runs).toBe(1)
     expect(r.pending).toBe(false)

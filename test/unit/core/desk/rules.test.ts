@@ -116,6 +116,42 @@ describe('a queued fact for a request already in the queue', () => {
     expect(decideKnown(fact({ source }), row(r), unconfirmed)).toMatchObject({ kind: 'same', confirm, owed })
   })
 
+  it('nothing new (same version, same session, same details) writes nothing and is never an update, even for a request that rang basic', () => {
+    const basicRung = row({ details: NONE, detail: 'basic' })
+    expect(decideKnown(fact(), basicRung, false)).toEqual({ kind: 'same', next: null, outcome: 'duplicate', reason: null, confirm: false, owed: false, update: false })
+    // Neither side knows the version or the session yet: still nothing to write.
+    const unversioned = row({ queuedAt: null, key: 'r1@', sessionId: null })
+    expect(decideKnown(fact({ queuedAt: null, sessionId: null }), unversioned, false)).toMatchObject({ kind: 'same', next: null, reason: null })
+  })
+
+  it('a change of any one detail is an enrichment: vehicle, concern or session type', () => {
+    for (const add of [{ vehicle: '2020 Kia Soul' }, { concern: 'Rattle' }, { sessionType: 'chat' }]) {
+      const d = decideKnown(fact({ details: add }), row(), false)
+      expect(d).toMatchObject({ kind: 'same', outcome: 'enriched', reason: 'details added', next: { details: { ...FULL, ...add } } })
+    }
+  })
+
+  it('the session type alone does not make a basic request full; once full it never goes back to basic', () => {
+    const typeOnly = decideKnown(fact({ details: { sessionType: 'chat' } }), row({ details: NONE, detail: 'basic' }), false)
+    expect(typeOnly).toMatchObject({ kind: 'same', outcome: 'enriched', update: false, next: { detail: 'basic', details: { ...NONE, sessionType: 'chat' } } })
+    const stillFull = decideKnown(fact({ details: { sessionType: 'chat' } }), row({ details: NONE, detail: 'full' }), false)
+    expect(stillFull).toMatchObject({ kind: 'same', next: { detail: 'full' } })
+  })
+
+  it('several changes at once are all named in the reason', () => {
+    const d = decideKnown(fact({ details: { concern: 'Rattle' } }), row({ queuedAt: null, key: 'r1@' }), false)
+    expect(d).toMatchObject({ kind: 'same', outcome: 'enriched', reason: 'version filled in, details added' })
+  })
+
+  it('the commit time first known is kept; a row without one learns it from a later source', () => {
+    const C1 = '2026-03-02T08:00:00.200000Z'
+    const C2 = '2026-03-02T08:00:00.900000Z'
+    const learns = decideKnown(fact({ commitTs: C2, details: { concern: 'Rattle' } }), row({ commitTs: null }), false)
+    expect(learns).toMatchObject({ kind: 'same', next: { commitTs: C2 } })
+    const keeps = decideKnown(fact({ commitTs: C2, details: { concern: 'Rattle' } }), row({ commitTs: C1 }), false)
+    expect(keeps).toMatchObject({ kind: 'same', next: { commitTs: C1 } })
+  })
+
   it('an enrichment of a request that rang basic is one silent update', () => {
     const d = decideKnown(fact({ details: { customerName: 'Dana' } }), row({ details: NONE, detail: 'basic' }), false)
     expect(d).toMatchObject({ kind: 'same', outcome: 'enriched', update: true, next: { detail: 'full' } })
@@ -138,6 +174,16 @@ describe('tombstones: a removed version stays removed; a newer one rings again',
     expect(decideUnknown(fact(f), key, tombs.map(tomb)).blockedBecause).toBe(blocked)
   })
 
+  it('a removal without a recorded reason is named as "removed"', () => {
+    expect(decideUnknown(fact(), `r1@${V1}`, [tomb({ reason: null })]).blockedBecause).toBe('version already removed (removed)')
+  })
+
+  it('reconcile: once every tombstone expired, even a fact without a version comes back', () => {
+    const readBegan = NOW - 2000
+    const before = tomb({ removedAt: readBegan - 1 })
+    expect(decideUnknown(fact({ source: 'reconcile', queuedAt: null }), 'r1@', [before], readBegan)).toEqual({ blockedBecause: null, expired: [before.key] })
+  })
+
   it('reconcile: a removal heard before its read began yields to the snapshot (the tombstone expires); one heard after still blocks', () => {
     const readBegan = NOW - 2000
     const before = tomb({ removedAt: readBegan - 1 })
@@ -155,6 +201,8 @@ describe('details for a queued request', () => {
     ['basic not rung yet → full, no update', { details: NONE, detail: 'basic', alertCount: 0 }, FULL, 'basic → full', false],
     ['full → other details', {}, { ...FULL, concern: 'Other' }, 'details updated', false],
     ['nothing new', {}, FULL, null, false],
+    // A row stored basic although it names someone (an older store): the level follows what is known.
+    ['basic with a name already known → full', { details: FULL, detail: 'basic' }, FULL, 'basic → full', true],
   ])('%s', (_n, r, add, reason, update) => {
     const d = decideDetails(row(r), add)
     if (reason === null) expect(d).toEqual({ next: null, update: false, reason: 'details unchanged' })
@@ -253,6 +301,20 @@ describe('silence', () => {
   ])('pause %s → %s', (_n, request, want) => {
     if (want === 'RangeError') expect(() => pauseEnd(request as never, NOW)).toThrow(RangeError)
     else expect(pauseEnd(request as never, NOW)).toBe(want)
+  })
+
+  it('a refused pause says what is accepted and quotes the request, cut to 80 characters; no request at all is refused the same way', () => {
+    const long = { minutes: 'x'.repeat(500) }
+    const refusal = (() => {
+      try {
+        pauseEnd(long as never, NOW)
+      } catch (err) {
+        return err as Error
+      }
+    })()
+    expect(refusal).toBeInstanceOf(RangeError)
+    expect(refusal!.message).toBe(`pause: expected { minutes: 15 | 60 } or { indefinite: true }, got ${JSON.stringify(long).slice(0, 80)}`)
+    for (const nothing of [null, undefined]) expect(() => pauseEnd(nothing as never, NOW)).toThrow(RangeError)
   })
 
   it.each<[string, string | null, number | 'indefinite' | null]>([

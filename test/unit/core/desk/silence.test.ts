@@ -103,7 +103,119 @@ describe('pause', () => {
   })
 })
 
+describe('pause, precisely', () => {
+  it('a pause restored at start still ends by its own timer, and alerts come back then', async () => {
+    const first = silence()
+    first.pause({ minutes: 60 })
+    first.stop()
+    const restored = silence()
+    await vi.advanceTimersByTimeAsync(60 * 60_000 - 1)
+    expect(back).toEqual([])
+    await vi.advanceTimersByTimeAsync(1)
+    expect(restored.paused()).toBeNull()
+    expect(back).toEqual(['waited while alerts were paused'])
+  })
+
+  it('a new pause replaces the running one: only the later end brings alerts back, once', async () => {
+    const s = silence()
+    s.pause({ minutes: 15 })
+    s.pause({ minutes: 60 })
+    expect(vi.getTimerCount()).toBe(1)
+    await vi.advanceTimersByTimeAsync(59 * 60_000)
+    expect(back).toEqual([])
+    expect(s.paused()).toBe(T0 + 60 * 60_000)
+    await vi.advanceTimersByTimeAsync(60 * 60_000)
+    expect(back).toEqual(['waited while alerts were paused'])
+  })
+
+  it('resuming a timed pause ends it for good: its timer brings nothing back later', async () => {
+    const s = silence()
+    s.pause({ minutes: 15 })
+    s.resume()
+    expect(store.getMeta('pause_until')).toBeNull()
+    expect(vi.getTimerCount()).toBe(0)
+    await vi.advanceTimersByTimeAsync(30 * 60_000)
+    expect(back).toEqual(['waited while alerts were paused'])
+    expect(pauses).toEqual([T0 + 15 * 60_000, null])
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('the clock, not the timer, ends a pause: a timer that fires early waits for the clock', async () => {
+    // The clock is set back 10 s after the pause began (a time correction): the timer, armed for the old
+    // reading, fires while the clock still says the pause runs.
+    const lag = 10_000
+    let offset = 0
+    const s = new Silence({
+      store,
+      log: captureLog(),
+      clock: { now: () => Date.now() - offset },
+      timers: systemTimers,
+      onAlertsBack: (phrase) => back.push(phrase),
+      onPause: (u) => pauses.push(u),
+      onFlags: (f) => flagEvents.push(f),
+    })
+    silences.push(s)
+    s.start()
+    const until = s.pause({ minutes: 15 })
+    offset = lag
+    await vi.advanceTimersByTimeAsync(15 * 60_000)
+    expect(back).toEqual([])
+    expect(s.paused()).toBe(until)
+    await vi.advanceTimersByTimeAsync(lag)
+    expect(back).toEqual(['waited while alerts were paused'])
+  })
+})
+
+describe('pause, kept and said', () => {
+  it('is stored under pause_until (what earlier versions wrote) and survives any number of restarts', () => {
+    const s = silence()
+    const until = s.pause({ minutes: 60 })
+    expect(store.getMeta('pause_until')).toBe(String(until))
+    s.stop()
+    silence().stop()
+    silence().stop()
+    expect(silence().paused()).toBe(until)
+    expect(store.getMeta('pause_until')).toBe(String(until))
+  })
+
+  it('a pause until resumed arms no timer; after stop() a pause arms none either', () => {
+    const s = silence()
+    s.pause({ indefinite: true })
+    expect(vi.getTimerCount()).toBe(0)
+    s.resume()
+    s.stop()
+    s.pause({ minutes: 15 })
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('pausing, resuming and a pause ending are each logged', async () => {
+    const log = captureLog()
+    const s = new Silence({ store, log, clock: systemClock, timers: systemTimers, onAlertsBack: () => {}, onPause: () => {}, onFlags: () => {} })
+    silences.push(s)
+    s.start()
+    const until = s.pause({ minutes: 15 })
+    s.resume()
+    s.pause({ minutes: 15 })
+    await vi.advanceTimersByTimeAsync(15 * 60_000)
+    expect(log.lines.map((l) => [l.msg, l.fields])).toEqual([
+      ['desk: alerts paused', { until }],
+      ['desk: alerts resumed', undefined],
+      ['desk: alerts paused', { until }],
+      ['desk: pause ended', undefined],
+    ])
+  })
+})
+
 describe('flags', () => {
+  it('listeners get a copy of the flags, and the cache records when they were saved', () => {
+    const s = silence()
+    s.setFlags({ ...DEFAULT_FLAGS, mech_audio_alerts: false })
+    expect(flagEvents).toEqual([{ ...DEFAULT_FLAGS, mech_audio_alerts: false }])
+    flagEvents[0]!.mech_new_request_alerts = false
+    expect(s.reason()).toBeNull()
+    expect(store.loadFlags()).toMatchObject({ flags: { ...DEFAULT_FLAGS, mech_audio_alerts: false }, fetchedAt: T0 })
+  })
+
   it('master switch off silences; switching it back on brings alerts back once; other flags do not', () => {
     const s = silence()
     s.setFlags({ ...DEFAULT_FLAGS, mech_new_request_alerts: false })
