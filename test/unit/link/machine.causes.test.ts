@@ -78,7 +78,7 @@ describe('what the mechanic reads about the socket', () => {
 
   it('a heartbeat timeout names the silence in seconds; the close that follows keeps that reason', () => {
     const silent = run([{ type: 'heartbeatTimeout' }, { type: 'socketClose', code: 1000 }], live)
-    expect(silent).toMatchObject({ name: 'offline', reason: 'No reply from the server for 4 s (dead or half-open link); reconnecting' })
+    expect(silent).toMatchObject({ name: 'offline', reason: 'No reply from the server for 2.5 s (dead or half-open link); reconnecting' })
   })
 
   it("a channel the server closed after a shutdown notice says so, and is rebuilt with a refreshed session", () => {
