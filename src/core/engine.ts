@@ -382,7 +382,7 @@ export class Engine implements EngineHandle {
     this.offs.push(
       desk.on('queue', (items) => recorder.queue(items)),
       desk.on('alert', (a) => recorder.alert(a)),
-      desk.on('retract', (r) => recorder.retract(r.requestId, r.why)),
+      desk.on('retract', (r) => recorder.retract(r.requestId, r.why, r.takenBy ?? null)),
     )
   }
 

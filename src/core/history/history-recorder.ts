@@ -55,10 +55,12 @@ export class HistoryRecorder {
     })
   }
 
-  retract(requestId: string, why: RetractWhy): void {
+  /** `takenBy`: the taker's display name when the server's retract carried it (request_accepted's taken_by). */
+  retract(requestId: string, why: RetractWhy, takenBy: string | null = null): void {
     this.guard('retract', () => {
       if (why === 'acknowledged') this.table.acknowledged(requestId, this.clock.now())
       else this.table.ended(requestId, why, this.clock.now())
+      if (why === 'taken' && takenBy) this.table.takerNamed(requestId, takenBy)
     })
   }
 

@@ -38,6 +38,7 @@ export class HistoryTable {
         WHERE request_id = @id`),
       left: db.prepare(`UPDATE history SET ended_at = ?, ended_why = coalesce(ended_why, 'removed') WHERE request_id = ? AND ended_at IS NULL`),
       claimed: db.prepare(`UPDATE history SET taken_by = ?, taken_by_me = ? WHERE request_id = ?`),
+      takerNamed: db.prepare(`UPDATE history SET taken_by = ? WHERE request_id = ? AND taken_by_me = 0 AND taken_by IS NULL`),
       list: db.prepare(`SELECT * FROM history WHERE seen_at >= ? ORDER BY seen_at DESC, request_id LIMIT ?`),
       sinksByKey: db.prepare(`SELECT sink, result, count(*) AS n FROM sink_attempts
         WHERE key = ? AND alert_kind IN ('request', 'repeat') GROUP BY sink, result ORDER BY sink`),
@@ -76,6 +77,11 @@ export class HistoryTable {
 
   claimed(requestId: string, takenBy: string | null, mine: boolean): void {
     this.st.claimed.run(takenBy, mine ? 1 : 0, requestId)
+  }
+
+  /** Who took it, as the server's retract named them; never over this workstation's own claim or an earlier name. */
+  takerNamed(requestId: string, takenBy: string): void {
+    this.st.takerNamed.run(takenBy, requestId)
   }
 
   prune(before: number): number {

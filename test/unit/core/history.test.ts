@@ -20,7 +20,7 @@ function wire(): HistoryRecorder {
   const r = new HistoryRecorder(store.prepareTable((connection) => new HistoryTable(connection)), { now: () => Date.now() }, h.log, (k) => (counts[k] = (counts[k] ?? 0) + 1))
   desk.on('queue', (items) => r.queue(items))
   desk.on('alert', (a) => r.alert(a))
-  desk.on('retract', (x) => r.retract(x.requestId, x.why))
+  desk.on('retract', (x) => r.retract(x.requestId, x.why, x.takenBy ?? null))
   return r
 }
 
@@ -114,6 +114,19 @@ describe('history', () => {
     expect(byId(U(32))!.ended).toBe('taken')
     rec.retract(U(32), 'cancelled')
     expect(byId(U(32))!.ended).toBe('cancelled')
+  })
+
+  it("another mechanic's take named by the server's retract: history says who, never over this workstation's own claim", async () => {
+    h.core.desk.ingest(queued(U(50)))
+    h.core.desk.ingest(queued(U(51)))
+    await vi.advanceTimersByTimeAsync(2000)
+    rec.retract(U(50), 'taken', 'Sam Okafor')
+    expect(byId(U(50))).toMatchObject({ ended: 'taken', takenBy: 'Sam Okafor', takenByMe: false })
+    rec.claimed(U(51), true, null)
+    rec.retract(U(51), 'taken', 'Somebody Else')
+    expect(byId(U(51))).toMatchObject({ ended: 'taken', takenBy: null, takenByMe: true })
+    rec.retract(U(50), 'taken', 'A Later Name')
+    expect(byId(U(50))!.takenBy).toBe('Sam Okafor')
   })
 
   it('a name that arrives after the first ring is written', async () => {
