@@ -6,7 +6,7 @@
 // delivered; state/queue/health/error and alert updates (enrichment) come from engine events.
 import type { Alert, AlertSink } from '../core/ports.js'
 import type { EngineHandle } from '../core/engine-api.js'
-import type { EngineSnapshot, HealthSummary, LinkState, QueueItem, WorkstationWatch } from '../shared/types.js'
+import type { EngineSnapshot, HealthSummary, LinkState, OutboxEntry, QueueItem, WorkstationWatch } from '../shared/types.js'
 import { liveText, watchLine } from '../shared/workstations-text.js'
 import type { RetractEvent, RetractWhy } from '../core/ports.js'
 import type { AlertPathVerdict } from '../core/alert-path/types.js'
@@ -111,6 +111,8 @@ export class TerminalOutput {
   private status = ''
   private lastQueueKey = ''
   private lastWatchKey = ''
+  private lastOutboxKey = '[]'
+  private outboxStates = new Map<string, string>()
   private lastAlertPathKey = ''
   /** JSON mode: alert texts replaced since the last queue line, sent with the next one. */
   private pendingUpdates: Record<string, unknown>[] = []
@@ -121,7 +123,7 @@ export class TerminalOutput {
   }
 
   /** Writes one event. JSON: a line. Text: a line above the redrawn status line. */
-  emit(type: 'state' | 'alert' | 'retract' | 'queue' | 'health' | 'error' | 'workstations' | 'alert-path', fields: Record<string, unknown>, text?: string): void {
+  emit(type: 'state' | 'alert' | 'retract' | 'queue' | 'health' | 'error' | 'workstations' | 'alert-path' | 'outbox', fields: Record<string, unknown>, text?: string): void {
     if (this.o.json) {
       this.o.out(JSON.stringify({ ts: new Date().toISOString(), type, ...fields }))
       return
@@ -221,6 +223,29 @@ export class TerminalOutput {
     this.emit('workstations', workstationsFields(watch), `${this.colour(new Date().toLocaleTimeString(), C.dim)} ${text}`)
   }
 
+  /**
+   * The outbox (Take it while offline), when an entry appears or changes state: JSON an `outbox` line with every
+   * entry (requestId, customerName, state, takenBy, message); text one line per changed entry.
+   */
+  outbox(entries: OutboxEntry[] | undefined): void {
+    const list = entries ?? []
+    const key = JSON.stringify(list.map((e) => [e.key, e.state]))
+    if (key === this.lastOutboxKey) return
+    const before = this.outboxStates
+    this.lastOutboxKey = key
+    this.outboxStates = new Map(list.map((e) => [e.key, e.state]))
+    const changed = list.filter((e) => before.get(e.key) !== e.state)
+    if (this.o.json) {
+      this.emit('outbox', { entries: list.map((e) => ({ requestId: e.requestId, customerName: e.customerName, state: e.state, takenBy: e.takenBy, message: e.message })) })
+      return
+    }
+    for (const e of changed) {
+      const who = requestLabel(e.requestId, e.customerName)
+      const text = e.state === 'pending' ? `⏳ Take it for ${who}: waiting for the link (kept, replayed when it is back)` : `${e.state === 'done' ? '✓' : '✗'} Take it for ${who}: ${e.message ?? e.state}`
+      this.emit('outbox', {}, `${this.colour(new Date().toLocaleTimeString(), C.dim)} ${this.colour(text, e.state === 'pending' || e.state === 'done' ? C.dim : C.yellow)}`)
+    }
+  }
+
   health(h: HealthSummary): void {
     this.emit('health', healthFields(h), h.degradedReason ? `${this.colour('health:', C.yellow)} ${h.degradedReason}` : `${this.colour('health:', C.green)} recovered`)
   }
@@ -294,6 +319,7 @@ export function attachOutput(engine: EngineHandle, out: TerminalOutput): () => v
     engine.on('snapshot', (s) => {
       out.queue(s.queue)
       out.workstations(s.workstations)
+      out.outbox(s.outbox)
       out.redraw(s)
     }),
     engine.on('health', (h) => out.health(h)),

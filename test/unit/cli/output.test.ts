@@ -229,3 +229,32 @@ describe('workstation watch and escalation in the terminal', () => {
     expect(bells).toEqual(['\x07\x07\x07', '\x07'])
   })
 })
+
+describe('TerminalOutput.outbox', () => {
+  const entry = (over: Partial<import('../../../src/shared/types.js').OutboxEntry> = {}) => ({
+    key: 'k1', action: 'accept' as const, requestId: '0b6f3c52-9d7e-4c1a-8f00-5a1f2e3d4c5b', customerName: 'Maria Gonzalez', createdAt: 0, state: 'pending' as const, takenBy: null, message: null, settledAt: null, ...over,
+  })
+  it('JSON: an outbox line whenever an entry appears or changes state, none for the same states again, none before there is one', () => {
+    const lines: string[] = []
+    const out = new TerminalOutput({ json: true, tty: false, out: (l) => lines.push(l) })
+    out.outbox(undefined)
+    out.outbox([])
+    out.outbox([entry()])
+    out.outbox([entry()])
+    out.outbox([entry({ state: 'conflict', takenBy: 'Ana', message: 'Taken by Ana while you were offline' })])
+    const parsed = lines.map((l) => JSON.parse(l))
+    expect(parsed.map((p) => p.type)).toEqual(['outbox', 'outbox'])
+    expect(parsed[0].entries).toEqual([{ requestId: entry().requestId, customerName: 'Maria Gonzalez', state: 'pending', takenBy: null, message: null }])
+    expect(parsed[1].entries[0]).toMatchObject({ state: 'conflict', takenBy: 'Ana', message: 'Taken by Ana while you were offline' })
+  })
+  it('text: one line per changed entry, naming the customer and the outcome', () => {
+    const lines: string[] = []
+    const out = new TerminalOutput({ json: false, tty: false, out: (l) => lines.push(l) })
+    out.outbox([entry()])
+    out.outbox([entry({ state: 'conflict', message: 'Taken by Ana while you were offline' }), entry({ key: 'k2', customerName: null, requestId: 'abcdef12-0000-4000-8000-000000000000' })])
+    expect(lines).toHaveLength(3)
+    expect(lines[0]).toMatch(/⏳ Take it for Maria Gonzalez: waiting for the link/)
+    expect(lines[1]).toMatch(/✗ Take it for Maria Gonzalez: Taken by Ana while you were offline$/)
+    expect(lines[2]).toMatch(/⏳ Take it for request abcdef12: waiting for the link/)
+  })
+})
