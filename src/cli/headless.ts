@@ -24,6 +24,8 @@ import { parseJoinBudget } from '../core/link/join-window.js'
 import { AlertPathMonitor } from '../core/alert-path/monitor.js'
 import { watchForWake } from '../core/alert-path/wake-watch.js'
 import { headlessAlertPath } from './alert-path.js'
+// Repeats come sooner as a wait grows, at the queue UI's amber/red (headless has no preferences panel).
+import { DEFAULT_URGENCY } from '../shared/urgency.js'
 import { escalationFromEnv } from '../core/escalation-config.js'
 
 const USAGE = `Usage: npm run headless -- [options]
@@ -113,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
   const escalation = escalationFromEnv(process.env)
   for (const p of escalation.problems) log.warn(p)
   const engine = createEngine(
-    { supabaseUrl: settings.supabaseUrl, anonKey: settings.anonKey, dataDir: settings.dataDir, workstationId: workstationId(), appVersion: appVersion(), joinBudgetPerSec: joinBudget.budget, ...escalation.config },
+    { supabaseUrl: settings.supabaseUrl, anonKey: settings.anonKey, dataDir: settings.dataDir, workstationId: workstationId(), appVersion: appVersion(), joinBudgetPerSec: joinBudget.budget, urgency: DEFAULT_URGENCY, ...escalation.config },
     { secrets, sinks, log },
   )
   const detach = attachOutput(engine, out)
