@@ -6,7 +6,7 @@ import { FAILURE_KINDS } from './verdict.js'
 /** Why a class may fail today for a reason outside the engine's link (printed beside it when it does). */
 const KNOWN_CAUSES: Partial<Record<(typeof FAULT_CLASSES)[number], string>> = {
   storeLocked:
-    'ringing through a locked store, and starting with one (issue 7, "Ring through storage failure"), is being built in parallel; until it lands, a locked store can delay or stop rings, and a workstation started while its store is locked exits',
+    'a workstation killed while its store was locked loses what it held in memory (the rings it made meanwhile), so after the restart those requests ring once more — a second fault on top of the first; write-back covers everything short of that',
 }
 
 /** The four counts that must be zero, and exits. */

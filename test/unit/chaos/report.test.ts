@@ -42,7 +42,7 @@ describe('chaos report', () => {
   it('a failing store-locked class says the parallel work it may be waiting for', () => {
     const byFault = result().byFault
     byFault.storeLocked = { injected: 1, lost: 1, rungTwice: 0, staleRemovals: 0, silentFailures: 0, exits: 0 }
-    expect(findings(result({ byFault, lost: 1 })).join('\n')).toMatch(/storeLocked: failures here may be a known gap — ringing through a locked store/)
+    expect(findings(result({ byFault, lost: 1 })).join('\n')).toMatch(/storeLocked: failures here may be a known gap — a workstation killed while its store was locked/)
     expect(findings(result()).join('\n')).not.toContain('storeLocked')
   })
 
