@@ -7,6 +7,7 @@ import { createEngine } from '../core/engine.js'
 import { installApplicationMenu } from './app-menu.js'
 import { installAppProtocol, registerAppScheme } from './app-protocol.js'
 import { registerAlertPrefsHandlers } from './alert-prefs-ipc.js'
+import { registerLoginItemHandlers } from './login-item-ipc.js'
 import { AlertPrefsService } from './alert-prefs-service.js'
 import { urgencyThresholds } from '../shared/alert-prefs.js'
 import { AttentionSink } from './attention-sink.js'
@@ -224,6 +225,15 @@ async function main(): Promise<void> {
   })
   host.onSnapshot((s) => updates.onSnapshot(s))
 
+  const loginItem = {
+    supported: () => loginItemSupported(loginEnv),
+    enabled: () => getStartAtLogin(loginEnv),
+    set: (on: boolean) => {
+      const now = setStartAtLogin(loginEnv, on)
+      tray?.refresh()
+      return now
+    },
+  }
   const firstRun = new FirstRunService({
     kv,
     settings,
@@ -232,15 +242,7 @@ async function main(): Promise<void> {
     sound: soundSink,
     notificationsSupported: () => Notification.isSupported(),
     secretStorage: () => secrets.status(),
-    loginItem: {
-      supported: () => loginItemSupported(loginEnv),
-      enabled: () => getStartAtLogin(loginEnv),
-      set: (on) => {
-        const now = setStartAtLogin(loginEnv, on)
-        tray?.refresh()
-        return now
-      },
-    },
+    loginItem,
     updateStatus: () => updates.status(),
     provisionedStartAtLogin: provisioning.values.startAtLogin,
     isPackaged: app.isPackaged,
@@ -249,6 +251,7 @@ async function main(): Promise<void> {
   })
 
   registerIpcHandlers({ host, settings, view, updateStatus: () => updates.status(), firstRun, log })
+  registerLoginItemHandlers(loginItem, log)
   registerAlertPrefsHandlers({ prefs: alertPrefs, testSound: () => soundSink.test(), openExternal: (url) => shell.openExternal(url), log })
   registerAlertPathIpc({ service: alertPath, sound, log })
   alertPath.start()

@@ -459,6 +459,32 @@ function wireSettings(): void {
     }, 'Could not sign in')
   })
   $('signout').addEventListener('click', () => void run(() => host.signOut(), 'Could not sign out'))
+  wireStartAtLogin(host)
+}
+
+/** Start at login: applied at once (the OS login item), like the tray's checkbox; a build that cannot says why. */
+function wireStartAtLogin(host: NonNullable<typeof api.host>): void {
+  const get = host.getStartAtLogin
+  const set = host.setStartAtLogin
+  if (!get || !set) return
+  const box = $('s-login') as HTMLInputElement
+  const show = (st: { supported: boolean; enabled: boolean }) => {
+    box.checked = st.enabled
+    box.disabled = !st.supported
+    $('s-login-note').textContent = st.supported ? '' : 'Only the installed app can start at login.'
+    $('login-item-row').hidden = false
+  }
+  void get().then(show, (e: unknown) => showMessage(`Start at login unavailable: ${String(e)}`, 'error'))
+  box.addEventListener('change', () => {
+    const wanted = box.checked
+    void set(wanted).then(
+      (st) => {
+        show(st)
+        if (st.enabled !== wanted) showMessage('The system did not take the start-at-login change.', 'error')
+      },
+      (e: unknown) => showMessage(`Could not change start at login: ${String(e)}`, 'error'),
+    )
+  })
 }
 
 /** A notice floats over the cards; a tap puts it away before its time is up. */

@@ -87,6 +87,10 @@ export type SaveAlertPrefsResult = z.infer<typeof SaveAlertPrefsResultSchema>
 export const OpenDashboardResultSchema = z.discriminatedUnion('ok', [z.object({ ok: z.literal(true) }), z.object({ ok: z.literal(false), error: z.string() })])
 export type OpenDashboardResult = z.infer<typeof OpenDashboardResultSchema>
 
+/** Start at login: whether this build can (packaged, a supported OS) and whether it is on. */
+export const LoginItemStateSchema = z.object({ supported: z.boolean(), enabled: z.boolean() })
+export type LoginItemState = z.infer<typeof LoginItemStateSchema>
+
 /** The mechanic's choices at the end of first run. */
 export const FirstRunChoicesSchema = z.strictObject({ startAtLogin: z.boolean(), soundHeard: z.boolean().nullable() })
 export type FirstRunChoices = z.infer<typeof FirstRunChoicesSchema>
@@ -257,6 +261,8 @@ export const INVOKE_CONTRACT = {
   'prefs:save': { args: z.tuple([AlertPrefsInputSchema]), result: SaveAlertPrefsResultSchema },
   'prefs:test-sound': { args: noArgs, result: TestAlertResultSchema },
   'dashboard:open': { args: z.tuple([RequestIdSchema]), result: OpenDashboardResultSchema },
+  'login-item:get': { args: noArgs, result: LoginItemStateSchema },
+  'login-item:set': { args: z.tuple([z.boolean()]), result: LoginItemStateSchema },
   'alert-path:get-status': { args: noArgs, result: AlertPathStatusSchema },
   'alert-path:test': { args: noArgs, result: AlertPathTestResultSchema },
   'sound:played': { args: z.tuple([SoundPlayedReportSchema]), result: z.void() },

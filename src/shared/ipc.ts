@@ -5,7 +5,7 @@
 // queue UI sees one API in both hosts. Pure data and pure functions only, and no runtime import of the
 // schemas: this file is compiled for the renderer and the sandboxed preload too (no Node, no DOM, no zod).
 import type { BayAlertApi, EngineSnapshot } from './types.js'
-import type { InvokeChannel, SettingsInput, SettingsView, SaveSettingsResult, SignInResult, UpdateStatus, FirstRunState, TestAlertResult, FirstRunChoices, Check, DiagnosticsExportResult, AlertPrefsView, SaveAlertPrefsResult, OpenDashboardResult } from './ipc-schemas.js'
+import type { InvokeChannel, SettingsInput, SettingsView, SaveSettingsResult, SignInResult, UpdateStatus, FirstRunState, TestAlertResult, FirstRunChoices, Check, DiagnosticsExportResult, AlertPrefsView, SaveAlertPrefsResult, OpenDashboardResult, LoginItemState } from './ipc-schemas.js'
 import type { AlertPathStatus, AlertPathTestResult } from './ipc-schemas.js'
 import type { AlertPrefs, RequestSound } from './alert-prefs.js'
 
@@ -14,6 +14,7 @@ export type {
   AlertPathTestResult,
   SoundPlayedReport,
   AlertPrefsView,
+  LoginItemState,
   OpenDashboardResult,
   SaveAlertPrefsResult,
   Check,
@@ -96,6 +97,9 @@ export interface BayAlertHostApi {
   testSound?(): Promise<TestAlertResult>
   /** Opens the request in the shop's dashboard (the configured https link) in the default browser. */
   openDashboard?(requestId: string): Promise<OpenDashboardResult>
+  /** Start at login (Settings): the OS login item, read and set at once (not part of Save). */
+  getStartAtLogin?(): Promise<LoginItemState>
+  setStartAtLogin?(enabled: boolean): Promise<LoginItemState>
   /** The alert-path self-test: what on this machine swallows alerts (Do Not Disturb, muted output, no tray host). */
   getAlertPath?(): Promise<AlertPathStatus>
   onAlertPath?(listener: (status: AlertPathStatus) => void): () => void

@@ -15,6 +15,7 @@ import { buildRenderer, forwardInvokes, haveChromium, launchChromium, serveRende
 vi.mock('electron', () => import('../mocks/electron.js'))
 
 const { registerAlertPrefsHandlers } = await import('../../src/main/alert-prefs-ipc.js')
+const { registerLoginItemHandlers } = await import('../../src/main/login-item-ipc.js')
 const { AlertPrefsService } = await import('../../src/main/alert-prefs-service.js')
 const { SoundSink } = await import('../../src/main/sound-sink.js')
 
@@ -29,6 +30,7 @@ describe.skipIf(!haveChromium)(`alert preferences panel in Chromium${haveChromiu
   const kv = new Map<string, unknown>()
   const played: [string, number][] = []
   const pageErrors: string[] = []
+  const loginItem = { on: false }
 
   beforeAll(async () => {
     outDir = await buildRenderer('bayalert-prefs-')
@@ -39,6 +41,7 @@ describe.skipIf(!haveChromium)(`alert preferences panel in Chromium${haveChromiu
     const prefs = new AlertPrefsService(store)
     const sound = new SoundSink({ player: { play: (s, v) => (played.push([s, v]), true) }, enabled: () => true, prefs: () => prefs.get() })
     registerAlertPrefsHandlers({ prefs, testSound: () => sound.test(), openExternal: (u) => electron.shell.openExternal(u), log })
+    registerLoginItemHandlers({ supported: () => true, enabled: () => loginItem.on, set: (on) => (loginItem.on = on) }, log)
 
     let url: string
     ;({ server, url } = await serveRenderer(outDir))
@@ -75,6 +78,8 @@ describe.skipIf(!haveChromium)(`alert preferences panel in Chromium${haveChromiu
           onAlertPrefsChanged: () => () => {},
           testSound: () => inv('prefs:test-sound'),
           openDashboard: (id: string) => inv('dashboard:open', id),
+          getStartAtLogin: () => inv('login-item:get'),
+          setStartAtLogin: (on: boolean) => inv('login-item:set', on),
         },
       }
     }, snapshot)
@@ -139,6 +144,18 @@ describe.skipIf(!haveChromium)(`alert preferences panel in Chromium${haveChromiu
     await expect.poll(() => (kv.get('alertPrefs') as { volume?: number }).volume).toBe(40)
     await page.locator('#p-test-sound').click()
     await expect.poll(() => played).toEqual([['bell', 0.4]])
+    expect(pageErrors).toEqual([])
+  })
+
+  it('Settings: Start BayAlert when I log in sets the OS login item at once', async () => {
+    await page.locator('#settings summary').click()
+    const box = page.locator('#s-login')
+    await box.waitFor({ timeout: 5000 })
+    expect(await box.isChecked()).toBe(false)
+    await box.check()
+    await expect.poll(() => loginItem.on).toBe(true)
+    await box.uncheck()
+    await expect.poll(() => loginItem.on).toBe(false)
     expect(pageErrors).toEqual([])
   })
 })

@@ -102,3 +102,23 @@ describe('IPC', () => {
     await expect(call('prefs:test-sound')).resolves.toMatchObject({ played: false })
   })
 })
+
+describe('start at login from Settings (login-item IPC)', () => {
+  it('reads and sets the login item; a build that cannot is not touched; the OS refusing is answered as it is', async () => {
+    const { registerLoginItemHandlers } = await import('../../../src/main/login-item-ipc.js')
+    const item = { on: false, supported: true, takes: true }
+    const set = vi.fn((on: boolean) => (item.takes ? (item.on = on) : item.on))
+    registerLoginItemHandlers({ supported: () => item.supported, enabled: () => item.on, set }, log)
+    const call = (ch: string, ...args: unknown[]) => electron.ipcMain.handlers.get(ch)!(FRAME, ...args)
+    await expect(call('login-item:get')).resolves.toEqual({ supported: true, enabled: false })
+    await expect(call('login-item:set', true)).resolves.toEqual({ supported: true, enabled: true })
+    item.takes = false
+    await expect(call('login-item:set', false)).resolves.toEqual({ supported: true, enabled: true })
+    expect(log.warn).toHaveBeenCalledWith('start at login: the OS did not take the change', { wanted: false, now: true })
+    item.supported = false
+    set.mockClear()
+    await expect(call('login-item:set', false)).resolves.toEqual({ supported: false, enabled: true })
+    expect(set).not.toHaveBeenCalled()
+    await expect(call('login-item:set', 'yes')).rejects.toThrow(/invalid arguments/)
+  })
+})

@@ -40,7 +40,7 @@ describe('main composition', () => {
     const guardsBefore = [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')]
     try {
       await import('../../../src/main/index.js')
-      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(23)
+      await expect.poll(() => electron.ipcMain.handlers.size, { timeout: 5000 }).toBe(25)
       await expect.poll(() => made[0]?.engine.calls.some((c) => c.cmd === 'signIn'), { timeout: 5000 }).toBe(true)
 
       expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) })])

@@ -147,7 +147,7 @@ describe('the contract', () => {
   // diagnostics:export is registered by src/main/diagnostics-export.ts (test/unit/main/diagnostics-export.test.ts),
   // the alert preferences and dashboard channels by src/main/alert-prefs-ipc.ts (test/unit/main/alert-prefs.test.ts),
   // the alert-path channels by src/main/alert-path/alert-path-ipc.ts (test/unit/main/alert-path.test.ts).
-  const OWN_MODULE = ['diagnostics:export', 'prefs:get', 'prefs:save', 'prefs:test-sound', 'dashboard:open', 'alert-path:get-status', 'alert-path:test', 'sound:played']
+  const OWN_MODULE = ['diagnostics:export', 'prefs:get', 'prefs:save', 'prefs:test-sound', 'dashboard:open', 'login-item:get', 'login-item:set', 'alert-path:get-status', 'alert-path:test', 'sound:played']
   it('every channel with a handler has a schema and every schema a handler', () => {
     expect([...electron.ipcMain.handlers.keys(), ...OWN_MODULE].sort()).toEqual(Object.keys(INVOKE_CONTRACT).sort())
   })

@@ -69,6 +69,8 @@ const VALID: { [C in InvokeChannel]: fc.Arbitrary<unknown[]> } = {
   'prefs:save': fc.tuple(prefsShape),
   'prefs:test-sound': fc.constant([]),
   'dashboard:open': fc.tuple(requestId),
+  'login-item:get': fc.constant([]),
+  'login-item:set': fc.tuple(fc.boolean()),
   'alert-path:get-status': fc.constant([]),
   'alert-path:test': fc.constant([]),
   'sound:played': fc.tuple(fc.record({ nonce: fc.stringMatching(/^[A-Za-z0-9-]{1,64}$/), ok: fc.boolean(), error: fc.option(fc.string({ maxLength: 300 }), { nil: null }) })),
