@@ -528,6 +528,20 @@ describe('parsing never throws', () => {
     fc.assert(fc.property(fc.oneof(change, fc.anything()), (msg) => wellFormed(parsePostgresChange(msg, now))))
   })
 
+  it('every REST row (queued_requests / request_details) yields a row with a uuid id, or a reason', () => {
+    const row = fc.oneof(record, fc.record({ id: fc.oneof(fc.constant(ID), field), status: field, queued_at: field, customer_name: field, vehicle: field, concern: field }, { requiredKeys: [] }), fc.anything())
+    fc.assert(
+      fc.property(row, (raw) => {
+        const r = parseRow(raw)
+        if (typeof r === 'string') expect(r.length).toBeGreaterThan(0)
+        else {
+          expect(isUuid(r.requestId)).toBe(true)
+          expect(r.queuedAt === null || typeof r.queuedAt === 'string').toBe(true)
+        }
+      }),
+    )
+  })
+
   it('every flag change yields flags, a re-read or an ignore', () => {
     fc.assert(
       fc.property(fc.oneof(change, fc.anything()), (msg) => {
