@@ -1,25 +1,21 @@
 // The history table's SQL (schema version 3): one row per request seen, kept a day, and the sink results of its
 // rings read from sink_attempts.
 import type Database from 'better-sqlite3'
+import { StatementsPerConnection } from './statements-per-connection.js'
 import type { FactSource, HistoryEntry, HistorySinkResult } from '../../shared/types.js'
 
 /** A summary ring carries no per-request key: its sink attempts are those of kind 'summary' this close to the ring. */
 const SUMMARY_MATCH_MS = 2000
 
 export class HistoryTable {
-  private db: Database.Database | null = null
-  private statements: ReturnType<HistoryTable['prepare']> | null = null
+  private readonly statements: StatementsPerConnection<ReturnType<HistoryTable['prepare']>>
 
-  constructor(private readonly connection: () => Database.Database) {}
+  constructor(connection: () => Database.Database) {
+    this.statements = new StatementsPerConnection(connection, (db) => this.prepare(db))
+  }
 
-  /** The statements on the connection in use, prepared again after the store switched connections. */
   private get st(): ReturnType<HistoryTable['prepare']> {
-    const db = this.connection()
-    if (db !== this.db || this.statements === null) {
-      this.db = db
-      this.statements = this.prepare(db)
-    }
-    return this.statements
+    return this.statements.get()
   }
 
   private prepare(db: Database.Database) {

@@ -1,5 +1,6 @@
 // The outbox table's SQL (schema version 2): claims made while the link was down, in the order they were made.
 import type Database from 'better-sqlite3'
+import { StatementsPerConnection } from './statements-per-connection.js'
 import type { OutboxEntry, OutboxState } from '../../shared/types.js'
 
 export interface OutboxRow extends OutboxEntry {
@@ -26,19 +27,14 @@ function toRow(r: Record<string, unknown>): OutboxRow {
 }
 
 export class OutboxTable {
-  private db: Database.Database | null = null
-  private statements: ReturnType<OutboxTable['prepare']> | null = null
+  private readonly statements: StatementsPerConnection<ReturnType<OutboxTable['prepare']>>
 
-  constructor(private readonly connection: () => Database.Database) {}
+  constructor(connection: () => Database.Database) {
+    this.statements = new StatementsPerConnection(connection, (db) => this.prepare(db))
+  }
 
-  /** The statements on the connection in use, prepared again after the store switched connections. */
   private get st(): ReturnType<OutboxTable['prepare']> {
-    const db = this.connection()
-    if (db !== this.db || this.statements === null) {
-      this.db = db
-      this.statements = this.prepare(db)
-    }
-    return this.statements
+    return this.statements.get()
   }
 
   private prepare(db: Database.Database) {
