@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import type { Backend } from '../../test/backend/index.js'
-import { fakeCustomer, insertRequest, rng, sendLegacyBroadcast } from '../../test/backend/simulate.js'
+import { fakeCustomer, insertQueuedBulk, insertRequest, rng, sendLegacyBroadcast } from '../../test/backend/simulate.js'
 import { Engine, type EngineTuning } from '../../src/core/engine.js'
 import type { Alert, AlertSink, Logger } from '../../src/core/ports.js'
 import type { LinkState } from '../../src/shared/types.js'
@@ -226,17 +226,9 @@ export class Writer {
     const client = await this.b.sql.connect()
     try {
       await client.query('begin')
-      const r = await client.query<{ id: string }>(
-        `with i as (
-           insert into public.intakes (name, email, phone, concern, vehicle_make, vehicle_model, vehicle_year)
-           select 'Backfill ' || g, 'backfill' || g || '@example.com', '+1-555-0000', 'Backfill concern ' || g, 'Honda', 'Civic', 2019
-           from generate_series(1, $1) g returning id),
-         s as (insert into public.sessions (type, intake_id) select 'diagnostic', id from i returning id)
-         insert into public.session_assignments (session_id, status) select id, 'queued' from s returning id`,
-        [n],
-      )
+      const ids = await insertQueuedBulk(client, n, 'Backfill')
       await client.query('commit')
-      return r.rows.map((x) => x.id)
+      return ids
     } catch (e) {
       await client.query('rollback').catch(() => undefined)
       throw e

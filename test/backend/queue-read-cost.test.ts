@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type pg from 'pg'
 import { startBackend, type Backend } from './index.js'
+import { insertQueuedBulk } from './simulate.js'
 import type { DemoUser } from './demo.js'
 
 const QUEUED = 300
@@ -13,16 +14,7 @@ let ids: string[]
 
 beforeAll(async () => {
   b = await startBackend({ port: 0, realtime: false })
-  const r = await b.sql.query<{ id: string }>(
-    `with i as (
-       insert into public.intakes (name, email, phone, concern, vehicle_make, vehicle_model, vehicle_year)
-       select 'Cost ' || g, 'cost' || g || '@example.com', '+1-555-0000', 'Concern ' || g, 'Honda', 'Civic', 2019
-       from generate_series(1, $1) g returning id),
-     s as (insert into public.sessions (type, intake_id) select 'diagnostic', id from i returning id)
-     insert into public.session_assignments (session_id, status) select id, 'queued' from s returning id`,
-    [QUEUED],
-  )
-  ids = r.rows.map((x) => x.id)
+  ids = await insertQueuedBulk(b.sql, QUEUED, 'Cost')
 })
 afterAll(async () => {
   await b?.stop()

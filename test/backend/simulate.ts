@@ -175,6 +175,25 @@ async function withPool<T>(sql: pg.Pool | string, fn: (p: pg.Pool) => Promise<T>
 }
 
 /** Insert one customer request atomically; returns the request row (with details). */
+/** Anything that runs one query: a pool, or a client inside a transaction. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>
+}
+
+/** `n` queued requests (intake + session + assignment each) in one statement, named `<label> 1…n`; their ids. */
+export async function insertQueuedBulk(db: Queryable, n: number, label: string): Promise<string[]> {
+  const r = await db.query<{ id: string }>(
+    `with i as (
+       insert into public.intakes (name, email, phone, concern, vehicle_make, vehicle_model, vehicle_year)
+       select $2::text || ' ' || g, lower($2::text) || g || '@example.com', '+1-555-0000', $2::text || ' concern ' || g, 'Honda', 'Civic', 2019
+       from generate_series(1, $1::int) g returning id),
+     s as (insert into public.sessions (type, intake_id) select 'diagnostic', id from i returning id)
+     insert into public.session_assignments (session_id, status) select id, 'queued' from s returning id`,
+    [n, label],
+  )
+  return r.rows.map((x) => x.id)
+}
+
 export async function insertRequest(pool: pg.Pool, c: Customer): Promise<RequestRow> {
   const client = await pool.connect()
   try {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { startBackend, type Backend } from '../backend/index.js'
 import { signedIn } from '../backend/helpers.js'
+import { insertQueuedBulk } from '../backend/simulate.js'
 import { QUEUED_REQUESTS_MAX_PAGE, Reconciler } from '../../src/core/feed/reconcile.js'
 import { TimerRegistry } from '../../src/core/link/timers.js'
 import type { QueueSnapshot } from '../../src/core/facts.js'
@@ -19,16 +20,7 @@ let ids: string[]
 
 beforeAll(async () => {
   b = await startBackend({ port: 0, realtime: false })
-  const r = await b.sql.query<{ id: string }>(
-    `with i as (
-       insert into public.intakes (name, email, phone, concern, vehicle_make, vehicle_model, vehicle_year)
-       select 'Backlog ' || g, 'backlog' || g || '@example.com', '+1-555-0000', 'Concern ' || g, 'Honda', 'Civic', 2019
-       from generate_series(1, $1) g returning id),
-     s as (insert into public.sessions (type, intake_id) select 'diagnostic', id from i returning id)
-     insert into public.session_assignments (session_id, status) select id, 'queued' from s returning id`,
-    [BACKLOG],
-  )
-  ids = r.rows.map((x) => x.id)
+  ids = await insertQueuedBulk(b.sql, BACKLOG, 'Backlog')
   mechanic = await signedIn(b, b.demoUsers[0]!)
 }, 120_000)
 afterAll(async () => {
