@@ -3,7 +3,7 @@
 // and the hosts (Electron main, headless CLI, tests) only see EngineHandle.
 import { join } from 'node:path'
 import type { AcceptResult, EngineSnapshot, HealthSummary, HistoryEntry, LinkState, PauseRequest } from '../shared/types.js'
-import { DEFAULT_FLAGS } from '../shared/types.js'
+import { DEFAULT_FLAGS, OUTAGE_ALARM_ID } from '../shared/types.js'
 import type { EngineConfig, EngineEvents, EngineHandle, EnginePorts } from './engine-api.js'
 import type { Alert, Clock } from './ports.js'
 import { systemClock } from './ports.js'
@@ -27,7 +27,7 @@ import { Escalator } from './desk/escalator.js'
 import { DEFAULT_ESCALATION } from './desk/escalation.js'
 import { systemTimers } from './desk/timers.js'
 import { WatchKeeper } from './workstation-watch.js'
-import { OUTAGE_ALARM_ID, OutageAlarm } from './health/outage-alarm.js'
+import { OutageAlarm } from './health/outage-alarm.js'
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export interface EngineTuning {

@@ -2,7 +2,7 @@
 // settings change stops the old engine and starts a new one; everything else (tray, IPC, windows) talks
 // to this host and keeps working across the swap. With no shop configured there is no engine and the
 // host reports a 'signed-out' snapshot whose reason says what to do.
-import { OUTAGE_ALARM_ID } from '../core/health/outage-alarm.js'
+import { OUTAGE_ALARM_ID, outageUnacknowledged } from '../shared/types.js'
 import type { EngineConfig, EngineHandle } from '../core/engine-api.js'
 import type { Alert, Logger } from '../core/ports.js'
 import type { AcceptResult, EngineSnapshot, HistoryEntry, PauseRequest } from '../shared/types.js'
@@ -164,7 +164,7 @@ export class EngineHost {
     const engine = this.engine
     if (!engine) return
     const snap = engine.snapshot()
-    if (snap.outage?.alerted && !snap.outage.acknowledged) {
+    if (outageUnacknowledged(snap.outage)) {
       await engine.acknowledge(OUTAGE_ALARM_ID).catch((err) => this.log.warn('acknowledging the outage reminder failed', { error: String(err) }))
     }
     for (const item of snap.queue.filter((q) => !q.acknowledged)) {

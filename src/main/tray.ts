@@ -6,7 +6,7 @@
 // in-place edits.
 import { Menu, Tray, nativeImage } from 'electron'
 import { join } from 'node:path'
-import type { EngineSnapshot } from '../shared/types.js'
+import { outageUnacknowledged, type EngineSnapshot } from '../shared/types.js'
 import { longestWaitSince } from '../shared/urgency.js'
 import { buildTrayMenuTemplate, iconState, tooltipFor, trayIconFile, type TrayActions, type TrayModel } from './tray-model.js'
 import { watchLine } from '../shared/workstations-text.js'
@@ -62,7 +62,7 @@ export class TrayController {
       waiting: snapshot.queue.length,
       longestWaitSince: longestWaitSince(snapshot.queue),
       // The not-receiving reminder counts too: "Acknowledge all" is how the tray silences it.
-      unacknowledged: snapshot.queue.filter((q) => !q.acknowledged).length + (snapshot.outage?.alerted && !snapshot.outage.acknowledged ? 1 : 0),
+      unacknowledged: snapshot.queue.filter((q) => !q.acknowledged).length + (outageUnacknowledged(snapshot.outage) ? 1 : 0),
       signedIn: snapshot.user !== null,
       loginItem: this.opts.loginItem(),
       workstations: snapshot.workstations ? watchLine(snapshot.workstations) : null,

@@ -5,7 +5,7 @@
 // Also the keeper of the preferences the rest of the window reads: the urgency thresholds and whether an
 // "Open in dashboard" action exists.
 import {
-  alertPrefsFieldProblem,
+  checkAlertPrefs,
   DEFAULT_ALERT_PREFS,
   REQUEST_SOUND_LABEL,
   REQUEST_SOUNDS,
@@ -65,17 +65,10 @@ function showProblems(fields: AlertPrefsProblems): void {
   }
 }
 
-/** Each field alone, plus amber before red, as the mechanic types (the save answers the same way). */
+/** The save's own rules, as the mechanic types (the main process answers the same way). */
 function liveProblems(values: Record<AlertPrefsField, unknown>): AlertPrefsProblems {
-  const fields: AlertPrefsProblems = {}
-  for (const f of FIELDS) {
-    const problem = alertPrefsFieldProblem(f, values[f])
-    if (problem) fields[f] = problem
-  }
-  if (!fields.amberAfterMin && !fields.redAfterMin && (values.redAfterMin as number) <= (values.amberAfterMin as number)) {
-    fields.redAfterMin = 'Red must come after amber: use more minutes than for amber.'
-  }
-  return fields
+  const r = checkAlertPrefs(values)
+  return r.ok ? {} : r.fields
 }
 
 function fill(prefs: AlertPrefs): void {

@@ -96,7 +96,8 @@ async function start(): Promise<void> {
   await api.host
     ?.getAlertPrefs?.()
     .then((v) => usePrefs(v.prefs))
-    .catch(() => undefined) // the defaults stay; the queue window says what is wrong with the preferences
+    // The default thresholds stay; said in the page's console (the queue window shows preference problems).
+    .catch((e: unknown) => console.warn('wallboard: alert preferences unavailable; default urgency thresholds', String(e)))
   try {
     render(await api.getSnapshot())
   } catch (err) {

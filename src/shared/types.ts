@@ -224,3 +224,8 @@ export interface OutageView {
 
 /** The id a host acknowledges the not-receiving reminder by, through the same acknowledge call as a request (never a uuid). */
 export const OUTAGE_ALARM_ID = 'bayalert:not-receiving'
+
+/** The reminder rang and nobody acknowledged it yet: what "Acknowledge all" and the tray's attention count. */
+export function outageUnacknowledged(o: OutageView | null | undefined): boolean {
+  return !!o && o.alerted && !o.acknowledged
+}

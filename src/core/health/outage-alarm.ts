@@ -6,11 +6,10 @@
 // arrive (e.g. on the postgres_changes fallback) is news, not silence: one alert, no repeats.
 //
 // Pure of I/O: the engine feeds it every displayed state and gives it a timer registry and a way to ring.
-import { OUTAGE_ALARM_ID, type LinkState, type OutageView } from '../../shared/types.js'
+import type { LinkState, OutageView } from '../../shared/types.js'
 import type { TimerRegistry } from '../link/timers.js'
 import type { Clock, Logger } from '../ports.js'
 
-export { OUTAGE_ALARM_ID }
 
 export interface OutageAlarmOptions {
   clock: Clock
@@ -54,7 +53,7 @@ export class OutageAlarm {
   /** Every displayed state, with whether a path still delivers requests (degraded on the fallback). */
   update(state: LinkState, pathWorks: boolean): void {
     if (this.stopped) return
-    if (receiving(state, pathWorks) && state.state === 'live') return this.end()
+    if (state.state === 'live') return this.end()
     const silent = !receiving(state, pathWorks)
     if (this.down === null) {
       this.down = { since: state.since, reason: state.reason, silent }

@@ -5,13 +5,11 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as electron from '../../mocks/electron.js'
 import { FakeEngine } from '../../mocks/fake-engine.js'
-import { jwt, memoryKv } from './fixtures.js'
+import { jwt, memoryKv, registerIpcForTests } from './fixtures.js'
 vi.mock('electron', () => import('../../mocks/electron.js'))
 
-const { registerIpcHandlers } = await import('../../../src/main/ipc-handlers.js')
 const { EngineHost } = await import('../../../src/main/engine-host.js')
-const { FirstRunService } = await import('../../../src/main/first-run-service.js')
-const { loadSettings, SettingsService, settingsView } = await import('../../../src/main/settings.js')
+const { loadSettings, SettingsService } = await import('../../../src/main/settings.js')
 
 
 const ANON = jwt({ iss: 'supabase', ref: 'xyz', role: 'anon', exp: 2e9 })
@@ -157,22 +155,7 @@ describe('settings:save over IPC', () => {
     engine = new FakeEngine()
     const host = new EngineHost(() => engine, log)
     const settings = new SettingsService(kv)
-    const firstRun = new FirstRunService({
-      kv,
-      settings,
-      snapshot: () => host.snapshot(),
-      onSnapshot: (l) => host.onSnapshot(l),
-      sound: { name: 'sound', tier: 'sound', alert: vi.fn() },
-      notificationsSupported: () => true,
-      secretStorage: async () => ({ protected: true, backend: 'test', message: null }),
-      loginItem: { supported: () => false, enabled: () => false, set: () => false },
-      updateStatus: () => ({ phase: 'off', version: null, text: 'Updates are off: test.' }),
-      provisionedStartAtLogin: undefined,
-      isPackaged: true,
-      envConfigured: false,
-      log,
-    })
-    registerIpcHandlers({ host, settings, firstRun, view: async (l) => settingsView(l, { protected: true, backend: 'test', message: null }), updateStatus: () => ({ phase: 'off', version: null, text: 'Updates are off: test.' }), log })
+    await registerIpcForTests({ host, settings, kv, log })
   })
 
   it.each(KEYS)('%s', async (_name, key, accepted, message) => {

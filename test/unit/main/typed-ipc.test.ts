@@ -2,13 +2,11 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import * as electron from '../../mocks/electron.js'
 import { FakeEngine, makeItem } from '../../mocks/fake-engine.js'
-import { memoryKv } from './fixtures.js'
+import { memoryKv, registerIpcForTests } from './fixtures.js'
 vi.mock('electron', () => import('../../mocks/electron.js'))
 
-const { registerIpcHandlers } = await import('../../../src/main/ipc-handlers.js')
 const { EngineHost } = await import('../../../src/main/engine-host.js')
-const { FirstRunService } = await import('../../../src/main/first-run-service.js')
-const { SettingsService, settingsView } = await import('../../../src/main/settings.js')
+const { SettingsService } = await import('../../../src/main/settings.js')
 const { isTrustedSender, push } = await import('../../../src/main/typed-ipc.js')
 const { LOCAL_DEFAULTS } = await import('../../../src/core/config.js')
 const { INVOKE_CONTRACT } = await import('../../../src/shared/ipc-schemas.js')
@@ -26,22 +24,7 @@ async function setup() {
   const host = new EngineHost(() => engine, log)
   await host.configure({ supabaseUrl: 'http://127.0.0.1:1', anonKey: 'k', dataDir: '/tmp/x', workstationId: 'w', appVersion: '0' })
   const settings = new SettingsService(memoryKv(), { SUPABASE_URL: 'http://127.0.0.1:54321', SUPABASE_ANON_KEY: LOCAL_DEFAULTS.anonKey })
-  const firstRun = new FirstRunService({
-    kv: memoryKv(),
-    settings,
-    snapshot: () => host.snapshot(),
-    onSnapshot: (l) => host.onSnapshot(l),
-    sound: { name: 'sound', tier: 'sound', alert: vi.fn() },
-    notificationsSupported: () => true,
-    secretStorage: async () => ({ protected: true, backend: 'test', message: null }),
-    loginItem: { supported: () => false, enabled: () => false, set: () => false },
-    updateStatus: () => ({ phase: 'off', version: null, text: 'Updates are off: test.' }),
-    provisionedStartAtLogin: undefined,
-    isPackaged: true,
-    envConfigured: false,
-    log,
-  })
-  registerIpcHandlers({ host, settings, firstRun, view: async (l) => settingsView(l, { protected: true, backend: 'test', message: null }), updateStatus: () => ({ phase: 'off', version: null, text: 'Updates are off: test.' }), log })
+  await registerIpcForTests({ host, settings, kv: memoryKv(), log })
 }
 const call = (channel: string, event: unknown, ...args: unknown[]): Promise<any> => Promise.resolve(electron.ipcMain.handlers.get(channel)!(event, ...args))
 
