@@ -25,7 +25,7 @@ export class HistoryRecorder {
 
   /** The desk's queue changed: new requests are recorded, names that arrived are written, departures noted. */
   queue(items: readonly QueueItem[]): void {
-    this.guard('queue', () => {
+    this.guard('queue', () => this.table.batch(() => {
       const now = this.clock.now()
       const present = new Set<string>()
       for (const item of items) {
@@ -40,19 +40,19 @@ export class HistoryRecorder {
         this.inQueue.delete(id)
         this.table.left(id, now)
       }
-    })
+    }))
   }
 
   alert(alert: Alert): void {
     if (alert.kind !== 'request' && alert.kind !== 'summary') return
-    this.guard('alert', () => {
+    this.guard('alert', () => this.table.batch(() => {
       const now = this.clock.now()
       for (const item of alert.items) {
         // A ring can reach us before the queue event that lists the request (both follow one commit).
         this.table.seen(item.requestId, item.key, item.details.customerName, item.firstSource, item.firstSeenAt)
         this.table.alerted(item.requestId, now, alert.kind === 'summary' ? 'summary' : 'request', alert.latencyMs)
       }
-    })
+    }))
   }
 
   /** `takenBy`: the taker's display name when the server's retract carried it (request_accepted's taken_by). */

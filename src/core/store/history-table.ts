@@ -41,7 +41,16 @@ export class HistoryTable {
       sinksNear: db.prepare(`SELECT sink, result, count(*) AS n FROM sink_attempts
         WHERE alert_kind = 'summary' AND at BETWEEN ? AND ? GROUP BY sink, result ORDER BY sink`),
       prune: db.prepare(`DELETE FROM history WHERE seen_at < ?`),
+      batch: db.transaction((fn: () => void) => fn()),
     }
+  }
+
+  /**
+   * Runs these writes in one transaction: a backlog of 1,000 rings writes 2,000 history rows, and one commit each
+   * (≈ 30 µs apiece) held the 1,000-request backlog's alert back by ≈ 65 ms.
+   */
+  batch(fn: () => void): void {
+    this.st.batch(fn)
   }
 
   /** A request is in the queue (first time: a new row; again after it left: waiting again). */

@@ -186,7 +186,7 @@ describe('history', () => {
 
   it('a write that fails is logged and counted, and nothing is thrown into the desk', async () => {
     const broken = new HistoryRecorder(
-      { seen: () => { throw new Error('disk I/O error') }, prune: () => 0 } as unknown as HistoryTable,
+      { seen: () => { throw new Error('disk I/O error') }, prune: () => 0, batch: (fn: () => void) => fn() } as unknown as HistoryTable,
       { now: () => Date.now() },
       h.log,
       (k) => (counts[k] = (counts[k] ?? 0) + 1),
@@ -194,5 +194,21 @@ describe('history', () => {
     expect(() => broken.queue([makeItem({ requestId: U(60) })])).not.toThrow()
     expect(counts['history:error']).toBe(1)
     expect(h.log.errors().some((l) => /history: could not record \(queue\)/.test(l.msg) && l.fields?.cause === 'disk I/O error')).toBe(true)
+  })
+
+  it('a summary ring records its requests in one transaction: a write failing part-way leaves none half-recorded', () => {
+    const table = h.core.store.prepareTable((connection) => new HistoryTable(connection))
+    let writes = 0
+    const alerted = table.alerted.bind(table)
+    table.alerted = (...a: Parameters<HistoryTable['alerted']>) => {
+      if (++writes === 3) throw new Error('disk I/O error')
+      alerted(...a)
+    }
+    const failures: string[] = []
+    const r = new HistoryRecorder(table, { now: () => T0 }, h.log, (k) => failures.push(k))
+    const items = [1, 2, 3, 4].map((n) => makeItem({ requestId: U(100 + n), key: `k${n}` }))
+    r.alert({ kind: 'summary', title: '4 requests', body: '', detail: 'basic', items, latencyMs: null })
+    expect(failures).toEqual(['history:error'])
+    expect(items.map((i) => r.list().find((e) => e.requestId === i.requestId))).toEqual([undefined, undefined, undefined, undefined])
   })
 })
