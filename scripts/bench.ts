@@ -170,7 +170,7 @@ async function main(): Promise<void> {
       const reconcile = await engineLatency(b, writer, 'reconcile', lo, {
         tuning: { paths: { ...ALL_OFF, reconcile: true } },
         triggerReconcile: true,
-        note: "reconcile alone, triggered: feed.reconcile('manual') called the instant COMMIT returns → queued_requests RPC → desk",
+        note: "reconcile alone, triggered: feed.reconcile('manual') called the instant COMMIT returns → queued_requests_page RPC → desk",
       })
       const oldDashboard = await oldDashboardLatency(b, writer, lo)
       const lat = { endToEnd, broadcast, postgresChanges, reconcile, oldDashboard }

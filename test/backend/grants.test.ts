@@ -267,7 +267,7 @@ describe('privileges in the catalog', () => {
     const fns = await b.sql.query(`
       select p.proname from pg_proc p
        where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute') order by 1`)
-    expect(fns.rows.map((x) => x.proname)).toEqual(['accept_request', 'check_in', 'is_mechanic', 'queued_requests', 'request_details', 'workstation_roster'])
+    expect(fns.rows.map((x) => x.proname)).toEqual(['accept_request', 'check_in', 'is_mechanic', 'queued_requests', 'queued_requests_page', 'request_details', 'workstation_roster'])
   })
 
   it('a project created before 2026-05-30 (default grants to the API roles) ends with exactly the same privileges', async () => {

@@ -1,6 +1,7 @@
-// What one queue read costs the database (supabase/migrations/20261205000000_bayalert_rls_initplan.sql): the read
-// policies ask is_mechanic() once per statement, not once per row — a 1,000-request backlog read called it ≈ 6,000
-// times before — and still show a mechanic exactly the queued requests and nobody else anything.
+// What one queue read costs the database: the read policies ask is_mechanic() once per statement, not once per row
+// (supabase/migrations/20261205000000_bayalert_rls_initplan.sql — a 1,000-request backlog read called it ≈ 6,000
+// times before); the page costs the same however many requests the shop has already dealt with
+// (20261206000000_bayalert_queue_read.sql); and a mechanic still sees exactly the queued requests, nobody else anything.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type pg from 'pg'
 import { startBackend, type Backend } from './index.js'
@@ -75,5 +76,47 @@ describe('queue read through the read policies', () => {
     } finally {
       await b.sql.query(`update public.session_assignments set status = 'queued', mechanic_id = null where id = $1`, [taken])
     }
+  })
+})
+
+/** Buffer pages one page read touches, as `u` through PostgREST would run it (EXPLAIN ANALYZE BUFFERS, top node). */
+async function pagesTouched(db: Backend, u: DemoUser): Promise<number> {
+  const c: pg.PoolClient = await db.sql.connect()
+  try {
+    await c.query('begin')
+    await c.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub: u.id, role: 'authenticated', email: u.email })])
+    await c.query('set local role authenticated')
+    const r = await c.query<{ 'QUERY PLAN': { Plan: Record<string, number> }[] }>(`explain (analyze, buffers, format json) ${PAGE}`)
+    const plan = r.rows[0]!['QUERY PLAN'][0]!.Plan
+    return plan['Shared Hit Blocks']! + plan['Shared Read Blocks']!
+  } finally {
+    await c.query('rollback').catch(() => undefined)
+    c.release()
+  }
+}
+
+describe('queue read cost against the shop\'s history', () => {
+  let h: Backend
+  beforeAll(async () => {
+    h = await startBackend({ port: 0, realtime: false })
+  })
+  afterAll(async () => {
+    await h?.stop()
+  })
+
+  it('a page of 300 waiting requests touches about as many pages after 1,500 older requests were cancelled as before', async () => {
+    // Through the read policies, every row asked two EXISTS sub-queries planned as a bitmap over the partial index of
+    // all waiting rows (and, until VACUUM, of rows that stopped waiting): ≈ 2,700 pages with no history, ≈ 11,800 with it.
+    const mechanic = h.demoUsers[0]!
+    await insertQueuedBulk(h.sql, QUEUED, 'Fresh')
+    const fresh = await pagesTouched(h, mechanic)
+    for (let round = 0; round < 5; round++) {
+      await h.sql.query(`update public.session_assignments set status = 'cancelled' where status = 'queued'`)
+      await insertQueuedBulk(h.sql, QUEUED, `Later ${round}`)
+    }
+    const withHistory = await pagesTouched(h, mechanic)
+    expect(withHistory).toBeLessThanOrEqual(fresh * 1.5)
+    // An index walk and two primary-key look-ups per row, not a scan per row.
+    expect(withHistory).toBeLessThanOrEqual(QUEUED * 6)
   })
 })

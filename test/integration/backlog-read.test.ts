@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { startBackend, type Backend } from '../backend/index.js'
-import { signedIn } from '../backend/helpers.js'
+import { serviceClient, signedIn } from '../backend/helpers.js'
 import { insertQueuedBulk } from '../backend/simulate.js'
 import { QUEUED_REQUESTS_MAX_PAGE, Reconciler } from '../../src/core/feed/reconcile.js'
 import { TimerRegistry } from '../../src/core/link/timers.js'
@@ -44,10 +44,12 @@ async function readBacklog(pageSize?: number): Promise<{ snapshot: QueueSnapshot
 }
 
 describe('backlog read', () => {
-  it('queued_requests serves at most QUEUED_REQUESTS_MAX_PAGE rows, whatever is asked', async () => {
-    const r = await mechanic.rpc('queued_requests', { p_after_queued_at: null, p_after_id: null, p_limit: 5000 })
-    expect(r.error).toBeNull()
-    expect(r.data).toHaveLength(QUEUED_REQUESTS_MAX_PAGE)
+  it('queued_requests and queued_requests_page serve at most QUEUED_REQUESTS_MAX_PAGE rows, whatever is asked', async () => {
+    for (const fn of ['queued_requests', 'queued_requests_page']) {
+      const r = await mechanic.rpc(fn, { p_after_queued_at: null, p_after_id: null, p_limit: 5000 })
+      expect(r.error, fn).toBeNull()
+      expect(r.data, fn).toHaveLength(QUEUED_REQUESTS_MAX_PAGE)
+    }
   })
 
   it(`${BACKLOG} queued requests: all of them, with details, in two pages`, async () => {
@@ -60,5 +62,48 @@ describe('backlog read', () => {
   it('a page size above the function\'s cap still reads the whole queue', async () => {
     const { snapshot } = await readBacklog(5000)
     expect(snapshot.requests).toHaveLength(BACKLOG)
+  })
+
+  it('every row says how many waiting requests are left from its page on', async () => {
+    const first = await mechanic.rpc('queued_requests_page', { p_after_queued_at: null, p_after_id: null, p_limit: 10 })
+    expect(first.error).toBeNull()
+    const rows = first.data as { id: string; queued_at: string; rows_left: number }[]
+    expect(rows.map((r) => r.rows_left)).toEqual(Array(10).fill(BACKLOG))
+    const last = rows[9]!
+    const next = await mechanic.rpc('queued_requests_page', { p_after_queued_at: last.queued_at, p_after_id: last.id, p_limit: 10 })
+    expect((next.data as { rows_left: number }[])[0]!.rows_left).toBe(BACKLOG - 10)
+  })
+
+  it('exactly one full page waiting: read in one round trip, with no empty page after it', async () => {
+    // The waiting requests after the first page, in the function's own (queued_at, id) order, stop waiting.
+    const cancelled = await b.sql.query<{ id: string }>(
+      `update public.session_assignments set status = 'cancelled' where id in
+         (select id from public.session_assignments where status = 'queued' order by queued_at, id offset $1) returning id`,
+      [QUEUED_REQUESTS_MAX_PAGE],
+    )
+    const extra = cancelled.rows.map((r) => r.id)
+    expect(extra).toHaveLength(BACKLOG - QUEUED_REQUESTS_MAX_PAGE)
+    try {
+      const { snapshot, pages } = await readBacklog()
+      expect(pages).toBe(1)
+      expect(new Set(snapshot.requests.map((q) => q.requestId))).toEqual(new Set(ids.filter((id) => !extra.includes(id))))
+    } finally {
+      await b.sql.query(`update public.session_assignments set status = 'queued' where id = any($1::uuid[])`, [extra])
+    }
+  })
+
+  it('the shop\'s own service role reads the whole queue too (the simulator acts on the oldest request)', async () => {
+    for (const fn of ['queued_requests', 'queued_requests_page']) {
+      const r = await serviceClient(b).rpc(fn, { p_limit: 1000 })
+      expect(r.error, fn).toBeNull()
+      expect(r.data, fn).toHaveLength(QUEUED_REQUESTS_MAX_PAGE)
+    }
+  })
+
+  it('queued_requests keeps its columns (no rows_left) for the shop\'s tools and older apps', async () => {
+    const r = await mechanic.rpc('queued_requests', { p_limit: 1 })
+    expect(Object.keys((r.data as object[])[0]!).sort()).toEqual(
+      ['concern', 'created_at', 'customer_name', 'id', 'intake_id', 'mechanic_id', 'queued_at', 'session_id', 'session_type', 'status', 'updated_at', 'vehicle_make', 'vehicle_model', 'vehicle_year'],
+    )
   })
 })

@@ -5,11 +5,11 @@
 // rejoining. Runs after every confirmed subscription, on resume, on network return, on a safety timer
 // and whenever an event could not be understood.
 //
-// Cost: keyset pages of `rpc queued_requests` by (queued_at, id), one round trip per page — a shop's
-// queue is usually one page, so the 60 s safety timer costs each workstation one request a minute
+// Cost: keyset pages of `rpc queued_requests_page` (`queued_requests` on an older project) by (queued_at, id),
+// one round trip per page — a shop's queue is usually one page, so the 60 s safety timer costs each workstation one request a minute
 // (500 workstations ≈ 500 requests/min against a 5,000/min quota). Pages are as large as the function
-// serves (1,000 rows): a backlog after an outage is read in as few round trips as the server allows, and
-// a page shorter than asked is the last one (a full page costs one more, possibly empty, read).
+// serves (1,000 rows): a backlog after an outage is read in as few round trips as the server allows; a page
+// shorter than asked, or one whose rows say no more are left (isLastPage), is the last one.
 import type { SupabaseClient } from '@supabase/supabase-js'
 import type { QueueSnapshot, QueuedFact } from '../facts.js'
 import type { Clock, Logger } from '../ports.js'
@@ -21,11 +21,26 @@ import { parseRow } from './parse.js'
 export type ReconcileTrigger = QueueSnapshot['trigger']
 
 /**
- * The most rows one `rpc queued_requests` call returns: the function clamps p_limit to 1..1000
- * (supabase/migrations/20250601000000_bayalert_schema.sql). A page size above it would read a full page of
- * 1,000 as "shorter than asked", i.e. the last one, and silently drop the rest of the queue.
+ * The most rows one `rpc queued_requests` / `queued_requests_page` call returns: both clamp p_limit to 1..1000
+ * (supabase/migrations/20250601000000_bayalert_schema.sql, 20261206000000_bayalert_queue_read.sql). A page size
+ * above it would read a full page of 1,000 as "shorter than asked", i.e. the last one, and silently drop the rest of
+ * the queue.
  */
 export const QUEUED_REQUESTS_MAX_PAGE = 1000
+
+/**
+ * Whether this page of `rpc queued_requests_page` / `queued_requests` ends the queue. Every row of a
+ * queued_requests_page carries `rows_left` — the waiting requests from this page's start on — so a page of exactly
+ * `pageSize` rows that holds the last of them needs no second, empty read
+ * (supabase/migrations/20261206000000_bayalert_queue_read.sql). Without it (queued_requests, on a project without
+ * that migration) only a page shorter than asked is the last.
+ */
+export function isLastPage(rows: readonly unknown[], pageSize: number): boolean {
+  if (rows.length < pageSize) return true
+  const first = rows[0]
+  const left = first !== null && typeof first === 'object' ? (first as Record<string, unknown>).rows_left : undefined
+  return typeof left === 'number' && Number.isInteger(left) && left <= rows.length
+}
 
 export interface ReconcilerOptions {
   client: SupabaseClient
@@ -64,6 +79,11 @@ export class Reconciler {
   private readonly safetyMs: number
   private readonly maxPages: number
   private waiters: (() => void)[] = []
+  /**
+   * The page read: queued_requests_page (rows carry rows_left), or queued_requests on a project that has not run
+   * 20261206000000_bayalert_queue_read.sql (found out by the first read, kept until restart).
+   */
+  private pageFunction: 'queued_requests_page' | 'queued_requests' = 'queued_requests_page'
 
   constructor(private readonly o: ReconcilerOptions) {
     const asked = o.pageSize ?? QUEUED_REQUESTS_MAX_PAGE
@@ -159,20 +179,28 @@ export class Reconciler {
     let bad = 0
     for (let page = 0; ; page++) {
       if (page >= this.maxPages) return this.failed(trigger, `the queue has more than ${this.maxPages * this.pageSize} requests; stopped reading`)
+      const fn = this.pageFunction
       const res = await restCall<unknown>(
         this.o.client,
-        (c) => c.rpc('queued_requests', { p_after_queued_at: afterQueuedAt, p_after_id: afterId, p_limit: this.pageSize }),
+        (c) => c.rpc(fn, { p_after_queued_at: afterQueuedAt, p_after_id: afterId, p_limit: this.pageSize }),
         this.timeoutMs,
       )
       this.stats.pages++
       if (this.stopped || !this.enabled) return
+      if (!res.ok && res.error.kind === 'missing' && fn === 'queued_requests_page') {
+        // PGRST202: a project without the queue-read migration. Page through queued_requests from now on.
+        this.pageFunction = 'queued_requests'
+        this.o.log.info('reconcile: this project has no queued_requests_page; reading the queue through queued_requests', { cause: describeRestError(res.error) })
+        page--
+        continue
+      }
       if (!res.ok) {
-        const cause = `queued_requests: ${describeRestError(res.error)}`
+        const cause = `${fn}: ${describeRestError(res.error)}`
         this.o.onFetch?.(false, res.ms, cause)
         return this.failed(trigger, cause)
       }
       this.o.onFetch?.(true, res.ms)
-      if (!Array.isArray(res.data)) return this.failed(trigger, 'queued_requests returned something that is not a list')
+      if (!Array.isArray(res.data)) return this.failed(trigger, `${fn} returned something that is not a list`)
       for (const raw of res.data) {
         const row = parseRow(raw)
         if (typeof row === 'string') {
@@ -193,12 +221,12 @@ export class Reconciler {
           details: row.details,
         })
       }
-      if (res.data.length < this.pageSize) break
+      if (isLastPage(res.data, this.pageSize)) break
       // Keyset: continue after the last row of this page, using the server's own spelling of the time.
       const last = res.data[res.data.length - 1] as Record<string, unknown>
       afterQueuedAt = typeof last?.queued_at === 'string' ? last.queued_at : null
       afterId = typeof last?.id === 'string' ? last.id : null
-      if (!afterQueuedAt || !afterId) return this.failed(trigger, 'queued_requests rows lack queued_at/id; cannot page')
+      if (!afterQueuedAt || !afterId) return this.failed(trigger, `${fn} rows lack queued_at/id; cannot page`)
     }
     await extra
     if (this.stopped || !this.enabled) return

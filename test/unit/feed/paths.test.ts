@@ -42,7 +42,7 @@ function setup(paths?: Partial<DeliveryPaths>) {
   const client = {
     rpc: (name: string, a: Record<string, unknown>) => {
       rpcs.push(name)
-      if (name === 'queued_requests') return answer([row(R9)])
+      if (name === 'queued_requests_page') return answer([row(R9)])
       return answer(((a.p_ids as string[]) ?? []).map(row))
     },
     from: (t: string) => ({ select: () => (tables.push(t), answer([])) }),
@@ -106,7 +106,7 @@ describe('delivery paths', () => {
       expect(t.ingested.map((f) => f.source)).toEqual(sources)
       expect(t.feed.hints.stats.hints).toBe(hints)
       expect(t.snapshots).toEqual([])
-      expect(t.rpcs).not.toContain('queued_requests')
+      expect(t.rpcs).not.toContain('queued_requests_page')
       await t.done()
     }
   })
@@ -117,7 +117,7 @@ describe('delivery paths', () => {
     t.feed.reconcile('manual')
     t.listeners.confirmed!('subscribed')
     await t.feed.idle()
-    expect(t.rpcs).not.toContain('queued_requests')
+    expect(t.rpcs).not.toContain('queued_requests_page')
     expect(t.snapshots).toEqual([])
     expect(t.tables).toEqual(['feature_flags'])
     await t.done()

@@ -199,8 +199,8 @@ describe('when a read fails', () => {
     answer = (_a, n) => (n === 1 ? { status: 503, body: { code: 'PGRST001', message: 'db down' } } : { status: 200, body: [serverRow(1)] })
     const { r, health, fetches, snapshots, log } = setup()
     await runOnce(r, 'startup')
-    expect(health).toEqual(['Cannot read the queue from the server (queued_requests: server error 503 (PGRST001 db down)); retrying in 1 s'])
-    expect(fetches).toEqual([{ ok: false, cause: 'queued_requests: server error 503 (PGRST001 db down)' }])
+    expect(health).toEqual(['Cannot read the queue from the server (queued_requests_page: server error 503 (PGRST001 db down)); retrying in 1 s'])
+    expect(fetches).toEqual([{ ok: false, cause: 'queued_requests_page: server error 503 (PGRST001 db down)' }])
     await until(() => snapshots.length === 1)
     expect(snapshots[0]!.trigger).toBe('startup')
     expect(health).toHaveLength(2)
@@ -226,7 +226,7 @@ describe('when a read fails', () => {
     const { r, snapshots, health } = setup()
     await runOnce(r)
     expect(snapshots).toEqual([])
-    expect(health[0]).toContain('queued_requests returned something that is not a list')
+    expect(health[0]).toContain('queued_requests_page returned something that is not a list')
   })
 
   it('a full page whose last row lacks queued_at or id cannot be paged past, and says so', async () => {
@@ -234,7 +234,7 @@ describe('when a read fails', () => {
     const { r, snapshots, health } = setup({ pageSize: 2 })
     await runOnce(r)
     expect(snapshots).toEqual([])
-    expect(health[0]).toContain('queued_requests rows lack queued_at/id; cannot page')
+    expect(health[0]).toContain('queued_requests_page rows lack queued_at/id; cannot page')
   })
 
   it.each([

@@ -3,7 +3,7 @@
 // page size the server would not honour never truncates the queue.
 import { describe, expect, it } from 'vitest'
 import type { SupabaseClient } from '@supabase/supabase-js'
-import { QUEUED_REQUESTS_MAX_PAGE, Reconciler } from '../../../src/core/feed/reconcile.js'
+import { QUEUED_REQUESTS_MAX_PAGE, Reconciler, isLastPage } from '../../../src/core/feed/reconcile.js'
 import { TimerRegistry } from '../../../src/core/link/timers.js'
 import type { QueueSnapshot } from '../../../src/core/facts.js'
 import type { Logger } from '../../../src/core/ports.js'
@@ -24,41 +24,53 @@ const row = (n: number) => ({
   vehicle_year: 2001,
 })
 
-/** queued_requests as the migration defines it: after (queued_at, id), at most least(greatest(p_limit, 1), 1000) rows. */
-function server(n: number) {
+/**
+ * queued_requests as the migration defines it: after (queued_at, id), at most least(greatest(p_limit, 1), 1000) rows.
+ * `rowsLeft`: as 20261206000000_bayalert_queue_read.sql serves it — every row says how many rows are left from the
+ * page's start on; without it, as a project that has not run that migration.
+ */
+function server(n: number, rowsLeft = false) {
   const rows = Array.from({ length: n }, (_, i) => row(i))
   const limits: number[] = []
+  const names: string[] = []
   const client = {
-    rpc: (_name: string, a: Record<string, unknown>) => {
+    rpc: (name: string, a: Record<string, unknown>) => {
       const b = {
         retry: () => b,
         abortSignal: () => b,
         then: (ok: (v: unknown) => unknown, bad?: (e: unknown) => unknown) =>
           Promise.resolve()
             .then(() => {
+              names.push(name)
+              // A project without the queue-read migration: PostgREST has no such function.
+              if (name === 'queued_requests_page' && !rowsLeft) {
+                return { data: null, error: { code: 'PGRST202', message: 'Could not find the function public.queued_requests_page' }, status: 404 }
+              }
               limits.push(a.p_limit as number)
               const start = a.p_after_id ? rows.findIndex((x) => x.id === a.p_after_id) + 1 : 0
               const limit = Math.min(Math.max((a.p_limit as number | null) ?? 500, 1), 1000)
-              return { data: rows.slice(start, start + limit), error: null, status: 200 }
+              const page = rows.slice(start, start + limit)
+              return { data: rowsLeft ? page.map((r) => ({ ...r, rows_left: n - start })) : page, error: null, status: 200 }
             })
             .then(ok, bad),
       }
       return b
     },
   } as unknown as SupabaseClient
-  return { client, limits }
+  return { client, limits, names }
 }
 
-async function readAll(n: number, pageSize?: number): Promise<{ snaps: QueueSnapshot[]; limits: number[]; pages: number }> {
+async function readAll(n: number, pageSize?: number, rowsLeft = false): Promise<{ snaps: QueueSnapshot[]; limits: number[]; pages: number; names: string[] }> {
   const timers = new TimerRegistry()
-  const s = server(n)
+  const s = server(n, rowsLeft)
   const snaps: QueueSnapshot[] = []
   const r = new Reconciler({ client: s.client, log: quiet, clock: { now: () => Date.now() }, timers, pageSize, apply: (x) => snaps.push(x), onHealth: () => {} })
   try {
     r.enable()
     r.request('startup')
     await r.idle()
-    return { snaps, limits: s.limits, pages: r.stats.pages }
+    // Pages served (a refused call for a missing function is not a page).
+    return { snaps, limits: s.limits, pages: s.limits.length, names: s.names }
   } finally {
     r.stop()
     timers.closeAll()
@@ -100,5 +112,70 @@ describe('Reconciler paging', () => {
   it('a smaller page size is kept (rounded down); zero, negative or not a number means the default', async () => {
     expect((await readAll(5, 2.9)).limits).toEqual([2, 2, 2])
     for (const bad of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) expect((await readAll(1, bad)).limits).toEqual([1000])
+  })
+})
+
+describe('Reconciler paging with rows_left (a project with the queue-read migration)', () => {
+  it('a 1,000-request backlog is one round trip: the full page says nothing is left after it', async () => {
+    const { snaps, pages } = await readAll(1000, undefined, true)
+    expect(pages).toBe(1)
+    expect(snaps[0]!.requests).toHaveLength(1000)
+  })
+
+  it('1,001 requests: the full page says one more is left, so the next page is read', async () => {
+    const { snaps, pages } = await readAll(1001, undefined, true)
+    expect(pages).toBe(2)
+    expect(snaps[0]!.requests.map((q) => q.requestId)).toEqual(Array.from({ length: 1001 }, (_, i) => rid(i)))
+  })
+
+  it('2,000 requests: two full pages, and no empty third read', async () => {
+    const { snaps, pages } = await readAll(2000, undefined, true)
+    expect(pages).toBe(2)
+    expect(snaps[0]!.requests).toHaveLength(2000)
+  })
+
+  it('a smaller page size pages by the same rule', async () => {
+    const r = await readAll(6, 3, true)
+    expect(r.limits).toEqual([3, 3])
+    expect(r.snaps[0]!.requests).toHaveLength(6)
+  })
+
+  it('reads through queued_requests_page; a project without it (PGRST202) is read through queued_requests from then on', async () => {
+    expect((await readAll(3, undefined, true)).names).toEqual(['queued_requests_page'])
+    const timers = new TimerRegistry()
+    const s = server(1001)
+    const snaps: QueueSnapshot[] = []
+    const r = new Reconciler({ client: s.client, log: quiet, clock: { now: () => Date.now() }, timers, apply: (x) => snaps.push(x), onHealth: () => {} })
+    try {
+      r.enable()
+      r.request('startup')
+      await r.idle()
+      r.request('timer')
+      await r.idle()
+    } finally {
+      r.stop()
+      timers.closeAll()
+    }
+    // One refused call, then two pages per run through the older function; the second run never asks again.
+    expect(s.names).toEqual(['queued_requests_page', 'queued_requests', 'queued_requests', 'queued_requests', 'queued_requests'])
+    expect(snaps.map((x) => x.requests.length)).toEqual([1001, 1001])
+    expect(r.stats.failed).toBe(0)
+  })
+})
+
+describe('isLastPage', () => {
+  const full = (left: unknown) => Array.from({ length: 3 }, () => ({ id: 'x', rows_left: left }))
+  it('a page shorter than asked is the last, whatever it says', () => {
+    expect(isLastPage([], 3)).toBe(true)
+    expect(isLastPage([{ rows_left: 99 }], 3)).toBe(true)
+  })
+  it('a full page is the last only when its rows say no more are left', () => {
+    expect(isLastPage(full(3), 3)).toBe(true)
+    expect(isLastPage(full(4), 3)).toBe(false)
+  })
+  it('a full page without a usable rows_left (older project, or a value that is not a whole number) is not the last', () => {
+    for (const left of [undefined, null, '3', 2.5, Number.NaN, true]) expect(isLastPage(full(left), 3), String(left)).toBe(false)
+    expect(isLastPage([1, 2, 3], 3)).toBe(false)
+    expect(isLastPage([null, null, null], 3)).toBe(false)
   })
 })

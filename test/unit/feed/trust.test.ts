@@ -42,7 +42,7 @@ function setup(opts: { serverQueue?: string[]; onScreen?: string[] } = {}) {
   const onScreen = new Set(opts.onScreen ?? [])
   const client = {
     rpc: (name: string, a: Record<string, unknown>) => {
-      if (name === 'queued_requests') return answer({ data: (opts.serverQueue ?? []).map((id) => row(id)), error: null, status: 200 })
+      if (name === 'queued_requests_page') return answer({ data: (opts.serverQueue ?? []).map((id) => row(id)), error: null, status: 200 })
       return answer({ data: ((a.p_ids as string[]) ?? []).map((id) => row(id)), error: null, status: 200 })
     },
     from: () => ({ select: () => answer({ data: [], error: null, status: 200 }) }),
