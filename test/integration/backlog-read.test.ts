@@ -1,6 +1,8 @@
 // A backlog read end to end: the Reconciler (real supabase-js, signed in as a mechanic) against the real
 // queued_requests function. The page size it asks for is the most the function serves — checked here against the
 // function itself, since a page size above its clamp would make a full page look like the last one.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { startBackend, type Backend } from '../backend/index.js'
@@ -105,5 +107,20 @@ describe('backlog read', () => {
     expect(Object.keys((r.data as object[])[0]!).sort()).toEqual(
       ['concern', 'created_at', 'customer_name', 'id', 'intake_id', 'mechanic_id', 'queued_at', 'session_id', 'session_type', 'status', 'updated_at', 'vehicle_make', 'vehicle_model', 'vehicle_year'],
     )
+  })
+
+  it('a project without queued_requests_page: the queue is read through queued_requests, whole', async () => {
+    const root = join(import.meta.dirname, '../..')
+    const schema = readFileSync(join(root, 'supabase/migrations/20250601000000_bayalert_schema.sql'), 'utf8')
+    const before = /create or replace function public\.queued_requests\([\s\S]*?\$\$;/.exec(schema)![0]
+    await b.sql.query(`${before}; drop function public.queued_requests_page(timestamptz, uuid, integer)`)
+    try {
+      const { snapshot, pages } = await readBacklog()
+      // The refused call counts as a read; then a full page, and the rest.
+      expect(pages).toBe(3)
+      expect(new Set(snapshot.requests.map((q) => q.requestId))).toEqual(new Set(ids))
+    } finally {
+      await b.sql.query(readFileSync(join(root, 'supabase/migrations/20261206000000_bayalert_queue_read.sql'), 'utf8'))
+    }
   })
 })
