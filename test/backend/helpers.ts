@@ -1,4 +1,6 @@
 // Shared by the backend tests: real supabase-js clients against a started backend.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createClient, type SupabaseClient } from '@supabase/supabase-js'
 import ws from 'ws'
 import type { Backend, DemoUser } from './index.js'
@@ -33,3 +35,19 @@ export function decodeJwt(token: string): Record<string, unknown> {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/**
+ * Runs `fn` with the backend's database as a project that has not applied 20261206000000_bayalert_queue_read.sql
+ * (queued_requests with its own body, no queued_requests_page), then applies that migration again.
+ */
+export async function beforeQueueReadMigration(b: Backend, fn: () => Promise<void>): Promise<void> {
+  const dir = join(import.meta.dirname, '../../supabase/migrations')
+  const schema = readFileSync(join(dir, '20250601000000_bayalert_schema.sql'), 'utf8')
+  const before = /create or replace function public\.queued_requests\([\s\S]*?\$\$;/.exec(schema)![0]
+  await b.sql.query(`${before}; drop function public.queued_requests_page(timestamptz, uuid, integer)`)
+  try {
+    await fn()
+  } finally {
+    await b.sql.query(readFileSync(join(dir, '20261206000000_bayalert_queue_read.sql'), 'utf8'))
+  }
+}

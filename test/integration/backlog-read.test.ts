@@ -1,12 +1,10 @@
 // A backlog read end to end: the Reconciler (real supabase-js, signed in as a mechanic) against the real
 // queued_requests function. The page size it asks for is the most the function serves — checked here against the
 // function itself, since a page size above its clamp would make a full page look like the last one.
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { startBackend, type Backend } from '../backend/index.js'
-import { serviceClient, signedIn } from '../backend/helpers.js'
+import { beforeQueueReadMigration, serviceClient, signedIn } from '../backend/helpers.js'
 import { insertQueuedBulk } from '../backend/simulate.js'
 import { QUEUED_REQUESTS_MAX_PAGE, Reconciler } from '../../src/core/feed/reconcile.js'
 import { TimerRegistry } from '../../src/core/link/timers.js'
@@ -110,17 +108,11 @@ describe('backlog read', () => {
   })
 
   it('a project without queued_requests_page: the queue is read through queued_requests, whole', async () => {
-    const root = join(import.meta.dirname, '../..')
-    const schema = readFileSync(join(root, 'supabase/migrations/20250601000000_bayalert_schema.sql'), 'utf8')
-    const before = /create or replace function public\.queued_requests\([\s\S]*?\$\$;/.exec(schema)![0]
-    await b.sql.query(`${before}; drop function public.queued_requests_page(timestamptz, uuid, integer)`)
-    try {
+    await beforeQueueReadMigration(b, async () => {
       const { snapshot, pages } = await readBacklog()
       // The refused call counts as a read; then a full page, and the rest.
       expect(pages).toBe(3)
       expect(new Set(snapshot.requests.map((q) => q.requestId))).toEqual(new Set(ids))
-    } finally {
-      await b.sql.query(readFileSync(join(root, 'supabase/migrations/20261206000000_bayalert_queue_read.sql'), 'utf8'))
-    }
+    })
   })
 })

@@ -2,13 +2,14 @@
 // passes for a configured mechanic; each way it can go wrong fails the right check, with a cause a person can
 // read, a non-zero exit — and no password, key or token anywhere in what it prints.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
 import { DEMO_SERVICE_ROLE_KEY } from '../backend/index.js'
 import { backend, setFlag } from './helpers.js'
+import { beforeQueueReadMigration } from '../backend/helpers.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -244,19 +245,12 @@ describe('doctor --json: flags', () => {
 
 describe('doctor --json on a project without the queue-read migration', () => {
   it('rls: queued_requests is a warning that names the migration; the queue is still read, exit 0', async () => {
-    const migration = readFileSync(join(ROOT, 'supabase/migrations/20261206000000_bayalert_queue_read.sql'), 'utf8')
-    // The project as it was before that migration: queued_requests with its own body, no queued_requests_page.
-    const schema = readFileSync(join(ROOT, 'supabase/migrations/20250601000000_bayalert_schema.sql'), 'utf8')
-    const before = /create or replace function public\.queued_requests\([\s\S]*?\$\$;/.exec(schema)![0]
-    await b.sql.query(`${before}; drop function public.queued_requests_page(timestamptz, uuid, integer)`)
-    try {
+    await beforeQueueReadMigration(b, async () => {
       const r = await doctor(env())
       expect(r.code, r.stdout + r.stderr).toBe(0)
       expect(r.check('rls: queued_requests')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^readable; \d+ request\(s\) waiting now — through queued_requests: queued_requests_page is missing/) })
       expect(r.check('rls: queued_requests').detail).toContain('20261206000000_bayalert_queue_read.sql')
-    } finally {
-      await b.sql.query(migration)
-    }
+    })
     const after = await doctor(env())
     expect(after.check('rls: queued_requests')).toMatchObject({ status: 'ok' })
   })
