@@ -222,9 +222,13 @@ export class HeldJournal {
     return fd
   }
 
+  /** Logged at error when the problem is new (a full disk fails every append the same way: one line, not one per ring); listeners hear every failure, to count it. */
   private fail(problem: string, code: string | null): void {
+    const again = this.trouble === problem
     this.trouble = problem
-    this.o.log.error(`store: a ring could not be journaled (${problem}); if BayAlert is killed before the store can be written, it may ring again after the restart`, { path: this.path, code })
+    const msg = `store: a ring mark could not be journaled (${problem}); if BayAlert is killed before the store can be written, those requests may ring again after the restart`
+    if (again) this.o.log.debug(msg, { path: this.path, code })
+    else this.o.log.error(msg, { path: this.path, code })
     for (const l of [...this.listeners]) {
       try {
         l(problem)

@@ -128,7 +128,11 @@ describe('the journal file', () => {
     expect(() => j.noteRang(row('r1'))).not.toThrow()
     expect(j.problem).toMatch(/could not write .*ENOENT/)
     expect(told).toEqual([j.problem])
-    expect(log.errors().map((l) => l.msg)).toEqual([expect.stringMatching(/a ring could not be journaled \(could not write .*ENOENT/)])
+    expect(log.errors().map((l) => l.msg)).toEqual([expect.stringMatching(/a ring mark could not be journaled \(could not write .*ENOENT/)])
+    // The same failure again: told (counted) again, logged once at error.
+    j.noteRang(row('r2'))
+    expect(told).toHaveLength(2)
+    expect(log.errors()).toHaveLength(1)
     // Not remembered as written: the same mark is tried again, and lands once the directory exists.
     mkdirSync(join(dir, 'missing'))
     j.noteRang(row('r1'))
@@ -160,6 +164,7 @@ describe('the journal file', () => {
     expect(j.problem).toBeNull()
     j.noteRang(row('r3'))
     expect(j.problem).toMatch(new RegExp(`cap of ${cap} bytes`))
+    expect(log.errors().map((l) => l.msg)).toEqual([expect.stringMatching(/cap of/)])
     expect(statSync(j.path).size).toBe(cap)
     expect(j.read().entries.map((e) => e.requestId)).toEqual(['r1', 'r2'])
   })
