@@ -190,7 +190,9 @@ export class HeldJournal {
         return false
       }
       this.torn = true
-      writeSync(fd, line)
+      // A write may take part of the buffer (a disk filling up): the rest is written on, or the error it meets thrown.
+      const bytes = Buffer.from(line)
+      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off)
       fsyncSync(fd)
       this.torn = false
       this.bytes += size
