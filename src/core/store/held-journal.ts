@@ -2,7 +2,9 @@
 // holdInMemory), a process that is killed loses what the copy held — and the requests it had rung ring a
 // second time after the restart. This journal, a JSON-lines file next to the database, keeps the few facts
 // that prevent that: which request (and version) rang how often and when it repeats next, and which versions
-// left the queue. Each line is appended and fsynced before the ring it records is delivered. It is removed
+// left the queue. The marks of one transaction are staged and appended with one write and one fsync when it
+// commits (flush) — before the ring they record is delivered, and at ≈ 2 ms per fsync a 300-request summary
+// costs one fsync, not 300. It is removed
 // once the held state is written back; a journal found at open was left by a killed process and is applied
 // to the store before anything is decided (applyHeldJournal).
 //
@@ -79,6 +81,10 @@ export class HeldJournal {
   private bytes = 0
   /** The last line written per request: a mark that says nothing new (details arrived, a re-decided group) is not written again. */
   private readonly lastRang = new Map<string, string>()
+  /** Marks of the open transaction, written by flush(). */
+  private staged: HeldJournalEntry[] = []
+  /** The staged rang marks per request, as lastRang keeps them (without the time). */
+  private readonly stagedRang = new Map<string, string>()
   /** A write failed part way: the next line starts on a fresh line, so only the torn one is lost. */
   private torn = false
   private trouble: string | null = null
@@ -118,12 +124,31 @@ export class HeldJournal {
       firstSource: row.firstSource,
     }
     const same = JSON.stringify(mark)
-    if (this.lastRang.get(row.requestId) === same) return
-    if (this.append({ ...mark, at: this.o.clock.now() })) this.lastRang.set(row.requestId, same)
+    if ((this.stagedRang.get(row.requestId) ?? this.lastRang.get(row.requestId)) === same) return
+    this.staged.push({ ...mark, at: this.o.clock.now() })
+    this.stagedRang.set(row.requestId, same)
   }
 
   noteGone(t: Tombstone): void {
-    this.append({ t: 'gone', at: this.o.clock.now(), key: t.key, requestId: t.requestId, queuedAt: t.queuedAt, removedAt: t.removedAt, removedCommitTs: t.removedCommitTs, reason: t.reason })
+    this.staged.push({ t: 'gone', at: this.o.clock.now(), key: t.key, requestId: t.requestId, queuedAt: t.queuedAt, removedAt: t.removedAt, removedCommitTs: t.removedCommitTs, reason: t.reason })
+  }
+
+  /**
+   * Appends the staged marks with one write and one fsync (the store calls it when their transaction committed,
+   * before the rings). Never throws: a journal that cannot take them is logged and listeners are told; the marks
+   * are dropped then and a later mark of the same request is tried again.
+   */
+  flush(): void {
+    if (this.staged.length === 0) return
+    const written = this.append(this.staged.map((e) => `${JSON.stringify(e)}\n`).join(''))
+    if (written) for (const [id, mark] of this.stagedRang) this.lastRang.set(id, mark)
+    this.discard()
+  }
+
+  /** Drops the staged marks: their transaction rolled back, so they did not happen. */
+  discard(): void {
+    this.staged = []
+    this.stagedRang.clear()
   }
 
   /** Whether a journal file exists (left by a killed process, or being written). */
@@ -159,6 +184,7 @@ export class HeldJournal {
   remove(): void {
     this.closeFile()
     this.lastRang.clear()
+    this.discard()
     this.torn = false
     this.trouble = null
     rmSync(this.path, { force: true })
@@ -179,14 +205,14 @@ export class HeldJournal {
     this.fd = null
   }
 
-  /** Appends one line and fsyncs it. False (logged, listeners told) when the journal cannot take it; never throws. */
-  private append(entry: HeldJournalEntry): boolean {
-    const line = `${this.torn ? '\n' : ''}${JSON.stringify(entry)}\n`
+  /** Appends whole lines and fsyncs them. False (logged, listeners told) when the journal cannot take them; never throws. */
+  private append(lines: string): boolean {
+    const line = `${this.torn ? '\n' : ''}${lines}`
     try {
       const fd = this.open()
       const size = Buffer.byteLength(line)
       if (this.bytes + size > this.maxBytes) {
-        this.fail(`the journal reached its cap of ${this.maxBytes} bytes; further rings are not journaled until the store can be written`, null)
+        this.fail(`the journal reached its cap of ${this.maxBytes} bytes; rings are not journaled until the store can be written`, null)
         return false
       }
       this.torn = true

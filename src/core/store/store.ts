@@ -447,8 +447,16 @@ export class Store {
    */
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) return this.runInTx(fn) as T
-    // One wrapper built once: db.transaction(fn) per call costs more than the inserts it wraps.
-    return this.orHold(() => this.runInTx(fn) as T)
+    let result: T
+    try {
+      // One wrapper built once: db.transaction(fn) per call costs more than the inserts it wraps.
+      result = this.orHold(() => this.runInTx(fn) as T)
+    } catch (err) {
+      this.journal?.discard()
+      throw err
+    }
+    this.journal?.flush()
+    return result
   }
 
   /**
@@ -518,6 +526,9 @@ export class Store {
         }
       }
     }
+    // Before the callbacks: they ring what the journal marks.
+    if (committed) this.journal?.flush()
+    else this.journal?.discard()
     const group = this.group
     this.group = null
     for (const call of group?.calls ?? []) call.afterCommit(committed)
@@ -682,6 +693,17 @@ export class Store {
     return this.db.inTransaction ? statement() : this.orHold(statement)
   }
 
+  /**
+   * While held, a ring mark or tombstone goes to the journal too (after the write: the write itself may be what
+   * switched to the copy). Inside a transaction it is staged and written when that commits (transaction,
+   * commitGroup), so a burst costs one fsync; on its own it is written at once.
+   */
+  private noteHeld(note: (journal: HeldJournal) => void): void {
+    if (this.heldState === null || this.replaying || this.journal === null) return
+    note(this.journal)
+    if (!this.db.inTransaction) this.journal.flush()
+  }
+
   /** The journal's marks are in the file now. A journal that stays (cannot be deleted) is applied again at the next open: harmless, its marks are what the file says. */
   private removeJournal(): void {
     try {
@@ -749,8 +771,7 @@ export class Store {
       lastAlertAt: row.lastAlertAt,
       commitTs: row.commitTs,
     }))
-    // After the write: the write itself may be what switched to the copy.
-    if (this.heldState !== null && !this.replaying) this.journal?.noteRang(row)
+    this.noteHeld((j) => j.noteRang(row))
   }
 
   deleteQueueRow(requestId: string): boolean {
@@ -770,7 +791,7 @@ export class Store {
   // ---- tombstones ----------------------------------------------------------------------------------
   putTombstone(t: Tombstone): void {
     this.write(() => this.st.upsertTomb.run(t))
-    if (this.heldState !== null && !this.replaying) this.journal?.noteGone(t)
+    this.noteHeld((j) => j.noteGone(t))
   }
 
   tombstonesFor(requestId: string): Tombstone[] {

@@ -85,6 +85,7 @@ describe("doctor's data dir check", () => {
     const dir = temp()
     const journal = new HeldJournal({ path: heldJournalPath(join(dir, 'bayalert.db')), log: quiet, clock: { now: () => 1 } })
     journal.noteGone({ key: 'r@x', requestId: 'r', queuedAt: null, removedAt: 1, removedCommitTs: null, reason: 'accepted' })
+    journal.flush()
     journal.close()
     appendFileSync(journal.path, '{"t":"ran')
     const c = checkStore({ dataDir: dir }, 'demo')

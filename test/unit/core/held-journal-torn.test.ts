@@ -1,4 +1,4 @@
-// A disk that fills up in the middle of a journal line: the write takes part of the line and then fails with
+// How the journal writes: a transaction's marks in one write; a disk that fills up in the middle of a line: the write takes part of the line and then fails with
 // ENOSPC. The torn line is lost, but the next mark starts on a line of its own, so it — and every mark before —
 // still applies. The one seam replaced is fs.writeSync, to produce that short write and failure on demand
 // (a real full disk cannot be made to fail at a chosen byte in a test).
@@ -45,11 +45,14 @@ it('a line torn by a full disk costs only itself: the next mark starts on a fres
   const log = captureLog()
   const j = new HeldJournal({ path: join(dir, 'bayalert.db.held.jsonl'), log, clock: { now: () => 1 } })
   j.noteRang(row('r1'))
+  j.flush()
   disk.fullAfter = 20 // the next line gets 20 bytes in, then the disk is full
   j.noteRang(row('r2'))
+  j.flush()
   expect(j.problem).toMatch(/ENOSPC/)
   disk.fullAfter = null // space again
   j.noteRang(row('r3'))
+  j.flush()
   expect(j.problem).toBeNull()
   const text = readFileSync(j.path, 'utf8')
   expect(text.split('\n')).toHaveLength(4) // r1, the torn fragment, r3, and the final newline
@@ -62,8 +65,32 @@ it('a short write (part of the line taken, no error) is written on to the end of
   const j = new HeldJournal({ path: join(dir, 'bayalert.db.held.jsonl'), log: captureLog(), clock: { now: () => 1 } })
   disk.chunk = 7
   j.noteRang(row('r1'))
+  j.flush()
   j.noteRang(row('r2'))
+  j.flush()
   expect(disk.calls).toBeGreaterThan(2)
   expect(j.problem).toBeNull()
   expect(j.read()).toMatchObject({ entries: [{ requestId: 'r1' }, { requestId: 'r2' }], skipped: 0 })
+})
+
+it('the marks of one transaction are appended with one write', () => {
+  const j = new HeldJournal({ path: join(dir, 'bayalert.db.held.jsonl'), log: captureLog(), clock: { now: () => 1 } })
+  for (const id of ['r1', 'r2', 'r3']) j.noteRang(row(id))
+  expect(disk.calls).toBe(0)
+  j.flush()
+  expect(disk.calls).toBe(1)
+  expect(j.read().entries.map((e) => e.requestId)).toEqual(['r1', 'r2', 'r3'])
+  j.flush() // nothing staged: nothing written
+  expect(disk.calls).toBe(1)
+})
+
+it('discarded marks (their transaction rolled back) are not written, and the same mark later is', () => {
+  const j = new HeldJournal({ path: join(dir, 'bayalert.db.held.jsonl'), log: captureLog(), clock: { now: () => 1 } })
+  j.noteRang(row('r1'))
+  j.discard()
+  j.flush()
+  expect(j.exists()).toBe(false)
+  j.noteRang(row('r1'))
+  j.flush()
+  expect(j.read().entries.map((e) => e.requestId)).toEqual(['r1'])
 })

@@ -75,6 +75,8 @@ describe('the journal file', () => {
     j.noteRang(row('r2', { alertCount: 0 })) // never rang: not a mark
     j.noteRang(row('r3', { alertCount: 0, acknowledged: true })) // acknowledged before it rang: a mark
     j.noteGone({ key: 'r4@x', requestId: 'r4', queuedAt: null, removedAt: 5, removedCommitTs: null, reason: 'accepted' })
+    expect(j.exists()).toBe(false) // staged until its transaction commits
+    j.flush()
     expect(lines()).toHaveLength(4)
     if (process.platform !== 'win32') expect(statSync(heldJournalPath(dbPath)).mode & 0o777).toBe(0o600)
     const { entries, skipped } = journalAt().read()
@@ -92,17 +94,21 @@ describe('the journal file', () => {
   it('a file with wider permission bits (left by an older run) is made owner-only on the first append', () => {
     if (process.platform === 'win32') return // no mode bits on Windows: the data directory's ACL protects it
     writeFileSync(heldJournalPath(dbPath), '', { mode: 0o644 })
-    journalAt().noteRang(row('r1'))
+    const fresh = journalAt()
+    fresh.noteRang(row('r1'))
+    fresh.flush()
     expect(statSync(heldJournalPath(dbPath)).mode & 0o777).toBe(0o600)
   })
 
   it('remove deletes the file and forgets what was written, so the next outage journals the same mark again', () => {
     const j = journalAt()
     j.noteRang(row('r1'))
+    j.flush()
     j.remove()
     expect(existsSync(j.path)).toBe(false)
     expect(j.read()).toEqual({ entries: [], skipped: 0 })
     j.noteRang(row('r1'))
+    j.flush()
     expect(lines()).toHaveLength(1)
     j.remove()
     j.remove() // nothing there: no error
@@ -111,7 +117,9 @@ describe('the journal file', () => {
   it('a torn last line (killed mid-write) is skipped with a log line naming it; the lines before it apply', () => {
     const j = journalAt()
     j.noteRang(row('r1'))
+    j.flush()
     j.noteRang(row('r2'))
+    j.flush()
     j.close()
     appendFileSync(j.path, '{"t":"rang","at":1,"requestId":"r3","ke')
     const { entries, skipped } = journalAt().read()
@@ -125,17 +133,20 @@ describe('the journal file', () => {
     const j = journalAt(path)
     const told: string[] = []
     j.onProblem((p) => told.push(p))
-    expect(() => j.noteRang(row('r1'))).not.toThrow()
+    j.noteRang(row('r1'))
+    expect(() => j.flush()).not.toThrow()
     expect(j.problem).toMatch(/could not write .*ENOENT/)
     expect(told).toEqual([j.problem])
     expect(log.errors().map((l) => l.msg)).toEqual([expect.stringMatching(/a ring mark could not be journaled \(could not write .*ENOENT/)])
     // The same failure again: told (counted) again, logged once at error.
     j.noteRang(row('r2'))
+    j.flush()
     expect(told).toHaveLength(2)
     expect(log.errors()).toHaveLength(1)
     // Not remembered as written: the same mark is tried again, and lands once the directory exists.
     mkdirSync(join(dir, 'missing'))
     j.noteRang(row('r1'))
+    j.flush()
     expect(j.problem).toBeNull()
     expect(lines(path)).toHaveLength(1)
   })
@@ -148,10 +159,12 @@ describe('the journal file', () => {
     })
     const off = j.onProblem((p) => told.push(p))
     j.noteRang(row('r1'))
+    j.flush()
     expect(told).toHaveLength(1)
     expect(log.errors().some((l) => /held-journal listener threw/.test(l.msg))).toBe(true)
     off()
     j.noteRang(row('r2'))
+    j.flush()
     expect(told).toHaveLength(1)
   })
 
@@ -160,9 +173,12 @@ describe('the journal file', () => {
     const cap = Buffer.byteLength(one) * 2 // exactly two lines
     const j = journalAt(undefined, cap)
     j.noteRang(row('r1'))
+    j.flush()
     j.noteRang(row('r2'))
+    j.flush()
     expect(j.problem).toBeNull()
     j.noteRang(row('r3'))
+    j.flush()
     expect(j.problem).toMatch(new RegExp(`cap of ${cap} bytes`))
     expect(log.errors().map((l) => l.msg)).toEqual([expect.stringMatching(/cap of/)])
     expect(statSync(j.path).size).toBe(cap)
@@ -172,10 +188,12 @@ describe('the journal file', () => {
   it('the cap counts what an earlier run left in the file', () => {
     const j = journalAt()
     j.noteRang(row('r1'))
+    j.flush()
     j.close()
     const size = statSync(j.path).size
     const again = journalAt(undefined, size + 10)
     again.noteRang(row('r2'))
+    again.flush()
     expect(again.problem).toMatch(/cap/)
   })
 })
@@ -261,6 +279,43 @@ describe('the store and its journal', () => {
     expect(j.exists()).toBe(false)
   })
 
+  it("a transaction's marks are written when it commits; a transaction that throws journals nothing", () => {
+    const j = journalAt()
+    const s = openStore(j)
+    lockFile()
+    s.putQueueRow(row('r1')) // on its own: written at once
+    expect(j.read().entries.map((e) => e.requestId)).toEqual(['r1'])
+    s.transaction(() => {
+      s.putQueueRow(row('r2'))
+      s.putQueueRow(row('r3'))
+      expect(j.read().entries.map((e) => e.requestId)).toEqual(['r1'])
+    })
+    expect(j.read().entries.map((e) => e.requestId)).toEqual(['r1', 'r2', 'r3'])
+    expect(() =>
+      s.transaction(() => {
+        s.putQueueRow(row('r4'))
+        throw new Error('a bug in the caller')
+      }),
+    ).toThrow('a bug in the caller')
+    s.putQueueRow(row('r5'))
+    expect(j.read().entries.map((e) => e.requestId)).toEqual(['r1', 'r2', 'r3', 'r5'])
+  })
+
+  it("a group's marks are in the journal before its callbacks run (they ring), not before it commits", async () => {
+    const j = journalAt()
+    const s = openStore(j)
+    lockFile()
+    s.putQueueRow(row('r1'))
+    let seenByCallback: string[] = []
+    s.transactionInGroup(
+      () => s.putQueueRow(row('g1')),
+      () => (seenByCallback = j.read().entries.map((e) => e.requestId)),
+    )
+    expect(j.read().entries.map((e) => e.requestId)).toEqual(['r1'])
+    await Promise.resolve()
+    expect(seenByCallback).toEqual(['r1', 'g1'])
+  })
+
   it('a journal left by a killed process is applied at open and removed: what it rang counts as rung', () => {
     const s = openStore(journalAt())
     const other = lockFile()
@@ -297,6 +352,7 @@ describe('the store and its journal', () => {
   it('a torn last line at open: the rest applies and the journal is removed', () => {
     const j = journalAt()
     j.noteRang(row('r1'))
+    j.flush()
     j.close()
     appendFileSync(j.path, '{"t":"rang","at":1,"requestId":"r2"')
     const s = openStore(journalAt())
@@ -308,6 +364,7 @@ describe('the store and its journal', () => {
   it('a store opened without a journal (doctor beside the running app) leaves the journal alone', () => {
     const j = journalAt()
     j.noteRang(row('r1'))
+    j.flush()
     j.close()
     const s = openStore(undefined)
     expect(s.getQueueRow('r1')).toBeUndefined()
