@@ -3,10 +3,9 @@
 // second time after the restart. This journal, a JSON-lines file next to the database, keeps the few facts
 // that prevent that: which request (and version) rang how often and when it repeats next, and which versions
 // left the queue. The marks of one transaction are staged and appended with one write and one fsync when it
-// commits (flush) — before the ring they record is delivered, and at ≈ 2 ms per fsync a 300-request summary
-// costs one fsync, not 300. It is removed
-// once the held state is written back; a journal found at open was left by a killed process and is applied
-// to the store before anything is decided (applyHeldJournal).
+// commits (flush) — before the rings they record are delivered; a 300-request summary costs one fsync, not 300.
+// It is removed once the held state is written back; a journal found at open was left by a killed process and
+// is applied to the store before anything is decided (applyHeldJournal).
 //
 // A journal that cannot be written (the same full or read-only disk) never blocks a ring: the failure is
 // logged, told to the listener (counted and shown with the degraded reason) and the ring goes on.
@@ -95,18 +94,18 @@ export class HeldJournal {
     this.maxBytes = o.maxBytes ?? HELD_JOURNAL_MAX_BYTES
   }
 
-  /** Why the last append failed (unwritable, full), or null while appends succeed. */
+  /** Why the last flush failed (unwritable, full), or null while flushes succeed. */
   get problem(): string | null {
     return this.trouble
   }
 
-  /** Told every time an append fails, with why. */
+  /** Told every time a flush fails, with why. */
   onProblem(listener: (problem: string) => void): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }
 
-  /** Records that the row rang or was acknowledged; a row that never rang is not a mark (a restart rings it once, as owed). */
+  /** Stages that the row rang or was acknowledged; a row that never rang is not a mark (a restart rings it once, as owed). */
   noteRang(row: QueueRow): void {
     if (row.alertCount === 0 && !row.acknowledged) return
     const mark: Omit<RangMark, 'at'> = {
@@ -129,6 +128,7 @@ export class HeldJournal {
     this.stagedRang.set(row.requestId, same)
   }
 
+  /** Stages that a version left the queue. */
   noteGone(t: Tombstone): void {
     this.staged.push({ t: 'gone', at: this.o.clock.now(), key: t.key, requestId: t.requestId, queuedAt: t.queuedAt, removedAt: t.removedAt, removedCommitTs: t.removedCommitTs, reason: t.reason })
   }
