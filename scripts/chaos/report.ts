@@ -3,12 +3,6 @@ import { FAULT_CLASSES } from './plan.js'
 import type { ChaosResult } from './run.js'
 import { FAILURE_KINDS } from './verdict.js'
 
-/** Why a class may fail today for a reason outside the engine's link (printed beside it when it does). */
-const KNOWN_CAUSES: Partial<Record<(typeof FAULT_CLASSES)[number], string>> = {
-  storeLocked:
-    'a workstation killed while its store was locked loses what it held in memory (the rings it made meanwhile), so after the restart those requests ring once more — a second fault on top of the first; write-back covers everything short of that',
-}
-
 /** The four counts that must be zero, and exits. */
 export function failed(r: Pick<ChaosResult, 'lost' | 'rungTwice' | 'staleRemovals' | 'silentFailures' | 'exits'>): boolean {
   return FAILURE_KINDS.some((k) => r[k] > 0)
@@ -34,10 +28,6 @@ export function findings(r: ChaosResult, max = 5): string[] {
     const of = r.failures.filter((f) => f.kind === k)
     for (const f of of.slice(0, max)) out.push(`${k}: workstation ${f.workstation + 1}, request ${f.requestId} at +${(f.at / 1000).toFixed(1)} s (near ${f.faults.join(', ')}): ${f.why}`)
     if (of.length > max) out.push(`${k}: … and ${of.length - max} more`)
-  }
-  for (const [c, why] of Object.entries(KNOWN_CAUSES)) {
-    const x = r.byFault[c as keyof typeof KNOWN_CAUSES]
-    if (x && failed(x)) out.push(`${c}: failures here may be a known gap — ${why}`)
   }
   if (r.notInjected) out.push(`${r.notInjected} planned fault(s) could not be injected (see the log above)`)
   if (r.badLines) out.push(`${r.badLines} workstation stdout line(s) were not JSON`)

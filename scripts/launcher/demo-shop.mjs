@@ -14,8 +14,12 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { dirname, join, resolve, sep } from 'node:path'
 
-/** The app's store, its journal files and the headless session: everything the app keeps per data dir. */
-export const APP_DATA_FILES = ['bayalert.db', 'bayalert.db-wal', 'bayalert.db-shm', 'bayalert.db-journal', 'secrets.json']
+/**
+ * The app's store, its journal files, the held journal (ring marks kept while the store could not be written;
+ * applied to the store at the next start — a reset store must not inherit them) and the headless session:
+ * everything the app keeps per data dir.
+ */
+export const APP_DATA_FILES = ['bayalert.db', 'bayalert.db-wal', 'bayalert.db-shm', 'bayalert.db-journal', 'bayalert.db.held.jsonl', 'secrets.json']
 
 /** `.bayalert/demo` in the repository: the demo's data, apart from a real workstation's store. */
 export function defaultDemoDataDir(root) {

@@ -12,6 +12,7 @@ import { FEED_TOPIC, LinkSupervisor, SHOP_TOPIC } from '../core/link/supervisor.
 import { describeRestError, restCall, type RestResult } from '../core/link/rest.js'
 import { parseFlagRows } from '../core/feed/parse.js'
 import { Store } from '../core/store/store.js'
+import { HeldJournal, heldJournalPath } from '../core/store/held-journal.js'
 import { DEFAULT_FLAGS, type LinkState } from '../shared/types.js'
 import type { AlertSink, Logger } from '../core/ports.js'
 import { systemClock } from '../core/ports.js'
@@ -165,15 +166,32 @@ export function checkStore(s: Pick<ValidSettings, 'dataDir'>, source: DataDirSou
   try {
     // Not on a ring path: doctor may wait for a running app's short transactions like any reader would, and it
     // does not prune that app's store (its write lock would make the app hold its writes in memory meanwhile).
-    const store = Store.open({ path: join(s.dataDir, 'bayalert.db'), log: quiet, clock: systemClock, busyTimeoutMs: 2000, pruneOnOpen: false })
+    const path = join(s.dataDir, 'bayalert.db')
+    const store = Store.open({ path, log: quiet, clock: systemClock, busyTimeoutMs: 2000, pruneOnOpen: false })
     const n = store.listQueue().length
     // A file that opens but refuses writes (locked by another program, read-only) is the finding.
     const cannotWrite = store.probeWritable()
     store.close()
-    if (cannotWrite) return { name: 'data dir + store', status: 'fail', detail: `the store in ${which} opens but cannot be written: ${cannotWrite}`, ms: Date.now() - t0 }
-    return { name: 'data dir + store', status: 'ok', detail: `${which} writable; store opens (${n} request(s) in the local queue)`, ms: Date.now() - t0 }
+    const held = heldJournalText(path)
+    if (cannotWrite) return { name: 'data dir + store', status: 'fail', detail: `the store in ${which} opens but cannot be written: ${cannotWrite}${held}`, ms: Date.now() - t0 }
+    return { name: 'data dir + store', status: 'ok', detail: `${which} writable; store opens (${n} request(s) in the local queue)${held}`, ms: Date.now() - t0 }
   } catch (e) {
     return { name: 'data dir + store', status: 'fail', detail: `the store in ${which} does not open: ${(e as Error).message}`, ms: Date.now() - t0 }
+  }
+}
+
+/**
+ * The held journal beside the store, read only (the app applies and removes it): ring marks kept while the store
+ * could not be written, by a running app now or by one that was killed meanwhile. '' when there is none.
+ */
+function heldJournalText(dbPath: string): string {
+  const journal = new HeldJournal({ path: heldJournalPath(dbPath), log: quiet, clock: systemClock })
+  if (!journal.exists()) return ''
+  try {
+    const { entries, skipped } = journal.read()
+    return `; held journal ${journal.path}: ${entries.length} ring mark(s)${skipped ? ` and ${skipped} unreadable line(s)` : ''} kept while the store could not be written — the app writes them to the store once it can, or at its next start`
+  } catch (e) {
+    return `; held journal ${journal.path} cannot be read: ${(e as Error).message}`
   }
 }
 

@@ -8,6 +8,7 @@ import { systemClock } from '../ports.js'
 import { AlertPipeline, type PipelineOptions } from '../alerts/pipeline.js'
 import { HealthMonitor, type HealthOptions } from '../health/health.js'
 import { Store, type PruneLimits } from '../store/store.js'
+import { HeldJournal, heldJournalPath } from '../store/held-journal.js'
 import { RequestDesk, type DeskOptions } from './request-desk.js'
 import { systemTimers, type TimerHandle } from './timers.js'
 import { StoreOutage } from './store-outage.js'
@@ -48,7 +49,8 @@ export function openStateCore(opts: StateCoreOptions): StateCore {
   // Directories created here are owner-only like the database in them (an existing one is left as is:
   // it may be a data directory the host chose and manages).
   if (opts.dbPath !== ':memory:') mkdirSync(dirname(opts.dbPath), { recursive: true, mode: 0o700 })
-  const store = Store.open({ path: opts.dbPath, log: opts.log, clock, limits: opts.limits, nativeBinding: opts.nativeBinding, busyTimeoutMs: opts.busyTimeoutMs })
+  const journal = opts.dbPath === ':memory:' ? null : new HeldJournal({ path: heldJournalPath(opts.dbPath), log: opts.log, clock })
+  const store = Store.open({ path: opts.dbPath, log: opts.log, clock, limits: opts.limits, nativeBinding: opts.nativeBinding, busyTimeoutMs: opts.busyTimeoutMs, heldJournal: journal ?? undefined })
   const health = new HealthMonitor({ ...opts.health, log: opts.log, clock })
   if (store.movedAsideTo) health.count('store:rebuilt')
   // The desk owns the flags; the pipeline reads them at delivery time through this late binding.
@@ -80,7 +82,7 @@ export function openStateCore(opts: StateCoreOptions): StateCore {
   const offHealth = health.on((e) => {
     if (e.type === 'alert') void pipeline.deliver(e.alert)
   })
-  const outage = new StoreOutage({ store, health, log: opts.log, clock, timers, retry: opts.storeRetry })
+  const outage = new StoreOutage({ store, journal, health, log: opts.log, clock, timers, retry: opts.storeRetry })
   const pruneEvery = opts.pruneIntervalMs ?? 3600_000
   let pruneTimer: TimerHandle | null = null
   let closed = false

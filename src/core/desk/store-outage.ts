@@ -5,6 +5,7 @@ import type { Clock, Logger } from '../ports.js'
 import type { HealthMonitor } from '../health/health.js'
 import { RetryTimer, type BackoffPolicy } from '../link/backoff.js'
 import type { HeldInMemory, Store } from '../store/store.js'
+import type { HeldJournal } from '../store/held-journal.js'
 import type { TimerHandle, Timers } from './timers.js'
 
 /** Write-back retries: 1 s doubling to 30 s, ±30 %. A lock held by another program is usually short; a full disk is not. */
@@ -12,6 +13,8 @@ export const STORE_RETRY_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 30_000,
 
 export interface StoreOutageOptions {
   store: Store
+  /** The store's held journal (StoreOptions.heldJournal): a journal that cannot be written is counted and shown with the reason. */
+  journal?: HeldJournal | null
   health: HealthMonitor
   log: Logger
   clock: Clock
@@ -26,28 +29,37 @@ export function storeUnavailableText(reason: string): string {
   return `Local store unavailable: ${reason}`
 }
 
+/** The degraded reason: the store's, and that a crash now would ring again when the journal cannot be written. */
+function outageCondition(reason: string, journalProblem: string | null): string {
+  const text = storeUnavailableText(reason)
+  return journalProblem === null ? text : `${text}; rings not journaled (a crash now would ring them again): ${journalProblem}`
+}
+
 export class StoreOutage {
   private readonly retry: RetryTimer
   private readonly off: () => void
+  private readonly offJournal: () => void
   private endedAt: number | null = null
   private stopped = false
 
   constructor(private readonly o: StoreOutageOptions) {
     this.retry = new RetryTimer(timerHost(o.timers), o.retry ?? STORE_RETRY_BACKOFF, o.random)
     this.off = o.store.onAvailability((held) => (held ? this.began(held) : this.ended()))
+    this.offJournal = o.journal?.onProblem((problem) => this.journalFailed(problem)) ?? (() => undefined)
     if (o.store.held) this.began(o.store.held)
   }
 
   stop(): void {
     this.stopped = true
     this.off()
+    this.offJournal()
     this.retry.cancel()
   }
 
   private began(held: HeldInMemory): void {
     const text = storeUnavailableText(held.reason)
     this.o.health.count('store:unavailable')
-    this.o.health.setCondition('store', text)
+    this.o.health.setCondition('store', outageCondition(held.reason, this.o.journal?.problem ?? null))
     const sameIncident = this.endedAt !== null && this.o.clock.now() - this.endedAt < (this.o.sameIncidentMs ?? 15 * 60_000)
     if (sameIncident) this.o.log.warn('store: unavailable again soon after it came back (same incident, no new alert)', { reason: held.reason })
     else {
@@ -57,6 +69,12 @@ export class StoreOutage {
       })
     }
     this.scheduleRetry()
+  }
+
+  private journalFailed(problem: string): void {
+    this.o.health.count('store:journal-failed')
+    const held = this.o.store.held
+    if (held !== null) this.o.health.setCondition('store', outageCondition(held.reason, problem))
   }
 
   private ended(): void {

@@ -9,6 +9,7 @@ import type { AlertKind, Clock, Logger, SinkTier } from '../ports.js'
 import { systemClock } from '../ports.js'
 import { EXPECTED_COLUMNS, MIGRATIONS, SCHEMA_VERSION } from './schema.js'
 import { copyIn, isStoreUnavailable, unavailableReason, writeBack } from './held-state.js'
+import { applyHeldJournal, type HeldJournal } from './held-journal.js'
 
 type Db = Database.Database
 
@@ -119,6 +120,12 @@ export interface StoreOptions {
    * false: its prune would take the write lock, and a write of the app meeting it holds the app's writes in memory.
    */
   pruneOnOpen?: boolean
+  /**
+   * Where ring marks go while writes are held in memory, so a kill does not lose them (held-journal.ts); one
+   * left by a killed process is applied on open. The engine passes one; a reader (doctor) does not, so it
+   * neither applies nor removes the running app's journal.
+   */
+  heldJournal?: HeldJournal
 }
 
 /** Where the store's writes go while the file cannot take them, and since when. */
@@ -253,6 +260,9 @@ export class Store {
   /** The open group commit (transactionInGroup), or null. Its calls are kept to decide them again on the copy. */
   private group: { calls: { fn: () => unknown; afterCommit: (committed: boolean) => void }[] } | null = null
   private heldState: HeldInMemory | null = null
+  private readonly journal: HeldJournal | null
+  /** Applying a journal: its marks are already in the journal file. */
+  private replaying = false
   private readonly availability = new Set<(held: HeldInMemory | null) => void>()
 
   private constructor(db: Db, opts: StoreOptions, movedAsideTo: string | null) {
@@ -266,6 +276,7 @@ export class Store {
     this.limits = { ...DEFAULT_PRUNE_LIMITS, ...opts.limits }
     this.st = this.prepare()
     this.runInTx = db.transaction((fn: () => unknown) => fn())
+    this.journal = opts.path === ':memory:' ? null : (opts.heldJournal ?? null)
   }
 
   /**
@@ -303,6 +314,7 @@ export class Store {
       db = Store.openChecked(opts.path, opts.nativeBinding, opts.busyTimeoutMs)
     }
     const store = new Store(db, opts, movedAsideTo)
+    store.replayHeldJournal()
     if (opts.pruneOnOpen !== false) store.prune()
     return store
   }
@@ -435,8 +447,16 @@ export class Store {
    */
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) return this.runInTx(fn) as T
-    // One wrapper built once: db.transaction(fn) per call costs more than the inserts it wraps.
-    return this.orHold(() => this.runInTx(fn) as T)
+    let result: T
+    try {
+      // One wrapper built once: db.transaction(fn) per call costs more than the inserts it wraps.
+      result = this.orHold(() => this.runInTx(fn) as T)
+    } catch (err) {
+      this.journal?.discard()
+      throw err
+    }
+    this.journal?.flush()
+    return result
   }
 
   /**
@@ -506,12 +526,37 @@ export class Store {
         }
       }
     }
+    // Before the callbacks: they ring what the journal marks.
+    if (committed) this.journal?.flush()
+    else this.journal?.discard()
     const group = this.group
     this.group = null
     for (const call of group?.calls ?? []) call.afterCommit(committed)
   }
 
   // ---- holding writes in memory while the file is unavailable ---------------------------------------
+
+  /**
+   * A journal left by a process killed while holding (held-journal.ts) is applied before anything is decided, so
+   * what it rang counts as rung. Removed once in the file; if the file cannot take it now either, it is applied to
+   * the in-memory copy and kept until the write back. A journal that cannot be read or applied is logged and
+   * left where it is: losing it costs second rings, refusing to start would cost every ring.
+   */
+  private replayHeldJournal(): void {
+    const journal = this.journal
+    if (journal === null || !journal.exists()) return
+    try {
+      const { entries, skipped } = journal.read()
+      this.replaying = true
+      const applied = this.transaction(() => applyHeldJournal(entries, this))
+      this.log.warn('store: applied the held journal of a process that ended while the database file could not be written', { path: journal.path, ...applied, skipped })
+      if (this.heldState === null) journal.remove()
+    } catch (err) {
+      this.log.error('store: could not apply the held journal; requests it recorded may ring again', { path: journal.path, cause: String((err as Error)?.message ?? err) })
+    } finally {
+      this.replaying = false
+    }
+  }
 
   /** Where writes go while the file cannot take them, or null while they go to the file. */
   get held(): HeldInMemory | null {
@@ -604,6 +649,7 @@ export class Store {
       memory.close()
       this.heldState = null
       this.log.info('store: the database file takes writes again; wrote back what was held in memory', { rows, heldMs: this.clock.now() - held.since })
+      this.removeJournal()
       this.tellAvailability()
       return null
     } catch (err) {
@@ -645,6 +691,26 @@ export class Store {
   /** One write statement: on its own it may switch to the copy; inside a transaction, that transaction's caller decides. */
   private write<T>(statement: () => T): T {
     return this.db.inTransaction ? statement() : this.orHold(statement)
+  }
+
+  /**
+   * While held, a ring mark or tombstone goes to the journal too (after the write: the write itself may be what
+   * switched to the copy). Inside a transaction it is staged and written when that commits (transaction,
+   * commitGroup), so a burst costs one fsync; on its own it is written at once.
+   */
+  private noteHeld(note: (journal: HeldJournal) => void): void {
+    if (this.heldState === null || this.replaying || this.journal === null) return
+    note(this.journal)
+    if (!this.db.inTransaction) this.journal.flush()
+  }
+
+  /** The journal's marks are in the file now. A journal that stays (cannot be deleted) is applied again at the next open: harmless, its marks are what the file says. */
+  private removeJournal(): void {
+    try {
+      this.journal?.remove()
+    } catch (err) {
+      this.log.error('store: could not delete the held journal after the write back', { path: this.journal?.path, cause: String((err as Error)?.message ?? err) })
+    }
   }
 
   private useConnection(db: Db): void {
@@ -705,6 +771,7 @@ export class Store {
       lastAlertAt: row.lastAlertAt,
       commitTs: row.commitTs,
     }))
+    this.noteHeld((j) => j.noteRang(row))
   }
 
   deleteQueueRow(requestId: string): boolean {
@@ -724,6 +791,7 @@ export class Store {
   // ---- tombstones ----------------------------------------------------------------------------------
   putTombstone(t: Tombstone): void {
     this.write(() => this.st.upsertTomb.run(t))
+    this.noteHeld((j) => j.noteGone(t))
   }
 
   tombstonesFor(requestId: string): Tombstone[] {
@@ -862,11 +930,13 @@ export class Store {
     if (held !== null) {
       const failed = this.writeBackHeld()
       if (failed !== null) {
-        this.log.error(`store: closing with writes held in memory that the file still cannot take (${failed}); they are lost — requests decided since ${new Date(held.since).toISOString()} may ring again after the next start`, { path: this.path, reason: held.reason })
+        const kept = this.journal === null ? 'may ring again after the next start' : `are kept from ringing again by the held journal, applied at the next start`
+        this.log.error(`store: closing with writes held in memory that the file still cannot take (${failed}); they are lost — requests rung since ${new Date(held.since).toISOString()} ${kept}`, { path: this.path, reason: held.reason, journal: this.journal?.path })
         this.db.close()
       }
     }
     this.closed = true
+    this.journal?.close()
     this.fileDb.close()
   }
 }

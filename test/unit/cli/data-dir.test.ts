@@ -1,7 +1,7 @@
 // Which data directory headless and doctor use: --data-dir, then BAYALERT_DATA_DIR, then — with no shop
 // configured, the demo — the same .bayalert/demo npm start gives the app, else the headless default. So
 // `npm run doctor` in a second terminal checks the store the running demo uses, and says which one it is.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DEMO_DATA_DIR, defaultDataDir, parseArgs, resolveSettings } from '../../../src/cli/settings.js'
 import { checkStore } from '../../../src/cli/doctor.js'
 import { Store } from '../../../src/core/store/store.js'
+import { HeldJournal, heldJournalPath } from '../../../src/core/store/held-journal.js'
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} }
 import { demoDirs } from '../../../scripts/launcher/demo-shop.mjs'
@@ -78,6 +79,22 @@ describe("doctor's data dir check", () => {
     expect(checkStore({ dataDir: dir }, 'demo').status).toBe('ok')
     expect(app.recentEvents(5).map((e) => e.eventId)).toEqual(['old'])
     app.close()
+  })
+
+  it('names a held journal beside the store and its marks, and leaves it for the app to apply', () => {
+    const dir = temp()
+    const journal = new HeldJournal({ path: heldJournalPath(join(dir, 'bayalert.db')), log: quiet, clock: { now: () => 1 } })
+    journal.noteGone({ key: 'r@x', requestId: 'r', queuedAt: null, removedAt: 1, removedCommitTs: null, reason: 'accepted' })
+    journal.flush()
+    journal.close()
+    appendFileSync(journal.path, '{"t":"ran')
+    const c = checkStore({ dataDir: dir }, 'demo')
+    expect(c.status).toBe('ok')
+    expect(c.detail).toMatch(/; held journal .*bayalert\.db\.held\.jsonl: 1 ring mark\(s\) and 1 unreadable line\(s\) kept while the store could not be written/)
+    expect(journal.read().entries).toHaveLength(1)
+    // Without one, nothing is said about it.
+    rmSync(journal.path)
+    expect(checkStore({ dataDir: dir }, 'demo').detail).not.toContain('held journal')
   })
 
   it('fails with the directory, its source and the cause when the store cannot open', () => {

@@ -50,6 +50,8 @@ describe('resetDemo', () => {
     mkdirSync(join(dirs.shopDir, 'pgdata', 'base'), { recursive: true })
     writeFileSync(join(dirs.shopDir, 'pgdata', 'PG_VERSION'), '18')
     for (const f of APP_DATA_FILES) writeFileSync(join(dirs.dataDir, f), 'x')
+    // Left by a run killed while its store was locked: the next start would apply it to the fresh store.
+    writeFileSync(join(dirs.dataDir, 'bayalert.db.held.jsonl'), '{"t":"rang"}\n')
     writeFileSync(join(dirs.dataDir, 'bayalert.db.corrupt-2026'), 'kept')
     writeFileSync(join(dirs.dataDir, 'notes.txt'), 'not ours')
     return dirs

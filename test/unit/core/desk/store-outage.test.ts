@@ -1,10 +1,14 @@
 // The desk through a store outage on a real SQLite file (locked by another connection): requests ring at once
 // from the in-memory copy (dedup included), the engine is degraded with the reason, one health alert per
-// incident, write back retried with backoff, and after it a restart rings none of them again.
+// incident, write back retried with backoff, and after it a restart rings none of them again — nor after a
+// kill while still holding (the held journal).
+import { existsSync, mkdirSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { QueueSnapshot } from '../../../../src/core/facts.js'
-import { T0, harness, queued, removed, settle, type Harness } from '../helpers.js'
+import { openStateCore } from '../../../../src/core/desk/state-core.js'
+import { heldJournalPath } from '../../../../src/core/store/held-journal.js'
+import { T0, allTierSinks, harness, queued, removed, settle, type Harness } from '../helpers.js'
 
 let h: Harness
 let other: Database.Database | null = null
@@ -135,5 +139,63 @@ describe('a store locked while requests arrive', () => {
     await vi.advanceTimersByTimeAsync(60_000)
     expect(held.isOpen).toBe(false)
     expect(vi.getTimerCount()).toBe(0)
+  })
+})
+
+describe('killed while the store holds its writes in memory', () => {
+  /** A kill: the old core is neither closed nor written back, and its timers die with it. A new core opens the same file. */
+  function killAndStartAgain(): Harness['core'] {
+    vi.clearAllTimers()
+    h.sinks = allTierSinks()
+    h.core = openStateCore({ dbPath: h.dbPath, sinks: Object.values(h.sinks), log: h.log, busyTimeoutMs: 20 })
+    h.core.desk.start()
+    return h.core
+  }
+
+  it('after the restart what it rang does not ring again and repeats on schedule, a removal it heard still holds, and a request it never saw rings once', async () => {
+    h.core.desk.ingest(queued('before'))
+    await settle()
+    lock()
+    h.core.desk.ingest(queued('r1'))
+    h.core.desk.ingest(removed('before'))
+    await settle()
+    expect(requestAlerts().map((a) => a.requestId)).toEqual(['before', 'r1'])
+    const rang = h.core.store.getQueueRow('r1')!
+    expect(rang.nextRepeatAt).not.toBeNull()
+    expect(existsSync(heldJournalPath(h.dbPath))).toBe(true)
+
+    unlock()
+    const later = killAndStartAgain()
+    expect(later.store.held).toBeNull()
+    expect(existsSync(heldJournalPath(h.dbPath))).toBe(false)
+    later.desk.reconcile(snapshot(['r1', 'r3']))
+    await settle()
+    // Not a summary of both: only r3 rings.
+    const rung = h.alerts().filter((a) => a.kind !== 'health').flatMap((a) => (a.requestId ? [a.requestId] : (a.summaryOf ?? [])))
+    expect(rung).toEqual(['r3'])
+    expect(later.store.getQueueRow('r1')).toMatchObject({ alertCount: 1, nextRepeatAt: rang.nextRepeatAt })
+    // The removal heard while held: a late duplicate of that version does not ring.
+    expect(later.desk.ingest(queued('before')).outcome).toBe('stale')
+    // r1 repeats when it was due before the kill (with r3, which rang at about the same time).
+    await vi.advanceTimersByTimeAsync(rang.nextRepeatAt! - Date.now() - 1)
+    expect(h.alerts().filter((a) => a.kind === 'repeat')).toEqual([])
+    await vi.advanceTimersByTimeAsync(1)
+    const repeats = h.alerts().filter((a) => a.kind === 'repeat')
+    expect(repeats.flatMap((a) => (a.requestId ? [a.requestId] : (a.summaryOf ?? []))).sort()).toEqual(['r1', 'r3'])
+  })
+
+  it('a journal that cannot be written is counted and named in the degraded reason; ringing goes on', async () => {
+    mkdirSync(heldJournalPath(h.dbPath)) // a directory where the file should be: every append fails
+    lock()
+    expect(h.core.desk.ingest(queued('r1')).outcome).toBe('alerted')
+    await settle()
+    expect(requestAlerts().map((a) => a.requestId)).toEqual(['r1'])
+    expect(h.core.health.degradedReason()).toMatch(/^Local store unavailable: database is locked; rings not journaled \(a crash now would ring them again\): could not write .*EISDIR/)
+    expect(h.core.health.summary().counters['store:journal-failed']).toBe(1)
+    expect(healthAlerts()).toHaveLength(1)
+    unlock()
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(h.core.store.held).toBeNull()
+    expect(h.core.health.degradedReason()).toBeNull()
   })
 })
