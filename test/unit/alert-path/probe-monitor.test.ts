@@ -70,7 +70,7 @@ describe('detectors per platform', () => {
     expect(names('linux', true)).toContain('linux: tray host')
   })
   it('Windows and macOS have their own; an unknown platform has none', () => {
-    expect(names('win32', true)).toEqual(['windows: notification state', 'windows: notifications switched on'])
+    expect(names('win32', true)).toEqual(['windows: notification state', 'windows: notifications switched on', 'windows: audio output'])
     expect(names('darwin', true)).toEqual(['macos: Focus / Do Not Disturb', 'macos: audio output'])
     expect(names('aix', true)).toEqual([])
   })
