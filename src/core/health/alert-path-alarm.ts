@@ -82,7 +82,8 @@ export function alertPathAlertText(problems: readonly Finding[], why: 'new' | 'c
   const lost = [...hit].map((c) => CHANNEL_WORDS[c])
   const title = `${why === 'test' ? 'Test alert' : 'BayAlert'}: ${inWords(lost)} may not reach you`
   const still = `Still working: ${[...working, 'the queue window'].join(', ')}.`
-  return { title, body: [...problems.map((p) => p.reason), still].join('\n') }
+  // One line: the terminal writes an alert as one line, and notifications wrap it themselves.
+  return { title, body: [...problems.map((p) => p.reason), still].join(' ') }
 }
 
 /** "a", "a and b", "a, b and c". */

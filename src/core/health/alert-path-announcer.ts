@@ -24,9 +24,24 @@ export interface AlertPathAnnouncerOptions {
   log: Logger
 }
 
+/**
+ * What has been said belongs to the self-test, not to one engine: the Electron host makes a new engine when the
+ * shop or the alert preferences change, with the same scheduler, and the new one must not say the same problems
+ * again (nor miss withdrawing them).
+ */
+const alarms = new WeakMap<AlertPathSource, AlertPathAlarm>()
+
+function alarmOf(source: AlertPathSource): AlertPathAlarm {
+  const known = alarms.get(source)
+  if (known) return known
+  const alarm = new AlertPathAlarm()
+  alarms.set(source, alarm)
+  return alarm
+}
+
 /** Subscribes to the verdicts (the current one first, if any) and returns the unsubscribe. */
 export function announceAlertPath(o: AlertPathAnnouncerOptions): () => void {
-  const alarm = new AlertPathAlarm()
+  const alarm = alarmOf(o.source)
   const apply = (v: AlertPathVerdict) => {
     const d = alarm.decide(v)
     if (d.kind === 'raise') {

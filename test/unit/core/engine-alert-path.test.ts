@@ -122,27 +122,49 @@ describe('the self-test’s findings as a health alert, through the engine', () 
     expect(said[1]!.body).toContain('No sound output device: alert sounds cannot play')
   })
 
-  it('a verdict cached before the engine started is said at start; the engine’s stop unsubscribes it', async () => {
+  it('a new engine on the same self-test (Electron after a settings change) does not say it again, and withdraws it when OK', async () => {
     answers['pactl get-sink-mute'] = MUTED
     await monitor.run('start')
     await settle()
+    expect(healthAlerts(sound)).toHaveLength(1)
+    await engine.stop()
+    const dir2 = mkdtempSync(join(tmpdir(), 'bayalert-alertpath-'))
+    const next = createEngine(
+      { supabaseUrl: 'http://127.0.0.1:9', anonKey: 'anon', dataDir: dir2, workstationId: 'ws-test', appVersion: '0.0.0' },
+      { secrets: new MemorySecretStore(), sinks: [sound, inApp], log: captureLog(), alertPath: monitor },
+    )
+    try {
+      await next.start()
+      await monitor.run('hourly')
+      await settle()
+      expect(healthAlerts(sound)).toHaveLength(1)
+      answers['pactl get-sink-mute'] = NOT_MUTED
+      await monitor.run('hourly')
+      await settle()
+      // Once: the stopped engine no longer listens.
+      expect(sound.withdrawn).toEqual([ALERT_PATH_ALERT_KEY])
+    } finally {
+      await next.stop()
+      rmSync(dir2, { recursive: true, force: true })
+    }
+  })
+
+  it('a verdict the self-test had before the engine started is said at start', async () => {
+    answers['pactl get-sink-mute'] = MUTED
+    const early = new AlertPathMonitor({ probe: createAlertPathProbe({ detectors: platformDetectors({ platform: 'linux', tray: false, appId: 'x' }), os: fakeOs({ 'pactl get-sink-mute': MUTED }) }), log, timers: { every: () => () => {} } })
+    await early.run('start')
     const other = sink('sound', 'sound')
     const dir2 = mkdtempSync(join(tmpdir(), 'bayalert-alertpath-'))
     const second = createEngine(
       { supabaseUrl: 'http://127.0.0.1:9', anonKey: 'anon', dataDir: dir2, workstationId: 'ws-2', appVersion: '0.0.0' },
-      { secrets: new MemorySecretStore(), sinks: [other], log: captureLog(), alertPath: monitor },
+      { secrets: new MemorySecretStore(), sinks: [other], log: captureLog(), alertPath: early },
     )
     try {
       await second.start()
       await settle()
-      expect(healthAlerts(other)).toHaveLength(1)
-      await second.stop()
-      answers['pactl get-sink-mute'] = NOT_MUTED
-      await monitor.run('hourly')
-      await settle()
-      expect(other.withdrawn).toEqual([])
-      expect(sound.withdrawn).toEqual([ALERT_PATH_ALERT_KEY])
+      expect(healthAlerts(other).map((a) => a.title)).toEqual(['BayAlert: alert sounds may not reach you'])
     } finally {
+      early.stop()
       await second.stop()
       rmSync(dir2, { recursive: true, force: true })
     }

@@ -100,17 +100,17 @@ describe('alertPathAlertText', () => {
   it('names each problem with what to do, then what still works; pop-ups hidden → sound still plays', () => {
     expect(alertPathAlertText([DND], 'new')).toEqual({
       title: 'BayAlert: pop-up notifications may not reach you',
-      body: `${DND.reason}\nStill working: alert sounds, the queue window.`,
+      body: `${DND.reason} Still working: alert sounds, the queue window.`,
     })
   })
   it('sound lost → pop-ups still show; both lost → only the queue window; the tray named when it is missing', () => {
     expect(alertPathAlertText([MUTED, NO_OUTPUT], 'changed')).toEqual({
       title: 'BayAlert: alert sounds may not reach you',
-      body: `${MUTED.reason}\n${NO_OUTPUT.reason}\nStill working: pop-up notifications, the queue window.`,
+      body: `${MUTED.reason} ${NO_OUTPUT.reason} Still working: pop-up notifications, the queue window.`,
     })
     expect(alertPathAlertText([DND, MUTED, NO_TRAY], 'new')).toEqual({
       title: 'BayAlert: pop-up notifications, alert sounds and the tray icon may not reach you',
-      body: `${DND.reason}\n${MUTED.reason}\n${NO_TRAY.reason}\nStill working: the queue window.`,
+      body: `${DND.reason} ${MUTED.reason} ${NO_TRAY.reason} Still working: the queue window.`,
     })
   })
   it('a Test alert says the same problems under its own title', () => {
@@ -152,6 +152,21 @@ describe('announceAlertPath (the decisions applied)', () => {
     expect(p.health.count).toHaveBeenCalledWith('health:alert-path-cleared')
     off()
     expect(src.listeners.size).toBe(0)
+  })
+
+  it('what was said belongs to the source: a second announcer on it (a new engine) stays quiet on the same problem; another source has its own', () => {
+    const src = source(v([DND], { trigger: 'start' }))
+    const p = parts()
+    announceAlertPath({ source: src, ...p })()
+    const q = parts()
+    announceAlertPath({ source: src, ...q })
+    expect(q.health.announce).not.toHaveBeenCalled()
+    src.emit(v([]))
+    expect(q.withdraw).toHaveBeenCalledWith(ALERT_PATH_ALERT_KEY)
+    expect(p.withdraw).not.toHaveBeenCalled()
+    const r = parts()
+    announceAlertPath({ source: source(v([DND], { trigger: 'start' })), ...r })
+    expect(r.health.announce).toHaveBeenCalledTimes(1)
   })
 
   it('no verdict yet: nothing until the first run', () => {
