@@ -94,6 +94,13 @@ describe('AlertPathAlarm.decide', () => {
     alarm.decide(v([MUTED], { unknown: silent('b') }))
     expect(alarm.decide(v([], { unknown: silent('b') }))).toEqual({ kind: 'clear' })
   })
+
+  it('one newly silent detector among long-silent ones is enough to hold', () => {
+    const alarm = new AlertPathAlarm()
+    alarm.decide(v([MUTED], { unknown: silent('old') }))
+    expect(alarm.decide(v([], { unknown: silent('old', 'new') }))).toEqual({ kind: 'none' })
+    expect(alarm.standing).toEqual([MUTED])
+  })
 })
 
 describe('alertPathAlertText', () => {
