@@ -86,7 +86,7 @@ export function alertPathAlertText(problems: readonly Finding[], why: 'new' | 'c
   return { title, body: [...problems.map((p) => p.reason), still].join(' ') }
 }
 
-/** "a", "a and b", "a, b and c". */
+/** "a", "a and b", "a, b and c" (never empty: a health alert has at least one problem). */
 function inWords(list: readonly string[]): string {
-  return list.length < 2 ? (list[0] ?? '') : `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`
+  return list.length === 1 ? list[0]! : `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`
 }

@@ -18,6 +18,7 @@ function windowsOs(answer: CommandResult): OsQuery & { seen: { command: string; 
 describe('Windows: audio output (Core Audio through PowerShell)', () => {
   it.each<[string, CommandResult, string[], string | undefined]>([
     ['on, at 42 %', ok('BAYALERT-AUDIO muted=0 volume=0.420\r\n'), [], undefined],
+    ['blank lines around the answer', ok('\r\n\r\n  BAYALERT-AUDIO muted=1 volume=0.420  \r\n\r\n'), ['audio-muted'], undefined],
     ['full volume', ok('BAYALERT-AUDIO muted=0 volume=1.000\r\n'), [], undefined],
     ['the quietest audible step', ok('BAYALERT-AUDIO muted=0 volume=0.010'), [], undefined],
     ['muted', ok('BAYALERT-AUDIO muted=1 volume=0.420\r\n'), ['audio-muted'], undefined],
@@ -39,9 +40,9 @@ describe('Windows: audio output (Core Audio through PowerShell)', () => {
     const muted = await windowsAudioDetector.detect(windowsOs(ok('BAYALERT-AUDIO muted=1 volume=0.000')))
     expect(muted.findings).toEqual([{ id: 'audio-muted', affects: 'sound', reason: expect.stringMatching(/^The Windows sound output is muted: .*speaker icon/) }])
     const zero = await windowsAudioDetector.detect(windowsOs(ok('BAYALERT-AUDIO muted=0 volume=0.000')))
-    expect(zero.findings[0]!.reason).toMatch(/^The Windows sound output is at zero volume: .*turn it up/)
+    expect(zero.findings).toEqual([{ id: 'audio-muted', affects: 'sound', reason: expect.stringMatching(/^The Windows sound output is at zero volume: .*turn it up/) }])
     const none = await windowsAudioDetector.detect(windowsOs(ok('BAYALERT-AUDIO no-device')))
-    expect(none.findings[0]!.reason).toMatch(/^Windows has no sound output device: alert sounds cannot play/)
+    expect(none.findings).toEqual([{ id: 'no-audio-output', affects: 'sound', reason: expect.stringMatching(/^Windows has no sound output device: alert sounds cannot play/) }])
   })
 
   it.each([
@@ -56,6 +57,8 @@ describe('Windows: audio output (Core Audio through PowerShell)', () => {
     ['negative volume', 'BAYALERT-AUDIO muted=0 volume=-0.100'],
     ['lower-case HRESULT', 'BAYALERT-AUDIO error GetMute 0x8007000e'],
     ['another marker', 'BAYALERT-AUDI0 no-device'],
+    ['words before the marker', 'echo BAYALERT-AUDIO no-device'],
+    ['two answers on Unix line ends', 'BAYALERT-AUDIO no-device\nBAYALERT-AUDIO no-device'],
     ['trailing words', 'BAYALERT-AUDIO no-device please'],
   ])('garbage is "could not tell", never a finding: %s', (_name, stdout) => {
     const r = parseCoreAudio(stdout)

@@ -110,10 +110,12 @@ const NO_OUTPUT: Finding = {
 
 const LINE = /^BAYALERT-AUDIO (?:muted=([01]) volume=(0\.\d{3}|1\.000)|(no-device)|error (\w+) (0x[0-9A-F]{8}))$/
 
-/** The probe's output → findings, or "could not tell" for anything but exactly one well-formed line. */
+/**
+ * The probe's output → findings, or "could not tell" for anything but exactly one well-formed line (LINE has no
+ * multiline flag: a second line of any kind fails the match).
+ */
 export function parseCoreAudio(stdout: string): DetectorResult {
-  const lines = stdout.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '')
-  const m = lines.length === 1 ? LINE.exec(lines[0]!) : null
+  const m = LINE.exec(stdout.trim())
   if (!m) return { findings: [], unknown: `unreadable Core Audio answer (${firstLine(stdout, 60) || 'nothing'})` }
   if (m[3]) return { findings: [NO_OUTPUT] }
   if (m[4]) return { findings: [], unknown: `Core Audio ${m[4]} returned HRESULT ${m[5]}` }
@@ -125,10 +127,9 @@ export const windowsAudioDetector: Detector = {
   name: 'windows: audio output',
   async detect(os) {
     const r = await os.run('powershell.exe', CORE_AUDIO_ARGS, { timeoutMs: CORE_AUDIO_TIMEOUT_MS })
-    const not = notAnswered('PowerShell', r)
-    if (not) return { findings: [], unknown: not }
+    if (r.kind === 'ok') return parseCoreAudio(r.stdout)
     if (r.kind === 'failed') return { findings: [], unknown: `PowerShell failed (${firstLine(r.stderr) || `exit ${r.code}`})` }
-    if (r.kind !== 'ok') return { findings: [], unknown: 'PowerShell gave no answer' }
-    return parseCoreAudio(r.stdout)
+    // Missing, timed out or could not start; notAnswered names which (its null is for the two kinds above).
+    return { findings: [], unknown: notAnswered('PowerShell', r) ?? 'PowerShell gave no answer' }
   },
 }

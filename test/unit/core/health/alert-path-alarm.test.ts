@@ -34,6 +34,9 @@ describe('AlertPathAlarm.decide', () => {
     expect(alarm.decide(v([DND, MUTED]))).toEqual({ kind: 'raise', problems: [DND, MUTED], why: 'changed' })
     expect(alarm.decide(v([MUTED]))).toEqual({ kind: 'raise', problems: [MUTED], why: 'changed' })
     expect(alarm.decide(v([NO_OUTPUT]))).toEqual({ kind: 'raise', problems: [NO_OUTPUT], why: 'changed' })
+    // As many problems as before, one of them another: changed too.
+    alarm.decide(v([DND, MUTED]))
+    expect(alarm.decide(v([DND, NO_OUTPUT]))).toEqual({ kind: 'raise', problems: [DND, NO_OUTPUT], why: 'changed' })
   })
 
   it('the same problems in another order, or one reported twice, are the same set', () => {
