@@ -21,6 +21,7 @@ export default {
     'src/core/outbox/*.ts',
     'src/core/history/*.ts',
     'src/core/alert-path/**/*.ts',
+    'src/core/health/alert-path-alarm.ts',
     '!src/core/alert-path/command-runner.ts',
     '!src/core/alert-path/os-query.ts',
     'src/core/link/join-window.ts',

@@ -114,15 +114,16 @@ export async function main(argv: string[]): Promise<number> {
   if (joinBudget.problem) log.warn(joinBudget.problem)
   const escalation = escalationFromEnv(process.env)
   for (const p of escalation.problems) log.warn(p)
-  const engine = createEngine(
-    { supabaseUrl: settings.supabaseUrl, anonKey: settings.anonKey, dataDir: settings.dataDir, workstationId: workstationId(), appVersion: appVersion(), joinBudgetPerSec: joinBudget.budget, urgency: DEFAULT_URGENCY, ...escalation.config },
-    { secrets, sinks, log },
-  )
-  const detach = attachOutput(engine, out)
   // The alert-path self-test (Do Not Disturb, no notification daemon, muted output): at start, after the
-  // machine slept and hourly, in the background; its verdict is a line of its own ('alert-path') when it changes.
+  // machine slept and hourly, in the background; its verdict is a line of its own ('alert-path') when it changes,
+  // and the engine raises a health alert when it finds something swallowing alerts.
   const alertPath = new AlertPathMonitor({ probe: headlessAlertPath().probe, log })
   alertPath.onChange((v) => out.alertPath(v))
+  const engine = createEngine(
+    { supabaseUrl: settings.supabaseUrl, anonKey: settings.anonKey, dataDir: settings.dataDir, workstationId: workstationId(), appVersion: appVersion(), joinBudgetPerSec: joinBudget.budget, urgency: DEFAULT_URGENCY, ...escalation.config },
+    { secrets, sinks, log, alertPath },
+  )
+  const detach = attachOutput(engine, out)
   const stopWakeWatch = watchForWake({ onWake: () => alertPath.onResume() })
 
   let ui: UiServer | null = null

@@ -2,6 +2,7 @@
 // Implemented by src/core/engine.ts. Hosts code against this interface only.
 import type { AcceptResult, EngineSnapshot, HealthSummary, HistoryEntry, LinkState, PauseRequest } from '../shared/types.js'
 import type { Alert, AlertSink, Clock, Logger, RetractEvent, SecretStore } from './ports.js'
+import type { AlertPathSource } from './health/alert-path-announcer.js'
 
 export interface EngineEvents {
   snapshot: EngineSnapshot
@@ -83,4 +84,9 @@ export interface EnginePorts {
   sinks: AlertSink[]
   log: Logger
   clock?: Clock
+  /**
+   * The host's alert-path self-test (AlertPathMonitor): a verdict that finds something swallowing alerts raises
+   * one health alert, withdrawn when it is OK again (src/core/health/alert-path-alarm.ts). Unset: no such alert.
+   */
+  alertPath?: AlertPathSource
 }

@@ -28,6 +28,7 @@ import { DEFAULT_ESCALATION } from './desk/escalation.js'
 import { systemTimers } from './desk/timers.js'
 import { WatchKeeper } from './workstation-watch.js'
 import { OutageAlarm } from './health/outage-alarm.js'
+import { announceAlertPath } from './health/alert-path-announcer.js'
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export interface EngineTuning {
@@ -186,6 +187,7 @@ export class Engine implements EngineHandle {
         }
       }),
     )
+    if (ports.alertPath) this.offs.push(announceAlertPath({ source: ports.alertPath, health, withdraw: (key) => core.pipeline.withdraw(key), log }))
     this.openHistory()
     desk.start()
 

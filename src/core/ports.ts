@@ -70,6 +70,11 @@ export interface AlertSink {
   retract?(requestId: string): void | Promise<void>
   /** Queue length changed: badge counts, tray icons. */
   queueChanged?(count: number): void | Promise<void>
+  /**
+   * The condition of the health alert with this key is over (e.g. the alert path is OK again): take down what
+   * this sink still shows for it. Sinks that show nothing lasting leave it out.
+   */
+  withdraw?(key: string): void | Promise<void>
 }
 
 export interface Clock {

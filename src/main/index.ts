@@ -179,7 +179,7 @@ async function main(): Promise<void> {
 
   // EngineConfig is fixed per engine, so the host re-creates it on settings changes with the same ports.
   const engineLog = appLog.logger('engine')
-  const host = new EngineHost((config) => createEngine(config, { secrets, sinks, log: engineLog }), log)
+  const host = new EngineHost((config) => createEngine(config, { secrets, sinks, log: engineLog, alertPath: alertPath.monitor }), log)
   const hostFaults = new HostFaults({ sinks: () => sinks, flags: () => host.snapshot().flags, log, onChange: (f) => host.setHostFault(f) })
   surfaceFault = (reason) => hostFaults.report(reason)
   if (earlyFault) surfaceFault(earlyFault)

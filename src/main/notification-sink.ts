@@ -51,7 +51,7 @@ export class NotificationSink implements AlertSink {
   readonly name = 'notification'
   readonly tier = 'notification' as const
   /** Slot → live notification. One per request: a repeat replaces the previous toast. */
-  readonly active = new Map<string, { n: Notification; covers: Set<string> }>()
+  readonly active = new Map<string, { n: Notification; covers: Set<string>; key?: string }>()
   /** Notifications the OS reported as failed since start. */
   failures = 0
 
@@ -92,7 +92,7 @@ export class NotificationSink implements AlertSink {
     const platform = platformActions(this.opts.platform)
     const n = new Notification(actions ? platform.options(alert, base) : base)
     const covers = new Set(alert.kind === 'summary' ? (alert.summaryOf ?? []) : alert.requestId ? [alert.requestId] : [])
-    this.active.set(slot, { n, covers })
+    this.active.set(slot, { n, covers, ...(alert.key ? { key: alert.key } : {}) })
     if (actions) platform.wire(n, alert, actions)
     else n.on('click', () => this.opts.showQueue())
     n.on('close', () => {
@@ -114,6 +114,11 @@ export class NotificationSink implements AlertSink {
       summary.covers.delete(requestId)
       if (summary.covers.size === 0) this.close('summary')
     }
+  }
+
+  /** A health alert's condition is over: close its notification, unless a later health alert has replaced it. */
+  withdraw(key: string): void {
+    if (this.active.get('health')?.key === key) this.close('health')
   }
 
   private close(slot: string): void {

@@ -1,8 +1,9 @@
 // The headless CLI as a child process: SIGKILL mid-stream of requests, restart on the same data dir —
 // nothing lost, nothing rung twice. Also: clean SIGTERM, one clear message + exit code per bad config, one
-// run per data directory, and the printed queue UI / wallboard URLs (locked without their secret).
+// run per data directory, the printed queue UI / wallboard URLs (locked without their secret), and the alert-path
+// self-test's health alert with the OS answers scripted on PATH.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -145,8 +146,8 @@ describe('headless', () => {
       expect(new Set(first).size).toBe(first.length)
       expect(new Set(after).size).toBe(after.length)
       expect(second.lines.some((l) => l.type === 'state' && l.state === 'signed-out' && /Sign-in failed/.test(String(l.reason)))).toBe(false)
-      // Each alert line carries the documented fields.
-      const al = second.lines.find((l) => l.type === 'alert')!
+      // Each request's alert line carries the documented fields (a health alert, e.g. the alert path's, has no source).
+      const al = second.lines.find((l) => l.type === 'alert' && l.kind !== 'health')!
       expect(al).toMatchObject({ ts: expect.any(String), source: expect.any(String), detail: expect.stringMatching(/full|basic/) })
       expect('latencyMs' in al).toBe(true)
     } finally {
@@ -317,6 +318,29 @@ describe('headless', () => {
       c.proc.kill('SIGTERM')
       await c.exit
       rmSync(env.BAYALERT_DATA_DIR, { recursive: true, force: true })
+    }
+  })
+
+  it('--json: muted sound found by the self-test is said once as a health alert, beside its alert-path line', async () => {
+    // The OS mocked at the command level: PATH holds only a pactl that answers "muted"; every other check's
+    // program is missing, which is "could not tell", never a finding.
+    const bin = mkdtempSync(join(tmpdir(), 'bayalert-bin-'))
+    writeFileSync(join(bin, 'pactl'), '#!/bin/sh\necho "Mute: yes"\n', { mode: 0o755 })
+    const env = { ...mechanicEnv(1, mkdtempSync(join(tmpdir(), 'bayalert-ap-'))), PATH: bin }
+    const c = headless(env)
+    try {
+      const verdict = await c.waitLine((l) => l.type === 'alert-path', 30_000, 'the alert-path line')
+      expect(verdict).toMatchObject({ ok: false, trigger: 'start', findings: [expect.objectContaining({ id: 'audio-muted', affects: 'sound' })] })
+      const said = await c.waitLine((l) => l.type === 'alert' && l.key === 'bayalert:alert-path', 10_000, 'the alert-path health alert')
+      expect(said).toMatchObject({ kind: 'health', requestId: null, title: 'BayAlert: alert sounds may not reach you' })
+      expect(said.body).toBe('The sound output is muted (or at zero volume): alert sounds are silent. Still working: pop-up notifications, the queue window.')
+      await sleep(1000)
+      expect(c.lines.filter((l) => l.type === 'alert' && l.key === 'bayalert:alert-path')).toHaveLength(1)
+    } finally {
+      c.proc.kill('SIGTERM')
+      await c.exit
+      rmSync(env.BAYALERT_DATA_DIR, { recursive: true, force: true })
+      rmSync(bin, { recursive: true, force: true })
     }
   })
 })

@@ -8,6 +8,7 @@ import { statusNotifierDetector } from './linux/status-notifier.js'
 import { macAudioDetector } from './macos/audio.js'
 import { focusDetector } from './macos/focus.js'
 import { quietHoursDetector } from './windows/quiet-hours.js'
+import { windowsAudioDetector } from './windows/audio.js'
 import { toastsDetector } from './windows/toasts-enabled.js'
 
 export interface DetectorChoice {
@@ -19,7 +20,7 @@ export interface DetectorChoice {
 }
 
 export function platformDetectors(c: DetectorChoice): Detector[] {
-  if (c.platform === 'win32') return [quietHoursDetector, toastsDetector(c.appId)]
+  if (c.platform === 'win32') return [quietHoursDetector, toastsDetector(c.appId), windowsAudioDetector]
   if (c.platform === 'darwin') return [focusDetector, macAudioDetector]
   if (c.platform === 'linux' || c.platform === 'freebsd' || c.platform === 'openbsd') {
     const list = [notificationDaemonDetector, inhibitedDetector, gnomeBannersDetector, dunstPausedDetector, audioDetector]

@@ -72,8 +72,10 @@ export class AlertPathMonitor {
         const changed = !this.verdict || key(this.verdict) !== key(v)
         this.verdict = v
         if (changed) {
-          if (v.findings.length) this.o.log.warn('alert path: something swallows alerts', { trigger, findings: v.findings.map((f) => f.id), unknown: v.unknown.length })
-          else this.o.log.info('alert path: ok', { trigger, unknown: v.unknown.map((u) => `${u.detector}: ${u.why}`) })
+          // What could not be told is logged with its cause here, once per change, not on every hourly run.
+          const unknown = v.unknown.map((u) => `${u.detector}: ${u.why}`)
+          if (v.findings.length) this.o.log.warn('alert path: something swallows alerts', { trigger, findings: v.findings.map((f) => f.id), unknown })
+          else this.o.log.info('alert path: ok', { trigger, unknown })
         }
         // Every run reaches listeners (a Test alert wants its answer even when nothing changed); they compare.
         for (const l of this.listeners) {

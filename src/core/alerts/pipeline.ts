@@ -125,11 +125,17 @@ export class AlertPipeline {
     await this.fanOut('queue', null, (s) => s.queueChanged?.(count))
   }
 
-  private async fanOut(kind: 'retract' | 'queue', key: string | null, fn: (s: AlertSink) => unknown): Promise<void> {
+  /** Withdraws a health alert by its key from every sink that supports it (all tiers, like retract). */
+  async withdraw(key: string): Promise<void> {
+    await this.fanOut('withdraw', key, (s) => s.withdraw?.(key))
+  }
+
+  private async fanOut(kind: 'retract' | 'queue' | 'withdraw', key: string | null, fn: (s: AlertSink) => unknown): Promise<void> {
     const failed: SinkAttempt[] = []
+    const has = { retract: (s: AlertSink) => !!s.retract, queue: (s: AlertSink) => !!s.queueChanged, withdraw: (s: AlertSink) => !!s.withdraw }[kind]
     await Promise.all(
       this.sinks.map(async (sink) => {
-        if (kind === 'retract' ? !sink.retract : !sink.queueChanged) return
+        if (!has(sink)) return
         const at = this.clock.now()
         const { result, error } = await this.call(() => fn(sink))
         if (result === 'ok') return

@@ -146,12 +146,13 @@ export class HealthMonitor {
   /**
    * Raises one health alert for a condition noticed outside the failure windows (e.g. restored requests
    * still unconfirmed long after start), through the same path as a breach: counted as
-   * `health:<name>`, logged, and delivered to every listener as a health alert.
+   * `health:<name>`, logged, and delivered to every listener as a health alert. `key` names the alert for a
+   * later withdrawal (AlertSink.withdraw) when its condition is over.
    */
-  announce(name: string, text: { title: string; body: string }): void {
+  announce(name: string, text: { title: string; body: string }, key?: string): void {
     this.count(`health:${name}`)
     this.log.warn(`health: ${text.title}`, { condition: name })
-    this.emit({ type: 'alert', alert: { kind: 'health', title: text.title, body: text.body, detail: 'basic', items: [], latencyMs: null } })
+    this.emit({ type: 'alert', alert: { kind: 'health', ...(key ? { key } : {}), title: text.title, body: text.body, detail: 'basic', items: [], latencyMs: null } })
   }
 
   /** Lets the link supervisor add its own reason (e.g. "realtime channel errored"). null clears. */

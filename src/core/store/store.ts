@@ -55,7 +55,7 @@ export interface SinkAttempt {
   sink: string
   tier: SinkTier
   /** Alert kind, or 'retract' / 'queue' for the other fan-outs (recorded only when they fail). */
-  alertKind: AlertKind | 'update' | 'retract' | 'queue'
+  alertKind: AlertKind | 'update' | 'retract' | 'queue' | 'withdraw'
   key: string | null
   result: SinkResult
   durationMs: number

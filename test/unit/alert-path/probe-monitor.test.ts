@@ -70,7 +70,7 @@ describe('detectors per platform', () => {
     expect(names('linux', true)).toContain('linux: tray host')
   })
   it('Windows and macOS have their own; an unknown platform has none', () => {
-    expect(names('win32', true)).toEqual(['windows: notification state', 'windows: notifications switched on'])
+    expect(names('win32', true)).toEqual(['windows: notification state', 'windows: notifications switched on', 'windows: audio output'])
     expect(names('darwin', true)).toEqual(['macos: Focus / Do Not Disturb', 'macos: audio output'])
     expect(names('aix', true)).toEqual([])
   })
@@ -173,6 +173,18 @@ describe('AlertPathMonitor (the self-test scheduler)', () => {
     }
     expect(l.warn).toHaveBeenCalledTimes(1)
     expect(l.warn).toHaveBeenCalledWith('alert path: something swallows alerts', expect.objectContaining({ findings: ['do-not-disturb'] }))
+  })
+  it('beside a finding, what could not be told is logged with its cause — once, not again while it stays the same', async () => {
+    const { probe, pending, verdict } = controlledProbe()
+    const l = log()
+    const m = new AlertPathMonitor({ probe, log: l, timers: manualTimers() })
+    const silent = [{ detector: 'windows: audio output', why: 'PowerShell did not answer within 4500 ms' }]
+    for (let i = 0; i < 2; i++) {
+      const r = m.run('hourly')
+      pending[i]!.resolve({ ...verdict('hourly', [DND]), unknown: silent })
+      await r
+    }
+    expect(l.warn.mock.calls).toEqual([['alert path: something swallows alerts', { trigger: 'hourly', findings: ['do-not-disturb'], unknown: ['windows: audio output: PowerShell did not answer within 4500 ms'] }]])
   })
   it('a throwing listener is logged; the others still hear', async () => {
     const { probe, pending, verdict } = controlledProbe()

@@ -2,7 +2,7 @@
 // Issue 5), retract/queueChanged fan-out, and the record of every attempt.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DEFAULT_FLAGS, type FeatureFlags } from '../../../src/shared/types.js'
-import type { Alert, SinkTier } from '../../../src/core/ports.js'
+import type { Alert, AlertSink, SinkTier } from '../../../src/core/ports.js'
 import { AlertPipeline } from '../../../src/core/alerts/pipeline.js'
 import { HealthMonitor } from '../../../src/core/health/health.js'
 import { Store } from '../../../src/core/store/store.js'
@@ -145,6 +145,18 @@ describe('isolation (post-mortem Issue 5)', () => {
     expect(ok.counts).toEqual([3])
     const rows = store.recentSinkAttempts()
     expect(rows.map((r) => `${r.sink}:${r.alertKind}:${r.result}`).sort()).toEqual(['bad:queue:timeout', 'bad:retract:error'])
+  })
+
+  it('withdraw reaches every sink that has it, whatever its tier flag; a failing one is recorded with the key, the others still hear', async () => {
+    flags = { ...flags, mech_browser_notifications: false }
+    const heard: string[] = []
+    const ok: AlertSink = { name: 'ok', tier: 'notification', alert() {}, withdraw: (k) => void heard.push(k) }
+    const bad: AlertSink = { name: 'bad', tier: 'in-app', alert() {}, withdraw: () => Promise.reject(new Error('window gone')) }
+    const p = new AlertPipeline({ sinks: [bad, ok, { name: 'bare', tier: 'terminal', alert() {} }], flags: () => flags, log, store })
+    await p.withdraw('bayalert:alert-path')
+    expect(heard).toEqual(['bayalert:alert-path'])
+    expect(store.recentSinkAttempts().map((r) => `${r.sink}:${r.alertKind}:${r.key}:${r.result}`)).toEqual(['bad:withdraw:bayalert:alert-path:error'])
+    expect(log.errors().map((l) => l.msg)).toEqual(['alert: sink bad withdraw failed'])
   })
 
   it('through the desk: a failing sink never stops later requests from ringing the healthy sinks', async () => {

@@ -58,6 +58,8 @@ describe('main composition', () => {
       expect(config).toMatchObject({ supabaseUrl: 'http://127.0.0.1:54321', anonKey: LOCAL_DEFAULTS.anonKey, dataDir: '/tmp/bayalert-index-test' })
       expect(ports.sinks.map((s) => `${s.name}:${s.tier}`)).toEqual(['notification:notification', 'sound:sound', 'attention:attention', 'in-app:in-app', 'notification-fallback:in-app'])
       expect(engine.calls.slice(0, 2)).toEqual([{ cmd: 'start' }, { cmd: 'signIn', email: 'mechanic1@bayalert.test' }])
+      // The engine hears the alert-path self-test (its findings become a health alert): the scheduler's port.
+      expect(ports.alertPath).toMatchObject({ current: expect.any(Function), onChange: expect.any(Function) })
       // The password never reaches the log.
       expect(stderr.mock.calls.map((c) => String(c[0])).join('')).not.toContain('demo-pw')
 

@@ -45,6 +45,24 @@ describe('NotificationSink', () => {
     expect(sink.active.size).toBe(0)
     sink.retract('unknown') // no-op
   })
+  it('withdraw closes the health notification with that key; another health alert that replaced it, or another key, stays', () => {
+    const sink = new NotificationSink({ platform: 'darwin', showQueue: vi.fn(), log })
+    const health = (key?: string) => alert({ kind: 'health', requestId: undefined, key, title: 'BayAlert: alert sounds may not reach you' })
+    sink.alert(health('bayalert:alert-path'))
+    const first = electron.FakeNotification.instances[0]!
+    sink.withdraw('bayalert:other')
+    expect(first.close).not.toHaveBeenCalled()
+    sink.withdraw('bayalert:alert-path')
+    expect(first.close).toHaveBeenCalled()
+    expect(sink.active.size).toBe(0)
+    // A later health alert without that key took the slot: withdrawing the old key leaves it up.
+    sink.alert(health('bayalert:alert-path'))
+    sink.alert(health(undefined))
+    const third = electron.FakeNotification.instances[2]!
+    sink.withdraw('bayalert:alert-path')
+    expect(third.close).not.toHaveBeenCalled()
+    expect(sink.active.size).toBe(1)
+  })
   it('closes a summary once every request it covers is retracted', () => {
     const sink = new NotificationSink({ platform: 'darwin', showQueue: vi.fn(), log })
     sink.alert(alert({ kind: 'summary', requestId: undefined, summaryOf: ['a', 'b'] }))
