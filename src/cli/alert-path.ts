@@ -12,8 +12,12 @@ import type { AlertSink } from '../core/ports.js'
 export const HEADLESS_TOAST_APP_ID = 'BayAlert'
 
 /** This machine's probe, and how many checks it runs (a platform without any is said so by the doctor). */
-export function headlessAlertPath(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): { probe: AlertPathProbe; detectorCount: number } {
-  const detectors = platformDetectors({ platform, tray: false, appId: HEADLESS_TOAST_APP_ID })
+export function headlessAlertPath(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+  popups = true,
+): { probe: AlertPathProbe; detectorCount: number } {
+  const detectors = platformDetectors({ platform, tray: false, appId: HEADLESS_TOAST_APP_ID, popups })
   return { probe: createAlertPathProbe({ detectors, os: realOsQuery(platform, env) }), detectorCount: detectors.length }
 }
 

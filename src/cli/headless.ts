@@ -117,7 +117,8 @@ export async function main(argv: string[]): Promise<number> {
   // The alert-path self-test (Do Not Disturb, no notification daemon, muted output): at start, after the
   // machine slept and hourly, in the background; its verdict is a line of its own ('alert-path') when it changes,
   // and the engine raises a health alert when it finds something swallowing alerts.
-  const alertPath = new AlertPathMonitor({ probe: headlessAlertPath().probe, log })
+  // Without an OS notifier there are no pop-ups to hide: only what would silence the bell is checked.
+  const alertPath = new AlertPathMonitor({ probe: headlessAlertPath(process.platform, process.env, !!notifier.command).probe, log })
   alertPath.onChange((v) => out.alertPath(v))
   const engine = createEngine(
     { supabaseUrl: settings.supabaseUrl, anonKey: settings.anonKey, dataDir: settings.dataDir, workstationId: workstationId(), appVersion: appVersion(), joinBudgetPerSec: joinBudget.budget, urgency: DEFAULT_URGENCY, ...escalation.config },

@@ -17,13 +17,20 @@ export interface DetectorChoice {
   tray: boolean
   /** Windows AppUserModelID whose per-app notification switch is read. */
   appId: string
+  /**
+   * The host shows OS pop-ups (default true). Headless without an OS notifier (none installed, no desktop session,
+   * or BAYALERT_NO_NOTIFIER) shows none, so what would hide them — Do Not Disturb, no notification daemon — swallows
+   * nothing there, and a health alert about it at every start would be noise; only the audio checks remain.
+   */
+  popups?: boolean
 }
 
 export function platformDetectors(c: DetectorChoice): Detector[] {
-  if (c.platform === 'win32') return [quietHoursDetector, toastsDetector(c.appId), windowsAudioDetector]
-  if (c.platform === 'darwin') return [focusDetector, macAudioDetector]
+  const popups = c.popups ?? true
+  if (c.platform === 'win32') return popups ? [quietHoursDetector, toastsDetector(c.appId), windowsAudioDetector] : [windowsAudioDetector]
+  if (c.platform === 'darwin') return popups ? [focusDetector, macAudioDetector] : [macAudioDetector]
   if (c.platform === 'linux' || c.platform === 'freebsd' || c.platform === 'openbsd') {
-    const list = [notificationDaemonDetector, inhibitedDetector, gnomeBannersDetector, dunstPausedDetector, audioDetector]
+    const list = popups ? [notificationDaemonDetector, inhibitedDetector, gnomeBannersDetector, dunstPausedDetector, audioDetector] : [audioDetector]
     return c.tray ? [...list, statusNotifierDetector] : list
   }
   return []

@@ -74,6 +74,13 @@ describe('detectors per platform', () => {
     expect(names('darwin', true)).toEqual(['macos: Focus / Do Not Disturb', 'macos: audio output'])
     expect(names('aix', true)).toEqual([])
   })
+  it('a host without pop-ups (headless with no OS notifier) checks only what silences sound, and the tray where there is one', () => {
+    const bare = (p: NodeJS.Platform, tray = false) => platformDetectors({ platform: p, tray, appId: 'x', popups: false }).map((d) => d.name)
+    expect(bare('linux')).toEqual(['linux: audio output'])
+    expect(bare('linux', true)).toEqual(['linux: audio output', 'linux: tray host'])
+    expect(bare('win32')).toEqual(['windows: audio output'])
+    expect(bare('darwin')).toEqual(['macos: audio output'])
+  })
 })
 
 /** Timers the test fires by hand. */
