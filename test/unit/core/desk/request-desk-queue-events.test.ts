@@ -1,9 +1,10 @@
 // When the request desk tells its listeners (queue window, tray, wallboard, headless) that the queue changed, and
 // what else follows a commit: one queue event per task however many rows changed, none when nothing did, one after
 // every change a listener must show (a repeat's count, details filled in); no silent update for a request that
-// already rang with its details; and after stop() nothing, even for a commit that lands later.
+// already rang with its details; and after stop() nothing, even for a commit that lands later. Flags reach their
+// listeners; a listener that unsubscribed hears nothing more.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { QueueItem } from '../../../../src/shared/types.js'
+import { DEFAULT_FLAGS, type FeatureFlags, type QueueItem } from '../../../../src/shared/types.js'
 import type { QueueSnapshot } from '../../../../src/core/facts.js'
 import type { RetractEvent } from '../../../../src/core/ports.js'
 import { T0, details, harness, queued, rejected, removed, settle, type Harness } from '../helpers.js'
@@ -89,6 +90,29 @@ describe('queue events', () => {
   })
 })
 
+describe('listeners', () => {
+  it('new flags reach the flags listeners', () => {
+    const flags: FeatureFlags[] = []
+    h.core.desk.on('flags', (f) => flags.push(f))
+    h.core.desk.setFlags({ ...DEFAULT_FLAGS, mech_audio_alerts: false })
+    expect(flags).toEqual([{ ...DEFAULT_FLAGS, mech_audio_alerts: false }])
+  })
+
+  it('a listener that unsubscribed hears nothing more; the others still do', async () => {
+    const first: string[] = []
+    const second: string[] = []
+    const off = h.core.desk.on('alert', (a) => first.push(a.requestId!))
+    h.core.desk.on('alert', (a) => second.push(a.requestId!))
+    h.core.desk.ingest(queued('a'))
+    await settle()
+    off()
+    h.core.desk.ingest(queued('b'))
+    await settle()
+    expect(first).toEqual(['a'])
+    expect(second).toEqual(['a', 'b'])
+  })
+})
+
 describe('silent updates', () => {
   it('a request that rang with its details gets no update when a later event only fills in its version', async () => {
     h.core.desk.ingest(queued('a', { queuedAt: null }))
@@ -134,6 +158,20 @@ describe('held burst alerts', () => {
     h.core.desk.reconcile(snapshot(['a', 'b', 'c', 'd', 'e']))
     await settle()
     expect(h.alerts().slice(3)).toEqual([expect.objectContaining({ kind: 'summary', summaryOf: ['d', 'e'], latencyMs: 300 })])
+  })
+
+  it('keep their window when a live event confirms a restored request that already rang', async () => {
+    h.core.desk.ingest(queued('rung'))
+    await settle()
+    h.core.close()
+    vi.setSystemTime(Date.now() + 5000)
+    h.restart()
+    await burstWithTwoHeld()
+    h.core.desk.ingest(queued('rung', { source: 'db-broadcast' }))
+    await settle()
+    expect(h.alerts()).toHaveLength(3)
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(h.alerts().slice(3)).toEqual([expect.objectContaining({ kind: 'summary', title: '2 new requests', summaryOf: ['d', 'e'] })])
   })
 
   it('ring with a request owed from the last session when a live event confirms it', async () => {

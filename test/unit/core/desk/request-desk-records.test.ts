@@ -144,16 +144,17 @@ describe('causes of failures', () => {
   })
 
   it('something thrown that is not an Error (null, a string) is still reported, never rethrown', async () => {
-    vi.spyOn(h.core.store, 'transactionInGroup')
-      .mockImplementationOnce(() => {
-        throw null
-      })
-      .mockImplementationOnce(() => {
-        throw 'disk gone'
-      })
+    const store = vi.spyOn(h.core.store, 'transactionInGroup').mockImplementation(() => {
+      throw null
+    })
     expect(h.core.desk.ingest(queued('r1'))).toEqual({ outcome: 'error', reason: 'null', key: null })
     expect(h.core.desk.reconcile(snapshot(['r1']))).toEqual({ added: [], removed: [], unchanged: 0, enriched: 0 })
-    expect(h.log.errors().map((l) => l.fields!.cause)).toEqual(['null', 'disk gone'])
+    store.mockImplementation(() => {
+      throw 'disk gone'
+    })
+    expect(h.core.desk.ingest(queued('r1'))).toEqual({ outcome: 'error', reason: 'disk gone', key: null })
+    expect(h.log.errors().map((l) => l.fields!.cause)).toEqual(['null', 'null', 'disk gone'])
+    store.mockRestore()
     h.core.desk.on('queue', () => {
       throw undefined
     })
