@@ -615,11 +615,11 @@ function apply(s: Step, e: LinkEvent): void {
       // Only a refusal that names permissions is a configuration fact; anything else (a transport failure, a
       // rate limit, an unknown server error) is retried like any failed join.
       const permission = PERMISSION_CAUSE.test(e.cause)
-      if (c.name === 'shop' && m.fallback?.refused && m.probe.joining && permission) {
-        // The probe was refused again: leave it, keep the fallback, try again later (the delay grows).
-        s.log('info', 'link: the private channel is still refused; staying on the fallback', { cause: e.cause })
-        s.set({ probe: { ...m.probe, joining: false } })
-        s.scheduleProbe()
+      if (c.name === 'shop' && m.fallback?.refused && m.probe.joining) {
+        // The probe was refused again, for whatever cause: leave it, keep the fallback, try again later (the delay
+        // grows). A retry would do nothing here: the fallback is live, and a live link drops any pending retry, so
+        // the probe would stay "joining" with no timer left to try the private channel again.
+        endProbe(s, 'link: the private channel is still refused; staying on the fallback', { cause: e.cause })
         return
       }
       if (c.name === 'shop' && !m.publicRefused && (!m.fallback || !m.fallback.refused) && permission) {
@@ -648,6 +648,8 @@ function apply(s: Step, e: LinkEvent): void {
       if (!c) return
       s.patchChan(c.name, { joined: false, confirmed: false, error: 'join timed out' })
       s.log('warn', 'link: channel join timed out', { topic: c.topic })
+      // The probe's join got no answer: the fallback still carries requests, so the probe simply tries later.
+      if (c.name === 'shop' && m.fallback?.refused && m.probe.joining) return endProbe(s, 'link: the private channel did not answer; staying on the fallback', {})
       s.scheduleRetry(`Joining ${c.topic} timed out`, { refresh: false, hard: true })
       return
     }
@@ -727,6 +729,13 @@ function apply(s: Step, e: LinkEvent): void {
       return
     }
   }
+}
+
+/** A probe's join failed: the probe ends (syncChannels leaves the private channel) and its timer is armed again. */
+function endProbe(s: Step, msg: string, data: Record<string, unknown>): void {
+  s.log('info', msg, data)
+  s.set({ probe: { ...s.m.probe, joining: false } })
+  s.scheduleProbe()
 }
 
 function onTimer(s: Step, timer: TimerName): void {
