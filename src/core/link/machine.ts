@@ -659,6 +659,8 @@ function apply(s: Step, e: LinkEvent): void {
       const why = m.lastShutdown ? `The server closed ${c.topic}: ${m.lastShutdown}` : `The server closed ${c.topic}`
       s.patchChan(c.name, { joined: false, confirmed: false, error: why })
       s.log('warn', 'link: channel closed by server', { topic: c.topic, reason: m.lastShutdown })
+      // The probe's channel is gone for good; the next probe recreates it.
+      if (c.name === 'shop' && m.fallback?.refused && m.probe.joining) return endProbe(s, 'link: the server closed the private channel; staying on the fallback', {})
       s.scheduleRetry(why, { refresh: true, hard: false }, 'degraded', e.spreadMs)
       return
     }

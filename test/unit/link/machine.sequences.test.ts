@@ -318,6 +318,7 @@ describe('refusals on the fallback paths', () => {
     ['refused for a stale token', (gen) => ({ type: 'joinRefused', gen, channel: 'shop', cause: 'InvalidJWTToken: Token has expired' })],
     ['refused for a rate limit', (gen) => ({ type: 'joinRefused', gen, channel: 'shop', cause: 'rate limited' })],
     ['not answered', (gen) => ({ type: 'joinTimedOut', gen, channel: 'shop' })],
+    ['closed by the server', (gen) => ({ type: 'serverClosed', gen, channel: 'shop' })],
   ])('a probe %s ends like a refused one: the private channel is left, the fallback stays, the next probe comes later', (_what, failure) => {
     const refused = STATES['degraded (refused)']
     const probing = step(refused, { type: 'timerFired', timer: 'probe' }).state
