@@ -2,8 +2,8 @@
 // step from each named state; these are the rules that only show on the step after — what a sign-out forgets, what
 // a queued rebuild keeps, which watchdog a repeated error may not postpone, when the retry counter starts over.
 import { describe, expect, it } from 'vitest'
-import { transition, type LinkEffect, type LinkEvent, type LinkMachine } from '../../../src/core/link/machine.js'
-import { CONFIG, STATES, run } from './machine-fixtures.js'
+import { initialMachine, transition, type LinkEffect, type LinkEvent, type LinkMachine } from '../../../src/core/link/machine.js'
+import { CONFIG, STATES, eventsFor, run } from './machine-fixtures.js'
 
 const step = (m: LinkMachine, e: LinkEvent) => transition(m, e, 0.5)
 const PERMISSION = 'Unauthorized: You do not have permissions to read from this Channel topic: shop:requests'
@@ -333,5 +333,227 @@ describe('refusals on the fallback paths', () => {
     // …and that next probe does try the private channel again.
     const next = step(t.state, { type: 'timerFired', timer: 'probe' })
     expect(next.effects).toContainEqual({ type: 'join', gen: probing.gen, channel: expect.objectContaining({ name: 'shop' }) })
+  })
+})
+
+describe('the first session after start', () => {
+  it('before any event the link is signed out, "Not started"; a start without a session only says so', () => {
+    const m = initialMachine(CONFIG)
+    expect(m).toMatchObject({ name: 'signed-out', reason: 'Not started', timers: [], channels: [] })
+    const t = step(m, { type: 'start', session: false })
+    expect(t.effects).toEqual([{ type: 'emitState', name: 'signed-out', reason: 'Not signed in' }])
+    // An event that changes nothing announces nothing.
+    expect(step(m, { type: 'socketError', message: 'x' }).effects).toEqual([])
+  })
+
+  it('a start with a saved session rebuilds once, with no probe or other timer armed', () => {
+    const t = step(initialMachine(CONFIG), { type: 'start', session: true })
+    expect(t.effects.filter((f) => f.type !== 'log' && f.type !== 'emitState')).toEqual([
+      expect.objectContaining({ type: 'rebuild', refresh: false, hard: false }),
+    ])
+    expect(t.state.timers).toEqual([])
+  })
+
+  it('the first refusal of the private channel probes it after the first probe step', () => {
+    const started = step(initialMachine(CONFIG), { type: 'start', session: true }).state
+    const live = goLive(started)
+    const t = step(live, { type: 'joinRefused', gen: live.gen, channel: 'shop', cause: PERMISSION })
+    expect(scheduled(t.effects, 'probe')).toEqual([{ type: 'schedule', timer: 'probe', ms: 30_000 }])
+  })
+})
+
+describe('generations', () => {
+  it('a rebuild is answered under the generation it was given: its rebuilt event joins the planned channels', () => {
+    const t = step(STATES.live, { type: 'reconnectNow' })
+    const rebuild = t.effects.find((f) => f.type === 'rebuild')
+    expect(rebuild && rebuild.type === 'rebuild' ? rebuild.gen : -1).toBe(t.state.gen)
+    expect(t.state.gen).toBeGreaterThan(STATES.live.gen)
+    const done = step(t.state, { type: 'rebuilt', gen: t.state.gen, outcome: 'joined' }).state
+    expect(done.channels.map((c) => c.name)).toEqual(['shop'])
+  })
+
+  it('late events of the channels from before a sign-out are ignored after signing in again', () => {
+    const live = STATES.live
+    const again = run([{ type: 'signOut' }, { type: 'signedIn' }], live)
+    expect(again.gen).toBeGreaterThan(live.gen + 1)
+    const on = goLive(again)
+    for (const e of [
+      { type: 'serverClosed', gen: live.gen, channel: 'shop' },
+      { type: 'joinTimedOut', gen: live.gen, channel: 'shop' },
+      { type: 'channelError', gen: live.gen, channel: 'shop', cause: 'x' },
+    ] as LinkEvent[]) {
+      expect(step(on, e)).toEqual({ state: on, effects: [] })
+    }
+  })
+
+  it('a rebuild cancels the system-ok wait of the channels it replaces', () => {
+    const live = STATES.live
+    const rejoined = step(live, { type: 'joined', gen: live.gen, channel: 'shop' }).state
+    const t = step(rejoined, { type: 'reconnectNow' })
+    expect(t.effects).toContainEqual({ type: 'cancel', timer: 'systemOk' })
+    expect(t.state.timers).not.toContain('systemOk')
+  })
+
+  it('a rebuild after a retry was pending starts the backoff over and shows no stale countdown', () => {
+    const degraded = STATES.degraded
+    expect(degraded.retry).not.toBeNull()
+    const now = step(degraded, { type: 'reconnectNow' }).state
+    expect(now).toMatchObject({ retry: null, attempt: 0 })
+    const joined = step(now, { type: 'rebuilt', gen: now.gen, outcome: 'joined' }).state
+    expect(joined.reason).not.toMatch(/retrying/)
+    const failed = step(now, { type: 'rebuilt', gen: now.gen, outcome: 'failed', reason: 'x' })
+    expect(scheduled(failed.effects, 'retry')).toEqual([{ type: 'schedule', timer: 'retry', ms: 1000 }])
+  })
+
+  it('a fired retry is no longer pending: the rebuild it started shows what it is doing', () => {
+    const fired = step(STATES.degraded, { type: 'timerFired', timer: 'retry' }).state
+    expect(fired.retry).toBeNull()
+    expect(fired.timers).not.toContain('retry')
+    const joined = step(fired, { type: 'rebuilt', gen: fired.gen, outcome: 'joined' }).state
+    expect(joined.reason).toBe('Joining channels…')
+  })
+
+  it('a fired timer is disarmed: a token refreshed after the refresh timer fired cancels nothing', () => {
+    const waiting = step(STATES.live, { type: 'refreshFailed', temporary: true, reason: 'HTTP 503' }).state
+    const fired = step(waiting, { type: 'timerFired', timer: 'refresh' }).state
+    expect(fired.timers).not.toContain('refresh')
+    expect(step(fired, { type: 'tokenRefreshed' }).effects.filter((f) => f.type === 'cancel')).toEqual([])
+  })
+})
+
+describe('after stop', () => {
+  it('no event does anything: no effect, no change', () => {
+    const stopped = step(STATES.live, { type: 'stop' }).state
+    expect(stopped.timers).toEqual([])
+    for (const [name, e] of Object.entries(eventsFor(stopped))) {
+      expect({ name, ...step(stopped, e) }).toEqual({ name, state: stopped, effects: [] })
+    }
+  })
+})
+
+describe('what is shown on the way', () => {
+  it('a live link on a private-only project says it hears requests on the private channel only', () => {
+    const live = STATES.live
+    const privateOnly = run(
+      [
+        { type: 'privatePathBroken', reason: 'no broadcast' },
+        { type: 'joinRefused', gen: live.gen, channel: 'feed', cause: 'PrivateOnly: This project only allows private channels' },
+      ],
+      live,
+    )
+    const healthy = step(goLive(privateOnly), { type: 'privatePathHealthy' }).state
+    expect(healthy).toMatchObject({ name: 'connecting', reason: 'The private channel works again; back to shop:requests alone' })
+    expect(goLive(healthy)).toMatchObject({
+      name: 'live',
+      reason:
+        "Connected; listening for requests on the private channel shop:requests (this project allows private channels only, so the shop backend's public session_requests_feed hints are not heard)",
+    })
+  })
+
+  it('after a rebuild the channels count only once joined and confirmed: an open socket alone is "Joining channels…"', () => {
+    const connecting = STATES.connecting
+    const open = run([{ type: 'rebuilt', gen: connecting.gen, outcome: 'joined' }, { type: 'socketOpen' }], connecting)
+    expect(open).toMatchObject({ name: 'connecting', reason: 'Joining channels…' })
+    expect(open.channels.every((c) => !c.joined && !c.confirmed)).toBe(true)
+  })
+
+  it('the socket a hard rebuild closes, and its errors, are not news afterwards: the new socket is awaited', () => {
+    const building = step(STATES.live, { type: 'reconnectNow' }).state
+    const closed = run([{ type: 'socketClose', code: 1000 }, { type: 'socketError', message: 'ECONNRESET' }], building)
+    expect(closed.socket).toEqual({ open: false, reason: null, reconnectInS: null })
+    const joined = step(closed, { type: 'rebuilt', gen: building.gen, outcome: 'joined' }).state
+    expect(joined).toMatchObject({ name: 'connecting', reason: 'Connecting to Realtime…' })
+  })
+
+  it('a socket that has not opened yet and is to be retried says when', () => {
+    const connecting = STATES.connecting
+    const m = run([{ type: 'rebuilt', gen: connecting.gen, outcome: 'joined' }, { type: 'reconnectScheduled', delayMs: 2000 }], connecting)
+    expect(m).toMatchObject({ name: 'offline', reason: 'Disconnected; reconnecting in 2 s' })
+  })
+
+  it('the network back rebuilds without claiming the network is still down', () => {
+    const down = step(STATES.live, { type: 'networkDown' }).state
+    const back = step(down, { type: 'networkBack' }).state
+    expect(back.networkDown).toBe(false)
+    const joined = step(back, { type: 'rebuilt', gen: back.gen, outcome: 'joined' }).state
+    expect(joined.reason).not.toMatch(/network is down/)
+  })
+
+  it('while signing in from signed-out, other news keeps "Signing in…" on screen', () => {
+    const signingIn = run([{ type: 'start', session: false }, { type: 'signInStarted' }])
+    for (const e of [{ type: 'networkDown' }, { type: 'socketError', message: 'x' }, { type: 'tokenRefreshed' }] as LinkEvent[]) {
+      expect(step(signingIn, e).state).toMatchObject({ name: 'connecting', reason: 'Signing in…' })
+    }
+  })
+
+  it('a channel error without a cause is shown as "channel error"', () => {
+    const live = STATES.live
+    expect(step(live, { type: 'channelError', gen: live.gen, channel: 'shop', cause: '' }).state.reason).toBe('Rejoining (channel error)')
+  })
+
+  it('a rebuild that ends signed out (no session to refresh) shows why, tears down, and keeps nothing stored to forget', () => {
+    const resumed = step(STATES.live, { type: 'resume' }).state
+    const t = step(resumed, { type: 'rebuilt', gen: resumed.gen, outcome: 'signedOut', reason: 'No saved session. Sign in again.' })
+    expect(t.state).toMatchObject({ name: 'signed-out', reason: 'No saved session. Sign in again.', signedIn: false })
+    expect(t.effects.filter((f) => f.type !== 'log' && f.type !== 'emitState')).toEqual([{ type: 'teardown', hard: false }])
+  })
+})
+
+describe('the probe and the fallback, further', () => {
+  it('while a probe is out, the fallback channel failing is not live: the probe does not stand in for it', () => {
+    const probing = step(STATES['degraded (refused)'], { type: 'timerFired', timer: 'probe' }).state
+    const t = step(probing, { type: 'channelError', gen: probing.gen, channel: 'feed', cause: 'socket closed' })
+    expect(t.state.name).not.toBe('live')
+    expect(t.state.reason).not.toMatch(/^Receiving requests/)
+  })
+
+  it('"reconnect now" and "healthy" start the probe count over: the next refusal probes after the first step again', () => {
+    const refused = STATES['degraded (refused)']
+    const probedTwice = run(
+      [
+        { type: 'timerFired', timer: 'probe' },
+        { type: 'joinRefused', gen: refused.gen, channel: 'shop', cause: PERMISSION },
+      ],
+      refused,
+    )
+    expect(probedTwice.probe.attempt).toBe(2)
+    const now = step(probedTwice, { type: 'reconnectNow' }).state
+    expect(now.probe).toEqual({ attempt: 0, joining: false })
+    const on = goLive(now)
+    expect(scheduled(step(on, { type: 'joinRefused', gen: on.gen, channel: 'shop', cause: PERMISSION }).effects, 'probe')).toEqual([
+      { type: 'schedule', timer: 'probe', ms: 30_000 },
+    ])
+    const healthy = step(probedTwice, { type: 'privatePathHealthy' }).state
+    expect(healthy.probe).toEqual({ attempt: 0, joining: false })
+    // A rebuild later re-arms no probe: there is nothing refused to probe.
+    expect(step(healthy, { type: 'reconnectNow' }).state.timers).not.toContain('probe')
+  })
+
+  it('a probe out when a rebuild starts is tried again after the grown delay, not from the start', () => {
+    const probing = step(STATES['degraded (refused)'], { type: 'timerFired', timer: 'probe' }).state
+    const t = step(probing, { type: 'networkBack' })
+    expect(scheduled(t.effects, 'probe')).toEqual([{ type: 'schedule', timer: 'probe', ms: 60_000 }])
+  })
+
+  it('a permission refusal of the public fallback channel is retried, not taken for a refused private channel', () => {
+    const fallback = STATES['degraded (fallback)']
+    const t = step(fallback, { type: 'joinRefused', gen: fallback.gen, channel: 'feed', cause: 'permission denied for table messages' })
+    expect(t.state.fallback).toEqual(fallback.fallback)
+    expect(t.state.retry).toMatchObject({ why: 'The server refused channel session_requests_feed (permission denied for table messages)' })
+    expect(scheduled(t.effects, 'probe')).toEqual([])
+  })
+
+  it('offline with a retry pending, the stuck watchdog stands down (the retry rebuilds)', () => {
+    const live = STATES.live
+    const m = run([{ type: 'joinTimedOut', gen: live.gen, channel: 'shop' }, { type: 'socketClose', code: 1006 }], live)
+    expect(m.timers).toEqual(expect.arrayContaining(['retry', 'stuck']))
+    expect(step(m, { type: 'timerFired', timer: 'stuck' }).effects).toEqual([])
+  })
+
+  it('on the fallback, one failed channel is enough for a refreshed token to rebuild', () => {
+    const fallback = STATES['degraded (fallback)']
+    const errored = step(fallback, { type: 'channelError', gen: fallback.gen, channel: 'feed', cause: 'x' }).state
+    expect(errored.retry).toBeNull()
+    expect(rebuilds(step(errored, { type: 'tokenRefreshed' }).effects)).toHaveLength(1)
   })
 })
