@@ -329,11 +329,9 @@ class Step {
    */
   scheduleRetry(why: string, opts: { refresh: boolean; hard: boolean }, show: 'degraded' | 'offline' = 'degraded', spreadMs = 0): void {
     if (this.m.stopped || !this.m.signedIn) return
-    if (this.m.building) {
-      const q = this.m.queued
-      this.set({ queued: { why, refresh: opts.refresh || !!q?.refresh, hard: opts.hard || !!q?.hard } })
-      return
-    }
+    // Never asked for during a rebuild: channel events are ignored then (chan()), a failed rebuild has ended before
+    // it asks, and the timers that ask find no channels (or check). A rebuild asked for meanwhile is queued by
+    // startRebuild instead.
     if (this.m.retry) return // the earlier retry stands (its delay is no later than a grown one)
     const attempt = this.m.attempt + 1
     const spread = Number.isFinite(spreadMs) && spreadMs > 0 ? Math.floor(spreadMs) : 0
