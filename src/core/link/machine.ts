@@ -302,11 +302,8 @@ class Step {
     const gen = this.m.gen + 1
     this.cancel('systemOk')
     this.cancel('stuck')
-    // A probe's join dies with the old channels; the probe timer (re-armed here) tries again later.
-    if (this.m.probe.joining) {
-      this.set({ probe: { ...this.m.probe, joining: false } })
-      this.scheduleProbe()
-    }
+    // A probe's join dies with the old channels; the probe timer (re-armed here, which ends the join) tries again later.
+    if (this.m.probe.joining) this.scheduleProbe()
     this.set({
       gen,
       building: r,
@@ -340,7 +337,10 @@ class Step {
     this.schedule('retry', delay)
   }
 
-  /** The next try of the refused private channel, on its own slow, jittered, growing timer. */
+  /**
+   * The next try of the refused private channel, on its own slow, jittered, growing timer; a probe join still out
+   * ends here (the timer is never armed while one is: it fired to start it).
+   */
   scheduleProbe(): void {
     if (this.m.stopped || !this.m.signedIn || this.m.timers.includes('probe')) return
     const attempt = this.m.probe.attempt + 1
@@ -734,7 +734,6 @@ function apply(s: Step, e: LinkEvent): void {
 /** A probe's join failed: the probe ends (syncChannels leaves the private channel) and its timer is armed again. */
 function endProbe(s: Step, msg: string, data: Record<string, unknown>): void {
   s.log('info', msg, data)
-  s.set({ probe: { ...s.m.probe, joining: false } })
   s.scheduleProbe()
 }
 
@@ -745,8 +744,7 @@ function onTimer(s: Step, timer: TimerName): void {
       const r = m.retry
       s.set({ retry: null })
       if (!r || !m.signedIn) return
-      // phoenix's own rejoin may have fixed it meanwhile (e.g. a rejoin with the refreshed token).
-      if (isLive(m)) return s.log('info', 'link: scheduled rebuild skipped, link is live again', { why: r.why })
+      // Never live here: a link that goes live (phoenix's own rejoin fixed it) cancels the retry in that same step.
       s.startRebuild({ why: r.why, refresh: r.refresh, hard: r.hard })
       return
     }

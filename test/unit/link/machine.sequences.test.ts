@@ -255,6 +255,8 @@ describe('watchdogs', () => {
     expect(t.effects).toContainEqual({ type: 'reconcile', why: 'unconfirmed' })
     expect(t.state.systemError).toBe('The database subscription was not confirmed within 15 s')
     expect(t.state).toMatchObject({ name: 'degraded', reason: 'The database subscription was not confirmed within 15 s; retrying in 1 s' })
+    // A fresh subscription: no session refresh, no hard close of a socket that works.
+    expect(t.state.retry).toMatchObject({ refresh: false, hard: false })
     // A late ok clears the error: live again.
     const ok = step(t.state, { type: 'systemOk', gen: live.gen, channel: 'shop' }).state
     expect(ok).toMatchObject({ name: 'live', systemError: null })
@@ -543,11 +545,32 @@ describe('the probe and the fallback, further', () => {
     expect(scheduled(t.effects, 'probe')).toEqual([])
   })
 
+  it.each<[string, (gen: number) => LinkEvent]>([
+    ['refused for a stale token', (gen) => ({ type: 'joinRefused', gen, channel: 'feed', cause: 'InvalidJWTToken: Token has expired' })],
+    ['not answered', (gen) => ({ type: 'joinTimedOut', gen, channel: 'feed' })],
+    ['closed by the server', (gen) => ({ type: 'serverClosed', gen, channel: 'feed' })],
+  ])('while a probe is out, the fallback channel %s is retried like any channel: the probe does not end for it', (_what, failure) => {
+    const probing = step(STATES['degraded (refused)'], { type: 'timerFired', timer: 'probe' }).state
+    const t = step(probing, failure(probing.gen))
+    expect(t.state.retry).not.toBeNull()
+    expect(scheduled(t.effects, 'retry')).toHaveLength(1)
+    expect(scheduled(t.effects, 'probe')).toEqual([])
+    expect(t.state.probe).toEqual({ attempt: 1, joining: true })
+  })
+
   it('offline with a retry pending, the stuck watchdog stands down (the retry rebuilds)', () => {
     const live = STATES.live
     const m = run([{ type: 'joinTimedOut', gen: live.gen, channel: 'shop' }, { type: 'socketClose', code: 1006 }], live)
     expect(m.timers).toEqual(expect.arrayContaining(['retry', 'stuck']))
     expect(step(m, { type: 'timerFired', timer: 'stuck' }).effects).toEqual([])
+  })
+
+  it('a refreshed token rebuilds at once a link waiting to retry a subscription that was never confirmed', () => {
+    const live = STATES.live
+    const unconfirmed = run([{ type: 'joined', gen: live.gen, channel: 'shop' }, { type: 'timerFired', timer: 'systemOk' }], live)
+    expect(unconfirmed.channels.every((c) => c.error === null)).toBe(true)
+    expect(unconfirmed.retry).not.toBeNull()
+    expect(rebuilds(step(unconfirmed, { type: 'tokenRefreshed' }).effects)).toEqual([expect.objectContaining({ why: 'Token refreshed' })])
   })
 
   it('on the fallback, one failed channel is enough for a refreshed token to rebuild', () => {
