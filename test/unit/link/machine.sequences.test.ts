@@ -361,6 +361,10 @@ describe('the first session after start', () => {
     const live = goLive(started)
     const t = step(live, { type: 'joinRefused', gen: live.gen, channel: 'shop', cause: PERMISSION })
     expect(scheduled(t.effects, 'probe')).toEqual([{ type: 'schedule', timer: 'probe', ms: 30_000 }])
+    // …and the probes after it wait longer, counted from there.
+    const probing = step(t.state, { type: 'timerFired', timer: 'probe' }).state
+    const again = step(probing, { type: 'joinRefused', gen: probing.gen, channel: 'shop', cause: PERMISSION })
+    expect(scheduled(again.effects, 'probe')).toEqual([{ type: 'schedule', timer: 'probe', ms: 60_000 }])
   })
 })
 
@@ -413,6 +417,13 @@ describe('generations', () => {
     expect(fired.timers).not.toContain('retry')
     const joined = step(fired, { type: 'rebuilt', gen: fired.gen, outcome: 'joined' }).state
     expect(joined.reason).toBe('Joining channels…')
+  })
+
+  it('a timer that fires leaves the other armed timers armed', () => {
+    const live = STATES.live
+    const both = run([{ type: 'refreshFailed', temporary: true, reason: 'HTTP 503' }, { type: 'channelError', gen: live.gen, channel: 'shop', cause: 'x' }], live)
+    expect([...both.timers].sort()).toEqual(['refresh', 'stuck'])
+    expect(step(both, { type: 'timerFired', timer: 'refresh' }).state.timers).toEqual(['stuck'])
   })
 
   it('a fired timer is disarmed: a token refreshed after the refresh timer fired cancels nothing', () => {
