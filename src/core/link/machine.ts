@@ -302,11 +302,8 @@ class Step {
     const gen = this.m.gen + 1
     this.cancel('systemOk')
     this.cancel('stuck')
-    // A probe's join dies with the old channels; the probe timer (re-armed here) tries again later.
-    if (this.m.probe.joining) {
-      this.set({ probe: { ...this.m.probe, joining: false } })
-      this.scheduleProbe()
-    }
+    // A probe's join dies with the old channels; the probe timer (re-armed here, which ends the join) tries again later.
+    if (this.m.probe.joining) this.scheduleProbe()
     this.set({
       gen,
       building: r,
@@ -329,11 +326,9 @@ class Step {
    */
   scheduleRetry(why: string, opts: { refresh: boolean; hard: boolean }, show: 'degraded' | 'offline' = 'degraded', spreadMs = 0): void {
     if (this.m.stopped || !this.m.signedIn) return
-    if (this.m.building) {
-      const q = this.m.queued
-      this.set({ queued: { why, refresh: opts.refresh || !!q?.refresh, hard: opts.hard || !!q?.hard } })
-      return
-    }
+    // Never asked for during a rebuild: channel events are ignored then (chan()), a failed rebuild has ended before
+    // it asks, and the timers that ask find no channels (or check). A rebuild asked for meanwhile is queued by
+    // startRebuild instead.
     if (this.m.retry) return // the earlier retry stands (its delay is no later than a grown one)
     const attempt = this.m.attempt + 1
     const spread = Number.isFinite(spreadMs) && spreadMs > 0 ? Math.floor(spreadMs) : 0
@@ -342,7 +337,10 @@ class Step {
     this.schedule('retry', delay)
   }
 
-  /** The next try of the refused private channel, on its own slow, jittered, growing timer. */
+  /**
+   * The next try of the refused private channel, on its own slow, jittered, growing timer; a probe join still out
+   * ends here (the timer is never armed while one is: it fired to start it).
+   */
   scheduleProbe(): void {
     if (this.m.stopped || !this.m.signedIn || this.m.timers.includes('probe')) return
     const attempt = this.m.probe.attempt + 1
@@ -615,11 +613,11 @@ function apply(s: Step, e: LinkEvent): void {
       // Only a refusal that names permissions is a configuration fact; anything else (a transport failure, a
       // rate limit, an unknown server error) is retried like any failed join.
       const permission = PERMISSION_CAUSE.test(e.cause)
-      if (c.name === 'shop' && m.fallback?.refused && m.probe.joining && permission) {
-        // The probe was refused again: leave it, keep the fallback, try again later (the delay grows).
-        s.log('info', 'link: the private channel is still refused; staying on the fallback', { cause: e.cause })
-        s.set({ probe: { ...m.probe, joining: false } })
-        s.scheduleProbe()
+      if (c.name === 'shop' && m.fallback?.refused && m.probe.joining) {
+        // The probe was refused again, for whatever cause: leave it, keep the fallback, try again later (the delay
+        // grows). A retry would do nothing here: the fallback is live, and a live link drops any pending retry, so
+        // the probe would stay "joining" with no timer left to try the private channel again.
+        endProbe(s, 'link: the private channel is still refused; staying on the fallback', { cause: e.cause })
         return
       }
       if (c.name === 'shop' && !m.publicRefused && (!m.fallback || !m.fallback.refused) && permission) {
@@ -648,6 +646,8 @@ function apply(s: Step, e: LinkEvent): void {
       if (!c) return
       s.patchChan(c.name, { joined: false, confirmed: false, error: 'join timed out' })
       s.log('warn', 'link: channel join timed out', { topic: c.topic })
+      // The probe's join got no answer: the fallback still carries requests, so the probe simply tries later.
+      if (c.name === 'shop' && m.fallback?.refused && m.probe.joining) return endProbe(s, 'link: the private channel did not answer; staying on the fallback', {})
       s.scheduleRetry(`Joining ${c.topic} timed out`, { refresh: false, hard: true })
       return
     }
@@ -657,6 +657,8 @@ function apply(s: Step, e: LinkEvent): void {
       const why = m.lastShutdown ? `The server closed ${c.topic}: ${m.lastShutdown}` : `The server closed ${c.topic}`
       s.patchChan(c.name, { joined: false, confirmed: false, error: why })
       s.log('warn', 'link: channel closed by server', { topic: c.topic, reason: m.lastShutdown })
+      // The probe's channel is gone for good; the next probe recreates it.
+      if (c.name === 'shop' && m.fallback?.refused && m.probe.joining) return endProbe(s, 'link: the server closed the private channel; staying on the fallback', {})
       s.scheduleRetry(why, { refresh: true, hard: false }, 'degraded', e.spreadMs)
       return
     }
@@ -729,6 +731,12 @@ function apply(s: Step, e: LinkEvent): void {
   }
 }
 
+/** A probe's join failed: the probe ends (syncChannels leaves the private channel) and its timer is armed again. */
+function endProbe(s: Step, msg: string, data: Record<string, unknown>): void {
+  s.log('info', msg, data)
+  s.scheduleProbe()
+}
+
 function onTimer(s: Step, timer: TimerName): void {
   const m = s.m
   switch (timer) {
@@ -736,8 +744,7 @@ function onTimer(s: Step, timer: TimerName): void {
       const r = m.retry
       s.set({ retry: null })
       if (!r || !m.signedIn) return
-      // phoenix's own rejoin may have fixed it meanwhile (e.g. a rejoin with the refreshed token).
-      if (isLive(m)) return s.log('info', 'link: scheduled rebuild skipped, link is live again', { why: r.why })
+      // Never live here: a link that goes live (phoenix's own rejoin fixed it) cancels the retry in that same step.
       s.startRebuild({ why: r.why, refresh: r.refresh, hard: r.hard })
       return
     }

@@ -10,44 +10,64 @@ export function run(events: LinkEvent[], from: LinkMachine = initialMachine(CONF
   return events.reduce((m, e) => transition(m, e, 0.5).state, from)
 }
 
-const signedOut = run([{ type: 'start', session: false }])
-/** Signed in, the rebuild running (no channels yet). */
-const connecting = run([{ type: 'signedIn' }], signedOut)
-const goLive = (gen: number): LinkEvent[] => [
-  { type: 'rebuilt', gen, outcome: 'joined' },
-  { type: 'socketOpen' },
-  { type: 'joined', gen, channel: 'shop' },
-  { type: 'systemOk', gen, channel: 'shop' },
-]
-/** The one trusted path: shop:requests alone, joined and its feature_flags changes confirmed. */
-const live = run(goLive(connecting.gen), connecting)
-/** The private channel's join timed out: a retry is scheduled. */
-const degraded = run([{ type: 'joinTimedOut', gen: live.gen, channel: 'shop' }], live)
-const offline = run([{ type: 'socketClose', code: 1006 }, { type: 'reconnectScheduled', delayMs: 1000 }], live)
-/** Reported broken: the fallback channel (postgres_changes on requests) joined and confirmed beside shop. */
-const fallback = run(
-  [
-    { type: 'privatePathBroken', reason: 'no broadcast for a queue change' },
-    { type: 'joined', gen: live.gen, channel: 'feed' },
-    { type: 'systemOk', gen: live.gen, channel: 'feed' },
-  ],
-  live,
-)
-
 /**
- * The private channel refused (no realtime.messages policy): the public channel alone carries postgres_changes
- * on requests and flags, joined and confirmed on the same socket; the private channel waits for its probe.
+ * Every named state, reached afresh on each call. Never at import: the machine code a fixture runs is then run
+ * inside the test that uses it, so mutation testing (Stryker's per-test coverage, which activates a mutant only
+ * while tests run) credits that code to the test and builds the fixture with the mutant in place. Built once at
+ * import, every mutant it touched was "static": each ran all ~400 tests, hours for this one file.
  */
-const refused = run(
-  [
-    { type: 'joinRefused', gen: live.gen, channel: 'shop', cause: 'Unauthorized: You do not have permissions to read from this Channel topic: shop:requests' },
-    { type: 'joined', gen: live.gen, channel: 'feed' },
-    { type: 'systemOk', gen: live.gen, channel: 'feed' },
-  ],
-  live,
-)
+function reachStates() {
+  const signedOut = run([{ type: 'start', session: false }])
+  /** Signed in, the rebuild running (no channels yet). */
+  const connecting = run([{ type: 'signedIn' }], signedOut)
+  const goLive = (gen: number): LinkEvent[] => [
+    { type: 'rebuilt', gen, outcome: 'joined' },
+    { type: 'socketOpen' },
+    { type: 'joined', gen, channel: 'shop' },
+    { type: 'systemOk', gen, channel: 'shop' },
+  ]
+  /** The one trusted path: shop:requests alone, joined and its feature_flags changes confirmed. */
+  const live = run(goLive(connecting.gen), connecting)
+  /** The private channel's join timed out: a retry is scheduled. */
+  const degraded = run([{ type: 'joinTimedOut', gen: live.gen, channel: 'shop' }], live)
+  const offline = run([{ type: 'socketClose', code: 1006 }, { type: 'reconnectScheduled', delayMs: 1000 }], live)
+  /** Reported broken: the fallback channel (postgres_changes on requests) joined and confirmed beside shop. */
+  const fallback = run(
+    [
+      { type: 'privatePathBroken', reason: 'no broadcast for a queue change' },
+      { type: 'joined', gen: live.gen, channel: 'feed' },
+      { type: 'systemOk', gen: live.gen, channel: 'feed' },
+    ],
+    live,
+  )
 
-export const STATES = { 'signed-out': signedOut, connecting, live, degraded, offline, 'degraded (fallback)': fallback, 'degraded (refused)': refused } as const
+  /**
+   * The private channel refused (no realtime.messages policy): the public channel alone carries postgres_changes
+   * on requests and flags, joined and confirmed on the same socket; the private channel waits for its probe.
+   */
+  const refused = run(
+    [
+      { type: 'joinRefused', gen: live.gen, channel: 'shop', cause: 'Unauthorized: You do not have permissions to read from this Channel topic: shop:requests' },
+      { type: 'joined', gen: live.gen, channel: 'feed' },
+      { type: 'systemOk', gen: live.gen, channel: 'feed' },
+    ],
+    live,
+  )
+  return { 'signed-out': signedOut, connecting, live, degraded, offline, 'degraded (fallback)': fallback, 'degraded (refused)': refused } as const
+}
+
+type States = ReturnType<typeof reachStates>
+
+/** The named states; each read reaches its state again by real events (see reachStates). */
+export const STATES: States = {
+  get 'signed-out'() { return reachStates()['signed-out'] },
+  get connecting() { return reachStates().connecting },
+  get live() { return reachStates().live },
+  get degraded() { return reachStates().degraded },
+  get offline() { return reachStates().offline },
+  get 'degraded (fallback)'() { return reachStates()['degraded (fallback)'] },
+  get 'degraded (refused)'() { return reachStates()['degraded (refused)'] },
+}
 
 /** One instance of every event; channel events carry the generation of the state they are sent to. */
 export function eventsFor(m: LinkMachine): Record<string, LinkEvent> {

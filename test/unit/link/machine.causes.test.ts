@@ -1,12 +1,16 @@
 // How the link reads what the server and the socket tell it: which join refusals are a stale token (refresh
 // first), which say the role may not read the topic (the fallback), which say the project allows private
 // channels only; and the words a mechanic sees for a lost, refused or silent socket.
-import { describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { transition, type LinkEvent, type LinkMachine } from '../../../src/core/link/machine.js'
 import { STATES, run } from './machine-fixtures.js'
 
 const step = (m: LinkMachine, e: LinkEvent) => transition(m, e, 0.5)
-const live = STATES.live
+// Reached inside each test (see STATES): mutation testing credits the machine code it runs to that test.
+let live: LinkMachine
+beforeEach(() => {
+  live = STATES.live
+})
 const refuseShop = (cause: string) => step(live, { type: 'joinRefused', gen: live.gen, channel: 'shop', cause }).state
 
 describe('join refusals', () => {
@@ -43,7 +47,10 @@ describe('join refusals', () => {
     expect(refuseShop('').channels.find((c) => c.name === 'shop')).toMatchObject({ error: 'channel error' })
   })
 
-  const fallback = STATES['degraded (fallback)']
+  let fallback: LinkMachine
+  beforeEach(() => {
+    fallback = STATES['degraded (fallback)']
+  })
   const refuseFeed = (cause: string) => step(fallback, { type: 'joinRefused', gen: fallback.gen, channel: 'feed', cause }).state
   it.each(['PrivateOnly: This project only allows private channels', 'privateonly', 'PrivateOnly'])('"%s" on the public channel: this project is private-only', (cause) => {
     expect(refuseFeed(cause).publicRefused).toBe(cause)

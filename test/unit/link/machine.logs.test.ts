@@ -49,6 +49,15 @@ describe('the link says why', () => {
     expect(logs).toContainEqual({ level: 'info', msg: 'link: the private channel is still refused; staying on the fallback', data: { cause: PERMISSION } })
   })
 
+  it.each<[string, (gen: number) => LinkEvent, string, Record<string, unknown>]>([
+    ['not answered', (gen) => ({ type: 'joinTimedOut', gen, channel: 'shop' }), 'link: the private channel did not answer; staying on the fallback', {}],
+    ['closed by the server', (gen) => ({ type: 'serverClosed', gen, channel: 'shop' }), 'link: the server closed the private channel; staying on the fallback', {}],
+    ['refused for a stale token', (gen) => ({ type: 'joinRefused', gen, channel: 'shop', cause: 'InvalidJWTToken: Token has expired' }), 'link: the private channel is still refused; staying on the fallback', { cause: 'InvalidJWTToken: Token has expired' }],
+  ])('a probe %s says it stays on the fallback', (_what, failure, msg, data) => {
+    const probing = run([{ type: 'timerFired', timer: 'probe' }], STATES['degraded (refused)'])
+    expect(logsOf(probing, failure(probing.gen))).toContainEqual({ level: 'info', msg, data })
+  })
+
   it('a probe that joins says the fallback is left, and what it was', () => {
     const probing = run([{ type: 'timerFired', timer: 'probe' }], STATES['degraded (refused)'])
     const logs = logsOf(probing, { type: 'joined', gen: probing.gen, channel: 'shop' })

@@ -1,11 +1,15 @@
 // The link machine's rules, one at a time, at their boundaries: when auth trouble is shown, which refusals
 // start the fallback, how the fallback is joined and left on each kind of project, and what a stale event can do.
-import { describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { AUTH_TROUBLE_SHOWN_AFTER, initialMachine, transition, type LinkEvent, type LinkMachine } from '../../../src/core/link/machine.js'
 import { CONFIG, run, STATES } from './machine-fixtures.js'
 
 const step = (m: LinkMachine, e: LinkEvent) => transition(m, e, 0.5)
-const live = STATES.live
+// Reached inside each test (see STATES): mutation testing credits the machine code it runs to that test.
+let live: LinkMachine
+beforeEach(() => {
+  live = STATES.live
+})
 
 describe('auth trouble', () => {
   it(`a live link shows degraded from the ${AUTH_TROUBLE_SHOWN_AFTER}nd consecutive temporary refresh failure, live again on a refreshed token`, () => {
@@ -44,7 +48,10 @@ describe('auth trouble', () => {
 
 describe('the fallback', () => {
   const PERMISSION = 'Unauthorized: You do not have permissions to read from this Channel topic: shop:requests'
-  const refusedState = STATES['degraded (refused)']
+  let refusedState: LinkMachine
+  beforeEach(() => {
+    refusedState = STATES['degraded (refused)']
+  })
 
   it('a permission refusal of the private channel starts it on the same socket (no rebuild, no retry); a stale-token refusal only retries with a refreshed session', () => {
     const gen = live.gen

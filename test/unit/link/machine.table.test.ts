@@ -7,7 +7,7 @@
 // (with those postgres_changes tables); "join feed [session_assignments]" / "leave feed" on the same socket;
 // "schedule retry 1000" = arm the retry timer for 1000 ms (jitter fixed at the middle, rand = 0.5).
 import { describe, expect, it } from 'vitest'
-import { transition, type LinkEffect, type LinkEvent } from '../../../src/core/link/machine.js'
+import { TIMER_NAMES, transition, type LinkEffect, type LinkEvent } from '../../../src/core/link/machine.js'
 import { eventsFor, STATES } from './machine-fixtures.js'
 
 function short(f: LinkEffect): string {
@@ -359,6 +359,12 @@ describe('link transition table', () => {
       expect(rows.sort()).toEqual(Object.keys(events).sort())
       expect(new Set(Object.values(events).map((e) => e.type))).toEqual(new Set(EVENT_TYPES))
     }
+  })
+
+  it('TIMER_NAMES (the timers a host must be able to arm) are exactly the timers the table schedules', () => {
+    const armed = new Set(TABLE.flatMap((r) => r[4]).filter((f) => f.startsWith('schedule ')).map((f) => f.split(' ')[1]))
+    expect(new Set(TIMER_NAMES)).toEqual(armed)
+    expect(TIMER_NAMES).toHaveLength(armed.size)
   })
 
   it.each(TABLE)('%s + %s → %s (%s)', (state, event, nextName, nextReason, effects) => {
