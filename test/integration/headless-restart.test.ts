@@ -2,74 +2,16 @@
 // nothing lost, nothing rung twice. Also: clean SIGTERM, one clear message + exit code per bad config, one
 // run per data directory, the printed queue UI / wallboard URLs (locked without their secret), and the alert-path
 // self-test's health alert with the OS answers scripted on PATH.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
 import { DEMO_SERVICE_ROLE_KEY } from '../backend/index.js'
 import { backend, createRequest, dropShopPolicy, restoreShopPolicy, sleep } from './helpers.js'
-
-const ROOT = resolve(import.meta.dirname, '../..')
-
-interface Child {
-  proc: ChildProcess
-  lines: Record<string, unknown>[]
-  stderr: string[]
-  exit: Promise<number | null>
-  waitLine(pred: (l: Record<string, unknown>) => boolean, ms: number, what: string): Promise<Record<string, unknown>>
-}
-
-function headless(env: Record<string, string>, args: string[] = ['--json', '--no-ui']): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/headless.ts', ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', BAYALERT_NO_NOTIFIER: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const lines: Record<string, unknown>[] = []
-  const stderr: string[] = []
-  const waiters = new Set<() => void>()
-  let buf = ''
-  proc.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString()
-    let i
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i)
-      buf = buf.slice(i + 1)
-      if (!line.trim()) continue
-      lines.push(JSON.parse(line) as Record<string, unknown>) // every stdout line must be JSON
-      for (const w of [...waiters]) w()
-    }
-  })
-  proc.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()))
-  const exit = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)))
-  return {
-    proc,
-    lines,
-    stderr,
-    exit,
-    waitLine(pred, ms, what) {
-      return new Promise((res, rej) => {
-        const check = () => {
-          const hit = lines.find(pred)
-          if (!hit) return false
-          clearTimeout(t)
-          waiters.delete(check)
-          res(hit)
-          return true
-        }
-        const t = setTimeout(() => {
-          waiters.delete(check)
-          rej(new Error(`timed out waiting for ${what}; stderr: ${stderr.join('').slice(-2000)}`))
-        }, ms)
-        if (!check()) waiters.add(check)
-      })
-    },
-  }
-}
+import { startHeadless as headless } from './headless-child.js'
 
 async function waitFor(pred: () => boolean, ms: number, what: string): Promise<void> {
   const until = Date.now() + ms

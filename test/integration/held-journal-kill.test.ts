@@ -2,17 +2,16 @@
 // copy was never written to the file. The held journal next to the database keeps the ring marks, so the
 // engine started again on the same data directory (the lock gone) does not ring those requests a second time,
 // while a request that arrived while no engine ran still rings once.
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Backend } from '../backend/index.js'
 import { heldJournalPath } from '../../src/core/store/held-journal.js'
 import { backend, createRequest, sleep, startEngine, waitForState, type TestEngine } from './helpers.js'
+import { startHeadless } from './headless-child.js'
 
-const ROOT = resolve(import.meta.dirname, '../..')
 let b: Backend
 beforeAll(async () => {
   b = await backend()
@@ -30,43 +29,14 @@ it('killed while its store is locked: after the restart the requests it rang do 
   const dataDir = mkdtempSync(join(tmpdir(), 'bayalert-journal-kill-'))
   const dbPath = join(dataDir, 'bayalert.db')
   const user = b.demoUsers[0]!
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/headless.ts', '--json', '--no-ui'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      BAYALERT_NO_NOTIFIER: '1',
-      SUPABASE_URL: b.url,
-      SUPABASE_ANON_KEY: b.anonKey,
-      BAYALERT_EMAIL: user.email,
-      BAYALERT_PASSWORD: user.password,
-      BAYALERT_DATA_DIR: dataDir,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = startHeadless({
+    SUPABASE_URL: b.url,
+    SUPABASE_ANON_KEY: b.anonKey,
+    BAYALERT_EMAIL: user.email,
+    BAYALERT_PASSWORD: user.password,
+    BAYALERT_DATA_DIR: dataDir,
   })
-  const lines: Record<string, unknown>[] = []
-  let stderr = ''
-  let buf = ''
-  proc.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString()
-    let i
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i).trim()
-      buf = buf.slice(i + 1)
-      if (line) lines.push(JSON.parse(line) as Record<string, unknown>)
-    }
-  })
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-  const exited = new Promise<NodeJS.Signals | null>((r) => proc.on('exit', (_code, signal) => r(signal)))
-  const waitLine = async (pred: (l: Record<string, unknown>) => boolean, ms: number, what: string) => {
-    const deadline = Date.now() + ms
-    for (;;) {
-      const hit = lines.find(pred)
-      if (hit) return hit
-      if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`timed out waiting for ${what}; stderr: ${stderr.slice(-2000)}`)
-      await sleep(50)
-    }
-  }
+  const { proc, waitLine } = child
   let other: Database.Database | null = null
   let again: TestEngine | null = null
   try {
@@ -80,7 +50,7 @@ it('killed while its store is locked: after the restart the requests it rang do 
     expect(existsSync(heldJournalPath(dbPath))).toBe(true)
 
     proc.kill('SIGKILL')
-    expect(await exited).toBe('SIGKILL')
+    expect(await child.signal).toBe('SIGKILL')
     other.exec('ROLLBACK')
     other.close()
     const neverRang = await createRequest(b, { name: 'Queued While Down' })
@@ -97,7 +67,7 @@ it('killed while its store is locked: after the restart the requests it rang do 
     expect(existsSync(heldJournalPath(dbPath))).toBe(false)
   } finally {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL')
-    await exited
+    await child.exit
     if (other?.open) other.close()
     await again?.stop()
     rmSync(dataDir, { recursive: true, force: true })
