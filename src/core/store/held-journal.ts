@@ -42,15 +42,9 @@ export interface RangMark {
 }
 
 /** A version left the queue (taken, cancelled, re-queued): its tombstone keeps a late duplicate from ringing. */
-export interface GoneMark {
+export interface GoneMark extends Tombstone {
   t: 'gone'
   at: number
-  key: string
-  requestId: string
-  queuedAt: string | null
-  removedAt: number
-  removedCommitTs: string | null
-  reason: string | null
 }
 
 export type HeldJournalEntry = RangMark | GoneMark
