@@ -29,7 +29,7 @@ const row = (n: number) => ({
  * `rowsLeft`: as 20261206000000_bayalert_queue_read.sql serves it — every row says how many rows are left from the
  * page's start on; without it, as a project that has not run that migration.
  */
-function server(n: number, rowsLeft = false) {
+function server(n: number, rowsLeft = false, neither = false) {
   const rows = Array.from({ length: n }, (_, i) => row(i))
   const limits: number[] = []
   const names: string[] = []
@@ -43,7 +43,7 @@ function server(n: number, rowsLeft = false) {
             .then(() => {
               names.push(name)
               // A project without the queue-read migration: PostgREST has no such function.
-              if (name === 'queued_requests_page' && !rowsLeft) {
+              if ((name === 'queued_requests_page' && !rowsLeft) || neither) {
                 return { data: null, error: { code: 'PGRST202', message: 'Could not find the function public.queued_requests_page' }, status: 404 }
               }
               limits.push(a.p_limit as number)
@@ -160,6 +160,43 @@ describe('Reconciler paging with rows_left (a project with the queue-read migrat
     expect(s.names).toEqual(['queued_requests_page', 'queued_requests', 'queued_requests', 'queued_requests', 'queued_requests'])
     expect(snaps.map((x) => x.requests.length)).toEqual([1001, 1001])
     expect(r.stats.failed).toBe(0)
+  })
+
+  /** One startup read of a server; what it was asked, what it handed over, what it said. */
+  async function readOnce(s: ReturnType<typeof server>, maxPages?: number) {
+    const timers = new TimerRegistry()
+    const snaps: QueueSnapshot[] = []
+    const health: (string | null)[] = []
+    const infos: { msg: string; fields?: Record<string, unknown> }[] = []
+    const log: Logger = { ...quiet, info: (msg: string, fields?: Record<string, unknown>) => void infos.push({ msg, fields }) }
+    const r = new Reconciler({ client: s.client, log, clock: { now: () => Date.now() }, timers, maxPages, apply: (x) => snaps.push(x), onHealth: (h) => health.push(h) })
+    try {
+      r.enable()
+      r.request('startup')
+      await r.idle()
+    } finally {
+      r.stop()
+      timers.closeAll()
+    }
+    return { snaps, health, infos, names: s.names }
+  }
+
+  it('the switch is said once in the log, with the server\'s words', async () => {
+    const { infos } = await readOnce(server(3))
+    expect(infos).toEqual([{ msg: expect.stringMatching(/no queued_requests_page; reading the queue through queued_requests/), fields: { cause: expect.stringContaining('PGRST202') } }])
+  })
+
+  it('the refused call is not a page: a read allowed one page still reads a one-page queue', async () => {
+    const { snaps, health } = await readOnce(server(3), 1)
+    expect(snaps.map((x) => x.requests.length)).toEqual([3])
+    expect(health).toEqual([null])
+  })
+
+  it('a project with neither function: one try of each, then the read fails naming queued_requests (no loop)', async () => {
+    const { snaps, health, names } = await readOnce(server(3, false, true))
+    expect(names).toEqual(['queued_requests_page', 'queued_requests'])
+    expect(snaps).toEqual([])
+    expect(health).toEqual([expect.stringMatching(/^Cannot read the queue from the server \(queued_requests: not found on the server/)])
   })
 })
 
