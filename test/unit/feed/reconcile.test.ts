@@ -111,6 +111,7 @@ describe('Reconciler paging', () => {
 
   it('a smaller page size is kept (rounded down); zero, negative or not a number means the default', async () => {
     expect((await readAll(5, 2.9)).limits).toEqual([2, 2, 2])
+    expect((await readAll(2, 1)).limits).toEqual([1, 1, 1])
     for (const bad of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) expect((await readAll(1, bad)).limits).toEqual([1000])
   })
 })
