@@ -6,6 +6,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
 import type { Backend } from '../../test/backend/index.js'
 import { round1, sleep } from './lib.js'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../src/core/link/supervisor.js'
@@ -87,23 +88,16 @@ function startChild(b: Backend, runner: 'bundle' | 'tsx', entry: string, user: n
   const stderr: string[] = []
   proc.stderr!.on('data', (d: Buffer) => stderr.length < 100 && stderr.push(d.toString()))
   const live = new Promise<number | null>((resolveLive) => {
-    let buf = ''
     const timer = setTimeout(() => resolveLive(null), liveTimeoutMs)
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString()
-      let i
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i)
-        buf = buf.slice(i + 1)
-        try {
-          const j = JSON.parse(line) as { type?: string; state?: string }
-          if (j.type === 'state' && j.state === 'live') {
-            clearTimeout(timer)
-            resolveLive(Date.now() - t0)
-          }
-        } catch {
-          /* not JSON */
+    createInterface({ input: proc.stdout!, crlfDelay: Infinity }).on('line', (line) => {
+      try {
+        const j = JSON.parse(line) as { type?: string; state?: string }
+        if (j.type === 'state' && j.state === 'live') {
+          clearTimeout(timer)
+          resolveLive(Date.now() - t0)
         }
+      } catch {
+        /* not JSON: only the live state line is looked for */
       }
     })
     proc.on('exit', () => {

@@ -4,6 +4,7 @@
 // started again on the same data directory.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
+import { createInterface } from 'node:readline'
 import type { QueueMark, Ring, StateMark, WorkstationRecord } from './verdict.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -86,27 +87,14 @@ export class Workstation {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     this.proc = proc
-    let buf = ''
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString()
-      let i
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i)
-        buf = buf.slice(i + 1)
-        if (line.trim()) this.take(line, run)
-      }
+    // readline splits the pipes into lines (a chunk may end mid-line).
+    createInterface({ input: proc.stdout!, crlfDelay: Infinity }).on('line', (line) => {
+      if (line.trim()) this.take(line, run)
     })
-    let errBuf = ''
-    proc.stderr!.on('data', (d: Buffer) => {
-      errBuf += d.toString()
-      let i
-      while ((i = errBuf.indexOf('\n')) >= 0) {
-        const line = errBuf.slice(0, i)
-        errBuf = errBuf.slice(i + 1)
-        this.stderrTail.push(line)
-        if (this.stderrTail.length > 50) this.stderrTail.shift()
-        this.o.onStderr?.(line)
-      }
+    createInterface({ input: proc.stderr!, crlfDelay: Infinity }).on('line', (line) => {
+      this.stderrTail.push(line)
+      if (this.stderrTail.length > 50) this.stderrTail.shift()
+      this.o.onStderr?.(line)
     })
     this.exited = new Promise((res) =>
       proc.once('exit', (code, signal) => {

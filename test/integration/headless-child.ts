@@ -3,6 +3,7 @@
 // the first line that matches (failing at once when the child has ended without it).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
+import { createInterface } from 'node:readline'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -27,17 +28,10 @@ export function startHeadless(env: Record<string, string>, args: string[] = ['--
   const lines: Record<string, unknown>[] = []
   const stderr: string[] = []
   const waiters = new Set<() => void>()
-  let buf = ''
-  proc.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString()
-    let i
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i)
-      buf = buf.slice(i + 1)
-      if (!line.trim()) continue
-      lines.push(JSON.parse(line) as Record<string, unknown>) // every stdout line must be JSON
-      for (const w of [...waiters]) w()
-    }
+  createInterface({ input: proc.stdout!, crlfDelay: Infinity }).on('line', (line) => {
+    if (!line.trim()) return
+    lines.push(JSON.parse(line) as Record<string, unknown>) // every stdout line must be JSON
+    for (const w of [...waiters]) w()
   })
   proc.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()))
   let exited: string | null = null
