@@ -193,8 +193,9 @@ export class HeldJournal {
     if (this.fd === null) return
     try {
       closeSync(this.fd)
-    } catch {
+    } catch (err) {
       // Every line was fsynced when written; nothing is lost with the descriptor.
+      this.o.log.warn('store: could not close the held journal', { path: this.path, cause: String((err as Error)?.message ?? err) })
     }
     this.fd = null
   }
@@ -239,7 +240,8 @@ export class HeldJournal {
       closeSync(fd)
       throw err
     }
-    if (created) syncDirectory(this.path)
+    const notSynced = created ? syncDirectory(this.path) : null
+    if (notSynced !== null) this.o.log.warn('store: could not sync the held journal\'s directory; a power cut could lose the new file\'s name', { path: this.path, cause: notSynced })
     this.fd = fd
     return fd
   }
@@ -261,9 +263,12 @@ export class HeldJournal {
   }
 }
 
-/** A new file's directory entry survives a power cut only once the directory is synced (POSIX; Windows cannot open a directory). */
-function syncDirectory(file: string): void {
-  if (process.platform === 'win32') return
+/**
+ * A new file's directory entry survives a power cut only once the directory is synced (POSIX; Windows cannot open a
+ * directory). Null when synced (or not needed), else why not.
+ */
+function syncDirectory(file: string): string | null {
+  if (process.platform === 'win32') return null
   try {
     const fd = openSync(dirname(file), 'r')
     try {
@@ -271,8 +276,10 @@ function syncDirectory(file: string): void {
     } finally {
       closeSync(fd)
     }
-  } catch {
+    return null
+  } catch (err) {
     // The lines themselves are synced; at worst a power cut loses the new file's name, as without the journal.
+    return String((err as Error)?.message ?? err)
   }
 }
 
