@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { vi } from 'vitest'
 import type { FactSource } from '../../../src/shared/types.js'
-import type { QueuedFact, RemovedFact, DetailsFact, RejectedFact } from '../../../src/core/facts.js'
+import type { QueuedFact, RemovedFact, DetailsFact, RejectedFact, QueueSnapshot } from '../../../src/core/facts.js'
 import type { Alert, AlertSink, Logger, SinkTier } from '../../../src/core/ports.js'
 import { canonicalTime } from '../../../src/core/store/keys.js'
 import { openStateCore, type StateCore, type StateCoreOptions } from '../../../src/core/desk/state-core.js'
@@ -95,6 +95,19 @@ export function queued(requestId: string, over: Partial<QueuedFact> = {}): Queue
     ...over,
   }
   return { ...f, queuedAt: canonicalTime(f.queuedAt), commitTs: canonicalTime(f.commitTs) }
+}
+
+/**
+ * What a reconcile read hands the desk: these requests (ids, or queued facts) as the server's whole queue, as read
+ * from now; trigger 'timer' unless `over` says otherwise.
+ */
+export function serverQueue(requests: readonly (string | QueuedFact)[], over: Partial<QueueSnapshot> = {}): QueueSnapshot {
+  return {
+    trigger: 'timer',
+    requests: requests.map((r) => ({ ...(typeof r === 'string' ? queued(r) : r), source: 'reconcile' as const })),
+    startedAt: Date.now(),
+    ...over,
+  }
 }
 
 export function removed(requestId: string, over: Partial<RemovedFact> = {}): RemovedFact {

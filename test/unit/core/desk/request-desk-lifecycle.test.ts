@@ -2,10 +2,9 @@
 // stop() (or every restored request being confirmed) leaves the offline-start notice's timer cleared, not armed to
 // fire later into a stopped desk or a closed store.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { QueueSnapshot } from '../../../../src/core/facts.js'
 import { openStateCore } from '../../../../src/core/desk/state-core.js'
 import { systemTimers, type TimerHandle, type Timers } from '../../../../src/core/desk/timers.js'
-import { T0, allTierSinks, harness, queued, settle, type Harness } from '../helpers.js'
+import { T0, allTierSinks, harness, queued, settle, type Harness, serverQueue } from '../helpers.js'
 
 /** The notice threshold of these tests: no other timer of the engine uses this delay. */
 const NOTICE_MS = 4321
@@ -42,12 +41,7 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-const snapshot = (requests: ReturnType<typeof queued>[], over: Partial<QueueSnapshot> = {}): QueueSnapshot => ({
-  trigger: 'timer',
-  requests: requests.map((r) => ({ ...r, source: 'reconcile' as const })),
-  startedAt: Date.now(),
-  ...over,
-})
+const snapshot = serverQueue
 
 const restoredLines = () => h.log.lines.filter((l) => l.msg === 'desk: restored requests wait for the server to confirm them')
 const healthAlerts = () => h.alerts().filter((a) => a.kind === 'health')

@@ -5,9 +5,8 @@
 // listeners; a listener that unsubscribed hears nothing more.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DEFAULT_FLAGS, type FeatureFlags, type QueueItem } from '../../../../src/shared/types.js'
-import type { QueueSnapshot } from '../../../../src/core/facts.js'
 import type { RetractEvent } from '../../../../src/core/ports.js'
-import { T0, details, harness, queued, rejected, removed, settle, type Harness } from '../helpers.js'
+import { T0, details, harness, queued, rejected, removed, settle, type Harness, serverQueue } from '../helpers.js'
 
 let h: Harness
 let events: QueueItem[][]
@@ -22,12 +21,7 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-const snapshot = (ids: string[], over: Partial<QueueSnapshot> = {}): QueueSnapshot => ({
-  trigger: 'timer',
-  requests: ids.map((id) => ({ ...queued(id), source: 'reconcile' as const })),
-  startedAt: Date.now(),
-  ...over,
-})
+const snapshot = serverQueue
 
 describe('queue events', () => {
   it('many changes in one task: one event, with all of them', async () => {

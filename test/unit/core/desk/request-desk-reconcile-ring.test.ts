@@ -4,7 +4,7 @@
 // waited while this workstation was not ringing, so it carries no link latency and is never called "found".
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { QueueSnapshot } from '../../../../src/core/facts.js'
-import { T0, harness, queued, settle, type Harness } from '../helpers.js'
+import { T0, harness, queued, settle, type Harness, serverQueue } from '../helpers.js'
 
 let h: Harness
 beforeEach(() => {
@@ -17,11 +17,7 @@ afterEach(() => {
 })
 
 type Trigger = QueueSnapshot['trigger']
-const snapshot = (ids: string[], trigger: Trigger): QueueSnapshot => ({
-  trigger,
-  requests: ids.map((id) => ({ ...queued(id), source: 'reconcile' as const })),
-  startedAt: Date.now(),
-})
+const snapshot = (ids: string[], trigger: Trigger) => serverQueue(ids, { trigger })
 
 /** queued()'s version is 500 ms before T0. */
 const QUEUED_MS_BEFORE_T0 = 500

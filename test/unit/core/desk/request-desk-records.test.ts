@@ -2,8 +2,7 @@
 // the event log, a reconcile's removals (event and tombstone), the counters of a reconcile, and the cause of a
 // failure — with the stack, and whatever was thrown.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { QueueSnapshot } from '../../../../src/core/facts.js'
-import { T0, details, harness, queued, removed, settle, type Harness } from '../helpers.js'
+import { T0, details, harness, queued, removed, settle, type Harness, serverQueue } from '../helpers.js'
 
 let h: Harness
 beforeEach(() => {
@@ -16,12 +15,7 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-const snapshot = (ids: string[], over: Partial<QueueSnapshot> = {}): QueueSnapshot => ({
-  trigger: 'timer',
-  requests: ids.map((id) => ({ ...queued(id), source: 'reconcile' as const })),
-  startedAt: Date.now(),
-  ...over,
-})
+const snapshot = serverQueue
 const lastEvent = () => h.core.store.recentEvents(1)[0]!
 const counters = (prefix: string) => Object.fromEntries(Object.entries(h.core.health.summary().counters).filter(([k]) => k.startsWith(prefix)))
 

@@ -1,9 +1,9 @@
 // The request desk's rules, end to end through a real SQLite file: facts in, sinks called.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DEFAULT_FLAGS } from '../../../../src/shared/types.js'
-import type { QueueSnapshot } from '../../../../src/core/facts.js'
+import type { QueuedFact, QueueSnapshot } from '../../../../src/core/facts.js'
 import { parseBroadcast } from '../../../../src/core/feed/parse.js'
-import { T0, details, harness, queued, rejected, removed, settle, type Harness } from '../helpers.js'
+import { T0, details, harness, queued, rejected, removed, settle, type Harness, serverQueue } from '../helpers.js'
 
 let h: Harness
 beforeEach(() => {
@@ -15,12 +15,7 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-const snapshot = (requests: ReturnType<typeof queued>[], over: Partial<QueueSnapshot> = {}): QueueSnapshot => ({
-  trigger: 'subscribed',
-  requests: requests.map((r) => ({ ...r, source: 'reconcile' as const })),
-  startedAt: Date.now(),
-  ...over,
-})
+const snapshot = (requests: QueuedFact[], over: Partial<QueueSnapshot> = {}) => serverQueue(requests, { trigger: 'subscribed', ...over })
 
 describe('new requests and duplicates', () => {
   it('a queued fact for an unknown key enqueues and rings every sink once, with commit→alert latency', async () => {

@@ -5,10 +5,9 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { QueueSnapshot } from '../../../../src/core/facts.js'
 import { openStateCore } from '../../../../src/core/desk/state-core.js'
 import { heldJournalPath } from '../../../../src/core/store/held-journal.js'
-import { T0, allTierSinks, harness, queued, removed, settle, type Harness } from '../helpers.js'
+import { T0, allTierSinks, harness, queued, removed, settle, type Harness, serverQueue } from '../helpers.js'
 
 let h: Harness
 let other: Database.Database | null = null
@@ -30,11 +29,7 @@ const lock = () => {
 const unlock = () => other!.exec('ROLLBACK')
 const healthAlerts = () => h.alerts().filter((a) => a.kind === 'health')
 const requestAlerts = () => h.alerts().filter((a) => a.kind === 'request')
-const snapshot = (ids: string[]): QueueSnapshot => ({
-  trigger: 'startup',
-  requests: ids.map((id) => ({ ...queued(id), source: 'reconcile' as const })),
-  startedAt: Date.now(),
-})
+const snapshot = (ids: string[]) => serverQueue(ids, { trigger: 'startup' })
 
 describe('a store locked while requests arrive', () => {
   it('rings at once, decides duplicates from memory, degrades with the reason and raises one health alert', async () => {
